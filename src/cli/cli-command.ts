@@ -1,0 +1,35 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { WorkbenchError } from '../shared/errors'
+
+export interface CliIo {
+  stdout: { write(s: string): unknown; isTTY?: boolean }
+  stderr: { write(s: string): unknown; isTTY?: boolean }
+}
+
+export interface CliCommand {
+  summary: string
+  /** Returns a JSON-serialisable value to print, or undefined when it printed itself. */
+  run(args: string[], io: CliIo): Promise<unknown>
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>
+
+/** parseArgs with unknown flags and bad values turned into a `bad-request` WorkbenchError. */
+export function parseFlags<T extends Options>(args: string[], options: T, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true })
+  } catch (e) {
+    throw new WorkbenchError('bad-request', (e as Error).message, { cause: e })
+  }
+}
+
+/** Parses "1,2,3" into integers, naming the flag in errors. */
+export function parseIntList(value: string, flag: string): number[] {
+  const parts = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
+  const ids = parts.map(Number)
+  const bad = parts.findIndex((_, i) => !Number.isInteger(ids[i]))
+  if (bad >= 0 || parts.length === 0) {
+    throw new WorkbenchError('bad-request', `--${flag} must be a comma-separated list of integers, got ${JSON.stringify(value)}`)
+  }
+  return ids
+}

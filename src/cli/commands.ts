@@ -1,0 +1,7 @@
+import type { CliCommand } from './cli-command'
+
+/**
+ * Every CLI command, by name. Each domain adds its own line here and keeps its code in
+ * src/cli/commands/<name>.ts.
+ */
+export const COMMANDS: Record<string, CliCommand> = {}
