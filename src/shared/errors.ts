@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'hub', // Hugging Face download failed
   'hub-offline', // offline mode and the file is not cached
   'hub-integrity', // downloaded bytes do not match the announced hash
+  'unavailable', // the backend for this method is not part of this build yet, or no model is loaded
+  'unauthorized', // serve: a request without the session token
   'internal',
 ] as const
 

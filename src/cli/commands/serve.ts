@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs'
+import { WorkbenchError } from '../../shared/errors'
+import { startServe } from '../../main/serve/start-serve'
+import { defaultWebRoot } from '../../main/serve/web-root'
+import { parseFlags, type CliCommand } from '../cli-command'
+
+/**
+ * `serve --port P [--host 127.0.0.1] [--checkpoint DIR] [--web DIR]`: the workbench UI and API
+ * over HTTP. Prints {"url", "host", "port"} as one JSON line, then runs until SIGINT/SIGTERM.
+ */
+export const serve: CliCommand = {
+  summary: 'serve the workbench UI and API over HTTP (127.0.0.1, token in the printed URL)',
+  async run(args, io) {
+    const { values } = parseFlags(args, {
+      port: { type: 'string', default: '0' },
+      host: { type: 'string', default: '127.0.0.1' },
+      checkpoint: { type: 'string' },
+      web: { type: 'string' },
+    })
+    const port = Number(values.port)
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new WorkbenchError('bad-request', `--port must be an integer in [0, 65535] (0 picks a free port), got ${JSON.stringify(values.port)}`)
+    }
+    const { server, workbench } = await startServe({
+      webRoot: values.web ?? defaultWebRoot(),
+      host: values.host,
+      port,
+      checkpoint: values.checkpoint,
+      version: appVersion(),
+    })
+    io.stdout.write(JSON.stringify({ url: server.url, host: server.host, port: server.port }) + '\n')
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        resolve()
+      }
+      process.on('SIGINT', stop)
+      process.on('SIGTERM', stop)
+    })
+    await server.close()
+    await workbench.dispose()
+    return undefined
+  },
+}
+
+function appVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }
+    return pkg.version ?? '0.0.0'
+  } catch {
+    return '0.0.0'
+  }
+}

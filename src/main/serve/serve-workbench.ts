@@ -1,0 +1,163 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import { WorkbenchError, type ErrorInfo, type Result } from '../../shared/errors'
+import type { ApiEvent } from '../../shared/ipc/api'
+import type { Dispatch } from '../ipc/create-dispatcher'
+import { staticFile } from './static-files'
+
+/**
+ * serve mode's transport: the built renderer as static files and the API over HTTP.
+ *   POST /api/<method>   body = the request JSON, answer = the Result JSON (always HTTP 200
+ *                        once authorised, so the client reads one shape)
+ *   GET  /api/events     a text/event-stream of ApiEvents (`data: {"name","payload"}`)
+ * Every /api request must carry the session token (`Authorization: Bearer <token>`, or
+ * `?token=` for the event stream); without it or with a wrong one the answer is 401.
+ */
+export interface ServeOptions {
+  dispatch: Dispatch
+  subscribe: (listener: (event: ApiEvent) => void) => () => void
+  webRoot: string
+  host?: string
+  port?: number
+  token?: string
+}
+
+export interface RunningServer {
+  url: string // http://host:port/?token=…
+  host: string
+  port: number
+  token: string
+  close(): Promise<void>
+}
+
+const MAX_BODY = 16 * 1024 * 1024
+export const SERVE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; " +
+  "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+export async function serveWorkbench(options: ServeOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1'
+  const token = options.token ?? randomBytes(24).toString('base64url')
+  const streams = new Set<ServerResponse>()
+  const unsubscribe = options.subscribe((event) => {
+    const line = `data: ${JSON.stringify(event)}\n\n`
+    for (const res of streams) res.write(line)
+  })
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      if (!res.headersSent) sendJson(res, 500, failure({ code: 'internal', message: String((e as Error)?.message ?? e) }))
+      else res.destroy()
+    })
+  })
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    res.setHeader('Referrer-Policy', 'no-referrer')
+    if (url.pathname.startsWith('/api/')) {
+      if (!authorised(req, url, token)) {
+        sendJson(res, 401, failure({ code: 'unauthorized', message: 'missing or wrong session token: open the URL that `serve` printed' }))
+        return
+      }
+      if (url.pathname === '/api/events' && req.method === 'GET') return openStream(res)
+      if (req.method !== 'POST') {
+        sendJson(res, 405, failure({ code: 'bad-request', message: `${req.method} ${url.pathname}: API calls are POST /api/<method>` }))
+        return
+      }
+      const method = url.pathname.slice('/api/'.length)
+      let body: unknown
+      try {
+        body = await readJson(req)
+      } catch (e) {
+        const status = e instanceof WorkbenchError && e.message.includes('larger') ? 413 : 400
+        sendJson(res, status, failure({ code: 'bad-request', message: (e as Error).message }))
+        return
+      }
+      sendJson(res, 200, await options.dispatch(method, body))
+      return
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendJson(res, 405, failure({ code: 'bad-request', message: `${req.method} is not allowed for ${url.pathname}` }))
+      return
+    }
+    const file = await staticFile(options.webRoot, url.pathname)
+    if (!file) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${url.pathname}\n`)
+      return
+    }
+    res.writeHead(200, {
+      'Content-Type': file.type,
+      'Content-Security-Policy': SERVE_CSP,
+      'Cache-Control': file.type.startsWith('text/html') ? 'no-store' : 'max-age=3600',
+    })
+    res.end(req.method === 'HEAD' ? undefined : file.body)
+  }
+
+  function openStream(res: ServerResponse): void {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' })
+    res.write(': connected\n\n')
+    streams.add(res)
+    res.on('close', () => streams.delete(res))
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  const shownHost = host.includes(':') ? `[${host}]` : host
+  return {
+    url: `http://${shownHost}:${port}/?token=${token}`,
+    host,
+    port,
+    token,
+    close: async () => {
+      unsubscribe()
+      for (const res of streams) res.end()
+      streams.clear()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeAllConnections()
+    },
+  }
+}
+
+function authorised(req: IncomingMessage, url: URL, token: string): boolean {
+  const header = req.headers.authorization
+  const given = header?.startsWith('Bearer ') ? header.slice(7) : url.pathname === '/api/events' ? url.searchParams.get('token') : null
+  if (!given) return false
+  const a = Buffer.from(given)
+  const b = Buffer.from(token)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > MAX_BODY) throw new WorkbenchError('bad-request', `request body is larger than ${MAX_BODY} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  const text = Buffer.concat(chunks).toString('utf8')
+  if (text.trim() === '') return {}
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    throw new WorkbenchError('bad-request', `request body is not JSON: ${(e as Error).message}`)
+  }
+}
+
+function failure(error: ErrorInfo): Result<never> {
+  return { ok: false, error }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
+  res.end(text)
+}

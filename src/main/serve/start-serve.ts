@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { WorkbenchError } from '../../shared/errors'
+import { createDispatcher } from '../ipc/create-dispatcher'
+import { Workbench } from '../workbench/workbench'
+import { serveWorkbench, type RunningServer } from './serve-workbench'
+
+export interface StartServeOptions {
+  webRoot: string
+  host?: string
+  port?: number
+  checkpoint?: string
+  version: string
+  token?: string
+}
+
+/** Builds the workbench service and serves it: what `cli serve` runs, and what tests start. */
+export async function startServe(options: StartServeOptions): Promise<{ server: RunningServer; workbench: Workbench }> {
+  if (!existsSync(join(options.webRoot, 'index.html'))) {
+    throw new WorkbenchError('not-found', `no built renderer at ${options.webRoot}: run \`npm run build:web\` first (or pass --web DIR)`)
+  }
+  const workbench = new Workbench({ transport: 'http', version: options.version })
+  const handlers = workbench.handlers()
+  const server = await serveWorkbench({
+    dispatch: createDispatcher(handlers),
+    subscribe: (l) => workbench.events.subscribe(l),
+    webRoot: options.webRoot,
+    host: options.host,
+    port: options.port,
+    token: options.token,
+  })
+  if (options.checkpoint && workbench.available()['model.load']) {
+    // load in the background: the UI shows progress through model.progressed events
+    void handlers['model.load']({ checkpoint: options.checkpoint })
+      .catch(() => undefined)
+  }
+  return { server, workbench }
+}

@@ -1,0 +1,163 @@
+import type { BackpackConfig } from '../model/config'
+import type { SenseEditDocument } from '../edits/sense-edits'
+
+/**
+ * The data that crosses the renderer ↔ main boundary (Electron IPC or serve's HTTP). Plain,
+ * JSON-serialisable shapes only: no class instances, no typed arrays. Main-side modules keep their
+ * own richer types; the workbench service (src/main/workbench/) maps them onto these.
+ */
+
+/** One token of a prompt: its id, its text and its character span in the prompt. */
+export interface TokenSpan {
+  id: number
+  text: string
+}
+
+export interface PromptToken extends TokenSpan {
+  start: number // UTF-16 offset in the prompt
+  end: number
+}
+
+export interface ProviderStatus {
+  name: string // execution provider actually in use
+  requested: string
+  available: string[]
+  reason?: string // why it is not the GPU one, when it is not
+}
+
+export interface ModelInfo {
+  checkpointDir: string
+  contentHash: string
+  config: BackpackConfig
+  provider: ProviderStatus
+  loadedAt: string // ISO time
+}
+
+export interface AppInfo {
+  version: string
+  transport: 'electron' | 'http'
+  /** per method: is its backend present in this build (false → the view says "not available yet") */
+  available: Record<string, boolean>
+  model: ModelInfo | null
+}
+
+export interface EncodeResponse {
+  tokens: PromptToken[]
+}
+
+export interface ScoredToken extends TokenSpan {
+  prob: number
+  logit: number
+}
+
+export interface TokenLogProb extends TokenSpan {
+  position: number // index of this token in the prompt (≥ 1: position 0 has no prediction)
+  logProb: number // log p(token | prefix)
+  rank: number // 1 = the model's top choice
+  alternatives: ScoredToken[] // the top-k at this position
+}
+
+export interface PredictResponse {
+  tokens: PromptToken[]
+  next: ScoredToken[] // next-token top-k after the whole prompt
+  logProbs: TokenLogProb[]
+  edited: boolean // edits were applied
+  timingsMs: Record<string, number>
+}
+
+export interface Contribution {
+  position: number // source position j
+  tokenId: number
+  text: string
+  sense: number
+  value: number // α[sense, q, j] · (E·C(x_j)_sense)[target]
+}
+
+export interface AttributeResponse {
+  position: number // query position q (the logit predicts the token after q)
+  target: TokenSpan
+  logit: number // the model's logit (after edits, when given)
+  total: number // Σ contributions: equals logit up to float rounding
+  contributions: Contribution[] // every (position, sense) pair, largest |value| first
+}
+
+export interface SenseTokenScore extends TokenSpan {
+  score: number
+}
+
+export interface SenseCard {
+  sense: number
+  top: SenseTokenScore[]
+  bottom: SenseTokenScore[]
+  histogram: { edges: number[]; counts: number[] } // distribution of E·C over the vocabulary
+  quantiles?: Record<string, number>
+}
+
+export interface SenseLookupResponse {
+  word: string
+  tokens: TokenSpan[] // the word's tokens
+  policy: string // how a multi-token word was handled
+  senses: SenseCard[]
+}
+
+export interface NeighboursResponse {
+  word: string
+  measure: 'min' | number // Sim_min or Sim_ℓ for one sense
+  neighbours: SenseTokenScore[]
+}
+
+export interface ReverseEntry extends TokenSpan {
+  sense: number
+  score: number
+}
+
+export interface ReverseResponse {
+  target: TokenSpan
+  direction: 'boost' | 'suppress'
+  entries: ReverseEntry[]
+}
+
+export interface ValidatedEdits {
+  document: SenseEditDocument
+}
+
+export interface BlastRadiusPair {
+  a: TokenSpan
+  b: TokenSpan
+  /** bounds on the change of log-odds logit[a] − logit[b] over every context */
+  maxIncrease: number
+  maxDecrease: number
+}
+
+export interface BlastRadiusResponse {
+  pairs: BlastRadiusPair[]
+}
+
+export interface ExperimentSummary {
+  id: number
+  name: string
+  notes: string
+  tags: string[]
+  folder: string | null
+  parentId: number | null
+  checkpointHash: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+export interface ExperimentDetail extends ExperimentSummary {
+  edits: SenseEditDocument
+  runs: unknown[]
+}
+
+export interface ExperimentComparison {
+  ids: number[]
+  /** the store's comparison data, rendered as a table by the Compare view */
+  table: { columns: string[]; rows: { key: string; values: (string | number | null)[]; differs: boolean }[] }
+  raw?: unknown
+}
+
+export interface ExportedTable {
+  format: 'csv' | 'md' | 'latex' | 'json'
+  text: string
+}

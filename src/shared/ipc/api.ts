@@ -1,0 +1,117 @@
+import type { z } from 'zod'
+import type { Result } from '../errors'
+import type {
+  AppInfo,
+  AttributeResponse,
+  BlastRadiusResponse,
+  EncodeResponse,
+  ExperimentComparison,
+  ExperimentDetail,
+  ExperimentSummary,
+  ExportedTable,
+  ModelInfo,
+  NeighboursResponse,
+  PredictResponse,
+  ReverseResponse,
+  SenseLookupResponse,
+  ValidatedEdits,
+} from './api-types'
+import type { RequestSchemas } from './request-schemas'
+
+/**
+ * The workbench API: one type map method → response (requests come from REQUEST_SCHEMAS), a
+ * runtime list of the method names, and the event map. Electron IPC, serve's HTTP transport, the
+ * renderer client and the tests all derive from this file. Add a method by adding its schema,
+ * its response here and its name to API_METHODS; the compiler then points at every place left.
+ */
+export interface ApiResponses {
+  'app.info': AppInfo
+  'model.info': ModelInfo | null
+  'model.load': ModelInfo
+  'tokens.encode': EncodeResponse
+  'predict.next': PredictResponse
+  'predict.attribute': AttributeResponse
+  'senses.lookup': SenseLookupResponse
+  'senses.neighbours': NeighboursResponse
+  'senses.reverse': ReverseResponse
+  'edits.validate': ValidatedEdits
+  'edits.blastRadius': BlastRadiusResponse
+  'experiments.list': { experiments: ExperimentSummary[]; total: number }
+  'experiments.get': ExperimentDetail
+  'experiments.save': ExperimentSummary
+  'experiments.update': ExperimentSummary
+  'experiments.fork': ExperimentSummary
+  'experiments.delete': { deleted: number }
+  'experiments.compare': ExperimentComparison
+  'experiments.exportTable': ExportedTable
+  'run.cancel': { cancelled: boolean }
+}
+
+export type ApiMethod = keyof ApiResponses & keyof RequestSchemas
+
+/** Every method name, at runtime: the preload's allowlist and the dispatcher's table. */
+export const API_METHODS = [
+  'app.info',
+  'model.info',
+  'model.load',
+  'tokens.encode',
+  'predict.next',
+  'predict.attribute',
+  'senses.lookup',
+  'senses.neighbours',
+  'senses.reverse',
+  'edits.validate',
+  'edits.blastRadius',
+  'experiments.list',
+  'experiments.get',
+  'experiments.save',
+  'experiments.update',
+  'experiments.fork',
+  'experiments.delete',
+  'experiments.compare',
+  'experiments.exportTable',
+  'run.cancel',
+] as const satisfies readonly ApiMethod[]
+
+// Compile-time: the list names every method of the map, and the map has a schema per method.
+type Missing = Exclude<ApiMethod, (typeof API_METHODS)[number]>
+const _everyMethodListed: Missing extends never ? true : Missing = true
+void _everyMethodListed
+type NoSchema = Exclude<keyof ApiResponses, keyof RequestSchemas>
+const _everyMethodHasSchema: NoSchema extends never ? true : NoSchema = true
+void _everyMethodHasSchema
+
+/** What a caller sends (defaults may be omitted). */
+export type ApiRequest<M extends ApiMethod> = z.input<RequestSchemas[M]>
+/** What a handler receives after validation (defaults filled in). */
+export type ApiParsedRequest<M extends ApiMethod> = z.output<RequestSchemas[M]>
+export type ApiResponse<M extends ApiMethod> = ApiResponses[M]
+
+export function isApiMethod(name: unknown): name is ApiMethod {
+  return typeof name === 'string' && (API_METHODS as readonly string[]).includes(name)
+}
+
+/** Events main → renderer. Names are `domain.pastTense`. */
+export interface ApiEvents {
+  'model.progressed': { runId: string | null; phase: string; done: number; total: number }
+  'run.progressed': { runId: string; method: ApiMethod; done: number; total: number; message?: string }
+  'model.loaded': { model: ModelInfo }
+}
+
+export type ApiEventName = keyof ApiEvents
+
+export const API_EVENTS = ['model.progressed', 'run.progressed', 'model.loaded'] as const satisfies readonly ApiEventName[]
+type MissingEvent = Exclude<ApiEventName, (typeof API_EVENTS)[number]>
+const _everyEventListed: MissingEvent extends never ? true : MissingEvent = true
+void _everyEventListed
+
+export interface ApiEvent<E extends ApiEventName = ApiEventName> {
+  name: E
+  payload: ApiEvents[E]
+}
+
+/** The one call signature every transport offers the renderer. */
+export type ApiCall = <M extends ApiMethod>(method: M, request: ApiRequest<M>) => Promise<Result<ApiResponse<M>>>
+
+/** Names of the Electron IPC channels (the preload and main use only these). */
+export const IPC_CHANNELS = { invoke: 'workbench:invoke', event: 'workbench:event' } as const

@@ -1,0 +1,83 @@
+import { z } from 'zod'
+import { senseEditDocumentSchema } from './edit-schemas'
+
+/**
+ * One validator per API method: every request is untrusted input (design.md §1). The request
+ * types of the contract are inferred from these, so a request type and its check cannot drift.
+ * Objects are strict: an unknown field is a `bad-request`, not silently dropped.
+ */
+const text = z.string().max(100_000)
+const tokenId = z.int().min(0).max(1_000_000)
+const topK = z.int().min(1).max(1000)
+const runId = z.string().min(1).max(100).optional()
+const experimentId = z.int().min(1)
+const tag = z.string().min(1).max(100)
+const tokenRef = z.union([tokenId, z.string().min(1).max(200)])
+const edits = senseEditDocumentSchema.optional()
+const empty = z.strictObject({})
+
+export const REQUEST_SCHEMAS = {
+  'app.info': empty,
+  'model.info': empty,
+  'model.load': z.strictObject({ checkpoint: z.string().min(1).max(4096).optional(), runId }),
+  'tokens.encode': z.strictObject({ text }),
+  'predict.next': z.strictObject({ text: text.min(1), topK: topK.default(10), edits }),
+  'predict.attribute': z.strictObject({
+    text: text.min(1),
+    position: z.int().min(0),
+    target: tokenRef,
+    edits,
+  }),
+  'senses.lookup': z.strictObject({ word: z.string().min(1).max(200), topK: topK.default(10) }),
+  'senses.neighbours': z.strictObject({
+    word: z.string().min(1).max(200),
+    sense: z.union([z.literal('min'), z.int().min(0).max(1023)]).default('min'),
+    topK: topK.default(10),
+  }),
+  'senses.reverse': z.strictObject({
+    token: tokenRef,
+    direction: z.enum(['boost', 'suppress']).default('boost'),
+    topK: topK.default(20),
+    runId,
+  }),
+  'edits.validate': z.strictObject({ document: z.unknown() }),
+  'edits.blastRadius': z.strictObject({
+    document: senseEditDocumentSchema,
+    pairs: z.array(z.strictObject({ a: tokenRef, b: tokenRef })).min(1).max(100),
+  }),
+  'experiments.list': z.strictObject({
+    search: z.string().max(500).optional(),
+    tag: tag.optional(),
+    limit: z.int().min(1).max(1000).default(100),
+    offset: z.int().min(0).default(0),
+  }),
+  'experiments.get': z.strictObject({ id: experimentId }),
+  'experiments.save': z.strictObject({
+    name: z.string().min(1).max(500),
+    notes: z.string().max(100_000).default(''),
+    tags: z.array(tag).max(100).default([]),
+    edits: senseEditDocumentSchema,
+    prompt: text.optional(),
+  }),
+  'experiments.update': z.strictObject({
+    id: experimentId,
+    name: z.string().min(1).max(500).optional(),
+    notes: z.string().max(100_000).optional(),
+    tags: z.array(tag).max(100).optional(),
+    edits: edits,
+  }),
+  'experiments.fork': z.strictObject({ id: experimentId, name: z.string().min(1).max(500).optional() }),
+  'experiments.delete': z.strictObject({ id: experimentId }),
+  'experiments.compare': z.strictObject({
+    ids: z.array(experimentId).min(1).max(1000),
+    diffOnly: z.boolean().default(true),
+  }),
+  'experiments.exportTable': z.strictObject({
+    ids: z.array(experimentId).min(1).max(1000),
+    diffOnly: z.boolean().default(true),
+    format: z.enum(['csv', 'md', 'latex', 'json']),
+  }),
+  'run.cancel': z.strictObject({ runId: z.string().min(1).max(100) }),
+} as const
+
+export type RequestSchemas = typeof REQUEST_SCHEMAS

@@ -1,0 +1,90 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServe } from '../../../src/main/serve/start-serve'
+import type { RunningServer } from '../../../src/main/serve/serve-workbench'
+import type { Workbench } from '../../../src/main/workbench/workbench'
+
+let server: RunningServer
+let workbench: Workbench
+
+beforeAll(async () => {
+  const web = mkdtempSync(join(tmpdir(), 'bw-web-'))
+  writeFileSync(join(web, 'index.html'), '<!doctype html><title>t</title>')
+  writeFileSync(join(web, 'app.js'), 'console.log(1)')
+  writeFileSync(join(tmpdir(), 'bw-secret.txt'), 'secret')
+  ;({ server, workbench } = await startServe({ webRoot: web, version: 'test', port: 0 }))
+})
+afterAll(async () => {
+  await server?.close()
+  await workbench?.dispose()
+})
+
+const base = () => `http://127.0.0.1:${server.port}`
+const call = (method: string, body: unknown, token: string | null = server.token) =>
+  fetch(`${base()}/api/${method}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(token !== null ? { Authorization: `Bearer ${token}` } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+
+describe('serve', () => {
+  it('binds 127.0.0.1 and prints a URL carrying a random token', () => {
+    expect(server.host).toBe('127.0.0.1')
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`)
+    expect(server.token.length).toBeGreaterThanOrEqual(24)
+  })
+
+  it('refuses API calls without the token or with a wrong one (401)', async () => {
+    const none = await call('app.info', {}, null)
+    expect(none.status).toBe(401)
+    expect(await none.json()).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
+    expect((await call('app.info', {}, 'x' + server.token.slice(1))).status).toBe(401)
+    expect((await call('app.info', {}, '')).status).toBe(401)
+    expect((await fetch(`${base()}/api/events`)).status).toBe(401)
+  })
+
+  it('answers API calls with the same Results as the dispatcher', async () => {
+    const info = await call('app.info', {})
+    expect(info.status).toBe(200)
+    expect(await info.json()).toMatchObject({ ok: true, value: { transport: 'http', version: 'test' } })
+    const enc = await (await call('tokens.encode', { text: ' nurse' })).json()
+    expect(enc).toMatchObject({ ok: true, value: { tokens: [{ id: 15849, text: ' nurse' }] } })
+    expect(await (await call('nope.never', {})).json()).toMatchObject({ ok: false, error: { code: 'bad-request' } })
+    expect(await (await call('tokens.encode', { text: 1 })).json()).toMatchObject({ ok: false, error: { code: 'bad-request' } })
+  })
+
+  it('rejects a body that is not JSON with 400 and a typed error', async () => {
+    const res = await call('tokens.encode', '{not json')
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ ok: false, error: { code: 'bad-request' } })
+  })
+
+  it('serves the renderer with a CSP and nothing outside its folder', async () => {
+    const index = await fetch(`${base()}/?token=${server.token}`)
+    expect(index.status).toBe(200)
+    expect(index.headers.get('content-security-policy')).toContain("default-src 'self'")
+    expect(await index.text()).toContain('<title>t</title>')
+    expect((await fetch(`${base()}/app.js`)).headers.get('content-type')).toContain('text/javascript')
+    for (const p of ['/../bw-secret.txt', '/%2e%2e/bw-secret.txt', '/..%2fbw-secret.txt', '/missing.js']) {
+      expect((await fetch(base() + p)).status, p).toBe(404)
+    }
+  })
+
+  it('streams events to an authorised client', async () => {
+    const ctrl = new AbortController()
+    const res = await fetch(`${base()}/api/events`, { headers: { Authorization: `Bearer ${server.token}` }, signal: ctrl.signal })
+    expect(res.status).toBe(200)
+    const reader = res.body!.getReader()
+    await reader.read() // the ": connected" comment
+    workbench.events.emit('run.progressed', { runId: 'r1', method: 'senses.reverse', done: 3, total: 10 })
+    let text = ''
+    while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value)
+    expect(JSON.parse(text.replace(/^data: /, '').trim())).toEqual({
+      name: 'run.progressed',
+      payload: { runId: 'r1', method: 'senses.reverse', done: 3, total: 10 },
+    })
+    ctrl.abort()
+  })
+})
