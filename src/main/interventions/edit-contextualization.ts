@@ -1,0 +1,33 @@
+import { WorkbenchError } from '../../shared/errors'
+import type { ResolvedSenseEdit } from '../../shared/edits/parse-sense-edits'
+
+type AlphaEdit = Extract<ResolvedSenseEdit, { kind: 'scale-contextualization' }>
+
+/**
+ * α edits for one prompt, in document order, on a copy of α (sense, pos, pos):
+ * α[ℓ, i, p] ← factor·α[ℓ, i, p] for every query i ≥ p (p = the edit's source position).
+ * With `renormalize`, each changed row (ℓ, i) is then divided by its new sum over j ≤ i so it is
+ * again a distribution; a row whose whole mass was on p and is scaled to 0 stays all zeros.
+ * Without it (the default, as the gender-bias code's `contextualization[0, 10, :, j] *= w`), the
+ * row no longer sums to 1, which is what makes the edit equal to scaling C(x_p)_ℓ in this prompt.
+ */
+export function editContextualization(alpha: Float32Array, n: number, edits: readonly AlphaEdit[]): Float32Array {
+  const out = alpha.slice() // (sense, pos, pos)
+  for (const edit of edits) {
+    const p = edit.position
+    if (p >= n) {
+      throw new WorkbenchError('edit-invalid', `edit ${edit.index} (scale-contextualization): position ${p} is outside this prompt of ${n} tokens [0, ${n})`)
+    }
+    for (const l of edit.senses) {
+      for (let i = p; i < n; i++) {
+        const row = (l * n + i) * n
+        out[row + p] *= edit.factor
+        if (!edit.renormalize) continue
+        let sum = 0
+        for (let j = 0; j <= i; j++) sum += out[row + j]
+        if (sum > 0) for (let j = 0; j <= i; j++) out[row + j] /= sum
+      }
+    }
+  }
+  return out
+}

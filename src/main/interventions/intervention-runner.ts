@@ -1,0 +1,227 @@
+import { WorkbenchError } from '../../shared/errors'
+import { isVectorEdit, type ParsedSenseEdits, type ResolvedSenseEdit, type VectorEdit } from '../../shared/edits/parse-sense-edits'
+import type { BackpackEngine } from '../runtime/backpack-engine'
+import { senseVectorCache, type SenseVectorCache } from '../senses/sense-vector-cache'
+import type { SenseTable } from '../senses/sense-table'
+import { blastRadius, type BlastRadius } from './blast-radius'
+import { editContextualization } from './edit-contextualization'
+import { editSenseVectors } from './edit-sense-vectors'
+import { annealedTopicScale, topicSenseScores, topicStaticDeltas } from './topic-weights'
+
+type TopicEdit = Extract<ResolvedSenseEdit, { kind: 'topic' }>
+type AlphaEdit = Extract<ResolvedSenseEdit, { kind: 'scale-contextualization' }>
+
+/** A forward pass with sense edits applied; same layouts as the engine's ForwardOutputs. */
+export interface EditedForward {
+  ids: number[]
+  /** query positions of `logits` rows */
+  positions: number[]
+  logits: Float32Array // (n_query, vocab)
+  /** senses as combined: vector edits applied, then multiplied by the topic scale */
+  senses: Float32Array // (sense, pos, d_model)
+  /** α as combined: after α edits */
+  contextualization: Float32Array // (sense, pos, pos)
+  /** the topic multipliers δ_eff (sense, pos), when a topic edit is present */
+  topicScale?: Float32Array
+  edited: boolean
+  timingsMs: Record<string, number>
+}
+
+export interface InterventionRunnerOptions {
+  /** whole-vocabulary sense table, needed only by topic edits (built on first use) */
+  senseTable?: () => Promise<SenseTable>
+  /** prompts whose α is kept (LRU) so that re-running after an edit change skips the GPT-2 */
+  alphaCacheSize?: number
+  /** edited sense vectors kept, per (edit set, token) */
+  editedCacheSize?: number
+}
+
+/**
+ * Runs prompts under a sense-edit document. Composition order (documented in docs/analysis.md):
+ * 1. vector edits (scale-sense, knowledge-edit, replace-sense, add-sense) in document order on
+ *    each token's senses — global, the same in every context;
+ * 2. the topic multiplier δ_eff(ℓ, j), computed from the vector-edited senses of this sequence;
+ * 3. α edits (scale-contextualization) in document order — this prompt only;
+ * then logits = E · Σ_ℓ Σ_j α̃ · δ_eff · C̃ through `engine.combine`.
+ * α comes from a small cache keyed by the ids: changing only the edits never reruns the GPT-2.
+ */
+export class InterventionRunner {
+  readonly engine: BackpackEngine
+  readonly senses: SenseVectorCache
+  readonly #options: InterventionRunnerOptions
+  readonly #alpha = new Map<string, Float32Array>() // ids key → (sense, pos, pos)
+  readonly #edited = new Map<string, Float32Array>() // edit key + token → (sense, d_model)
+  readonly #embeddings = new Map<number, Float32Array>() // token → (d_model)
+  readonly #topic = new Map<string, Float32Array>() // bag + strength → δ (vocab, sense)
+
+  constructor(engine: BackpackEngine, options: InterventionRunnerOptions = {}) {
+    this.engine = engine
+    this.senses = senseVectorCache(engine)
+    this.#options = options
+  }
+
+  /** α of a prompt (sense, pos, pos), cached by the ids. Shared: do not modify. */
+  async contextualization(ids: readonly number[]): Promise<Float32Array> {
+    const key = ids.join(',')
+    let a = this.#alpha.get(key)
+    if (a) {
+      this.#alpha.delete(key)
+    } else {
+      a = await this.engine.contextualize(ids)
+    }
+    this.#alpha.set(key, a)
+    while (this.#alpha.size > (this.#options.alphaCacheSize ?? 16)) this.#alpha.delete(this.#alpha.keys().next().value as string)
+    return a
+  }
+
+  async embedding(ids: readonly number[]): Promise<Float32Array[]> {
+    const missing = [...new Set(ids.filter((id) => !this.#embeddings.has(id)))]
+    if (missing.length > 0) {
+      const d = this.engine.config.nEmbd
+      const rows = await this.engine.embeddingRows(missing) // (n, d_model)
+      missing.forEach((id, i) => this.#embeddings.set(id, rows.slice(i * d, (i + 1) * d)))
+    }
+    return ids.map((id) => this.#embeddings.get(id) as Float32Array)
+  }
+
+  /** Senses of tokens after the vector edits, each (sense, d_model). Shared: do not modify. */
+  async editedSenses(ids: readonly number[], edits: readonly VectorEdit[]): Promise<Float32Array[]> {
+    const base = await this.senses.many(ids)
+    if (edits.length === 0) return base
+    const targets = new Set(edits.map((e) => e.token))
+    if (!ids.some((id) => targets.has(id))) return base
+    const key = vectorEditKey(edits)
+    const needEmb = edits.flatMap((e) => (e.kind === 'knowledge-edit' ? [e.remove, e.add] : []))
+    const needSrc = edits.flatMap((e) => ((e.kind === 'replace-sense' || e.kind === 'add-sense') && 'token' in e.from ? [e.from.token] : []))
+    const emb = new Map((await this.embedding(needEmb)).map((v, i) => [needEmb[i], v]))
+    const src = new Map((await this.senses.many(needSrc)).map((v, i) => [needSrc[i], v]))
+    const { nEmbd: d } = this.engine.config
+    return ids.map((id, i) => {
+      if (!targets.has(id)) return base[i]
+      const k = `${key}|${id}`
+      let v = this.#edited.get(k)
+      if (!v) {
+        v = editSenseVectors(id, base[i], d, edits, {
+          embedding: (t) => emb.get(t) as Float32Array,
+          sourceSense: (t, l) => (src.get(t) as Float32Array).subarray(l * d, (l + 1) * d),
+        })
+        this.#edited.set(k, v)
+        while (this.#edited.size > (this.#options.editedCacheSize ?? 4096)) this.#edited.delete(this.#edited.keys().next().value as string)
+      }
+      return v
+    })
+  }
+
+  /** The forward pass under `edits` (null or empty: the plain model through the same path). */
+  async run(ids: readonly number[], edits: ParsedSenseEdits | null, options: { positions?: number[] } = {}): Promise<EditedForward> {
+    const { numSenses: k, nEmbd: d, nPositions } = this.engine.config
+    const n = ids.length
+    if (n === 0) throw new WorkbenchError('bad-request', 'no tokens to run')
+    if (n > nPositions) throw new WorkbenchError('too-long', `${n} tokens exceed the model's ${nPositions} positions`)
+    const positions = options.positions ?? ids.map((_, i) => i)
+    for (const p of positions) if (!Number.isInteger(p) || p < 0 || p >= n) throw new WorkbenchError('bad-request', `position ${p} is outside the prompt [0, ${n})`)
+    const all = edits?.edits ?? []
+    const vectorEdits = all.filter(isVectorEdit)
+    const topic = all.find((e): e is TopicEdit => e.kind === 'topic')
+    const alphaEdits = all.filter((e): e is AlphaEdit => e.kind === 'scale-contextualization')
+    const t0 = performance.now()
+    const alphaPromise = this.contextualization(ids)
+    const perToken = await this.editedSenses(ids, vectorEdits)
+    const senses = new Float32Array(k * n * d) // (sense, pos, d_model)
+    for (let j = 0; j < n; j++) for (let l = 0; l < k; l++) senses.set(perToken[j].subarray(l * d, (l + 1) * d), (l * n + j) * d)
+    const t1 = performance.now()
+    let topicScale: Float32Array | undefined
+    if (topic) {
+      const delta = await this.topicDelta(topic)
+      const emb = await this.embedding(ids)
+      const embeddings = new Float32Array(n * d) // (pos, d_model)
+      emb.forEach((v, i) => embeddings.set(v, i * d))
+      topicScale = annealedTopicScale(ids, senses, embeddings, delta, k, d, topic.strength) // (sense, pos)
+      for (let l = 0; l < k; l++) for (let j = 0; j < n; j++) {
+        const s = topicScale[l * n + j]
+        const off = (l * n + j) * d
+        for (let c = 0; c < d; c++) senses[off + c] *= s
+      }
+    }
+    const t2 = performance.now()
+    const baseAlpha = await alphaPromise
+    const t3 = performance.now()
+    const alpha = alphaEdits.length > 0 ? editContextualization(baseAlpha, n, alphaEdits) : baseAlpha
+    const alphaRows = selectRows(alpha, k, n, positions) // (sense, n_query, pos)
+    const logits = await this.engine.combine({ senses, alphaRows, nQuery: positions.length })
+    const t4 = performance.now()
+    return {
+      ids: [...ids],
+      positions,
+      logits,
+      senses,
+      contextualization: alpha,
+      ...(topicScale ? { topicScale } : {}),
+      edited: all.length > 0,
+      timingsMs: { senses: t1 - t0, topic: t2 - t1, contextualize: t3 - t2, combine: t4 - t3, total: t4 - t0 },
+    }
+  }
+
+  /** Topic steps 1–2 for a bag and strength, cached (needs the whole-vocabulary table). */
+  async topicDelta(topic: TopicEdit): Promise<Float32Array> {
+    const key = `${topic.bag.join(',')}|${topic.strength}`
+    let delta = this.#topic.get(key)
+    if (delta) return delta
+    if (!this.#options.senseTable) throw new WorkbenchError('internal', 'topic edits need the whole-vocabulary sense table, and none was configured')
+    const table = await this.#options.senseTable()
+    const { vocabSize, numSenses: k, nEmbd: d } = this.engine.config
+    const bagVec = new Float32Array(d)
+    for (const e of await this.embedding(topic.bag)) for (let c = 0; c < d; c++) bagVec[c] += e[c]
+    const scores = topicSenseScores(table.dotAll(bagVec), table.maxScore, vocabSize, k)
+    delta = topicStaticDeltas(scores, topic.strength).delta
+    this.#topic.set(key, delta)
+    return delta
+  }
+
+  /** Worst-case change of log p(a) − log p(b) over all contexts under the global vector edits. */
+  async blastRadius(edits: ParsedSenseEdits, a: number, b: number): Promise<BlastRadius> {
+    const vectorEdits = edits.edits.filter(isVectorEdit)
+    const tokens = [...new Set(vectorEdits.map((e) => e.token))]
+    const { numSenses: k, nEmbd: d } = this.engine.config
+    const base = await this.senses.many(tokens)
+    const edited = await this.editedSenses(tokens, vectorEdits)
+    const deltas = new Map<number, Float32Array>()
+    tokens.forEach((t, i) => {
+      const delta = new Float32Array(k * d) // (sense, d_model)
+      for (let c = 0; c < k * d; c++) delta[c] = edited[i][c] - base[i][c]
+      deltas.set(t, delta)
+    })
+    const [ea, eb] = await this.embedding([a, b])
+    return blastRadius(a, b, ea, eb, deltas, k, d)
+  }
+}
+
+/** Rows of α for the query positions: (sense, pos, pos) → (sense, n_query, pos). */
+export function selectRows(alpha: Float32Array, k: number, n: number, positions: readonly number[]): Float32Array {
+  if (positions.length === n && positions.every((p, i) => p === i)) return alpha
+  const out = new Float32Array(k * positions.length * n)
+  for (let l = 0; l < k; l++) positions.forEach((p, q) => out.set(alpha.subarray((l * n + p) * n, (l * n + p + 1) * n), (l * positions.length + q) * n))
+  return out
+}
+
+const keys = new WeakMap<readonly VectorEdit[], string>()
+function vectorEditKey(edits: readonly VectorEdit[]): string {
+  let key = keys.get(edits)
+  if (!key) {
+    key = JSON.stringify(edits, (_, v) => (v instanceof Float32Array ? Array.from(v) : v))
+    keys.set(edits, key)
+  }
+  return key
+}
+
+const runners = new WeakMap<BackpackEngine, InterventionRunner>()
+
+/** The process-wide runner of an engine (its caches persist across calls). */
+export function interventionRunner(engine: BackpackEngine, options?: InterventionRunnerOptions): InterventionRunner {
+  let r = runners.get(engine)
+  if (!r) {
+    r = new InterventionRunner(engine, options)
+    runners.set(engine, r)
+  }
+  return r
+}

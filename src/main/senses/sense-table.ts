@@ -1,0 +1,265 @@
+import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises'
+import { join } from 'node:path'
+import { WorkbenchError } from '../../shared/errors'
+import type { BackpackEngine } from '../runtime/backpack-engine'
+import { cacheDir } from '../paths/app-paths'
+import { HALF_TO_FLOAT, toHalfArray } from './float16'
+
+/**
+ * The whole-vocabulary sense table of one checkpoint: every token's K sense vectors (fp16 or
+ * fp32), their norms, and — in a second, optional phase — the max and min of each sense's score
+ * vector E·C(x)_ℓ over the whole vocabulary (needed by topic control, backpack-spec.md §4.3).
+ * Built once in chunks of tokens, cancellable, resumable, cached on disk under
+ * `cacheDir()/senses/<contentHash>/`:
+ *   manifest.json   sizes, precision, chunk size
+ *   senses.bin      (vocab, sense, d_model) fp16 or fp32, little-endian
+ *   stats.bin       (3, vocab, sense) float32: norm, max score, min score
+ *   progress.bin    one byte per chunk: bit 0 senses written, bit 1 scores written
+ */
+export interface SenseTableProgress {
+  phase: 'senses' | 'scores'
+  done: number // tokens
+  total: number
+}
+
+export interface OpenSenseTableOptions {
+  /** 'scores' also computes max/min of every E·C(x)_ℓ (a full projection: slow at full size) */
+  need?: 'senses' | 'scores'
+  precision?: 'f16' | 'f32'
+  dir?: string
+  chunkTokens?: number
+  signal?: AbortSignal
+  onProgress?: (p: SenseTableProgress) => void
+}
+
+const VERSION = 1
+
+export class SenseTable {
+  readonly vocabSize: number
+  readonly numSenses: number
+  readonly dModel: number
+  readonly precision: 'f16' | 'f32'
+  readonly dir: string
+  /** (vocab, sense) */
+  readonly norms: Float32Array
+  readonly maxScore: Float32Array
+  readonly minScore: Float32Array
+  readonly #data: Uint16Array | Float32Array // (vocab, sense, d_model)
+
+  constructor(args: { vocabSize: number; numSenses: number; dModel: number; precision: 'f16' | 'f32'; dir: string; data: Uint16Array | Float32Array; stats: Float32Array }) {
+    this.vocabSize = args.vocabSize
+    this.numSenses = args.numSenses
+    this.dModel = args.dModel
+    this.precision = args.precision
+    this.dir = args.dir
+    this.#data = args.data
+    const n = args.vocabSize * args.numSenses
+    this.norms = args.stats.subarray(0, n)
+    this.maxScore = args.stats.subarray(n, 2 * n)
+    this.minScore = args.stats.subarray(2 * n, 3 * n)
+  }
+
+  /** C(token)_sense decoded to float32, (d_model). */
+  sense(token: number, sense: number): Float32Array {
+    const off = (token * this.numSenses + sense) * this.dModel
+    const d = this.#data
+    if (d instanceof Float32Array) return d.slice(off, off + this.dModel)
+    const out = new Float32Array(this.dModel)
+    for (let c = 0; c < this.dModel; c++) out[c] = HALF_TO_FLOAT[d[off + c]]
+    return out
+  }
+
+  /** vec · C(x)_ℓ for every (x, ℓ) with x < tokens: (vocab, sense); rows ≥ tokens are 0. */
+  dotAll(vec: Float32Array, tokens = this.vocabSize): Float32Array {
+    const { numSenses: k, dModel: d } = this
+    const out = new Float32Array(this.vocabSize * k)
+    const data = this.#data
+    const rows = Math.min(tokens, this.vocabSize) * k
+    if (data instanceof Float32Array) {
+      for (let r = 0; r < rows; r++) {
+        let s = 0
+        const off = r * d
+        for (let c = 0; c < d; c++) s += data[off + c] * vec[c]
+        out[r] = s
+      }
+    } else {
+      const lut = HALF_TO_FLOAT
+      for (let r = 0; r < rows; r++) {
+        let s = 0
+        const off = r * d
+        for (let c = 0; c < d; c++) s += lut[data[off + c]] * vec[c]
+        out[r] = s
+      }
+    }
+    return out
+  }
+
+  /** cos(vec, C(x)_sense) for every token x < tokens: (vocab); rows ≥ tokens are NaN. */
+  cosineAll(vec: Float32Array, sense: number, tokens = this.vocabSize): Float32Array {
+    const { numSenses: k, dModel: d } = this
+    let nv = 0
+    for (let c = 0; c < d; c++) nv += vec[c] * vec[c]
+    nv = Math.sqrt(nv)
+    const out = new Float32Array(this.vocabSize).fill(Number.NaN)
+    const data = this.#data
+    const lut = HALF_TO_FLOAT
+    for (let x = 0; x < Math.min(tokens, this.vocabSize); x++) {
+      const off = (x * k + sense) * d
+      let s = 0
+      if (data instanceof Float32Array) for (let c = 0; c < d; c++) s += data[off + c] * vec[c]
+      else for (let c = 0; c < d; c++) s += lut[data[off + c]] * vec[c]
+      const denom = nv * this.norms[x * k + sense]
+      out[x] = denom > 0 ? s / denom : 0
+    }
+    return out
+  }
+}
+
+/** Where an engine's table lives. */
+export function senseTableDir(engine: BackpackEngine): string {
+  return join(cacheDir(), 'senses', engine.contentHash)
+}
+
+const building = new Map<string, Promise<SenseTable>>()
+
+/**
+ * Opens the table of the engine's checkpoint, building (or resuming) what is missing. Concurrent
+ * calls for the same directory share one build. Cancelling leaves finished chunks on disk.
+ */
+export function openSenseTable(engine: BackpackEngine, options: OpenSenseTableOptions = {}): Promise<SenseTable> {
+  const dir = options.dir ?? senseTableDir(engine)
+  const key = `${dir}|${options.need ?? 'senses'}`
+  let p = building.get(key)
+  if (!p) {
+    p = buildOrLoad(engine, dir, options).finally(() => building.delete(key))
+    building.set(key, p)
+  }
+  return p
+}
+
+async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTableOptions): Promise<SenseTable> {
+  const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
+  const chunk = o.chunkTokens ?? 16
+  const precision = o.precision ?? 'f16'
+  const manifest = { version: VERSION, contentHash: engine.contentHash, vocabSize: V, numSenses: k, dModel: d, precision, chunkTokens: chunk }
+  await mkdir(dir, { recursive: true })
+  const prior = await readJson(join(dir, 'manifest.json'))
+  const fresh = !prior || JSON.stringify(prior) !== JSON.stringify(manifest)
+  const chunks = Math.ceil(V / chunk)
+  const bytes = precision === 'f16' ? 2 : 4
+  const data = precision === 'f16' ? new Uint16Array(V * k * d) : new Float32Array(V * k * d) // (vocab, sense, d_model)
+  const stats = new Float32Array(3 * V * k) // (3, vocab, sense)
+  let progress = new Uint8Array(chunks)
+  if (fresh) {
+    await writeFile(join(dir, 'progress.bin'), progress)
+    await writeFile(join(dir, 'senses.bin'), new Uint8Array(0))
+    await writeFile(join(dir, 'stats.bin'), new Uint8Array(0))
+    await writeJsonAtomic(join(dir, 'manifest.json'), manifest)
+  } else {
+    progress = new Uint8Array(await readFile(join(dir, 'progress.bin')))
+    if (progress.length !== chunks) throw new WorkbenchError('internal', `sense table progress file in ${dir} has ${progress.length} chunks, expected ${chunks}`)
+    await readInto(join(dir, 'senses.bin'), new Uint8Array(data.buffer))
+    await readInto(join(dir, 'stats.bin'), new Uint8Array(stats.buffer))
+  }
+  const sensesFile = await open(join(dir, 'senses.bin'), 'r+')
+  const statsFile = await open(join(dir, 'stats.bin'), 'r+')
+  const progressFile = await open(join(dir, 'progress.bin'), 'r+')
+  const n = V * k
+  try {
+    const phases: ('senses' | 'scores')[] = o.need === 'scores' ? ['senses', 'scores'] : ['senses']
+    for (const phase of phases) {
+      const bit = phase === 'senses' ? 1 : 2
+      let done = 0
+      for (let c = 0; c < chunks; c++) done += progress[c] & bit ? Math.min(chunk, V - c * chunk) : 0
+      o.onProgress?.({ phase, done, total: V })
+      for (let c = 0; c < chunks; c++) {
+        if (progress[c] & bit) continue
+        if (o.signal?.aborted) throw new WorkbenchError('cancelled', `sense table build cancelled at ${done}/${V} tokens (${phase}); finished chunks are kept in ${dir}`)
+        const start = c * chunk
+        const ids = Array.from({ length: Math.min(chunk, V - start) }, (_, i) => start + i)
+        if (phase === 'senses') {
+          const vecs = await engine.senseVectors(ids) // (n, sense, d_model)
+          if (data instanceof Float32Array) data.set(vecs, start * k * d)
+          else toHalfArray(vecs, data, start * k * d)
+          for (let r = 0; r < ids.length * k; r++) {
+            let s = 0
+            for (let x = 0; x < d; x++) s += vecs[r * d + x] * vecs[r * d + x]
+            stats[start * k + r] = Math.sqrt(s)
+          }
+          await writeAt(sensesFile, data, start * k * d, ids.length * k * d, bytes)
+        } else {
+          const vecs = decodeRows(data, start * k, ids.length * k, d)
+          const scores = await engine.project(vecs, ids.length * k) // (n·sense, vocab)
+          for (let r = 0; r < ids.length * k; r++) {
+            let mx = -Infinity
+            let mn = Infinity
+            for (let v = 0; v < V; v++) {
+              const s = scores[r * V + v]
+              if (s > mx) mx = s
+              if (s < mn) mn = s
+            }
+            stats[n + start * k + r] = mx
+            stats[2 * n + start * k + r] = mn
+          }
+        }
+        for (let plane = 0; plane < 3; plane++) await writeAt(statsFile, stats, plane * n + start * k, ids.length * k, 4)
+        progress[c] |= bit
+        await progressFile.write(progress, c, 1, c)
+        done += ids.length
+        o.onProgress?.({ phase, done, total: V })
+      }
+    }
+  } finally {
+    await sensesFile.close()
+    await statsFile.close()
+    await progressFile.close()
+  }
+  return new SenseTable({ vocabSize: V, numSenses: k, dModel: d, precision, dir, data, stats })
+}
+
+/**
+ * Rows of the table as float32, for the scores phase. With fp16 storage the projection uses the
+ * rounded vectors; max/min then differ from exact by ~1e-3 relative.
+ */
+function decodeRows(data: Uint16Array | Float32Array, row: number, rows: number, d: number): Float32Array {
+  if (data instanceof Float32Array) return data.slice(row * d, (row + rows) * d)
+  const out = new Float32Array(rows * d)
+  for (let i = 0; i < rows * d; i++) out[i] = HALF_TO_FLOAT[data[row * d + i]]
+  return out
+}
+
+async function writeAt(file: FileHandle, arr: Uint16Array | Float32Array, index: number, count: number, bytes: number): Promise<void> {
+  const view = new Uint8Array(arr.buffer, arr.byteOffset + index * bytes, count * bytes)
+  let written = 0
+  while (written < view.length) {
+    const { bytesWritten } = await file.write(view, written, view.length - written, index * bytes + written)
+    written += bytesWritten
+  }
+}
+
+async function readInto(path: string, target: Uint8Array): Promise<void> {
+  const f = await open(path, 'r')
+  try {
+    let pos = 0
+    while (pos < target.length) {
+      const { bytesRead } = await f.read(target, pos, Math.min(1 << 30, target.length - pos), pos)
+      if (bytesRead === 0) break // not yet written: zeros, and progress.bin says so
+      pos += bytesRead
+    }
+  } finally {
+    await f.close()
+  }
+}
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFile(path + '.tmp', JSON.stringify(value, null, 2))
+  await rename(path + '.tmp', path)
+}
