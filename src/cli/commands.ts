@@ -1,4 +1,5 @@
 import type { CliCommand } from './cli-command'
+import { download } from './commands/download'
 import { serve } from './commands/serve'
 
 /**
@@ -6,5 +7,6 @@ import { serve } from './commands/serve'
  * src/cli/commands/<name>.ts.
  */
 export const COMMANDS: Record<string, CliCommand> = {
+  download: download,
   serve: serve,
 }
