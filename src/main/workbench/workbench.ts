@@ -78,6 +78,12 @@ export class Workbench {
     }
   }
 
+  /** At app start: loads the last checkpoint used, else the bundled demo, when loading exists. */
+  async openDefault(): Promise<void> {
+    if (!this.available()['model.load']) return
+    await this.handlers()['model.load']({}).catch(() => undefined)
+  }
+
   async dispose(): Promise<void> {
     for (const run of this.#runs.values()) run.abort()
     this.#runs.clear()

@@ -96,11 +96,13 @@ export interface ApiEvents {
   'model.progressed': { runId: string | null; phase: string; done: number; total: number }
   'run.progressed': { runId: string; method: ApiMethod; done: number; total: number; message?: string }
   'model.loaded': { model: ModelInfo }
+  /** the native menu's "Import edits…" read a file (Electron only); the renderer validates it */
+  'edits.imported': { fileName: string; document: unknown }
 }
 
 export type ApiEventName = keyof ApiEvents
 
-export const API_EVENTS = ['model.progressed', 'run.progressed', 'model.loaded'] as const satisfies readonly ApiEventName[]
+export const API_EVENTS = ['model.progressed', 'run.progressed', 'model.loaded', 'edits.imported'] as const satisfies readonly ApiEventName[]
 type MissingEvent = Exclude<ApiEventName, (typeof API_EVENTS)[number]>
 const _everyEventListed: MissingEvent extends never ? true : MissingEvent = true
 void _everyEventListed
@@ -112,6 +114,12 @@ export interface ApiEvent<E extends ApiEventName = ApiEventName> {
 
 /** The one call signature every transport offers the renderer. */
 export type ApiCall = <M extends ApiMethod>(method: M, request: ApiRequest<M>) => Promise<Result<ApiResponse<M>>>
+
+/** What the preload exposes as `window.workbench` (and what the renderer client expects). */
+export interface WorkbenchBridge {
+  invoke(method: string, request: unknown): Promise<Result<unknown>>
+  onEvent(listener: (event: ApiEvent) => void): () => void
+}
 
 /** Names of the Electron IPC channels (the preload and main use only these). */
 export const IPC_CHANNELS = { invoke: 'workbench:invoke', event: 'workbench:event' } as const

@@ -1,0 +1,26 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import { svelte } from '@sveltejs/vite-plugin-svelte'
+
+// Three bundles: main (ESM, native deps external), preload (CommonJS: a sandboxed preload cannot be
+// an ES module, and everything but electron is bundled in), renderer (the Svelte app).
+export default defineConfig({
+  main: {
+    build: { rolldownOptions: { input: { index: resolve('src/main/index.ts') } } },
+  },
+  preload: {
+    build: {
+      externalizeDeps: false,
+      rolldownOptions: {
+        input: { index: resolve('src/preload/index.ts') },
+        external: ['electron'],
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve('src/renderer'),
+    plugins: [svelte({ compilerOptions: { runes: true } })],
+    build: { rolldownOptions: { input: { index: resolve('src/renderer/index.html') } } },
+  },
+})

@@ -1,0 +1,17 @@
+/** Saves text as a file through the browser's download (a save dialog in Electron). */
+export function downloadText(fileName: string, text: string, type = 'text/plain'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }))
+  const a = document.createElement('a')
+  a.href = url
+  a.download = fileName
+  a.rel = 'noopener'
+  document.body.append(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}
+
+/** A token field's value: an integer is an id, anything else is text taken exactly as typed. */
+export function tokenRef(value: string): string | number {
+  return /^\d+$/.test(value.trim()) ? Number(value.trim()) : value
+}

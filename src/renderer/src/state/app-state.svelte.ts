@@ -1,0 +1,62 @@
+import type { ApiMethod } from '../../../shared/ipc/api'
+import type { AppInfo, ModelInfo } from '../../../shared/ipc/api-types'
+import type { ErrorInfo } from '../../../shared/errors'
+import type { ApiClient } from '../lib/api-client'
+
+/** What the whole app needs to know: the server's capabilities and the loaded model. */
+export class AppState {
+  #info = $state.raw<AppInfo | null>(null)
+  #model = $state.raw<ModelInfo | null>(null)
+  #progress = $state.raw<{ phase: string; done: number; total: number } | null>(null)
+  #loading = $state(false)
+  #error = $state.raw<ErrorInfo | null>(null)
+  readonly client: ApiClient
+
+  constructor(client: ApiClient) {
+    this.client = client
+    client.on('model.progressed', (p) => (this.#progress = p))
+    client.on('model.loaded', ({ model }) => {
+      this.#model = model
+      this.#progress = null
+    })
+  }
+
+  get info() {
+    return this.#info
+  }
+  get model() {
+    return this.#model
+  }
+  get progress() {
+    return this.#progress
+  }
+  get loading() {
+    return this.#loading
+  }
+  get error() {
+    return this.#error
+  }
+
+  /** Does this build have a backend for `method`? Unknown until app.info answered. */
+  available(method: ApiMethod): boolean {
+    return this.#info?.available[method] === true
+  }
+
+  async refresh(): Promise<void> {
+    const res = await this.client.call('app.info', {})
+    if (res.ok) {
+      this.#info = res.value
+      this.#model = res.value.model
+      this.#error = null
+    } else this.#error = res.error
+  }
+
+  async load(checkpoint?: string): Promise<void> {
+    this.#loading = true
+    this.#error = null
+    const res = await this.client.call('model.load', checkpoint ? { checkpoint } : {})
+    this.#loading = false
+    if (res.ok) this.#model = res.value
+    else this.#error = res.error
+  }
+}
