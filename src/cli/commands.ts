@@ -1,5 +1,8 @@
 import type { CliCommand } from './cli-command'
+import { convert } from './commands/convert'
 import { download } from './commands/download'
+import { forward } from './commands/forward'
+import { info } from './commands/info'
 import { serve } from './commands/serve'
 
 /**
@@ -7,6 +10,9 @@ import { serve } from './commands/serve'
  * src/cli/commands/<name>.ts.
  */
 export const COMMANDS: Record<string, CliCommand> = {
+  convert: convert,
   download: download,
+  forward: forward,
+  info: info,
   serve: serve,
 }

@@ -35,6 +35,15 @@ export interface ContextDecoder {
   dispose(): void
 }
 
+/**
+ * Per-request options (additive, optional on every model call): aborting rejects the request
+ * with a `cancelled` WorkbenchError — at once when it is still queued; when it is already
+ * running, its result is discarded.
+ */
+export interface RequestOptions {
+  signal?: AbortSignal
+}
+
 export interface BackpackEngine {
   readonly config: BackpackConfig
   /** sha256 of the checkpoint's tensor content (hex) — the cache key and the experiment stamp */
@@ -42,10 +51,10 @@ export interface BackpackEngine {
   readonly provider: ProviderInfo
 
   /** Sense vectors C(x) of token ids, no position information: (n, sense, d_model). Cached by id. */
-  senseVectors(tokenIds: readonly number[]): Promise<Float32Array>
+  senseVectors(tokenIds: readonly number[], options?: RequestOptions): Promise<Float32Array>
 
   /** α for a prompt: (sense, pos, pos), rows sum to 1 over j ≤ i, zeros above the diagonal. */
-  contextualize(ids: readonly number[]): Promise<Float32Array>
+  contextualize(ids: readonly number[], options?: RequestOptions): Promise<Float32Array>
 
   /** Incremental α for generation; equal to `contextualize` on the concatenated ids. */
   createDecoder(): Promise<ContextDecoder>
@@ -54,16 +63,16 @@ export interface BackpackEngine {
    * logits[q] = E · Σ_ℓ Σ_j alphaRows[ℓ, q, j] · scale[ℓ, j] · senses[ℓ, j]: (n_query, vocab).
    * senses (sense, pos, d_model); alphaRows (sense, n_query, pos); senseScale (sense, pos), default 1.
    */
-  combine(args: { senses: Float32Array; alphaRows: Float32Array; nQuery: number; senseScale?: Float32Array }): Promise<Float32Array>
+  combine(args: { senses: Float32Array; alphaRows: Float32Array; nQuery: number; senseScale?: Float32Array }, options?: RequestOptions): Promise<Float32Array>
 
   /** Scores of vectors over the vocabulary, E·v: (n, d_model) → (n, vocab). */
-  project(vectors: Float32Array, n: number): Promise<Float32Array>
+  project(vectors: Float32Array, n: number, options?: RequestOptions): Promise<Float32Array>
 
   /** Rows of the (tied) embedding matrix E: (n, d_model). */
   embeddingRows(ids: readonly number[]): Promise<Float32Array>
 
   /** The full pass, as HF computes it (no edits): logits for all positions or the selected ones. */
-  forward(ids: readonly number[], options?: { positions?: number[] }): Promise<ForwardOutputs>
+  forward(ids: readonly number[], options?: { positions?: number[] } & RequestOptions): Promise<ForwardOutputs>
 
   dispose(): Promise<void>
 }

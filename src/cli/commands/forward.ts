@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { WorkbenchError } from '../../shared/errors'
+import { writeNpy } from '../../main/npy/npy'
+import { resolveModelSource } from '../../main/runtime/model-source'
+import { openEngine } from '../../main/runtime/open-engine'
+import { gpt2Tokenizer } from '../../main/tokenizer/gpt2-tokenizer'
+import { parseFlags, parseIntList, type CliCommand } from '../cli-command'
+
+/**
+ * `forward [--checkpoint DIR | --onnx DIR] (--ids 1,2,3 | --text "…") --out OUTDIR [--provider P]
+ * [--truncate]`: runs the full pass and writes logits.npy (pos, vocab), senses.npy
+ * (sense, pos, d_model) and contextualization.npy (sense, pos, pos) as float32 LE (HF layouts,
+ * batch dropped); prints a JSON summary. More than n_positions ids is a `too-long` error unless
+ * --truncate keeps the first n_positions.
+ */
+export const forward: CliCommand = {
+  summary: 'Run the model on --ids or --text and write logits/senses/contextualization .npy files to --out',
+  async run(args) {
+    const { values } = parseFlags(args, {
+      checkpoint: { type: 'string' },
+      onnx: { type: 'string' },
+      ids: { type: 'string' },
+      text: { type: 'string' },
+      out: { type: 'string' },
+      provider: { type: 'string' },
+      truncate: { type: 'boolean' },
+      edits: { type: 'string' },
+    })
+    if ((values.ids === undefined) === (values.text === undefined)) throw new WorkbenchError('bad-request', 'give exactly one of --ids 1,2,3 and --text "…"')
+    if (!values.out) throw new WorkbenchError('bad-request', '--out OUTDIR is required (logits.npy, senses.npy and contextualization.npy are written there)')
+    if (values.edits !== undefined) {
+      // HOOK(--edits): the analysis core applies a sense-edit document here — parse FILE, then
+      // `interventionRunner(engine).run(ids, edits)` and write its senses/α/logits instead.
+      throw new WorkbenchError('bad-request', '--edits is not supported by forward yet')
+    }
+    let ids = values.ids !== undefined ? parseIntList(values.ids, 'ids') : gpt2Tokenizer().encode(values.text!)
+    if (ids.length === 0) throw new WorkbenchError('bad-request', '--text tokenizes to no tokens')
+    const source = resolveModelSource(values)
+    const t0 = performance.now()
+    const engine = await openEngine({ ...source, provider: values.provider })
+    try {
+      const tOpen = performance.now()
+      const limit = engine.config.nPositions
+      const inputLength = ids.length
+      if (ids.length > limit && values.truncate) ids = ids.slice(0, limit)
+      const out = await engine.forward(ids)
+      const tForward = performance.now()
+      const { numSenses: k, nEmbd: d, vocabSize: V } = engine.config
+      const T = ids.length
+      const dir = resolve(values.out)
+      mkdirSync(dir, { recursive: true })
+      const shapes = { logits: [T, V], senses: [k, T, d], contextualization: [k, T, T] }
+      writeNpy(join(dir, 'logits.npy'), shapes.logits, out.logits)
+      writeNpy(join(dir, 'senses.npy'), shapes.senses, out.senses)
+      writeNpy(join(dir, 'contextualization.npy'), shapes.contextualization, out.contextualization)
+      const ms = (a: number, b: number) => Math.round((b - a) * 10) / 10
+      return {
+        out: dir,
+        files: ['logits.npy', 'senses.npy', 'contextualization.npy'],
+        tokens: T,
+        ...(T < inputLength ? { truncatedFrom: inputLength } : {}),
+        shapes,
+        provider: engine.provider,
+        contentHash: engine.contentHash,
+        conversion: engine.opened.work,
+        timingsMs: { open: ms(t0, tOpen), forward: ms(tOpen, tForward), write: ms(tForward, performance.now()), openDetail: engine.opened.timingsMs, forwardDetail: out.timingsMs },
+      }
+    } finally {
+      await engine.dispose()
+    }
+  },
+}

@@ -1,0 +1,48 @@
+import { join } from 'node:path'
+import { findCachedExport, onnxCacheRoot } from '../../main/checkpoint/onnx/onnx-cache'
+import { readManifest } from '../../main/checkpoint/onnx/onnx-manifest'
+import { parameterCount } from '../../main/checkpoint/onnx/write-onnx-export'
+import { checkpointFingerprint, readCheckpoint } from '../../main/checkpoint/read-checkpoint'
+import { resolveModelSource } from '../../main/runtime/model-source'
+import { ortBackends, ortVersion } from '../../main/runtime/ort'
+import { parseFlags, type CliCommand } from '../cli-command'
+
+/**
+ * `info [--checkpoint DIR | --onnx DIR]`: config, parameter count, content hash, where the
+ * conversion is (or would be) cached, and the execution providers of this onnxruntime build.
+ * Never converts; an unchanged, already converted checkpoint is not even read.
+ */
+export const info: CliCommand = {
+  summary: 'Print a checkpoint\'s config, parameter count, content hash, cache location and the available providers',
+  async run(args) {
+    const { values } = parseFlags(args, { checkpoint: { type: 'string' }, onnx: { type: 'string' } })
+    const source = resolveModelSource(values)
+    const providers = { onnxruntime: ortVersion(), available: ortBackends().filter((b) => b.bundled).map((b) => b.name), known: ortBackends() }
+    if ('onnxDir' in source) {
+      const m = readManifest(source.onnxDir)
+      return { onnx: source.onnxDir, config: m.config, parameterCount: m.parameterCount, contentHash: m.contentHash, cache: { exportDir: source.onnxDir, converted: true }, providers }
+    }
+    const hit = findCachedExport(await checkpointFingerprint(source.checkpointDir))
+    if (hit) {
+      const m = hit.manifest
+      return { checkpoint: source.checkpointDir, config: m.config, parameterCount: m.parameterCount, contentHash: m.contentHash, cache: { exportDir: hit.dir, converted: true }, providers }
+    }
+    const ckpt = await readCheckpoint(source.checkpointDir)
+    const exportDir = join(onnxCacheRoot(), ckpt.contentHash)
+    let converted = false
+    try {
+      converted = readManifest(exportDir).contentHash === ckpt.contentHash
+    } catch {
+      converted = false
+    }
+    return {
+      checkpoint: source.checkpointDir,
+      format: ckpt.format,
+      config: ckpt.config,
+      parameterCount: parameterCount(ckpt),
+      contentHash: ckpt.contentHash,
+      cache: { exportDir, converted },
+      providers,
+    }
+  },
+}

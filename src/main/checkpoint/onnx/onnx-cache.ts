@@ -1,0 +1,135 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { WorkbenchError } from '../../../shared/errors'
+import { cacheDir } from '../../paths/app-paths'
+import { checkpointFingerprint, readCheckpoint } from '../read-checkpoint'
+import { readManifest, type OnnxManifest } from './onnx-manifest'
+import { writeOnnxExport } from './write-onnx-export'
+
+export interface ConversionProgress {
+  phase: 'fingerprint' | 'read' | 'convert' | 'write'
+  /** 0..1 within the whole conversion */
+  fraction: number
+  message: string
+}
+
+export interface CachedExport {
+  dir: string
+  manifest: OnnxManifest
+  /** what this call had to do: nothing (fingerprint hit), read+hash (content hit), or convert */
+  work: 'none' | 'hashed' | 'converted'
+  timingsMs: Record<string, number>
+}
+
+/** `cacheDir()/onnx`: one directory per content hash, plus the fingerprint index. */
+export function onnxCacheRoot(): string {
+  return join(cacheDir(), 'onnx')
+}
+
+function indexPath(root: string, fingerprint: string): string {
+  return join(root, 'fingerprints', `${createHash('sha256').update(fingerprint).digest('hex').slice(0, 32)}.json`)
+}
+
+/** Writes a small file atomically (temp file + rename). */
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  writeFileSync(tmp, text)
+  renameSync(tmp, path)
+}
+
+function tryManifest(dir: string, contentHash?: string): OnnxManifest | null {
+  if (!existsSync(dir)) return null
+  try {
+    const m = readManifest(dir)
+    return contentHash === undefined || m.contentHash === contentHash ? m : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Returns the ONNX export of a checkpoint directory, converting it on a miss. A fingerprint
+ * (paths, sizes, mtimes) index lets an unchanged checkpoint skip reading and hashing entirely;
+ * otherwise the content hash finds an existing conversion. New conversions are written into a
+ * temporary directory and renamed into place, so an interrupted one never leaves a broken entry.
+ */
+export async function ensureOnnxExport(
+  checkpointDir: string,
+  options: { signal?: AbortSignal; onProgress?: (p: ConversionProgress) => void } = {},
+): Promise<CachedExport> {
+  const { signal, onProgress } = options
+  const root = onnxCacheRoot()
+  const timingsMs: Record<string, number> = {}
+  let t0 = performance.now()
+  const lap = (name: string) => {
+    const now = performance.now()
+    timingsMs[name] = Math.round(now - t0)
+    t0 = now
+  }
+  const aborted = (where: string) => {
+    if (signal?.aborted) throw new WorkbenchError('cancelled', `conversion of ${checkpointDir} was cancelled ${where}`)
+  }
+
+  onProgress?.({ phase: 'fingerprint', fraction: 0, message: 'checking the conversion cache' })
+  const fingerprint = await checkpointFingerprint(checkpointDir)
+  const idx = indexPath(root, fingerprint)
+  const hit = findCachedExport(fingerprint)
+  if (hit) {
+    lap('lookup')
+    return { ...hit, work: 'none', timingsMs }
+  }
+  lap('lookup')
+  aborted('before reading')
+
+  onProgress?.({ phase: 'read', fraction: 0.05, message: `reading ${checkpointDir}` })
+  const ckpt = await readCheckpoint(checkpointDir, { signal })
+  lap('read')
+  aborted('after reading')
+  const dir = join(root, ckpt.contentHash)
+  let manifest = tryManifest(dir, ckpt.contentHash)
+  let work: CachedExport['work'] = 'hashed'
+  if (!manifest) {
+    mkdirSync(root, { recursive: true })
+    const tmp = join(root, `.tmp-${ckpt.contentHash.slice(0, 16)}-${process.pid}-${randomBytes(4).toString('hex')}`)
+    mkdirSync(tmp)
+    try {
+      manifest = writeOnnxExport(ckpt, tmp, ckpt.contentHash, (done, total, what) => {
+        onProgress?.({ phase: 'convert', fraction: 0.5 + (0.45 * done) / total, message: `wrote graph ${what}` })
+      })
+      aborted('while converting')
+      if (existsSync(dir)) rmSync(dir, { recursive: true, force: true }) // a broken or stale entry
+      renameSync(tmp, dir)
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true })
+      const raced = tryManifest(dir, ckpt.contentHash) // another process finished the same conversion
+      if (!raced) throw e
+      manifest = raced
+    }
+    work = 'converted'
+    lap('convert')
+  }
+  mkdirSync(join(root, 'fingerprints'), { recursive: true })
+  writeAtomic(idx, JSON.stringify({ fingerprint, contentHash: ckpt.contentHash, checkpointDir }) + '\n')
+  onProgress?.({ phase: 'write', fraction: 1, message: 'conversion cached' })
+  return { dir, manifest, work, timingsMs }
+}
+
+/**
+ * The cached export of a checkpoint directory found through the fingerprint index alone (no
+ * reading, no hashing), or null when this exact directory state has not been converted.
+ */
+export function findCachedExport(fingerprint: string): { dir: string; manifest: OnnxManifest } | null {
+  const root = onnxCacheRoot()
+  const idx = indexPath(root, fingerprint)
+  if (!existsSync(idx)) return null
+  try {
+    const entry = JSON.parse(readFileSync(idx, 'utf8')) as { fingerprint: string; contentHash: string }
+    if (entry.fingerprint !== fingerprint || !/^[0-9a-f]+$/.test(entry.contentHash)) return null
+    const dir = join(root, entry.contentHash)
+    const manifest = tryManifest(dir, entry.contentHash)
+    return manifest ? { dir, manifest } : null
+  } catch {
+    return null
+  }
+}

@@ -1,0 +1,58 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { GRAPH_IO_VERSION, GRAPHS, type GraphName } from '../../../shared/model/graph-io'
+import { buildContextGraph } from './build-context-graph'
+import { buildLmHeadGraph, buildMixGraph } from './build-head-graphs'
+import { buildSensesGraph } from './build-senses-graph'
+import { EXTERNAL_DATA_FILE, ExternalDataFile } from './external-data-file'
+import { WTE, type CheckpointWeights } from './graph-ops'
+import { MANIFEST_FILE, MANIFEST_FORMAT, type OnnxManifest } from './onnx-manifest'
+
+/** Distinct parameters (tied tensors counted once: the reader keeps E and P under one name). */
+export function parameterCount(w: CheckpointWeights): number {
+  let n = 0
+  for (const t of w.tensors.values()) n += t.data.length
+  return n
+}
+
+/**
+ * Writes the four graphs of the catalog, their shared external-data file and the manifest into
+ * an existing (empty) directory. `onStep` reports progress after each graph.
+ */
+export function writeOnnxExport(
+  w: CheckpointWeights,
+  dir: string,
+  contentHash: string,
+  onStep?: (done: number, total: number, what: string) => void,
+): OnnxManifest {
+  const data = new ExternalDataFile(join(dir, EXTERNAL_DATA_FILE))
+  const graphs: Record<GraphName, Uint8Array> = {} as Record<GraphName, Uint8Array>
+  try {
+    const steps: [GraphName, () => Uint8Array][] = [
+      ['lm_head', () => buildLmHeadGraph(w, data)], // E first: it sits at offset 0
+      ['senses', () => buildSensesGraph(w, data)],
+      ['context', () => buildContextGraph(w, data)],
+      ['mix', () => buildMixGraph(w.config)],
+    ]
+    steps.forEach(([name, build], i) => {
+      graphs[name] = build()
+      writeFileSync(join(dir, GRAPHS[name].file), graphs[name])
+      onStep?.(i + 1, steps.length, name)
+    })
+  } finally {
+    data.close()
+  }
+  const manifest: OnnxManifest = {
+    format: MANIFEST_FORMAT,
+    graphIoVersion: GRAPH_IO_VERSION,
+    contentHash,
+    config: w.config,
+    graphs: { senses: GRAPHS.senses.file, context: GRAPHS.context.file, mix: GRAPHS.mix.file, lm_head: GRAPHS.lm_head.file },
+    dataFile: EXTERNAL_DATA_FILE,
+    embeddingOffset: data.offsetOf(WTE),
+    createdAt: new Date().toISOString(),
+    parameterCount: parameterCount(w),
+  }
+  writeFileSync(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n')
+  return manifest
+}

@@ -1,0 +1,260 @@
+import { closeSync, openSync, readSync } from 'node:fs'
+import { join } from 'node:path'
+import { WorkbenchError } from '../../shared/errors'
+import type { BackpackConfig } from '../../shared/model/config'
+import { GRAPH_NAMES, GRAPHS, type GraphName } from '../../shared/model/graph-io'
+import type { OnnxManifest } from '../checkpoint/onnx/onnx-manifest'
+import type { ForwardOutputs, ProviderInfo } from './backpack-engine'
+import { checkSessionIo } from './check-session-io'
+import { createSession, floatTensor, int64Tensor, ortBackends, runSession, tensorData, type OrtSession, type OrtTensor } from './ort'
+import { planProvider, type ProviderChoice } from './select-provider'
+import { SenseCache } from './sense-cache'
+
+interface DecoderState {
+  length: number
+  keys: OrtTensor // (layer, head, length, head_dim)
+  values: OrtTensor
+  senseKeys: OrtTensor // (sense, length, sense_dim)
+}
+
+/**
+ * The engine proper, living in the worker thread: four onnxruntime sessions over one ONNX
+ * export, a per-id sense cache and the decoder states. All methods validate their inputs.
+ */
+export class EngineCore {
+  readonly #sessions: Record<GraphName, OrtSession>
+  readonly #decoders = new Map<number, DecoderState>()
+  readonly #senseCache: SenseCache
+  readonly #embFd: number
+  #nextDecoder = 1
+
+  private constructor(
+    readonly manifest: OnnxManifest,
+    readonly provider: ProviderInfo,
+    sessions: Record<GraphName, OrtSession>,
+    embFd: number,
+  ) {
+    this.#sessions = sessions
+    this.#embFd = embFd
+    this.#senseCache = new SenseCache(this.config.numSenses * this.config.nEmbd)
+  }
+
+  get config(): BackpackConfig {
+    return this.manifest.config
+  }
+
+  /** Opens the sessions of an export directory with the planned provider (see selectProvider). */
+  static async open(dir: string, manifest: OnnxManifest, choice: ProviderChoice): Promise<EngineCore> {
+    const backends = ortBackends()
+    const plan = planProvider(choice, backends, process.platform, process.arch)
+    const available = backends.filter((b) => b.bundled).map((b) => b.name)
+    let reason = plan.reason
+    for (let i = 0; i < plan.tryOrder.length; i++) {
+      const name = plan.tryOrder[i]
+      try {
+        const sessions = await openSessions(dir, name)
+        for (const g of GRAPH_NAMES) checkSessionIo(g, sessions[g])
+        const provider: ProviderInfo = { name, requested: choice, available, ...(reason ? { reason } : {}) }
+        return new EngineCore(manifest, provider, sessions, openSync(join(dir, manifest.dataFile), 'r'))
+      } catch (e) {
+        const last = i === plan.tryOrder.length - 1
+        if (e instanceof WorkbenchError && e.code === 'onnx-model') throw e
+        if (last && choice !== 'auto') {
+          throw new WorkbenchError('provider-unavailable', `provider "${name}" failed to start: ${(e as Error).message}`, { cause: e })
+        }
+        if (last) throw e
+        reason = `auto: provider "${name}" failed to start (${(e as Error).message}); using ${plan.tryOrder[i + 1]}`
+      }
+    }
+    throw new WorkbenchError('internal', 'no provider to try')
+  }
+
+  /**
+   * Rejects ids outside [0, vocab) and, unless `offset` is null (no position limit), sequences
+   * whose last position offset + ids.length would exceed n_positions.
+   */
+  checkIds(ids: readonly number[], what: string, offset: number | null = 0): void {
+    const { vocabSize, nPositions } = this.config
+    if (!Array.isArray(ids)) throw new WorkbenchError('bad-request', `${what}: ids must be an array of integers`)
+    if (offset !== null && offset + ids.length > nPositions) {
+      throw new WorkbenchError('too-long', `${what}: ${offset + ids.length} tokens exceed the model's limit of ${nPositions} positions (n_positions)`)
+    }
+    ids.forEach((id, i) => {
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+        throw new WorkbenchError('bad-request', `${what}: token id ${JSON.stringify(id)} at index ${i} is outside [0, ${vocabSize})`)
+      }
+    })
+  }
+
+  async senseVectors(ids: readonly number[]): Promise<Float32Array> {
+    this.checkIds(ids, 'senseVectors', null)
+    const per = this.config.numSenses * this.config.nEmbd
+    const missing = [...new Set(ids.filter((id) => !this.#senseCache.has(id)))]
+    for (let start = 0; start < missing.length; start += 256) {
+      const chunk = missing.slice(start, start + 256)
+      const out = await runSession(this.#sessions.senses, 'senses', { token_ids: int64Tensor(chunk) })
+      const data = tensorData(out.senses) // (n, sense, d_model)
+      chunk.forEach((id, i) => this.#senseCache.set(id, data.slice(i * per, (i + 1) * per)))
+    }
+    const result = new Float32Array(ids.length * per) // (n, sense, d_model)
+    ids.forEach((id, i) => result.set(this.#senseCache.get(id)!, i * per))
+    return result
+  }
+
+  /** Senses of a prompt in HF layout: (sense, pos, d_model). */
+  async promptSenses(ids: readonly number[]): Promise<Float32Array> {
+    const { numSenses: k, nEmbd: d } = this.config
+    const byId = await this.senseVectors(ids) // (pos, sense, d_model)
+    const T = ids.length
+    const out = new Float32Array(k * T * d)
+    for (let t = 0; t < T; t++) {
+      for (let l = 0; l < k; l++) out.set(byId.subarray((t * k + l) * d, (t * k + l + 1) * d), (l * T + t) * d)
+    }
+    return out
+  }
+
+  #emptyPast(): Record<string, OrtTensor> {
+    const { nLayer, nHead, nEmbd, numSenses } = this.config
+    return {
+      past_keys: floatTensor(new Float32Array(0), [nLayer, nHead, 0, nEmbd / nHead]),
+      past_values: floatTensor(new Float32Array(0), [nLayer, nHead, 0, nEmbd / nHead]),
+      past_sense_keys: floatTensor(new Float32Array(0), [numSenses, 0, nEmbd / numSenses]),
+    }
+  }
+
+  async contextualize(ids: readonly number[]): Promise<Float32Array> {
+    this.checkIds(ids, 'contextualize')
+    if (ids.length === 0) return new Float32Array(0)
+    const out = await runSession(this.#sessions.context, 'context', { input_ids: int64Tensor(ids), ...this.#emptyPast() }, ['contextualization'])
+    return tensorData(out.contextualization) // (sense, pos, pos)
+  }
+
+  createDecoder(): number {
+    const id = this.#nextDecoder++
+    const past = this.#emptyPast()
+    this.#decoders.set(id, { length: 0, keys: past.past_keys, values: past.past_values, senseKeys: past.past_sense_keys })
+    return id
+  }
+
+  /** Appends tokens to a decoder; returns α rows of the new positions: (sense, n_new, length_after). */
+  async decoderAppend(decoder: number, ids: readonly number[]): Promise<{ alpha: Float32Array; length: number }> {
+    const state = this.#decoders.get(decoder)
+    if (!state) throw new WorkbenchError('not-found', `decoder ${decoder} does not exist (disposed?)`)
+    this.checkIds(ids, 'decoder.append', state.length)
+    if (ids.length === 0) return { alpha: new Float32Array(0), length: state.length }
+    const out = await runSession(this.#sessions.context, 'context', {
+      input_ids: int64Tensor(ids),
+      past_keys: state.keys,
+      past_values: state.values,
+      past_sense_keys: state.senseKeys,
+    })
+    state.keys = out.present_keys
+    state.values = out.present_values
+    state.senseKeys = out.present_sense_keys
+    state.length += ids.length
+    return { alpha: tensorData(out.contextualization), length: state.length }
+  }
+
+  disposeDecoder(decoder: number): void {
+    this.#decoders.delete(decoder)
+  }
+
+  /** logits of the selected queries from (edited) senses, α rows and an optional scale. */
+  async combine(senses: Float32Array, alphaRows: Float32Array, nQuery: number, senseScale?: Float32Array): Promise<Float32Array> {
+    const { numSenses: k, nEmbd: d } = this.config
+    if (!(senses instanceof Float32Array) || senses.length % (k * d) !== 0) {
+      throw new WorkbenchError('bad-request', `combine: senses must be a Float32Array of (sense=${k}, pos, d_model=${d}) values, got ${senses?.length}`)
+    }
+    const T = senses.length / (k * d)
+    if (!Number.isInteger(nQuery) || nQuery < 0 || !(alphaRows instanceof Float32Array) || alphaRows.length !== k * nQuery * T) {
+      throw new WorkbenchError('bad-request', `combine: alphaRows must hold (sense=${k}, nQuery=${nQuery}, pos=${T}) = ${k * nQuery * T} values, got ${alphaRows?.length}`)
+    }
+    if (senseScale !== undefined && (!(senseScale instanceof Float32Array) || senseScale.length !== k * T)) {
+      throw new WorkbenchError('bad-request', `combine: senseScale must hold (sense=${k}, pos=${T}) values, got ${senseScale?.length}`)
+    }
+    if (T > this.config.nPositions) throw new WorkbenchError('too-long', `combine: ${T} positions exceed the limit of ${this.config.nPositions}`)
+    if (nQuery === 0) return new Float32Array(0)
+    const scale = senseScale ?? new Float32Array(k * T).fill(1)
+    const mixed = await runSession(this.#sessions.mix, 'mix', {
+      senses: floatTensor(senses, [k, T, d]),
+      alpha_rows: floatTensor(alphaRows, [k, nQuery, T]),
+      sense_scale: floatTensor(scale, [k, T]),
+    })
+    const out = await runSession(this.#sessions.lm_head, 'lm_head', { hidden: mixed.hidden })
+    return tensorData(out.logits) // (query, vocab)
+  }
+
+  async project(vectors: Float32Array, n: number): Promise<Float32Array> {
+    const d = this.config.nEmbd
+    if (!(vectors instanceof Float32Array) || !Number.isInteger(n) || n < 0 || vectors.length !== n * d) {
+      throw new WorkbenchError('bad-request', `project: vectors must be a Float32Array of (n=${n}, d_model=${d}) values, got ${vectors?.length}`)
+    }
+    if (n === 0) return new Float32Array(0)
+    const out = await runSession(this.#sessions.lm_head, 'lm_head', { hidden: floatTensor(vectors, [n, d]) })
+    return tensorData(out.logits) // (n, vocab)
+  }
+
+  embeddingRows(ids: readonly number[]): Float32Array {
+    this.checkIds(ids, 'embeddingRows', null)
+    const d = this.config.nEmbd
+    const out = new Float32Array(ids.length * d) // (n, d_model)
+    const bytes = new Uint8Array(out.buffer)
+    ids.forEach((id, i) => {
+      const got = readSync(this.#embFd, bytes, i * d * 4, d * 4, this.manifest.embeddingOffset + id * d * 4)
+      if (got !== d * 4) throw new WorkbenchError('onnx-model', `embedding row ${id}: the data file is truncated`)
+    })
+    return out
+  }
+
+  async forward(ids: readonly number[], positions?: readonly number[]): Promise<ForwardOutputs> {
+    this.checkIds(ids, 'forward')
+    const T = ids.length
+    if (T === 0) throw new WorkbenchError('bad-request', 'forward: ids must not be empty')
+    if (positions !== undefined) {
+      if (!Array.isArray(positions)) throw new WorkbenchError('bad-request', 'forward: positions must be an array of integers')
+      positions.forEach((p, i) => {
+        if (!Number.isInteger(p) || p < 0 || p >= T) throw new WorkbenchError('bad-request', `forward: positions[${i}] = ${JSON.stringify(p)} is outside [0, ${T})`)
+      })
+    }
+    const { numSenses: k } = this.config
+    const timingsMs: Record<string, number> = {}
+    let t0 = performance.now()
+    const lap = (name: string) => {
+      const now = performance.now()
+      timingsMs[name] = Math.round((now - t0) * 100) / 100
+      t0 = now
+    }
+    const senses = await this.promptSenses(ids) // (sense, pos, d_model)
+    lap('senses')
+    const contextualization = await this.contextualize(ids) // (sense, pos, pos)
+    lap('contextualize')
+    let alphaRows = contextualization
+    const nQuery = positions ? positions.length : T
+    if (positions) {
+      alphaRows = new Float32Array(k * nQuery * T) // (sense, query, pos)
+      for (let l = 0; l < k; l++) {
+        positions.forEach((p, q) => alphaRows.set(contextualization.subarray((l * T + p) * T, (l * T + p + 1) * T), (l * nQuery + q) * T))
+      }
+    }
+    const logits = await this.combine(senses, alphaRows, nQuery)
+    lap('combine')
+    return { logits, senses, contextualization, timingsMs }
+  }
+
+  stats(): { sensesComputed: number; senseCacheSize: number; decoders: number } {
+    return { sensesComputed: this.#senseCache.computed, senseCacheSize: this.#senseCache.size, decoders: this.#decoders.size }
+  }
+
+  dispose(): void {
+    this.#decoders.clear()
+    this.#senseCache.clear()
+    closeSync(this.#embFd)
+    for (const g of GRAPH_NAMES) void this.#sessions[g].release()
+  }
+}
+
+async function openSessions(dir: string, provider: string): Promise<Record<GraphName, OrtSession>> {
+  const sessions = {} as Record<GraphName, OrtSession>
+  for (const g of GRAPH_NAMES) sessions[g] = await createSession(join(dir, GRAPHS[g].file), provider)
+  return sessions
+}

@@ -1,0 +1,69 @@
+import { availableParallelism } from 'node:os'
+import * as ort from 'onnxruntime-node'
+import { WorkbenchError } from '../../shared/errors'
+
+/**
+ * The one doorway to onnxruntime-node (design.md §1): sessions, tensors and the list of bundled
+ * execution providers. Nothing else imports onnxruntime-node.
+ */
+export type OrtSession = ort.InferenceSession
+export type OrtTensor = ort.Tensor
+
+export interface BackendInfo {
+  name: string
+  bundled: boolean
+}
+
+/** Execution providers this onnxruntime-node build knows, and whether their library is present. */
+export function ortBackends(): BackendInfo[] {
+  return ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }))
+}
+
+export function ortVersion(): string {
+  return ort.env.versions.common
+}
+
+export function floatTensor(data: Float32Array, dims: readonly number[]): OrtTensor {
+  return new ort.Tensor('float32', data, dims)
+}
+
+export function int64Tensor(values: readonly number[]): OrtTensor {
+  return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), [values.length])
+}
+
+/** Opens a session on a model file (external data next to it) with one execution provider. */
+export async function createSession(path: string, provider: string): Promise<OrtSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: availableParallelism(),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    logSeverityLevel: 3,
+  }
+  try {
+    return await ort.InferenceSession.create(path, options)
+  } catch (e) {
+    throw new WorkbenchError('runtime', `onnxruntime could not open ${path} with provider "${provider}": ${(e as Error).message}`, { cause: e })
+  }
+}
+
+/** Runs a session; errors become `runtime` WorkbenchErrors naming the graph. */
+export async function runSession(
+  session: OrtSession,
+  graph: string,
+  feeds: Record<string, OrtTensor>,
+  fetches?: string[],
+): Promise<Record<string, OrtTensor>> {
+  try {
+    return fetches ? await session.run(feeds, fetches) : await session.run(feeds)
+  } catch (e) {
+    throw new WorkbenchError('runtime', `onnxruntime failed running graph "${graph}": ${(e as Error).message}`, { cause: e })
+  }
+}
+
+/** The float32 data of an output tensor (copied off the native buffer when needed). */
+export function tensorData(t: OrtTensor): Float32Array {
+  if (t.type !== 'float32') throw new WorkbenchError('runtime', `expected a float32 tensor, got ${t.type}`)
+  return t.data as Float32Array
+}
