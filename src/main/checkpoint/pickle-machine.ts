@@ -369,6 +369,14 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions, start = 0):
         global(module as string, name as string)
         break
       }
+      case 0x69: {
+        // INST "module\nname\n": names a global like GLOBAL does, so it is checked the same way
+        // first; torch never instantiates classes this way, so even an allowed one is refused
+        const module = line()
+        global(module, line())
+        fail(`INST of ${module} is not used by torch state dicts`)
+        break
+      }
       case 0x52: {
         // REDUCE
         const args = pop()
