@@ -1,0 +1,66 @@
+import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
+import { WorkbenchError } from '../../shared/errors'
+import type { InterventionRunner } from '../interventions/intervention-runner'
+import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import { logSumExp, textVocabSize, topKIndices } from './top-k'
+
+export interface ScoredToken {
+  id: number
+  text: string
+  logit: number
+  prob: number
+}
+
+export interface TokenLogProb {
+  position: number // index of this token in the prompt (≥ 1)
+  id: number
+  text: string
+  logProb: number // log p(token | prefix), padding ids excluded from the softmax
+  rank: number // 1 = the model's top choice
+  alternatives: ScoredToken[] // top-k at this position
+}
+
+export interface Prediction {
+  tokens: { id: number; text: string }[]
+  /** next-token top-k after the whole prompt */
+  next: ScoredToken[]
+  logProbs: TokenLogProb[]
+  edited: boolean
+  timingsMs: Record<string, number>
+}
+
+/**
+ * Next-token top-k and per-token log-probs of a prompt, optionally under sense edits. The
+ * softmax runs over the real tokens only: the padding rows 50257..50263 get logits but are
+ * masked (backpack-spec.md §7.1), as the authors' evaluation does by slicing to 50257.
+ */
+export async function predictTokens(runner: InterventionRunner, ids: readonly number[], options: { top?: number; edits?: ParsedSenseEdits | null } = {}): Promise<Prediction> {
+  const top = options.top ?? 10
+  if (!Number.isInteger(top) || top < 1) throw new WorkbenchError('bad-request', `top must be a positive integer, got ${top}`)
+  const V = runner.engine.config.vocabSize
+  const n = ids.length
+  const out = await runner.run(ids, options.edits ?? null)
+  const t0 = performance.now()
+  const textV = textVocabSize(V)
+  const tok = gpt2Tokenizer()
+  const scored = (row: number, lse: number): ScoredToken[] =>
+    topKIndices(out.logits, row * V, textV, top).map((id) => ({ id, text: tok.tokenText(id), logit: out.logits[row * V + id], prob: Math.exp(out.logits[row * V + id] - lse) }))
+  const logProbs: TokenLogProb[] = []
+  for (let i = 1; i < n; i++) {
+    const row = i - 1
+    const lse = logSumExp(out.logits, row * V, textV)
+    const id = ids[i]
+    const logit = out.logits[row * V + id]
+    let rank = 1
+    for (let v = 0; v < textV; v++) if (out.logits[row * V + v] > logit) rank++
+    logProbs.push({ position: i, id, text: tok.tokenText(id), logProb: id < textV ? logit - lse : -Infinity, rank, alternatives: scored(row, lse) })
+  }
+  const next = scored(n - 1, logSumExp(out.logits, (n - 1) * V, textV))
+  return {
+    tokens: ids.map((id) => ({ id, text: tok.tokenText(id) })),
+    next,
+    logProbs,
+    edited: out.edited,
+    timingsMs: { ...out.timingsMs, softmax: performance.now() - t0 },
+  }
+}

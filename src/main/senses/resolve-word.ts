@@ -1,0 +1,48 @@
+import { WorkbenchError } from '../../shared/errors'
+import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+
+/**
+ * How a word becomes sense vectors (backpack-spec.md §4.1–4.2): the GPT-2 tokens of `' ' + word`
+ * (unless it starts with whitespace or `rawSpacing`), then for a multi-token word either the
+ * **first** token (the paper's sense visualisation and demo) or the **mean** of the tokens'
+ * sense vectors (the paper's lexical-similarity evaluation).
+ */
+export type WordPolicy = 'first' | 'mean'
+
+export interface ResolvedWord {
+  word: string
+  /** the exact text tokenized */
+  text: string
+  tokens: { id: number; text: string }[]
+  policy: WordPolicy
+  /** the token ids whose senses are used (one for 'first', all for 'mean') */
+  used: number[]
+  multiToken: boolean
+}
+
+export function resolveWord(word: string, vocabSize: number, options: { policy?: WordPolicy; rawSpacing?: boolean } = {}): ResolvedWord {
+  if (typeof word !== 'string' || word.length === 0) throw new WorkbenchError('bad-request', 'word must be a non-empty string')
+  const policy = options.policy ?? 'first'
+  if (policy !== 'first' && policy !== 'mean') throw new WorkbenchError('bad-request', `multi-token policy must be "first" or "mean", got ${JSON.stringify(policy)}`)
+  const tok = gpt2Tokenizer()
+  const ids = tok.wordTokens(word, { rawSpacing: options.rawSpacing })
+  const text = options.rawSpacing || /^\s/.test(word) ? word : ' ' + word
+  const outside = ids.find((id) => id >= vocabSize)
+  if (outside !== undefined) throw new WorkbenchError('not-found', `word ${JSON.stringify(word)} has token ${outside}, outside this model's vocabulary [0, ${vocabSize})`)
+  return {
+    word,
+    text,
+    tokens: ids.map((id) => ({ id, text: tok.tokenText(id) })),
+    policy,
+    used: policy === 'first' ? [ids[0]] : ids,
+    multiToken: ids.length > 1,
+  }
+}
+
+/** The sense vectors of a resolved word, (sense, d_model): first token's, or the mean. */
+export function combineWordSenses(perToken: readonly Float32Array[]): Float32Array {
+  if (perToken.length === 1) return perToken[0].slice()
+  const out = new Float32Array(perToken[0].length)
+  for (const v of perToken) for (let i = 0; i < out.length; i++) out[i] += v[i] / perToken.length
+  return out
+}

@@ -1,0 +1,54 @@
+import { WorkbenchError } from '../../shared/errors'
+import type { BackpackEngine } from '../runtime/backpack-engine'
+import { textVocabSize, topKIndices } from '../prediction/top-k'
+import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import type { SenseTable } from './sense-table'
+import { senseVectorCache } from './sense-vector-cache'
+
+export interface ReverseEntry {
+  id: number // the word (token) whose sense it is
+  text: string
+  sense: number
+  /** E[target]·C(id)_sense: the logit this sense adds to the target per unit of α, exact (fp32) */
+  score: number
+}
+
+export interface ReverseLookup {
+  target: { id: number; text: string }
+  direction: 'boost' | 'suppress'
+  entries: ReverseEntry[]
+  timingsMs: Record<string, number>
+}
+
+/**
+ * Which (word, sense) pairs most boost (or suppress) a token: the largest (smallest) entries of
+ * E[target]·C(x)_ℓ over every real token x and sense ℓ. The table (fp16) ranks all pairs; the best
+ * `top·4` candidates are re-scored exactly from fp32 sense vectors before the final ranking.
+ */
+export async function reverseLookup(engine: BackpackEngine, table: SenseTable, target: number, options: { top?: number; direction?: 'boost' | 'suppress' } = {}): Promise<ReverseLookup> {
+  const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
+  if (!Number.isInteger(target) || target < 0 || target >= V) throw new WorkbenchError('bad-request', `target token ${target} is outside the vocabulary [0, ${V})`)
+  const top = options.top ?? 20
+  if (!Number.isInteger(top) || top < 1 || top > 1000) throw new WorkbenchError('bad-request', `top must be an integer in [1, 1000], got ${top}`)
+  const direction = options.direction ?? 'boost'
+  const largest = direction === 'boost'
+  const t0 = performance.now()
+  const e = await engine.embeddingRows([target]) // (1, d_model)
+  const textV = textVocabSize(V)
+  const approx = table.dotAll(e, textV) // (vocab, sense)
+  const t1 = performance.now()
+  const candidates = topKIndices(approx, 0, textV * k, Math.min(textV * k, top * 4), largest)
+  const tokens = [...new Set(candidates.map((r) => Math.floor(r / k)))]
+  const exact = new Map((await senseVectorCache(engine).many(tokens)).map((v, i) => [tokens[i], v]))
+  const tok = gpt2Tokenizer()
+  const entries = candidates.map((r) => {
+    const id = Math.floor(r / k)
+    const sense = r % k
+    const c = exact.get(id) as Float32Array
+    let s = 0
+    for (let x = 0; x < d; x++) s += e[x] * c[sense * d + x]
+    return { id, text: tok.tokenText(id), sense, score: s }
+  })
+  entries.sort((a, b) => (largest ? b.score - a.score : a.score - b.score))
+  return { target: { id: target, text: tok.tokenText(target) }, direction, entries: entries.slice(0, top), timingsMs: { scan: t1 - t0, total: performance.now() - t0 } }
+}

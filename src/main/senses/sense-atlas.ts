@@ -1,0 +1,80 @@
+import { WorkbenchError } from '../../shared/errors'
+import type { BackpackEngine } from '../runtime/backpack-engine'
+import { textVocabSize, topKIndices } from '../prediction/top-k'
+import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import { combineWordSenses, resolveWord, type ResolvedWord, type WordPolicy } from './resolve-word'
+import { scoreSummary, type ScoreSummary } from './score-summary'
+import { senseVectorCache } from './sense-vector-cache'
+
+export interface ScoredVocabToken {
+  id: number
+  text: string
+  score: number
+}
+
+export interface SenseCard {
+  sense: number
+  norm: number
+  /** highest E·C_ℓ scores (raw dot products, "log-probability contributions", no softmax) */
+  top: ScoredVocabToken[]
+  bottom: ScoredVocabToken[]
+  /** distribution of E·C_ℓ over the real tokens (padding ids excluded) */
+  summary: ScoreSummary
+}
+
+export interface SenseAtlas extends ResolvedWord {
+  senses: SenseCard[]
+  /** the K sense vectors (sense, d_model) as nested arrays, when asked for */
+  vectors?: number[][]
+  timingsMs: Record<string, number>
+}
+
+export interface SenseAtlasOptions {
+  top?: number
+  policy?: WordPolicy
+  rawSpacing?: boolean
+  bins?: number
+  includeVectors?: boolean
+}
+
+/**
+ * One word's sense atlas (backpack-spec.md §4.1): its K sense vectors and, per sense, the top-k
+ * and bottom-k tokens of E·C(x)_ℓ with scores and the whole-vocabulary score distribution. The
+ * projection runs as one `engine.project` call of K vectors; padding ids ≥ 50257 are excluded.
+ */
+export async function senseAtlas(engine: BackpackEngine, word: string, options: SenseAtlasOptions = {}): Promise<SenseAtlas> {
+  const t0 = performance.now()
+  const resolved = resolveWord(word, engine.config.vocabSize, options)
+  const vectors = combineWordSenses(await senseVectorCache(engine).many(resolved.used)) // (sense, d_model)
+  const t1 = performance.now()
+  const { senses, timingsMs } = await senseCards(engine, vectors, options)
+  return {
+    ...resolved,
+    senses,
+    ...(options.includeVectors ? { vectors: toNested(vectors, engine.config.nEmbd) } : {}),
+    timingsMs: { senses: t1 - t0, ...timingsMs, total: performance.now() - t0 },
+  }
+}
+
+/** Sense cards for any K vectors (sense, d_model), e.g. word arithmetic results. */
+export async function senseCards(engine: BackpackEngine, vectors: Float32Array, options: { top?: number; bins?: number } = {}): Promise<{ senses: SenseCard[]; timingsMs: Record<string, number> }> {
+  const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
+  const top = options.top ?? 10
+  if (!Number.isInteger(top) || top < 1 || top > 1000) throw new WorkbenchError('bad-request', `top must be an integer in [1, 1000], got ${top}`)
+  const t0 = performance.now()
+  const scores = await engine.project(vectors, k) // (sense, vocab)
+  const t1 = performance.now()
+  const textV = textVocabSize(V)
+  const tok = gpt2Tokenizer()
+  const pick = (l: number, largest: boolean) => topKIndices(scores, l * V, textV, top, largest).map((id) => ({ id, text: tok.tokenText(id), score: scores[l * V + id] }))
+  const senses = Array.from({ length: k }, (_, l) => {
+    let nn = 0
+    for (let c = 0; c < d; c++) nn += vectors[l * d + c] ** 2
+    return { sense: l, norm: Math.sqrt(nn), top: pick(l, true), bottom: pick(l, false), summary: scoreSummary(scores, l * V, textV, options.bins ?? 20) }
+  })
+  return { senses, timingsMs: { project: t1 - t0, rank: performance.now() - t1 } }
+}
+
+function toNested(v: Float32Array, d: number): number[][] {
+  return Array.from({ length: v.length / d }, (_, l) => Array.from(v.subarray(l * d, (l + 1) * d)))
+}
