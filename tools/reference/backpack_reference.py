@@ -216,8 +216,7 @@ class BackpackReference:
         q = q.reshape(T, k, hd).transpose(0, 1)  # (sense, pos, hd)
         kk = kk.reshape(T, k, hd).transpose(0, 1)
         scores = (q @ kk.transpose(-1, -2)) / math.sqrt(hd)  # (sense, pos, pos)
-        mask = torch.tril(torch.ones(T, T, dtype=scores.dtype))
-        scores = scores * mask - 10000.0 * (1.0 - mask)
+        scores = scores + torch.triu(torch.full((T, T), -10000.0, dtype=scores.dtype), 1)  # additive M_ij
         return torch.softmax(scores, dim=-1)
 
     # ---- §3.4 combination and LM head ----------------------------------------------------
