@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import { writeNpy } from '../../main/npy/npy'
+import { forwardWithEditsFile } from '../../main/interventions/apply-sense-edits'
 import { resolveModelSource } from '../../main/runtime/model-source'
 import { openEngine } from '../../main/runtime/open-engine'
 import { gpt2Tokenizer } from '../../main/tokenizer/gpt2-tokenizer'
@@ -29,11 +30,6 @@ export const forward: CliCommand = {
     })
     if ((values.ids === undefined) === (values.text === undefined)) throw new WorkbenchError('bad-request', 'give exactly one of --ids 1,2,3 and --text "…"')
     if (!values.out) throw new WorkbenchError('bad-request', '--out OUTDIR is required (logits.npy, senses.npy and contextualization.npy are written there)')
-    if (values.edits !== undefined) {
-      // HOOK(--edits): the analysis core applies a sense-edit document here — parse FILE, then
-      // `interventionRunner(engine).run(ids, edits)` and write its senses/α/logits instead.
-      throw new WorkbenchError('bad-request', '--edits is not supported by forward yet')
-    }
     let ids = values.ids !== undefined ? parseIntList(values.ids, 'ids') : gpt2Tokenizer().encode(values.text!)
     if (ids.length === 0) throw new WorkbenchError('bad-request', '--text tokenizes to no tokens')
     const source = resolveModelSource(values)
@@ -44,7 +40,8 @@ export const forward: CliCommand = {
       const limit = engine.config.nPositions
       const inputLength = ids.length
       if (ids.length > limit && values.truncate) ids = ids.slice(0, limit)
-      const out = await engine.forward(ids)
+      // --edits: the analysis core applies the sense-edit document (src/main/interventions)
+      const out = values.edits !== undefined ? await forwardWithEditsFile(engine, ids, resolve(values.edits)) : await engine.forward(ids)
       const tForward = performance.now()
       const { numSenses: k, nEmbd: d, vocabSize: V } = engine.config
       const T = ids.length

@@ -1,0 +1,94 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { applySenseEdits, loadSenseEdits, parseSenseEditsFor } from '../../../src/main/interventions/apply-sense-edits'
+import { interventionRunner } from '../../../src/main/interventions/intervention-runner'
+import { attributeLogit } from '../../../src/main/prediction/attribute-logit'
+import { readNpy } from '../../../src/main/npy/npy'
+import { openEngine } from '../../../src/main/runtime/open-engine'
+import type { WorkerEngine } from '../../../src/main/runtime/worker-engine'
+import { expectAllClose } from '../../helpers/all-close'
+
+/**
+ * Done-criterion of the analysis core: logits after scale-sense and knowledge-edit match the
+ * independent PyTorch reference (tools/reference/run_reference.py --edits, float64 goldens in
+ * test/fixtures/golden/small-bin-edits) within 1e-4 of each tensor's scale.
+ */
+const root = join(import.meta.dirname, '../../..')
+const goldenDir = join(root, 'test/fixtures/golden/small-bin-edits')
+const ids: number[] = JSON.parse(readFileSync(join(goldenDir, 'ids.json'), 'utf8'))
+
+describe('sense edits on the real engine (small-bin)', () => {
+  let engine: WorkerEngine
+  let cache: string
+  const saved = process.env.BACKPACK_CACHE_DIR
+  beforeAll(async () => {
+    cache = mkdtempSync(join(tmpdir(), 'edits-cache-'))
+    process.env.BACKPACK_CACHE_DIR = cache
+    engine = await openEngine({ checkpointDir: join(root, 'test/fixtures/checkpoints/small-bin'), provider: 'cpu' })
+  })
+  afterAll(async () => {
+    await engine?.dispose()
+    if (saved === undefined) delete process.env.BACKPACK_CACHE_DIR
+    else process.env.BACKPACK_CACHE_DIR = saved
+    rmSync(cache, { recursive: true, force: true })
+  })
+
+  it('matches the PyTorch reference after scale-sense + knowledge-edit (rtol 1e-4 to scale)', async () => {
+    const { edits, warnings } = await loadSenseEdits(engine, join(goldenDir, 'edits.json'))
+    expect(warnings).toEqual([])
+    const out = await applySenseEdits(engine, ids, edits)
+    const logits = readNpy(join(goldenDir, 'logits.npy'))
+    const senses = readNpy(join(goldenDir, 'senses.npy'))
+    const alpha = readNpy(join(goldenDir, 'contextualization.npy'))
+    expectAllClose(out.logits, logits.data, { rtolToScale: 1e-4, shape: logits.shape, label: 'edited logits' })
+    expectAllClose(out.senses, senses.data, { rtolToScale: 1e-4, shape: senses.shape, label: 'edited senses' })
+    expectAllClose(out.contextualization, alpha.data, { rtolToScale: 1e-4, shape: alpha.shape, label: 'α (unchanged)' })
+    // and the edits really changed something: the unedited golden differs
+    const plain = readNpy(join(root, 'test/fixtures/golden/small-bin/logits.npy'))
+    let diff = 0
+    plain.data.forEach((x, i) => (diff = Math.max(diff, Math.abs(x - out.logits[i]))))
+    expect(diff).toBeGreaterThan(1e-2)
+  })
+
+  it('attribution sums to the logit within 1e-4, with and without edits', async () => {
+    const { edits } = await loadSenseEdits(engine, join(goldenDir, 'edits.json'))
+    const runner = interventionRunner(engine)
+    for (const e of [null, edits]) for (const [q, v] of [[0, 5], [6, 300], [11, 42]]) {
+      const a = await attributeLogit(runner, ids, q, v, e)
+      expect(Math.abs(a.total - a.logit)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(a.logit)))
+    }
+  })
+
+  it('observed log-odds changes stay within the blast radius on several prompts', async () => {
+    const { edits } = parseSenseEditsFor(engine, {
+      format: 'backpack-sense-edits', version: 1,
+      edits: [{ kind: 'scale-sense', token: 17, sense: [3, 10], factor: -1 }, { kind: 'knowledge-edit', token: 5, remove: 42, add: 300 }],
+    })
+    const runner = interventionRunner(engine)
+    const [a, b] = [42, 300]
+    const radius = await runner.blastRadius(edits, a, b)
+    const V = engine.config.vocabSize
+    const prompts = [ids, [5, 5, 5, 5], [17, 1, 2, 3, 17, 5], [100, 200, 5, 17, 9, 9, 9, 5, 17], [5]]
+    let seen = 0
+    for (const p of prompts) {
+      const before = await runner.run(p, null)
+      const after = await runner.run(p, edits)
+      for (let i = 0; i < p.length; i++) {
+        const change = after.logits[i * V + a] - after.logits[i * V + b] - (before.logits[i * V + a] - before.logits[i * V + b])
+        expect(change).toBeLessThanOrEqual(radius.maxIncrease + 1e-4 * radius.maxAbsChange)
+        expect(change).toBeGreaterThanOrEqual(radius.maxDecrease - 1e-4 * radius.maxAbsChange)
+        seen = Math.max(seen, Math.abs(change))
+      }
+    }
+    expect(seen).toBeGreaterThan(0)
+  })
+
+  it('rejects a file that is not a valid document with edit-invalid, and a missing file with not-found', async () => {
+    const bad = join(cache, 'bad.json')
+    writeFileSync(bad, JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: 512, factor: 0 }] }))
+    await expect(loadSenseEdits(engine, bad)).rejects.toMatchObject({ code: 'edit-invalid' })
+    await expect(loadSenseEdits(engine, join(cache, 'nope.json'))).rejects.toMatchObject({ code: 'not-found' })
+  })
+})
