@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WorkbenchError } from '../../../src/shared/errors'
+import { readCheckpoint } from '../../../src/main/checkpoint/read-checkpoint'
+import type { EngineCore } from '../../../src/main/runtime/engine-core'
+import { expectAllClose } from '../../helpers/all-close'
+import { checkpointPath, golden, openCore, useTempCache } from './core-fixture'
+
+/** The engine pieces on the odd-sized fixture (d=96, 4 heads, 8 senses, 3 layers, V=1000, 48 positions). */
+const FIXTURE = 'odd-safetensors'
+const g = golden(FIXTURE)
+
+async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string | undefined> {
+  try {
+    await (typeof p === 'function' ? p() : p)
+  } catch (e) {
+    return e instanceof WorkbenchError ? e.code : `not a WorkbenchError: ${String(e)}`
+  }
+  return undefined
+}
+
+describe('EngineCore', () => {
+  let cache: ReturnType<typeof useTempCache>
+  let core: EngineCore
+  beforeAll(async () => {
+    cache = useTempCache()
+    core = await openCore(FIXTURE)
+  })
+  afterAll(() => {
+    core.dispose()
+    cache.cleanup()
+  })
+
+  it('α rows sum to 1 over j ≤ i and are 0 above the diagonal', async () => {
+    const { numSenses: k } = core.config
+    const T = g.ids.length
+    const alpha = await core.contextualize(g.ids) // (sense, pos, pos)
+    expect(alpha.length).toBe(k * T * T)
+    for (let l = 0; l < k; l++) {
+      for (let i = 0; i < T; i++) {
+        let sum = 0
+        for (let j = 0; j < T; j++) {
+          const a = alpha[(l * T + i) * T + j]
+          if (j > i) expect(a, `α[${l}, ${i}, ${j}]`).toBe(0)
+          else expect(a).toBeGreaterThanOrEqual(0)
+          sum += a
+        }
+        expect(Math.abs(sum - 1), `row sum α[${l}, ${i}, :]`).toBeLessThan(1e-5)
+      }
+      expect(alpha[l * T * T]).toBeCloseTo(1, 6)
+    }
+  })
+
+  it('incremental decoding (prompt, then one token at a time) equals the full contextualize', async () => {
+    const { numSenses: k } = core.config
+    const ids = g.ids
+    const T = ids.length
+    const full = await core.contextualize(ids) // (sense, pos, pos)
+    const dec = core.createDecoder()
+    const split = 5
+    const first = await core.decoderAppend(dec, ids.slice(0, split)) // (sense, split, split)
+    expect(first.length).toBe(split)
+    const rows: { pos: number; total: number; alpha: Float32Array; n: number }[] = [{ pos: 0, total: split, alpha: first.alpha, n: split }]
+    for (let t = split; t < T; t++) {
+      const step = await core.decoderAppend(dec, [ids[t]]) // (sense, 1, t+1)
+      expect(step.length).toBe(t + 1)
+      rows.push({ pos: t, total: t + 1, alpha: step.alpha, n: 1 })
+    }
+    for (const r of rows) {
+      for (let l = 0; l < k; l++) {
+        for (let q = 0; q < r.n; q++) {
+          const got = r.alpha.subarray((l * r.n + q) * r.total, (l * r.n + q + 1) * r.total)
+          const want = full.subarray((l * T + r.pos + q) * T, (l * T + r.pos + q) * T + r.total)
+          expectAllClose(got, want, { atol: 1e-5, label: `decoder α[${l}, ${r.pos + q}]` })
+        }
+      }
+    }
+    core.disposeDecoder(dec)
+    expect(await codeOf(core.decoderAppend(dec, [1]))).toBe('not-found')
+  })
+
+  it('combine with senseScale = 1 equals forward; with a scale it equals the manual formula', async () => {
+    const { numSenses: k, nEmbd: d, vocabSize: V } = core.config
+    const ids = g.ids
+    const T = ids.length
+    const fwd = await core.forward(ids)
+    const ones = new Float32Array(k * T).fill(1)
+    const same = await core.combine(fwd.senses, fwd.contextualization, T, ones)
+    expectAllClose(same, fwd.logits, { atol: 1e-5, label: 'combine(scale=1) vs forward' })
+
+    // a scale that ablates some (sense, pos) pairs and amplifies others
+    const scale = new Float32Array(k * T)
+    for (let i = 0; i < scale.length; i++) scale[i] = [0, 0.5, 1, 2.5][i % 4]
+    const positions = [0, 4, T - 1]
+    const rows = new Float32Array(k * positions.length * T) // (sense, query, pos)
+    for (let l = 0; l < k; l++) positions.forEach((p, q) => rows.set(fwd.contextualization.subarray((l * T + p) * T, (l * T + p + 1) * T), (l * positions.length + q) * T))
+    const got = await core.combine(fwd.senses, rows, positions.length, scale) // (query, vocab)
+    // manual: hidden[q] = Σ_ℓ Σ_j α[ℓ,q,j]·scale[ℓ,j]·C[ℓ,j] in float64, then E·hidden
+    const E = core.embeddingRows(Array.from({ length: V }, (_, v) => v)) // (vocab, d_model)
+    const want = new Float32Array(positions.length * V)
+    positions.forEach((_, q) => {
+      const h = new Float64Array(d)
+      for (let l = 0; l < k; l++) {
+        for (let j = 0; j < T; j++) {
+          const w = rows[(l * positions.length + q) * T + j] * scale[l * T + j]
+          if (w === 0) continue
+          for (let c = 0; c < d; c++) h[c] += w * fwd.senses[(l * T + j) * d + c]
+        }
+      }
+      for (let v = 0; v < V; v++) {
+        let s = 0
+        for (let c = 0; c < d; c++) s += E[v * d + c] * h[c]
+        want[q * V + v] = s
+      }
+    })
+    expectAllClose(got, want, { rtolToScale: 1e-5, shape: [positions.length, V], label: 'combine with scale' })
+    // and the scale matters: the unscaled rows give different logits
+    const unscaled = await core.combine(fwd.senses, rows, positions.length)
+    expect(Math.max(...unscaled.map((x, i) => Math.abs(x - got[i])))).toBeGreaterThan(1e-2)
+  })
+
+  it('forward with positions returns the selected logits rows', async () => {
+    const V = core.config.vocabSize
+    const full = await core.forward(g.ids)
+    const sel = await core.forward(g.ids, [3, 0, 11])
+    expect(sel.logits.length).toBe(3 * V)
+    ;[3, 0, 11].forEach((p, q) => expectAllClose(sel.logits.subarray(q * V, (q + 1) * V), full.logits.subarray(p * V, (p + 1) * V), { atol: 1e-5, label: `row ${p}` }))
+    expect(await codeOf(core.forward(g.ids, [12]))).toBe('bad-request')
+  })
+
+  it('embeddingRows are the checkpoint E rows and project(v) = E·v', async () => {
+    const ckpt = await readCheckpoint(checkpointPath(FIXTURE))
+    const E = ckpt.tensors.get('backpack.gpt2_model.wte.weight')!.data
+    const { nEmbd: d, vocabSize: V } = core.config
+    const ids = [0, 7, 999, 7]
+    const rows = core.embeddingRows(ids)
+    ids.forEach((id, i) => expect(Array.from(rows.subarray(i * d, (i + 1) * d))).toEqual(Array.from(E.subarray(id * d, (id + 1) * d))))
+    const v = new Float32Array(2 * d).map((_, i) => Math.sin(i))
+    const scores = await core.project(v, 2) // (n, vocab)
+    const want = new Float32Array(2 * V)
+    for (let n = 0; n < 2; n++) for (let t = 0; t < V; t++) {
+      let s = 0
+      for (let c = 0; c < d; c++) s += E[t * d + c] * v[n * d + c]
+      want[n * V + t] = s
+    }
+    expectAllClose(scores, want, { rtolToScale: 1e-5, label: 'project' })
+  })
+
+  it('computes each token id once through the sense network (cache by id)', async () => {
+    const before = core.stats().sensesComputed
+    const fresh = [101, 102, 101, 103]
+    await core.senseVectors(fresh)
+    expect(core.stats().sensesComputed - before).toBe(3)
+    await core.forward([101, 102, 103, 101])
+    expect(core.stats().sensesComputed - before).toBe(3)
+  })
+
+  it('rejects too many tokens and ids outside the vocabulary with typed errors', async () => {
+    const { nPositions: P, vocabSize: V } = core.config
+    const long = Array.from({ length: P + 1 }, (_, i) => i % V)
+    expect(await codeOf(core.forward(long))).toBe('too-long')
+    expect(await codeOf(core.contextualize(long))).toBe('too-long')
+    await expect(core.forward(long)).rejects.toThrow(String(P))
+    expect(await codeOf(core.forward([1, V]))).toBe('bad-request')
+    expect(await codeOf(core.forward([1, -1]))).toBe('bad-request')
+    expect(await codeOf(core.forward([1, 2.5]))).toBe('bad-request')
+    expect(await codeOf(core.senseVectors([V]))).toBe('bad-request')
+    expect(await codeOf(() => core.embeddingRows([V]))).toBe('bad-request')
+    expect(await codeOf(core.forward([]))).toBe('bad-request')
+    const dec = core.createDecoder()
+    await core.decoderAppend(dec, long.slice(0, P))
+    expect(await codeOf(core.decoderAppend(dec, [1]))).toBe('too-long')
+    core.disposeDecoder(dec)
+    expect(await codeOf(core.combine(new Float32Array(5), new Float32Array(1), 1))).toBe('bad-request')
+    expect(await codeOf(core.project(new Float32Array(3), 1))).toBe('bad-request')
+  })
+})
