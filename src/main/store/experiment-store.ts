@@ -174,6 +174,8 @@ export class ExperimentStore {
   /** Deletes for good experiments trashed more than `olderThanMs` ago. Returns how many. */
   async purgeDeleted(olderThanMs: number): Promise<number> {
     const cutoff = Date.now() - olderThanMs
+    // look before taking the write lock: most opens have nothing to purge
+    if (!(await this.database.get('SELECT 1 AS x FROM experiments WHERE deleted_at IS NOT NULL AND deleted_at <= ? LIMIT 1', [cutoff]))) return 0
     const { changes } = await this.database.transaction((tx) => tx.run('DELETE FROM experiments WHERE deleted_at IS NOT NULL AND deleted_at <= ?', [cutoff]), 'purging the trash')
     return changes
   }
