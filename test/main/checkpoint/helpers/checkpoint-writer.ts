@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import { PickleBuilder, stateDictPickle } from './pickle-builder'
@@ -99,6 +99,11 @@ export function encode(data: Float32Array, dtype: WriteDType): Uint8Array {
 
 /** A stored (uncompressed) zip like torch's writer: data aligned to 64 bytes, zip64 end records. */
 export function zipStored(files: ReadonlyArray<readonly [string, Uint8Array]>, opts: { zip64?: boolean } = {}): Uint8Array {
+  return concat(zipStoredParts(files, opts))
+}
+
+/** The pieces of zipStored in file order (headers and the data views themselves, uncopied). */
+export function zipStoredParts(files: ReadonlyArray<readonly [string, Uint8Array]>, opts: { zip64?: boolean } = {}): Uint8Array[] {
   const chunks: Uint8Array[] = []
   const central: Uint8Array[] = []
   let offset = 0
@@ -166,7 +171,7 @@ export function zipStored(files: ReadonlyArray<readonly [string, Uint8Array]>, o
   ev.setUint32(12, cdSize, true)
   ev.setUint32(16, cdOffset, true)
   tail.push(eocd)
-  return concat([...chunks, ...tail])
+  return [...chunks, ...tail]
 }
 
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -240,8 +245,33 @@ export function torchZipBytes(tensors: Map<string, HelperTensor>, o: TorchWriteO
 
 /** A torch zip around any pickle and storages (for hostile variants). */
 export function torchZipFromParts(pickle: Uint8Array, storages: ReadonlyArray<readonly [string, Uint8Array]>, prefix = 'archive'): Uint8Array {
+  return concat(torchZipPieces(pickle, storages, prefix))
+}
+
+/** Writes a torch zip of `tensors` piece by piece (for files too large to assemble in memory). */
+export function writeTorchZipFile(path: string, tensors: Map<string, HelperTensor>, o: TorchWriteOptions = {}): void {
+  const { pickled, storages } = torchLayout(tensors, o)
+  writeParts(path, torchZipPieces(stateDictPickle(pickled, { beforeStop: o.beforeStop }), storages, o.prefix))
+}
+
+/** Writes a safetensors file of fp32 `tensors` piece by piece. */
+export function writeSafetensorsFile(path: string, tensors: Map<string, HelperTensor>): void {
+  const entries = [...tensors].map(([name, t]) => ({ name, dtype: 'F32', shape: t.shape, bytes: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) }))
+  writeParts(path, safetensorsPieces(entries))
+}
+
+function writeParts(path: string, parts: readonly Uint8Array[]): void {
+  const fd = openSync(path, 'w')
+  try {
+    for (const p of parts) writeSync(fd, p)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function torchZipPieces(pickle: Uint8Array, storages: ReadonlyArray<readonly [string, Uint8Array]>, prefix = 'archive'): Uint8Array[] {
   const enc = new TextEncoder()
-  return zipStored([
+  return zipStoredParts([
     [`${prefix}/data.pkl`, pickle],
     [`${prefix}/byteorder`, enc.encode('little')],
     ...storages.map(([k, b]) => [`${prefix}/data/${k}`, b] as const),
@@ -278,6 +308,10 @@ export interface SafetensorsEntry {
 
 /** Bytes of a safetensors file (header padded to 8 bytes with spaces, as the library does). */
 export function safetensorsBytes(entries: readonly SafetensorsEntry[], metadata?: Record<string, string>): Uint8Array {
+  return concat(safetensorsPieces(entries, metadata))
+}
+
+function safetensorsPieces(entries: readonly SafetensorsEntry[], metadata?: Record<string, string>): Uint8Array[] {
   const header: Record<string, unknown> = {}
   if (metadata) header.__metadata__ = metadata
   let off = 0
@@ -290,7 +324,7 @@ export function safetensorsBytes(entries: readonly SafetensorsEntry[], metadata?
   const h = new TextEncoder().encode(json)
   const len = new Uint8Array(8)
   new DataView(len.buffer).setBigUint64(0, BigInt(h.length), true)
-  return concat([len, h, ...entries.map((e) => e.bytes)])
+  return [len, h, ...entries.map((e) => e.bytes)]
 }
 
 export function safetensorsFromTensors(tensors: Map<string, HelperTensor>, dtype: WriteDType = 'F32'): Uint8Array {
