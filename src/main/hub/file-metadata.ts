@@ -38,10 +38,19 @@ function hubStatusError(status: number, headers: Record<string, string>, what: s
   return new WorkbenchError('hub', `${what}: HTTP ${status}${code ? ` (${code})` : ''}: ${hint}`)
 }
 
-/** HEAD the resolve URL, following only relative redirects (renamed repos), like huggingface_hub. */
+/**
+ * HEAD the resolve URL. Relative redirects (renamed repos) are followed; an absolute redirect
+ * (to the CDN) carries the file's metadata itself and is not followed — unless it lacks
+ * X-Repo-Commit and stays on the same host (a mirror's internal redirect), as huggingface_hub does.
+ */
 export async function fileMetadata(http: HubHttp, url: string, signal?: AbortSignal): Promise<FileMetadata> {
-  const res = await http.request(url, { method: 'HEAD', signal, relativeRedirectsOnly: true })
+  let res = await http.request(url, { method: 'HEAD', signal, relativeRedirectsOnly: true })
   await res.body.dump()
+  for (let hop = 0; hop < 5 && res.status >= 300 && res.status < 400 && res.headers.location && !res.headers['x-repo-commit']; hop++) {
+    if (new URL(res.headers.location).hostname !== new URL(res.url).hostname) break
+    res = await http.request(res.headers.location, { method: 'HEAD', signal, relativeRedirectsOnly: true })
+    await res.body.dump()
+  }
   const h = res.headers
   if (res.status >= 400) throw hubStatusError(res.status, h, `HEAD ${url}`)
   const commit = h['x-repo-commit']

@@ -213,6 +213,15 @@ describe('downloadCheckpoint against a local Hub', () => {
     expect(readFileSync(join(result.snapshot, 'model.safetensors')).equals(weights)).toBe(true)
   })
 
+  it('follows a renamed repository (relative or absolute same-host redirect) and caches under the name asked for', async () => {
+    for (const [old, absolute] of [['old-org/old-name', false], ['older/name', true]] as const) {
+      hub.renamedFrom(old, absolute)
+      const result = await downloadCheckpoint(opts({ repo: old }))
+      expect(result.snapshot).toBe(join(cacheDir, `models--${old.replace('/', '--')}`, 'snapshots', COMMIT))
+      expect(readFileSync(join(result.snapshot, 'model.safetensors')).equals(weights)).toBe(true)
+    }
+  })
+
   it('reports a repository that is not a checkpoint, and an unknown revision, as hub errors', async () => {
     await hub.close()
     hub = await startFakeHub(REPO, COMMIT, [{ path: 'README.md', content: Buffer.from('x'), lfs: false }])

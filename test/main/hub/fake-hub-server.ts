@@ -35,6 +35,8 @@ export interface FakeHub {
   dropOnce(path: string, afterBytes: number): void
   /** Serve `path` with one byte flipped (its ETag stays that of the true content). */
   corrupt(path: string): void
+  /** Serve `oldRepo` as a renamed repo: its URLs redirect (307) to this repo, absolute or relative. */
+  renamedFrom(oldRepo: string, absolute: boolean): void
   /** Answer GETs of `path`'s content with only the headers, then wait (for cancel tests). */
   stall(path: string, afterBytes: number): void
   close(): Promise<void>
@@ -47,6 +49,7 @@ export async function startFakeHub(repo: string, commit: string, files: FakeFile
   const drops = new Map<string, number>()
   const stalls = new Map<string, number>()
   const corrupted = new Set<string>()
+  const renames = new Map<string, boolean>()
   const hub = { requests: [] as RecordedRequest[], bytesServed: 0 }
 
   function serveContent(req: IncomingMessage, res: ServerResponse, file: FakeFile, extra: Record<string, string>) {
@@ -91,6 +94,14 @@ export async function startFakeHub(repo: string, commit: string, files: FakeFile
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     hub.requests.push({ method: req.method ?? '', path: url.pathname, range: req.headers.range, authorization: req.headers.authorization })
     const common = { 'x-repo-commit': commit }
+    for (const [old, absolute] of renames) {
+      for (const prefix of [`/${old}/`, `/api/models/${old}/`]) {
+        if (!url.pathname.startsWith(prefix)) continue
+        const target = prefix.replace(old, repo) + url.pathname.slice(prefix.length)
+        const port = (server.address() as AddressInfo).port
+        return void res.writeHead(307, { location: absolute ? `http://127.0.0.1:${port}${target}` : target }).end()
+      }
+    }
     const listing = new RegExp(`^/api/models/${repo}/revision/([^/]+)$`).exec(url.pathname)
     if (listing && req.method === 'GET') {
       const rev = decodeURIComponent(listing[1])
@@ -133,6 +144,7 @@ export async function startFakeHub(repo: string, commit: string, files: FakeFile
     files,
     dropOnce: (path: string, afterBytes: number) => void drops.set(path, afterBytes),
     corrupt: (path: string) => void corrupted.add(path),
+    renamedFrom: (oldRepo: string, absolute: boolean) => void renames.set(oldRepo, absolute),
     stall: (path: string, afterBytes: number) => void stalls.set(path, afterBytes),
     close: () =>
       new Promise<void>((ok) => {
