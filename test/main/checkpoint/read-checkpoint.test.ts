@@ -204,8 +204,19 @@ describe('readCheckpoint canonical names and ties', () => {
     expect(err.message).toContain('contiguous')
     const ac = new AbortController()
     ac.abort()
-    const cancelled = await workbenchErrorOf(readCheckpoint(dirFor(tinyConfigJson(), { 'model.safetensors': safetensorsFromTensors(source) }), { signal: ac.signal }))
-    expect(cancelled.code).toBe('cancelled')
+    const dir = dirFor(tinyConfigJson(), { 'model.safetensors': safetensorsFromTensors(source) })
+    expect((await workbenchErrorOf(readCheckpoint(dir, { signal: ac.signal }))).code).toBe('cancelled')
+    // aborted while the read is under way
+    const later = new AbortController()
+    const pending = readCheckpoint(dir, { signal: later.signal })
+    later.abort()
+    expect((await workbenchErrorOf(pending)).code).toBe('cancelled')
+  })
+
+  it('reports a missing directory as not-found', async () => {
+    const missing = join(scratch.dir, 'does-not-exist')
+    expect((await workbenchErrorOf(readCheckpoint(missing))).code).toBe('not-found')
+    expect((await workbenchErrorOf(checkpointFingerprint(missing))).code).toBe('not-found')
   })
 })
 
