@@ -1,6 +1,7 @@
 import type { CliCommand } from './cli-command'
 import { convert } from './commands/convert'
 import { download } from './commands/download'
+import { experiment } from './commands/experiment'
 import { forward } from './commands/forward'
 import { info } from './commands/info'
 import { serve } from './commands/serve'
@@ -12,6 +13,7 @@ import { serve } from './commands/serve'
 export const COMMANDS: Record<string, CliCommand> = {
   convert: convert,
   download: download,
+  experiment: experiment,
   forward: forward,
   info: info,
   serve: serve,

@@ -1,0 +1,248 @@
+import { readFileSync } from 'node:fs'
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { WorkbenchError } from '../../shared/errors'
+import { userDataDir } from '../../main/paths/app-paths'
+import { resolveModelSource } from '../../main/runtime/model-source'
+import { openEngine } from '../../main/runtime/open-engine'
+import { ortVersion } from '../../main/runtime/ort'
+import { compareExperiments } from '../../main/store/compare-experiments'
+import { engineRunner } from '../../main/store/engine-runner'
+import { exportBundle, importBundle } from '../../main/store/experiment-bundle'
+import { checkId } from '../../main/store/experiment-fields'
+import type { ExperimentRunner } from '../../main/store/experiment-runner'
+import { ExperimentStore } from '../../main/store/experiment-store'
+import { COMPARISON_FORMATS, renderComparison, type ComparisonFormat } from '../../main/store/render-comparison'
+import { reopenRun } from '../../main/store/reopen-run'
+import { parseFlags, type CliCommand, type CliIo } from '../cli-command'
+
+/**
+ * `experiment <sub> [--db PATH] …`: the experiment log from the command line. Every subcommand
+ * prints JSON (compare prints the chosen table format); writes print only after their commit.
+ */
+const SUBCOMMANDS = ['save', 'list', 'show', 'fork', 'run', 'reopen', 'compare', 'export', 'import', 'delete', 'restore'] as const
+type Sub = (typeof SUBCOMMANDS)[number]
+type Flags = Record<string, string | boolean | string[] | boolean[] | undefined>
+
+const DB = { db: { type: 'string' } } as const
+/** The model flags of `run`, `reopen` and `compare --rerun` (as the analysis commands take them). */
+const ENGINE_FLAGS = { checkpoint: { type: 'string' }, onnx: { type: 'string' }, provider: { type: 'string' } } as const
+
+export const experiment: CliCommand = {
+  summary: `Experiment log: ${SUBCOMMANDS.join(', ')} (--db PATH, default in the user data folder)`,
+  async run(args, io) {
+    const [sub, ...rest] = args
+    if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) {
+      throw new WorkbenchError('bad-request', `experiment needs a subcommand: ${SUBCOMMANDS.join(', ')}${sub ? ` (got ${JSON.stringify(sub)})` : ''}`)
+    }
+    return HANDLERS[sub as Sub](rest, io)
+  },
+}
+
+const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
+  async save(args) {
+    const { values } = parseFlags(args, { ...DB, name: { type: 'string' }, edits: { type: 'string' }, tag: { type: 'string', multiple: true }, notes: { type: 'string' }, folder: { type: 'string' } })
+    if (!values.name) throw new WorkbenchError('bad-request', '--name is required')
+    if (!values.edits) throw new WorkbenchError('bad-request', '--edits FILE is required (a sense-edit document)')
+    const edits = await readJson(values.edits, 'sense-edit file')
+    return withStore(values, async (s) => ({ id: (await s.save({ name: values.name!, edits: edits as never, tags: values.tag, notes: values.notes, folder: values.folder })).id }))
+  },
+
+  async list(args) {
+    const { values } = parseFlags(args, {
+      ...DB, tag: { type: 'string', multiple: true }, search: { type: 'string' }, name: { type: 'string' }, token: { type: 'string' }, checkpoint: { type: 'string' },
+      folder: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, sort: { type: 'string' }, order: { type: 'string' },
+      limit: { type: 'string' }, offset: { type: 'string' }, deleted: { type: 'boolean' },
+    })
+    return withStore(values, (s) =>
+      s.list({
+        tags: values.tag, search: values.search, name: values.name, token: values.token, checkpoint: values.checkpoint, folder: values.folder,
+        createdFrom: date(values.from, 'from'), createdTo: date(values.to, 'to'), sort: values.sort as never, order: values.order as never,
+        limit: intFlag(values.limit, 'limit', 50, 1, 1000), offset: intFlag(values.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER), onlyDeleted: values.deleted,
+      }),
+    )
+  },
+
+  async show(args) {
+    const { values, positionals } = parseFlags(args, DB, true)
+    const id = oneId(positionals)
+    return withStore(values, async (s) => ({ ...(await s.get(id)), runs: await s.runs(id) }))
+  },
+
+  async fork(args) {
+    const { values, positionals } = parseFlags(args, { ...DB, name: { type: 'string' } }, true)
+    const id = oneId(positionals)
+    return withStore(values, async (s) => {
+      const f = await s.fork(id, values.name ? { name: values.name } : {})
+      return { id: f.id, parentId: f.parentId, name: f.name }
+    })
+  },
+
+  async run(args) {
+    const { values, positionals } = parseFlags(args, { ...DB, ...ENGINE_FLAGS, text: { type: 'string' }, top: { type: 'string' } }, true)
+    const id = oneId(positionals)
+    if (!values.text) throw new WorkbenchError('bad-request', '--text "…" is required')
+    const topK = intFlag(values.top, 'top', 10, 1, 1000)
+    return withStore(values, (s) =>
+      withRunner(values, s, async (runner) => {
+        const exp = await s.get(id)
+        const run = await s.addRun(id, await runner.run({ kind: 'predict', inputs: { text: values.text! }, settings: { topK } }, exp.edits))
+        const { blobs, ...rest } = run
+        return { ...rest, blobs: Object.fromEntries(Object.entries(blobs).map(([k, b]) => [k, { dtype: b.dtype, shape: b.shape }])) }
+      }),
+    )
+  },
+
+  async reopen(args) {
+    const { values, positionals } = parseFlags(args, { ...DB, ...ENGINE_FLAGS, atol: { type: 'string' } }, true)
+    const runId = checkId(positionals[0], 'run')
+    const atol = values.atol === undefined ? undefined : Number(values.atol)
+    if (atol !== undefined && !(atol >= 0)) throw new WorkbenchError('bad-request', `--atol must be a non-negative number, got ${values.atol}`)
+    return withStore(values, (s) =>
+      withRunner(values, s, async (runner) => {
+        const r = await reopenRun(s, runId, runner, { atol })
+        return { runId, experimentId: r.run.experimentId, reproduced: r.reproduced, atol: r.atol, outputs: r.outputs, metrics: r.metrics, blobs: r.blobs }
+      }),
+    )
+  },
+
+  async compare(args, io) {
+    const { values, positionals } = parseFlags(args, { ...DB, ...ENGINE_FLAGS, 'diff-only': { type: 'boolean' }, format: { type: 'string' }, rerun: { type: 'boolean' }, prompt: { type: 'string', multiple: true }, top: { type: 'string' } }, true)
+    const ids = positionals.map((p) => checkId(p))
+    if (ids.length === 0) throw new WorkbenchError('bad-request', 'compare needs experiment ids: experiment compare ID ID…')
+    const format = (values.format ?? 'json') as ComparisonFormat
+    if (!COMPARISON_FORMATS.includes(format)) throw new WorkbenchError('bad-request', `--format must be one of ${COMPARISON_FORMATS.join(', ')}, got ${JSON.stringify(values.format)}`)
+    const topK = intFlag(values.top, 'top', 10, 1, 1000)
+    const prompts = (values.prompt ?? []).map((text) => ({ kind: 'predict', inputs: { text }, settings: { topK } }))
+    const doCompare = (s: ExperimentStore, runner?: ExperimentRunner) => compareExperiments(s, ids, { diffOnly: values['diff-only'], prompts, runner })
+    const comparison = await withStore(values, (s) => (values.rerun ? withRunner(values, s, (r) => doCompare(s, r)) : doCompare(s)))
+    if (format === 'json') return comparison
+    io.stdout.write(renderComparison(comparison, format))
+    return undefined
+  },
+
+  async export(args) {
+    const { values, positionals } = parseFlags(args, { ...DB, out: { type: 'string' } }, true)
+    const ids = positionals.map((p) => checkId(p))
+    if (ids.length === 0) throw new WorkbenchError('bad-request', 'export needs experiment ids: experiment export ID… --out FILE')
+    if (!values.out) throw new WorkbenchError('bad-request', '--out FILE is required')
+    const out = resolve(values.out)
+    return withStore(values, async (s) => {
+      const bundle = await exportBundle(s, ids, appVersion())
+      const text = JSON.stringify(bundle)
+      const tmp = `${out}.tmp-${process.pid}`
+      try {
+        await writeFile(tmp, text)
+        await rename(tmp, out) // never a half-written bundle at --out
+      } catch (e) {
+        throw new WorkbenchError('store-io', `cannot write the bundle to ${out}: ${(e as Error).message}`, { cause: e })
+      }
+      return { out, experiments: bundle.experiments.length, runs: bundle.experiments.reduce((n, e) => n + e.runs.length, 0), bytes: Buffer.byteLength(text) }
+    })
+  },
+
+  async import(args, io) {
+    const { values, positionals } = parseFlags(args, DB, true)
+    if (positionals.length !== 1) throw new WorkbenchError('bad-request', 'import needs one bundle file: experiment import FILE')
+    let text: string
+    try {
+      text = await readFile(positionals[0], 'utf8')
+    } catch (e) {
+      throw new WorkbenchError('not-found', `cannot read the bundle ${positionals[0]}: ${(e as Error).message}`, { cause: e })
+    }
+    const result = await withStore(values, (s) => importBundle(s, text))
+    for (const w of result.warnings) io.stderr.write(`warning: ${w}\n`)
+    return result
+  },
+
+  async delete(args) {
+    const { values, positionals } = parseFlags(args, { ...DB, purge: { type: 'boolean' } }, true)
+    const id = oneId(positionals)
+    return withStore(values, async (s) => {
+      const d = await s.delete(id)
+      if (values.purge) {
+        await s.purge(id)
+        return { id, purged: true }
+      }
+      return { ...d, restorableUntil: new Date(d.restorableUntil).toISOString(), hint: `experiment restore ${id} brings it back until then` }
+    })
+  },
+
+  async restore(args) {
+    const { values, positionals } = parseFlags(args, DB, true)
+    const id = oneId(positionals)
+    return withStore(values, async (s) => ({ id: (await s.restore(id)).id, restored: true }))
+  },
+}
+
+/** The database from --db, else `experiments.sqlite` in the user data folder. */
+export function dbPathFlag(flags: Flags): string {
+  return typeof flags.db === 'string' && flags.db !== '' ? resolve(flags.db) : join(userDataDir(), 'experiments.sqlite')
+}
+
+async function withStore<T>(flags: Flags, fn: (s: ExperimentStore) => Promise<T>): Promise<T> {
+  const store = await ExperimentStore.open(dbPathFlag(flags))
+  try {
+    return await fn(store)
+  } finally {
+    await store.close()
+  }
+}
+
+/** Opens the model from --checkpoint/--onnx (default: the bundled demo), records its checkpoint, disposes it after. */
+async function withRunner<T>(flags: Flags, store: ExperimentStore, fn: (r: ExperimentRunner) => Promise<T>): Promise<T> {
+  const f = flags as { checkpoint?: string; onnx?: string; provider?: string }
+  const engine = await openEngine({ ...resolveModelSource(f), provider: f.provider })
+  try {
+    const source = f.checkpoint ? resolve(f.checkpoint) : f.onnx ? resolve(f.onnx) : 'bundled demo checkpoint'
+    await store.recordCheckpoint(engine.contentHash, source, { ...engine.config })
+    return await fn(engineRunner(engine, { appVersion: appVersion(), runtimeVersion: `onnxruntime-node ${ortVersion()}` }))
+  } finally {
+    await engine.dispose()
+  }
+}
+
+/** A non-negative integer flag with a default and limits. */
+function intFlag(value: string | undefined, flag: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new WorkbenchError('bad-request', `--${flag} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`)
+  return n
+}
+
+function oneId(positionals: string[]): number {
+  if (positionals.length !== 1) throw new WorkbenchError('bad-request', `give exactly one experiment id, got ${positionals.length}`)
+  return checkId(positionals[0])
+}
+
+function date(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined
+  const t = Date.parse(value)
+  if (Number.isNaN(t)) throw new WorkbenchError('bad-request', `--${flag} must be a date such as 2026-01-31 or an ISO time, got ${JSON.stringify(value)}`)
+  return t
+}
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (e) {
+    throw new WorkbenchError('not-found', `cannot read the ${what} ${path}: ${(e as Error).message}`, { cause: e })
+  }
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    throw new WorkbenchError('edit-invalid', `the ${what} ${path} is not valid JSON: ${(e as Error).message}`, { cause: e })
+  }
+}
+
+let version: string | undefined
+function appVersion(): string {
+  if (version) return version
+  try {
+    version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
+  } catch {
+    version = 'unknown'
+  }
+  return version
+}

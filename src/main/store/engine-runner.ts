@@ -1,0 +1,69 @@
+import type { SenseEditDocument } from '../../shared/edits/sense-edits'
+import { WorkbenchError } from '../../shared/errors'
+import type { NewRun, RunSpec } from '../../shared/store/experiment-types'
+import { analysisRunner, parseSenseEditsFor } from '../interventions/apply-sense-edits'
+import { predictTokens } from '../prediction/predict-tokens'
+import type { BackpackEngine } from '../runtime/backpack-engine'
+import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import type { ExperimentRunner } from './experiment-runner'
+
+export interface EngineRunnerOptions {
+  appVersion: string
+  /** e.g. "onnxruntime-node 1.30.0" */
+  runtimeVersion: string | null
+}
+
+/**
+ * An ExperimentRunner on a real engine: `predict` runs (next-token top-k and per-token
+ * log-probs under the experiment's edits, via the prediction module). The per-token log-probs
+ * are also kept as a float32 blob, so a reopened run is checked value by value.
+ */
+export function engineRunner(engine: BackpackEngine, options: EngineRunnerOptions): ExperimentRunner {
+  const analysis = analysisRunner(engine)
+  return {
+    checkpointHash: engine.contentHash,
+    kinds: ['predict'],
+    async run(spec: RunSpec, edits: SenseEditDocument): Promise<NewRun> {
+      if (spec.kind !== 'predict') throw new WorkbenchError('bad-request', `the engine runner runs "predict" runs, not ${JSON.stringify(spec.kind)}`)
+      const ids = promptIds(spec.inputs)
+      const topK = spec.settings.topK ?? 10
+      if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > 1000) throw new WorkbenchError('bad-request', `settings.topK must be an integer in [1, 1000], got ${JSON.stringify(topK)}`)
+      const parsed = edits.edits.length > 0 ? parseSenseEditsFor(engine, edits).edits : null
+      const t0 = performance.now()
+      const p = await predictTokens(analysis, ids, { top: topK, edits: parsed })
+      const lps = Float32Array.from(p.logProbs.map((l) => l.logProb)) // (pos - 1)
+      const finite = p.logProbs.map((l) => l.logProb).filter(Number.isFinite)
+      const meanLogProb = finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : 0
+      return {
+        kind: 'predict',
+        inputs: typeof spec.inputs.text === 'string' ? { text: spec.inputs.text, ids } : { ids },
+        settings: { topK },
+        outputs: {
+          tokens: p.tokens,
+          topk: p.next.map(({ id, text, prob, logit }) => ({ id, token: text, prob, logit })),
+          logProbs: p.logProbs.map(({ position, id, text, logProb, rank }) => ({ position, id, token: text, logProb, rank })),
+        },
+        metrics: {
+          top1Prob: p.next[0]?.prob ?? 0,
+          ...(finite.length ? { meanLogProb, perplexity: Math.exp(-meanLogProb) } : {}),
+        },
+        blobs: { logProbs: { dtype: 'float32', shape: [lps.length], data: lps } },
+        timingsMs: { ...p.timingsMs, total: performance.now() - t0 },
+        appVersion: options.appVersion,
+        runtimeVersion: options.runtimeVersion,
+        executionProvider: engine.provider.name,
+        checkpoint: engine.contentHash,
+        edits,
+      }
+    },
+  }
+}
+
+function promptIds(inputs: Record<string, unknown>): number[] {
+  if (Array.isArray(inputs.ids) && inputs.ids.length > 0 && inputs.ids.every((x) => Number.isInteger(x) && (x as number) >= 0)) return inputs.ids as number[]
+  if (typeof inputs.text === 'string' && inputs.text !== '') {
+    const ids = gpt2Tokenizer().encode(inputs.text)
+    if (ids.length > 0) return ids
+  }
+  throw new WorkbenchError('bad-request', 'a predict run needs inputs.text (a non-empty string) or inputs.ids (token ids)')
+}
