@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { HubApiError, modelInfo } from '@huggingface/hub'
 import { WorkbenchError } from '../../shared/errors'
+import { blobLock } from './blob-lock'
 import { transferBlob } from './blob-transfer'
 import type { Verification } from './blob-verifier'
 import { cachedSnapshot } from './cached-snapshot'
@@ -186,6 +187,7 @@ async function fromHub(
     }
     let fileBytes = 0
     emit('downloading', file, 0, meta.size, true)
+    const unlock = await blobLock(layout.lockPath(meta.etag), `${repo}/${file}`)
     const done = await transferBlob({
       http,
       url: meta.location,
@@ -211,7 +213,7 @@ async function fromHub(
         progress.bytes -= n
       },
       onVerifying: () => emit('verifying', file, fileBytes, meta.size, true),
-    })
+    }).finally(unlock)
     await layout.linkSnapshotFile(commit, file, blob)
     out.push({ path: file, size: meta.size, source: 'download', verification: done.verification, resumedFrom: done.resumedFrom })
   }

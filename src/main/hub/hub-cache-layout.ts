@@ -1,5 +1,5 @@
 import { copyFile, lstat, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises'
-import { dirname, join, relative } from 'node:path'
+import { basename, dirname, join, relative } from 'node:path'
 import { getRepoFolderName } from '@huggingface/hub'
 import { COMMIT_HASH } from './hub-names'
 
@@ -12,10 +12,13 @@ import { COMMIT_HASH } from './hub-names'
  *     snapshots/<commit>/<file>    relative symlink → ../../blobs/<etag>
  *     refs/<revision>              the commit a branch/tag pointed to (no trailing newline)
  *     .no_exist/<commit>/<file>    empty marker: the file is known not to exist at that commit
+ *   <cache>/.locks/models--owner--name/<etag>.lock   one downloader per blob
  */
 export interface HubCacheLayout {
   repoDir: string
   blobPath(etag: string): string
+  /** `<cache>/.locks/models--owner--name/<etag>.lock`, where huggingface_hub locks a blob. */
+  lockPath(etag: string): string
   snapshotDir(commit: string): string
   snapshotFile(commit: string, file: string): string
   /** The commit a revision points to in the cache, or null when unknown. */
@@ -43,6 +46,7 @@ export function hubCacheLayout(cacheDir: string, repo: string): HubCacheLayout {
   return {
     repoDir,
     blobPath: (etag) => join(repoDir, 'blobs', etag),
+    lockPath: (etag) => join(cacheDir, '.locks', basename(repoDir), `${etag}.lock`),
     snapshotDir,
     snapshotFile,
     async readRef(revision) {

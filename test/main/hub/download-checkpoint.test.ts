@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readlinkSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { downloadCheckpoint, type DownloadCheckpointOptions, type HubDownloadProgress } from '../../../src/main/hub/download-checkpoint'
@@ -234,5 +235,21 @@ describe('downloadCheckpoint against a local Hub', () => {
     expect(await codeOf(downloadCheckpoint(opts({ revision: '../../x' })))).toBe('bad-request')
     expect(await codeOf(downloadCheckpoint(opts({ files: ['/abs/config.json'] })))).toBe('bad-request')
     expect(hub.requests).toEqual([])
+  })
+})
+
+describe('one downloader per blob', () => {
+  it('refuses while another live process holds the lock, and takes over a stale one', async () => {
+    const lock = join(cacheDir, '.locks', REPO_DIR, `${sha256(weights)}.lock`)
+    await mkdir(join(cacheDir, '.locks', REPO_DIR), { recursive: true })
+    await writeFile(lock, `${process.pid}@${hostname()}`) // alive: this very process
+    expect(await codeOf(downloadCheckpoint(opts()))).toBe('hub')
+    expect(contentGets(cdnPath)).toEqual([])
+
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'])
+    await writeFile(lock, `${child.stdout.toString()}@${hostname()}`) // that process has exited
+    const result = await downloadCheckpoint(opts())
+    expect(readFileSync(join(result.snapshot, 'model.safetensors')).equals(weights)).toBe(true)
+    expect(existsSync(lock)).toBe(false)
   })
 })

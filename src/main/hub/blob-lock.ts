@@ -1,0 +1,42 @@
+import { mkdir, open, readFile, rm } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { dirname } from 'node:path'
+import { WorkbenchError } from '../../shared/errors'
+
+/**
+ * One writer per blob across processes (the app and a CLI may download the same checkpoint):
+ * an exclusively created lock file holding `pid@host`, at `.locks/models--owner--name/<etag>.lock`
+ * (the path huggingface_hub locks with flock). A lock left by a process that no longer exists on
+ * this host is taken over.
+ */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export async function blobLock(path: string, what: string): Promise<() => Promise<void>> {
+  await mkdir(dirname(path), { recursive: true })
+  const me = `${process.pid}@${hostname()}`
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fh = await open(path, 'wx')
+      await fh.writeFile(me)
+      await fh.close()
+      return () => rm(path, { force: true })
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+    }
+    const owner = (await readFile(path, 'utf8').catch(() => '')).trim()
+    const m = /^(\d+)@(.+)$/.exec(owner)
+    const stale = !m || (m[2] === hostname() && !alive(Number(m[1])))
+    if (!stale) {
+      throw new WorkbenchError('hub', `${what} is being downloaded by another process (${owner}, lock ${path}); wait for it to finish, or delete the lock if that process is gone`)
+    }
+    await rm(path, { force: true })
+  }
+  throw new WorkbenchError('hub', `cannot take the download lock ${path} for ${what}`)
+}
