@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { openEngine } from '../../src/main/runtime/open-engine'
+import type { WorkerEngine } from '../../src/main/runtime/worker-engine'
+import { PHASE_RESULT_PREFIX, benchIds, median, type PhaseResult } from './bench-common'
+
+/**
+ * One measurement phase of `npm run bench`, run in its own process so each phase's peak RSS is
+ * its own: `tsx tools/bench/engine-phase.ts <phase> <checkpointDir> [repeats]` prints one line
+ * `BENCH_RESULT {json}`. The cache folder is whatever BACKPACK_CACHE_DIR says (set by index.ts).
+ *   convert  open with an empty cache: conversion + session creation (cold load)
+ *   run      open again (cached load), forward T=64/T=512, then the analysis-core figures
+ *   table    whole-vocabulary sense table build + reverse lookup (large RSS, so separate)
+ * Every analysis section is guarded: a module that does not exist yet reports "not available".
+ */
+type Figures = PhaseResult['figures']
+
+async function timed(fn: () => Promise<unknown>, repeats: number): Promise<number> {
+  await fn() // warm-up
+  const times: number[] = []
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now()
+    await fn()
+    times.push(performance.now() - t0)
+  }
+  return median(times)
+}
+
+async function section(figures: Figures, notes: string[], name: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn()
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split('\n')[0] : String(e)
+    figures[name] = null
+    notes.push(`${name}: not available (${why})`)
+  }
+}
+
+async function convertPhase(dir: string, figures: Figures, notes: string[]): Promise<void> {
+  const t0 = performance.now()
+  const engine = await openEngine({ checkpointDir: dir })
+  figures.coldLoadMs = performance.now() - t0
+  notes.push(`cold open did: ${engine.opened.work}; provider ${engine.provider.name}; open timings ${JSON.stringify(roundAll(engine.opened.timingsMs))}`)
+  // onnx-cache laps: lookup (fingerprint), read (parse + hash the checkpoint), convert (write ONNX)
+  const t = engine.opened.timingsMs
+  if (typeof t.convert === 'number') figures.conversionMs = (t.lookup ?? 0) + (t.read ?? 0) + t.convert
+  else notes.push(`conversionMs: the cold open reported no "convert" lap (${engine.opened.work}); coldLoadMs includes any conversion`)
+  await engine.dispose()
+}
+
+async function runPhase(dir: string, repeats: number, figures: Figures, notes: string[]): Promise<void> {
+  const t0 = performance.now()
+  const engine = await openEngine({ checkpointDir: dir })
+  figures.cachedLoadMs = performance.now() - t0
+  notes.push(`cached open did: ${engine.opened.work}; provider ${engine.provider.name}`)
+  try {
+    const V = engine.config.vocabSize
+    for (const T of [64, 512]) {
+      const ids = benchIds(T, V, T)
+      figures[`forwardT${T}Ms`] = await timed(() => engine.forward(ids), T > 64 ? Math.max(2, Math.ceil(repeats / 2)) : repeats)
+    }
+    figures.rssAfterForwardMb = process.memoryUsage().rss / 2 ** 20
+    await analysisSections(engine, repeats, figures, notes)
+  } finally {
+    await engine.dispose()
+  }
+}
+
+async function analysisSections(engine: WorkerEngine, repeats: number, figures: Figures, notes: string[]): Promise<void> {
+  const V = engine.config.vocabSize
+  await section(figures, notes, 'editsRerunT32Ms', async () => {
+    const { analysisRunner, parseSenseEditsFor } = await import('../../src/main/interventions/apply-sense-edits')
+    const runner = analysisRunner(engine)
+    const ids = benchIds(32, V, 1)
+    const doc = (factor: number) => ({
+      format: 'backpack-sense-edits',
+      version: 1,
+      edits: [
+        { kind: 'scale-sense', token: ids[3], sense: [3, 10], factor },
+        { kind: 'knowledge-edit', token: ids[5], remove: ids[7], add: ids[9] },
+      ],
+    })
+    await runner.run(ids, parseSenseEditsFor(engine, doc(1)).edits) // computes and caches α
+    let n = 0
+    // a new factor every time, so only α is reused (the edited senses are recomputed)
+    figures.editsRerunT32Ms = await timed(() => runner.run(ids, parseSenseEditsFor(engine, doc(0.5 + 0.01 * n++)).edits), repeats)
+  })
+  await section(figures, notes, 'atlasMs', async () => {
+    const { senseAtlas } = await import('../../src/main/senses/sense-atlas')
+    const words = [' nurse', ' science', ' quickly', ' build', ' Apple', ' believe', ' pizza', ' Messi', ' interest', ' tasty', ' developer']
+    await senseAtlas(engine, ' the', { top: 10 })
+    let i = 0
+    // warm engine, a word not seen before each time (its senses are not cached yet)
+    figures.atlasMs = await timed(() => senseAtlas(engine, words[i++ % words.length], { top: 10 }), Math.min(repeats, words.length - 1))
+  })
+  await section(figures, notes, 'generationTokensPerS', async () => {
+    const generate = await loadGenerate()
+    const prompt = benchIds(64, V, 3)
+    const t0 = performance.now()
+    await generate(engine, prompt, 128)
+    figures.generationTokensPerS = 128 / ((performance.now() - t0) / 1000)
+  })
+}
+
+/** The analysis core's greedy generation, when src/main/generation has it. */
+async function loadGenerate(): Promise<(engine: WorkerEngine, prompt: number[], n: number) => Promise<unknown>> {
+  const path = '../../src/main/generation/generate'
+  const mod = (await import(/* @vite-ignore */ path)) as Record<string, unknown>
+  const fn = mod.generate
+  if (typeof fn !== 'function') throw new Error(`${path} exports no generate()`)
+  return (engine, prompt, n) => (fn as (e: WorkerEngine, o: unknown) => Promise<unknown>)(engine, { ids: prompt, maxNewTokens: n, strategy: 'greedy', mode: 'greedy' })
+}
+
+async function tablePhase(dir: string, figures: Figures, notes: string[]): Promise<void> {
+  const engine = await openEngine({ checkpointDir: dir })
+  const tableDir = mkdtempSync(join(process.env.BACKPACK_CACHE_DIR ?? '/tmp', 'bench-sense-table-'))
+  try {
+    await section(figures, notes, 'senseTableBuildMs', async () => {
+      const { openSenseTable } = await import('../../src/main/senses/sense-table')
+      const t0 = performance.now()
+      const table = await openSenseTable(engine, { dir: tableDir, need: 'senses' })
+      figures.senseTableBuildMs = performance.now() - t0
+      await section(figures, notes, 'reverseLookupMs', async () => {
+        const { reverseLookup } = await import('../../src/main/senses/reverse-lookup')
+        const targets = [673, 339, 4196, 6574, 15849, 28084]
+        await reverseLookup(engine, table, 262, { top: 20 })
+        let i = 0
+        figures.reverseLookupMs = await timed(() => reverseLookup(engine, table, targets[i++ % targets.length], { top: 20 }), 5)
+      })
+    })
+  } finally {
+    await engine.dispose()
+    rmSync(tableDir, { recursive: true, force: true })
+  }
+}
+
+function roundAll(r: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v * 10) / 10]))
+}
+
+async function main(): Promise<void> {
+  const [phase, dir, repeatsArg] = process.argv.slice(2)
+  const repeats = Number(repeatsArg ?? 5)
+  const figures: Figures = {}
+  const notes: string[] = []
+  if (phase === 'convert') await convertPhase(dir, figures, notes)
+  else if (phase === 'run') await runPhase(dir, repeats, figures, notes)
+  else if (phase === 'table') await tablePhase(dir, figures, notes)
+  else throw new Error(`phase must be convert, run or table; got ${phase}`)
+  figures.peakRssMb = process.resourceUsage().maxRSS / 1024
+  const result: PhaseResult = { phase, figures, notes }
+  process.stdout.write(`${PHASE_RESULT_PREFIX}${JSON.stringify(result)}\n`)
+}
+
+await main()

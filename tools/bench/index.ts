@@ -1,0 +1,110 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { parsePhaseResult, runChild, type PhaseResult } from './bench-common'
+import { REPO_ROOT, benchDir, ensureFullSizeCheckpoint, referencePython } from './full-size-checkpoint'
+import { buildRows, renderTable } from './report-table'
+
+/**
+ * `npm run bench` (never part of `npm test`): the full-size random checkpoint through our
+ * engine's public API and through the PyTorch reference (tools/reference/bench_reference.py),
+ * same thread count, same run; prints a table metric / ours / PyTorch / ratio / target.
+ *
+ *   npm run bench [-- --repeats 5 --skip-table --skip-generation --skip-store --json out.json]
+ *
+ * Each of our phases runs in its own process (tools/bench/engine-phase.ts) so each peak RSS is
+ * that phase's own; conversion uses an empty ONNX cache made for this run (removed at the end).
+ */
+const { values: flags } = parseArgs({
+  options: {
+    repeats: { type: 'string', default: '5' },
+    'skip-table': { type: 'boolean', default: false },
+    'skip-generation': { type: 'boolean', default: false },
+    'skip-store': { type: 'boolean', default: false },
+    'skip-reference': { type: 'boolean', default: false },
+    json: { type: 'string' },
+  },
+})
+const repeats = Math.max(1, Number(flags.repeats) || 5)
+const threads = availableParallelism()
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
+const tsx = join(REPO_ROOT, 'node_modules', '.bin', 'tsx')
+
+async function phase(name: string, dir: string, env: NodeJS.ProcessEnv): Promise<PhaseResult> {
+  log(`ours: ${name} phase …`)
+  try {
+    return parsePhaseResult(await runChild(tsx, [join(REPO_ROOT, 'tools/bench/engine-phase.ts'), name, dir, String(repeats)], env))
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e)
+    log(`ours: ${name} phase failed: ${why}`)
+    return { phase: name, figures: {}, notes: [`${name} phase: not available (${why.split('\n')[0]})`] }
+  }
+}
+
+async function reference(dir: string): Promise<PhaseResult> {
+  if (flags['skip-reference']) return { phase: 'reference', figures: {}, notes: ['reference skipped'] }
+  log(`PyTorch reference (${threads} threads) …`)
+  const args = [join(REPO_ROOT, 'tools/reference/bench_reference.py'), '--checkpoint', dir, '--threads', String(threads), '--repeats', String(repeats)]
+  if (!flags['skip-table']) args.push('--sense-table')
+  if (flags['skip-generation']) args.push('--skip-generation')
+  try {
+    const r = JSON.parse((await runChild(referencePython(), args)).trim().split('\n').pop() ?? '{}') as Record<string, unknown>
+    const fwd = (r.forwardMs ?? {}) as Record<string, number>
+    const gen = r.generation as { tokensPerSecond?: number } | undefined
+    return {
+      phase: 'reference',
+      figures: {
+        loadMs: r.loadMs as number,
+        forwardT64Ms: fwd.T64 ?? null,
+        forwardT512Ms: fwd.T512 ?? null,
+        peakRssMb: r.peakRssMb as number,
+        combineT32Ms: r.combineT32Ms as number,
+        atlasMs: r.atlasMs as number,
+        generationTokensPerS: gen?.tokensPerSecond ?? null,
+        senseTableMs: (r.senseTableMs as number | undefined) ?? null,
+      },
+      notes: [`reference: torch ${String(r.torch)}, ${String(r.threads)} threads`],
+    }
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e)
+    return { phase: 'reference', figures: {}, notes: [`reference: not available (${why.split('\n')[0]})`] }
+  }
+}
+
+async function storePhase(): Promise<PhaseResult> {
+  if (flags['skip-store']) return { phase: 'store', figures: {}, notes: ['store skipped'] }
+  log('store scale phase …')
+  try {
+    return parsePhaseResult(await runChild(tsx, [join(REPO_ROOT, 'tools/bench/store-phase.ts')]))
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e)
+    return { phase: 'store', figures: {}, notes: [`store: not available (${why.split('\n')[0]})`] }
+  }
+}
+
+async function main(): Promise<void> {
+  const { dir, generatedMs } = ensureFullSizeCheckpoint(log)
+  if (generatedMs !== null) log(`generated in ${(generatedMs / 1000).toFixed(1)} s`)
+  mkdirSync(benchDir(), { recursive: true })
+  const cache = mkdtempSync(join(benchDir(), 'onnx-cache-'))
+  const env = { ...process.env, BACKPACK_CACHE_DIR: cache }
+  const results: PhaseResult[] = []
+  try {
+    results.push(await phase('convert', dir, env))
+    results.push(await phase('run', dir, env))
+    if (!flags['skip-table']) results.push(await phase('table', dir, env))
+  } finally {
+    rmSync(cache, { recursive: true, force: true })
+  }
+  const ref = await reference(dir)
+  const store = await storePhase()
+  const rows = buildRows(results, ref, store)
+  const header = `Backpack bench — full-size random checkpoint (d=768, 12 layers, 16 senses, vocab 50264), ${threads} threads, ${process.platform}/${process.arch}, Node ${process.version}`
+  process.stdout.write(`\n${header}\n\n${renderTable(rows)}\n`)
+  const notes = [...results, ref, store].flatMap((r) => r.notes)
+  if (notes.length > 0) process.stdout.write(`\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n`)
+  if (flags.json) writeFileSync(flags.json, JSON.stringify({ header, threads, checkpoint: dir, phases: [...results, ref, store], rows }, null, 2) + '\n')
+}
+
+await main()

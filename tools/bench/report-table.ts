@@ -1,0 +1,66 @@
+import type { PhaseResult } from './bench-common'
+
+/** The bench's comparison table: one row per metric, ours next to the PyTorch reference. */
+export interface BenchRow {
+  metric: string
+  unit: 'ms' | 's' | 'MB' | 'tok/s'
+  ours: number | null
+  reference: number | null
+  target: string
+  /** true when larger is better (rates): the ratio is then read as a speed-up */
+  higherIsBetter?: boolean
+}
+
+function pick(results: readonly PhaseResult[], phase: string, key: string): number | null {
+  const v = results.find((r) => r.phase === phase)?.figures[key]
+  return typeof v === 'number' && Number.isFinite(v) ? v : null
+}
+
+const s = (ms: number | null) => (ms === null ? null : ms / 1000)
+
+export function buildRows(ours: readonly PhaseResult[], ref: PhaseResult, store: PhaseResult): BenchRow[] {
+  const o = (phase: string, key: string) => pick(ours, phase, key)
+  const r = (key: string) => pick([ref], 'reference', key)
+  const st = (key: string) => pick([store], 'store', key)
+  return [
+    { metric: 'conversion (read + write ONNX)', unit: 's', ours: s(o('convert', 'conversionMs')), reference: null, target: '< 20 s' },
+    { metric: 'cold load (empty cache) vs torch load', unit: 's', ours: s(o('convert', 'coldLoadMs')), reference: s(r('loadMs')), target: '' },
+    { metric: 'cached load vs torch load', unit: 's', ours: s(o('run', 'cachedLoadMs')), reference: s(r('loadMs')), target: '< 2 s' },
+    { metric: 'forward T=64 (all outputs)', unit: 'ms', ours: o('run', 'forwardT64Ms'), reference: r('forwardT64Ms'), target: '' },
+    { metric: 'forward T=512 (all outputs)', unit: 'ms', ours: o('run', 'forwardT512Ms'), reference: r('forwardT512Ms'), target: '≤ 0.6× PyTorch' },
+    { metric: 'RSS after cached load + forwards', unit: 'MB', ours: o('run', 'rssAfterForwardMb'), reference: null, target: '< 1500 MB' },
+    { metric: 'peak RSS: load + forwards + analysis', unit: 'MB', ours: o('run', 'peakRssMb'), reference: r('peakRssMb'), target: '< 1500 MB' },
+    { metric: 'peak RSS: conversion', unit: 'MB', ours: o('convert', 'peakRssMb'), reference: null, target: '' },
+    { metric: 're-run T=32 after edits (α reused)', unit: 'ms', ours: o('run', 'editsRerunT32Ms'), reference: r('combineT32Ms'), target: '≤ 25 ms' },
+    { metric: "one word's sense atlas (16 × top/bottom 10)", unit: 'ms', ours: o('run', 'atlasMs'), reference: r('atlasMs'), target: '≤ 30 ms' },
+    { metric: 'generation 64+128 (ours incremental; ref full recompute)', unit: 'tok/s', ours: o('run', 'generationTokensPerS'), reference: r('generationTokensPerS'), target: '≥ 25 tok/s', higherIsBetter: true },
+    { metric: 'whole-vocabulary sense table build', unit: 's', ours: s(o('table', 'senseTableBuildMs')), reference: s(r('senseTableMs')), target: '≤ 60 s' },
+    { metric: 'peak RSS: sense table phase', unit: 'MB', ours: o('table', 'peakRssMb'), reference: null, target: '' },
+    { metric: 'reverse lookup (one target token)', unit: 'ms', ours: o('table', 'reverseLookupMs'), reference: null, target: '≤ 150 ms' },
+    { metric: 'store: list a page (10k exp, 100k runs)', unit: 'ms', ours: st('listPageMs'), reference: null, target: '≤ 50 ms' },
+    { metric: 'store: search', unit: 'ms', ours: st('searchMs'), reference: null, target: '≤ 100 ms' },
+    { metric: 'store: compare 10 experiments', unit: 'ms', ours: st('compare10Ms'), reference: null, target: '≤ 200 ms' },
+    { metric: 'store: database size', unit: 'MB', ours: st('databaseMb'), reference: null, target: 'reported' },
+  ]
+}
+
+function fmt(v: number | null, unit: BenchRow['unit']): string {
+  if (v === null) return 'not available'
+  const digits = unit === 's' ? 2 : v >= 100 ? 0 : 1
+  return `${v.toFixed(digits)} ${unit}`
+}
+
+/** Plain-text table; ratio = ours / PyTorch (for tok/s: the speed-up of ours). */
+export function renderTable(rows: readonly BenchRow[]): string {
+  const cells = rows.map((row) => [
+    row.metric,
+    fmt(row.ours, row.unit),
+    row.reference === null ? '—' : fmt(row.reference, row.unit),
+    row.ours !== null && row.reference !== null && row.reference > 0 ? `${(row.ours / row.reference).toFixed(2)}×` : '—',
+    row.target,
+  ])
+  const head = ['metric', 'ours', 'PyTorch', 'ratio ours/PyTorch', 'target']
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)))
+  const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  ')
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n')
+}
