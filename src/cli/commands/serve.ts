@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { WorkbenchError } from '../../shared/errors'
+import { toErrorInfo, WorkbenchError } from '../../shared/errors'
 import { startServe } from '../../main/serve/start-serve'
 import { defaultWebRoot } from '../../main/serve/web-root'
 import { parseFlags, type CliCommand } from '../cli-command'
@@ -27,6 +27,7 @@ export const serve: CliCommand = {
       port,
       checkpoint: values.checkpoint,
       version: appVersion(),
+      onLoadError: (e) => io.stderr.write(`error[${toErrorInfo(e).code}]: could not load ${values.checkpoint}: ${toErrorInfo(e).message}\n`),
     })
     io.stdout.write(JSON.stringify({ url: server.url, host: server.host, port: server.port }) + '\n')
     await new Promise<void>((resolve) => {

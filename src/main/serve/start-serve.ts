@@ -12,6 +12,8 @@ export interface StartServeOptions {
   checkpoint?: string
   version: string
   token?: string
+  /** a --checkpoint that failed to load (the server keeps running without a model) */
+  onLoadError?: (e: unknown) => void
 }
 
 /** Builds the workbench service and serves it: what `cli serve` runs, and what tests start. */
@@ -20,19 +22,17 @@ export async function startServe(options: StartServeOptions): Promise<{ server: 
     throw new WorkbenchError('not-found', `no built renderer at ${options.webRoot}: run \`npm run build:web\` first (or pass --web DIR)`)
   }
   const workbench = new Workbench({ transport: 'http', version: options.version })
-  const handlers = workbench.handlers()
   const server = await serveWorkbench({
-    dispatch: createDispatcher(handlers),
+    dispatch: createDispatcher(workbench.handlers()),
     subscribe: (l) => workbench.events.subscribe(l),
     webRoot: options.webRoot,
     host: options.host,
     port: options.port,
     token: options.token,
   })
-  if (options.checkpoint && workbench.available()['model.load']) {
+  if (options.checkpoint) {
     // load in the background: the UI shows progress through model.progressed events
-    void handlers['model.load']({ checkpoint: options.checkpoint })
-      .catch(() => undefined)
+    workbench.load(options.checkpoint).catch((e) => options.onLoadError?.(e))
   }
   return { server, workbench }
 }

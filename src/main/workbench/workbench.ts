@@ -1,75 +1,88 @@
+import { join } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
-import type { ApiMethod } from '../../shared/ipc/api'
-import { API_METHODS } from '../../shared/ipc/api'
-import { senseEditDocumentSchema } from '../../shared/ipc/edit-schemas'
+import { API_METHODS, type ApiMethod } from '../../shared/ipc/api'
 import type { AppInfo, ModelInfo } from '../../shared/ipc/api-types'
-import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import { senseEditDocumentSchema } from '../../shared/ipc/edit-schemas'
 import type { ApiHandlers } from '../ipc/create-dispatcher'
+import { resolveCheckpointDir, userDataDir } from '../paths/app-paths'
+import { ExperimentStore } from '../store/experiment-store'
+import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import { analysisHandlers } from './analysis-handlers'
 import { encodePrompt } from './encode-prompt'
+import { experimentHandlers } from './experiment-handlers'
+import { ModelSession } from './model-session'
+import { readRecentCheckpoints, rememberCheckpoint } from './recent-checkpoints'
 import { WorkbenchEvents } from './workbench-events'
 
 /**
  * The app-side service behind both doors (Electron IPC and serve): one object implementing the
- * whole API by composing the engine, the analysis modules and the experiment store. Methods whose
- * backend is not in this build answer `unavailable` (the views then say "not available yet");
- * nothing here fabricates a result.
+ * whole API by composing the engine, the analysis modules and the experiment store. A method
+ * whose backend is not in this build answers `unavailable` (the view then says "not available
+ * yet"); nothing here fabricates a result.
  */
 export interface WorkbenchOptions {
   transport: 'electron' | 'http'
   version: string
+  /** experiment database (default: experiments.sqlite in the user data directory) */
+  databasePath?: string
 }
 
 export class Workbench {
   readonly events = new WorkbenchEvents()
   readonly #options: WorkbenchOptions
   readonly #runs = new Map<string, AbortController>()
-  #model: ModelInfo | null = null
+  #session: ModelSession | null = null
+  #loading: Promise<ModelInfo> | null = null
+  #store: Promise<ExperimentStore> | null = null
+  #handlers: ApiHandlers | null = null
 
   constructor(options: WorkbenchOptions) {
     this.#options = options
   }
 
-  /** Which methods have a backend in this build. */
+  /** Which methods have a backend in this build (all of them, today). */
   available(): Record<ApiMethod, boolean> {
     const out = {} as Record<ApiMethod, boolean>
     for (const m of API_METHODS) out[m] = !UNAVAILABLE.has(m)
     return out
   }
 
+  get model(): ModelInfo | null {
+    return this.#session?.info ?? null
+  }
+
   handlers(): ApiHandlers {
+    this.#handlers ??= this.#makeHandlers()
+    return this.#handlers
+  }
+
+  #makeHandlers(): ApiHandlers {
     const tokenizer = gpt2Tokenizer()
+    const session = () => {
+      if (!this.#session) throw new WorkbenchError('unavailable', 'no model is loaded: load a checkpoint first (Model view, or serve --checkpoint DIR)')
+      return this.#session
+    }
     return {
       'app.info': async (): Promise<AppInfo> => ({
         version: this.#options.version,
         transport: this.#options.transport,
         available: this.available(),
-        model: this.#model,
+        model: this.model,
       }),
-      'model.info': async () => this.#model,
-      'model.load': unavailable('model.load'),
+      'model.info': async () => this.model,
+      'model.load': async ({ checkpoint, runId }) => this.load(checkpoint, runId),
       'tokens.encode': async ({ text }) => ({ tokens: encodePrompt(tokenizer, text) }),
-      'predict.next': unavailable('predict.next'),
-      'predict.attribute': unavailable('predict.attribute'),
-      'senses.lookup': unavailable('senses.lookup'),
-      'senses.neighbours': unavailable('senses.neighbours'),
-      'senses.reverse': unavailable('senses.reverse'),
       'edits.validate': async ({ document }) => {
+        // without a model only the structure can be checked; with one, tokens and senses too
         const res = senseEditDocumentSchema.safeParse(document)
         if (!res.success) {
           const issue = res.error.issues[0]
           throw new WorkbenchError('edit-invalid', `sense-edit document: ${issue.path.join('.') || '(document)'}: ${issue.message}`)
         }
-        return { document: res.data }
+        return { document: this.#session ? this.#session.parseEdits(res.data).document : res.data }
       },
-      'edits.blastRadius': unavailable('edits.blastRadius'),
-      'experiments.list': unavailable('experiments.list'),
-      'experiments.get': unavailable('experiments.get'),
-      'experiments.save': unavailable('experiments.save'),
-      'experiments.update': unavailable('experiments.update'),
-      'experiments.fork': unavailable('experiments.fork'),
-      'experiments.delete': unavailable('experiments.delete'),
-      'experiments.compare': unavailable('experiments.compare'),
-      'experiments.exportTable': unavailable('experiments.exportTable'),
+      ...analysisHandlers({ session, events: this.events, track: (runId) => this.#track(runId) }),
+      ...experimentHandlers({ store: () => this.#openStore(), session: () => this.#session, appVersion: this.#options.version }),
       'run.cancel': async ({ runId }) => {
         const run = this.#runs.get(runId)
         run?.abort()
@@ -78,38 +91,80 @@ export class Workbench {
     }
   }
 
-  /** At app start: loads the last checkpoint used, else the bundled demo, when loading exists. */
+  /** Loads a checkpoint (default: the bundled demo), replacing the current model. */
+  async load(checkpoint?: string, runId?: string): Promise<ModelInfo> {
+    if (this.#loading) await this.#loading.catch(() => undefined)
+    const dir = resolveCheckpointDir(checkpoint)
+    const run = this.#track(runId)
+    const task = (async () => {
+      this.events.emit('model.progressed', { runId: runId ?? null, phase: 'open', done: 0, total: 1 })
+      const next = await ModelSession.open(dir, {
+        signal: run.signal,
+        onProgress: (phase, fraction) => this.events.emit('model.progressed', { runId: runId ?? null, phase, done: fraction, total: 1 }),
+      })
+      const previous = this.#session
+      this.#session = next
+      await previous?.dispose()
+      await rememberCheckpoint(dir).catch(() => undefined)
+      this.events.emit('model.loaded', { model: next.info })
+      return next.info
+    })()
+    this.#loading = task
+    try {
+      return await task
+    } finally {
+      run.done()
+      if (this.#loading === task) this.#loading = null
+    }
+  }
+
+  /** At app start: the last checkpoint used if it still loads, else the bundled demo. */
   async openDefault(): Promise<void> {
-    if (!this.available()['model.load']) return
-    await this.handlers()['model.load']({}).catch(() => undefined)
+    for (const dir of [...(await readRecentCheckpoints()).slice(0, 1), undefined]) {
+      try {
+        await this.load(dir)
+        return
+      } catch {
+        // try the next candidate; the Model view shows what is loaded (or nothing)
+      }
+    }
   }
 
   async dispose(): Promise<void> {
     for (const run of this.#runs.values()) run.abort()
     this.#runs.clear()
+    await this.#session?.dispose()
+    this.#session = null
+    const store = this.#store
+    this.#store = null
+    if (store) await (await store.catch(() => null))?.close()
+  }
+
+  #openStore(): Promise<ExperimentStore> {
+    if (!this.#store) {
+      const p = ExperimentStore.open(this.#options.databasePath ?? join(userDataDir(), 'experiments.sqlite'))
+      this.#store = p
+      p.catch(() => {
+        if (this.#store === p) this.#store = null
+      })
+    }
+    return this.#store
+  }
+
+  #track(runId: string | undefined): { signal: AbortSignal; done: () => void } {
+    const ctrl = new AbortController()
+    if (runId) {
+      this.#runs.get(runId)?.abort()
+      this.#runs.set(runId, ctrl)
+    }
+    return {
+      signal: ctrl.signal,
+      done: () => {
+        if (runId && this.#runs.get(runId) === ctrl) this.#runs.delete(runId)
+      },
+    }
   }
 }
 
-const UNAVAILABLE = new Set<ApiMethod>([
-  'model.load',
-  'predict.next',
-  'predict.attribute',
-  'senses.lookup',
-  'senses.neighbours',
-  'senses.reverse',
-  'edits.blastRadius',
-  'experiments.list',
-  'experiments.get',
-  'experiments.save',
-  'experiments.update',
-  'experiments.fork',
-  'experiments.delete',
-  'experiments.compare',
-  'experiments.exportTable',
-])
-
-function unavailable(method: ApiMethod): () => Promise<never> {
-  return async () => {
-    throw new WorkbenchError('unavailable', `${method} is not available in this build yet: its backend has not landed`)
-  }
-}
+/** Methods whose backend has not landed yet (none today: generate and suites come later). */
+const UNAVAILABLE = new Set<ApiMethod>([])

@@ -1,5 +1,6 @@
 import type { BackpackConfig } from '../model/config'
 import type { SenseEditDocument } from '../edits/sense-edits'
+import type { Comparison } from '../store/comparison-types'
 
 /**
  * The data that crosses the renderer ↔ main boundary (Electron IPC or serve's HTTP). Plain,
@@ -79,29 +80,42 @@ export interface AttributeResponse {
   logit: number // the model's logit (after edits, when given)
   total: number // Σ contributions: equals logit up to float rounding
   contributions: Contribution[] // every (position, sense) pair, largest |value| first
+  edited: boolean
 }
 
 export interface SenseTokenScore extends TokenSpan {
   score: number
 }
 
+export interface ScoreDistribution {
+  min: number
+  max: number
+  mean: number
+  std: number
+  histogram: { edges: number[]; counts: number[] } // equal-width bins: edges has bins+1 entries
+  quantiles: Record<string, number> // "q01", "q50", …
+}
+
 export interface SenseCard {
   sense: number
+  norm: number
   top: SenseTokenScore[]
   bottom: SenseTokenScore[]
-  histogram: { edges: number[]; counts: number[] } // distribution of E·C over the vocabulary
-  quantiles?: Record<string, number>
+  summary: ScoreDistribution // of E·C over the real tokens
 }
 
 export interface SenseLookupResponse {
   word: string
+  text: string // the exact text tokenised (" " + word unless it starts with whitespace)
   tokens: TokenSpan[] // the word's tokens
-  policy: string // how a multi-token word was handled
+  policy: 'first' | 'mean' // how a multi-token word was handled
+  used: number[] // the token ids whose senses are shown
   senses: SenseCard[]
 }
 
 export interface NeighboursResponse {
   word: string
+  tokens: TokenSpan[]
   measure: 'min' | number // Sim_min or Sim_ℓ for one sense
   neighbours: SenseTokenScore[]
 }
@@ -133,28 +147,16 @@ export interface BlastRadiusResponse {
   pairs: BlastRadiusPair[]
 }
 
-export interface ExperimentSummary {
-  id: number
-  name: string
-  notes: string
-  tags: string[]
-  folder: string | null
-  parentId: number | null
-  checkpointHash: string | null
-  createdAt: string
-  updatedAt: string
-}
-
-export interface ExperimentDetail extends ExperimentSummary {
-  edits: SenseEditDocument
-  runs: unknown[]
+/** A rendered comparison table: two label columns, then one column per experiment. */
+export interface ComparisonTableView {
+  title: string
+  columns: string[]
+  rows: string[][]
 }
 
 export interface ExperimentComparison {
-  ids: number[]
-  /** the store's comparison data, rendered as a table by the Compare view */
-  table: { columns: string[]; rows: { key: string; values: (string | number | null)[]; differs: boolean }[] }
-  raw?: unknown
+  comparison: Comparison
+  tables: ComparisonTableView[]
 }
 
 export interface ExportedTable {

@@ -6,8 +6,6 @@ import type {
   BlastRadiusResponse,
   EncodeResponse,
   ExperimentComparison,
-  ExperimentDetail,
-  ExperimentSummary,
   ExportedTable,
   ModelInfo,
   NeighboursResponse,
@@ -17,6 +15,7 @@ import type {
   ValidatedEdits,
 } from './api-types'
 import type { RequestSchemas } from './request-schemas'
+import type { Experiment, ExperimentPage } from '../store/experiment-types'
 
 /**
  * The workbench API: one type map method → response (requests come from REQUEST_SCHEMAS), a
@@ -36,12 +35,12 @@ export interface ApiResponses {
   'senses.reverse': ReverseResponse
   'edits.validate': ValidatedEdits
   'edits.blastRadius': BlastRadiusResponse
-  'experiments.list': { experiments: ExperimentSummary[]; total: number }
-  'experiments.get': ExperimentDetail
-  'experiments.save': ExperimentSummary
-  'experiments.update': ExperimentSummary
-  'experiments.fork': ExperimentSummary
-  'experiments.delete': { deleted: number }
+  'experiments.list': ExperimentPage
+  'experiments.get': Experiment
+  'experiments.save': Experiment
+  'experiments.update': Experiment
+  'experiments.fork': Experiment
+  'experiments.delete': { id: number; deletedAt: number; restorableUntil: number }
   'experiments.compare': ExperimentComparison
   'experiments.exportTable': ExportedTable
   'run.cancel': { cancelled: boolean }

@@ -1,12 +1,30 @@
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ERROR_CODES, isErrorInfo } from '../../../src/shared/errors'
 import { API_METHODS } from '../../../src/shared/ipc/api'
 import { REQUEST_SCHEMAS } from '../../../src/shared/ipc/request-schemas'
 import { createDispatcher } from '../../../src/main/ipc/create-dispatcher'
 import { Workbench } from '../../../src/main/workbench/workbench'
 
+// no model loaded and no bundled demo: model methods answer typed errors; the store is a real file
+const env = { ...process.env }
+const workbenches: Workbench[] = []
+beforeAll(() => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-dispatch-'))
+  process.env.BACKPACK_RESOURCES_DIR = join(dir, 'no-resources')
+  process.env.BACKPACK_DATA_DIR = join(dir, 'data')
+  process.env.BACKPACK_CACHE_DIR = join(dir, 'cache')
+})
+afterAll(async () => {
+  for (const w of workbenches) await w.dispose()
+  process.env = env
+})
+
 function realDispatch() {
   const workbench = new Workbench({ transport: 'http', version: 'test' })
+  workbenches.push(workbench)
   return { workbench, dispatch: createDispatcher(workbench.handlers()) }
 }
 

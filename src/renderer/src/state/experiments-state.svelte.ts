@@ -1,6 +1,7 @@
 import type { SenseEditDocument } from '../../../shared/edits/sense-edits'
 import type { ErrorInfo } from '../../../shared/errors'
-import type { ExperimentComparison, ExperimentSummary, ExportedTable } from '../../../shared/ipc/api-types'
+import type { ExperimentComparison, ExportedTable } from '../../../shared/ipc/api-types'
+import type { ExperimentSummary } from '../../../shared/store/experiment-types'
 import type { ApiClient } from '../lib/api-client'
 
 /** The experiment library (list, search, save, fork, tag) and the comparison of a selection. */
@@ -40,7 +41,7 @@ export class ExperimentsState {
   async refresh(): Promise<void> {
     const res = await this.#client.call('experiments.list', this.search ? { search: this.search } : {})
     if (res.ok) {
-      this.#items = res.value.experiments
+      this.#items = res.value.items
       this.#total = res.value.total
       this.#error = null
     } else this.#error = res.error

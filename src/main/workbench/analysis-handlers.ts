@@ -1,0 +1,103 @@
+import { WorkbenchError } from '../../shared/errors'
+import type { ApiHandlers } from '../ipc/create-dispatcher'
+import { attributeLogit } from '../prediction/attribute-logit'
+import { predictTokens } from '../prediction/predict-tokens'
+import { reverseLookup } from '../senses/reverse-lookup'
+import { senseAtlas } from '../senses/sense-atlas'
+import { senseNeighbours } from '../senses/sense-neighbours'
+import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import { encodePrompt } from './encode-prompt'
+import type { ModelSession } from './model-session'
+import type { WorkbenchEvents } from './workbench-events'
+
+type AnalysisMethods = 'predict.next' | 'predict.attribute' | 'senses.lookup' | 'senses.neighbours' | 'senses.reverse' | 'edits.blastRadius'
+
+export interface AnalysisContext {
+  session: () => ModelSession // throws `unavailable` when no model is loaded
+  events: WorkbenchEvents
+  /** registers a cancellable run under a caller-chosen id */
+  track: (runId: string | undefined) => { signal: AbortSignal; done: () => void }
+}
+
+/**
+ * The analysis methods: prediction, exact attribution, the sense atlas, neighbours, reverse lookup
+ * and the blast radius — each a thin mapping from the contract onto the analysis modules.
+ */
+export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, AnalysisMethods> {
+  const tokenizer = gpt2Tokenizer()
+  const tokenId = (s: ModelSession, ref: string | number, what: string): number => {
+    if (typeof ref === 'number') {
+      if (ref >= s.engine.config.vocabSize) throw new WorkbenchError('bad-request', `${what} ${ref} is outside the vocabulary [0, ${s.engine.config.vocabSize})`)
+      return ref
+    }
+    const ids = tokenizer.encode(ref)
+    if (ids.length !== 1) throw new WorkbenchError('bad-request', `${what} ${JSON.stringify(ref)} is ${ids.length} tokens; give one token (e.g. " she") or a token id`)
+    return ids[0]
+  }
+
+  return {
+    'predict.next': async ({ text, topK, edits }) => {
+      const s = ctx.session()
+      const ids = s.encode(text)
+      const parsed = edits ? s.parseEdits(edits) : null
+      const p = await predictTokens(s.runner, ids, { top: topK, edits: parsed })
+      return { tokens: encodePrompt(tokenizer, text), next: p.next, logProbs: p.logProbs, edited: p.edited, timingsMs: p.timingsMs }
+    },
+    'predict.attribute': async ({ text, position, target, edits }) => {
+      const s = ctx.session()
+      const ids = s.encode(text)
+      if (position >= ids.length) throw new WorkbenchError('bad-request', `position ${position} is outside the prompt's ${ids.length} tokens [0, ${ids.length})`)
+      const a = await attributeLogit(s.runner, ids, position, tokenId(s, target, 'target'), edits ? s.parseEdits(edits) : null)
+      return { position: a.position, target: a.target, logit: a.logit, total: a.total, contributions: a.contributions, edited: a.edited }
+    },
+    'senses.lookup': async ({ word, topK }) => {
+      const s = ctx.session()
+      // the word is taken exactly as given: " nurse" is the token " nurse", "nurse" gets a space
+      const a = await senseAtlas(s.engine, word, { top: topK })
+      return {
+        word: a.word,
+        text: a.text,
+        tokens: a.tokens,
+        policy: a.policy,
+        used: a.used,
+        senses: a.senses.map((c) => ({ sense: c.sense, norm: c.norm, top: c.top, bottom: c.bottom, summary: c.summary })),
+      }
+    },
+    'senses.neighbours': async ({ word, sense, topK }) => {
+      const s = ctx.session()
+      if (typeof sense === 'number' && sense >= s.engine.config.numSenses) {
+        throw new WorkbenchError('bad-request', `sense ${sense} is outside [0, ${s.engine.config.numSenses})`)
+      }
+      const table = await s.senseTable()
+      const n = await senseNeighbours(s.engine, table, word, { measure: sense, top: topK })
+      return { word: n.word, tokens: n.tokens, measure: n.measure, neighbours: n.neighbours.map(({ id, text, score }) => ({ id, text, score })) }
+    },
+    'senses.reverse': async ({ token, direction, topK, runId }) => {
+      const s = ctx.session()
+      const target = tokenId(s, token, 'token')
+      const run = ctx.track(runId)
+      try {
+        const table = await s.senseTable((p) => {
+          if (runId) ctx.events.emit('run.progressed', { runId, method: 'senses.reverse', done: p.done, total: p.total, message: `building the sense table (${p.phase})` })
+        }, run.signal)
+        if (run.signal.aborted) throw new WorkbenchError('cancelled', 'reverse lookup cancelled')
+        const r = await reverseLookup(s.engine, table, target, { top: topK, direction })
+        return { target: r.target, direction: r.direction, entries: r.entries }
+      } finally {
+        run.done()
+      }
+    },
+    'edits.blastRadius': async ({ document, pairs }) => {
+      const s = ctx.session()
+      const parsed = s.parseEdits(document)
+      const out = []
+      for (const { a, b } of pairs) {
+        const ia = tokenId(s, a, 'token')
+        const ib = tokenId(s, b, 'token')
+        const r = await s.runner.blastRadius(parsed, ia, ib)
+        out.push({ a: { id: ia, text: tokenizer.tokenText(ia) }, b: { id: ib, text: tokenizer.tokenText(ib) }, maxIncrease: r.maxIncrease, maxDecrease: r.maxDecrease })
+      }
+      return { pairs: out }
+    },
+  }
+}

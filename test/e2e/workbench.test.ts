@@ -1,0 +1,185 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildWeb } from './helpers/build-web'
+import { launchChromium } from './helpers/launch-chromium'
+import { startServeProcess, type ServeProcess } from './helpers/serve-process'
+
+/**
+ * The researcher's flow in real Chromium against `cli serve` on the tiny full-vocabulary
+ * fixture: load → senses → edit changes the prediction → save → fork and change → compare →
+ * export. Expected values come from the same server's API, never from constants. Screenshots
+ * of each view go to a temp folder printed below (not committed).
+ */
+const CHECKPOINT = resolve('test/fixtures/checkpoints/tiny-fullvocab')
+const shots = mkdtempSync(join(tmpdir(), 'bw-screenshots-'))
+let serve: ServeProcess
+let browser: { context: BrowserContext; close: () => Promise<void> }
+let page: Page
+let origin: string
+let token: string
+
+async function api<T>(method: string, request: unknown): Promise<T> {
+  const res = await fetch(`${origin}/api/${method}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify(request) })
+  const body = (await res.json()) as { ok: boolean; value: T; error?: unknown }
+  if (!body.ok) throw new Error(`${method}: ${JSON.stringify(body.error)}`)
+  return body.value
+}
+
+beforeAll(async () => {
+  const web = await buildWeb()
+  const data = mkdtempSync(join(tmpdir(), 'bw-data-'))
+  serve = await startServeProcess(['--port', '0', '--web', web, '--checkpoint', CHECKPOINT], {
+    BACKPACK_CACHE_DIR: join(data, 'cache'),
+    BACKPACK_DATA_DIR: join(data, 'data'),
+  })
+  origin = new URL(serve.url).origin
+  token = new URL(serve.url).searchParams.get('token')!
+  browser = await launchChromium()
+  page = await browser.context.newPage()
+  page.on('pageerror', (e) => console.error('page error:', e))
+  console.log(`e2e screenshots: ${shots}`)
+})
+
+afterAll(async () => {
+  await browser?.close()
+  if (serve) expect(await serve.stop()).toBe(0) // SIGINT shuts the server down cleanly
+})
+
+const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
+
+describe('workbench in Chromium', () => {
+  it('serve prints a 127.0.0.1 URL with a token, and the API refuses requests without it', async () => {
+    expect(serve.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/)
+    expect((await fetch(`${origin}/api/app.info`, { method: 'POST', body: '{}' })).status).toBe(401)
+    expect((await fetch(`${origin}/api/app.info`, { method: 'POST', body: '{}', headers: { Authorization: 'Bearer wrong' } })).status).toBe(401)
+  })
+
+  it('loads the checkpoint and shows its hash and execution provider', async () => {
+    await page.goto(serve.url)
+    const hash = page.getByTestId('content-hash')
+    await hash.waitFor({ timeout: 120_000 })
+    const info = await api<{ contentHash: string; provider: { name: string } }>('model.info', {})
+    expect(await hash.textContent()).toBe(info.contentHash)
+    expect(await page.getByTestId('model-info').textContent()).toContain(info.provider.name)
+    // keyboard reachable: the first Tab lands on the first view link
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-view'))).toBe('model')
+    await shot('model')
+  })
+
+  it('#/senses?word=%20nurse shows the top tokens of each sense of " nurse" computed by the engine', async () => {
+    await page.goto(`${origin}/#/senses?word=%20nurse`)
+    const cards = page.getByTestId('sense-card')
+    const atlas = await api<{ tokens: { id: number }[]; senses: { top: { text: string }[]; bottom: { text: string }[] }[] }>('senses.lookup', { word: ' nurse' })
+    await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(atlas.senses.length)
+    expect(atlas.tokens.map((t) => t.id)).toEqual([15849])
+    for (const [i, sense] of atlas.senses.entries()) {
+      const text = await cards.nth(i).locator('.top li').first().textContent()
+      expect(text).toContain(JSON.stringify(sense.top[0].text))
+      expect(await cards.nth(i).locator('.bottom li').first().textContent()).toContain(JSON.stringify(sense.bottom[0].text))
+    }
+    expect(await page.getByTestId('sense-word').inputValue()).toBe(' nurse')
+    await shot('senses')
+  })
+
+  it('tokenises the prompt live, predicts, and attributes a token exactly', async () => {
+    await page.locator('nav a[data-view="prompt"]').click()
+    await page.getByTestId('prompt-input').fill('The nurse said that')
+    await expect.poll(() => page.locator('.tok[data-position="1"] .id').textContent()).toBe('15849')
+    expect(await page.locator('.tok').count()).toBe(4)
+    expect(page.url()).toContain('#/prompt?text=The%20nurse%20said%20that')
+    const caption = page.getByRole('table').filter({ hasText: 'Next token' })
+    await caption.waitFor()
+    const pred = await api<{ next: { text: string }[] }>('predict.next', { text: 'The nurse said that', topK: 10 })
+    expect(await caption.locator('tbody tr').first().textContent()).toContain(JSON.stringify(pred.next[0].text))
+    await page.locator('.tok[data-position="2"]').click()
+    const panel = page.getByTestId('attribution')
+    await panel.waitFor()
+    const logit = Number(await panel.getByTestId('attr-logit').textContent())
+    const total = Number(await panel.getByTestId('attr-total').textContent())
+    expect(Math.abs(logit - total)).toBeLessThan(1e-3) // both shown with 4 decimals
+    expect(await panel.locator('tbody tr').count()).toBe(2 * 4) // 2 source positions × 4 senses
+    await shot('prompt')
+  })
+
+  it('an edit changes the prediction live, and its blast radius is shown', async () => {
+    await page.locator('nav a[data-view="interventions"]').click()
+    await page.getByTestId('edit-token').fill(' nurse')
+    await page.getByTestId('edit-sense').selectOption('all')
+    await page.getByTestId('edit-factor').fill('0')
+    await page.getByTestId('add-edit').click()
+    expect(await page.getByTestId('edit-row').count()).toBe(1)
+    const effect = page.getByTestId('effect')
+    const unedited = effect.getByRole('table').filter({ hasText: 'Unedited' })
+    const edited = effect.getByRole('table').filter({ hasText: /^Edited/ })
+    await edited.waitFor()
+    const doc = { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', factor: 0 }] }
+    const expected = await api<{ next: { text: string }[] }>('predict.next', { text: 'The nurse said that', topK: 10, edits: doc })
+    const baseline = await api<{ next: { text: string }[] }>('predict.next', { text: 'The nurse said that', topK: 10 })
+    expect(expected.next.map((t) => t.text)).not.toEqual(baseline.next.map((t) => t.text)) // the edit matters here
+    await expect.poll(() => edited.locator('tbody tr').first().textContent()).toContain(JSON.stringify(expected.next[0].text))
+    expect(await unedited.locator('tbody tr').first().textContent()).toContain(JSON.stringify(baseline.next[0].text))
+
+    await page.getByRole('button', { name: 'Bound the change over all contexts' }).click()
+    const radius = await api<{ pairs: { maxDecrease: number }[] }>('edits.blastRadius', { document: doc, pairs: [{ a: ' he', b: ' she' }] })
+    await expect.poll(() => page.getByRole('table').filter({ hasText: 'max increase' }).textContent()).toContain(radius.pairs[0].maxDecrease.toFixed(3))
+    await shot('interventions')
+  })
+
+  it('saves the experiment, forks it, changes the fork, compares both and exports a table', async () => {
+    await page.locator('nav a[data-view="experiments"]').click()
+    await page.getByTestId('experiment-name').fill('ablate nurse')
+    await page.getByTestId('save-experiment').click()
+    const rows = page.getByTestId('experiment-list').locator('tbody tr')
+    await expect.poll(() => rows.count()).toBe(1)
+    await rows.first().getByTestId('fork-experiment').click()
+    await expect.poll(() => rows.count()).toBe(2)
+    const fork = rows.filter({ hasText: 'ablate nurse (fork)' })
+    // open the fork, change its factor with the keyboard, save the change into it
+    await fork.getByRole('button', { name: 'Open' }).click()
+    const slider = page.getByRole('slider', { name: 'factor of edit 1' })
+    await slider.focus()
+    await page.keyboard.press('ArrowRight')
+    await page.keyboard.press('ArrowRight')
+    await expect.poll(() => page.getByTestId('edit-row').locator('output').textContent()).toBe('0.10')
+    await page.locator('nav a[data-view="experiments"]').click()
+    await rows.filter({ hasText: 'ablate nurse (fork)' }).getByTestId('update-experiment').click()
+    const list = await api<{ items: { id: number; name: string; parentId: number | null }[] }>('experiments.list', {})
+    const parent = list.items.find((x) => x.name === 'ablate nurse')!
+    const child = list.items.find((x) => x.name === 'ablate nurse (fork)')!
+    expect(child.parentId).toBe(parent.id)
+    await expect.poll(async () => (await api<{ edits: { edits: { factor: number }[] } }>('experiments.get', { id: child.id })).edits.edits[0].factor).toBeCloseTo(0.1, 6)
+    await shot('experiments')
+
+    for (const row of await rows.all()) await row.getByRole('checkbox').check()
+    await page.getByTestId('compare-selected').click()
+    expect(page.url()).toMatch(/#\/compare\?ids=\d+%2C\d+$/)
+    const editsTable = page.getByTestId('comparison-edits')
+    await expect.poll(() => editsTable.textContent()).toContain('changed: factor')
+    const text = (await editsTable.textContent())!
+    expect(text).toContain('factor=0')
+    expect(text).toContain('factor=0.1')
+    expect(await page.getByTestId('diff-only').isChecked()).toBe(true)
+    await shot('compare')
+
+    const download = page.waitForEvent('download')
+    await page.getByTestId('export-csv').click()
+    const file = await (await download).path()
+    const csv = readFileSync(file, 'utf8')
+    const header = csv.split('\r\n')[0].split(',')
+    expect(header.slice(0, 3)).toEqual(['section', 'item', 'detail'])
+    expect(header.slice(3).sort()).toEqual(['ablate nurse', 'ablate nurse (fork)'])
+    expect(csv).toContain('changed: factor')
+  })
+
+  it('switches between dark and light themes', async () => {
+    const before = await page.evaluate(() => document.documentElement.dataset.theme)
+    await page.getByRole('button', { name: 'Toggle dark/light theme' }).click()
+    const after = await page.evaluate(() => document.documentElement.dataset.theme)
+    expect(after).not.toBe(before)
+    expect(['dark', 'light']).toContain(after)
+  })
+})
