@@ -6,7 +6,8 @@ import { svelte } from '@sveltejs/vite-plugin-svelte'
 // an ES module, and everything but electron is bundled in), renderer (the Svelte app).
 export default defineConfig({
   main: {
-    build: { rolldownOptions: { input: { index: resolve('src/main/index.ts') } } },
+    // the engine's worker thread is its own entry: open-engine.ts starts out/main/engine-worker.js
+    build: { rolldownOptions: { input: { index: resolve('src/main/index.ts'), 'engine-worker': resolve('src/main/runtime/engine-worker.ts') } } },
   },
   preload: {
     build: {
