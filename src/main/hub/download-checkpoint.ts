@@ -56,6 +56,8 @@ export interface DownloadedFile {
   verification: Verification | 'cached'
   /** Bytes reused from an earlier interrupted download. */
   resumedFrom: number
+  /** Range requests sent to continue this file (after an earlier run or a dropped connection). */
+  resumes: number
 }
 
 export interface DownloadCheckpointResult {
@@ -111,7 +113,7 @@ async function fromCache(
   const out: DownloadedFile[] = []
   for (const path of files) {
     const { size } = await stat(layout.snapshotFile(commit, path))
-    out.push({ path, size, source: 'cache', verification: 'cached', resumedFrom: 0 })
+    out.push({ path, size, source: 'cache', verification: 'cached', resumedFrom: 0, resumes: 0 })
   }
   const total = out.reduce((s, f) => s + f.size, 0)
   onProgress?.({ phase: 'done', file: null, fileBytes: 0, fileTotal: 0, bytes: total, total, rate: 0, etaSeconds: 0 })
@@ -181,7 +183,7 @@ async function fromHub(
     if (inSnapshot || (await isFile(blob))) {
       if (!inSnapshot) await layout.linkSnapshotFile(commit, file, blob) // blob shared with another revision
       progress.addExisting(meta.size)
-      out.push({ path: file, size: meta.size, source: 'cache', verification: 'cached', resumedFrom: 0 })
+      out.push({ path: file, size: meta.size, source: 'cache', verification: 'cached', resumedFrom: 0, resumes: 0 })
       emit('downloading', file, meta.size, meta.size, true)
       continue
     }
@@ -215,7 +217,7 @@ async function fromHub(
       onVerifying: () => emit('verifying', file, fileBytes, meta.size, true),
     }).finally(unlock)
     await layout.linkSnapshotFile(commit, file, blob)
-    out.push({ path: file, size: meta.size, source: 'download', verification: done.verification, resumedFrom: done.resumedFrom })
+    out.push({ path: file, size: meta.size, source: 'download', verification: done.verification, resumedFrom: done.resumedFrom, resumes: done.resumes })
   }
   emit('done', null, 0, 0, true)
   return { repo, revision, commit, snapshot: layout.snapshotDir(commit), cacheDir: settings.cacheDir, files: out, bytesDownloaded }

@@ -101,7 +101,7 @@ describe('downloadCheckpoint against a local Hub', () => {
     expect(gets.map((g) => g.range)).toEqual([undefined, `bytes=${cut}-`])
     expect(hub.bytesServed).toBeLessThan(2 * (weights.length + config.length))
     expect(hub.bytesServed).toBe(weights.length + config.length) // nothing sent twice
-    expect(result.files[1]).toMatchObject({ path: 'model.safetensors', verification: 'sha256' })
+    expect(result.files[1]).toMatchObject({ path: 'model.safetensors', verification: 'sha256', resumedFrom: 0, resumes: 1 })
     expect(readFileSync(join(result.snapshot, 'model.safetensors')).equals(weights)).toBe(true)
   })
 
@@ -210,7 +210,7 @@ describe('downloadCheckpoint against a local Hub', () => {
     hub.requests.length = 0
     const result = await downloadCheckpoint(opts())
     expect(contentGets(cdnPath).map((g) => g.range)).toEqual([`bytes=${kept}-`])
-    expect(result.files[1]).toMatchObject({ source: 'download', resumedFrom: kept, verification: 'sha256' })
+    expect(result.files[1]).toMatchObject({ source: 'download', resumedFrom: kept, resumes: 1, verification: 'sha256' })
     expect(readFileSync(join(result.snapshot, 'model.safetensors')).equals(weights)).toBe(true)
   })
 
