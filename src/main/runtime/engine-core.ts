@@ -6,7 +6,7 @@ import { GRAPH_NAMES, GRAPHS, type GraphName } from '../../shared/model/graph-io
 import type { OnnxManifest } from '../checkpoint/onnx/onnx-manifest'
 import type { ForwardOutputs, ProviderInfo } from './backpack-engine'
 import { checkSessionIo } from './check-session-io'
-import { createSession, floatTensor, int64Tensor, ortBackends, runSession, tensorData, type OrtSession, type OrtTensor } from './ort'
+import { createSession, floatTensor, ortBackends, runSession, tensorData, type OrtSession, type OrtTensor } from './ort'
 import { planProvider, type ProviderChoice } from './select-provider'
 import { SenseCache } from './sense-cache'
 
@@ -92,7 +92,7 @@ export class EngineCore {
     const missing = [...new Set(ids.filter((id) => !this.#senseCache.has(id)))]
     for (let start = 0; start < missing.length; start += 256) {
       const chunk = missing.slice(start, start + 256)
-      const out = await runSession(this.#sessions.senses, 'senses', { token_ids: int64Tensor(chunk) })
+      const out = await runSession(this.#sessions.senses, 'senses', { token_embeddings: floatTensor(this.#rows(chunk), [chunk.length, this.config.nEmbd]) })
       const data = tensorData(out.senses) // (n, sense, d_model)
       chunk.forEach((id, i) => this.#senseCache.set(id, data.slice(i * per, (i + 1) * per)))
     }
@@ -125,7 +125,7 @@ export class EngineCore {
   async contextualize(ids: readonly number[]): Promise<Float32Array> {
     this.checkIds(ids, 'contextualize')
     if (ids.length === 0) return new Float32Array(0)
-    const out = await runSession(this.#sessions.context, 'context', { input_ids: int64Tensor(ids), ...this.#emptyPast() }, ['contextualization'])
+    const out = await runSession(this.#sessions.context, 'context', { input_embeds: this.#embeds(ids), ...this.#emptyPast() }, ['contextualization'])
     return tensorData(out.contextualization) // (sense, pos, pos)
   }
 
@@ -143,7 +143,7 @@ export class EngineCore {
     this.checkIds(ids, 'decoder.append', state.length)
     if (ids.length === 0) return { alpha: new Float32Array(0), length: state.length }
     const out = await runSession(this.#sessions.context, 'context', {
-      input_ids: int64Tensor(ids),
+      input_embeds: this.#embeds(ids),
       past_keys: state.keys,
       past_values: state.values,
       past_sense_keys: state.senseKeys,
@@ -196,6 +196,15 @@ export class EngineCore {
 
   embeddingRows(ids: readonly number[]): Float32Array {
     this.checkIds(ids, 'embeddingRows', null)
+    return this.#rows(ids)
+  }
+
+  #embeds(ids: readonly number[]): OrtTensor {
+    return floatTensor(this.#rows(ids), [ids.length, this.config.nEmbd]) // (pos, d_model)
+  }
+
+  /** Rows of E read from the data file (page cache), for validated ids. */
+  #rows(ids: readonly number[]): Float32Array {
     const d = this.config.nEmbd
     const out = new Float32Array(ids.length * d) // (n, d_model)
     const bytes = new Uint8Array(out.buffer)

@@ -27,10 +27,6 @@ export function floatTensor(data: Float32Array, dims: readonly number[]): OrtTen
   return new ort.Tensor('float32', data, dims)
 }
 
-export function int64Tensor(values: readonly number[]): OrtTensor {
-  return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), [values.length])
-}
-
 /** Opens a session on a model file (external data next to it) with one execution provider. */
 export async function createSession(path: string, provider: string): Promise<OrtSession> {
   const options: ort.InferenceSession.SessionOptions = {

@@ -9,7 +9,7 @@ import type { BackpackConfig } from './config'
  * Bump GRAPH_IO_VERSION whenever a graph's interface or semantics change; cached conversions
  * with another version are rebuilt.
  */
-export const GRAPH_IO_VERSION = 1
+export const GRAPH_IO_VERSION = 2
 
 /** Fixed dims come from the config; free dims vary per call. */
 export type FixedDim = 'sense' | 'd_model' | 'vocab' | 'layer' | 'head' | 'head_dim' | 'sense_dim'
@@ -47,17 +47,18 @@ const i64 = (name: string, dims: readonly DimName[], doc: string): TensorSpec =>
 export const GRAPHS: Record<GraphName, GraphSpec> = {
   senses: {
     file: 'senses.onnx',
-    doc: 'Sense network C(x): per token id, no position information (spec §3.1).',
-    inputs: [i64('token_ids', ['n'], 'token ids in [0, vocab)')],
+    doc: 'Sense network C(x) per token, from its word embedding E[x] (no position information, spec §3.1).',
+    inputs: [f32('token_embeddings', ['n', 'd_model'], 'rows E[x] of the tokens (the runtime reads them from the data file)')],
     outputs: [f32('senses', ['n', 'sense', 'd_model'], 'the k sense vectors of each id')],
   },
   context: {
     file: 'context.onnx',
     doc:
       'GPT-2 contextualization network + sense weight network (spec §3.2–3.3) with a K/V cache. ' +
-      'The full pass feeds past tensors with past = 0; decoding feeds the previous presents.',
+      'The full pass feeds past tensors with past = 0; decoding feeds the previous presents. ' +
+      'Position embeddings are added inside; word embeddings come in, so E lives only in lm_head.',
     inputs: [
-      i64('input_ids', ['pos'], 'new token ids; their positions are past .. past+pos-1'),
+      f32('input_embeds', ['pos', 'd_model'], 'word embeddings E[x] of the new tokens; their positions are past .. past+pos-1'),
       f32('past_keys', ['layer', 'head', 'past', 'head_dim'], 'GPT-2 keys of earlier positions'),
       f32('past_values', ['layer', 'head', 'past', 'head_dim'], 'GPT-2 values of earlier positions'),
       f32('past_sense_keys', ['sense', 'past', 'sense_dim'], 'weight-net keys κ of earlier positions'),

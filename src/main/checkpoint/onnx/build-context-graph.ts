@@ -1,7 +1,7 @@
 import { GRAPHS } from '../../../shared/model/graph-io'
 import { GraphBuilder } from './graph-builder'
 import type { ExternalDataFile } from './external-data-file'
-import { conv1d, layerNorm, mlp, transpose2d, tensorOf, weightInit, WPE, WTE, type CheckpointWeights } from './graph-ops'
+import { conv1d, layerNorm, mlp, transpose2d, tensorOf, weightInit, WPE, type CheckpointWeights } from './graph-ops'
 
 /** float32 minimum, what HF GPT-2 writes into masked attention scores. */
 const F32_MIN = -3.4028234663852886e38
@@ -21,7 +21,7 @@ export function buildContextGraph(w: CheckpointWeights, data: ExternalDataFile):
   const spec = GRAPHS.context
   const b = new GraphBuilder('backpack_context', data)
 
-  const ids = b.input(spec.inputs[0], ['pos'])
+  const embeds = b.input(spec.inputs[0], ['pos', d]) // (pos, d_model) = E[x]
   const pastKeys = b.input(spec.inputs[1], [c.nLayer, H, 'past', hd])
   const pastValues = b.input(spec.inputs[2], [c.nLayer, H, 'past', hd])
   const pastSenseKeys = b.input(spec.inputs[3], [k, 'past', sd])
@@ -30,16 +30,15 @@ export function buildContextGraph(w: CheckpointWeights, data: ExternalDataFile):
   const zero = b.constInt64([0], [])
   const one = b.constInt64([1], [])
   const pastLen = b.op('Squeeze', [b.op('Shape', [pastSenseKeys], { start: 1, end: 2 }), b.constInt64([0])]) // scalar
-  const newLen = b.op('Squeeze', [b.op('Shape', [ids]), b.constInt64([0])]) // scalar
+  const newLen = b.op('Squeeze', [b.op('Shape', [embeds], { start: 0, end: 1 }), b.constInt64([0])]) // scalar
   const totalLen = b.op('Add', [pastLen, newLen])
   const qPos = b.op('Range', [pastLen, totalLen, one]) // (pos)
   const kPos = b.op('Range', [zero, totalLen, one]) // (total)
   // masked[i, j] = key j is after query i
   const masked = b.op('Greater', [b.op('Unsqueeze', [kPos, b.constInt64([0])]), b.op('Unsqueeze', [qPos, b.constInt64([1])])]) // (pos, total)
 
-  const E = weightInit(b, w, WTE, [c.vocabSize, d])
   const P = weightInit(b, w, WPE, [c.nPositions, d])
-  let h = b.op('Add', [b.op('Gather', [E, ids], { axis: 0 }), b.op('Gather', [P, qPos], { axis: 0 })]) // (pos, d_model)
+  let h = b.op('Add', [embeds, b.op('Gather', [P, qPos], { axis: 0 })]) // (pos, d_model)
 
   const splitQkv = b.constInt64([d, d, d])
   const toHeads = b.constInt64([0, H, hd])

@@ -1,20 +1,17 @@
 import { GRAPHS } from '../../../shared/model/graph-io'
 import { GraphBuilder } from './graph-builder'
 import type { ExternalDataFile } from './external-data-file'
-import { layerNorm, mlp, weightInit, WTE, type CheckpointWeights } from './graph-ops'
+import { layerNorm, mlp, type CheckpointWeights } from './graph-ops'
 
 /**
  * The sense network C(x) (backpack-spec.md §3.1), per token id:
- * e = E[x]; r = e + LN(e); r = r + MLP(LN_1(r)); C = final_mlp(LN_2(r)) split into k chunks of d.
+ * e = E[x] (an input); r = e + LN(e); r = r + MLP(LN_1(r)); C = final_mlp(LN_2(r)) split into k chunks of d.
  */
 export function buildSensesGraph(w: CheckpointWeights, data: ExternalDataFile): Uint8Array {
-  const { nEmbd: d, numSenses: k, vocabSize: V, senseIntermediateScale } = w.config
+  const { nEmbd: d, numSenses: k, senseIntermediateScale } = w.config
   const spec = GRAPHS.senses
   const b = new GraphBuilder('backpack_senses', data)
-  const ids = b.input(spec.inputs[0], ['n'])
-  const E = weightInit(b, w, WTE, [V, d])
-
-  const e = b.op('Gather', [E, ids], { axis: 0 }) // (n, d_model)
+  const e = b.input(spec.inputs[0], ['n', d]) // (n, d_model) = E[x]
   const u = layerNorm(b, w, e, 'backpack.sense_network.ln')
   let r = b.op('Add', [e, u])
   const h = layerNorm(b, w, r, 'backpack.sense_network.block.ln_1')
