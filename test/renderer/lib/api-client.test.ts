@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createApiClient } from '../../../src/renderer/src/lib/api-client'
+import type { WorkbenchBridge } from '../../../src/shared/ipc/api'
+
+afterEach(() => {
+  vi.unstubAllGlobals()
+  delete (window as { workbench?: unknown }).workbench
+  sessionStorage.clear()
+})
+
+describe('createApiClient', () => {
+  it('uses the preload bridge in Electron and forwards its events', async () => {
+    let push: ((e: never) => void) | undefined
+    const bridge: WorkbenchBridge = {
+      invoke: vi.fn(async (m: string) => ({ ok: true as const, value: { m } })),
+      onEvent: (l) => {
+        push = l as never
+        return () => undefined
+      },
+    }
+    ;(window as { workbench?: WorkbenchBridge }).workbench = bridge
+    const client = createApiClient(window)
+    expect(client.transport).toBe('electron')
+    expect(await client.call('tokens.encode', { text: 'x' })).toEqual({ ok: true, value: { m: 'tokens.encode' } })
+    expect(bridge.invoke).toHaveBeenCalledWith('tokens.encode', { text: 'x' })
+    const seen: unknown[] = []
+    client.on('model.progressed', (p) => seen.push(p))
+    push!({ name: 'model.progressed', payload: { runId: null, phase: 'convert', done: 1, total: 2 } } as never)
+    push!({ name: 'run.progressed', payload: {} } as never)
+    expect(seen).toEqual([{ runId: null, phase: 'convert', done: 1, total: 2 }])
+  })
+
+  it('uses HTTP with the token from ?token= (kept for reloads) in a browser', async () => {
+    const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
+      if (url.endsWith('/api/events')) return new Response(null, { status: 401 })
+      return new Response(JSON.stringify({ ok: true, value: { url, auth: (init!.headers as Record<string, string>).Authorization } }))
+    })
+    vi.stubGlobal('fetch', fetchMock)
+    history.replaceState(null, '', '/?token=abc123#/model')
+    const client = createApiClient(window)
+    expect(client.transport).toBe('http')
+    const res = await client.call('app.info', {})
+    expect(res).toEqual({ ok: true, value: { url: './api/app.info', auth: 'Bearer abc123' } })
+    expect(sessionStorage.getItem('backpack-token')).toBe('abc123')
+  })
+
+  it('turns a dead server into a typed error, not an exception', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))))
+    const client = createApiClient(window)
+    const res = await client.call('app.info', {})
+    expect(res.ok).toBe(false)
+    if (!res.ok) expect(res.error.code).toBe('internal')
+  })
+})
