@@ -223,6 +223,16 @@ describe('downloadCheckpoint against a local Hub', () => {
     }
   })
 
+  it('takes a pull-request revision (refs/pr/N): URL-encoded on the wire, refs/refs/pr/N in the cache', async () => {
+    const result = await downloadCheckpoint(opts({ revision: 'refs/pr/4' }))
+    expect(hub.requests[0].path).toBe(`/api/models/${REPO}/revision/refs%2Fpr%2F4`)
+    expect(readFileSync(join(cacheDir, REPO_DIR, 'refs', 'refs', 'pr', '4'), 'utf8')).toBe(COMMIT)
+    hub.requests.length = 0
+    const again = await downloadCheckpoint(opts({ revision: 'refs/pr/4', offline: true }))
+    expect(again.snapshot).toBe(result.snapshot)
+    expect(hub.requests).toEqual([])
+  })
+
   it('reports a repository that is not a checkpoint, and an unknown revision, as hub errors', async () => {
     await hub.close()
     hub = await startFakeHub(REPO, COMMIT, [{ path: 'README.md', content: Buffer.from('x'), lfs: false }])

@@ -105,7 +105,7 @@ export async function startFakeHub(repo: string, commit: string, files: FakeFile
     const listing = new RegExp(`^/api/models/${repo}/revision/([^/]+)$`).exec(url.pathname)
     if (listing && req.method === 'GET') {
       const rev = decodeURIComponent(listing[1])
-      if (rev !== 'main' && rev !== commit) return void res.writeHead(404, { 'x-error-code': 'RevisionNotFound' }).end()
+      if (rev !== 'main' && rev !== commit && !/^refs\/pr\/\d+$/.test(rev)) return void res.writeHead(404, { 'x-error-code': 'RevisionNotFound' }).end()
       const body = { _id: 'x', id: repo, sha: commit, private: false, gated: false, downloads: 0, likes: 0, lastModified: '2023-05-01T00:00:00.000Z', siblings: files.map((f) => ({ rfilename: f.path })) }
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
     }
@@ -113,7 +113,7 @@ export async function startFakeHub(repo: string, commit: string, files: FakeFile
     if (resolve) {
       const rev = decodeURIComponent(resolve[1])
       const file = files.find((f) => f.path === decodeURIComponent(resolve[2]))
-      if (rev !== 'main' && rev !== commit) return void res.writeHead(404, { 'x-error-code': 'RevisionNotFound' }).end()
+      if (rev !== 'main' && rev !== commit && !/^refs\/pr\/\d+$/.test(rev)) return void res.writeHead(404, { 'x-error-code': 'RevisionNotFound' }).end()
       if (!file) return void res.writeHead(404, { 'x-error-code': 'EntryNotFound' }).end()
       if (file.lfs) {
         const port = (server.address() as AddressInfo).port
