@@ -42,7 +42,6 @@ export const GRAPH_NAMES = ['senses', 'context', 'mix', 'lm_head'] as const
 export type GraphName = (typeof GRAPH_NAMES)[number]
 
 const f32 = (name: string, dims: readonly DimName[], doc: string): TensorSpec => ({ name, dtype: 'float32', dims, doc })
-const i64 = (name: string, dims: readonly DimName[], doc: string): TensorSpec => ({ name, dtype: 'int64', dims, doc })
 
 export const GRAPHS: Record<GraphName, GraphSpec> = {
   senses: {
