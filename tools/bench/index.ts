@@ -11,7 +11,8 @@ import { buildRows, renderTable } from './report-table'
  * engine's public API and through the PyTorch reference (tools/reference/bench_reference.py),
  * same thread count, same run; prints a table metric / ours / PyTorch / ratio / target.
  *
- *   npm run bench [-- --repeats 5 --skip-table --skip-generation --skip-store --json out.json]
+ *   npm run bench [-- --repeats 5 --skip-table --skip-generation --skip-store --skip-reference
+ *                    --full-reference --json out.json]
  *
  * Each of our phases runs in its own process (tools/bench/engine-phase.ts) so each peak RSS is
  * that phase's own; conversion uses an empty ONNX cache made for this run (removed at the end).
@@ -23,6 +24,9 @@ const { values: flags } = parseArgs({
     'skip-generation': { type: 'boolean', default: false },
     'skip-store': { type: 'boolean', default: false },
     'skip-reference': { type: 'boolean', default: false },
+    // the reference's generation (full recompute) and sense table are minutes on 2 cores: by
+    // default time a uniform sample of steps/batches; --full-reference times every one
+    'full-reference': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 })
@@ -46,8 +50,9 @@ async function reference(dir: string): Promise<PhaseResult> {
   if (flags['skip-reference']) return { phase: 'reference', figures: {}, notes: ['reference skipped'] }
   log(`PyTorch reference (${threads} threads) …`)
   const args = [join(REPO_ROOT, 'tools/reference/bench_reference.py'), '--checkpoint', dir, '--threads', String(threads), '--repeats', String(repeats)]
-  if (!flags['skip-table']) args.push('--sense-table')
+  if (!flags['skip-table']) args.push('--sense-table', ...(flags['full-reference'] ? [] : ['--table-sample', '8']))
   if (flags['skip-generation']) args.push('--skip-generation')
+  else if (!flags['full-reference']) args.push('--gen-sample', '16')
   try {
     const r = JSON.parse((await runChild(referencePython(), args)).trim().split('\n').pop() ?? '{}') as Record<string, unknown>
     const fwd = (r.forwardMs ?? {}) as Record<string, number>
@@ -64,7 +69,11 @@ async function reference(dir: string): Promise<PhaseResult> {
         generationTokensPerS: gen?.tokensPerSecond ?? null,
         senseTableMs: (r.senseTableMs as number | undefined) ?? null,
       },
-      notes: [`reference: torch ${String(r.torch)}, ${String(r.threads)} threads`],
+      notes: [
+        `reference: torch ${String(r.torch)}, ${String(r.threads)} threads`,
+        ...(r.generation ? [`reference generation: ${String((r.generation as { mode?: string }).mode)}`] : []),
+        ...(r.senseTableMode ? [`reference sense table: ${String(r.senseTableMode)}`] : []),
+      ],
     }
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e)

@@ -1,15 +1,19 @@
 """Times the PyTorch reference (HF-style, CPU) for `npm run bench`; prints one JSON object.
 
   tools/.venv/bin/python tools/reference/bench_reference.py --checkpoint DIR --threads N \
-      [--repeats 5] [--gen-prompt 64] [--gen-new 128] [--sense-table] [--skip-generation]
+      [--repeats 5] [--gen-prompt 64] [--gen-new 128] [--gen-sample S] [--sense-table [--table-sample B]]
+      [--skip-generation]
 
 Figures (milliseconds unless named otherwise; warm = after one untimed run; median of --repeats):
   loadMs                 read the checkpoint and build the fp32 model (cold: first thing done)
   forwardMs.T64/T512     full forward with all outputs (logits, senses, α)
   combineT32Ms           combine + LM head only, α and senses reused (the "edits changed" re-run)
   atlasMs                one word's 16 senses scored over the vocabulary, top/bottom 10 each
-  generation             64-token prompt + 128 greedy tokens, full recompute per step (as HF)
-  senseTableMs           (with --sense-table) senses of every vocabulary id, 512 ids per batch
+  generation             64-token prompt + 128 greedy tokens, full recompute per step (as HF);
+                         with --gen-sample S only S steps at evenly spaced lengths are timed and
+                         the rate is 1 / mean step time (exact for a uniform sample; bounded run time)
+  senseTableMs           (with --sense-table) senses of every vocabulary id, 512 ids per batch;
+                         with --table-sample B only B batches are timed and the rest extrapolated
   peakRssMb              peak resident set size of this process
 """
 from __future__ import annotations
@@ -53,7 +57,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--gen-prompt", type=int, default=64)
     ap.add_argument("--gen-new", type=int, default=128)
+    ap.add_argument("--gen-sample", type=int, default=0, help="time only this many steps (0: all)")
     ap.add_argument("--sense-table", action="store_true")
+    ap.add_argument("--table-sample", type=int, default=0, help="time only this many 512-id batches (0: all)")
     ap.add_argument("--skip-generation", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -91,22 +97,38 @@ def main() -> None:
         out["atlasMs"] = timed(atlas, a.repeats)
 
         if not a.skip_generation:
-            seq = ids_of(a.gen_prompt, cfg.vocab_size, seed=3)
-            t0 = time.perf_counter()
-            for _ in range(a.gen_new):
-                logits = model.forward(seq[-cfg.n_positions:])["logits"][-1, :TEXT_VOCAB]
-                seq.append(int(logits.argmax()))
-            secs = time.perf_counter() - t0
+            seq = ids_of(a.gen_prompt + a.gen_new, cfg.vocab_size, seed=3)[: a.gen_prompt]
+            if a.gen_sample > 0:
+                # one full step (forward + greedy pick) at each of S evenly spaced lengths
+                s_n = min(a.gen_sample, a.gen_new)
+                lengths = [a.gen_prompt + round(i * (a.gen_new - 1) / max(1, s_n - 1)) for i in range(s_n)]
+                pool = ids_of(a.gen_prompt + a.gen_new, cfg.vocab_size, seed=4)
+                step_times = []
+                for n in lengths:
+                    t0 = time.perf_counter()
+                    int(model.forward(pool[:n][-cfg.n_positions:])["logits"][-1, :TEXT_VOCAB].argmax())
+                    step_times.append(time.perf_counter() - t0)
+                secs = statistics.fmean(step_times) * a.gen_new
+                mode = f"full recompute per step; {s_n} sampled steps at lengths {lengths[0]}..{lengths[-1]}"
+            else:
+                t0 = time.perf_counter()
+                for _ in range(a.gen_new):
+                    logits = model.forward(seq[-cfg.n_positions:])["logits"][-1, :TEXT_VOCAB]
+                    seq.append(int(logits.argmax()))
+                secs = time.perf_counter() - t0
+                mode = "full recompute per step"
             out["generation"] = {"promptTokens": a.gen_prompt, "newTokens": a.gen_new, "seconds": round(secs, 2),
-                                 "tokensPerSecond": round(a.gen_new / secs, 2), "mode": "full recompute per step"}
+                                 "tokensPerSecond": round(a.gen_new / secs, 2), "mode": mode}
 
         if a.sense_table:
-            def table():
-                for start in range(0, cfg.vocab_size, 512):
-                    model.sense_vectors(torch.arange(start, min(start + 512, cfg.vocab_size)))
+            starts = list(range(0, cfg.vocab_size, 512))
+            timed_starts = starts if a.table_sample <= 0 else starts[:: max(1, len(starts) // a.table_sample)][: a.table_sample]
             t0 = time.perf_counter()
-            table()
-            out["senseTableMs"] = round((time.perf_counter() - t0) * 1000, 1)
+            for start in timed_starts:
+                model.sense_vectors(torch.arange(start, min(start + 512, cfg.vocab_size)))
+            secs = (time.perf_counter() - t0) * len(starts) / len(timed_starts)
+            out["senseTableMs"] = round(secs * 1000, 1)
+            out["senseTableMode"] = "all batches" if len(timed_starts) == len(starts) else f"{len(timed_starts)} of {len(starts)} batches timed, extrapolated"
 
     # ru_maxrss is KiB on Linux, bytes on macOS
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
