@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { gpt2Tokenizer } from '../../src/main/tokenizer/gpt2-tokenizer'
 import { buildWeb } from './helpers/build-web'
 import { launchChromium } from './helpers/launch-chromium'
 import { startServeProcess, type ServeProcess } from './helpers/serve-process'
@@ -173,6 +174,46 @@ describe('workbench in Chromium', () => {
     expect(header.slice(0, 3)).toEqual(['section', 'item', 'detail'])
     expect(header.slice(3).sort()).toEqual(['ablate nurse', 'ablate nurse (fork)'])
     expect(csv).toContain('changed: factor')
+  })
+
+  it('stays responsive while a 512-token prompt is tokenised, run and rendered (measured, not asserted)', async () => {
+    const sentence = 'The nurse said that the doctor would arrive before the storm reached the small coastal town. '
+    const ids = gpt2Tokenizer().encode(sentence.repeat(40)).slice(0, 511)
+    const prompt = gpt2Tokenizer().decode(ids)
+    await page.locator('nav a[data-view="prompt"]').click()
+    // Event Timing (every input ≥ 16 ms) and Long Tasks, observed in the page from now on
+    await page.evaluate(() => {
+      const w = window as unknown as { __perf: { events: PerformanceEventTiming[]; longTasks: PerformanceEntry[] } }
+      w.__perf = { events: [], longTasks: [] }
+      new PerformanceObserver((l) => w.__perf.events.push(...(l.getEntries() as PerformanceEventTiming[]))).observe({ type: 'event', durationThreshold: 16 } as PerformanceObserverInit)
+      new PerformanceObserver((l) => w.__perf.longTasks.push(...l.getEntries())).observe({ type: 'longtask' })
+    })
+    const input = page.getByTestId('prompt-input')
+    await input.fill(prompt)
+    await expect.poll(() => page.locator('.tok').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(511)
+    // type while the forward pass and the re-render of 512 tokens are in flight
+    await input.press('End')
+    for (const ch of ' she') await page.keyboard.type(ch, { delay: 30 })
+    const caption = page.getByRole('table').filter({ hasText: 'Next token' })
+    await caption.waitFor()
+    await expect.poll(() => page.locator('.tok').count(), { timeout: 60_000 }).toBe(gpt2Tokenizer().encode(prompt + ' she').length)
+    // the log-probs of the final prompt are drawn (the model answers in seconds at T = 512)
+    await expect.poll(() => page.locator('.tok').last().getAttribute('title'), { timeout: 120_000 }).toContain('log p =')
+    const perf = await page.evaluate(() => {
+      const w = window as unknown as { __perf: { events: PerformanceEventTiming[]; longTasks: PerformanceEntry[] } }
+      const inputs = w.__perf.events.filter((e) => e.interactionId !== 0 || e.name.startsWith('key') || e.name === 'input')
+      return {
+        tokens: document.querySelectorAll('.tok').length,
+        slowEvents: inputs.length,
+        maxInputDelayMs: Math.max(0, ...inputs.map((e) => e.processingStart - e.startTime)),
+        maxEventDurationMs: Math.max(0, ...inputs.map((e) => e.duration)),
+        longTasks: w.__perf.longTasks.length,
+        longestTaskMs: Math.max(0, ...w.__perf.longTasks.map((t) => t.duration)),
+      }
+    })
+    console.log(`responsiveness at ${perf.tokens} tokens: ${JSON.stringify(perf)}`)
+    expect(perf.tokens).toBeGreaterThanOrEqual(512)
+    await shot('prompt-512')
   })
 
   it('switches between dark and light themes', async () => {
