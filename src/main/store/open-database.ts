@@ -5,6 +5,9 @@ import { Database, storeError, type OpenOptions } from './database'
 import { checkNotNewer, migrateDatabase, schemaVersion } from './migrate-database'
 import { SCHEMA_VERSION } from './migrations/index'
 
+/** Page size of databases this app creates (bytes). */
+export const NEW_PAGE_SIZE = 16384
+
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1')
 
 export interface OpenDatabaseOptions extends OpenOptions {
@@ -29,6 +32,10 @@ export async function openDatabase(path: string, options: OpenDatabaseOptions = 
     checkNotNewer(version, file)
     await db.exec('PRAGMA foreign_keys = ON')
     if (!options.readonly) {
+      // A new database gets 16 KiB pages: run rows (~2 kB of JSON) packed into 4 KiB pages
+      // left about half of each page empty. An existing file keeps its page size.
+      const pages = await db.get<{ page_count: number }>('PRAGMA page_count')
+      if (pages?.page_count === 0) await db.exec(`PRAGMA page_size = ${NEW_PAGE_SIZE}`)
       const mode = await db.get<{ journal_mode: string }>('PRAGMA journal_mode = WAL')
       if (mode?.journal_mode !== 'wal') {
         throw new WorkbenchError('store-io', `experiment database ${file} could not switch to WAL journaling (got ${mode?.journal_mode}); the file system may not support shared memory`)

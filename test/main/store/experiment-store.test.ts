@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Database } from '../../../src/main/store/database'
 import { ExperimentStore } from '../../../src/main/store/experiment-store'
+import { NEW_PAGE_SIZE } from '../../../src/main/store/open-database'
 import type { NewRun } from '../../../src/shared/store/experiment-types'
 import { dbPath, sampleEdits, tempDir } from './helpers/temp-db'
 
@@ -109,5 +111,16 @@ describe('ExperimentStore', () => {
     await store.database.run('UPDATE experiments SET deleted_at = deleted_at - 100000 WHERE id = ?', [a.id])
     expect(await store.purgeDeleted(50_000)).toBe(1)
     expect((await store.list({ onlyDeleted: true })).items.map((e) => e.id)).toEqual([b.id])
+  })
+
+  it('creates new databases with 16 KiB pages and leaves an existing file\'s page size alone', async () => {
+    expect(await store.database.get('PRAGMA page_size')).toEqual({ page_size: NEW_PAGE_SIZE })
+    const old = dbPath(tmp.dir, 'old.sqlite')
+    const raw = await Database.open(old)
+    await raw.exec('PRAGMA page_size = 4096; CREATE TABLE t (x)')
+    await raw.close()
+    const reopened = await ExperimentStore.open(old)
+    expect(await reopened.database.get('PRAGMA page_size')).toEqual({ page_size: 4096 })
+    await reopened.close()
   })
 })

@@ -61,9 +61,10 @@ describe('store failures are clear and change nothing', () => {
     await store.close() // checkpoints the WAL into the main file
     const root = await Database.open(path)
     const page = (await root.get<{ rootpage: number }>("SELECT rootpage FROM sqlite_master WHERE name = 'experiments'"))!.rootpage
+    const { page_size: size } = (await root.get<{ page_size: number }>('PRAGMA page_size'))!
     await root.close()
     const bytes = readFileSync(path)
-    noise(4096, 3).copy(bytes, (page - 1) * 4096)
+    noise(size, 3).copy(bytes, (page - 1) * size)
     writeFileSync(path, bytes)
     const damaged = await ExperimentStore.open(path).then(
       async (s) => {
