@@ -1,9 +1,14 @@
 import type { CliCommand } from './cli-command'
+import { attribute } from './commands/attribute'
 import { convert } from './commands/convert'
 import { download } from './commands/download'
 import { experiment } from './commands/experiment'
 import { forward } from './commands/forward'
 import { info } from './commands/info'
+import { neighbours } from './commands/neighbours'
+import { predict } from './commands/predict'
+import { reverse } from './commands/reverse'
+import { senses } from './commands/senses'
 import { serve } from './commands/serve'
 
 /**
@@ -11,10 +16,15 @@ import { serve } from './commands/serve'
  * src/cli/commands/<name>.ts.
  */
 export const COMMANDS: Record<string, CliCommand> = {
+  attribute: attribute,
   convert: convert,
   download: download,
   experiment: experiment,
   forward: forward,
   info: info,
+  neighbours: neighbours,
+  predict: predict,
+  reverse: reverse,
+  senses: senses,
   serve: serve,
 }

@@ -25,6 +25,7 @@ export interface SenseTableProgress {
 export interface OpenSenseTableOptions {
   /** 'scores' also computes max/min of every E·C(x)_ℓ (a full projection: slow at full size) */
   need?: 'senses' | 'scores'
+  /** storage of the sense vectors; default fp32 up to 512 MB, else fp16 */
   precision?: 'f16' | 'f32'
   dir?: string
   chunkTokens?: number
@@ -33,6 +34,7 @@ export interface OpenSenseTableOptions {
 }
 
 const VERSION = 1
+const PROJECT_TOKENS = 16
 
 export class SenseTable {
   readonly vocabSize: number
@@ -139,8 +141,9 @@ export function openSenseTable(engine: BackpackEngine, options: OpenSenseTableOp
 
 async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTableOptions): Promise<SenseTable> {
   const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
-  const chunk = o.chunkTokens ?? 16
-  const precision = o.precision ?? 'f16'
+  const chunk = o.chunkTokens ?? 1024
+  // fp32 while the table stays small (≤ 512 MB), fp16 beyond (the full model: 1.2 GB instead of 2.5 GB)
+  const precision = o.precision ?? (V * k * d * 4 <= 512 * 2 ** 20 ? 'f32' : 'f16')
   const manifest = { version: VERSION, contentHash: engine.contentHash, vocabSize: V, numSenses: k, dModel: d, precision, chunkTokens: chunk }
   await mkdir(dir, { recursive: true })
   const prior = await readJson(join(dir, 'manifest.json'))
@@ -178,7 +181,7 @@ async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTabl
         const start = c * chunk
         const ids = Array.from({ length: Math.min(chunk, V - start) }, (_, i) => start + i)
         if (phase === 'senses') {
-          const vecs = await engine.senseVectors(ids) // (n, sense, d_model)
+          const vecs = await engine.senseVectors(ids, { signal: o.signal }) // (n, sense, d_model)
           if (data instanceof Float32Array) data.set(vecs, start * k * d)
           else toHalfArray(vecs, data, start * k * d)
           for (let r = 0; r < ids.length * k; r++) {
@@ -188,18 +191,26 @@ async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTabl
           }
           await writeAt(sensesFile, data, start * k * d, ids.length * k * d, bytes)
         } else {
-          const vecs = decodeRows(data, start * k, ids.length * k, d)
-          const scores = await engine.project(vecs, ids.length * k) // (n·sense, vocab)
-          for (let r = 0; r < ids.length * k; r++) {
-            let mx = -Infinity
-            let mn = Infinity
-            for (let v = 0; v < V; v++) {
-              const s = scores[r * V + v]
-              if (s > mx) mx = s
-              if (s < mn) mn = s
+          // project in batches of PROJECT_TOKENS tokens: (batch·sense, vocab) floats at a time
+          for (let b = 0; b < ids.length; b += PROJECT_TOKENS) {
+            if (o.signal?.aborted) throw new WorkbenchError('cancelled', `sense table build cancelled at ${done + b}/${V} tokens (${phase}); finished chunks are kept in ${dir}`)
+            const rows = Math.min(PROJECT_TOKENS, ids.length - b) * k
+            const row0 = (start + b) * k
+            // exact fp32 vectors (not the table's rounded ones), so max/min are exact
+            const batch = ids.slice(b, b + PROJECT_TOKENS)
+            const exact = await engine.senseVectors(batch, { signal: o.signal }) // (batch, sense, d_model)
+            const scores = await engine.project(exact, rows, { signal: o.signal }) // (rows, vocab)
+            for (let r = 0; r < rows; r++) {
+              let mx = -Infinity
+              let mn = Infinity
+              for (let v = 0; v < V; v++) {
+                const s = scores[r * V + v]
+                if (s > mx) mx = s
+                if (s < mn) mn = s
+              }
+              stats[n + row0 + r] = mx
+              stats[2 * n + row0 + r] = mn
             }
-            stats[n + start * k + r] = mx
-            stats[2 * n + start * k + r] = mn
           }
         }
         for (let plane = 0; plane < 3; plane++) await writeAt(statsFile, stats, plane * n + start * k, ids.length * k, 4)
@@ -215,17 +226,6 @@ async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTabl
     await progressFile.close()
   }
   return new SenseTable({ vocabSize: V, numSenses: k, dModel: d, precision, dir, data, stats })
-}
-
-/**
- * Rows of the table as float32, for the scores phase. With fp16 storage the projection uses the
- * rounded vectors; max/min then differ from exact by ~1e-3 relative.
- */
-function decodeRows(data: Uint16Array | Float32Array, row: number, rows: number, d: number): Float32Array {
-  if (data instanceof Float32Array) return data.slice(row * d, (row + rows) * d)
-  const out = new Float32Array(rows * d)
-  for (let i = 0; i < rows * d; i++) out[i] = HALF_TO_FLOAT[data[row * d + i]]
-  return out
 }
 
 async function writeAt(file: FileHandle, arr: Uint16Array | Float32Array, index: number, count: number, bytes: number): Promise<void> {

@@ -92,3 +92,65 @@ describe('sense edits on the real engine (small-bin)', () => {
     await expect(loadSenseEdits(engine, join(cache, 'nope.json'))).rejects.toMatchObject({ code: 'not-found' })
   })
 })
+
+describe('topic control on the real engine (small-bin)', () => {
+  let engine: WorkerEngine
+  let cache: string
+  const saved = process.env.BACKPACK_CACHE_DIR
+  beforeAll(async () => {
+    cache = mkdtempSync(join(tmpdir(), 'topic-cache-'))
+    process.env.BACKPACK_CACHE_DIR = cache
+    engine = await openEngine({ checkpointDir: join(root, 'test/fixtures/checkpoints/small-bin'), provider: 'cpu' })
+  })
+  afterAll(async () => {
+    await engine?.dispose()
+    if (saved === undefined) delete process.env.BACKPACK_CACHE_DIR
+    else process.env.BACKPACK_CACHE_DIR = saved
+    rmSync(cache, { recursive: true, force: true })
+  })
+
+  it('equals a brute-force re-derivation of the authors\' three steps (1e-4 to scale), and attribution still sums', async () => {
+    const { edits } = parseSenseEditsFor(engine, { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'topic', words: ['the', 'and'], strength: 3 }] })
+    const out = await applySenseEdits(engine, ids, edits)
+    const { vocabSize: V, numSenses: k } = engine.config
+    // step 1: every (x, ℓ) score vector by projection, s = b·(E·C)/max
+    const all = await engine.senseVectors(Array.from({ length: V }, (_, x) => x)) // (vocab, sense, d_model)
+    const scores = await engine.project(all, V * k) // (vocab·sense, vocab)
+    const bag = [262, 290] // " the", " and"
+    const s = new Float64Array(V * k)
+    for (let r = 0; r < V * k; r++) {
+      let mx = -Infinity
+      for (let v = 0; v < V; v++) mx = Math.max(mx, scores[r * V + v])
+      s[r] = (scores[r * V + bag[0]] + scores[r * V + bag[1]]) / mx
+    }
+    // step 2: quantiles by sorting, torch's linear interpolation
+    const sorted = Float32Array.from(s).sort()
+    const q = (p: number) => {
+      const pos = p * (sorted.length - 1)
+      const lo = Math.floor(pos)
+      return sorted[lo] + (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]) * (pos - lo)
+    }
+    const [q95, q80, q60] = [q(0.95), q(0.8), q(0.6)]
+    const delta = (x: number, l: number) => {
+      const v = Math.fround(s[x * k + l])
+      return v > q95 ? 3.3 : v > q80 && v < q95 ? 3.3 : v > q60 && v < q80 ? 3 : v < q60 ? 1 : 1
+    }
+    // step 3: annealing over the sequence, then the combination
+    const n = ids.length
+    const f = 3.3 / 7.5
+    const expected = new Float64Array(n * V)
+    for (let i = 0; i < n; i++) for (let l = 0; l < k; l++) for (let j = 0; j <= i; j++) {
+      const x = ids[j]
+      let a = 0
+      for (const y of ids) a += Math.max(0, scores[(x * k + l) * V + y])
+      const score = (1 / (1 + Math.exp(f * a - 6))) * (1 + j / 100)
+      const eff = score * delta(x, l) + (1 - score)
+      const w = out.contextualization[(l * n + i) * n + j] * eff
+      for (let v = 0; v < V; v++) expected[i * V + v] += w * scores[(x * k + l) * V + v]
+    }
+    expectAllClose(out.logits, expected, { rtolToScale: 1e-4, shape: [n, V], label: 'topic logits' })
+    expect(out.topicScale!.some((x) => Math.abs(x - 1) > 0.1)).toBe(true)
+    const a = await attributeLogit(interventionRunner(engine), ids, 7, 262, edits)
+    expect(Math.abs(a.total - a.logit)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(a.logit)))
+  })
+})

@@ -42,9 +42,10 @@ describe('openSenseTable', () => {
     expect(seen).toEqual([0, 500, 1000])
     const before = engine.calls.senseVectors
     const progress: number[] = []
-    const table = await openSenseTable(engine, { dir, precision: 'f32', chunkTokens: 500, need: 'scores', onProgress: (p) => progress.push(p.done) })
+    await openSenseTable(engine, { dir, precision: 'f32', chunkTokens: 500, onProgress: (p) => progress.push(p.done) })
     expect(engine.calls.senseVectors - before).toBe(4) // 6 chunks, 2 already on disk
     expect(progress[0]).toBe(1000)
+    const table = await openSenseTable(engine, { dir, precision: 'f32', chunkTokens: 500, need: 'scores' })
     for (const x of [0, 1700, 2999]) for (let l = 0; l < k; l++) {
       expect(Array.from(table.sense(x, l))).toEqual(Array.from(engine.C.subarray((x * k + l) * d, (x * k + l + 1) * d)))
       const scores = await engine.project(table.sense(x, l), 1)
@@ -59,7 +60,7 @@ describe('openSenseTable', () => {
   })
 
   it('answers reverse lookups and neighbours like a brute-force scan (fp16 table, exact re-scoring)', async () => {
-    const table = await openSenseTable(engine, { dir: tmp(), chunkTokens: 1024 })
+    const table = await openSenseTable(engine, { dir: tmp(), chunkTokens: 1024, precision: 'f16' })
     expect(table.precision).toBe('f16')
     const target = 1234
     const e = engine.E.subarray(target * d, (target + 1) * d)

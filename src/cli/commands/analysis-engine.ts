@@ -1,0 +1,83 @@
+import { WorkbenchError } from '../../shared/errors'
+import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
+import { loadSenseEdits } from '../../main/interventions/apply-sense-edits'
+import { resolveModelSource } from '../../main/runtime/model-source'
+import { openEngine } from '../../main/runtime/open-engine'
+import type { WorkerEngine } from '../../main/runtime/worker-engine'
+import type { SenseTableProgress } from '../../main/senses/sense-table'
+import { gpt2Tokenizer } from '../../main/tokenizer/gpt2-tokenizer'
+import type { CliIo } from '../cli-command'
+
+/** Flags every analysis command (senses, neighbours, reverse, predict, attribute) takes. */
+export const ENGINE_FLAGS = {
+  checkpoint: { type: 'string' },
+  onnx: { type: 'string' },
+  provider: { type: 'string' },
+} as const
+
+/** Opens the engine named by --checkpoint/--onnx (default: the bundled demo), runs fn, disposes. */
+export async function withEngine<T>(flags: { checkpoint?: string; onnx?: string; provider?: string }, fn: (engine: WorkerEngine) => Promise<T>): Promise<T> {
+  const engine = await openEngine({ ...resolveModelSource(flags), provider: flags.provider })
+  try {
+    return await fn(engine)
+  } finally {
+    await engine.dispose()
+  }
+}
+
+/** --edits FILE: validated for this engine; warnings go to stderr. */
+export async function editsFlag(engine: WorkerEngine, path: string | undefined, io: CliIo): Promise<ParsedSenseEdits | null> {
+  if (path === undefined) return null
+  const { edits, warnings } = await loadSenseEdits(engine, path)
+  for (const w of warnings) io.stderr.write(`warning: ${w}\n`)
+  return edits
+}
+
+/** A token flag: an id, or text that is exactly one token (as given, e.g. " she"). */
+export function tokenFlag(value: string | undefined, flag: string, vocabSize: number): number {
+  if (value === undefined || value === '') throw new WorkbenchError('bad-request', `--${flag} is required: a token id or a single-token string such as " she"`)
+  if (/^\d+$/.test(value)) {
+    const id = Number(value)
+    if (id >= vocabSize) throw new WorkbenchError('bad-request', `--${flag} ${id} is outside the vocabulary [0, ${vocabSize})`)
+    return id
+  }
+  const ids = gpt2Tokenizer().encode(value)
+  if (ids.length !== 1) throw new WorkbenchError('bad-request', `--${flag} ${JSON.stringify(value)} is ${ids.length} tokens [${ids.join(', ')}]; give a token id or a single-token string (mind the leading space)`)
+  if (ids[0] >= vocabSize) throw new WorkbenchError('bad-request', `--${flag} ${JSON.stringify(value)} is token ${ids[0]}, outside the vocabulary [0, ${vocabSize})`)
+  return ids[0]
+}
+
+/** A positive integer flag with a default and an upper limit. */
+export function intFlag(value: string | undefined, flag: string, fallback: number, min = 1, max = 100_000): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!/^-?\d+$/.test(value) || n < min || n > max) throw new WorkbenchError('bad-request', `--${flag} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`)
+  return n
+}
+
+/** Prompt tokens from --text or --ids (exactly one). */
+export function promptFlag(values: { text?: string; ids?: string }): number[] {
+  if ((values.text === undefined) === (values.ids === undefined)) throw new WorkbenchError('bad-request', 'give exactly one of --text "…" and --ids 1,2,3')
+  if (values.ids !== undefined) {
+    const parts = values.ids.split(',').map((s) => s.trim())
+    if (parts.some((p) => !/^\d+$/.test(p))) throw new WorkbenchError('bad-request', `--ids must be a comma-separated list of token ids, got ${JSON.stringify(values.ids)}`)
+    return parts.map(Number)
+  }
+  const ids = gpt2Tokenizer().encode(values.text as string)
+  if (ids.length === 0) throw new WorkbenchError('bad-request', '--text tokenizes to no tokens')
+  return ids
+}
+
+/** Sense-table build progress as stderr lines, about every 10%. */
+export function tableProgress(io: CliIo): (p: SenseTableProgress) => void {
+  let last = -1
+  let quiet = false
+  return (p) => {
+    if (last === -1 && p.done === p.total) quiet = true // already built: nothing to report
+    if (quiet) return
+    const tenth = Math.floor((10 * p.done) / p.total)
+    if (tenth === last) return
+    last = tenth
+    io.stderr.write(`sense table (${p.phase}): ${p.done}/${p.total} tokens\n`)
+  }
+}

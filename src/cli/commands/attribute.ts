@@ -1,0 +1,45 @@
+import { WorkbenchError } from '../../shared/errors'
+import { analysisRunner } from '../../main/interventions/apply-sense-edits'
+import { attributeLogit } from '../../main/prediction/attribute-logit'
+import { parseFlags, type CliCommand } from '../cli-command'
+import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, tokenFlag, withEngine } from './analysis-engine'
+
+/**
+ * `attribute (--text "…" | --ids 1,2) --position P --target T [--top 20 | --all] [--edits FILE]`:
+ * the exact split of the logit of T at query position P into (source position, sense)
+ * contributions α·(E·C)[T]; they sum to the logit. P may be negative (−1 = last token).
+ */
+export const attribute: CliCommand = {
+  summary: 'Exact (position, sense) decomposition of one logit: why token T at position P',
+  async run(args, io) {
+    const { values } = parseFlags(args, {
+      ...ENGINE_FLAGS,
+      text: { type: 'string' },
+      ids: { type: 'string' },
+      position: { type: 'string' },
+      target: { type: 'string' },
+      top: { type: 'string' },
+      all: { type: 'boolean' },
+      edits: { type: 'string' },
+    })
+    const ids = promptFlag(values)
+    if (values.position === undefined) throw new WorkbenchError('bad-request', `--position P is required: a query position in [0, ${ids.length}) or negative from the end`)
+    let position = intFlag(values.position, 'position', 0, -ids.length, ids.length - 1)
+    if (position < 0) position += ids.length
+    const top = intFlag(values.top, 'top', 20, 1, 100_000)
+    tokenFlag(values.target, 'target', Infinity) // usage errors before opening the model
+    return withEngine(values, async (engine) => {
+      const target = tokenFlag(values.target, 'target', engine.config.vocabSize)
+      const edits = await editsFlag(engine, values.edits, io)
+      const a = await attributeLogit(analysisRunner(engine, { onTableProgress: tableProgress(io) }), ids, position, target, edits)
+      const count = a.contributions.length
+      return {
+        contentHash: engine.contentHash,
+        ...a,
+        contributions: values.all ? a.contributions : a.contributions.slice(0, top),
+        byTokenSense: values.all ? a.byTokenSense : a.byTokenSense.slice(0, top),
+        contributionCount: count,
+      }
+    })
+  },
+}

@@ -1,0 +1,31 @@
+import { reverseLookup } from '../../main/senses/reverse-lookup'
+import { openSenseTable } from '../../main/senses/sense-table'
+import { parseFlags, type CliCommand } from '../cli-command'
+import { ENGINE_FLAGS, intFlag, tableProgress, tokenFlag, withEngine } from './analysis-engine'
+
+/**
+ * `reverse --token T [--top 20] [--suppress] [--checkpoint DIR]`: which (word, sense) pairs most
+ * boost (or, with --suppress, most lower) token T's logit. Builds the whole-vocabulary sense table
+ * on first use (progress on stderr; cached under the cache dir, resumable).
+ */
+export const reverse: CliCommand = {
+  summary: 'Which (word, sense) pairs most boost (or --suppress) a token',
+  async run(args, io) {
+    const { values } = parseFlags(args, {
+      ...ENGINE_FLAGS,
+      token: { type: 'string' },
+      top: { type: 'string' },
+      suppress: { type: 'boolean' },
+    })
+    const top = intFlag(values.top, 'top', 20, 1, 1000)
+    tokenFlag(values.token, 'token', Infinity) // usage errors before opening the model
+    return withEngine(values, async (engine) => {
+      const target = tokenFlag(values.token, 'token', engine.config.vocabSize)
+      const t0 = performance.now()
+      const table = await openSenseTable(engine, { onProgress: tableProgress(io) })
+      const tTable = performance.now() - t0
+      const r = await reverseLookup(engine, table, target, { top, direction: values.suppress ? 'suppress' : 'boost' })
+      return { contentHash: engine.contentHash, ...r, timingsMs: { table: tTable, ...r.timingsMs } }
+    })
+  },
+}

@@ -1,0 +1,33 @@
+import { WorkbenchError } from '../../shared/errors'
+import { senseAtlas } from '../../main/senses/sense-atlas'
+import { parseFlags, type CliCommand } from '../cli-command'
+import { ENGINE_FLAGS, intFlag, withEngine } from './analysis-engine'
+
+/**
+ * `senses --word W [--top 10] [--policy first|mean] [--raw-spacing] [--bins 20] [--vectors]
+ * [--checkpoint DIR]`: a word's sense atlas — per sense the top/bottom tokens of E·C with scores
+ * and the score distribution over the vocabulary (docs/analysis.md).
+ */
+export const senses: CliCommand = {
+  summary: "A word's sense atlas: per sense the top/bottom tokens of E·C and the score distribution",
+  async run(args) {
+    const { values } = parseFlags(args, {
+      ...ENGINE_FLAGS,
+      word: { type: 'string' },
+      top: { type: 'string' },
+      policy: { type: 'string' },
+      'raw-spacing': { type: 'boolean' },
+      bins: { type: 'string' },
+      vectors: { type: 'boolean' },
+    })
+    if (!values.word) throw new WorkbenchError('bad-request', '--word W is required')
+    const policy = values.policy ?? 'first'
+    if (policy !== 'first' && policy !== 'mean') throw new WorkbenchError('bad-request', `--policy must be "first" or "mean", got ${JSON.stringify(policy)}`)
+    const top = intFlag(values.top, 'top', 10, 1, 1000)
+    const bins = intFlag(values.bins, 'bins', 20, 1, 1000)
+    return withEngine(values, async (engine) => ({
+      contentHash: engine.contentHash,
+      ...(await senseAtlas(engine, values.word as string, { top, bins, policy, rawSpacing: values['raw-spacing'], includeVectors: values.vectors })),
+    }))
+  },
+}

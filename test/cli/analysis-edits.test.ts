@@ -1,0 +1,99 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { readNpy } from '../../src/main/npy/npy'
+import { gpt2Tokenizer } from '../../src/main/tokenizer/gpt2-tokenizer'
+import { expectAllClose } from '../helpers/all-close'
+import { cli, TINY, useTempCache } from './analysis-cli'
+
+/** predict, attribute and forward with --edits through the CLI, in-process. */
+const cacheDir = useTempCache()
+const doc = (edits: unknown[]) => JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits })
+const text = 'The nurse said that the MacBook'
+const ids = gpt2Tokenizer().encode(text)
+
+function editsFile(name: string, edits: unknown[]): string {
+  const p = join(cacheDir(), name)
+  writeFileSync(p, doc(edits))
+  return p
+}
+
+describe('cli predict', () => {
+  it('prints next-token top-k and per-token log-probs', async () => {
+    const r = await cli(['predict', '--text', text, '--top', '3', '--checkpoint', TINY])
+    expect(r.code, r.stderr).toBe(0)
+    const j = r.json()
+    expect(j.tokens.map((t: { id: number }) => t.id)).toEqual(ids)
+    expect(j.next).toHaveLength(3)
+    const probs = j.next.map((t: { prob: number }) => t.prob)
+    expect(probs).toEqual([...probs].sort((a, b) => b - a))
+    expect(j.logProbs.map((l: { position: number }) => l.position)).toEqual(ids.slice(1).map((_, i) => i + 1))
+    for (const l of j.logProbs) {
+      expect(l.logProb).toBeLessThan(0)
+      if (l.rank <= 3) expect(l.alternatives[l.rank - 1].id).toBe(l.id)
+    }
+    expect(j.edited).toBe(false)
+  })
+
+  it('with --edits ablating every prompt token, the distribution is uniform over the 50257 real tokens', async () => {
+    const file = editsFile('ablate.json', [...new Set(ids)].map((token) => ({ kind: 'scale-sense', token, factor: 0 })))
+    const j = (await cli(['predict', '--text', text, '--top', '2', '--edits', file, '--checkpoint', TINY])).json()
+    expect(j.edited).toBe(true)
+    for (const l of j.logProbs) expect(l.logProb).toBeCloseTo(-Math.log(50257), 5) // padding ids masked
+  })
+
+  it('rejects an invalid edit document, naming the edit', async () => {
+    const file = editsFile('bad.json', [{ kind: 'scale-sense', token: ' nurse', sense: 4, factor: 0 }])
+    const r = await cli(['predict', '--text', text, '--edits', file, '--checkpoint', TINY])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^error\[edit-invalid\]: edit 0 \(scale-sense\): "sense" 4 is out of range/)
+  })
+})
+
+describe('cli attribute and forward --edits', () => {
+  it('contributions sum to the logit, which equals forward\'s logits.npy entry (1e-4)', async () => {
+    const out = join(cacheDir(), 'fw')
+    expect((await cli(['forward', '--ids', ids.join(','), '--out', out, '--checkpoint', TINY])).code).toBe(0)
+    const logits = readNpy(join(out, 'logits.npy'))
+    const r = await cli(['attribute', '--ids', ids.join(','), '--position=-1', '--target', ' she', '--all', '--checkpoint', TINY])
+    expect(r.code, r.stderr).toBe(0)
+    const j = r.json()
+    expect(j.position).toBe(ids.length - 1)
+    expect(j.contributions).toHaveLength(4 * ids.length)
+    const sum = j.contributions.reduce((s: number, c: { value: number }) => s + c.value, 0)
+    expect(Math.abs(sum - j.logit)).toBeLessThanOrEqual(1e-4)
+    expect(Math.abs(j.logit - logits.data[(ids.length - 1) * 50264 + 673])).toBeLessThanOrEqual(1e-4)
+  })
+
+  it('under vector and α edits the sum still equals the edited logit, and forward --edits writes the same logits', async () => {
+    const file = editsFile('mixed.json', [
+      { kind: 'knowledge-edit', token: ' MacBook', remove: ' Apple', add: ' HP' },
+      { kind: 'scale-sense', token: ' nurse', sense: [1, 3], factor: 2.5 },
+      { kind: 'scale-contextualization', position: 1, factor: 0.5, renormalize: true },
+    ])
+    const r = await cli(['attribute', '--ids', ids.join(','), '--position', '3', '--target', ' she', '--all', '--edits', file, '--checkpoint', TINY])
+    expect(r.code, r.stderr).toBe(0)
+    const j = r.json()
+    expect(j.edited).toBe(true)
+    expect(Math.abs(j.total - j.logit)).toBeLessThanOrEqual(1e-4)
+    const out = join(cacheDir(), 'fw-edits')
+    const f = await cli(['forward', '--ids', ids.join(','), '--out', out, '--edits', file, '--checkpoint', TINY])
+    expect(f.code, f.stderr).toBe(0)
+    const edited = readNpy(join(out, 'logits.npy'))
+    expect(Math.abs(edited.data[3 * 50264 + 673] - j.logit)).toBeLessThanOrEqual(1e-4)
+  })
+
+  it('forward --edits matches the PyTorch reference goldens (small-bin, rtol 1e-4 to scale)', async () => {
+    const g = join(import.meta.dirname, '../fixtures/golden/small-bin-edits')
+    const gids: number[] = JSON.parse(readFileSync(join(g, 'ids.json'), 'utf8'))
+    const out = join(cacheDir(), 'fw-golden')
+    const r = await cli(['forward', '--ids', gids.join(','), '--out', out, '--edits', join(g, 'edits.json'), '--checkpoint', join(import.meta.dirname, '../fixtures/checkpoints/small-bin')])
+    expect(r.code, r.stderr).toBe(0)
+    for (const name of ['logits', 'senses', 'contextualization']) {
+      const want = readNpy(join(g, `${name}.npy`))
+      const got = readNpy(join(out, `${name}.npy`))
+      expect(got.shape).toEqual(want.shape)
+      expectAllClose(got.data, want.data, { rtolToScale: 1e-4, shape: want.shape, label: name })
+    }
+  })
+})
