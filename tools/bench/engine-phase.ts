@@ -67,7 +67,7 @@ async function runPhase(dir: string, repeats: number, figures: Figures, notes: s
 }
 
 async function analysisSections(engine: WorkerEngine, repeats: number, figures: Figures, notes: string[]): Promise<void> {
-  const V = engine.config.vocabSize
+  const { vocabSize: V, numSenses: k } = engine.config
   await section(figures, notes, 'editsRerunT32Ms', async () => {
     const { analysisRunner, parseSenseEditsFor } = await import('../../src/main/interventions/apply-sense-edits')
     const runner = analysisRunner(engine)
@@ -76,7 +76,7 @@ async function analysisSections(engine: WorkerEngine, repeats: number, figures: 
       format: 'backpack-sense-edits',
       version: 1,
       edits: [
-        { kind: 'scale-sense', token: ids[3], sense: [3, 10], factor },
+        { kind: 'scale-sense', token: ids[3], sense: [3 % k, 10 % k], factor },
         { kind: 'knowledge-edit', token: ids[5], remove: ids[7], add: ids[9] },
       ],
     })
@@ -95,20 +95,39 @@ async function analysisSections(engine: WorkerEngine, repeats: number, figures: 
   })
   await section(figures, notes, 'generationTokensPerS', async () => {
     const generate = await loadGenerate()
-    const prompt = benchIds(64, V, 3)
+    const prompt = benchIds(64 + 128, V, 3)
+    await generate(engine, prompt.slice(0, 16), 4, 'incremental') // warm-up
     const t0 = performance.now()
-    await generate(engine, prompt, 128)
-    figures.generationTokensPerS = 128 / ((performance.now() - t0) / 1000)
+    const made = await generate(engine, prompt.slice(0, 64), 128, 'incremental')
+    figures.generationTokensPerS = made / ((performance.now() - t0) / 1000)
+    // full recompute per step, like the reference: one step at 8 evenly spaced lengths 64..191
+    const steps: number[] = []
+    for (let i = 0; i < 8; i++) {
+      const n = 64 + Math.round((i * 127) / 7)
+      const t1 = performance.now()
+      await generate(engine, prompt.slice(0, n), 1, 'full')
+      steps.push(performance.now() - t1)
+    }
+    figures.generationFullRecomputeTokensPerS = 1000 / (steps.reduce((a, b) => a + b, 0) / steps.length)
+    const speedUp = figures.generationTokensPerS / figures.generationFullRecomputeTokensPerS
+    notes.push(`generation: ${made} tokens incremental (includes the 64-token prompt pass), ${speedUp.toFixed(1)}× our full recompute (8 sampled steps)`)
   })
 }
 
-/** The analysis core's greedy generation, when src/main/generation has it. */
-async function loadGenerate(): Promise<(engine: WorkerEngine, prompt: number[], n: number) => Promise<unknown>> {
+type Generate = (engine: WorkerEngine, prompt: number[], n: number, recompute: 'incremental' | 'full') => Promise<number>
+
+/** The analysis core's greedy generation (src/main/generation/generate.ts): returns tokens made. */
+async function loadGenerate(): Promise<Generate> {
   const path = '../../src/main/generation/generate'
   const mod = (await import(/* @vite-ignore */ path)) as Record<string, unknown>
   const fn = mod.generate
   if (typeof fn !== 'function') throw new Error(`${path} exports no generate()`)
-  return (engine, prompt, n) => (fn as (e: WorkerEngine, o: unknown) => Promise<unknown>)(engine, { ids: prompt, maxNewTokens: n, strategy: 'greedy', mode: 'greedy' })
+  return async (engine, prompt, n, recompute) => {
+    const options = { ids: prompt, maxNewTokens: n, strategy: 'greedy', recompute, stopAtEndOfText: false }
+    const result = (await (fn as (e: WorkerEngine, o: unknown) => Promise<{ ids?: unknown }>)(engine, options)) ?? {}
+    if (!Array.isArray(result.ids)) throw new Error('generate() returned no ids')
+    return result.ids.length
+  }
 }
 
 async function tablePhase(dir: string, figures: Figures, notes: string[]): Promise<void> {
