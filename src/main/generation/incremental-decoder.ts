@@ -1,0 +1,127 @@
+import { WorkbenchError } from '../../shared/errors'
+import { isVectorEdit, type ParsedSenseEdits, type ResolvedSenseEdit, type VectorEdit } from '../../shared/edits/parse-sense-edits'
+import type { InterventionRunner } from '../interventions/intervention-runner'
+import type { ContextDecoder } from '../runtime/backpack-engine'
+import { TopicAnnealer } from './topic-annealer'
+
+type TopicEdit = Extract<ResolvedSenseEdit, { kind: 'topic' }>
+type AlphaEdit = Extract<ResolvedSenseEdit, { kind: 'scale-contextualization' }>
+
+/** What the last step combined, for attribution: everything indexed by position j < length. */
+export interface LastStep {
+  alphaRow: Float32Array // (sense, pos): α̃ of the last position after α edits
+  topicScale: Float32Array | null // (sense, pos): δ_eff, when a topic edit is present
+  senses: readonly Float32Array[] // per position: C̃(x_j) after vector edits, (sense, d_model)
+}
+
+/**
+ * Next-token logits of a growing sequence under a sense-edit document, computed incrementally
+ * (backpack-spec.md §3.6): the engine's decoder keeps the GPT-2 keys/values and the weight-net
+ * keys, so each appended token costs one GPT-2 step and yields one α row per sense; its senses
+ * come from the runner's per-id caches (vector edits applied once per token id); and only the
+ * last position is combined: o = Σ_ℓ Σ_j α̃[ℓ, j]·δ_eff[ℓ, j]·C̃(x_j)_ℓ in float64 here, then
+ * logits = E·o through `engine.project` — the same two steps as `engine.combine` with
+ * nQuery = 1, without shipping the (sense, pos, d_model) senses to the worker every step.
+ *
+ * Edits, in the runner's order (docs/analysis.md): vector edits on each token's senses; the
+ * topic multiplier recomputed over the whole current sequence at every step (the authors'
+ * code runs its annealing on every forward pass); α edits (`scale-contextualization`) name
+ * prompt positions and keep acting on that source position for every later query row,
+ * generated ones included — exactly what a full re-run of the edits over the longer text does.
+ */
+export class IncrementalDecoder {
+  readonly runner: InterventionRunner
+  readonly ids: number[] = []
+  last: LastStep | null = null
+  readonly #decoder: ContextDecoder
+  readonly #vectorEdits: VectorEdit[]
+  readonly #alphaEdits: AlphaEdit[]
+  readonly #annealer: TopicAnnealer | null
+  readonly #senses: Float32Array[] = []
+
+  private constructor(runner: InterventionRunner, decoder: ContextDecoder, edits: ResolvedSenseEdit[], annealer: TopicAnnealer | null) {
+    this.runner = runner
+    this.#decoder = decoder
+    this.#vectorEdits = edits.filter(isVectorEdit)
+    this.#alphaEdits = edits.filter((e): e is AlphaEdit => e.kind === 'scale-contextualization')
+    this.#annealer = annealer
+  }
+
+  /** Opens a decoder for `edits` (null: the plain model); feed the prompt with `append`. */
+  static async open(runner: InterventionRunner, edits: ParsedSenseEdits | null): Promise<IncrementalDecoder> {
+    const all = edits?.edits ?? []
+    const topic = all.find((e): e is TopicEdit => e.kind === 'topic')
+    const { numSenses: k, nEmbd: d } = runner.engine.config
+    const annealer = topic ? new TopicAnnealer(await runner.topicDelta(topic), k, d, topic.strength) : null
+    return new IncrementalDecoder(runner, await runner.engine.createDecoder(), all, annealer)
+  }
+
+  get length(): number {
+    return this.ids.length
+  }
+
+  /**
+   * Appends tokens (the prompt first, then one generated token at a time) and returns the logits
+   * of the last position: (vocab). α edits must name positions of the first append (the prompt).
+   */
+  async append(newIds: readonly number[]): Promise<Float32Array> {
+    if (newIds.length === 0) throw new WorkbenchError('bad-request', 'append needs at least one token')
+    const { numSenses: k, nEmbd: d, nPositions } = this.runner.engine.config
+    if (this.ids.length + newIds.length > nPositions) {
+      throw new WorkbenchError('too-long', `${this.ids.length + newIds.length} tokens exceed the model's ${nPositions} positions`)
+    }
+    if (this.ids.length === 0) {
+      for (const e of this.#alphaEdits) {
+        if (e.position >= newIds.length) throw new WorkbenchError('edit-invalid', `edit ${e.index} (scale-contextualization): position ${e.position} is outside this prompt of ${newIds.length} tokens [0, ${newIds.length})`)
+      }
+    }
+    const alphaPromise = this.#decoder.append(newIds) // (sense, n_new, length)
+    const senses = await this.runner.editedSenses(newIds, this.#vectorEdits)
+    const embeddings = this.#annealer ? await this.runner.embedding(newIds) : []
+    const alpha = await alphaPromise
+    this.ids.push(...newIds)
+    this.#senses.push(...senses)
+    this.#annealer?.push(newIds, senses, embeddings)
+    const n = this.ids.length
+    const m = newIds.length
+    const row = new Float32Array(k * n) // (sense, pos)
+    for (let l = 0; l < k; l++) row.set(alpha.subarray((l * m + m - 1) * n, (l * m + m) * n), l * n)
+    editAlphaRow(row, k, n, this.#alphaEdits)
+    const topicScale = this.#annealer ? this.#annealer.scale() : null
+    const o = new Float64Array(d)
+    for (let l = 0; l < k; l++) {
+      for (let j = 0; j < n; j++) {
+        const w = row[l * n + j] * (topicScale ? topicScale[l * n + j] : 1)
+        if (w === 0) continue
+        const c = this.#senses[j]
+        const off = l * d
+        for (let x = 0; x < d; x++) o[x] += w * c[off + x]
+      }
+    }
+    this.last = { alphaRow: row, topicScale, senses: this.#senses }
+    return this.runner.engine.project(Float32Array.from(o), 1) // (1, vocab)
+  }
+
+  dispose(): void {
+    this.#decoder.dispose()
+  }
+}
+
+/**
+ * α edits on the last query row i = n − 1, in document order, as `editContextualization` does
+ * on every row: α[ℓ, i, p] ← factor·α[ℓ, i, p], then (renormalize) divide the row by its sum.
+ */
+export function editAlphaRow(row: Float32Array, k: number, n: number, edits: readonly AlphaEdit[]): void {
+  for (const edit of edits) {
+    const p = edit.position
+    if (p >= n) continue
+    for (const l of edit.senses) {
+      const off = l * n
+      row[off + p] *= edit.factor
+      if (!edit.renormalize) continue
+      let sum = 0
+      for (let j = 0; j < n; j++) sum += row[off + j]
+      if (sum > 0) for (let j = 0; j < n; j++) row[off + j] /= sum
+    }
+  }
+}
