@@ -1,3 +1,5 @@
+import v8 from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { parentPort } from 'node:worker_threads'
 import { toErrorInfo, WorkbenchError } from '../../shared/errors'
 import { ensureOnnxExport } from '../checkpoint/onnx/onnx-cache'
@@ -34,6 +36,20 @@ function collectBuffers(v: unknown, out: ArrayBuffer[]): void {
   }
 }
 
+/**
+ * The checkpoint's tensors (~0.7 GB at full size) are garbage once converted; collect them before
+ * the sessions allocate their weights so the two never add up in resident memory.
+ */
+function releaseCheckpointMemory(): void {
+  try {
+    v8.setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as (() => void) | undefined
+    gc?.()
+  } catch {
+    // not fatal: V8 collects them later
+  }
+}
+
 function engine(): EngineCore {
   if (!core) throw new WorkbenchError('internal', 'the engine is not open')
   return core
@@ -54,6 +70,7 @@ async function open(args: OpenArgs, id: number, signal: AbortSignal): Promise<Op
     dir = cached.dir
     work = cached.work
     timingsMs = { ...cached.timingsMs }
+    if (work !== 'none') releaseCheckpointMemory()
   } else {
     throw new WorkbenchError('bad-request', 'open needs a checkpointDir or an onnxDir')
   }

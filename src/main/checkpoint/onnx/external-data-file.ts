@@ -1,9 +1,11 @@
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 
 /**
  * One external-data file shared by every graph of an export: each weight is written once, at an
- * offset aligned to ALIGNMENT, so onnxruntime can memory-map it and graphs that use the same
- * weight (E in the sense, context and LM-head graphs) point at the same bytes on disk.
+ * offset aligned to ALIGNMENT, so onnxruntime can memory-map it and a weight used by several
+ * graphs points at the same bytes. Weights are registered while the graphs are built (offsets
+ * are fixed then) and written afterwards by `flush`, asynchronously, so a long conversion reports
+ * progress and can be cancelled between tensors.
  */
 export const EXTERNAL_DATA_FILE = 'weights.bin'
 /** 64 KiB: a multiple of the 4096-byte page size and of Windows' allocation granularity (mmap). */
@@ -15,33 +17,26 @@ export interface ExternalRef {
 }
 
 export class ExternalDataFile {
-  readonly #fd: number
   #size = 0
-  readonly #written = new Map<string, ExternalRef>()
+  readonly #refs = new Map<string, ExternalRef>()
+  readonly #pending: { ref: ExternalRef; data: Float32Array }[] = []
 
-  constructor(path: string) {
-    this.#fd = openSync(path, 'w')
-  }
+  constructor(readonly path: string) {}
 
-  /** Writes `data` under `key` (once; later calls with the same key return the same location). */
+  /** Registers `data` under `key` (once; later calls with the same key return the same location). */
   write(key: string, data: Float32Array): ExternalRef {
-    const seen = this.#written.get(key)
+    const seen = this.#refs.get(key)
     if (seen) return seen
-    const offset = Math.ceil(this.#size / ALIGNMENT) * ALIGNMENT
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-    let done = 0
-    while (done < bytes.length) {
-      done += writeSync(this.#fd, bytes, done, Math.min(bytes.length - done, 1 << 28), offset + done)
-    }
-    const ref = { offset, length: bytes.length }
-    this.#size = offset + bytes.length
-    this.#written.set(key, ref)
+    const ref = { offset: Math.ceil(this.#size / ALIGNMENT) * ALIGNMENT, length: data.byteLength }
+    this.#size = ref.offset + ref.length
+    this.#refs.set(key, ref)
+    this.#pending.push({ ref, data })
     return ref
   }
 
-  /** Offset of a written key. */
+  /** Offset of a registered key. */
   offsetOf(key: string): number {
-    const ref = this.#written.get(key)
+    const ref = this.#refs.get(key)
     if (!ref) throw new Error(`external data: ${key} was not written`)
     return ref.offset
   }
@@ -50,8 +45,27 @@ export class ExternalDataFile {
     return this.#size
   }
 
-  close(): void {
-    fsyncSync(this.#fd)
-    closeSync(this.#fd)
+  /** Writes every registered weight; `checkAbort` runs between tensors and may throw. */
+  async flush(options: { checkAbort?: () => void; onBytes?: (written: number, total: number) => void } = {}): Promise<void> {
+    const fh = await open(this.path, 'w')
+    try {
+      let written = 0
+      for (const { ref, data } of this.#pending) {
+        options.checkAbort?.()
+        const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+        let done = 0
+        while (done < bytes.length) {
+          const r = await fh.write(bytes, done, Math.min(bytes.length - done, 1 << 26), ref.offset + done)
+          done += r.bytesWritten
+        }
+        written += bytes.length
+        options.onBytes?.(written, this.#size)
+      }
+      if (this.#size > 0) await fh.truncate(this.#size)
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    this.#pending.length = 0
   }
 }

@@ -8,7 +8,7 @@ import { readManifest, type OnnxManifest } from './onnx-manifest'
 import { writeOnnxExport } from './write-onnx-export'
 
 export interface ConversionProgress {
-  phase: 'fingerprint' | 'read' | 'convert' | 'write'
+  phase: 'fingerprint' | 'read' | 'convert' | 'done'
   /** 0..1 within the whole conversion */
   fraction: number
   message: string
@@ -94,8 +94,9 @@ export async function ensureOnnxExport(
     const tmp = join(root, `.tmp-${ckpt.contentHash.slice(0, 16)}-${process.pid}-${randomBytes(4).toString('hex')}`)
     mkdirSync(tmp)
     try {
-      manifest = writeOnnxExport(ckpt, tmp, ckpt.contentHash, (done, total, what) => {
-        onProgress?.({ phase: 'convert', fraction: 0.5 + (0.45 * done) / total, message: `wrote graph ${what}` })
+      manifest = await writeOnnxExport(ckpt, tmp, ckpt.contentHash, {
+        checkAbort: () => aborted('while converting'),
+        onProgress: (fraction, message) => onProgress?.({ phase: 'convert', fraction: 0.4 + 0.6 * fraction, message }),
       })
       aborted('while converting')
       if (existsSync(dir)) rmSync(dir, { recursive: true, force: true }) // a broken or stale entry
@@ -111,7 +112,7 @@ export async function ensureOnnxExport(
   }
   mkdirSync(join(root, 'fingerprints'), { recursive: true })
   writeAtomic(idx, JSON.stringify({ fingerprint, contentHash: ckpt.contentHash, checkpointDir }) + '\n')
-  onProgress?.({ phase: 'write', fraction: 1, message: 'conversion cached' })
+  onProgress?.({ phase: 'done', fraction: 1, message: 'conversion cached' })
   return { dir, manifest, work, timingsMs }
 }
 

@@ -17,31 +17,26 @@ export function parameterCount(w: CheckpointWeights): number {
 
 /**
  * Writes the four graphs of the catalog, their shared external-data file and the manifest into
- * an existing (empty) directory. `onStep` reports progress after each graph.
+ * an existing (empty) directory. Graphs are built first (weights registered at fixed offsets),
+ * then the weights are written with progress (`onProgress(fraction 0..1)`) and a cancellation
+ * check between tensors; the manifest is written last.
  */
-export function writeOnnxExport(
+export async function writeOnnxExport(
   w: CheckpointWeights,
   dir: string,
   contentHash: string,
-  onStep?: (done: number, total: number, what: string) => void,
-): OnnxManifest {
+  options: { checkAbort?: () => void; onProgress?: (fraction: number, what: string) => void } = {},
+): Promise<OnnxManifest> {
   const data = new ExternalDataFile(join(dir, EXTERNAL_DATA_FILE))
-  const graphs: Record<GraphName, Uint8Array> = {} as Record<GraphName, Uint8Array>
-  try {
-    const steps: [GraphName, () => Uint8Array][] = [
-      ['lm_head', () => buildLmHeadGraph(w, data)], // E first: it sits at offset 0
-      ['senses', () => buildSensesGraph(w, data)],
-      ['context', () => buildContextGraph(w, data)],
-      ['mix', () => buildMixGraph(w.config)],
-    ]
-    steps.forEach(([name, build], i) => {
-      graphs[name] = build()
-      writeFileSync(join(dir, GRAPHS[name].file), graphs[name])
-      onStep?.(i + 1, steps.length, name)
-    })
-  } finally {
-    data.close()
-  }
+  const graphs: [GraphName, Uint8Array][] = [
+    ['lm_head', buildLmHeadGraph(w, data)], // E first: it sits at offset 0
+    ['senses', buildSensesGraph(w, data)],
+    ['context', buildContextGraph(w, data)],
+    ['mix', buildMixGraph(w.config)],
+  ]
+  await data.flush({ checkAbort: options.checkAbort, onBytes: (done, total) => options.onProgress?.(done / total, `${Math.round(done / 1e6)} of ${Math.round(total / 1e6)} MB of weights written`) })
+  options.checkAbort?.()
+  for (const [name, bytes] of graphs) writeFileSync(join(dir, GRAPHS[name].file), bytes)
   const manifest: OnnxManifest = {
     format: MANIFEST_FORMAT,
     graphIoVersion: GRAPH_IO_VERSION,

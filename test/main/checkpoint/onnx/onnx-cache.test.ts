@@ -61,12 +61,14 @@ describe('ensureOnnxExport', () => {
     expect(rebuilt.work).toBe('converted')
     expect(existsSync(join(first.dir, 'context.onnx'))).toBe(true)
 
-    rmSync(onnxCacheRoot(), { recursive: true, force: true })
-    const controller = new AbortController()
-    const run = ensureOnnxExport(work, { signal: controller.signal, onProgress: (p) => p.phase === 'read' && controller.abort() })
-    await expect(run).rejects.toMatchObject({ code: 'cancelled' })
-    const left = existsSync(onnxCacheRoot()) ? readdirSync(onnxCacheRoot()).filter((n) => n !== 'fingerprints') : []
-    expect(left).toEqual([])
+    for (const phase of ['read', 'convert']) {
+      rmSync(onnxCacheRoot(), { recursive: true, force: true })
+      const controller = new AbortController()
+      const run = ensureOnnxExport(work, { signal: controller.signal, onProgress: (p) => p.phase === phase && controller.abort() })
+      await expect(run, `cancelled at ${phase}`).rejects.toMatchObject({ code: 'cancelled' })
+      const left = existsSync(onnxCacheRoot()) ? readdirSync(onnxCacheRoot()).filter((n) => n !== 'fingerprints') : []
+      expect(left, `cache entries after cancelling at ${phase}`).toEqual([])
+    }
   })
 
   it('errors on a missing checkpoint with a typed error', async () => {
