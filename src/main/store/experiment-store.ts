@@ -16,7 +16,7 @@ import { EXPERIMENT_COLUMNS, toExperiment, type ExperimentRow } from './experime
 import { getCheckpointTx, insertExperimentTx, replaceTagsTx, replaceTokensTx, upsertCheckpointTx, validateEditsTx } from './experiment-writes'
 import { listExperiments } from './list-experiments'
 import { openDatabase, type OpenDatabaseOptions } from './open-database'
-import { getRunTx, insertRunTx, runSummariesTx } from './run-rows'
+import { dropUnusedEditDocumentsTx, getRunTx, insertRunTx, runSummariesTx } from './run-rows'
 
 /** How long a deleted experiment stays restorable before `purgeDeleted` removes it for good. */
 export const TRASH_RETENTION_MS = 30 * 24 * 3600 * 1000
@@ -164,7 +164,11 @@ export class ExperimentStore {
   /** Deletes for good one trashed experiment, with its runs and blobs (cascade). */
   async purge(id: number): Promise<void> {
     const eid = checkId(id)
-    const { changes } = await this.database.transaction((tx) => tx.run('DELETE FROM experiments WHERE id = ? AND deleted_at IS NOT NULL', [eid]), 'purging an experiment')
+    const { changes } = await this.database.transaction(async (tx) => {
+      const done = await tx.run('DELETE FROM experiments WHERE id = ? AND deleted_at IS NOT NULL', [eid])
+      await dropUnusedEditDocumentsTx(tx)
+      return done
+    }, 'purging an experiment')
     if (changes === 0) {
       await this.get(eid)
       throw new WorkbenchError('bad-request', `experiment ${eid} is not in the trash; delete it first`)
@@ -176,7 +180,11 @@ export class ExperimentStore {
     const cutoff = Date.now() - olderThanMs
     // look before taking the write lock: most opens have nothing to purge
     if (!(await this.database.get('SELECT 1 AS x FROM experiments WHERE deleted_at IS NOT NULL AND deleted_at <= ? LIMIT 1', [cutoff]))) return 0
-    const { changes } = await this.database.transaction((tx) => tx.run('DELETE FROM experiments WHERE deleted_at IS NOT NULL AND deleted_at <= ?', [cutoff]), 'purging the trash')
+    const { changes } = await this.database.transaction(async (tx) => {
+      const done = await tx.run('DELETE FROM experiments WHERE deleted_at IS NOT NULL AND deleted_at <= ?', [cutoff])
+      await dropUnusedEditDocumentsTx(tx)
+      return done
+    }, 'purging the trash')
     return changes
   }
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { WorkbenchError } from '../../shared/errors'
 import type { SenseEditDocument } from '../../shared/edits/sense-edits'
 import type { BlobDtype, NewRun, RunBlob, RunRecord, RunSpec, RunSummary } from '../../shared/store/experiment-types'
@@ -61,11 +61,11 @@ export async function insertRunTx(tx: Queryable, experimentId: number, run: NewR
   if (run.checkpoint) await upsertCheckpointTx(tx, run.checkpoint, null, null, createdAt)
   const { lastID } = await tx.run(
     `INSERT INTO runs (uid, experiment_id, kind, inputs_json, settings_json, prompt_key, outputs_json, metrics_json, timings_json,
-       edits_json, app_version, runtime_version, execution_provider, checkpoint_hash, created_at)
+       edits_id, app_version, runtime_version, execution_provider, checkpoint_hash, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       uid ?? randomUUID(), experimentId, run.kind, JSON.stringify(run.inputs), JSON.stringify(run.settings), promptKey(run),
-      JSON.stringify(run.outputs), JSON.stringify(run.metrics), JSON.stringify(run.timingsMs ?? {}), JSON.stringify(run.edits ?? edits),
+      JSON.stringify(run.outputs), JSON.stringify(run.metrics), JSON.stringify(run.timingsMs ?? {}), await editDocumentIdTx(tx, JSON.stringify(run.edits ?? edits)),
       run.appVersion, run.runtimeVersion ?? null, run.executionProvider ?? null, run.checkpoint ?? null, createdAt,
     ],
   )
@@ -73,6 +73,19 @@ export async function insertRunTx(tx: Queryable, experimentId: number, run: NewR
     await tx.run('INSERT INTO run_blobs (run_id, name, dtype, shape_json, data) VALUES (?, ?, ?, ?, ?)', [lastID, name, blob.dtype, JSON.stringify(blob.shape), blobToBuffer(blob.data)])
   }
   return lastID
+}
+
+/** The id of an edit document's text in edit_documents (one row per distinct text). */
+async function editDocumentIdTx(tx: Queryable, json: string): Promise<number> {
+  const hash = createHash('sha256').update(json).digest('hex')
+  const found = await tx.get<{ id: number }>('SELECT id FROM edit_documents WHERE hash = ?', [hash])
+  if (found) return found.id
+  return (await tx.run('INSERT INTO edit_documents (hash, json) VALUES (?, ?)', [hash, json])).lastID
+}
+
+/** Removes edit documents no run refers to any more (after a purge). */
+export async function dropUnusedEditDocumentsTx(tx: Queryable): Promise<void> {
+  await tx.run('DELETE FROM edit_documents WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.edits_id = edit_documents.id)')
 }
 
 function toSummary(row: RunRow, withOutputs: boolean): RunSummary {
@@ -109,7 +122,7 @@ export async function runSummariesTx(tx: Queryable, experimentIds: number[], wit
 
 /** One run with everything needed to show or reproduce it, blobs decoded. */
 export async function getRunTx(tx: Queryable, id: number): Promise<RunRecord | undefined> {
-  const row = await tx.get<RunRow>('SELECT * FROM runs WHERE id = ?', [id])
+  const row = await tx.get<RunRow>('SELECT r.*, d.json AS edits_json FROM runs r JOIN edit_documents d ON d.id = r.edits_id WHERE r.id = ?', [id])
   if (!row) return undefined
   const blobRows = await tx.all<{ name: string; dtype: BlobDtype; shape_json: string; data: Buffer }>('SELECT name, dtype, shape_json, data FROM run_blobs WHERE run_id = ? ORDER BY name', [id])
   const blobs: Record<string, RunBlob> = {}

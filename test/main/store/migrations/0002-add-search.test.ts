@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ExperimentStore } from '../../../../src/main/store/experiment-store'
 import { schemaVersion } from '../../../../src/main/store/migrate-database'
 import { dbPath, sampleEdits, tempDir } from '../helpers/temp-db'
+import { insertOldRun } from './helpers-old-rows'
 
 let tmp: ReturnType<typeof tempDir>
 beforeEach(() => {
@@ -15,7 +16,7 @@ describe('migration 0002-add-search', () => {
     const v1 = await ExperimentStore.open(path, { targetVersion: 1 })
     const a = await v1.save({ name: 'Gender probe', notes: 'professions and pronouns', edits: sampleEdits() })
     const b = await v1.save({ name: 'Other', notes: 'unrelated', edits: sampleEdits(0.5) })
-    await v1.addRun(a.id, { kind: 'predict', inputs: { text: 'x' }, settings: {}, outputs: {}, metrics: { m: 1 }, appVersion: '0.0.1', runtimeVersion: null, executionProvider: null, checkpoint: null })
+    await insertOldRun(v1.database, a.id, { uid: 'r1', text: 'x', edits: a.edits, metrics: { m: 1 } })
     await expect(v1.search('gender')).rejects.toThrow() // no index yet at schema 1
     await v1.close()
 
@@ -28,8 +29,7 @@ describe('migration 0002-add-search', () => {
     // the triggers keep the index in step from now on
     await v2.update(b.id, { notes: 'now about pronouns too' })
     expect((await v2.search('pronoun')).items.map((e) => e.id).sort()).toEqual([a.id, b.id].sort())
-    await v2.delete(a.id)
-    await v2.purge(a.id)
+    await v2.database.run('DELETE FROM experiments WHERE id = ?', [a.id]) // raw: the store's purge targets the latest schema
     expect((await v2.search('pronoun')).items.map((e) => e.id)).toEqual([b.id])
     expect(await v2.database.get("SELECT count(*) AS n FROM experiments_fts WHERE experiments_fts MATCH 'professions'")).toEqual({ n: 0 })
     await v2.close()
