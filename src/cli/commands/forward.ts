@@ -10,14 +10,14 @@ import { parseFlags, parseIntList, type CliCommand } from '../cli-command'
 
 /**
  * `forward [--checkpoint DIR | --onnx DIR] (--ids 1,2,3 | --text "…") --out OUTDIR [--provider P]
- * [--truncate]`: runs the full pass and writes logits.npy (pos, vocab), senses.npy
- * (sense, pos, d_model) and contextualization.npy (sense, pos, pos) as float32 LE (HF layouts,
- * batch dropped); prints a JSON summary. More than n_positions ids is a `too-long` error unless
+ * [--truncate] [--edits FILE]`: runs the full pass (under a sense-edit document with --edits) and
+ * writes logits.npy (pos, vocab), senses.npy (sense, pos, d_model) and contextualization.npy
+ * (sense, pos, pos) as float32 LE (HF layouts, batch dropped); prints a JSON summary. More than n_positions ids is a `too-long` error unless
  * --truncate keeps the first n_positions.
  */
 export const forward: CliCommand = {
   summary: 'Run the model on --ids or --text and write logits/senses/contextualization .npy files to --out',
-  async run(args) {
+  async run(args, io) {
     const { values } = parseFlags(args, {
       checkpoint: { type: 'string' },
       onnx: { type: 'string' },
@@ -41,7 +41,9 @@ export const forward: CliCommand = {
       const inputLength = ids.length
       if (ids.length > limit && values.truncate) ids = ids.slice(0, limit)
       // --edits: the analysis core applies the sense-edit document (src/main/interventions)
-      const out = values.edits !== undefined ? await forwardWithEditsFile(engine, ids, resolve(values.edits)) : await engine.forward(ids)
+      const edited = values.edits !== undefined ? await forwardWithEditsFile(engine, ids, resolve(values.edits)) : null
+      for (const w of edited?.warnings ?? []) io.stderr.write(`warning: ${w}\n`)
+      const out = edited ?? (await engine.forward(ids))
       const tForward = performance.now()
       const { numSenses: k, nEmbd: d, vocabSize: V } = engine.config
       const T = ids.length
@@ -61,6 +63,7 @@ export const forward: CliCommand = {
         provider: engine.provider,
         contentHash: engine.contentHash,
         conversion: engine.opened.work,
+        ...(edited ? { edits: edited.edits } : {}),
         timingsMs: { open: ms(t0, tOpen), forward: ms(tOpen, tForward), write: ms(tForward, performance.now()), openDetail: engine.opened.timingsMs, forwardDetail: out.timingsMs },
       }
     } finally {

@@ -91,3 +91,27 @@ describe('cli forward', () => {
     expect(readFileSync(join(out, 'npm', 'senses.npy')).length).toBeGreaterThan(0)
   })
 })
+
+describe('cli forward --edits', () => {
+  let cache: ReturnType<typeof useTempCache>
+  let out: string
+  beforeAll(() => {
+    cache = useTempCache()
+    out = mkdtempSync(join(tmpdir(), 'backpack-forward-edits-'))
+  })
+  afterAll(() => {
+    cache.cleanup()
+    rmSync(out, { recursive: true, force: true })
+  })
+
+  it('writes the edited senses and logits of the reference (scale-sense + knowledge-edit golden)', async () => {
+    const g = golden('small-bin-edits')
+    const edits = join(import.meta.dirname, '../../fixtures/golden/small-bin-edits/edits.json')
+    const r = await cli(['forward', '--checkpoint', checkpointPath('small-bin'), '--ids', g.ids.join(','), '--edits', edits, '--out', out])
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).edits).toBe(2)
+    for (const name of ['logits', 'senses', 'contextualization'] as const) {
+      expectAllClose(readNpy(join(out, `${name}.npy`)).data, g[name].data, { rtolToScale: 1e-4, label: `edited ${name}` })
+    }
+  })
+})
