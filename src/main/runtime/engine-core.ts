@@ -205,13 +205,22 @@ export class EngineCore {
 
   /** Rows of E read from the data file (page cache), for validated ids. */
   #rows(ids: readonly number[]): Float32Array {
-    const d = this.config.nEmbd
-    const out = new Float32Array(ids.length * d) // (n, d_model)
+    const rowBytes = this.config.nEmbd * 4
+    const out = new Float32Array(ids.length * this.config.nEmbd) // (n, d_model)
     const bytes = new Uint8Array(out.buffer)
-    ids.forEach((id, i) => {
-      const got = readSync(this.#embFd, bytes, i * d * 4, d * 4, this.manifest.embeddingOffset + id * d * 4)
-      if (got !== d * 4) throw new WorkbenchError('onnx-model', `embedding row ${id}: the data file is truncated`)
-    })
+    // one read per run of consecutive ids (a vocabulary sweep is a single read)
+    for (let i = 0; i < ids.length; ) {
+      let j = i + 1
+      while (j < ids.length && ids[j] === ids[j - 1] + 1) j++
+      const want = (j - i) * rowBytes
+      let got = 0
+      while (got < want) {
+        const n = readSync(this.#embFd, bytes, i * rowBytes + got, want - got, this.manifest.embeddingOffset + ids[i] * rowBytes + got)
+        if (n === 0) throw new WorkbenchError('onnx-model', `embedding rows ${ids[i]}..${ids[j - 1]}: the data file ${this.manifest.dataFile} is truncated`)
+        got += n
+      }
+      i = j
+    }
     return out
   }
 

@@ -131,7 +131,7 @@ describe('EngineCore', () => {
     const ckpt = await readCheckpoint(checkpointPath(FIXTURE))
     const E = ckpt.tensors.get('backpack.gpt2_model.wte.weight')!.data
     const { nEmbd: d, vocabSize: V } = core.config
-    const ids = [0, 7, 999, 7]
+    const ids = [0, 7, 999, 7, 5, 6, 7, 8, 998, 999]
     const rows = core.embeddingRows(ids)
     ids.forEach((id, i) => expect(Array.from(rows.subarray(i * d, (i + 1) * d))).toEqual(Array.from(E.subarray(id * d, (id + 1) * d))))
     const v = new Float32Array(2 * d).map((_, i) => Math.sin(i))
