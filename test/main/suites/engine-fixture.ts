@@ -1,0 +1,1 @@
+export { checkpoint, ROOT, useEngine } from '../generation/engine-fixture'
