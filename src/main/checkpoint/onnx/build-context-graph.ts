@@ -43,7 +43,12 @@ export function buildContextGraph(w: CheckpointWeights, data: ExternalDataFile):
   const splitQkv = b.constInt64([d, d, d])
   const toHeads = b.constInt64([0, H, hd])
   const fromHeads = b.constInt64([0, d])
-  const minValue = b.constFloat([F32_MIN])
+  // additive causal mask (pos, total): 0 where visible, float32 min where not. Adding it equals
+  // HF's replacement by finfo.min after softmax (exp underflows to 0 either way; the diagonal is
+  // always visible).
+  // Expanded once to (head, pos, total): a same-shape Add per layer avoids the slow broadcast path.
+  const maskShape = b.op('Concat', [b.constInt64([H]), b.op('Shape', [masked])], { axis: 0 })
+  const causalAdd = b.op('Expand', [b.op('Where', [masked, b.constFloat([F32_MIN]), b.constFloat([0])]), maskShape]) // (head, pos, total)
   const presentK: string[] = []
   const presentV: string[] = []
   for (let l = 0; l < c.nLayer; l++) {
@@ -61,7 +66,7 @@ export function buildContextGraph(w: CheckpointWeights, data: ExternalDataFile):
     if (c.scaleAttnWeights) scale /= Math.sqrt(hd)
     if (c.scaleAttnByInverseLayerIdx) scale /= l + 1
     const scores = b.op('Mul', [b.op('MatMul', [heads(q), b.op('Transpose', [K], { perm: [0, 2, 1] })]), b.constFloat([scale])]) // (head, pos, total)
-    const probs = b.op('Softmax', [b.op('Where', [masked, minValue, scores])], { axis: -1 })
+    const probs = b.op('Softmax', [b.op('Add', [scores, causalAdd])], { axis: -1 })
     const attn = b.op('Reshape', [b.op('Transpose', [b.op('MatMul', [probs, V])], { perm: [1, 0, 2] }), fromHeads]) // (pos, d_model)
     h = b.op('Add', [h, conv1d(b, w, attn, `${p}.attn.c_proj`, d, d)])
     const m = layerNorm(b, w, h, `${p}.ln_2`)
