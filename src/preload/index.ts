@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron'
 import { API_EVENTS, API_METHODS, IPC_CHANNELS, type ApiEvent, type WorkbenchBridge } from '../shared/ipc/api'
 
 /**
@@ -24,6 +24,7 @@ const bridge: WorkbenchBridge = {
       ipcRenderer.off(IPC_CHANNELS.event, wrapped)
     }
   },
+  pathForFile: (file) => webUtils.getPathForFile(file),
 }
 
 contextBridge.exposeInMainWorld('workbench', bridge)

@@ -15,6 +15,7 @@ export function fakeClient(responders: Responders = {}) {
   const listeners = new Set<(e: ApiEvent) => void>()
   const client: ApiClient = {
     transport: 'http',
+    pathForFile: () => null,
     call: (async (method: ApiMethod, request: unknown) => {
       calls.push({ method, request })
       const r = responders[method] as ((req: unknown) => Promise<Result<unknown>> | Result<unknown>) | undefined

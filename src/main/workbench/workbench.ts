@@ -10,6 +10,7 @@ import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { analysisHandlers } from './analysis-handlers'
 import { encodePrompt } from './encode-prompt'
 import { experimentHandlers } from './experiment-handlers'
+import { hubHandlers } from './hub-handlers'
 import { ModelSession } from './model-session'
 import { readRecentCheckpoints, rememberCheckpoint } from './recent-checkpoints'
 import { WorkbenchEvents } from './workbench-events'
@@ -71,6 +72,8 @@ export class Workbench {
       }),
       'model.info': async () => this.model,
       'model.load': async ({ checkpoint, runId }) => this.load(checkpoint, runId),
+      'model.recent': async () => ({ checkpoints: await readRecentCheckpoints() }),
+      ...hubHandlers(this.events, (dir) => this.load(dir)),
       'tokens.encode': async ({ text }) => ({ tokens: encodePrompt(tokenizer, text) }),
       'edits.validate': async ({ document }) => {
         // without a model only the structure can be checked; with one, tokens and senses too

@@ -42,6 +42,29 @@ export interface AppInfo {
   model: ModelInfo | null
 }
 
+export interface HubJobInfo {
+  jobId: string
+  repo: string
+  revision: string
+}
+
+export interface HubProgress {
+  phase: 'resolving' | 'downloading' | 'verifying' | 'done'
+  file: string | null
+  bytes: number // all requested files together
+  total: number
+  rate: number // bytes per second
+  etaSeconds: number | null
+}
+
+export interface HubDownloadDone {
+  repo: string
+  revision: string
+  commit: string
+  snapshot: string // the checkpoint directory to load
+  bytesDownloaded: number
+}
+
 export interface EncodeResponse {
   tokens: PromptToken[]
 }

@@ -5,6 +5,9 @@ import type {
   AttributeResponse,
   BlastRadiusResponse,
   EncodeResponse,
+  HubDownloadDone,
+  HubJobInfo,
+  HubProgress,
   ExperimentComparison,
   ExportedTable,
   ModelInfo,
@@ -27,6 +30,10 @@ export interface ApiResponses {
   'app.info': AppInfo
   'model.info': ModelInfo | null
   'model.load': ModelInfo
+  'model.recent': { checkpoints: string[] }
+  'hub.download': HubJobInfo
+  'hub.cancel': { cancelled: boolean }
+  'hub.cached': { snapshot: string | null }
   'tokens.encode': EncodeResponse
   'predict.next': PredictResponse
   'predict.attribute': AttributeResponse
@@ -53,6 +60,10 @@ export const API_METHODS = [
   'app.info',
   'model.info',
   'model.load',
+  'model.recent',
+  'hub.download',
+  'hub.cancel',
+  'hub.cached',
   'tokens.encode',
   'predict.next',
   'predict.attribute',
@@ -95,13 +106,15 @@ export interface ApiEvents {
   'model.progressed': { runId: string | null; phase: string; done: number; total: number }
   'run.progressed': { runId: string; method: ApiMethod; done: number; total: number; message?: string }
   'model.loaded': { model: ModelInfo }
+  'hub.progressed': { jobId: string; progress: HubProgress }
+  'hub.finished': { jobId: string; result: Result<HubDownloadDone> }
   /** the native menu's "Import edits…" read a file (Electron only); the renderer validates it */
   'edits.imported': { fileName: string; document: unknown }
 }
 
 export type ApiEventName = keyof ApiEvents
 
-export const API_EVENTS = ['model.progressed', 'run.progressed', 'model.loaded', 'edits.imported'] as const satisfies readonly ApiEventName[]
+export const API_EVENTS = ['model.progressed', 'run.progressed', 'model.loaded', 'hub.progressed', 'hub.finished', 'edits.imported'] as const satisfies readonly ApiEventName[]
 type MissingEvent = Exclude<ApiEventName, (typeof API_EVENTS)[number]>
 const _everyEventListed: MissingEvent extends never ? true : MissingEvent = true
 void _everyEventListed
@@ -118,6 +131,8 @@ export type ApiCall = <M extends ApiMethod>(method: M, request: ApiRequest<M>) =
 export interface WorkbenchBridge {
   invoke(method: string, request: unknown): Promise<Result<unknown>>
   onEvent(listener: (event: ApiEvent) => void): () => void
+  /** the filesystem path of a dropped file or folder (Electron only: browsers do not expose paths) */
+  pathForFile?(file: File): string
 }
 
 /** Names of the Electron IPC channels (the preload and main use only these). */

@@ -20,6 +20,15 @@ export const REQUEST_SCHEMAS = {
   'app.info': empty,
   'model.info': empty,
   'model.load': z.strictObject({ checkpoint: z.string().min(1).max(4096).optional(), runId }),
+  'model.recent': empty,
+  'hub.download': z.strictObject({
+    repo: z.string().min(3).max(200),
+    revision: z.string().min(1).max(200).optional(),
+    /** load the checkpoint into the workbench when the download finishes */
+    load: z.boolean().default(true),
+  }),
+  'hub.cancel': z.strictObject({ jobId: z.string().min(1).max(100) }),
+  'hub.cached': z.strictObject({ repo: z.string().min(3).max(200), revision: z.string().min(1).max(200).optional() }),
   'tokens.encode': z.strictObject({ text }),
   'predict.next': z.strictObject({ text: text.min(1), topK: topK.default(10), edits }),
   'predict.attribute': z.strictObject({

@@ -11,6 +11,8 @@ export interface ApiClient {
   call: ApiCall
   on<E extends ApiEventName>(name: E, listener: (payload: ApiEvents[E]) => void): () => void
   readonly transport: 'electron' | 'http'
+  /** the path of a dropped folder, where the platform tells it (Electron), else null */
+  pathForFile(file: File): string | null
 }
 
 export function createApiClient(win: Window = window): ApiClient {
@@ -33,6 +35,7 @@ export function createApiClient(win: Window = window): ApiClient {
   }
   return {
     transport,
+    pathForFile: (file) => bridge?.pathForFile?.(file) || null,
     call: (<M extends ApiMethod>(method: M, request: ApiRequest<M>) =>
       invoke(method, JSON.parse(JSON.stringify(request ?? {}))) as Promise<Result<ApiResponse<M>>>) as ApiCall,
     on(name, listener) {

@@ -10,6 +10,7 @@ export class AppState {
   #progress = $state.raw<{ phase: string; done: number; total: number } | null>(null)
   #loading = $state(false)
   #error = $state.raw<ErrorInfo | null>(null)
+  #recent = $state.raw<string[]>([])
   readonly client: ApiClient
 
   constructor(client: ApiClient) {
@@ -36,6 +37,10 @@ export class AppState {
   get error() {
     return this.#error
   }
+  /** checkpoint folders opened before, newest first */
+  get recent() {
+    return this.#recent
+  }
 
   /** Does this build have a backend for `method`? Unknown until app.info answered. */
   available(method: ApiMethod): boolean {
@@ -49,6 +54,8 @@ export class AppState {
       this.#model = res.value.model
       this.#error = null
     } else this.#error = res.error
+    const recent = await this.client.call('model.recent', {})
+    if (recent.ok) this.#recent = recent.value.checkpoints
   }
 
   async load(checkpoint?: string): Promise<void> {
@@ -58,5 +65,7 @@ export class AppState {
     this.#loading = false
     if (res.ok) this.#model = res.value
     else this.#error = res.error
+    const recent = await this.client.call('model.recent', {})
+    if (recent.ok) this.#recent = recent.value.checkpoints
   }
 }
