@@ -5,7 +5,7 @@ import { WorkbenchError } from '../../../shared/errors'
 import { cacheDir } from '../../paths/app-paths'
 import { checkpointFingerprint, readCheckpoint } from '../read-checkpoint'
 import { readManifest, type OnnxManifest } from './onnx-manifest'
-import { writeOnnxExport } from './write-onnx-export'
+import { CONVERTER_VERSION, writeOnnxExport } from './write-onnx-export'
 
 export interface ConversionProgress {
   phase: 'fingerprint' | 'read' | 'convert' | 'done'
@@ -42,6 +42,7 @@ function tryManifest(dir: string, contentHash?: string): OnnxManifest | null {
   if (!existsSync(dir)) return null
   try {
     const m = readManifest(dir)
+    if (m.converterVersion !== CONVERTER_VERSION) return null // written by another converter: rebuild
     return contentHash === undefined || m.contentHash === contentHash ? m : null
   } catch {
     return null

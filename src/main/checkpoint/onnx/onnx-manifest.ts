@@ -20,6 +20,8 @@ export interface OnnxManifest {
   createdAt: string
   /** parameter count of the checkpoint (tied tensors once) */
   parameterCount: number
+  /** version of the converter that wrote the graphs; the cache rebuilds entries of older ones */
+  converterVersion?: number
 }
 
 const CONFIG_KEYS: (keyof BackpackConfig)[] = [

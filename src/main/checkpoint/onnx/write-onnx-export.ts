@@ -8,6 +8,12 @@ import { EXTERNAL_DATA_FILE, ExternalDataFile } from './external-data-file'
 import { WTE, type CheckpointWeights } from './graph-ops'
 import { MANIFEST_FILE, MANIFEST_FORMAT, type OnnxManifest } from './onnx-manifest'
 
+/**
+ * Bumped whenever the graphs change in a way a cached export should not survive (numerics or
+ * speed); GRAPH_IO_VERSION covers the interface.
+ */
+export const CONVERTER_VERSION = 2
+
 /** Distinct parameters (tied tensors counted once: the reader keeps E and P under one name). */
 export function parameterCount(w: CheckpointWeights): number {
   let n = 0
@@ -47,6 +53,7 @@ export async function writeOnnxExport(
     embeddingOffset: data.offsetOf(WTE),
     createdAt: new Date().toISOString(),
     parameterCount: parameterCount(w),
+    converterVersion: CONVERTER_VERSION,
   }
   writeFileSync(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n')
   return manifest

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WorkbenchError } from '../../../../src/shared/errors'
 import { ensureOnnxExport, findCachedExport, onnxCacheRoot } from '../../../../src/main/checkpoint/onnx/onnx-cache'
 import { readManifest } from '../../../../src/main/checkpoint/onnx/onnx-manifest'
+import { CONVERTER_VERSION } from '../../../../src/main/checkpoint/onnx/write-onnx-export'
 import { checkpointFingerprint } from '../../../../src/main/checkpoint/read-checkpoint'
 import { GRAPH_IO_VERSION, GRAPHS } from '../../../../src/shared/model/graph-io'
 import { checkpointPath, useTempCache } from '../../runtime/core-fixture'
@@ -105,5 +106,21 @@ describe('readManifest', () => {
     expect(code({ ...manifest, embeddingOffset: -1 })).toBe('onnx-model')
     rmSync(join(dir, 'manifest.json'))
     expect(() => readManifest(dir)).toThrow(/manifest\.json/)
+  })
+})
+
+describe('converter version', () => {
+  it('an export written by another converter version is rebuilt', async () => {
+    const cache = useTempCache()
+    try {
+      const first = await ensureOnnxExport(checkpointPath('micro-legacy'))
+      const path = join(first.dir, 'manifest.json')
+      writeFileSync(path, JSON.stringify({ ...readManifest(first.dir), converterVersion: 1 }))
+      const again = await ensureOnnxExport(checkpointPath('micro-legacy'))
+      expect(again.work).toBe('converted')
+      expect(readManifest(again.dir).converterVersion).toBe(CONVERTER_VERSION)
+    } finally {
+      cache.cleanup()
+    }
   })
 })
