@@ -7,13 +7,15 @@ import { GPT2_TEXT_VOCAB } from '../../shared/model/config'
 export function topKIndices(values: ArrayLike<number>, offset: number, length: number, k: number, largest = true): number[] {
   const idx: number[] = []
   const val: number[] = []
-  const better = largest ? (a: number, b: number) => a > b : (a: number, b: number) => a < b
+  const sign = largest ? 1 : -1 // compare sign·v so both directions share one loop
+  let threshold = -Infinity // sign·(worst kept value) once k are kept
   for (let i = 0; i < length; i++) {
-    const v = values[offset + i]
-    if (Number.isNaN(v)) continue
-    if (idx.length === k && !better(v, val[k - 1])) continue
+    const v = sign * values[offset + i]
+    if (!(v > threshold)) {
+      if (idx.length === k || Number.isNaN(v)) continue
+    }
     let pos = idx.length === k ? k - 1 : idx.length
-    while (pos > 0 && better(v, val[pos - 1])) {
+    while (pos > 0 && v > val[pos - 1]) {
       if (pos < k) {
         val[pos] = val[pos - 1]
         idx[pos] = idx[pos - 1]
@@ -22,6 +24,7 @@ export function topKIndices(values: ArrayLike<number>, offset: number, length: n
     }
     val[pos] = v
     idx[pos] = i
+    if (idx.length === k) threshold = val[k - 1]
   }
   return idx.slice(0, k)
 }

@@ -27,12 +27,19 @@ export function scoreSummary(values: Float32Array, offset: number, length: numbe
   }
   const mean = sum / v.length
   let ss = 0
-  for (let i = 0; i < v.length; i++) ss += (v[i] - mean) ** 2
   const counts = new Array<number>(bins).fill(0)
   const width = (max - min) / bins
-  for (let i = 0; i < v.length; i++) counts[width > 0 ? Math.min(bins - 1, Math.floor((v[i] - min) / width)) : 0]++
+  const hist = new Int32Array(bins)
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]
+    ss += (x - mean) * (x - mean)
+    let b = width > 0 ? ((x - min) / width) | 0 : 0
+    if (b >= bins) b = bins - 1
+    hist[b]++
+  }
+  for (let b = 0; b < bins; b++) counts[b] = hist[b]
   const edges = Array.from({ length: bins + 1 }, (_, b) => (b === bins ? max : min + b * width))
-  const qv = quantiles(v, SUMMARY_QUANTILES)
+  const qv = quantiles(v, SUMMARY_QUANTILES, { min, max })
   const q: Record<string, number> = {}
   SUMMARY_QUANTILES.forEach((p, i) => (q[`q${String(Math.round(p * 100)).padStart(2, '0')}`] = qv[i]))
   return { min, max, mean, std: Math.sqrt(ss / v.length), histogram: { edges, counts }, quantiles: q }

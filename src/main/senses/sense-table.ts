@@ -73,47 +73,55 @@ export class SenseTable {
 
   /** vec · C(x)_ℓ for every (x, ℓ) with x < tokens: (vocab, sense); rows ≥ tokens are 0. */
   dotAll(vec: Float32Array, tokens = this.vocabSize): Float32Array {
-    const { numSenses: k, dModel: d } = this
-    const out = new Float32Array(this.vocabSize * k)
-    const data = this.#data
-    const rows = Math.min(tokens, this.vocabSize) * k
-    if (data instanceof Float32Array) {
-      for (let r = 0; r < rows; r++) {
-        let s = 0
-        const off = r * d
-        for (let c = 0; c < d; c++) s += data[off + c] * vec[c]
-        out[r] = s
-      }
-    } else {
-      const lut = HALF_TO_FLOAT
-      for (let r = 0; r < rows; r++) {
-        let s = 0
-        const off = r * d
-        for (let c = 0; c < d; c++) s += lut[data[off + c]] * vec[c]
-        out[r] = s
-      }
-    }
+    const out = new Float32Array(this.vocabSize * this.numSenses)
+    const rows = Math.min(tokens, this.vocabSize) * this.numSenses
+    for (let r = 0; r < rows; r++) out[r] = this.#rowDot(r, vec)
     return out
   }
 
   /** cos(vec, C(x)_sense) for every token x < tokens: (vocab); rows ≥ tokens are NaN. */
   cosineAll(vec: Float32Array, sense: number, tokens = this.vocabSize): Float32Array {
-    const { numSenses: k, dModel: d } = this
+    const k = this.numSenses
     let nv = 0
-    for (let c = 0; c < d; c++) nv += vec[c] * vec[c]
+    for (let c = 0; c < this.dModel; c++) nv += vec[c] * vec[c]
     nv = Math.sqrt(nv)
     const out = new Float32Array(this.vocabSize).fill(Number.NaN)
-    const data = this.#data
-    const lut = HALF_TO_FLOAT
     for (let x = 0; x < Math.min(tokens, this.vocabSize); x++) {
-      const off = (x * k + sense) * d
-      let s = 0
-      if (data instanceof Float32Array) for (let c = 0; c < d; c++) s += data[off + c] * vec[c]
-      else for (let c = 0; c < d; c++) s += lut[data[off + c]] * vec[c]
       const denom = nv * this.norms[x * k + sense]
-      out[x] = denom > 0 ? s / denom : 0
+      out[x] = denom > 0 ? this.#rowDot(x * k + sense, vec) / denom : 0
     }
     return out
+  }
+
+  /** Row r of (vocab·sense, d_model) dotted with vec; four accumulators (about 2× faster in V8). */
+  #rowDot(r: number, vec: Float32Array): number {
+    const d = this.dModel
+    const data = this.#data
+    let off = r * d
+    let s0 = 0
+    let s1 = 0
+    let s2 = 0
+    let s3 = 0
+    let c = 0
+    if (data instanceof Float32Array) {
+      for (; c + 3 < d; c += 4, off += 4) {
+        s0 += data[off] * vec[c]
+        s1 += data[off + 1] * vec[c + 1]
+        s2 += data[off + 2] * vec[c + 2]
+        s3 += data[off + 3] * vec[c + 3]
+      }
+      for (; c < d; c++, off++) s0 += data[off] * vec[c]
+    } else {
+      const lut = HALF_TO_FLOAT
+      for (; c + 3 < d; c += 4, off += 4) {
+        s0 += lut[data[off]] * vec[c]
+        s1 += lut[data[off + 1]] * vec[c + 1]
+        s2 += lut[data[off + 2]] * vec[c + 2]
+        s3 += lut[data[off + 3]] * vec[c + 3]
+      }
+      for (; c < d; c++, off++) s0 += lut[data[off]] * vec[c]
+    }
+    return s0 + s1 + s2 + s3
   }
 }
 
