@@ -52,6 +52,17 @@ describe('sense edits on the real engine (small-bin)', () => {
     expect(diff).toBeGreaterThan(1e-2)
   })
 
+  it('matches the PyTorch reference for replace/add-sense, subset knowledge-edit and α edits (rtol 1e-4)', async () => {
+    const dir = join(import.meta.dirname, 'golden-more-edits')
+    const more: number[] = JSON.parse(readFileSync(join(dir, 'ids.json'), 'utf8'))
+    const { edits } = await loadSenseEdits(engine, join(dir, 'edits.json'))
+    const out = await applySenseEdits(engine, more, edits)
+    for (const [name, got] of [['logits', out.logits], ['senses', out.senses], ['contextualization', out.contextualization]] as const) {
+      const want = readNpy(join(dir, `${name}.npy`))
+      expectAllClose(got, want.data, { rtolToScale: 1e-4, shape: want.shape, label: name })
+    }
+  })
+
   it('attribution sums to the logit within 1e-4, with and without edits', async () => {
     const { edits } = await loadSenseEdits(engine, join(goldenDir, 'edits.json'))
     const runner = interventionRunner(engine)
