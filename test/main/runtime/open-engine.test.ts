@@ -1,10 +1,12 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WorkbenchError } from '../../../src/shared/errors'
 import { openEngine } from '../../../src/main/runtime/open-engine'
 import type { WorkerEngine } from '../../../src/main/runtime/worker-engine'
 import type { ConversionProgress } from '../../../src/main/checkpoint/onnx/onnx-cache'
 import { expectAllClose } from '../../helpers/all-close'
-import { checkpointPath, golden, useTempCache } from './core-fixture'
+import { checkpointPath, FIXTURES, golden, useTempCache } from './core-fixture'
 
 /** The engine as consumers get it: sessions in a worker thread behind a request queue. */
 const FIXTURE = 'small-bin'
@@ -123,6 +125,12 @@ describe('openEngine (worker)', () => {
     } finally {
       await direct.dispose()
     }
+  })
+
+  it('a hostile checkpoint is refused with the reader\'s typed error through the worker', async () => {
+    const hostile = join(FIXTURES, 'hostile', 'os-system')
+    expect(await codeOf(openEngine({ checkpointDir: hostile }))).toBe('checkpoint-forbidden')
+    expect(existsSync('/tmp/backpack-pwned-marker')).toBe(false)
   })
 
   it('refuses unavailable and unknown providers', async () => {
