@@ -1,0 +1,135 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { WorkbenchError } from '../../shared/errors'
+import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
+import type { KnowledgeEdit } from '../../shared/edits/sense-edits'
+import { BUILTIN_HELDOUT_TEXT, KNOWLEDGE_EDIT_CASES, UNRELATED_PROMPTS, type KnowledgeEditCase } from '../../shared/suites/knowledge-edit-data'
+import { analysisRunner } from '../interventions/apply-sense-edits'
+import type { InterventionRunner } from '../interventions/intervention-runner'
+import { demoCheckpointDir } from '../paths/app-paths'
+import { logSumExp, textVocabSize } from '../prediction/top-k'
+import type { BackpackEngine } from '../runtime/backpack-engine'
+import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import { composeEdits } from './compose-edits'
+import { meanNextTokenKl, perplexity, tokenLogProbs } from './sequence-metrics'
+
+export interface KnowledgeEditOptions {
+  /** the user's edits: "before" runs these, "after" these plus the knowledge edit */
+  edits?: ParsedSenseEdits | null
+  cases?: readonly KnowledgeEditCase[]
+  /** held-out text for the perplexity check (default: resources/demo-backpack/heldout.txt, else a built-in paragraph) */
+  heldoutText?: string
+  maxHeldoutTokens?: number
+  unrelatedPrompts?: readonly string[]
+  runner?: InterventionRunner
+  signal?: AbortSignal
+}
+
+interface Probe {
+  pAdd: number
+  pRemove: number
+}
+
+export interface KnowledgeEditCaseResult {
+  name: string
+  edit: KnowledgeEdit
+  ids: { token: number; remove: number; add: number }
+  prompts: { prompt: string; before: Probe; after: Probe; logOddsChange: number }[]
+  mean: { before: Probe; after: Probe; logOddsChange: number }
+  degradation: {
+    heldout: { source: string; tokens: number; editedTokenOccurrences: number; perplexityBefore: number; perplexityAfter: number; relativeChange: number }
+    unrelated: { prompts: number; promptsWithEditedToken: number; meanKl: number; maxKl: number }
+  }
+}
+
+export interface KnowledgeEditResult {
+  suite: 'knowledge-edit'
+  cases: KnowledgeEditCaseResult[]
+  edited: boolean
+}
+
+/**
+ * The paper's knowledge edits (Hewitt et al. 2023 §6.3; spec §4.5) measured: for each case,
+ * p(add) and p(remove) as the next token after probe prompts before and after the edit
+ * (log-odds change = Δ[log p(add) − log p(remove)]), and a degradation check — perplexity of
+ * held-out text and the mean KL(before ‖ after) of next-token distributions over unrelated
+ * prompts. A sense edit changes only the edited token's senses, so text without that token
+ * is unchanged exactly; the counts of occurrences are reported next to the figures.
+ */
+export async function knowledgeEditSuite(engine: BackpackEngine, options: KnowledgeEditOptions = {}): Promise<KnowledgeEditResult> {
+  const { vocabSize: V, nPositions } = engine.config
+  const tok = gpt2Tokenizer()
+  const runner = options.runner ?? analysisRunner(engine)
+  const base = options.edits ?? null
+  const textV = textVocabSize(V)
+  const single = (text: string, what: string) => {
+    const ids = tok.encode(text)
+    if (ids.length !== 1 || ids[0] >= V) throw new WorkbenchError('bad-request', `knowledge-edit ${what} ${JSON.stringify(text)} must be one token of this model's vocabulary [0, ${V}), got [${ids.join(', ')}]`)
+    return ids[0]
+  }
+  const chosen = (options.cases ?? KNOWLEDGE_EDIT_CASES).map((c) => ({ c, ids: { token: single(c.token, 'token'), remove: single(c.remove, '"remove" token'), add: single(c.add, '"add" token') } }))
+  const heldout = readHeldout(options.heldoutText)
+  const heldoutIds = tok.encode(heldout.text).slice(0, options.maxHeldoutTokens ?? nPositions)
+  if (heldoutIds.length < 2) throw new WorkbenchError('bad-request', 'the held-out text needs at least two tokens')
+  const unrelated = (options.unrelatedPrompts ?? UNRELATED_PROMPTS).map((p) => tok.encode(p))
+  const baseLogProbs = await tokenLogProbs(runner, heldoutIds, base)
+  const probe = async (ids: number[], edits: ParsedSenseEdits | null, add: number, remove: number): Promise<Probe> => {
+    const { logits } = await runner.run(ids, edits, { positions: [ids.length - 1] })
+    const lse = logSumExp(logits, 0, textV)
+    return { pAdd: Math.exp(logits[add] - lse), pRemove: Math.exp(logits[remove] - lse) }
+  }
+  const cases: KnowledgeEditCaseResult[] = []
+  for (const { c, ids } of chosen) {
+    if (options.signal?.aborted) throw new WorkbenchError('cancelled', 'the knowledge-edit suite was cancelled')
+    const edit: KnowledgeEdit = { kind: 'knowledge-edit', token: ids.token, remove: ids.remove, add: ids.add }
+    const after = composeEdits(engine, base, [edit])
+    const prompts: KnowledgeEditCaseResult['prompts'] = []
+    for (const prompt of c.prompts) {
+      const pids = tok.encode(prompt)
+      const b = await probe(pids, base, ids.add, ids.remove)
+      const a = await probe(pids, after, ids.add, ids.remove)
+      prompts.push({ prompt, before: b, after: a, logOddsChange: Math.log(a.pAdd / a.pRemove) - Math.log(b.pAdd / b.pRemove) })
+    }
+    const mean = (f: (p: (typeof prompts)[number]) => number) => prompts.reduce((s, p) => s + f(p), 0) / prompts.length
+    const afterLogProbs = await tokenLogProbs(runner, heldoutIds, after)
+    const kls: number[] = []
+    for (const u of unrelated) kls.push(await meanNextTokenKl(runner, u, base, after))
+    const pplBefore = perplexity(baseLogProbs)
+    const pplAfter = perplexity(afterLogProbs)
+    cases.push({
+      name: c.name,
+      edit,
+      ids,
+      prompts,
+      mean: {
+        before: { pAdd: mean((p) => p.before.pAdd), pRemove: mean((p) => p.before.pRemove) },
+        after: { pAdd: mean((p) => p.after.pAdd), pRemove: mean((p) => p.after.pRemove) },
+        logOddsChange: mean((p) => p.logOddsChange),
+      },
+      degradation: {
+        heldout: {
+          source: heldout.source,
+          tokens: heldoutIds.length,
+          editedTokenOccurrences: heldoutIds.filter((t) => t === ids.token).length,
+          perplexityBefore: pplBefore,
+          perplexityAfter: pplAfter,
+          relativeChange: pplAfter / pplBefore - 1,
+        },
+        unrelated: {
+          prompts: unrelated.length,
+          promptsWithEditedToken: unrelated.filter((u) => u.includes(ids.token)).length,
+          meanKl: kls.reduce((s, x) => s + x, 0) / kls.length,
+          maxKl: Math.max(...kls),
+        },
+      },
+    })
+  }
+  return { suite: 'knowledge-edit', cases, edited: (base?.edits.length ?? 0) > 0 }
+}
+
+function readHeldout(text: string | undefined): { text: string; source: string } {
+  if (text !== undefined) return { text, source: 'given' }
+  const file = join(demoCheckpointDir(), 'heldout.txt')
+  if (existsSync(file)) return { text: readFileSync(file, 'utf8'), source: file }
+  return { text: BUILTIN_HELDOUT_TEXT, source: 'built-in paragraph' }
+}

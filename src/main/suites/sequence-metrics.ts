@@ -1,0 +1,53 @@
+import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
+import type { InterventionRunner } from '../interventions/intervention-runner'
+import { logSumExp, textVocabSize } from '../prediction/top-k'
+
+/**
+ * Log-probabilities log p(x_i | x_<i) for i = 1..n−1 under edits (softmax over the real tokens,
+ * padding ids masked); texts longer than the model's n_positions are scored in consecutive
+ * windows, each window's first token serving as context only.
+ */
+export async function tokenLogProbs(runner: InterventionRunner, ids: readonly number[], edits: ParsedSenseEdits | null): Promise<number[]> {
+  const { vocabSize: V, nPositions } = runner.engine.config
+  const textV = textVocabSize(V)
+  const out: number[] = []
+  for (let start = 0; start + 1 < ids.length; start += nPositions - 1) {
+    const window = ids.slice(start, start + nPositions)
+    const { logits } = await runner.run(window, edits, { positions: window.slice(0, -1).map((_, i) => i) }) // (pos, vocab)
+    for (let i = 1; i < window.length; i++) {
+      const row = (i - 1) * V
+      out.push(window[i] < textV ? logits[row + window[i]] - logSumExp(logits, row, textV) : -Infinity)
+    }
+  }
+  return out
+}
+
+/** exp(−mean log p); NaN for no tokens. */
+export function perplexity(logProbs: readonly number[]): number {
+  if (logProbs.length === 0) return Number.NaN
+  return Math.exp(-logProbs.reduce((s, x) => s + x, 0) / logProbs.length)
+}
+
+/**
+ * Mean over the prompt's positions of KL(P ‖ Q) between the next-token distributions under
+ * `editsP` and `editsQ` (nats; real tokens only).
+ */
+export async function meanNextTokenKl(runner: InterventionRunner, ids: readonly number[], editsP: ParsedSenseEdits | null, editsQ: ParsedSenseEdits | null): Promise<number> {
+  const V = runner.engine.config.vocabSize
+  const textV = textVocabSize(V)
+  const p = (await runner.run(ids, editsP)).logits // (pos, vocab)
+  const q = (await runner.run(ids, editsQ)).logits
+  let total = 0
+  for (let i = 0; i < ids.length; i++) {
+    const row = i * V
+    const lp = logSumExp(p, row, textV)
+    const lq = logSumExp(q, row, textV)
+    let kl = 0
+    for (let v = 0; v < textV; v++) {
+      const a = p[row + v] - lp
+      kl += Math.exp(a) * (a - (q[row + v] - lq))
+    }
+    total += Math.max(0, kl)
+  }
+  return total / ids.length
+}
