@@ -12,15 +12,26 @@ type AlphaEdit = Extract<ResolvedSenseEdit, { kind: 'scale-contextualization' }>
  * row no longer sums to 1, which is what makes the edit equal to scaling C(x_p)_ℓ in this prompt.
  */
 export function editContextualization(alpha: Float32Array, n: number, edits: readonly AlphaEdit[]): Float32Array {
-  const out = alpha.slice() // (sense, pos, pos)
+  return editAlphaRows(alpha, Array.from({ length: n }, (_, i) => i), n, edits)
+}
+
+/**
+ * The same edits on selected rows only — (sense, n_query, pos) for query positions `queries` over
+ * `n` key positions — e.g. the new rows an incremental decoder returns. Returns a copy.
+ */
+export function editAlphaRows(rows: Float32Array, queries: readonly number[], n: number, edits: readonly AlphaEdit[]): Float32Array {
+  const out = rows.slice() // (sense, n_query, pos)
+  const nq = queries.length
   for (const edit of edits) {
     const p = edit.position
     if (p >= n) {
       throw new WorkbenchError('edit-invalid', `edit ${edit.index} (scale-contextualization): position ${p} is outside this prompt of ${n} tokens [0, ${n})`)
     }
     for (const l of edit.senses) {
-      for (let i = p; i < n; i++) {
-        const row = (l * n + i) * n
+      for (let q = 0; q < nq; q++) {
+        const i = queries[q]
+        if (i < p) continue
+        const row = (l * nq + q) * n
         out[row + p] *= edit.factor
         if (!edit.renormalize) continue
         let sum = 0
