@@ -130,6 +130,29 @@ describe('workbench in Chromium', () => {
     await shot('interventions')
   })
 
+  it('generates baseline and edited continuations with the same seed, side by side', async () => {
+    await page.locator('nav a[data-view="generate"]').click()
+    await page.getByTestId('gen-strategy').selectOption('sample')
+    await page.getByTestId('gen-seed').fill('7')
+    await page.getByTestId('generate').click()
+    const edited = page.getByTestId('generation-edited')
+    await edited.waitFor({ timeout: 60_000 })
+    const doc = { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', factor: 0 }] }
+    const expected = await api<{ baseline: { text: string }; edited: { text: string } }>('generate.run', {
+      text: 'The nurse said that',
+      maxNewTokens: 32,
+      strategy: 'sample',
+      temperature: 1,
+      seed: 7,
+      edits: doc,
+    })
+    expect(await page.getByTestId('generation-baseline').locator('.text').textContent()).toBe(expected.baseline.text)
+    expect(await edited.locator('.text').textContent()).toBe(expected.edited.text)
+    expect(expected.edited.text).not.toBe(expected.baseline.text) // the ablation changes the continuation here
+    expect(await edited.locator('.t').first().getAttribute('title')).toMatch(/most pushed by sense \d+ of /)
+    await shot('generate')
+  })
+
   it('saves the experiment, forks it, changes the fork, compares both and exports a table', async () => {
     await page.locator('nav a[data-view="experiments"]').click()
     await page.getByTestId('experiment-name').fill('ablate nurse')

@@ -10,6 +10,7 @@ import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { analysisHandlers } from './analysis-handlers'
 import { encodePrompt } from './encode-prompt'
 import { experimentHandlers } from './experiment-handlers'
+import { generateHandler } from './generate-handler'
 import { hubHandlers } from './hub-handlers'
 import { ModelSession } from './model-session'
 import { readRecentCheckpoints, rememberCheckpoint } from './recent-checkpoints'
@@ -63,6 +64,7 @@ export class Workbench {
       if (!this.#session) throw new WorkbenchError('unavailable', 'no model is loaded: load a checkpoint first (Model view, or serve --checkpoint DIR)')
       return this.#session
     }
+    const analysis = { session, events: this.events, track: (runId: string | undefined) => this.#track(runId) }
     return {
       'app.info': async (): Promise<AppInfo> => ({
         version: this.#options.version,
@@ -84,7 +86,8 @@ export class Workbench {
         }
         return { document: this.#session ? this.#session.parseEdits(res.data).document : res.data }
       },
-      ...analysisHandlers({ session, events: this.events, track: (runId) => this.#track(runId) }),
+      ...analysisHandlers(analysis),
+      ...generateHandler(analysis),
       ...experimentHandlers({ store: () => this.#openStore(), session: () => this.#session, appVersion: this.#options.version }),
       'run.cancel': async ({ runId }) => {
         const run = this.#runs.get(runId)

@@ -154,6 +154,30 @@ export interface ReverseResponse {
   entries: ReverseEntry[]
 }
 
+export interface GeneratedTokenView extends TokenSpan {
+  position: number
+  logProb: number
+  /** the (source token, sense) that pushed this token most, and its share of the positive push */
+  dominant?: { tokenId: number; text: string; sense: number; share: number }
+}
+
+export interface GenerationView {
+  text: string
+  tokens: GeneratedTokenView[]
+  stopReason: 'end-of-text' | 'max-new-tokens' | 'position-limit'
+  edited: boolean
+  tokensPerSecond: number
+}
+
+export interface GenerateResponse {
+  prompt: string
+  settings: { strategy: 'greedy' | 'sample'; maxNewTokens: number; temperature?: number; topK?: number; topP?: number; seed?: number }
+  baseline: GenerationView
+  /** with the same settings and seed; null when no edits were given */
+  edited: GenerationView | null
+  firstDifference: number | null
+}
+
 export interface ValidatedEdits {
   document: SenseEditDocument
 }

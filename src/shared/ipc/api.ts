@@ -5,6 +5,7 @@ import type {
   AttributeResponse,
   BlastRadiusResponse,
   EncodeResponse,
+  GenerateResponse,
   HubDownloadDone,
   HubJobInfo,
   HubProgress,
@@ -37,6 +38,7 @@ export interface ApiResponses {
   'tokens.encode': EncodeResponse
   'predict.next': PredictResponse
   'predict.attribute': AttributeResponse
+  'generate.run': GenerateResponse
   'senses.lookup': SenseLookupResponse
   'senses.neighbours': NeighboursResponse
   'senses.reverse': ReverseResponse
@@ -67,6 +69,7 @@ export const API_METHODS = [
   'tokens.encode',
   'predict.next',
   'predict.attribute',
+  'generate.run',
   'senses.lookup',
   'senses.neighbours',
   'senses.reverse',

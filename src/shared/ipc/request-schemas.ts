@@ -37,6 +37,17 @@ export const REQUEST_SCHEMAS = {
     target: tokenRef,
     edits,
   }),
+  'generate.run': z.strictObject({
+    text: text.min(1),
+    maxNewTokens: z.int().min(1).max(512).default(32),
+    strategy: z.enum(['greedy', 'sample']).default('greedy'),
+    temperature: z.number().gt(0).max(100).optional(),
+    topK: z.int().min(1).max(100_000).optional(),
+    topP: z.number().gt(0).max(1).optional(),
+    seed: z.int().min(0).max(2 ** 32 - 1).optional(),
+    edits,
+    runId,
+  }),
   'senses.lookup': z.strictObject({ word: z.string().min(1).max(200), topK: topK.default(10) }),
   'senses.neighbours': z.strictObject({
     word: z.string().min(1).max(200),
