@@ -4,12 +4,14 @@ import { convert } from './commands/convert'
 import { download } from './commands/download'
 import { experiment } from './commands/experiment'
 import { forward } from './commands/forward'
+import { generate } from './commands/generate'
 import { info } from './commands/info'
 import { neighbours } from './commands/neighbours'
 import { predict } from './commands/predict'
 import { reverse } from './commands/reverse'
 import { senses } from './commands/senses'
 import { serve } from './commands/serve'
+import { suite } from './commands/suite'
 
 /**
  * Every CLI command, by name. Each domain adds its own line here and keeps its code in
@@ -21,10 +23,12 @@ export const COMMANDS: Record<string, CliCommand> = {
   download: download,
   experiment: experiment,
   forward: forward,
+  generate: generate,
   info: info,
   neighbours: neighbours,
   predict: predict,
   reverse: reverse,
   senses: senses,
   serve: serve,
+  suite: suite,
 }

@@ -1,0 +1,110 @@
+import { readFile } from 'node:fs/promises'
+import { WorkbenchError } from '../../shared/errors'
+import { genderBiasSuite } from '../../main/suites/gender-bias-suite'
+import { knowledgeEditSuite } from '../../main/suites/knowledge-edit-suite'
+import { topicSuite, type TopicStrength } from '../../main/suites/topic-suite'
+import { analysisRunner } from '../../main/interventions/apply-sense-edits'
+import { parseFlags, parseIntList, type CliCommand } from '../cli-command'
+import { editsFlag, ENGINE_FLAGS, intFlag, tableProgress, withEngine } from './analysis-engine'
+
+const SUITES = ['gender-bias', 'topic', 'knowledge-edit'] as const
+
+/** Which flags each suite reads (others are refused, so a typo never runs the wrong setting). */
+const SUITE_FLAGS: Record<(typeof SUITES)[number], readonly string[]> = {
+  'gender-bias': ['professions', 'sense', 'skip-optimize', 'max-iterations'],
+  topic: ['topics', 'words', 'prompt-ids', 'strengths', 'samples', 'max-new', 'seed', 'no-texts'],
+  'knowledge-edit': ['heldout', 'max-heldout-tokens'],
+}
+
+/**
+ * `suite gender-bias|topic|knowledge-edit [--edits FILE] [suite options] [--checkpoint DIR]`:
+ * the paper's experiments (docs/generation-and-suites.md), on top of the user's edits, as JSON.
+ *   gender-bias:    --professions nurse,CEO  --sense 10  --skip-optimize  --max-iterations 200
+ *   topic:          --topics music,sports  --words w1,w2 (an extra bag "custom")  --strengths 0,1,2,3
+ *                   --samples 2  --max-new 30  --seed 0  --no-texts  --prompt-ids 50256
+ *   knowledge-edit: --heldout FILE  --max-heldout-tokens 512
+ */
+export const suite: CliCommand = {
+  summary: 'Run a paper experiment (gender-bias, topic, knowledge-edit) under --edits FILE; JSON results',
+  async run(args, io) {
+    const { values, positionals } = parseFlags(
+      args,
+      {
+        ...ENGINE_FLAGS,
+        edits: { type: 'string' },
+        professions: { type: 'string' },
+        sense: { type: 'string' },
+        'skip-optimize': { type: 'boolean' },
+        'max-iterations': { type: 'string' },
+        topics: { type: 'string' },
+        words: { type: 'string' },
+        'prompt-ids': { type: 'string' },
+        strengths: { type: 'string' },
+        samples: { type: 'string' },
+        'max-new': { type: 'string' },
+        seed: { type: 'string' },
+        'no-texts': { type: 'boolean' },
+        heldout: { type: 'string' },
+        'max-heldout-tokens': { type: 'string' },
+      },
+      true,
+    )
+    const name = positionals[0]
+    if (positionals.length !== 1 || !SUITES.includes(name as (typeof SUITES)[number])) {
+      throw new WorkbenchError('bad-request', `give one suite name: ${SUITES.join(', ')}; got ${JSON.stringify(positionals.join(' '))}`)
+    }
+    const which = name as (typeof SUITES)[number]
+    const foreign = Object.keys(values).filter((k) => !['checkpoint', 'onnx', 'provider', 'edits'].includes(k) && !SUITE_FLAGS[which].includes(k))
+    if (foreign.length > 0) throw new WorkbenchError('bad-request', `suite ${which} does not take ${foreign.map((f) => '--' + f).join(', ')}; it takes ${SUITE_FLAGS[which].map((f) => '--' + f).join(', ')}`)
+    const list = (v: string | undefined) => v?.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
+    const heldoutText = values.heldout !== undefined ? await readText(values.heldout) : undefined
+    return withEngine(values, async (engine) => {
+      const edits = await editsFlag(engine, values.edits, io)
+      const runner = analysisRunner(engine, { onTableProgress: tableProgress(io) })
+      const progress = (s: string) => io.stderr.write(s + '\n')
+      let result: unknown
+      if (which === 'gender-bias') {
+        result = await genderBiasSuite(engine, {
+          edits,
+          runner,
+          professions: list(values.professions),
+          ...(values.sense !== undefined ? { sense: intFlag(values.sense, 'sense', 0, 0, 1023) } : {}),
+          optimize: !values['skip-optimize'],
+          ...(values['max-iterations'] !== undefined ? { maxIterations: intFlag(values['max-iterations'], 'max-iterations', 200, 1, 10_000) } : {}),
+          onProgress: (p) => progress(`gender-bias: ${p.profession} (${p.done}/${p.total})`),
+        })
+      } else if (which === 'topic') {
+        result = await topicSuite(engine, {
+          edits,
+          runner,
+          ...(values.topics !== undefined || values.words !== undefined
+            ? { topics: [...(list(values.topics) ?? []), ...(values.words !== undefined ? [{ name: 'custom', words: list(values.words) ?? [] }] : [])] }
+            : {}),
+          ...(values['prompt-ids'] !== undefined ? { prompt: parseIntList(values['prompt-ids'], 'prompt-ids') } : {}),
+          ...(values.strengths !== undefined ? { strengths: parseIntList(values.strengths, 'strengths') as TopicStrength[] } : {}),
+          samples: intFlag(values.samples, 'samples', 2, 1, 10_000),
+          maxNewTokens: intFlag(values['max-new'], 'max-new', 30, 1, 511),
+          seed: intFlag(values.seed, 'seed', 0, 0, Number.MAX_SAFE_INTEGER),
+          includeTexts: !values['no-texts'],
+          onProgress: (p) => progress(`topic: ${p.topic} strength ${p.strength} (${p.done}/${p.total})`),
+        })
+      } else {
+        result = await knowledgeEditSuite(engine, {
+          edits,
+          runner,
+          heldoutText,
+          ...(values['max-heldout-tokens'] !== undefined ? { maxHeldoutTokens: intFlag(values['max-heldout-tokens'], 'max-heldout-tokens', 512, 2, 1_000_000) } : {}),
+        })
+      }
+      return { contentHash: engine.contentHash, editsFile: values.edits ?? null, ...(result as object) }
+    })
+  },
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (e) {
+    throw new WorkbenchError('not-found', `cannot read the held-out text ${path}: ${(e as Error).message}`, { cause: e })
+  }
+}

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../../src/cli/run-cli'
+
+/** `generate` through the CLI, in-process, on the full-vocabulary tiny fixture. */
+const CKPT = join(import.meta.dirname, '../fixtures/checkpoints/tiny-fullvocab')
+
+async function cli(args: string[]) {
+  const out = { stdout: '', stderr: '' }
+  const code = await runCli(args, { stdout: { write: (s: string) => (out.stdout += s) }, stderr: { write: (s: string) => (out.stderr += s) } })
+  return { code, ...out, json: () => JSON.parse(out.stdout) }
+}
+
+let dir: string
+const saved = process.env.BACKPACK_CACHE_DIR
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'generate-cli-'))
+  process.env.BACKPACK_CACHE_DIR = join(dir, 'cache')
+  writeFileSync(join(dir, 'edits.json'), JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' MacBook', factor: 0 }, { kind: 'knowledge-edit', token: ' is', remove: ' Apple', add: ' HP' }] }))
+})
+afterAll(() => {
+  if (saved === undefined) delete process.env.BACKPACK_CACHE_DIR
+  else process.env.BACKPACK_CACHE_DIR = saved
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('cli generate', () => {
+  it('greedy by default; sampling is reproducible with --seed and prints the seed it drew otherwise', async () => {
+    const greedy = await cli(['generate', '--text', 'The MacBook is made by', '--max-new', '6', '--checkpoint', CKPT])
+    expect(greedy.code, greedy.stderr).toBe(0)
+    const g = greedy.json()
+    expect(g).toMatchObject({ decoding: { strategy: 'greedy' }, recompute: 'incremental', stopReason: 'max-new-tokens', edited: false })
+    expect(g.ids).toHaveLength(6)
+    expect(g.promptIds).toEqual([464, 28084, 318, 925, 416])
+    expect(g.contentHash).toMatch(/^[0-9a-f]{64}$/)
+    const sample = ['generate', '--text', 'The MacBook is made by', '--max-new', '8', '--temperature', '1.2', '--top-k', '1000', '--top-p', '0.9', '--checkpoint', CKPT]
+    const a = (await cli([...sample, '--seed', '5'])).json()
+    const b = (await cli([...sample, '--seed', '5'])).json()
+    expect(a.decoding).toEqual({ strategy: 'sample', temperature: 1.2, topK: 1000, topP: 0.9, seed: 5 })
+    expect(b.ids).toEqual(a.ids)
+    expect(b.text).toBe(a.text)
+    const drawn = (await cli(sample)).json()
+    expect(Number.isInteger(drawn.decoding.seed)).toBe(true)
+    expect((await cli([...sample, '--seed', String(drawn.decoding.seed)])).json().ids).toEqual(drawn.ids)
+  })
+
+  it('--compare prints baseline and edited generations with the same seed; --edits alone runs edited', async () => {
+    const edits = join(dir, 'edits.json')
+    const r = await cli(['generate', '--text', 'The MacBook is made by', '--max-new', '5', '--seed', '2', '--edits', edits, '--compare', '--attribute', '--checkpoint', CKPT])
+    expect(r.code, r.stderr).toBe(0)
+    const j = r.json()
+    expect(j.baseline.edited).toBe(false)
+    expect(j.edited.edited).toBe(true)
+    expect(j.baseline.decoding.seed).toBe(2)
+    expect(j.edited.decoding.seed).toBe(2)
+    for (const t of j.edited.tokens) expect(t.dominant).toMatchObject({ tokenId: expect.any(Number), sense: expect.any(Number), text: expect.any(String) })
+    const alone = (await cli(['generate', '--text', 'The MacBook is made by', '--max-new', '5', '--seed', '2', '--edits', edits, '--checkpoint', CKPT])).json()
+    expect(alone.ids).toEqual(j.edited.ids)
+    const full = (await cli(['generate', '--text', 'The MacBook is made by', '--max-new', '5', '--seed', '2', '--edits', edits, '--full-recompute', '--checkpoint', CKPT])).json()
+    expect(full.recompute).toBe('full')
+    expect(full.ids).toEqual(j.edited.ids)
+  })
+
+  it('refuses contradictory or incomplete flags with exit code 2 and the reason', async () => {
+    const a = await cli(['generate', '--text', 'x', '--greedy', '--temperature', '0.7', '--checkpoint', CKPT])
+    expect(a.code).toBe(2)
+    expect(a.stderr).toMatch(/--greedy cannot be combined with sampling flags \(--temperature\)/)
+    const b = await cli(['generate', '--text', 'x', '--compare', '--checkpoint', CKPT])
+    expect(b.code).toBe(2)
+    expect(b.stderr).toMatch(/--compare needs --edits/)
+    const c = await cli(['generate', '--text', 'x', '--temperature', 'hot', '--checkpoint', CKPT])
+    expect(c.stderr).toMatch(/--temperature must be a number/)
+    const d = await cli(['generate', '--text', 'x', '--edits', join(dir, 'missing.json'), '--checkpoint', CKPT])
+    expect(d.code).toBe(1)
+    expect(d.stderr).toMatch(/error\[not-found\]/)
+  })
+})

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../../src/cli/run-cli'
+
+/** `suite <name>` through the CLI, in-process (tiny-fullvocab; topic on small-bin, whose sense table is quick). */
+const CKPT = join(import.meta.dirname, '../fixtures/checkpoints/tiny-fullvocab')
+const SMALL = join(import.meta.dirname, '../fixtures/checkpoints/small-bin')
+
+async function cli(args: string[]) {
+  const out = { stdout: '', stderr: '' }
+  const code = await runCli(args, { stdout: { write: (s: string) => (out.stdout += s) }, stderr: { write: (s: string) => (out.stderr += s) } })
+  return { code, ...out, json: () => JSON.parse(out.stdout) }
+}
+
+let dir: string
+const saved = process.env.BACKPACK_CACHE_DIR
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'suite-cli-'))
+  process.env.BACKPACK_CACHE_DIR = join(dir, 'cache')
+  writeFileSync(join(dir, 'nurse.json'), JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', sense: 2, factor: 0 }] }))
+  writeFileSync(join(dir, 'heldout.txt'), 'I bought a MacBook last year. The MacBook was fast.')
+})
+afterAll(() => {
+  if (saved === undefined) delete process.env.BACKPACK_CACHE_DIR
+  else process.env.BACKPACK_CACHE_DIR = saved
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('cli suite', () => {
+  it('gender-bias: the user\'s edits are the unmodified setting; options select professions and the sense', async () => {
+    const plain = await cli(['suite', 'gender-bias', '--professions', 'nurse,janitor', '--sense', '1', '--skip-optimize', '--checkpoint', CKPT])
+    expect(plain.code, plain.stderr).toBe(0)
+    const p = plain.json()
+    expect(p).toMatchObject({ suite: 'gender-bias', sense: 1, editsFile: null, edited: false, professions: { used: ['nurse'] } })
+    expect(p.professions.dropped[0].profession).toBe('janitor')
+    const edited = (await cli(['suite', 'gender-bias', '--professions', 'nurse', '--sense', '1', '--skip-optimize', '--edits', join(dir, 'nurse.json'), '--checkpoint', CKPT])).json()
+    expect(edited.edited).toBe(true)
+    expect(edited.perProfession[0].unmodified).not.toBe(p.perProfession[0].unmodified)
+    const fitted = (await cli(['suite', 'gender-bias', '--professions', 'nurse', '--max-iterations', '3', '--checkpoint', CKPT])).json()
+    expect(fitted.perProfession[0].fit.iterations).toBeLessThanOrEqual(3)
+    expect(fitted.sense).toBe(3)
+  })
+
+  it('knowledge-edit with a held-out file', async () => {
+    const r = await cli(['suite', 'knowledge-edit', '--heldout', join(dir, 'heldout.txt'), '--checkpoint', CKPT])
+    expect(r.code, r.stderr).toBe(0)
+    const j = r.json()
+    expect(j.cases.map((c: { name: string }) => c.name)).toEqual(['MacBook→HP', 'Brady→Colts'])
+    expect(j.cases[0].degradation.heldout).toMatchObject({ source: 'given', editedTokenOccurrences: 2 })
+    expect(j.cases[1].degradation.heldout.editedTokenOccurrences).toBe(0)
+  })
+
+  it('topic with a custom bag on small-bin', async () => {
+    const r = await cli(['suite', 'topic', '--words', 'the,and', '--strengths', '0,2', '--samples', '1', '--max-new', '6', '--prompt-ids', '0', '--checkpoint', SMALL])
+    expect(r.code, r.stderr).toBe(0)
+    const j = r.json()
+    expect(j.topics).toHaveLength(1)
+    expect(j.topics[0]).toMatchObject({ topic: 'custom', bag: [{ id: 262 }, { id: 290 }] })
+    expect(j.summary.map((s: { strength: number }) => s.strength)).toEqual([0, 2])
+    expect(r.stderr).toMatch(/topic: custom strength 2 \(2\/2\)/)
+  })
+
+  it('refuses unknown suites and options that belong to another suite', async () => {
+    const a = await cli(['suite', 'toxicity', '--checkpoint', CKPT])
+    expect(a.code).toBe(2)
+    expect(a.stderr).toMatch(/gender-bias, topic, knowledge-edit/)
+    const b = await cli(['suite', 'knowledge-edit', '--samples', '3', '--checkpoint', CKPT])
+    expect(b.code).toBe(2)
+    expect(b.stderr).toMatch(/suite knowledge-edit does not take --samples/)
+    const c = await cli(['suite', 'topic', '--topics', 'cooking', '--checkpoint', CKPT])
+    expect(c.stderr).toMatch(/unknown topic "cooking"/)
+  })
+})
