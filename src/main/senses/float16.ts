@@ -42,7 +42,7 @@ export const HALF_TO_FLOAT: Float32Array = (() => {
   return t
 })()
 
-export function toHalfArray(values: Float32Array, out = new Uint16Array(values.length), offset = 0): Uint16Array {
+export function toHalfArray(values: Float32Array, out: Uint16Array<ArrayBufferLike> = new Uint16Array(values.length), offset = 0): Uint16Array<ArrayBufferLike> {
   for (let i = 0; i < values.length; i++) out[offset + i] = floatToHalf(values[i])
   return out
 }

@@ -130,24 +130,54 @@ export function senseTableDir(engine: BackpackEngine): string {
   return join(cacheDir(), 'senses', engine.contentHash)
 }
 
-const building = new Map<string, Promise<SenseTable>>()
+interface Loaded {
+  table: SenseTable
+  scores: boolean
+  data: Uint16Array | Float32Array
+  stats: Float32Array
+  key: string // manifest-relevant options
+}
+/** Tables in memory, per engine and directory (released with the engine). */
+const loaded = new WeakMap<BackpackEngine, Map<string, Loaded>>()
+/** One build or load at a time per directory. */
+const chains = new Map<string, Promise<unknown>>()
 
 /**
- * Opens the table of the engine's checkpoint, building (or resuming) what is missing. Concurrent
- * calls for the same directory share one build. Cancelling leaves finished chunks on disk.
+ * Opens the table of the engine's checkpoint, building (or resuming) what is missing. Calls for
+ * the same directory run one after another and share the table in memory; a 'scores' request
+ * after a 'senses' one only adds the second phase. Cancelling leaves finished chunks on disk.
  */
 export function openSenseTable(engine: BackpackEngine, options: OpenSenseTableOptions = {}): Promise<SenseTable> {
   const dir = options.dir ?? senseTableDir(engine)
-  const key = `${dir}|${options.need ?? 'senses'}`
-  let p = building.get(key)
-  if (!p) {
-    p = buildOrLoad(engine, dir, options).finally(() => building.delete(key))
-    building.set(key, p)
+  const need = options.need ?? 'senses'
+  const key = `${options.precision ?? ''}|${options.chunkTokens ?? ''}`
+  const ready = () => {
+    const m = loaded.get(engine)?.get(dir)
+    return m && m.key === key && (need === 'senses' || m.scores) ? m : undefined
   }
+  const hit = ready()
+  if (hit) return Promise.resolve(hit.table)
+  const prev = chains.get(dir) ?? Promise.resolve()
+  const p = prev
+    .catch(() => undefined)
+    .then(async () => {
+      const again = ready()
+      if (again) return again.table
+      const m = loaded.get(engine)?.get(dir)
+      const built = await buildOrLoad(engine, dir, options, m && m.key === key ? m : undefined)
+      let perEngine = loaded.get(engine)
+      if (!perEngine) loaded.set(engine, (perEngine = new Map()))
+      perEngine.set(dir, { ...built, scores: need === 'scores', key })
+      return built.table
+    })
+  chains.set(dir, p)
+  void p.catch(() => undefined).finally(() => {
+    if (chains.get(dir) === p) chains.delete(dir)
+  })
   return p
 }
 
-async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTableOptions): Promise<SenseTable> {
+async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTableOptions, inMemory?: Loaded): Promise<{ table: SenseTable; data: Uint16Array | Float32Array; stats: Float32Array }> {
   const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
   const chunk = o.chunkTokens ?? 1024
   // fp32 while the table stays small (≤ 512 MB), fp16 beyond (the full model: 1.2 GB instead of 2.5 GB)
@@ -158,8 +188,8 @@ async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTabl
   const fresh = !prior || JSON.stringify(prior) !== JSON.stringify(manifest)
   const chunks = Math.ceil(V / chunk)
   const bytes = precision === 'f16' ? 2 : 4
-  const data = precision === 'f16' ? new Uint16Array(V * k * d) : new Float32Array(V * k * d) // (vocab, sense, d_model)
-  const stats = new Float32Array(3 * V * k) // (3, vocab, sense)
+  const data = inMemory?.data ?? (precision === 'f16' ? new Uint16Array(V * k * d) : new Float32Array(V * k * d)) // (vocab, sense, d_model)
+  const stats = inMemory?.stats ?? new Float32Array(3 * V * k) // (3, vocab, sense)
   let progress = new Uint8Array(chunks)
   if (fresh) {
     await writeFile(join(dir, 'progress.bin'), progress)
@@ -169,8 +199,10 @@ async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTabl
   } else {
     progress = new Uint8Array(await readFile(join(dir, 'progress.bin')))
     if (progress.length !== chunks) throw new WorkbenchError('internal', `sense table progress file in ${dir} has ${progress.length} chunks, expected ${chunks}`)
-    await readInto(join(dir, 'senses.bin'), new Uint8Array(data.buffer))
-    await readInto(join(dir, 'stats.bin'), new Uint8Array(stats.buffer))
+    if (!inMemory) {
+      await readInto(join(dir, 'senses.bin'), new Uint8Array(data.buffer))
+      await readInto(join(dir, 'stats.bin'), new Uint8Array(stats.buffer))
+    }
   }
   const sensesFile = await open(join(dir, 'senses.bin'), 'r+')
   const statsFile = await open(join(dir, 'stats.bin'), 'r+')
@@ -233,7 +265,7 @@ async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTabl
     await statsFile.close()
     await progressFile.close()
   }
-  return new SenseTable({ vocabSize: V, numSenses: k, dModel: d, precision, dir, data, stats })
+  return { table: new SenseTable({ vocabSize: V, numSenses: k, dModel: d, precision, dir, data, stats }), data, stats }
 }
 
 async function writeAt(file: FileHandle, arr: Uint16Array | Float32Array, index: number, count: number, bytes: number): Promise<void> {

@@ -53,10 +53,28 @@ describe('openSenseTable', () => {
       expect(table.minScore[x * k + l]).toBe(Math.min(...scores))
     }
     const calls = engine.calls.senseVectors
-    const again = await openSenseTable(engine, { dir, precision: 'f32', chunkTokens: 500, need: 'scores' })
+    expect(await openSenseTable(engine, { dir, precision: 'f32', chunkTokens: 500, need: 'scores' })).toBe(table) // in memory
+    const twin = new ArrayEngine(3000, 2, 4, 5) // same weights and hash, nothing in memory: reads the disk
+    const again = await openSenseTable(twin, { dir, precision: 'f32', chunkTokens: 500, need: 'scores' })
     expect(engine.calls.senseVectors).toBe(calls)
+    expect(twin.calls.senseVectors).toBe(0)
+    expect(again).not.toBe(table)
     expect(again.maxScore).toEqual(table.maxScore)
     expect(Array.from(again.sense(123, 1))).toEqual(Array.from(table.sense(123, 1)))
+  })
+
+  it('serialises concurrent opens of one directory: senses then scores share one table', async () => {
+    const e = new ArrayEngine(3000, 2, 4, 9)
+    const dir = tmp()
+    const [a, b, c] = await Promise.all([
+      openSenseTable(e, { dir, chunkTokens: 1000 }),
+      openSenseTable(e, { dir, chunkTokens: 1000, need: 'scores' }),
+      openSenseTable(e, { dir, chunkTokens: 1000 }),
+    ])
+    expect(a.sense(7, 1)).toEqual(b.sense(7, 1))
+    expect(c).toBe(b) // the third waited and found the table in memory
+    expect(b.maxScore[7 * 2 + 1]).toBe(Math.max(...(await e.project(b.sense(7, 1), 1))))
+    expect(e.calls.senseVectors).toBe(3 + 3 * Math.ceil(1000 / 16)) // 3 chunks of senses once, then the scores batches of 16 tokens
   })
 
   it('answers reverse lookups and neighbours like a brute-force scan (fp16 table, exact re-scoring)', async () => {
