@@ -10,6 +10,10 @@ import { createSession, floatTensor, ortBackends, runSession, tensorData, type O
 import { planProvider, type ProviderChoice } from './select-provider'
 import { SenseCache } from './sense-cache'
 
+/** Ids per sense-network run, and the largest request whose results enter the cache. */
+const SENSE_CHUNK = 256
+const SENSE_CACHE_MAX_REQUEST = 1024
+
 interface DecoderState {
   length: number
   keys: OrtTensor // (layer, head, length, head_dim)
@@ -33,10 +37,11 @@ export class EngineCore {
     readonly provider: ProviderInfo,
     sessions: Record<GraphName, OrtSession>,
     embFd: number,
+    senseCacheBytes?: number,
   ) {
     this.#sessions = sessions
     this.#embFd = embFd
-    this.#senseCache = new SenseCache(this.config.numSenses * this.config.nEmbd)
+    this.#senseCache = new SenseCache(this.config.numSenses * this.config.nEmbd, senseCacheBytes)
   }
 
   get config(): BackpackConfig {
@@ -44,7 +49,7 @@ export class EngineCore {
   }
 
   /** Opens the sessions of an export directory with the planned provider (see selectProvider). */
-  static async open(dir: string, manifest: OnnxManifest, choice: ProviderChoice): Promise<EngineCore> {
+  static async open(dir: string, manifest: OnnxManifest, choice: ProviderChoice, options: { senseCacheBytes?: number } = {}): Promise<EngineCore> {
     const backends = ortBackends()
     const plan = planProvider(choice, backends, process.platform, process.arch)
     const available = backends.filter((b) => b.bundled).map((b) => b.name)
@@ -55,7 +60,7 @@ export class EngineCore {
         const sessions = await openSessions(dir, name)
         for (const g of GRAPH_NAMES) checkSessionIo(g, sessions[g])
         const provider: ProviderInfo = { name, requested: choice, available, ...(reason ? { reason } : {}) }
-        return new EngineCore(manifest, provider, sessions, openSync(join(dir, manifest.dataFile), 'r'))
+        return new EngineCore(manifest, provider, sessions, openSync(join(dir, manifest.dataFile), 'r'), options.senseCacheBytes)
       } catch (e) {
         const last = i === plan.tryOrder.length - 1
         if (e instanceof WorkbenchError && e.code === 'onnx-model') throw e
@@ -86,18 +91,39 @@ export class EngineCore {
     })
   }
 
+  /**
+   * Sense vectors by id: cache hits are copied, misses run through the sense network in chunks.
+   * Requests of more than SENSE_CACHE_MAX_REQUEST ids (vocabulary sweeps) read the cache but do
+   * not fill it, so they neither evict the prompt ids nor pay for the copies.
+   */
   async senseVectors(ids: readonly number[]): Promise<Float32Array> {
     this.checkIds(ids, 'senseVectors', null)
     const per = this.config.numSenses * this.config.nEmbd
-    const missing = [...new Set(ids.filter((id) => !this.#senseCache.has(id)))]
-    for (let start = 0; start < missing.length; start += 256) {
-      const chunk = missing.slice(start, start + 256)
-      const out = await runSession(this.#sessions.senses, 'senses', { token_embeddings: floatTensor(this.#rows(chunk), [chunk.length, this.config.nEmbd]) })
-      const data = tensorData(out.senses) // (n, sense, d_model)
-      chunk.forEach((id, i) => this.#senseCache.set(id, data.slice(i * per, (i + 1) * per)))
-    }
     const result = new Float32Array(ids.length * per) // (n, sense, d_model)
-    ids.forEach((id, i) => result.set(this.#senseCache.get(id)!, i * per))
+    const where = new Map<number, number[]>() // id → indices in the request
+    ids.forEach((id, i) => {
+      const list = where.get(id)
+      if (list) list.push(i)
+      else where.set(id, [i])
+    })
+    const missing: number[] = []
+    for (const [id, at] of where) {
+      const hit = this.#senseCache.get(id)
+      if (hit) for (const i of at) result.set(hit, i * per)
+      else missing.push(id)
+    }
+    const fill = ids.length <= SENSE_CACHE_MAX_REQUEST
+    for (let start = 0; start < missing.length; start += SENSE_CHUNK) {
+      const chunk = missing.slice(start, start + SENSE_CHUNK)
+      const out = await runSession(this.#sessions.senses, 'senses', { token_embeddings: floatTensor(this.#rows(chunk), [chunk.length, this.config.nEmbd]) })
+      const data = tensorData(out.senses) // (chunk, sense, d_model)
+      this.#senseCache.count(chunk.length)
+      chunk.forEach((id, c) => {
+        const vec = data.subarray(c * per, (c + 1) * per)
+        for (const i of where.get(id)!) result.set(vec, i * per)
+        if (fill) this.#senseCache.set(id, vec.slice())
+      })
+    }
     return result
   }
 

@@ -30,10 +30,14 @@ export class SenseCache {
   }
 
   set(id: number, vectors: Float32Array): void {
-    this.#misses++
     this.#entries.delete(id)
     this.#entries.set(id, vectors)
     while (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value as number)
+  }
+
+  /** Records ids computed by the sense network (cache misses). */
+  count(n: number): void {
+    this.#misses += n
   }
 
   /** ids computed by the sense network so far (cache misses) */

@@ -42,7 +42,7 @@ export function useTempCache(): { dir: string; cleanup: () => void } {
 }
 
 /** Converts (into the current cache) and opens an in-process engine core on the CPU provider. */
-export async function openCore(fixture: string): Promise<EngineCore> {
+export async function openCore(fixture: string, options: { senseCacheBytes?: number } = {}): Promise<EngineCore> {
   const exp = await ensureOnnxExport(checkpointPath(fixture))
-  return EngineCore.open(exp.dir, exp.manifest, 'cpu')
+  return EngineCore.open(exp.dir, exp.manifest, 'cpu', options)
 }

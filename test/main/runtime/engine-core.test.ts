@@ -154,6 +154,26 @@ describe('EngineCore', () => {
     expect(core.stats().sensesComputed - before).toBe(3)
   })
 
+  it('serves requests larger than the sense cache; vocabulary sweeps do not fill it', async () => {
+    const { numSenses: k, nEmbd: d, vocabSize: V } = core.config
+    const per = k * d
+    const small = await openCore(FIXTURE, { senseCacheBytes: 10 * per * 4 }) // room for 10 ids
+    try {
+      const all = Array.from({ length: V }, (_, v) => v)
+      const sweep = await small.senseVectors(all) // 1000 ids through a 10-id cache
+      const ref = await core.senseVectors([0, 500, 999])
+      ;[0, 500, 999].forEach((id, i) => expectAllClose(sweep.subarray(id * per, (id + 1) * per), ref.subarray(i * per, (i + 1) * per), { rtolToScale: 1e-6, label: `sweep id ${id}` }))
+      expect(small.stats().senseCacheSize).toBe(10)
+      const big = [...all, ...all.slice(0, 100)] // 1100 ids > SENSE_CACHE_MAX_REQUEST
+      const before = small.stats()
+      const again = await small.senseVectors(big)
+      expect(again.subarray(1000 * per, 1001 * per)).toEqual(sweep.subarray(0, per)) // repeats filled too
+      expect(small.stats().sensesComputed - before.sensesComputed).toBe(V - 10) // the 10 cached ids were hits
+    } finally {
+      small.dispose()
+    }
+  })
+
   it('rejects too many tokens and ids outside the vocabulary with typed errors', async () => {
     const { nPositions: P, vocabSize: V } = core.config
     const long = Array.from({ length: P + 1 }, (_, i) => i % V)
