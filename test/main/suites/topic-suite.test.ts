@@ -51,6 +51,8 @@ describe('topic suite (small-bin)', () => {
       expect(Math.abs(strength3.perplexity / Math.exp(nll / count) - 1)).toBeLessThan(1e-5)
       expect(strength3.bagShare).toBeCloseTo(hits / count, 12)
     }
+    // the edit steers towards the bag: more bag mass at strength 3 than at 0, for every topic
+    for (const t of r.topics) expect(t.results[1].bagMass).toBeGreaterThan(t.results[0].bagMass)
     expect(r.summary.map((s) => s.strength)).toEqual([0, 3])
     expect(r.summary[1].bagMass).toBeCloseTo((r.topics[0].results[1].bagMass + r.topics[1].results[1].bagMass) / 2, 12)
   })
