@@ -13,6 +13,8 @@ import { SenseCache } from './sense-cache'
 /** Ids per sense-network run, and the largest request whose results enter the cache. */
 const SENSE_CHUNK = 256
 const SENSE_CACHE_MAX_REQUEST = 1024
+/** Live decoders per engine; creating one more drops the oldest (its appends become not-found). */
+export const MAX_DECODERS = 16
 
 interface DecoderState {
   length: number
@@ -156,6 +158,8 @@ export class EngineCore {
   }
 
   createDecoder(): number {
+    // a forgotten decoder holds its K/V cache (38 MB at 512 positions, full size): keep the newest
+    while (this.#decoders.size >= MAX_DECODERS) this.#decoders.delete(this.#decoders.keys().next().value as number)
     const id = this.#nextDecoder++
     const past = this.#emptyPast()
     this.#decoders.set(id, { length: 0, keys: past.past_keys, values: past.past_values, senseKeys: past.past_sense_keys })
@@ -165,7 +169,7 @@ export class EngineCore {
   /** Appends tokens to a decoder; returns α rows of the new positions: (sense, n_new, length_after). */
   async decoderAppend(decoder: number, ids: readonly number[]): Promise<{ alpha: Float32Array; length: number }> {
     const state = this.#decoders.get(decoder)
-    if (!state) throw new WorkbenchError('not-found', `decoder ${decoder} does not exist (disposed?)`)
+    if (!state) throw new WorkbenchError('not-found', `decoder ${decoder} does not exist (disposed, or dropped as the oldest of more than ${MAX_DECODERS} live decoders)`)
     this.checkIds(ids, 'decoder.append', state.length)
     if (ids.length === 0) return { alpha: new Float32Array(0), length: state.length }
     const out = await runSession(this.#sessions.context, 'context', {

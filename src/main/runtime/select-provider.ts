@@ -35,7 +35,7 @@ export function planProvider(choice: ProviderChoice, backends: BackendInfo[], pl
       const why = known ? `this onnxruntime-node build lists "${choice}" but its libraries are not installed` : `this onnxruntime-node build on ${platform}-${arch} has no "${choice}" provider`
       throw new WorkbenchError('provider-unavailable', `${why}; available: ${names.join(', ')}`)
     }
-    return { tryOrder: [choice] }
+    return { tryOrder: [choice], ...(choice === 'cpu' ? { reason: 'cpu was requested' } : {}) }
   }
   if (platform === 'linux' && arch === 'x64') {
     if (has('cuda')) return { tryOrder: ['cuda', 'cpu'] }

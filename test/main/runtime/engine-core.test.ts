@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WorkbenchError } from '../../../src/shared/errors'
 import { readCheckpoint } from '../../../src/main/checkpoint/read-checkpoint'
-import type { EngineCore } from '../../../src/main/runtime/engine-core'
+import { MAX_DECODERS, type EngineCore } from '../../../src/main/runtime/engine-core'
 import { expectAllClose } from '../../helpers/all-close'
 import { checkpointPath, golden, openCore, useTempCache } from './core-fixture'
 
@@ -172,6 +172,14 @@ describe('EngineCore', () => {
     } finally {
       small.dispose()
     }
+  })
+
+  it('keeps at most MAX_DECODERS live decoders, dropping the oldest', async () => {
+    const ids = Array.from({ length: MAX_DECODERS + 1 }, () => core.createDecoder())
+    expect(await codeOf(core.decoderAppend(ids[0], [1]))).toBe('not-found')
+    expect((await core.decoderAppend(ids[MAX_DECODERS], [1])).length).toBe(1)
+    ids.forEach((d) => core.disposeDecoder(d))
+    expect(core.stats().decoders).toBe(0)
   })
 
   it('rejects too many tokens and ids outside the vocabulary with typed errors', async () => {

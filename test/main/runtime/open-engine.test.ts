@@ -119,7 +119,7 @@ describe('openEngine (worker)', () => {
     try {
       expect(direct.opened.work).toBe('export')
       expect(direct.provider).toMatchObject({ name: 'cpu', requested: 'cpu' })
-      expect(direct.provider.reason).toBeUndefined()
+      expect(direct.provider.reason).toBe('cpu was requested')
       const out = await direct.forward(g.ids.slice(0, 4))
       expect(out.logits.length).toBe(4 * direct.config.vocabSize)
     } finally {
