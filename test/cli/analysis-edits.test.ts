@@ -41,6 +41,24 @@ describe('cli predict', () => {
     for (const l of j.logProbs) expect(l.logProb).toBeCloseTo(-Math.log(50257), 5) // padding ids masked
   })
 
+  it('with --log-odds prints the blast radius, and this prompt\'s changes stay within it', async () => {
+    const file = editsFile('radius.json', [
+      { kind: 'scale-sense', token: ' nurse', sense: [0, 2], factor: -2 },
+      { kind: 'knowledge-edit', token: ' MacBook', remove: ' Apple', add: ' HP' },
+    ])
+    const r = await cli(['predict', '--text', text, '--edits', file, '--log-odds', ' he', '--log-odds', ' she', '--checkpoint', TINY])
+    expect(r.code, r.stderr).toBe(0)
+    const { blastRadius: b } = r.json()
+    expect(b).toMatchObject({ tokenA: 339, tokenB: 673 })
+    expect(b.observedChange).toHaveLength(ids.length)
+    expect(b.observedChange.some((x: number) => Math.abs(x) > 1e-3)).toBe(true)
+    for (const x of b.observedChange) {
+      expect(x).toBeLessThanOrEqual(b.maxIncrease + 1e-4)
+      expect(x).toBeGreaterThanOrEqual(b.maxDecrease - 1e-4)
+    }
+    expect((await cli(['predict', '--text', text, '--log-odds', ' he', '--checkpoint', TINY])).code).toBe(2)
+  })
+
   it('rejects an invalid edit document, naming the edit', async () => {
     const file = editsFile('bad.json', [{ kind: 'scale-sense', token: ' nurse', sense: 4, factor: 0 }])
     const r = await cli(['predict', '--text', text, '--edits', file, '--checkpoint', TINY])

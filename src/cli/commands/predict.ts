@@ -1,11 +1,15 @@
+import { WorkbenchError } from '../../shared/errors'
 import { analysisRunner } from '../../main/interventions/apply-sense-edits'
 import { predictTokens } from '../../main/prediction/predict-tokens'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, withEngine } from './analysis-engine'
+import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, tokenFlag, withEngine } from './analysis-engine'
 
 /**
- * `predict (--text "…" | --ids 1,2) [--top 10] [--edits FILE] [--checkpoint DIR]`: next-token
- * top-k with probabilities and per-token log-probs (padding ids masked), optionally under edits.
+ * `predict (--text "…" | --ids 1,2) [--top 10] [--edits FILE [--log-odds A --log-odds B]]
+ * [--checkpoint DIR]`: next-token top-k with probabilities and per-token log-probs (padding ids
+ * masked), optionally under edits. With two --log-odds tokens it also prints the edits' blast
+ * radius on log p(A) − log p(B) (the worst case over all contexts, computed before running) and
+ * the change observed at each position of this prompt.
  */
 export const predict: CliCommand = {
   summary: 'Next-token top-k and per-token log-probs of a text, optionally under --edits FILE',
@@ -16,13 +20,25 @@ export const predict: CliCommand = {
       ids: { type: 'string' },
       top: { type: 'string' },
       edits: { type: 'string' },
+      'log-odds': { type: 'string', multiple: true },
     })
     const ids = promptFlag(values)
     const top = intFlag(values.top, 'top', 10, 1, 1000)
+    const pair = values['log-odds']
+    if (pair && (pair.length !== 2 || values.edits === undefined)) throw new WorkbenchError('bad-request', '--log-odds takes exactly two tokens (give the flag twice) and needs --edits FILE')
+    pair?.forEach((t) => tokenFlag(t, 'log-odds', Infinity))
     return withEngine(values, async (engine) => {
       const edits = await editsFlag(engine, values.edits, io)
       const runner = analysisRunner(engine, { onTableProgress: tableProgress(io) })
-      return { contentHash: engine.contentHash, ...(await predictTokens(runner, ids, { top, edits })) }
+      const prediction = await predictTokens(runner, ids, { top, edits })
+      if (!pair || !edits) return { contentHash: engine.contentHash, ...prediction }
+      const [a, b] = pair.map((t) => tokenFlag(t, 'log-odds', engine.config.vocabSize))
+      const radius = await runner.blastRadius(edits, a, b)
+      const V = engine.config.vocabSize
+      const before = await runner.run(ids, null)
+      const after = await runner.run(ids, edits)
+      const observed = ids.map((_, i) => after.logits[i * V + a] - after.logits[i * V + b] - (before.logits[i * V + a] - before.logits[i * V + b]))
+      return { contentHash: engine.contentHash, ...prediction, blastRadius: { ...radius, observedChange: observed } }
     })
   },
 }
