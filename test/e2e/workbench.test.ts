@@ -153,6 +153,21 @@ describe('workbench in Chromium', () => {
     await shot('generate')
   })
 
+  it('runs the gender-bias suite on top of the edits and charts it per profession', async () => {
+    await page.locator('nav a[data-view="suites"]').click()
+    await page.getByRole('checkbox', { name: 'fit Optimize-Sense' }).uncheck()
+    await page.getByTestId('run-gender-bias').click()
+    const summary = page.getByTestId('gender-bias-summary')
+    await summary.waitFor({ timeout: 120_000 })
+    const doc = { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', factor: 0 }] }
+    const r = await api<{ settings: { unmodified: { meanBias: number }; removeSense: { meanBias: number } }; perProfession: unknown[] }>('suites.genderBias', { optimize: false, edits: doc })
+    const cells = await summary.locator('tbody tr td.num').allTextContents()
+    expect(cells[0]).toBe(r.settings.unmodified.meanBias.toFixed(3))
+    expect(cells[2]).toBe(r.settings.removeSense.meanBias.toFixed(3))
+    expect(await page.locator('section svg circle').count()).toBe(2 * r.perProfession.length)
+    await shot('suites')
+  })
+
   it('saves the experiment, forks it, changes the fork, compares both and exports a table', async () => {
     await page.locator('nav a[data-view="experiments"]').click()
     await page.getByTestId('experiment-name').fill('ablate nurse')

@@ -11,6 +11,7 @@ import { analysisHandlers } from './analysis-handlers'
 import { encodePrompt } from './encode-prompt'
 import { experimentHandlers } from './experiment-handlers'
 import { generateHandler } from './generate-handler'
+import { suiteHandlers } from './suite-handlers'
 import { hubHandlers } from './hub-handlers'
 import { ModelSession } from './model-session'
 import { readRecentCheckpoints, rememberCheckpoint } from './recent-checkpoints'
@@ -88,6 +89,7 @@ export class Workbench {
       },
       ...analysisHandlers(analysis),
       ...generateHandler(analysis),
+      ...suiteHandlers(analysis),
       ...experimentHandlers({ store: () => this.#openStore(), session: () => this.#session, appVersion: this.#options.version }),
       'run.cancel': async ({ runId }) => {
         const run = this.#runs.get(runId)

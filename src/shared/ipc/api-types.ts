@@ -178,6 +178,20 @@ export interface GenerateResponse {
   firstDifference: number | null
 }
 
+/** The paper's gender-bias experiment (bias = max(p(he)/p(she), p(she)/p(he)); 1 = unbiased). */
+export interface GenderBiasView {
+  sense: number
+  professions: { used: string[]; dropped: { profession: string; tokens: number[] }[] }
+  prompts: { test: number; train: number }
+  settings: {
+    unmodified: { meanBias: number }
+    removeSense: { meanBias: number; reduction: number }
+    optimizeSense?: { meanBias: number; reduction: number; meanW: number }
+  }
+  perProfession: { profession: string; token: number; unmodified: number; removeSense: number; optimizeSense?: number; w?: number }[]
+  edited: boolean
+}
+
 export interface ValidatedEdits {
   document: SenseEditDocument
 }

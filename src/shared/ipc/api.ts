@@ -6,6 +6,7 @@ import type {
   BlastRadiusResponse,
   EncodeResponse,
   GenerateResponse,
+  GenderBiasView,
   HubDownloadDone,
   HubJobInfo,
   HubProgress,
@@ -39,6 +40,7 @@ export interface ApiResponses {
   'predict.next': PredictResponse
   'predict.attribute': AttributeResponse
   'generate.run': GenerateResponse
+  'suites.genderBias': GenderBiasView
   'senses.lookup': SenseLookupResponse
   'senses.neighbours': NeighboursResponse
   'senses.reverse': ReverseResponse
@@ -70,6 +72,7 @@ export const API_METHODS = [
   'predict.next',
   'predict.attribute',
   'generate.run',
+  'suites.genderBias',
   'senses.lookup',
   'senses.neighbours',
   'senses.reverse',

@@ -48,6 +48,12 @@ export const REQUEST_SCHEMAS = {
     edits,
     runId,
   }),
+  'suites.genderBias': z.strictObject({
+    sense: z.int().min(0).max(1023).optional(),
+    optimize: z.boolean().default(true),
+    edits,
+    runId,
+  }),
   'senses.lookup': z.strictObject({ word: z.string().min(1).max(200), topK: topK.default(10) }),
   'senses.neighbours': z.strictObject({
     word: z.string().min(1).max(200),
