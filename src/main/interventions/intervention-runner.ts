@@ -19,7 +19,7 @@ export interface EditedForward {
   logits: Float32Array // (n_query, vocab)
   /** senses as combined: vector edits applied, then multiplied by the topic scale */
   senses: Float32Array // (sense, pos, d_model)
-  /** α as combined: after α edits */
+  /** α as combined: after α edits. Without α edits this is the runner's cached α: do not modify */
   contextualization: Float32Array // (sense, pos, pos)
   /** the topic multipliers δ_eff (sense, pos), when a topic edit is present */
   topicScale?: Float32Array
