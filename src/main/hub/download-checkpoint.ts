@@ -128,9 +128,16 @@ async function listRepo(http: HubHttp, settings: HubSettings, repo: string, revi
   } catch (e) {
     if (signal?.aborted) throw new WorkbenchError('cancelled', `listing ${repo}@${revision} was cancelled`, { cause: e })
     if (e instanceof WorkbenchError) throw e
-    const status = e instanceof HubApiError ? ` (HTTP ${e.statusCode})` : ''
-    const hint = e instanceof HubApiError && (e.statusCode === 401 || e.statusCode === 403) ? '; set HF_TOKEN for private or gated repositories' : ''
-    throw new WorkbenchError('hub', `cannot list ${repo}@${revision} on ${settings.endpoint}${status}: ${(e as Error).message}${hint}`, { cause: e })
+    if (e instanceof HubApiError) {
+      const hint = e.statusCode === 401 || e.statusCode === 403 ? '; set HF_TOKEN for private or gated repositories' : ''
+      throw new WorkbenchError('hub', `cannot list ${repo}@${revision} on ${settings.endpoint} (HTTP ${e.statusCode}): ${e.message}${hint}`, { cause: e })
+    }
+    // undici's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, …) is in its cause
+    throw new WorkbenchError(
+      'hub',
+      `cannot reach ${settings.endpoint} to list ${repo}@${revision}: ${errorChain(e)} (check the network, HF_ENDPOINT and HTTPS_PROXY/NO_PROXY${proxyInUse(settings)}; HF_HUB_OFFLINE=1 uses the cache only)`,
+      { cause: e },
+    )
   }
 }
 
@@ -221,6 +228,21 @@ async function fromHub(
   }
   emit('done', null, 0, 0, true)
   return { repo, revision, commit, snapshot: layout.snapshotDir(commit), cacheDir: settings.cacheDir, files: out, bytesDownloaded }
+}
+
+/** "fetch failed: connect ECONNREFUSED 127.0.0.1:1": each distinct message down the cause chain. */
+function errorChain(e: unknown): string {
+  const parts: string[] = []
+  for (let c = e, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++) {
+    if (c.message && !parts.includes(c.message)) parts.push(c.message)
+  }
+  return parts.join(': ') || String(e)
+}
+
+function proxyInUse(settings: HubSettings): string {
+  const { httpProxy, httpsProxy } = settings.proxy
+  const proxy = settings.endpoint.startsWith('https:') ? httpsProxy || httpProxy : httpProxy
+  return proxy ? `; requests go through the proxy ${proxy}` : ''
 }
 
 async function isFile(path: string): Promise<boolean> {

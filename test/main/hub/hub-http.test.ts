@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { downloadCheckpoint } from '../../../src/main/hub/download-checkpoint'
 import { hubHttp } from '../../../src/main/hub/hub-http'
 import { hubSettings } from '../../../src/main/hub/hub-settings'
+import type { WorkbenchError } from '../../../src/shared/errors'
 import { tinyConfig, tinySafetensors } from './checkpoint-bytes'
 import { startFakeHub, type FakeHub } from './fake-hub-server'
 
@@ -78,6 +79,37 @@ describe('proxies', () => {
     } finally {
       await proxy.close()
     }
+  })
+})
+
+describe('unreachable hosts', () => {
+  const failure = (p: Promise<unknown>) => p.then(() => new Error('expected a rejection'), (e: unknown) => e as WorkbenchError)
+  /** An http URL on 127.0.0.1 where nothing listens (a port just released). */
+  async function closedUrl(): Promise<string> {
+    const s = createServer()
+    await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok))
+    const { port } = s.address() as AddressInfo
+    await new Promise<void>((ok) => s.close(() => ok()))
+    return `http://127.0.0.1:${port}`
+  }
+
+  it('names the endpoint and the network error, not just "fetch failed"', async () => {
+    const endpoint = await closedUrl()
+    const err = await failure(downloadCheckpoint({ repo: 'owner/tiny', endpoint, cacheDir, env: {} }))
+    expect(err).toMatchObject({ code: 'hub' })
+    expect(err.message).toContain(`cannot reach ${endpoint}`)
+    expect(err.message).toMatch(/ECONNREFUSED/)
+    expect(err.message).toContain('HF_HUB_OFFLINE=1')
+    expect(err.message).not.toContain('through the proxy')
+  })
+
+  it('says which proxy the requests went through when that proxy is down', async () => {
+    const proxy = await closedUrl()
+    const err = await failure(downloadCheckpoint({ repo: 'owner/tiny', endpoint: hub.url, cacheDir, env: { HTTP_PROXY: proxy } }))
+    expect(err).toMatchObject({ code: 'hub' })
+    expect(err.message).toMatch(/ECONNREFUSED/)
+    expect(err.message).toContain(`through the proxy ${proxy}`)
+    expect(hub.requests).toEqual([])
   })
 })
 
