@@ -19,6 +19,29 @@ async function stepLogits(options: Parameters<typeof generate>[1]) {
   return { result, rows }
 }
 
+/** A direction u with argmax_{v < limit} E_v·u = target (perceptron steps u += E[target] − E[winner]). */
+async function peakDirection(target: number, limit: number): Promise<Float64Array> {
+  const engine = fixture.engine()
+  const runner = interventionRunner(engine)
+  const [et] = await runner.embedding([target])
+  const u = Float64Array.from(et)
+  for (let it = 0; it < 300; it++) {
+    const scores = await engine.project(Float32Array.from(u), 1)
+    let win = 0
+    for (let v = 0; v < limit; v++) if (scores[v] > scores[win]) win = v
+    if (win === target) return u
+    const [ew] = await runner.embedding([win])
+    for (let c = 0; c < u.length; c++) u[c] += et[c] - ew[c]
+  }
+  throw new Error(`no direction found where token ${target} peaks`)
+}
+
+const setAllSenses = (tokens: number[], u: Float64Array, scale: number) =>
+  tokens.flatMap((token) => [
+    { kind: 'scale-sense', token, factor: 0 },
+    ...[0, 1, 2, 3].map((sense) => ({ kind: 'add-sense', token, sense, from: { values: Array.from(u, (x) => scale * x) } })),
+  ])
+
 describe('generate (tiny-fullvocab)', () => {
   it('incremental decoding equals full recomputation: logits at every step (1e-5 of scale) and the greedy ids', async () => {
     const engine = fixture.engine()
@@ -64,29 +87,33 @@ describe('generate (tiny-fullvocab)', () => {
     expect(atLimit.stopReason).toBe('position-limit')
     expect(atLimit.ids).toHaveLength(3) // 509 + 3 = 512
     await expect(generate(engine, { ids: [...long, 1, 2, 3, 4], maxNewTokens: 1 })).rejects.toMatchObject({ code: 'too-long' })
-    // make <|endoftext|> the certain choice: find a direction u where E·u peaks at 50256
-    // (perceptron steps u += E[eos] − E[winner]), then set every sense of every prompt token to 100·u
-    const runner = interventionRunner(engine)
-    const [eos] = await runner.embedding([50256])
-    const u = Float64Array.from(eos)
-    for (let it = 0; it < 500; it++) {
-      const scores = await engine.project(Float32Array.from(u), 1)
-      let win = 0
-      for (let v = 0; v < 50257; v++) if (scores[v] > scores[win]) win = v
-      if (win === 50256) break
-      const [ew] = await runner.embedding([win])
-      for (let c = 0; c < u.length; c++) u[c] += eos[c] - ew[c]
-    }
-    const values = Array.from(u, (x) => 100 * x)
-    const toEos = parseSenseEditsFor(engine, doc([...new Set(prompt)].flatMap((token) => [
-      { kind: 'scale-sense', token, factor: 0 },
-      ...[0, 1, 2, 3].map((sense) => ({ kind: 'add-sense', token, sense, from: { values } })),
-    ]))).edits
+    // make <|endoftext|> the certain choice: every sense of every prompt token set to 100·u
+    const u = await peakDirection(50256, 50257)
+    const toEos = parseSenseEditsFor(engine, doc(setAllSenses([...new Set(prompt)], u, 100))).edits
     const stopped = await generate(engine, { ids: prompt, maxNewTokens: 5, edits: toEos })
     expect(stopped.stopReason).toBe('end-of-text')
     expect(stopped.ids).toEqual([])
     const kept = await generate(engine, { ids: prompt, maxNewTokens: 2, edits: toEos, stopAtEndOfText: false })
     expect(kept.ids[0]).toBe(50256)
+  })
+
+  it('never produces a padding id, even where a padding row has by far the largest logit', async () => {
+    const engine = fixture.engine()
+    // the first padding row that is the peak of E·u for some direction u
+    let pad = 0
+    let u: Float64Array | null = null
+    for (pad = 50257; pad < 50264 && !u; pad++) u = await peakDirection(pad, 50264).catch(() => null)
+    pad--
+    if (!u) throw new Error('no padding row peaks in any direction tried')
+    const toPad = parseSenseEditsFor(engine, doc(setAllSenses([...new Set(prompt)], u, 20))).edits
+    const rows: Float32Array[] = []
+    const greedy = await generate(engine, { ids: prompt, maxNewTokens: 3, edits: toPad, onLogits: (_, l) => rows.push(l.slice()) })
+    let arg = 0
+    for (let v = 0; v < 50264; v++) if (rows[0][v] > rows[0][arg]) arg = v
+    expect(arg).toBe(pad) // unmasked, the padding row would win
+    const sampled = await generate(engine, { ids: prompt, maxNewTokens: 20, edits: toPad, strategy: 'sample', temperature: 2, seed: 1 })
+    for (const id of [...greedy.ids, ...sampled.ids]) expect(id).toBeLessThan(50257)
+    expect(greedy.ids).toHaveLength(3)
   })
 
   it('reports per token the dominant (source token, sense) contribution, as the exact attribution finds it', async () => {
