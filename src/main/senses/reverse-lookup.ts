@@ -1,6 +1,6 @@
 import { WorkbenchError } from '../../shared/errors'
 import type { BackpackEngine } from '../runtime/backpack-engine'
-import { textVocabSize, topKIndices } from '../prediction/top-k'
+import { textVocabSize } from '../prediction/top-k'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import type { SenseTable } from './sense-table'
 import { senseVectorCache } from './sense-vector-cache'
@@ -17,12 +17,15 @@ export interface ReverseLookup {
   target: { id: number; text: string }
   direction: 'boost' | 'suppress'
   entries: ReverseEntry[]
+  /** (token, sense) rows whose dot product was computed; the rest were ruled out by their norm */
+  scanned: number
   timingsMs: Record<string, number>
 }
 
 /**
  * Which (word, sense) pairs most boost (or suppress) a token: the largest (smallest) entries of
- * E[target]·C(x)_ℓ over every real token x and sense ℓ. The table (fp16) ranks all pairs; the best
+ * E[target]·C(x)_ℓ over every real token x and sense ℓ. The table ranks the pairs (rows by
+ * decreasing norm, stopping when ‖E[target]‖·‖C(x)_ℓ‖ cannot reach the candidates found); the best
  * `top·4` candidates are re-scored exactly from fp32 sense vectors before the final ranking.
  */
 export async function reverseLookup(engine: BackpackEngine, table: SenseTable, target: number, options: { top?: number; direction?: 'boost' | 'suppress' } = {}): Promise<ReverseLookup> {
@@ -35,9 +38,8 @@ export async function reverseLookup(engine: BackpackEngine, table: SenseTable, t
   const t0 = performance.now()
   const e = await engine.embeddingRows([target]) // (1, d_model)
   const textV = textVocabSize(V)
-  const approx = table.dotAll(e, textV) // (vocab, sense)
+  const { rows: candidates, scanned } = table.bestRows(e, Math.min(textV * k, top * 4), largest, textV) // rows x·K + ℓ
   const t1 = performance.now()
-  const candidates = topKIndices(approx, 0, textV * k, Math.min(textV * k, top * 4), largest)
   const tokens = [...new Set(candidates.map((r) => Math.floor(r / k)))]
   const exact = new Map((await senseVectorCache(engine).many(tokens)).map((v, i) => [tokens[i], v]))
   const tok = gpt2Tokenizer()
@@ -50,5 +52,5 @@ export async function reverseLookup(engine: BackpackEngine, table: SenseTable, t
     return { id, text: tok.tokenText(id), sense, score: s }
   })
   entries.sort((a, b) => (largest ? b.score - a.score : a.score - b.score))
-  return { target: { id: target, text: tok.tokenText(target) }, direction, entries: entries.slice(0, top), timingsMs: { scan: t1 - t0, total: performance.now() - t0 } }
+  return { target: { id: target, text: tok.tokenText(target) }, direction, entries: entries.slice(0, top), scanned, timingsMs: { scan: t1 - t0, total: performance.now() - t0 } }
 }

@@ -79,6 +79,54 @@ export class SenseTable {
     return out
   }
 
+  /**
+   * The `count` rows (x·K + ℓ, x < tokens) with the largest (or smallest) vec·C(x)_ℓ, best first,
+   * scanning rows by decreasing norm and stopping once ‖vec‖·‖C(x)_ℓ‖ (Cauchy–Schwarz, with a
+   * margin for fp16 rounding) cannot beat the count-th best so far. Same rows as a full scan.
+   */
+  bestRows(vec: Float32Array, count: number, largest: boolean, tokens = this.vocabSize): { rows: number[]; scanned: number } {
+    const order = this.#byNorm()
+    const limit = Math.min(tokens, this.vocabSize) * this.numSenses
+    let nv = 0
+    for (let c = 0; c < this.dModel; c++) nv += vec[c] * vec[c]
+    nv = Math.sqrt(nv) * (1 + 4e-3) + 1e-6
+    const sign = largest ? 1 : -1
+    const rows: number[] = []
+    const vals: number[] = [] // sign·score, descending
+    let scanned = 0
+    for (let o = 0; o < order.length; o++) {
+      const r = order[o]
+      if (r >= limit) continue
+      if (rows.length === count && nv * this.norms[r] < vals[count - 1]) break
+      scanned++
+      const v = sign * this.#rowDot(r, vec)
+      if (rows.length === count && !(v > vals[count - 1])) continue
+      let pos = rows.length === count ? count - 1 : rows.length
+      while (pos > 0 && v > vals[pos - 1]) {
+        if (pos < count) {
+          vals[pos] = vals[pos - 1]
+          rows[pos] = rows[pos - 1]
+        }
+        pos--
+      }
+      vals[pos] = v
+      rows[pos] = r
+    }
+    return { rows: rows.slice(0, count), scanned }
+  }
+
+  #order: Int32Array | null = null
+  /** Row indices by decreasing norm (computed once). */
+  #byNorm(): Int32Array {
+    if (!this.#order) {
+      const n = this.vocabSize * this.numSenses
+      const idx = Int32Array.from({ length: n }, (_, i) => i)
+      const norms = this.norms
+      this.#order = idx.sort((a, b) => norms[b] - norms[a])
+    }
+    return this.#order
+  }
+
   /** cos(vec, C(x)_sense) for every token x < tokens: (vocab); rows ≥ tokens are NaN. */
   cosineAll(vec: Float32Array, sense: number, tokens = this.vocabSize): Float32Array {
     const k = this.numSenses

@@ -77,6 +77,21 @@ describe('openSenseTable', () => {
     expect(e.calls.senseVectors).toBe(3 + 3 * Math.ceil(1000 / 16)) // 3 chunks of senses once, then the scores batches of 16 tokens
   })
 
+  it('bestRows equals a full scan and skips rows whose norm rules them out', async () => {
+    const e = new ArrayEngine(3000, 2, 4, 13)
+    // spread the norms: row r scaled by 0.999^r
+    for (let r = 0; r < 3000 * 2; r++) for (let c = 0; c < 4; c++) e.C[r * 4 + c] *= 0.999 ** r
+    const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 1000, precision: 'f16' })
+    const vec = e.E.subarray(40, 44)
+    const all = table.dotAll(vec)
+    for (const largest of [true, false]) {
+      const { rows, scanned } = table.bestRows(vec, 10, largest)
+      const want = Array.from(all.keys()).sort((a, b) => (largest ? all[b] - all[a] : all[a] - all[b])).slice(0, 10)
+      expect(rows.map((r) => all[r])).toEqual(want.map((r) => all[r]))
+      expect(scanned).toBeLessThan(3000 * 2)
+    }
+  })
+
   it('answers reverse lookups and neighbours like a brute-force scan (fp16 table, exact re-scoring)', async () => {
     const table = await openSenseTable(engine, { dir: tmp(), chunkTokens: 1024, precision: 'f16' })
     expect(table.precision).toBe('f16')
