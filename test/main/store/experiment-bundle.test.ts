@@ -36,7 +36,7 @@ async function populate() {
 
 async function tableCounts(store: ExperimentStore) {
   const out: Record<string, unknown> = {}
-  for (const t of ['checkpoints', 'experiments', 'experiment_tags', 'experiment_tokens', 'runs', 'run_blobs']) out[t] = await store.database.get(`SELECT count(*) AS n FROM ${t}`)
+  for (const t of ['checkpoints', 'experiments', 'experiment_tags', 'experiment_tokens', 'runs', 'run_blobs', 'edit_documents']) out[t] = await store.database.get(`SELECT count(*) AS n FROM ${t}`)
   return out
 }
 

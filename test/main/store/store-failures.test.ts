@@ -94,6 +94,28 @@ describe('store failures are clear and change nothing', () => {
     expect(existsSync(path + '-wal')).toBe(false) // journal mode was not switched
   })
 
+  it('refuses a newer WAL-mode database holding experiments, and a later open by the right app still finds them', async () => {
+    const path = dbPath(tmp.dir)
+    const store = await ExperimentStore.open(path)
+    await store.save({ name: 'kept', edits: sampleEdits() })
+    await store.close()
+    const raw = await Database.open(path)
+    await raw.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`)
+    await raw.close()
+    const bytes = readFileSync(path)
+    expect(bytes.readUInt8(18)).toBe(2) // file format write version 2 = WAL mode
+    await expect(ExperimentStore.open(path)).rejects.toMatchObject({ code: 'store-version', message: expect.stringContaining(`schema version ${SCHEMA_VERSION + 1}`) })
+    await expect(ExperimentStore.open(path, { readonly: true })).rejects.toMatchObject({ code: 'store-version' })
+    expect(readFileSync(path).equals(bytes)).toBe(true)
+    // the "newer app" (simulated by putting the version back) still has its data
+    const back = await Database.open(path)
+    await back.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
+    await back.close()
+    const again = await ExperimentStore.open(path)
+    expect((await again.list()).items.map((e) => e.name)).toEqual(['kept'])
+    await again.close()
+  })
+
   it('gives store-io for a location the kernel refuses even to root (sysfs), creating nothing', async () => {
     if (!existsSync('/sys/kernel')) return // not Linux: covered by the read-only-handle test below
     await expect(ExperimentStore.open('/sys/kernel/backpack-experiments.sqlite')).rejects.toMatchObject({ code: 'store-io' })
