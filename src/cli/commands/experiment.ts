@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import { userDataDir } from '../../main/paths/app-paths'
@@ -135,6 +135,7 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
         await writeFile(tmp, text)
         await rename(tmp, out) // never a half-written bundle at --out
       } catch (e) {
+        await rm(tmp, { force: true }).catch(() => undefined) // no stray partial file next to --out
         throw new WorkbenchError('store-io', `cannot write the bundle to ${out}: ${(e as Error).message}`, { cause: e })
       }
       return { out, experiments: bundle.experiments.length, runs: bundle.experiments.reduce((n, e) => n + e.runs.length, 0), bytes: Buffer.byteLength(text) }

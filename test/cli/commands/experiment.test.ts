@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -127,6 +127,15 @@ describe('cli experiment', () => {
     const corrupt = await cli('experiment', 'list', '--db', notDb)
     expect(corrupt.stderr).toMatch(/^error\[store-corrupt\]/)
     expect(readFileSync(notDb, 'utf8')).toBe('my notes\n'.repeat(50))
+
+    // a bundle that cannot be written leaves neither --out nor a partial temporary file behind
+    const outDir = join(dir, 'taken')
+    mkdirSync(outDir)
+    const keep = (await cli('experiment', 'save', '--db', db, '--name', 'to export', '--edits', join(dir, 'a.json'))).json().id
+    const failed = await cli('experiment', 'export', '--db', db, String(keep), '--out', outDir)
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toMatch(/^error\[store-io\]: cannot write the bundle to /)
+    expect(readdirSync(dir).filter((f) => f.startsWith('taken'))).toEqual(['taken'])
 
     const junk = join(dir, 'junk.json')
     writeFileSync(junk, '{"format": "backpack-experiment-bundle", "version": 1}')
