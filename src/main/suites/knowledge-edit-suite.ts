@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
-import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
+import type { ParsedSenseEdits, VectorEdit } from '../../shared/edits/parse-sense-edits'
 import type { KnowledgeEdit } from '../../shared/edits/sense-edits'
 import { BUILTIN_HELDOUT_TEXT, KNOWLEDGE_EDIT_CASES, UNRELATED_PROMPTS, type KnowledgeEditCase } from '../../shared/suites/knowledge-edit-data'
 import { analysisRunner } from '../interventions/apply-sense-edits'
@@ -34,6 +34,8 @@ export interface KnowledgeEditCaseResult {
   name: string
   edit: KnowledgeEdit
   ids: { token: number; remove: number; add: number }
+  /** ‖C̃(x) − C(x)‖ over all senses, absolute and relative to ‖C(x)‖ (0: the edit is a no-op, e.g. E[add] = E[remove]) */
+  senseChange: { norm: number; relative: number }
   prompts: { prompt: string; before: Probe; after: Probe; logOddsChange: number }[]
   mean: { before: Probe; after: Probe; logOddsChange: number }
   degradation: {
@@ -83,6 +85,14 @@ export async function knowledgeEditSuite(engine: BackpackEngine, options: Knowle
     if (options.signal?.aborted) throw new WorkbenchError('cancelled', 'the knowledge-edit suite was cancelled')
     const edit: KnowledgeEdit = { kind: 'knowledge-edit', token: ids.token, remove: ids.remove, add: ids.add }
     const after = composeEdits(engine, base, [edit])
+    const [plainSenses] = await runner.senses.many([ids.token])
+    const [editedSenses] = await runner.editedSenses([ids.token], [after?.edits[after.edits.length - 1] as VectorEdit])
+    let diff2 = 0
+    let norm2 = 0
+    plainSenses.forEach((x, i) => {
+      diff2 += (editedSenses[i] - x) ** 2
+      norm2 += x * x
+    })
     const prompts: KnowledgeEditCaseResult['prompts'] = []
     for (const prompt of c.prompts) {
       const pids = tok.encode(prompt)
@@ -100,6 +110,7 @@ export async function knowledgeEditSuite(engine: BackpackEngine, options: Knowle
       name: c.name,
       edit,
       ids,
+      senseChange: { norm: Math.sqrt(diff2), relative: norm2 > 0 ? Math.sqrt(diff2 / norm2) : 0 },
       prompts,
       mean: {
         before: { pAdd: mean((p) => p.before.pAdd), pRemove: mean((p) => p.before.pRemove) },

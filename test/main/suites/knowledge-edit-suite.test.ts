@@ -15,6 +15,8 @@ describe('knowledge-edit suite (tiny-fullvocab)', () => {
     expect(r.cases[1].ids).toEqual({ token: 15260, remove: 13104, add: 20464 })
     for (const c of r.cases) {
       expect(c.prompts).toHaveLength(4)
+      expect(c.senseChange.norm).toBeGreaterThan(0)
+      expect(c.senseChange.relative).toBeGreaterThan(0)
       for (const p of c.prompts) {
         expect(p.logOddsChange).toBeCloseTo(Math.log(p.after.pAdd / p.after.pRemove) - Math.log(p.before.pAdd / p.before.pRemove), 10)
         expect(p.after.pAdd).not.toBe(p.before.pAdd) // every probe prompt holds the edited token
