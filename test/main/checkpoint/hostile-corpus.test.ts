@@ -1,18 +1,28 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WorkbenchError } from '../../../src/shared/errors'
 import { readCheckpoint } from '../../../src/main/checkpoint/read-checkpoint'
+import { allocationCounter } from './helpers/allocation-counter'
 import { baseCases, hostileCases } from './helpers/hostile-cases'
 import { scratchDir } from './helpers/tiny-checkpoint'
 
 // ≥ 200 malformed checkpoints generated from a valid tiny one (helpers/hostile-cases.ts). Each
-// must be refused with a WorkbenchError of the expected code, within a per-case time limit.
+// must be refused with a WorkbenchError of the expected code, within a per-case time limit, and
+// without allocating more than its files hold: typed-array allocations are counted, and a failing
+// read may hold the file itself and widen the fp16/bf16 tensors in it, so the bound is
+// 2 × the bytes on disk, plus the 256 KiB fp16 lookup table that is built once.
 const CASE_TIMEOUT_MS = 10_000
 const MARKER = '/tmp/backpack-pwned-marker'
 const cases = hostileCases()
 const scratch = scratchDir('hostile')
-afterAll(() => scratch.cleanup())
+const HALF_TABLE_BYTES = 65536 * 4
+const allocations = allocationCounter()
+beforeAll(() => allocations.install())
+afterAll(() => {
+  allocations.restore()
+  scratch.cleanup()
+})
 
 async function outcome(dir: string): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined
@@ -37,18 +47,31 @@ describe('hostile checkpoint corpus', () => {
     const { config, files } = b.make()
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config))
     for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes)
+    allocations.reset()
     const c = await readCheckpoint(dir)
     expect(c.tensors.size).toBe(44)
+    expect(allocations.bytes).toBeGreaterThan(0) // the counter sees the reader's allocations
   })
 
   it.each(cases.map((c, i) => [i, c.label, c] as const))('#%i %s', async (i, _label, c) => {
     const dir = join(scratch.dir, String(i))
     mkdirSync(dir)
     const { config, files } = c.make()
-    if (config !== undefined) writeFileSync(join(dir, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config))
-    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes)
+    let onDisk = 0
+    if (config !== undefined) {
+      const text = typeof config === 'string' ? config : JSON.stringify(config)
+      writeFileSync(join(dir, 'config.json'), text)
+      onDisk += Buffer.byteLength(text)
+    }
+    for (const [name, bytes] of Object.entries(files)) {
+      writeFileSync(join(dir, name), bytes)
+      onDisk += typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length
+    }
     rmSync(MARKER, { force: true })
+    allocations.reset()
     const result = await outcome(dir)
+    const counted = `${allocations.bytes} bytes allocated (largest ${allocations.largest}) for ${onDisk} bytes on disk`
+    expect(allocations.bytes, counted).toBeLessThanOrEqual(2 * onDisk + HALF_TABLE_BYTES)
     expect(result, String(result)).toBeInstanceOf(WorkbenchError)
     const err = result as WorkbenchError
     expect(err.code, err.message).toBe(c.expect)
