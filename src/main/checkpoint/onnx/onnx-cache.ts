@@ -100,13 +100,24 @@ export async function ensureOnnxExport(
         onProgress: (fraction, message) => onProgress?.({ phase: 'convert', fraction: 0.4 + 0.6 * fraction, message }),
       })
       aborted('while converting')
-      if (existsSync(dir)) rmSync(dir, { recursive: true, force: true }) // a broken or stale entry
-      renameSync(tmp, dir)
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true })
-      const raced = tryManifest(dir, ckpt.contentHash) // another process finished the same conversion
-      if (!raced) throw e
+      throw e
+    }
+    const raced = tryManifest(dir, ckpt.contentHash) // another process finished the same conversion meanwhile
+    if (raced) {
+      rmSync(tmp, { recursive: true, force: true })
       manifest = raced
+    } else {
+      if (existsSync(dir)) rmSync(dir, { recursive: true, force: true }) // a broken or stale entry
+      try {
+        renameSync(tmp, dir)
+      } catch (e) {
+        rmSync(tmp, { recursive: true, force: true })
+        const late = tryManifest(dir, ckpt.contentHash)
+        if (!late) throw new WorkbenchError('internal', `could not move the conversion into ${dir}: ${(e as Error).message}`, { cause: e })
+        manifest = late
+      }
     }
     work = 'converted'
     lap('convert')

@@ -124,3 +124,17 @@ describe('converter version', () => {
     }
   })
 })
+
+describe('concurrent conversions', () => {
+  it('two conversions of the same checkpoint at once both succeed with one valid entry', async () => {
+    const cache = useTempCache()
+    try {
+      const [a, b] = await Promise.all([ensureOnnxExport(checkpointPath('micro-legacy')), ensureOnnxExport(checkpointPath('micro-legacy'))])
+      expect(a.dir).toBe(b.dir)
+      expect(readManifest(a.dir).contentHash).toBe(a.manifest.contentHash)
+      expect(readdirSync(onnxCacheRoot()).filter((n) => n.startsWith('.tmp-'))).toEqual([])
+    } finally {
+      cache.cleanup()
+    }
+  })
+})
