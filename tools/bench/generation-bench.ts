@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util'
 import { generate } from '../../src/main/generation/generate'
 import { analysisRunner } from '../../src/main/interventions/apply-sense-edits'
+import { resolveModelSource } from '../../src/main/runtime/model-source'
 import { openEngine } from '../../src/main/runtime/open-engine'
 import type { WorkerEngine } from '../../src/main/runtime/worker-engine'
 import { benchIds } from './bench-common'
 
 /**
- * Generation speed: `npx tsx tools/bench/generation-bench.ts <checkpointDir> [--prompt 64]
+ * Generation speed: `npx tsx tools/bench/generation-bench.ts <checkpoint or ONNX dir> [--prompt 64]
  * [--new 128] [--full-new N] [--provider cpu]` prints one JSON object: greedy tokens/s with
  * incremental decoding (spec §3.6: cached GPT-2 K/V and weight-net keys, per-id senses, one
  * α row and one combined position per step) and with full recomputation of the whole
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   })
   const dir = positionals[0]
   if (!dir) throw new Error('usage: tsx tools/bench/generation-bench.ts <checkpointDir> [--prompt 64] [--new 128] [--full-new N] [--provider cpu]')
-  const engine = await openEngine({ checkpointDir: dir, provider: values.provider })
+  const engine = await openEngine({ ...resolveModelSource({ checkpoint: dir }), provider: values.provider }) // an HF checkpoint or a converted ONNX export
   try {
     const r = await generationBench(engine, dir, {
       prompt: values.prompt ? Number(values.prompt) : undefined,
