@@ -103,6 +103,18 @@ describe('workbench in Chromium', () => {
     const total = Number(await panel.getByTestId('attr-total').textContent())
     expect(Math.abs(logit - total)).toBeLessThan(1e-3) // both shown with 4 decimals
     expect(await panel.locator('tbody tr').count()).toBe(2 * 4) // 2 source positions × 4 senses
+    // α heatmap on a canvas: one pixel per (query, key); α[0,0] = 1 (darkest), zeros above the diagonal
+    await page.getByText('Contextualization α').click()
+    await page.getByTestId('alpha-sense').selectOption('2')
+    const heat = page.getByTestId('alpha-heatmap')
+    await expect.poll(() => heat.evaluate((c: HTMLCanvasElement) => c.width)).toBe(4)
+    await expect.poll(() => page.locator('figcaption').first().textContent()).toContain('sense 2')
+    const px = await heat.evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, 4, 4).data
+      return { diag0: [d[0], d[1], d[2]], above: [d[4], d[5], d[6]] }
+    })
+    expect(px.diag0).toEqual([36, 88, 198])
+    expect(px.above).toEqual([255, 255, 255])
     await shot('prompt')
   })
 
@@ -227,6 +239,7 @@ describe('workbench in Chromium', () => {
       new PerformanceObserver((l) => w.__perf.longTasks.push(...l.getEntries())).observe({ type: 'longtask' })
     })
     const input = page.getByTestId('prompt-input')
+    await page.getByText('Contextualization α').click() // the α heatmap redraws at T = 512 too
     await input.fill(prompt)
     await expect.poll(() => page.locator('.tok').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(511)
     // type while the forward pass and the re-render of 512 tokens are in flight
@@ -250,6 +263,7 @@ describe('workbench in Chromium', () => {
       }
     })
     console.log(`responsiveness at ${perf.tokens} tokens: ${JSON.stringify(perf)}`)
+    await expect.poll(() => page.getByTestId('alpha-heatmap').evaluate((c: HTMLCanvasElement) => c.width), { timeout: 60_000 }).toBe(512)
     expect(perf.tokens).toBeGreaterThanOrEqual(512)
     await shot('prompt-512')
   })

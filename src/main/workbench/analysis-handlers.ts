@@ -10,7 +10,7 @@ import { encodePrompt } from './encode-prompt'
 import type { ModelSession } from './model-session'
 import type { WorkbenchEvents } from './workbench-events'
 
-type AnalysisMethods = 'predict.next' | 'predict.attribute' | 'senses.lookup' | 'senses.neighbours' | 'senses.reverse' | 'edits.blastRadius'
+type AnalysisMethods = 'predict.next' | 'predict.attribute' | 'predict.contextualization' | 'senses.lookup' | 'senses.neighbours' | 'senses.reverse' | 'edits.blastRadius'
 
 export interface AnalysisContext {
   session: () => ModelSession // throws `unavailable` when no model is loaded
@@ -49,6 +49,22 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
       if (position >= ids.length) throw new WorkbenchError('bad-request', `position ${position} is outside the prompt's ${ids.length} tokens [0, ${ids.length})`)
       const a = await attributeLogit(s.runner, ids, position, tokenId(s, target, 'target'), edits ? s.parseEdits(edits) : null)
       return { position: a.position, target: a.target, logit: a.logit, total: a.total, contributions: a.contributions, edited: a.edited }
+    },
+    'predict.contextualization': async ({ text, sense }) => {
+      const s = ctx.session()
+      const k = s.engine.config.numSenses
+      if (sense >= k) throw new WorkbenchError('bad-request', `sense ${sense} is outside [0, ${k})`)
+      const ids = s.encode(text)
+      const n = ids.length
+      const alpha = await s.runner.contextualization(ids) // (sense, pos, pos), shared: copy out
+      const rows = alpha.slice(sense * n * n, (sense + 1) * n * n) // (query, key)
+      return {
+        tokens: ids.map((id) => ({ id, text: tokenizer.tokenText(id) })),
+        sense,
+        numSenses: k,
+        n,
+        alpha: Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength).toString('base64'),
+      }
     },
     'senses.lookup': async ({ word, topK }) => {
       const s = ctx.session()

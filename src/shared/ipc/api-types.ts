@@ -106,6 +106,15 @@ export interface AttributeResponse {
   edited: boolean
 }
 
+/** α of one sense for a prompt: (query, key), row-major float32 little-endian, base64. */
+export interface ContextualizationResponse {
+  tokens: TokenSpan[]
+  sense: number
+  numSenses: number
+  n: number
+  alpha: string
+}
+
 export interface SenseTokenScore extends TokenSpan {
   score: number
 }

@@ -4,6 +4,7 @@ import type {
   AppInfo,
   AttributeResponse,
   BlastRadiusResponse,
+  ContextualizationResponse,
   EncodeResponse,
   GenerateResponse,
   GenderBiasView,
@@ -39,6 +40,7 @@ export interface ApiResponses {
   'tokens.encode': EncodeResponse
   'predict.next': PredictResponse
   'predict.attribute': AttributeResponse
+  'predict.contextualization': ContextualizationResponse
   'generate.run': GenerateResponse
   'suites.genderBias': GenderBiasView
   'senses.lookup': SenseLookupResponse
@@ -71,6 +73,7 @@ export const API_METHODS = [
   'tokens.encode',
   'predict.next',
   'predict.attribute',
+  'predict.contextualization',
   'generate.run',
   'suites.genderBias',
   'senses.lookup',

@@ -54,6 +54,7 @@ export const REQUEST_SCHEMAS = {
     edits,
     runId,
   }),
+  'predict.contextualization': z.strictObject({ text: text.min(1), sense: z.int().min(0).max(1023) }),
   'senses.lookup': z.strictObject({ word: z.string().min(1).max(200), topK: topK.default(10) }),
   'senses.neighbours': z.strictObject({
     word: z.string().min(1).max(200),

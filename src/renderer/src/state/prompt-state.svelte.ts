@@ -44,6 +44,7 @@ export class PromptState {
 
   /** Sets the prompt and re-tokenises it (cheap; called on every keystroke). */
   async setText(text: string): Promise<void> {
+    if (text !== this.#text) this.#attribution = null // it explained a logit of the old prompt
     this.#text = text
     const seq = ++this.#seq
     if (text === '') {
