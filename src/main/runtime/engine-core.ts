@@ -6,6 +6,7 @@ import { GRAPH_NAMES, GRAPHS, type GraphName } from '../../shared/model/graph-io
 import type { OnnxManifest } from '../checkpoint/onnx/onnx-manifest'
 import type { ForwardOutputs, ProviderInfo } from './backpack-engine'
 import { checkSessionIo } from './check-session-io'
+import { checkCombineInputs, checkTokenIds } from './engine-inputs'
 import { createSession, floatTensor, ortBackends, runSession, tensorData, type OrtSession, type OrtTensor } from './ort'
 import { planProvider, type ProviderChoice } from './select-provider'
 import { SenseCache } from './sense-cache'
@@ -76,21 +77,9 @@ export class EngineCore {
     throw new WorkbenchError('internal', 'no provider to try')
   }
 
-  /**
-   * Rejects ids outside [0, vocab) and, unless `offset` is null (no position limit), sequences
-   * whose last position offset + ids.length would exceed n_positions.
-   */
+  /** See checkTokenIds: ids in [0, vocab), and within n_positions unless offset is null. */
   checkIds(ids: readonly number[], what: string, offset: number | null = 0): void {
-    const { vocabSize, nPositions } = this.config
-    if (!Array.isArray(ids)) throw new WorkbenchError('bad-request', `${what}: ids must be an array of integers`)
-    if (offset !== null && offset + ids.length > nPositions) {
-      throw new WorkbenchError('too-long', `${what}: ${offset + ids.length} tokens exceed the model's limit of ${nPositions} positions (n_positions)`)
-    }
-    ids.forEach((id, i) => {
-      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-        throw new WorkbenchError('bad-request', `${what}: token id ${JSON.stringify(id)} at index ${i} is outside [0, ${vocabSize})`)
-      }
-    })
+    checkTokenIds(this.config, ids, what, offset)
   }
 
   /**
@@ -192,17 +181,7 @@ export class EngineCore {
   /** logits of the selected queries from (edited) senses, α rows and an optional scale. */
   async combine(senses: Float32Array, alphaRows: Float32Array, nQuery: number, senseScale?: Float32Array): Promise<Float32Array> {
     const { numSenses: k, nEmbd: d } = this.config
-    if (!(senses instanceof Float32Array) || senses.length % (k * d) !== 0) {
-      throw new WorkbenchError('bad-request', `combine: senses must be a Float32Array of (sense=${k}, pos, d_model=${d}) values, got ${senses?.length}`)
-    }
-    const T = senses.length / (k * d)
-    if (!Number.isInteger(nQuery) || nQuery < 0 || !(alphaRows instanceof Float32Array) || alphaRows.length !== k * nQuery * T) {
-      throw new WorkbenchError('bad-request', `combine: alphaRows must hold (sense=${k}, nQuery=${nQuery}, pos=${T}) = ${k * nQuery * T} values, got ${alphaRows?.length}`)
-    }
-    if (senseScale !== undefined && (!(senseScale instanceof Float32Array) || senseScale.length !== k * T)) {
-      throw new WorkbenchError('bad-request', `combine: senseScale must hold (sense=${k}, pos=${T}) values, got ${senseScale?.length}`)
-    }
-    if (T > this.config.nPositions) throw new WorkbenchError('too-long', `combine: ${T} positions exceed the limit of ${this.config.nPositions}`)
+    const T = checkCombineInputs(this.config, senses, alphaRows, nQuery, senseScale)
     if (nQuery === 0) return new Float32Array(0)
     const scale = senseScale ?? new Float32Array(k * T).fill(1)
     const mixed = await runSession(this.#sessions.mix, 'mix', {
