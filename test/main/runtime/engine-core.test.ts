@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WorkbenchError } from '../../../src/shared/errors'
 import { readCheckpoint } from '../../../src/main/checkpoint/read-checkpoint'
-import { MAX_DECODERS, type EngineCore } from '../../../src/main/runtime/engine-core'
+import { copyFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ensureOnnxExport } from '../../../src/main/checkpoint/onnx/onnx-cache'
+import { readManifest } from '../../../src/main/checkpoint/onnx/onnx-manifest'
+import { EngineCore, MAX_DECODERS } from '../../../src/main/runtime/engine-core'
 import { expectAllClose } from '../../helpers/all-close'
 import { checkpointPath, golden, openCore, useTempCache } from './core-fixture'
 
@@ -180,6 +185,18 @@ describe('EngineCore', () => {
     expect((await core.decoderAppend(ids[MAX_DECODERS], [1])).length).toBe(1)
     ids.forEach((d) => core.disposeDecoder(d))
     expect(core.stats().decoders).toBe(0)
+  })
+
+  it('refuses an export whose graph does not match the catalog (onnx-model)', async () => {
+    const exp = await ensureOnnxExport(checkpointPath(FIXTURE))
+    const copy = mkdtempSync(join(tmpdir(), 'backpack-export-'))
+    try {
+      cpSync(exp.dir, copy, { recursive: true })
+      copyFileSync(join(copy, 'senses.onnx'), join(copy, 'mix.onnx')) // right file name, wrong graph
+      expect(await codeOf(EngineCore.open(copy, readManifest(copy), 'cpu'))).toBe('onnx-model')
+    } finally {
+      rmSync(copy, { recursive: true, force: true })
+    }
   })
 
   it('rejects too many tokens and ids outside the vocabulary with typed errors', async () => {
