@@ -30,7 +30,7 @@ describe('CLI progress line', () => {
 
   it('names the phase when resolving, verifying and done', () => {
     expect(formatProgress(event({ phase: 'resolving', file: null }))).toBe('resolving files on the Hub…')
-    expect(formatProgress(event({ phase: 'verifying', bytes: 5, total: 10 }), 4)).toMatch(/^verifying model\.safetensors \[██░░\]  50%/)
+    expect(formatProgress(event({ phase: 'verifying', bytes: 5, total: 10 }), 4)).toMatch(/^verifying model\.safetensors \[██░░\] {2}50%/)
     expect(formatProgress(event({ phase: 'done', file: null, bytes: 10, total: 10, etaSeconds: 0 }), 4)).toMatch(/^done \[████\] 100% .* ETA 0:00$/)
     // nothing to download (all cached): a full bar, not a division by zero
     expect(formatProgress(event({ phase: 'done', file: null }), 4)).toMatch(/^done \[████\] 100%/)
