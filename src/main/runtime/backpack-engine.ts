@@ -42,6 +42,15 @@ export interface ContextDecoder {
  */
 export interface RequestOptions {
   signal?: AbortSignal
+  /** stage reports of long requests (forward: senses → contextualize → combine) */
+  onProgress?: (p: EngineProgress) => void
+}
+
+/** A progress report: `fraction` in [0, 1] of the whole request. */
+export interface EngineProgress {
+  phase: string
+  fraction: number
+  message: string
 }
 
 export interface BackpackEngine {

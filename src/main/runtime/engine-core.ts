@@ -4,7 +4,7 @@ import { WorkbenchError } from '../../shared/errors'
 import type { BackpackConfig } from '../../shared/model/config'
 import { GRAPH_NAMES, GRAPHS, type GraphName } from '../../shared/model/graph-io'
 import type { OnnxManifest } from '../checkpoint/onnx/onnx-manifest'
-import type { ForwardOutputs, ProviderInfo } from './backpack-engine'
+import type { EngineProgress, ForwardOutputs, ProviderInfo } from './backpack-engine'
 import { checkSessionIo } from './check-session-io'
 import { checkCombineInputs, checkTokenIds } from './engine-inputs'
 import { createSession, floatTensor, ortBackends, runSession, tensorData, type OrtSession, type OrtTensor } from './ort'
@@ -233,7 +233,7 @@ export class EngineCore {
     return out
   }
 
-  async forward(ids: readonly number[], positions?: readonly number[]): Promise<ForwardOutputs> {
+  async forward(ids: readonly number[], positions?: readonly number[], onProgress?: (p: EngineProgress) => void): Promise<ForwardOutputs> {
     this.checkIds(ids, 'forward')
     const T = ids.length
     if (T === 0) throw new WorkbenchError('bad-request', 'forward: ids must not be empty')
@@ -251,10 +251,13 @@ export class EngineCore {
       timingsMs[name] = Math.round((now - t0) * 100) / 100
       t0 = now
     }
+    onProgress?.({ phase: 'senses', fraction: 0, message: `sense vectors of ${T} tokens` })
     const senses = await this.promptSenses(ids) // (sense, pos, d_model)
     lap('senses')
+    onProgress?.({ phase: 'contextualize', fraction: 0.3, message: 'contextualization network (GPT-2) and sense weights' })
     const contextualization = await this.contextualize(ids) // (sense, pos, pos)
     lap('contextualize')
+    onProgress?.({ phase: 'combine', fraction: 0.75, message: 'weighted sense sum and LM head' })
     let alphaRows = contextualization
     const nQuery = positions ? positions.length : T
     if (positions) {

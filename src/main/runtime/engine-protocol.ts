@@ -1,7 +1,7 @@
 import type { ErrorInfo } from '../../shared/errors'
 import type { BackpackConfig } from '../../shared/model/config'
 import type { ConversionProgress } from '../checkpoint/onnx/onnx-cache'
-import type { ForwardOutputs, ProviderInfo } from './backpack-engine'
+import type { EngineProgress, ForwardOutputs, ProviderInfo } from './backpack-engine'
 
 /**
  * Messages between the engine proxy (calling thread) and the engine worker. One request runs at
@@ -55,4 +55,4 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'result'; id: number; ok: true; value: unknown }
   | { type: 'result'; id: number; ok: false; error: ErrorInfo }
-  | { type: 'progress'; id: number; progress: ConversionProgress }
+  | { type: 'progress'; id: number; progress: ConversionProgress | EngineProgress }

@@ -106,7 +106,7 @@ const handlers: { [M in EngineMethod]: Handler<M> } = {
   combine: (a) => engine().combine(a.senses, a.alphaRows, a.nQuery, a.senseScale),
   project: (a) => engine().project(a.vectors, a.n),
   embeddingRows: (a) => engine().embeddingRows(a.ids),
-  forward: (a) => engine().forward(a.ids, a.positions),
+  forward: (a, id) => engine().forward(a.ids, a.positions, (progress) => post({ type: 'progress', id, progress })),
   stats: () => engine().stats(),
   close: () => {
     core?.dispose()

@@ -54,7 +54,8 @@ export async function openEngine(options: OpenEngineOptions): Promise<WorkerEngi
     const opened = await queue.call(
       'open',
       { ...(checkpointDir ? { checkpointDir: resolve(checkpointDir) } : { onnxDir: resolve(onnxDir!) }), provider },
-      { signal, onProgress },
+      // the open request reports conversion progress only
+      { signal, onProgress: onProgress && ((p) => onProgress(p as ConversionProgress)) },
     )
     return new WorkerEngine(queue, opened)
   } catch (e) {

@@ -1,14 +1,13 @@
 import type { Worker } from 'node:worker_threads'
 import { isErrorInfo, WorkbenchError } from '../../shared/errors'
 import type { BackpackConfig } from '../../shared/model/config'
-import type { ConversionProgress } from '../checkpoint/onnx/onnx-cache'
-import type { BackpackEngine, ContextDecoder, ForwardOutputs, ProviderInfo, RequestOptions } from './backpack-engine'
+import type { BackpackEngine, ContextDecoder, EngineProgress, ForwardOutputs, ProviderInfo, RequestOptions } from './backpack-engine'
 import type { EngineMethod, EngineMethods, EngineStats, FromWorker, OpenResult } from './engine-protocol'
 
 interface Pending {
   resolve(v: unknown): void
   reject(e: unknown): void
-  onProgress?: (p: ConversionProgress) => void
+  onProgress?: (p: EngineProgress) => void
 }
 
 const cancelled = (method: string) => new WorkbenchError('cancelled', `engine request "${method}" was cancelled`)
@@ -56,7 +55,7 @@ export class RequestQueue {
   call<M extends EngineMethod>(
     method: M,
     args: EngineMethods[M]['args'],
-    options: RequestOptions & { onProgress?: (p: ConversionProgress) => void } = {},
+    options: RequestOptions = {},
   ): Promise<EngineMethods[M]['result']> {
     const { signal, onProgress } = options
     return new Promise((resolve, reject) => {
@@ -158,8 +157,8 @@ export class WorkerEngine implements BackpackEngine {
   }
 
   forward(ids: readonly number[], options: { positions?: number[] } & RequestOptions = {}): Promise<ForwardOutputs> {
-    const { signal, positions } = options
-    return this.#queue.call('forward', { ids: [...ids], ...(positions ? { positions: [...positions] } : {}) }, { signal })
+    const { signal, positions, onProgress } = options
+    return this.#queue.call('forward', { ids: [...ids], ...(positions ? { positions: [...positions] } : {}) }, { signal, onProgress })
   }
 
   /** Counters for tests and diagnostics (sense-cache misses, live decoders). */

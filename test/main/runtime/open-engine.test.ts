@@ -48,8 +48,10 @@ describe('openEngine (worker)', () => {
     expect(engine.config.numSenses).toBe(16)
   })
 
-  it('runs forward in the worker with reference parity', async () => {
-    const out = await engine.forward(g.ids)
+  it('runs forward in the worker with reference parity, reporting its stages', async () => {
+    const stages: string[] = []
+    const out = await engine.forward(g.ids, { onProgress: (p) => stages.push(p.phase) })
+    expect(stages).toEqual(['senses', 'contextualize', 'combine'])
     expectAllClose(out.logits, g.logits.data, { rtolToScale: 1e-4, shape: g.logits.shape, label: 'logits' })
     expectAllClose(out.senses, g.senses.data, { rtolToScale: 1e-4, label: 'senses' })
     expectAllClose(out.contextualization, g.contextualization.data, { rtolToScale: 1e-4, label: 'α' })
