@@ -94,14 +94,14 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   },
 
   async reopen(args) {
-    const { values, positionals } = parseFlags(args, { ...DB, ...ENGINE_FLAGS, atol: { type: 'string' } }, true)
+    const { values, positionals } = parseFlags(args, { ...DB, ...ENGINE_FLAGS, atol: { type: 'string' }, rtol: { type: 'string' } }, true)
     const runId = checkId(positionals[0], 'run')
-    const atol = values.atol === undefined ? undefined : Number(values.atol)
-    if (atol !== undefined && !(atol >= 0)) throw new WorkbenchError('bad-request', `--atol must be a non-negative number, got ${values.atol}`)
+    const atol = toleranceFlag(values.atol, 'atol')
+    const rtol = toleranceFlag(values.rtol, 'rtol')
     return withStore(values, (s) =>
       withRunner(values, s, async (runner) => {
-        const r = await reopenRun(s, runId, runner, { atol })
-        return { runId, experimentId: r.run.experimentId, reproduced: r.reproduced, atol: r.atol, outputs: r.outputs, metrics: r.metrics, blobs: r.blobs }
+        const r = await reopenRun(s, runId, runner, { atol, rtol })
+        return { runId, experimentId: r.run.experimentId, reproduced: r.reproduced, atol: r.atol, rtol: r.rtol, outputs: r.outputs, metrics: r.metrics, blobs: r.blobs }
       }),
     )
   },
@@ -208,6 +208,13 @@ function intFlag(value: string | undefined, flag: string, fallback: number, min:
   if (value === undefined) return fallback
   const n = Number(value)
   if (!/^\d+$/.test(value) || n < min || n > max) throw new WorkbenchError('bad-request', `--${flag} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`)
+  return n
+}
+
+function toleranceFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (value.trim() === '' || !(n >= 0) || !Number.isFinite(n)) throw new WorkbenchError('bad-request', `--${flag} must be a non-negative number such as 1e-5, got ${JSON.stringify(value)}`)
   return n
 }
 

@@ -1,6 +1,9 @@
 /**
  * Structural comparison with a numeric tolerance: used to check that re-running a stored run
- * reproduces its outputs. Typed arrays and plain arrays compare element-wise.
+ * reproduces its outputs. Typed arrays and plain arrays compare element-wise. Two numbers match
+ * when |a − b| ≤ atol + rtol·|a| (`a` is the stored value, as in numpy's isclose): float32
+ * results that differ in their last bit stay equal also where the value is large (a perplexity
+ * of 10⁶ moves by ~1 when a log-prob moves by one float32 step).
  */
 export interface ValueDiff {
   equal: boolean
@@ -10,17 +13,24 @@ export interface ValueDiff {
   mismatches: string[]
 }
 
-export function compareValues(a: unknown, b: unknown, atol: number): ValueDiff {
+export function compareValues(a: unknown, b: unknown, atol: number, rtol = 0): ValueDiff {
   const state = { maxAbsDiff: 0, mismatches: [] as string[] }
-  walk(a, b, '$', atol, state)
+  walk(a, b, '$', { atol, rtol }, state)
   return { equal: state.mismatches.length === 0, maxAbsDiff: state.maxAbsDiff, mismatches: state.mismatches.slice(0, 20) }
 }
 
-function walk(a: unknown, b: unknown, path: string, atol: number, s: { maxAbsDiff: number; mismatches: string[] }): void {
+interface Tolerance {
+  atol: number
+  rtol: number
+}
+
+function walk(a: unknown, b: unknown, path: string, tol: Tolerance, s: { maxAbsDiff: number; mismatches: string[] }): void {
   if (typeof a === 'number' && typeof b === 'number') {
     if (Number.isNaN(a) && Number.isNaN(b)) return
+    if (a === b) return // also equal infinities
     const d = Math.abs(a - b)
-    if (!(d <= atol)) s.mismatches.push(`${path}: ${a} vs ${b}`)
+    // an infinity (or NaN) matches only itself, whatever the tolerance
+    if (!Number.isFinite(d) || !(d <= tol.atol + tol.rtol * Math.abs(a))) s.mismatches.push(`${path}: ${a} vs ${b}`)
     if (Number.isFinite(d)) s.maxAbsDiff = Math.max(s.maxAbsDiff, d)
     return
   }
@@ -31,12 +41,12 @@ function walk(a: unknown, b: unknown, path: string, atol: number, s: { maxAbsDif
       s.mismatches.push(`${path}: length ${la.length} vs ${lb.length}`)
       return
     }
-    for (let i = 0; i < la.length; i++) walk(la[i], lb[i], `${path}[${i}]`, atol, s)
+    for (let i = 0; i < la.length; i++) walk(la[i], lb[i], `${path}[${i}]`, tol, s)
     return
   }
   if (a && b && typeof a === 'object' && typeof b === 'object' && !la && !lb) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)])
-    for (const k of keys) walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`, atol, s)
+    for (const k of keys) walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`, tol, s)
     return
   }
   if (a !== b) s.mismatches.push(`${path}: ${JSON.stringify(a)?.slice(0, 60)} vs ${JSON.stringify(b)?.slice(0, 60)}`)

@@ -11,6 +11,7 @@ export interface ReopenedRun {
   /** true when outputs, metrics and blobs all match within `atol` */
   reproduced: boolean
   atol: number
+  rtol: number
   outputs: ValueDiff
   metrics: ValueDiff
   blobs: ValueDiff
@@ -19,10 +20,11 @@ export interface ReopenedRun {
 /**
  * Reopens a stored run exactly: re-runs its kind, inputs and settings with the edit document
  * it was recorded with, on the same checkpoint, and checks that the outputs are the same
- * (absolute tolerance `atol`, default 1e-5: float32 model outputs may differ in the last bits
- * between execution providers or thread counts).
+ * within |stored − fresh| ≤ atol + rtol·|stored| (defaults 1e-5 and 1e-5: float32 model outputs
+ * may differ in the last bits between execution providers or thread counts, and derived metrics
+ * such as a perplexity can be large).
  */
-export async function reopenRun(store: ExperimentStore, runId: number, runner: ExperimentRunner, options: { atol?: number } = {}): Promise<ReopenedRun> {
+export async function reopenRun(store: ExperimentStore, runId: number, runner: ExperimentRunner, options: { atol?: number; rtol?: number } = {}): Promise<ReopenedRun> {
   const run = await store.getRun(runId)
   if (run.checkpoint && run.checkpoint !== runner.checkpointHash) {
     throw new WorkbenchError('bad-request', `run ${runId} was made with checkpoint ${run.checkpoint.slice(0, 16)}…, but the loaded model is ${runner.checkpointHash.slice(0, 16)}…; load that checkpoint to reopen it`)
@@ -30,12 +32,14 @@ export async function reopenRun(store: ExperimentStore, runId: number, runner: E
   if (!runner.kinds.includes(run.kind)) throw new WorkbenchError('bad-request', `run ${runId} is a "${run.kind}" run; this runner re-runs ${runner.kinds.join(', ')}`)
   const fresh = await runner.run({ kind: run.kind, inputs: run.inputs, settings: run.settings }, run.edits)
   const atol = options.atol ?? 1e-5
-  const outputs = compareValues(run.outputs, fresh.outputs, atol)
-  const metrics = compareValues(run.metrics, fresh.metrics, atol)
+  const rtol = options.rtol ?? 1e-5
+  const outputs = compareValues(run.outputs, fresh.outputs, atol, rtol)
+  const metrics = compareValues(run.metrics, fresh.metrics, atol, rtol)
   const blobs = compareValues(
     Object.fromEntries(Object.entries(run.blobs).map(([k, b]) => [k, { shape: b.shape, data: b.data }])),
     Object.fromEntries(Object.entries(fresh.blobs ?? {}).map(([k, b]) => [k, { shape: b.shape, data: b.data }])),
     atol,
+    rtol,
   )
-  return { run, rerun: { outputs: fresh.outputs, metrics: fresh.metrics, blobs: fresh.blobs ?? {} }, reproduced: outputs.equal && metrics.equal && blobs.equal, atol, outputs, metrics, blobs }
+  return { run, rerun: { outputs: fresh.outputs, metrics: fresh.metrics, blobs: fresh.blobs ?? {} }, reproduced: outputs.equal && metrics.equal && blobs.equal, atol, rtol, outputs, metrics, blobs }
 }

@@ -40,6 +40,24 @@ describe('reopenRun', () => {
     expect(r.outputs.equal).toBe(true)
   })
 
+  it('counts last-bit float32 differences as reproduced also in large metrics (rtol), but not real changes', async () => {
+    const runner = fakeRunner()
+    const e = await store.save({ name: 'e', edits: sampleEdits(0) })
+    const honest = await runner.run({ kind: 'predict', inputs: { text: 'The nurse' }, settings: {} }, e.edits)
+    const perplexity = Math.exp(-honest.metrics.meanLogProb) * 1e6 // a value that large comes from a tiny random model
+    const stored = await store.addRun(e.id, { ...honest, metrics: { ...honest.metrics, perplexity: perplexity * (1 + 4e-6) } })
+    const large: typeof runner = { ...runner, run: async (spec, edits) => {
+      const r = await runner.run(spec, edits)
+      return { ...r, metrics: { ...r.metrics, perplexity } }
+    } }
+    const r = await reopenRun(store, stored.id, large)
+    expect(r.metrics.maxAbsDiff).toBeGreaterThan(1e-5) // an absolute tolerance alone would fail it
+    expect(r).toMatchObject({ reproduced: true, atol: 1e-5, rtol: 1e-5 })
+    expect((await reopenRun(store, stored.id, large, { rtol: 0 })).reproduced).toBe(false)
+    const changed = await store.addRun(e.id, { ...honest, metrics: { ...honest.metrics, perplexity: perplexity * 1.001 } })
+    expect((await reopenRun(store, changed.id, large)).metrics.mismatches).toEqual([expect.stringMatching(/^\$\.perplexity: /)])
+  })
+
   it('refuses a run of another checkpoint', async () => {
     const e = await store.save({ name: 'e', edits: sampleEdits(0) })
     const run = await store.addRun(e.id, await fakeRunner('cd'.repeat(32)).run({ kind: 'predict', inputs: { text: 'x' }, settings: {} }, e.edits))
