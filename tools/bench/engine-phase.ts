@@ -31,6 +31,7 @@ async function section(figures: Figures, notes: string[], name: string, fn: () =
     await fn()
   } catch (e) {
     const why = e instanceof Error ? e.message.split('\n')[0] : String(e)
+    process.stderr.write(`[bench] ${name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
     figures[name] = null
     notes.push(`${name}: not available (${why})`)
   }
