@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readlinkSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -249,6 +249,22 @@ describe('downloadCheckpoint against a local Hub', () => {
 })
 
 describe('one downloader per blob', () => {
+  it('does not take over a lock another process has created but not yet written, unless it stays empty for long', async () => {
+    const lock = join(cacheDir, '.locks', REPO_DIR, `${sha256(weights)}.lock`)
+    await mkdir(join(cacheDir, '.locks', REPO_DIR), { recursive: true })
+    await writeFile(lock, '') // the moment between open('wx') and writing pid@host
+    const err = await downloadCheckpoint(opts()).catch((e: unknown) => e as WorkbenchError)
+    expect(err).toMatchObject({ code: 'hub', message: expect.stringContaining('being downloaded by another process') })
+    expect(contentGets(cdnPath)).toEqual([])
+    expect(existsSync(lock)).toBe(true)
+
+    const old = new Date(Date.now() - 60_000)
+    await utimes(lock, old, old)
+    const result = await downloadCheckpoint(opts())
+    expect(readFileSync(join(result.snapshot, 'model.safetensors')).equals(weights)).toBe(true)
+    expect(existsSync(lock)).toBe(false)
+  })
+
   it('refuses while another live process holds the lock, and takes over a stale one', async () => {
     const lock = join(cacheDir, '.locks', REPO_DIR, `${sha256(weights)}.lock`)
     await mkdir(join(cacheDir, '.locks', REPO_DIR), { recursive: true })
