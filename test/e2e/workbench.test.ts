@@ -224,6 +224,23 @@ describe('workbench in Chromium', () => {
     expect(header.slice(0, 3)).toEqual(['section', 'item', 'detail'])
     expect(header.slice(3).sort()).toEqual(['ablate nurse', 'ablate nurse (fork)'])
     expect(csv).toContain('changed: factor')
+
+    // tags and notes, then filter the library by tag and search the notes
+    await page.locator('nav a[data-view="experiments"]').click()
+    await rows.filter({ hasText: 'ablate nurse (fork)' }).getByRole('button', { name: 'Tags & notes' }).click()
+    const editor = page.getByRole('form', { name: 'Edit ablate nurse (fork)' })
+    await editor.getByLabel('Tags').fill('bias, sense-all')
+    await editor.getByLabel('Notes').fill('factor 0.1 keeps a trace of the nurse senses')
+    await editor.getByRole('button', { name: 'Save' }).click()
+    await expect.poll(() => rows.filter({ hasText: 'ablate nurse (fork)' }).textContent()).toContain('bias, sense-all')
+    await page.getByLabel('Tag', { exact: true }).fill('bias')
+    await page.getByRole('button', { name: 'Search' }).click()
+    await expect.poll(() => rows.count()).toBe(1)
+    await page.getByLabel('Tag', { exact: true }).fill('')
+    await page.getByTestId('experiment-search').fill('trace')
+    await page.getByRole('button', { name: 'Search' }).click()
+    await expect.poll(() => rows.count()).toBe(1)
+    expect(await rows.first().textContent()).toContain('ablate nurse (fork)')
   })
 
   it('stays responsive while a 512-token prompt is tokenised, run and rendered (measured, not asserted)', async () => {

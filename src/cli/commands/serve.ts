@@ -6,7 +6,8 @@ import { parseFlags, type CliCommand } from '../cli-command'
 
 /**
  * `serve --port P [--host 127.0.0.1] [--checkpoint DIR] [--web DIR]`: the workbench UI and API
- * over HTTP. Prints {"url", "host", "port"} as one JSON line, then runs until SIGINT/SIGTERM.
+ * over HTTP. Without --checkpoint it loads the last checkpoint used, else the bundled demo.
+ * Prints {"url", "host", "port"} as one JSON line, then runs until SIGINT/SIGTERM.
  */
 export const serve: CliCommand = {
   summary: 'serve the workbench UI and API over HTTP (127.0.0.1, token in the printed URL)',
@@ -26,6 +27,7 @@ export const serve: CliCommand = {
       host: values.host,
       port,
       checkpoint: values.checkpoint,
+      openDefault: true,
       version: appVersion(),
       onLoadError: (e) => io.stderr.write(`error[${toErrorInfo(e).code}]: could not load ${values.checkpoint}: ${toErrorInfo(e).message}\n`),
     })

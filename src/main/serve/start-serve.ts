@@ -12,6 +12,8 @@ export interface StartServeOptions {
   checkpoint?: string
   version: string
   token?: string
+  /** without a checkpoint: load the last one used, else the bundled demo (as the app does) */
+  openDefault?: boolean
   /** a --checkpoint that failed to load (the server keeps running without a model) */
   onLoadError?: (e: unknown) => void
 }
@@ -33,6 +35,8 @@ export async function startServe(options: StartServeOptions): Promise<{ server: 
   if (options.checkpoint) {
     // load in the background: the UI shows progress through model.progressed events
     workbench.load(options.checkpoint).catch((e) => options.onLoadError?.(e))
+  } else if (options.openDefault) {
+    void workbench.openDefault()
   }
   return { server, workbench }
 }

@@ -12,6 +12,9 @@ export class ExperimentsState {
   #error = $state.raw<ErrorInfo | null>(null)
   #selected = $state.raw<number[]>([])
   search = $state('')
+  tag = $state('')
+  offset = $state(0)
+  readonly pageSize = 50
   readonly #client: ApiClient
 
   constructor(client: ApiClient) {
@@ -39,7 +42,12 @@ export class ExperimentsState {
   }
 
   async refresh(): Promise<void> {
-    const res = await this.#client.call('experiments.list', this.search ? { search: this.search } : {})
+    const res = await this.#client.call('experiments.list', {
+      ...(this.search ? { search: this.search } : {}),
+      ...(this.tag ? { tag: this.tag } : {}),
+      limit: this.pageSize,
+      offset: this.offset,
+    })
     if (res.ok) {
       this.#items = res.value.items
       this.#total = res.value.total
@@ -71,6 +79,16 @@ export class ExperimentsState {
     const res = await this.#client.call('experiments.update', { id, ...patch })
     if (!res.ok) this.#error = res.error
     else await this.refresh()
+    return res.ok
+  }
+
+  async remove(id: number): Promise<boolean> {
+    const res = await this.#client.call('experiments.delete', { id })
+    if (!res.ok) this.#error = res.error
+    else {
+      this.#selected = this.#selected.filter((x) => x !== id)
+      await this.refresh()
+    }
     return res.ok
   }
 
