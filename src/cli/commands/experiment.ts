@@ -223,11 +223,14 @@ function oneId(positionals: string[]): number {
   return checkId(positionals[0])
 }
 
-function date(value: string | undefined, flag: string): number | undefined {
+const DAY_MS = 24 * 3600 * 1000
+
+/** A --from/--to time in ms; a bare `--to YYYY-MM-DD` includes that whole day (UTC), as people mean it. */
+function date(value: string | undefined, flag: 'from' | 'to'): number | undefined {
   if (value === undefined) return undefined
   const t = Date.parse(value)
   if (Number.isNaN(t)) throw new WorkbenchError('bad-request', `--${flag} must be a date such as 2026-01-31 or an ISO time, got ${JSON.stringify(value)}`)
-  return t
+  return flag === 'to' && /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) ? t + DAY_MS : t
 }
 
 async function readJson(path: string, what: string): Promise<unknown> {

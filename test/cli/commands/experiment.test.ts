@@ -108,6 +108,14 @@ describe('cli experiment', () => {
 
   it('delete is undoable; errors are typed, exit non-zero, and change nothing', async () => {
     const id = (await cli('experiment', 'save', '--db', db, '--name', 'to delete', '--edits', join(dir, 'a.json'))).json().id
+    // --to with a bare date includes that whole day (UTC); --from starts at its midnight
+    const day = new Date((await cli('experiment', 'show', '--db', db, String(id))).json().createdAt).toISOString().slice(0, 10)
+    const dayBefore = new Date(Date.parse(day) - 86_400_000).toISOString().slice(0, 10)
+    const listed = async (...flags: string[]) => (await cli('experiment', 'list', '--db', db, '--name', 'to delete', ...flags)).json().items.map((e: { id: number }) => e.id)
+    expect(await listed('--from', day, '--to', day)).toEqual([id])
+    expect(await listed('--to', dayBefore)).toEqual([])
+    expect(await listed('--to', `${day}T00:00:00Z`)).toEqual([]) // an exact time stays exclusive
+
     const del = (await cli('experiment', 'delete', '--db', db, String(id))).json()
     expect(del).toMatchObject({ id, restorableUntil: expect.any(String) })
     expect((await cli('experiment', 'show', '--db', db, String(id))).json().deletedAt).not.toBeNull()
