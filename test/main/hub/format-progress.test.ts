@@ -36,3 +36,13 @@ describe('CLI progress line', () => {
     expect(formatProgress(event({ phase: 'done', file: null }), 4)).toMatch(/^done \[████\] 100%/)
   })
 })
+
+describe('formatProgress on a 684 MB file', () => {
+  it('renders a bar with bytes, rate and ETA', () => {
+    const line = formatProgress({ phase: 'downloading', file: 'pytorch_model.bin', fileBytes: 0, fileTotal: 0, bytes: 342_000_000, total: 684_000_000, rate: 12_400_000, etaSeconds: 27.6 }, 10)
+    expect(line).toBe('pytorch_model.bin [█████░░░░░]  50%  342.0 MB/684.0 MB  12.4 MB/s  ETA 0:28')
+    expect(formatBytes(999)).toBe('999 B')
+    expect(formatDuration(3725)).toBe('1:02:05')
+    expect(formatDuration(null)).toBe('--:--')
+  })
+})

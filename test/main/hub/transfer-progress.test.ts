@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { TransferProgress } from '../../../src/main/hub/transfer-progress'
-import { formatBytes, formatDuration, formatProgress } from '../../../src/main/hub/format-progress'
 
 describe('TransferProgress (fake clock)', () => {
   it('measures the rate over transferred bytes only and derives the time left', () => {
@@ -26,15 +25,5 @@ describe('TransferProgress (fake clock)', () => {
     expect(p.due(true)).toBe(true)
     t = 301
     expect(p.due()).toBe(true)
-  })
-})
-
-describe('formatProgress', () => {
-  it('renders a bar with bytes, rate and ETA', () => {
-    const line = formatProgress({ phase: 'downloading', file: 'pytorch_model.bin', fileBytes: 0, fileTotal: 0, bytes: 342_000_000, total: 684_000_000, rate: 12_400_000, etaSeconds: 27.6 }, 10)
-    expect(line).toBe('pytorch_model.bin [█████░░░░░]  50%  342.0 MB/684.0 MB  12.4 MB/s  ETA 0:28')
-    expect(formatBytes(999)).toBe('999 B')
-    expect(formatDuration(3725)).toBe('1:02:05')
-    expect(formatDuration(null)).toBe('--:--')
   })
 })
