@@ -43,12 +43,13 @@ export function buildContextGraph(w: CheckpointWeights, data: ExternalDataFile):
   const splitQkv = b.constInt64([d, d, d])
   const toHeads = b.constInt64([0, H, hd])
   const fromHeads = b.constInt64([0, d])
-  // additive causal mask (pos, total): 0 where visible, float32 min where not. Adding it equals
-  // HF's replacement by finfo.min after softmax (exp underflows to 0 either way; the diagonal is
-  // always visible).
-  // Expanded once to (head, pos, total): a same-shape Add per layer avoids the slow broadcast path.
-  const maskShape = b.op('Concat', [b.constInt64([H]), b.op('Shape', [masked])], { axis: 0 })
-  const causalAdd = b.op('Expand', [b.op('Where', [masked, b.constFloat([F32_MIN]), b.constFloat([0])]), maskShape]) // (head, pos, total)
+  // Additive causal mask (pos, total): 0 where visible, float32 min where not. Adding it equals
+  // HF's replacement by finfo.min after the softmax (exp underflows to 0 either way; the diagonal
+  // is always visible). It is explicit rather than is_causal so that queries at past..total-1
+  // see every cached key, whatever the op's causal alignment.
+  const causalAdd = b.op('Where', [masked, b.constFloat([F32_MIN]), b.constFloat([0])]) // (pos, total)
+  const axis0 = b.constInt64([0])
+  const batch1 = (x: string) => b.op('Unsqueeze', [x, axis0]) // (1, …): the op wants a batch dim
   const presentK: string[] = []
   const presentV: string[] = []
   for (let l = 0; l < c.nLayer; l++) {
@@ -57,17 +58,18 @@ export function buildContextGraph(w: CheckpointWeights, data: ExternalDataFile):
     const qkv = conv1d(b, w, a, `${p}.attn.c_attn`, d, 3 * d) // (pos, 3·d_model)
     const [q, kk, v] = b.node('Split', [qkv, splitQkv], { axis: 1 }, 3)
     const heads = (x: string) => b.op('Transpose', [b.op('Reshape', [x, toHeads])], { perm: [1, 0, 2] }) // (head, pos, head_dim)
-    const layerIdx = b.constInt64([l], [])
-    const K = b.op('Concat', [b.op('Gather', [pastKeys, layerIdx], { axis: 0 }), heads(kk)], { axis: 1 }) // (head, total, head_dim)
-    const V = b.op('Concat', [b.op('Gather', [pastValues, layerIdx], { axis: 0 }), heads(v)], { axis: 1 })
-    presentK.push(b.op('Unsqueeze', [K, b.constInt64([0])]))
-    presentV.push(b.op('Unsqueeze', [V, b.constInt64([0])]))
+    // GPT-2 scale with the inverse layer index (spec §7.3), carried by the op's scale attribute
     let scale = 1
     if (c.scaleAttnWeights) scale /= Math.sqrt(hd)
     if (c.scaleAttnByInverseLayerIdx) scale /= l + 1
-    const scores = b.op('Mul', [b.op('MatMul', [heads(q), b.op('Transpose', [K], { perm: [0, 2, 1] })]), b.constFloat([scale])]) // (head, pos, total)
-    const probs = b.op('Softmax', [b.op('Add', [scores, causalAdd])], { axis: -1 })
-    const attn = b.op('Reshape', [b.op('Transpose', [b.op('MatMul', [probs, V])], { perm: [1, 0, 2] }), fromHeads]) // (pos, d_model)
+    const layer = b.constInt64([l])
+    const pastK = b.op('Gather', [pastKeys, layer], { axis: 0 }) // (1, head, past, head_dim)
+    const pastV = b.op('Gather', [pastValues, layer], { axis: 0 })
+    // ONNX Attention (opset 23): softmax(scale·q·kᵀ + mask)·v over [past | new] keys, fused
+    const [y, presK, presV] = b.node('Attention', [batch1(heads(q)), batch1(heads(kk)), batch1(heads(v)), causalAdd, pastK, pastV], { scale: { float: scale }, is_causal: 0 }, 3)
+    presentK.push(presK) // (1, head, total, head_dim)
+    presentV.push(presV)
+    const attn = b.op('Reshape', [b.op('Transpose', [b.op('Squeeze', [y, axis0])], { perm: [1, 0, 2] }), fromHeads]) // (pos, d_model)
     h = b.op('Add', [h, conv1d(b, w, attn, `${p}.attn.c_proj`, d, d)])
     const m = layerNorm(b, w, h, `${p}.ln_2`)
     h = b.op('Add', [h, mlp(b, w, m, `${p}.mlp`, d, c.nInner, d)])

@@ -4,9 +4,9 @@ import { EXTERNAL_DATA_FILE, type ExternalDataFile } from './external-data-file'
 
 const { onnx } = pkg
 
-/** ONNX opset the graphs use: 20 for Gelu(approximate="tanh"), 17+ for LayerNormalization. */
-export const OPSET = 20
-const IR_VERSION = 10
+/** ONNX opset the graphs use: 23 for Attention (scale attribute, past/present K/V), 20+ for Gelu(approximate="tanh"), 17+ for LayerNormalization. */
+export const OPSET = 23
+const IR_VERSION = 11
 
 type AttrValue = number | string | number[] | { ints: number[] } | { float: number }
 

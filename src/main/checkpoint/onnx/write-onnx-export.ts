@@ -12,7 +12,7 @@ import { MANIFEST_FILE, MANIFEST_FORMAT, type OnnxManifest } from './onnx-manife
  * Bumped whenever the graphs change in a way a cached export should not survive (numerics or
  * speed); GRAPH_IO_VERSION covers the interface.
  */
-export const CONVERTER_VERSION = 2
+export const CONVERTER_VERSION = 3
 
 /** Distinct parameters (tied tensors counted once: the reader keeps E and P under one name). */
 export function parameterCount(w: CheckpointWeights): number {
