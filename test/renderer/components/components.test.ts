@@ -1,10 +1,12 @@
-import { fireEvent, render, screen } from '@testing-library/svelte'
-import { describe, expect, it, vi } from 'vitest'
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/svelte'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import AttributionPanel from '../../../src/renderer/src/components/AttributionPanel.svelte'
 import NotAvailable from '../../../src/renderer/src/components/NotAvailable.svelte'
 import SenseCard from '../../../src/renderer/src/components/SenseCard.svelte'
 import TokenStrip from '../../../src/renderer/src/components/TokenStrip.svelte'
 import type { AttributeResponse, SenseCard as Card } from '../../../src/shared/ipc/api-types'
+
+afterEach(() => cleanup())
 
 describe('TokenStrip', () => {
   it('shows each token with its id and reports clicks by position', async () => {
@@ -66,6 +68,22 @@ describe('AttributionPanel', () => {
     expect(values()).toEqual(['1.0000', '1.5000', '-2.0000'])
     await fireEvent.click(screen.getByRole('button', { name: /^sense/ }))
     expect(screen.getAllByRole('row').slice(1).map((r) => r.children[2].textContent)).toEqual(['1', '0', '0'])
+  })
+})
+
+describe('AttributionPanel at T = 512', () => {
+  it('keeps only a window of the 8192 contribution rows in the DOM, and scrolls through them', async () => {
+    const contributions = Array.from({ length: 16 * 512 }, (_, i) => ({ position: i % 512, tokenId: 1, text: 'x', sense: Math.floor(i / 512), value: (i + 1) / 1000 }))
+    const { container } = render(AttributionPanel, { attribution: { position: 511, target: { id: 2, text: 'y' }, logit: 1, total: 1, edited: false, contributions } })
+    const region = within(container).getByRole('region', { name: 'Contributions' })
+    const dataRows = () => [...container.querySelectorAll('tbody tr:not(.spacer)')]
+    expect(dataRows().length).toBeLessThan(60)
+    expect(dataRows()[0].lastElementChild!.textContent).toBe('8.1920') // largest |value| first
+    region.scrollTop = 24 * 4000
+    await fireEvent.scroll(region)
+    const shown = dataRows().map((r) => Number(r.lastElementChild!.textContent))
+    expect(shown).toContain((8192 - 4000) / 1000)
+    expect(dataRows().length).toBeLessThan(60)
   })
 })
 
