@@ -1,4 +1,7 @@
+import { existsSync, readdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
+import { dirname, join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { WorkbenchError } from '../../shared/errors'
 
@@ -14,9 +17,37 @@ export interface BackendInfo {
   bundled: boolean
 }
 
-/** Execution providers this onnxruntime-node build knows, and whether their library is present. */
+/**
+ * Execution providers this onnxruntime-node build knows, and whether their library is present.
+ * onnxruntime-node fixes `bundled` at build time: CUDA and TensorRT always say `false`, even after
+ * the install script downloaded their libraries. So for those we look for the provider library
+ * next to the native binding.
+ */
 export function ortBackends(): BackendInfo[] {
-  return ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }))
+  const files = bindingFiles()
+  return markInstalledProviders(ort.listSupportedBackends(), files)
+}
+
+/** `bundled` made true for providers whose shared library is among `files` (the binding folder). */
+export function markInstalledProviders(backends: readonly { name: string; bundled: boolean }[], files: readonly string[]): BackendInfo[] {
+  return backends.map((b) => {
+    const lib = new RegExp(`^(lib)?onnxruntime_providers_${b.name}\\.(so|dll|dylib)$`)
+    return { name: b.name, bundled: b.bundled || files.some((f) => lib.test(f)) }
+  })
+}
+
+let cachedBindingFiles: string[] | undefined
+function bindingFiles(): string[] {
+  if (cachedBindingFiles) return cachedBindingFiles
+  cachedBindingFiles = []
+  try {
+    const pkg = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'))
+    const dir = join(pkg, 'bin', 'napi-v6', process.platform, process.arch)
+    if (existsSync(dir)) cachedBindingFiles = readdirSync(dir)
+  } catch {
+    // no package.json resolution (e.g. a bundle without it): keep what onnxruntime-node says
+  }
+  return cachedBindingFiles
 }
 
 export function ortVersion(): string {
