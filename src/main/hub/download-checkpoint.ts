@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { HubApiError, modelInfo } from '@huggingface/hub'
 import { WorkbenchError } from '../../shared/errors'
+import { createFolder } from '../store/create-folder'
 import { blobLock } from './blob-lock'
 import { transferBlob } from './blob-transfer'
 import type { Verification } from './blob-verifier'
@@ -92,6 +93,11 @@ export async function downloadCheckpoint(options: DownloadCheckpointOptions): Pr
       'hub-offline',
       `HF_HUB_OFFLINE is set and ${repo}@${revision} is not fully cached: missing ${cached.missing.join(', ')} in ${where}; unset HF_HUB_OFFLINE to download them, or point HF_HUB_CACHE/--cache-dir at a cache that has them`,
     )
+  }
+  try {
+    createFolder(settings.cacheDir)
+  } catch (e) {
+    throw new WorkbenchError('hub', `cannot create the Hugging Face cache folder ${settings.cacheDir}: ${(e as Error).message}; choose another --cache-dir or HF_HUB_CACHE`, { cause: e })
   }
   const http = hubHttp(settings, options.signal)
   try {

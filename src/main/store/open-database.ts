@@ -1,6 +1,7 @@
-import { mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs'
+import { openSync, readSync, closeSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
+import { createFolder } from './create-folder'
 import { Database, storeError, type OpenOptions } from './database'
 import { checkNotNewer, migrateDatabase, schemaVersion } from './migrate-database'
 import { SCHEMA_VERSION } from './migrations/index'
@@ -63,7 +64,7 @@ function checkFileHeader(file: string, readonly: boolean): void {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new WorkbenchError('store-io', `cannot read experiment database ${file}: ${(e as Error).message}`, { cause: e })
     if (readonly) throw new WorkbenchError('not-found', `experiment database ${file} does not exist (opened read-only)`)
     try {
-      mkdirSync(dirname(file), { recursive: true })
+      createFolder(dirname(file))
     } catch (err) {
       throw new WorkbenchError('store-io', `cannot create the folder for experiment database ${file}: ${(err as Error).message}`, { cause: err })
     }

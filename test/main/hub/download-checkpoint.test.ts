@@ -240,6 +240,13 @@ describe('downloadCheckpoint against a local Hub', () => {
     expect(await codeOf(downloadCheckpoint(opts({ revision: 'no-such-branch' })))).toBe('hub')
   })
 
+  it('reports a cache folder that cannot be created (ENOENT under /proc) without hanging or any request', async () => {
+    if (!existsSync('/proc/self')) return // not Linux
+    const err = await downloadCheckpoint(opts({ cacheDir: '/proc/backpack-nope/hub' })).catch((e: unknown) => e as WorkbenchError)
+    expect(err).toMatchObject({ code: 'hub', message: expect.stringContaining('cannot create the Hugging Face cache folder /proc/backpack-nope/hub') })
+    expect(hub.requests).toEqual([])
+  })
+
   it('validates repo, revision and file names before any request', async () => {
     expect(await codeOf(downloadCheckpoint(opts({ repo: '../etc' })))).toBe('bad-request')
     expect(await codeOf(downloadCheckpoint(opts({ revision: '../../x' })))).toBe('bad-request')

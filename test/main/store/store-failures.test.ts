@@ -122,6 +122,12 @@ describe('store failures are clear and change nothing', () => {
     expect(existsSync('/sys/kernel/backpack-experiments.sqlite')).toBe(false)
   })
 
+  it('gives store-io, and does not hang, where the kernel answers ENOENT to creating the folder (/proc)', async () => {
+    if (!existsSync('/proc/self')) return // not Linux
+    // Node 20's recursive mkdir retries such a folder forever; this must fail at once instead
+    await expect(ExperimentStore.open('/proc/backpack-nope/deeper/e.sqlite')).rejects.toMatchObject({ code: 'store-io', message: expect.stringContaining('cannot create the folder') })
+  })
+
   it('gives store-io when writing through a read-only handle (SQLITE_OPEN_READONLY), file unchanged', async () => {
     const path = dbPath(tmp.dir)
     const rw = await ExperimentStore.open(path)
