@@ -1,10 +1,75 @@
 import type { ApiHandlers } from '../ipc/create-dispatcher'
 import { genderBiasSuite } from '../suites/gender-bias-suite'
+import { knowledgeEditSuite } from '../suites/knowledge-edit-suite'
+import { topicSuite } from '../suites/topic-suite'
 import type { AnalysisContext } from './analysis-handlers'
 
 /** The paper's experiments as suites, run on top of the user's edits, with progress and cancel. */
-export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.genderBias'> {
+export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.genderBias' | 'suites.knowledgeEdit' | 'suites.topic'> {
   return {
+    'suites.knowledgeEdit': async ({ edits, runId }) => {
+      const s = ctx.session()
+      const run = ctx.track(runId)
+      try {
+        const r = await knowledgeEditSuite(s.engine, { edits: edits && edits.edits.length > 0 ? s.parseEdits(edits) : null, runner: s.runner, signal: run.signal })
+        return {
+          edited: r.edited,
+          cases: r.cases.map((c) => ({
+            name: c.name,
+            mean: c.mean,
+            senseChange: c.senseChange,
+            degradation: {
+              heldout: {
+                tokens: c.degradation.heldout.tokens,
+                editedTokenOccurrences: c.degradation.heldout.editedTokenOccurrences,
+                perplexityBefore: c.degradation.heldout.perplexityBefore,
+                perplexityAfter: c.degradation.heldout.perplexityAfter,
+                relativeChange: c.degradation.heldout.relativeChange,
+              },
+              unrelated: c.degradation.unrelated,
+            },
+          })),
+        }
+      } finally {
+        run.done()
+      }
+    },
+    'suites.topic': async ({ topics, samples, maxNewTokens, seed, edits, runId }) => {
+      const s = ctx.session()
+      const run = ctx.track(runId)
+      try {
+        const r = await topicSuite(s.engine, {
+          ...(topics ? { topics } : {}),
+          samples,
+          maxNewTokens,
+          seed,
+          includeTexts: true,
+          edits: edits && edits.edits.length > 0 ? s.parseEdits(edits) : null,
+          runner: s.runner,
+          signal: run.signal,
+          onProgress: (p) => {
+            if (runId) ctx.events.emit('run.progressed', { runId, method: 'suites.topic', done: p.done, total: p.total, message: `${p.topic} strength ${p.strength}` })
+          },
+        })
+        return {
+          edited: r.edited,
+          summary: r.summary,
+          topics: r.topics.map((t) => ({
+            topic: t.topic,
+            bag: t.bag,
+            results: t.results.map((x) => ({
+              strength: x.strength,
+              bagMass: x.bagMass,
+              bagShare: x.bagShare,
+              perplexity: x.perplexity,
+              ...(x.samples ? { samples: x.samples.map(({ seed: sd, text: tx }) => ({ seed: sd, text: tx })) } : {}),
+            })),
+          })),
+        }
+      } finally {
+        run.done()
+      }
+    },
     'suites.genderBias': async ({ sense, optimize, edits, runId }) => {
       const s = ctx.session()
       const run = ctx.track(runId)

@@ -201,6 +201,25 @@ export interface GenderBiasView {
   edited: boolean
 }
 
+export interface KnowledgeEditView {
+  cases: {
+    name: string
+    mean: { before: { pAdd: number; pRemove: number }; after: { pAdd: number; pRemove: number }; logOddsChange: number }
+    senseChange: { norm: number; relative: number }
+    degradation: {
+      heldout: { tokens: number; editedTokenOccurrences: number; perplexityBefore: number; perplexityAfter: number; relativeChange: number }
+      unrelated: { prompts: number; promptsWithEditedToken: number; meanKl: number; maxKl: number }
+    }
+  }[]
+  edited: boolean
+}
+
+export interface TopicSuiteView {
+  topics: { topic: string; bag: TokenSpan[]; results: { strength: number; bagMass: number; bagShare: number; perplexity: number; samples?: { seed: number; text: string }[] }[] }[]
+  summary: { strength: number; bagMass: number; bagShare: number; perplexity: number }[]
+  edited: boolean
+}
+
 export interface ValidatedEdits {
   document: SenseEditDocument
 }

@@ -8,6 +8,8 @@ import type {
   EncodeResponse,
   GenerateResponse,
   GenderBiasView,
+  KnowledgeEditView,
+  TopicSuiteView,
   HubDownloadDone,
   HubJobInfo,
   HubProgress,
@@ -43,6 +45,8 @@ export interface ApiResponses {
   'predict.contextualization': ContextualizationResponse
   'generate.run': GenerateResponse
   'suites.genderBias': GenderBiasView
+  'suites.knowledgeEdit': KnowledgeEditView
+  'suites.topic': TopicSuiteView
   'senses.lookup': SenseLookupResponse
   'senses.neighbours': NeighboursResponse
   'senses.reverse': ReverseResponse
@@ -76,6 +80,8 @@ export const API_METHODS = [
   'predict.contextualization',
   'generate.run',
   'suites.genderBias',
+  'suites.knowledgeEdit',
+  'suites.topic',
   'senses.lookup',
   'senses.neighbours',
   'senses.reverse',

@@ -55,6 +55,15 @@ export const REQUEST_SCHEMAS = {
     runId,
   }),
   'predict.contextualization': z.strictObject({ text: text.min(1), sense: z.int().min(0).max(1023) }),
+  'suites.knowledgeEdit': z.strictObject({ edits, runId }),
+  'suites.topic': z.strictObject({
+    topics: z.array(z.string().min(1).max(100)).min(1).max(17).optional(),
+    samples: z.int().min(1).max(500).default(2),
+    maxNewTokens: z.int().min(1).max(256).default(30),
+    seed: z.int().min(0).max(2 ** 32 - 1).default(0),
+    edits,
+    runId,
+  }),
   'senses.lookup': z.strictObject({ word: z.string().min(1).max(200), topK: topK.default(10) }),
   'senses.neighbours': z.strictObject({
     word: z.string().min(1).max(200),

@@ -1,13 +1,18 @@
 import type { SenseEditDocument } from '../../../shared/edits/sense-edits'
 import type { ErrorInfo } from '../../../shared/errors'
-import type { GenderBiasView } from '../../../shared/ipc/api-types'
+import type { GenderBiasView, KnowledgeEditView, TopicSuiteView } from '../../../shared/ipc/api-types'
 import type { ApiClient } from '../lib/api-client'
 
-/** The gender-bias suite (paper §6.2) on top of the current edits, with progress and cancel. */
+type SuiteName = 'genderBias' | 'knowledgeEdit' | 'topic'
+
+/** The paper's suites (gender bias, knowledge edit, topic) on top of the current edits, with progress and cancel. */
 export class SuitesState {
   #genderBias = $state.raw<GenderBiasView | null>(null)
+  #knowledgeEdit = $state.raw<KnowledgeEditView | null>(null)
+  #topic = $state.raw<TopicSuiteView | null>(null)
   #error = $state.raw<ErrorInfo | null>(null)
   #progress = $state.raw<{ done: number; total: number; message?: string } | null>(null)
+  #running = $state<SuiteName | null>(null)
   #runId: string | null = null
   readonly #client: ApiClient
 
@@ -21,31 +26,56 @@ export class SuitesState {
   get genderBias() {
     return this.#genderBias
   }
+  get knowledgeEdit() {
+    return this.#knowledgeEdit
+  }
+  get topic() {
+    return this.#topic
+  }
   get error() {
     return this.#error
   }
   get progress() {
     return this.#progress
   }
+  /** which suite runs now, or null */
   get running() {
-    return this.#runId !== null
+    return this.#running
   }
 
-  async runGenderBias(edits: SenseEditDocument, options: { sense?: number; optimize: boolean }): Promise<void> {
-    const runId = `suite-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
-    this.#runId = runId
-    this.#progress = { done: 0, total: 0 }
-    const res = await this.#client.call('suites.genderBias', { ...options, ...(edits.edits.length > 0 ? { edits } : {}), runId })
-    if (this.#runId !== runId) return
-    this.#runId = null
-    this.#progress = null
-    if (res.ok) {
-      this.#genderBias = res.value
-      this.#error = null
-    } else this.#error = res.error
+  runGenderBias(edits: SenseEditDocument, options: { sense?: number; optimize: boolean }): Promise<void> {
+    return this.#run('genderBias', (runId) => this.#client.call('suites.genderBias', { ...options, ...withEdits(edits), runId }), (v) => (this.#genderBias = v))
+  }
+
+  runKnowledgeEdit(edits: SenseEditDocument): Promise<void> {
+    return this.#run('knowledgeEdit', (runId) => this.#client.call('suites.knowledgeEdit', { ...withEdits(edits), runId }), (v) => (this.#knowledgeEdit = v))
+  }
+
+  runTopic(edits: SenseEditDocument, options: { topics?: string[]; samples: number; maxNewTokens: number; seed: number }): Promise<void> {
+    return this.#run('topic', (runId) => this.#client.call('suites.topic', { ...options, ...withEdits(edits), runId }), (v) => (this.#topic = v))
   }
 
   async cancel(): Promise<void> {
     if (this.#runId) await this.#client.call('run.cancel', { runId: this.#runId })
   }
+
+  async #run<T>(name: SuiteName, call: (runId: string) => Promise<{ ok: true; value: T } | { ok: false; error: ErrorInfo }>, keep: (v: T) => void): Promise<void> {
+    const runId = `suite-${name}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
+    this.#runId = runId
+    this.#running = name
+    this.#progress = { done: 0, total: 0 }
+    const res = await call(runId)
+    if (this.#runId !== runId) return
+    this.#runId = null
+    this.#running = null
+    this.#progress = null
+    if (res.ok) {
+      keep(res.value)
+      this.#error = null
+    } else this.#error = res.error
+  }
+}
+
+function withEdits(edits: SenseEditDocument): { edits?: SenseEditDocument } {
+  return edits.edits.length > 0 ? { edits } : {}
 }
