@@ -64,11 +64,21 @@ function intList(v: PickleValue, what: string, where: string): number[] {
   })
 }
 
-function describe(v: PickleValue): string {
-  if (v instanceof PyTuple) return `(${v.items.map(describe).join(', ')})`
+/**
+ * A short rendering of a pickled value for error messages. Bounded in depth and width: a
+ * malformed pickle can nest tuples 10⁵ deep (one TUPLE1 byte each), which must not overflow
+ * the stack while the error is being written.
+ */
+function describe(v: PickleValue, depth = 0): string {
+  if (v instanceof PyTuple) {
+    if (depth >= 3) return '(…)'
+    const shown = v.items.slice(0, 8).map((x) => describe(x, depth + 1))
+    return `(${shown.join(', ')}${v.items.length > 8 ? ', …' : ''})`
+  }
   if (typeof v === 'bigint') return v.toString()
   if (typeof v === 'object' && v !== null) return v.constructor.name
-  return JSON.stringify(v)
+  const text = JSON.stringify(v)
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text
 }
 
 function formatError(where: string, msg: string): WorkbenchError {

@@ -289,6 +289,19 @@ function addPickleStructureCases(add: Add): void {
     z(head().mark().str('a').global('torch._utils', '_rebuild_tensor_v2').mark().mark().str('storage').global('torch', 'FloatStorage').str('0').str('cpu').int(80).mark().str('v').int(0).int(4).tuple().tuple().binpersid().int(0).intTuple([4]).intTuple([1]).bool(false).tuple().reduce().setitems().stop().bytes()))
   add('pickle: memo index never stored', 'checkpoint-format', () => z(head().binget(200).stop().bytes()))
   add('pickle: unterminated GLOBAL', 'checkpoint-format', () => z(Uint8Array.of(0x80, 2, 0x63, ...enc.encode('collections'))))
+  // tuples nested 10⁵ deep (one TUPLE1 byte each) where an error message describes the value
+  const deep = (b: PickleBuilder) => {
+    b.emptyTuple()
+    for (let i = 0; i < 100_000; i++) b.raw(0x85)
+    return b
+  }
+  add('pickle: persistent id nested 100k tuples deep', 'checkpoint-format', () => z(deep(head().mark().str('a')).binpersid().setitems().stop().bytes()))
+  add('pickle: state-dict value nested 100k tuples deep', 'checkpoint-format', () => z(deep(head().mark().str('a')).setitems().stop().bytes()))
+  add('pickle: state-dict key nested 100k tuples deep', 'checkpoint-format', () => z(deep(head().mark()).int(1).setitems().stop().bytes()))
+  add('pickle: tensor size nested 100k tuples deep', 'checkpoint-format', () =>
+    z(deep(head().mark().str('a').global('torch._utils', '_rebuild_tensor_v2').mark().mark().str('storage').global('torch', 'FloatStorage').str('0').str('cpu').int(4).tuple().binpersid().int(0)).intTuple([1]).bool(false).emptyTuple().tuple().reduce().setitems().stop().bytes()))
+  add('pickle: a 5000-character storage key', 'checkpoint-format', () =>
+    z(head().mark().str('a').global('torch._utils', '_rebuild_tensor_v2').mark().mark().str('storage').global('torch', 'FloatStorage').str('k'.repeat(5000)).str('cpu').int(4).tuple().binpersid().int(0).intTuple([4]).intTuple([1]).bool(false).tuple().reduce().setitems().stop().bytes()))
 }
 
 function addConfigCases(add: Add): void {
