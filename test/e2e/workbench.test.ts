@@ -224,6 +224,15 @@ describe('workbench in Chromium', () => {
     expect(text).toContain('factor=0')
     expect(text).toContain('factor=0.1')
     expect(await page.getByTestId('diff-only').isChecked()).toBe(true)
+    const ids = new URL(page.url()).hash.split('ids=')[1].split('%2C').map(Number)
+    const cmp = await api<{ comparison: { metrics: { values: (number | null)[] }[] } }>('experiments.compare', { ids, diffOnly: true })
+    const bars = cmp.comparison.metrics.flatMap((m) => m.values.filter((v) => v !== null)).length
+    expect(bars).toBeGreaterThan(0) // the fork's missing run was re-run for the comparison
+    await expect.poll(() => page.locator('[aria-label="Metrics per experiment"] svg g[aria-label="bar"] rect').count()).toBe(bars)
+    expect(await page.locator('[aria-label="Metrics per experiment"] figure').count()).toBe(cmp.comparison.metrics.length) // one chart per metric
+    const svgDownload = page.waitForEvent('download')
+    await page.getByRole('button', { name: 'Export chart SVG' }).click()
+    expect(readFileSync(await (await svgDownload).path(), 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/)
     await shot('compare')
 
     const download = page.waitForEvent('download')

@@ -1,18 +1,46 @@
 import { downloadText } from './download'
 
-/** Saves the first <svg> inside `host` as an SVG file (styles Plot put inside it come along). */
+/**
+ * Saves the charts inside `host` as one SVG file (styles Plot put inside them come along);
+ * several charts (small multiples) are laid side by side as nested <svg>s.
+ */
 export function exportSvg(host: Element, fileName: string): void {
-  const svg = host.querySelector('svg')
+  const svg = combined(host)
   if (!svg) return
-  downloadText(fileName, svgText(svg), 'image/svg+xml')
+  downloadText(fileName, svgText(svg, getComputedStyle(host).color), 'image/svg+xml')
+}
+
+/** The chart SVGs of `host` (legend swatches excluded) as one SVG, side by side. */
+function combined(host: Element): SVGSVGElement | null {
+  // top-level chart SVGs only: not legend swatches (tiny) and not SVGs nested in another
+  const charts = [...host.querySelectorAll('svg')].filter((s) => !s.parentElement?.closest('svg') && s.getBoundingClientRect().height > 40)
+  if (charts.length <= 1) return charts[0] ?? host.querySelector('svg')
+  const out = document.createElementNS('http://www.w3.org/2000/svg', 'svg')
+  let x = 0
+  let h = 0
+  for (const c of charts) {
+    const { width, height } = c.getBoundingClientRect()
+    const copy = c.cloneNode(true) as SVGSVGElement
+    copy.setAttribute('x', String(x))
+    copy.setAttribute('width', String(width))
+    copy.setAttribute('height', String(height))
+    out.append(copy)
+    x += width + 16
+    h = Math.max(h, height)
+  }
+  out.setAttribute('width', String(x))
+  out.setAttribute('height', String(h))
+  out.setAttribute('viewBox', `0 0 ${x} ${h}`)
+  return out
 }
 
 /** Saves the first <svg> inside `host` as a PNG at `scale`× its size, on a white background. */
 export async function exportPng(host: Element, fileName: string, scale = 2): Promise<void> {
-  const svg = host.querySelector('svg')
+  const svg = combined(host)
   if (!svg) return
-  const { width, height } = svg.getBoundingClientRect()
-  const url = URL.createObjectURL(new Blob([svgText(svg)], { type: 'image/svg+xml' }))
+  const width = Number(svg.getAttribute('width')) || svg.getBoundingClientRect().width
+  const height = Number(svg.getAttribute('height')) || svg.getBoundingClientRect().height
+  const url = URL.createObjectURL(new Blob([svgText(svg, getComputedStyle(host).color)], { type: 'image/svg+xml' }))
   try {
     const img = new Image()
     await new Promise<void>((resolve, reject) => {
@@ -41,10 +69,10 @@ export async function exportPng(host: Element, fileName: string, scale = 2): Pro
   }
 }
 
-function svgText(svg: SVGSVGElement): string {
+function svgText(svg: SVGSVGElement, color: string): string {
   const copy = svg.cloneNode(true) as SVGSVGElement
   copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg')
   // resolve the theme's currentColor so the file looks the same outside the app
-  copy.setAttribute('style', `${copy.getAttribute('style') ?? ''};color:${getComputedStyle(svg).color}`)
+  copy.setAttribute('style', `${copy.getAttribute('style') ?? ''};color:${color}`)
   return new XMLSerializer().serializeToString(copy)
 }
