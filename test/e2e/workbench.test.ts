@@ -84,6 +84,13 @@ describe('workbench in Chromium', () => {
     }
     expect(await page.getByTestId('sense-word').inputValue()).toBe(' nurse')
     await shot('senses')
+
+    // two words side by side, from the URL
+    await page.goto(`${origin}/#/senses?word=%20nurse&with=%20doctor`)
+    const pairs = page.getByTestId('sense-pairs').locator('.pair')
+    await expect.poll(() => pairs.count(), { timeout: 30_000 }).toBe(atlas.senses.length)
+    const doctor = await api<{ senses: { top: { text: string }[] }[] }>('senses.lookup', { word: ' doctor' })
+    expect(await pairs.nth(0).getByTestId('sense-card').nth(1).locator('.top li').first().textContent()).toContain(JSON.stringify(doctor.senses[0].top[0].text))
   })
 
   it('tokenises the prompt live, predicts, and attributes a token exactly', async () => {

@@ -5,6 +5,7 @@ import type { ApiClient } from '../lib/api-client'
 /** The sense atlas of one word, its nearest senses, and reverse lookups with progress. */
 export class SensesState {
   #lookup = $state.raw<SenseLookupResponse | null>(null)
+  #other = $state.raw<SenseLookupResponse | null>(null)
   #neighbours = $state.raw<NeighboursResponse | null>(null)
   #reverse = $state.raw<ReverseResponse | null>(null)
   #reverseProgress = $state.raw<{ done: number; total: number } | null>(null)
@@ -23,6 +24,10 @@ export class SensesState {
 
   get lookup() {
     return this.#lookup
+  }
+  /** the second word of a side-by-side comparison */
+  get other() {
+    return this.#other
   }
   get neighbours() {
     return this.#neighbours
@@ -54,6 +59,16 @@ export class SensesState {
       this.#lookup = null
       this.#error = res.error
     }
+  }
+
+  async lookOther(word: string, topK = 10): Promise<void> {
+    if (word === '') {
+      this.#other = null
+      return
+    }
+    const res = await this.#client.call('senses.lookup', { word, topK })
+    if (res.ok) this.#other = res.value
+    else this.#error = res.error
   }
 
   async findNeighbours(word: string, sense: number | 'min', topK = 10): Promise<void> {
