@@ -1,0 +1,36 @@
+import { cleanup, render, screen } from '@testing-library/svelte'
+import { afterEach, describe, expect, it } from 'vitest'
+import App from '../../src/renderer/src/App.svelte'
+import { API_METHODS } from '../../src/shared/ipc/api'
+import { fakeClient, ok } from './fake-client'
+
+afterEach(() => cleanup())
+
+const info = (available: boolean) => ({
+  version: 't',
+  transport: 'http' as const,
+  available: Object.fromEntries(API_METHODS.map((m) => [m, available])),
+  model: null,
+})
+
+describe('App', () => {
+  it('says "not available yet" for a backend this build lacks, instead of showing anything made up', async () => {
+    window.location.hash = '#/prompt?text=hello'
+    const { client } = fakeClient({ 'app.info': () => ok(info(false)), 'model.recent': () => ok({ checkpoints: [] }), 'tokens.encode': () => ok({ tokens: [] }) })
+    render(App, { client })
+    expect(await screen.findByText('Prediction is not available yet in this build.')).toBeTruthy()
+    window.location.hash = '#/experiments'
+    expect(await screen.findByText('The experiment library is not available yet in this build.')).toBeTruthy()
+  })
+
+  it('opens the view named in the hash, with its parameters', async () => {
+    window.location.hash = '#/senses?word=%20nurse'
+    const { client, calls } = fakeClient({ 'app.info': () => ok(info(true)), 'model.recent': () => ok({ checkpoints: [] }) })
+    render(App, { client })
+    expect((await screen.findByRole('heading', { level: 2 })).textContent).toBe('Senses')
+    expect(screen.getByRole('link', { name: 'Senses' }).getAttribute('aria-current')).toBe('page')
+    // no model is loaded: the atlas is not requested and the view says why
+    expect(await screen.findByText('Load a model to look up senses.')).toBeTruthy()
+    expect(calls.some((c) => c.method === 'senses.lookup')).toBe(false)
+  })
+})
