@@ -134,10 +134,8 @@ type MissingEvent = Exclude<ApiEventName, (typeof API_EVENTS)[number]>
 const _everyEventListed: MissingEvent extends never ? true : MissingEvent = true
 void _everyEventListed
 
-export interface ApiEvent<E extends ApiEventName = ApiEventName> {
-  name: E
-  payload: ApiEvents[E]
-}
+/** One event; a union discriminated by `name`, so checking the name narrows the payload. */
+export type ApiEvent<E extends ApiEventName = ApiEventName> = { [K in E]: { name: K; payload: ApiEvents[K] } }[E]
 
 /** The one call signature every transport offers the renderer. */
 export type ApiCall = <M extends ApiMethod>(method: M, request: ApiRequest<M>) => Promise<Result<ApiResponse<M>>>
