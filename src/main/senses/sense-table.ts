@@ -1,8 +1,9 @@
-import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises'
+import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { cacheDir } from '../paths/app-paths'
+import { createFolder } from '../store/create-folder'
 import { HALF_TO_FLOAT, toHalfArray } from './float16'
 
 /**
@@ -231,7 +232,7 @@ async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTabl
   // fp32 while the table stays small (≤ 512 MB), fp16 beyond (the full model: 1.2 GB instead of 2.5 GB)
   const precision = o.precision ?? (V * k * d * 4 <= 512 * 2 ** 20 ? 'f32' : 'f16')
   const manifest = { version: VERSION, contentHash: engine.contentHash, vocabSize: V, numSenses: k, dModel: d, precision, chunkTokens: chunk }
-  await mkdir(dir, { recursive: true })
+  createFolder(dir) // not mkdir({recursive}): it never returns on Node 20 when a parent answers ENOENT
   const prior = await readJson(join(dir, 'manifest.json'))
   const fresh = !prior || JSON.stringify(prior) !== JSON.stringify(manifest)
   const chunks = Math.ceil(V / chunk)
