@@ -14,6 +14,7 @@ import { generateHandler } from './generate-handler'
 import { suiteHandlers } from './suite-handlers'
 import { hubHandlers } from './hub-handlers'
 import { ModelSession } from './model-session'
+import { paritySelfCheck } from './parity-self-check'
 import { readRecentCheckpoints, rememberCheckpoint } from './recent-checkpoints'
 import { WorkbenchEvents } from './workbench-events'
 
@@ -76,6 +77,15 @@ export class Workbench {
       'model.info': async () => this.model,
       'model.load': async ({ checkpoint, runId }) => this.load(checkpoint, runId),
       'model.recent': async () => ({ checkpoints: await readRecentCheckpoints() }),
+      'model.selfCheck': async ({ runId }) => {
+        const s = session()
+        const run = this.#track(runId)
+        try {
+          return await paritySelfCheck(s.engine, s.info.checkpointDir, { signal: run.signal })
+        } finally {
+          run.done()
+        }
+      },
       ...hubHandlers(this.events, (dir) => this.load(dir)),
       'tokens.encode': async ({ text }) => ({ tokens: encodePrompt(tokenizer, text) }),
       'edits.validate': async ({ document }) => {

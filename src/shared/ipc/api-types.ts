@@ -34,6 +34,34 @@ export interface ModelInfo {
   loadedAt: string // ISO time
 }
 
+/** One tensor of the parity self-check: engine vs the stored PyTorch reference outputs. */
+export interface ParityTensorCheck {
+  tensor: 'logits' | 'senses' | 'contextualization'
+  shape: number[] // logits (pos, vocab), senses (sense, pos, d_model), contextualization (sense, pos, pos)
+  /** max |reference| */
+  scale: number
+  maxAbsError: number
+  /** maxAbsError / scale, compared with the tolerance */
+  relativeError: number
+  /** index (one entry per axis) of the largest error */
+  worstIndex: number[]
+  /** the engine's value there (null when it is NaN) */
+  actual: number | null
+  expected: number
+  passed: boolean
+}
+
+export interface ParityCheckReport {
+  checkpointDir: string
+  referenceDir: string
+  tokens: number
+  /** relative error allowed per tensor */
+  tolerance: number
+  tensors: ParityTensorCheck[]
+  passed: boolean
+  forwardMs: number
+}
+
 export interface AppInfo {
   version: string
   transport: 'electron' | 'http'

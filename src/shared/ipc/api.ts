@@ -16,6 +16,7 @@ import type {
   ExperimentComparison,
   ExportedTable,
   ModelInfo,
+  ParityCheckReport,
   NeighboursResponse,
   PredictResponse,
   ReverseResponse,
@@ -36,6 +37,7 @@ export interface ApiResponses {
   'model.info': ModelInfo | null
   'model.load': ModelInfo
   'model.recent': { checkpoints: string[] }
+  'model.selfCheck': ParityCheckReport
   'hub.download': HubJobInfo
   'hub.cancel': { cancelled: boolean }
   'hub.cached': { snapshot: string | null }
@@ -71,6 +73,7 @@ export const API_METHODS = [
   'model.info',
   'model.load',
   'model.recent',
+  'model.selfCheck',
   'hub.download',
   'hub.cancel',
   'hub.cached',

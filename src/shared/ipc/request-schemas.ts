@@ -21,6 +21,7 @@ export const REQUEST_SCHEMAS = {
   'model.info': empty,
   'model.load': z.strictObject({ checkpoint: z.string().min(1).max(4096).optional(), runId }),
   'model.recent': empty,
+  'model.selfCheck': z.strictObject({ runId }),
   'hub.download': z.strictObject({
     repo: z.string().min(3).max(200),
     revision: z.string().min(1).max(200).optional(),
