@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ensureOnnxExport } from '../../../src/main/checkpoint/onnx/onnx-cache'
 import { readManifest } from '../../../src/main/checkpoint/onnx/onnx-manifest'
-import { EngineCore, MAX_DECODERS } from '../../../src/main/runtime/engine-core'
+import { EngineCore, MAX_DECODERS, sessionTuning } from '../../../src/main/runtime/engine-core'
 import { expectAllClose } from '../../helpers/all-close'
 import { checkpointPath, golden, openCore, useTempCache } from './core-fixture'
 
@@ -217,5 +217,36 @@ describe('EngineCore', () => {
     core.disposeDecoder(dec)
     expect(await codeOf(core.combine(new Float32Array(5), new Float32Array(1), 1))).toBe('bad-request')
     expect(await codeOf(core.project(new Float32Array(3), 1))).toBe('bad-request')
+  })
+})
+
+describe('session threading (sessionTuning)', () => {
+  it('sessions do not spin by default; BACKPACK_ORT_SPIN=all turns spinning on', () => {
+    expect(sessionTuning('context', {})).toEqual({ spinning: false })
+    expect(sessionTuning('lm_head', {})).toEqual({ spinning: false })
+    expect(sessionTuning('context', { BACKPACK_ORT_SPIN: 'all' })).toEqual({ spinning: true })
+  })
+
+  it('spinning or not, the outputs are bit-identical (only how idle threads wait changes)', async () => {
+    const cache = useTempCache()
+    const before = process.env.BACKPACK_ORT_SPIN
+    let quiet: EngineCore | null = null
+    let spinning: EngineCore | null = null
+    try {
+      quiet = await openCore(FIXTURE)
+      process.env.BACKPACK_ORT_SPIN = 'all'
+      spinning = await openCore(FIXTURE)
+      const a = await quiet.forward(g.ids)
+      const b = await spinning.forward(g.ids)
+      expect(a.logits).toEqual(b.logits)
+      expect(a.contextualization).toEqual(b.contextualization)
+      expect(a.senses).toEqual(b.senses)
+    } finally {
+      if (before === undefined) delete process.env.BACKPACK_ORT_SPIN
+      else process.env.BACKPACK_ORT_SPIN = before
+      quiet?.dispose()
+      spinning?.dispose()
+      cache.cleanup()
+    }
   })
 })
