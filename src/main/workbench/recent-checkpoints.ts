@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { userDataDir } from '../paths/app-paths'
+import { createFolder } from '../store/create-folder'
 
 /** The checkpoints opened most recently (newest first), kept in the user data directory. */
 const file = () => join(userDataDir(), 'recent-checkpoints.json')
@@ -15,9 +16,14 @@ export async function readRecentCheckpoints(): Promise<string[]> {
   }
 }
 
+/**
+ * Puts `dir` first in the list. The folder is created one level at a time (createFolder):
+ * Node 20's recursive mkdir never returns when the kernel answers ENOENT for a parent (e.g. a
+ * data directory under /proc); this throws that error instead.
+ */
 export async function rememberCheckpoint(dir: string): Promise<void> {
   const list = [dir, ...(await readRecentCheckpoints()).filter((d) => d !== dir)].slice(0, MAX)
-  await mkdir(dirname(file()), { recursive: true })
+  createFolder(dirname(file()))
   await writeFile(file() + '.tmp', JSON.stringify(list, null, 2))
   await rename(file() + '.tmp', file())
 }
