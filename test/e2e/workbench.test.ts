@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -14,7 +14,9 @@ import { startServeProcess, type ServeProcess } from './helpers/serve-process'
  * export. Expected values come from the same server's API, never from constants. Screenshots
  * of each view go to a temp folder printed below (not committed).
  */
-const CHECKPOINT = resolve('test/fixtures/checkpoints/tiny-fullvocab')
+const FIXTURE = resolve('test/fixtures/checkpoints/tiny-fullvocab')
+// the PyTorch reference outputs for the parity self-check travel with the checkpoint copy
+const REFERENCE = resolve('test/fixtures/golden/tiny-fullvocab')
 const shots = mkdtempSync(join(tmpdir(), 'bw-screenshots-'))
 let serve: ServeProcess
 let browser: { context: BrowserContext; close: () => Promise<void> }
@@ -32,7 +34,10 @@ async function api<T>(method: string, request: unknown): Promise<T> {
 beforeAll(async () => {
   const web = await buildWeb()
   const data = mkdtempSync(join(tmpdir(), 'bw-data-'))
-  serve = await startServeProcess(['--port', '0', '--web', web, '--checkpoint', CHECKPOINT], {
+  const checkpoint = join(data, 'tiny-fullvocab')
+  cpSync(FIXTURE, checkpoint, { recursive: true })
+  cpSync(REFERENCE, join(checkpoint, 'reference'), { recursive: true })
+  serve = await startServeProcess(['--port', '0', '--web', web, '--checkpoint', checkpoint], {
     BACKPACK_CACHE_DIR: join(data, 'cache'),
     BACKPACK_DATA_DIR: join(data, 'data'),
   })
@@ -68,6 +73,22 @@ describe('workbench in Chromium', () => {
     // keyboard reachable: the first Tab lands on the first view link
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-view'))).toBe('model')
+  })
+
+  it('runs the parity self-check against the stored PyTorch reference outputs', async () => {
+    await page.getByRole('button', { name: 'Run parity check' }).click()
+    const verdict = page.getByTestId('parity-verdict')
+    await verdict.waitFor({ timeout: 120_000 })
+    const report = await api<{ passed: boolean; tensors: { tensor: string; relativeError: number; worstIndex: number[] }[] }>('model.selfCheck', {})
+    expect(report.passed).toBe(true)
+    expect(await verdict.textContent()).toMatch(/^Passed/)
+    for (const t of report.tensors) {
+      const row = page.locator(`[data-testid="parity-table"] tr[data-tensor="${t.tensor}"]`)
+      const text = (await row.textContent()) ?? ''
+      expect(text).toContain(t.relativeError.toExponential(2))
+      expect(text).toContain(`[${t.worstIndex.join(', ')}]`)
+      expect(text).toContain('pass')
+    }
     await shot('model')
   })
 
