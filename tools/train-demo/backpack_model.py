@@ -109,7 +109,7 @@ class SenseNetwork(nn.Module):
 
 
 class Backpack(nn.Module):
-    def __init__(self, cfg: dict, n_rows: int):
+    def __init__(self, cfg: dict, n_rows: int, sense_qk_init_std: float = 0.117):
         super().__init__()
         self.cfg = cfg
         d = cfg["n_embd"]
@@ -124,7 +124,12 @@ class Backpack(nn.Module):
         self.bf16_head = False
         nn.init.normal_(self.wte.weight, std=0.02)
         nn.init.normal_(self.wpe.weight, std=0.01)
-        nn.init.normal_(self.sense_weight_net.weight, std=0.02)
+        # Sense weight net: query and key halves start EQUAL, so q_i·κ_i = |q_i|² > 0 and α starts out
+        # favouring the current token (≈ e^5 over an unrelated position at std 0.117, d/k = 8) instead of
+        # a uniform average over the window, which otherwise keeps a tiny model at the unigram plateau.
+        nn.init.normal_(self.sense_weight_net.weight[:d], std=sense_qk_init_std)
+        with torch.no_grad():
+            self.sense_weight_net.weight[d:] = self.sense_weight_net.weight[:d]
         nn.init.zeros_(self.sense_weight_net.bias)
         for blk in self.h:  # GPT-2 residual-projection init
             for p in (blk.attn.c_proj.weight, blk.mlp.c_proj.weight):

@@ -69,6 +69,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in full_state(ckpt).items()}
     save_file(tensors, str(out / "model.safetensors"), metadata={"format": "pt"})
+    (out / "model.safetensors").chmod(0o644)
     (out / "config.json").write_text(json.dumps(cfg, indent=2) + "\n")
     n = sum(t.numel() for t in tensors.values())
     size = (out / "model.safetensors").stat().st_size
