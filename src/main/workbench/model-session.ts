@@ -1,9 +1,11 @@
 import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
+import { resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import type { ModelInfo } from '../../shared/ipc/api-types'
 import { analysisRunner, parseSenseEditsFor } from '../interventions/apply-sense-edits'
 import type { InterventionRunner } from '../interventions/intervention-runner'
 import type { BackpackEngine } from '../runtime/backpack-engine'
+import { demoCheckpointDir } from '../paths/app-paths'
 import { openEngine } from '../runtime/open-engine'
 import { openSenseTable, type SenseTable, type SenseTableProgress } from '../senses/sense-table'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
@@ -29,6 +31,7 @@ export class ModelSession {
       config: { ...engine.config },
       provider: { name, requested, available: [...available], ...(reason ? { reason } : {}) },
       loadedAt: new Date().toISOString(),
+      bundledDemo: resolve(checkpointDir) === resolve(demoCheckpointDir()),
     }
   }
 

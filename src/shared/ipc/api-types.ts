@@ -32,6 +32,8 @@ export interface ModelInfo {
   config: BackpackConfig
   provider: ProviderStatus
   loadedAt: string // ISO time
+  /** the small demo checkpoint bundled with the app (the Model view then offers the full model) */
+  bundledDemo?: boolean
 }
 
 /** One tensor of the parity self-check: engine vs the stored PyTorch reference outputs. */

@@ -19,6 +19,8 @@ export class AppState {
     client.on('model.loaded', ({ model }) => {
       this.#model = model
       this.#progress = null
+      // loads started elsewhere (a Hub download with load, the native menu) are remembered too
+      void this.#refreshRecent()
     })
   }
 
@@ -54,8 +56,7 @@ export class AppState {
       this.#model = res.value.model
       this.#error = null
     } else this.#error = res.error
-    const recent = await this.client.call('model.recent', {})
-    if (recent.ok) this.#recent = recent.value.checkpoints
+    await this.#refreshRecent()
   }
 
   async load(checkpoint?: string): Promise<void> {
@@ -65,6 +66,10 @@ export class AppState {
     this.#loading = false
     if (res.ok) this.#model = res.value
     else this.#error = res.error
+    await this.#refreshRecent()
+  }
+
+  async #refreshRecent(): Promise<void> {
     const recent = await this.client.call('model.recent', {})
     if (recent.ok) this.#recent = recent.value.checkpoints
   }
