@@ -291,10 +291,17 @@ export class EngineCore {
  * processes): generation 5.3–6.5 → 18.6–23.5 tokens/s, forward T=64 560–600 → 240–320 ms,
  * re-run after edits (T=32) 85–91 → 33–79 ms, sense atlas 187–283 → 51–80 ms; results
  * bit-identical (the same kernels run; only how idle threads wait changes).
- * BACKPACK_ORT_SPIN=all restores spinning in every session (for measurements).
+ * BACKPACK_ORT_SPIN=all restores spinning in every session, and BACKPACK_ORT_THREADS=N (a
+ * positive integer) sets the intra-op threads of every session — both for measurements.
  */
 export function sessionTuning(_graph: GraphName, env: NodeJS.ProcessEnv = process.env): SessionTuning {
-  return { spinning: env.BACKPACK_ORT_SPIN === 'all' }
+  const tuning: SessionTuning = { spinning: env.BACKPACK_ORT_SPIN === 'all' }
+  const threads = env.BACKPACK_ORT_THREADS
+  if (threads !== undefined) {
+    if (!/^[1-9][0-9]{0,2}$/.test(threads)) throw new WorkbenchError('bad-request', `BACKPACK_ORT_THREADS must be a positive integer (intra-op threads per session), got ${JSON.stringify(threads)}`)
+    tuning.threads = Number(threads)
+  }
+  return tuning
 }
 
 async function openSessions(dir: string, provider: string): Promise<Record<GraphName, OrtSession>> {

@@ -221,10 +221,12 @@ describe('EngineCore', () => {
 })
 
 describe('session threading (sessionTuning)', () => {
-  it('sessions do not spin by default; BACKPACK_ORT_SPIN=all turns spinning on', () => {
+  it('sessions do not spin by default; BACKPACK_ORT_SPIN=all turns spinning on; BACKPACK_ORT_THREADS is validated', () => {
     expect(sessionTuning('context', {})).toEqual({ spinning: false })
     expect(sessionTuning('lm_head', {})).toEqual({ spinning: false })
     expect(sessionTuning('context', { BACKPACK_ORT_SPIN: 'all' })).toEqual({ spinning: true })
+    expect(sessionTuning('context', { BACKPACK_ORT_THREADS: '1' })).toEqual({ spinning: false, threads: 1 })
+    for (const bad of ['0', '-1', '1.5', 'two', '']) expect(() => sessionTuning('mix', { BACKPACK_ORT_THREADS: bad })).toThrow(/BACKPACK_ORT_THREADS/)
   })
 
   it('spinning or not, the outputs are bit-identical (only how idle threads wait changes)', async () => {
