@@ -110,10 +110,13 @@ def batch_for_step(data: np.ndarray, seed: int, step: int, shapes: dict) -> tupl
     return win[:, :-1], win[:, 1:]
 
 
-def lr_at(step: int, args) -> float:
+def lr_at(step: int, args, start: int = 0) -> float:
+    """Linear warmup then cosine decay to min_lr_frac·lr, over steps start … max_steps (a run
+    initialised from another run's checkpoint with --init-from starts a fresh schedule there)."""
+    step -= start
     if step < args.warmup:
         return args.lr * (step + 1) / args.warmup
-    p = min(1.0, (step - args.warmup) / max(1, args.max_steps - args.warmup))
+    p = min(1.0, (step - args.warmup) / max(1, args.max_steps - start - args.warmup))
     return args.lr * (args.min_lr_frac + (1 - args.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * p)))
 
 
@@ -158,6 +161,11 @@ def main() -> None:
     ap.add_argument("--fp32-head", action="store_true", help="train the LM head matmuls in fp32 (default bf16)")
     ap.add_argument("--stop-at", default=None, help="UTC HH:MM: save and exit at this time")
     ap.add_argument("--stop-step", type=int, default=None, help="save and exit at this step (schedule unchanged)")
+    ap.add_argument("--init-from", default=None,
+                    help="checkpoint (another run's best.pt/last.pt) to continue from when RUN/last.pt does not exist: "
+                         "weights, AdamW moments, step counter and RNG state are kept (so batches continue the same "
+                         "seeded sequence), the learning-rate schedule restarts at that step (warmup, then cosine "
+                         "decay to --max-steps) and the best validation perplexity starts afresh")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -176,14 +184,26 @@ def main() -> None:
     model = make_model(cfg, n_seen)
     model.bf16_head = not args.fp32_head
     opt = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
-    step, best, elapsed = 0, float("inf"), 0.0
+    step, best, elapsed, start = 0, float("inf"), 0.0, 0
     if (run / "last.pt").exists():
         st = torch.load(run / "last.pt", weights_only=False)
         model.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
         step, best, elapsed = st["step"], st["best"], st["elapsed"]
+        start = st.get("schedule_start", 0)
         torch.set_rng_state(st["torch_rng"])
-        print(f"resumed at step {step} (best valid ppl {math.exp(best):.2f})", flush=True)
+        print(f"resumed at step {step} (best valid ppl {math.exp(best):.2f}, schedule from step {start})", flush=True)
+    elif args.init_from:
+        st = torch.load(args.init_from, weights_only=False)
+        if not np.array_equal(np.asarray(st["seen_ids"]), seen) or st["config"] != cfg:
+            raise SystemExit(f"--init-from {args.init_from}: its vocabulary or config differs from this run's")
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        step, elapsed = st["step"], st["elapsed"]
+        start = step
+        torch.set_rng_state(st["torch_rng"])
+        print(f"initialised from {args.init_from} at step {step} (its valid ppl {math.exp(st['best']):.2f}); "
+              f"fresh schedule: warmup {args.warmup}, cosine to step {args.max_steps}", flush=True)
     shapes = {"short": (args.batch, args.seq), "long": (args.long_batch, 512), "long_every": args.long_every}
     counts = np.bincount(data_c, minlength=n_seen + 1)
     head = SampledHead(counts, n_seen, args.frequent, args.sampled, args.seed) if args.sampled > 0 else None
@@ -202,7 +222,8 @@ def main() -> None:
 
     def state() -> dict:
         return {"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "best": best,
-                "elapsed": elapsed, "torch_rng": torch.get_rng_state(), "seen_ids": seen, "config": cfg}
+                "elapsed": elapsed, "torch_rng": torch.get_rng_state(), "seen_ids": seen, "config": cfg,
+                "schedule_start": start}
 
     last_ckpt = time.time()
     t_seg = time.time()
@@ -215,7 +236,7 @@ def main() -> None:
         t0 = time.time()
         x, y = batch_for_step(data_c, args.seed, step, shapes)
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, args)
+            g["lr"] = lr_at(step, args, start)
         if head is not None:
             loss = head.loss(model, model(torch.from_numpy(x), fused=True, hidden_only=True), torch.from_numpy(y), step)
         else:
@@ -230,7 +251,7 @@ def main() -> None:
         tokens_seg += x.size
         if step % 10 == 0:
             rate = tokens_seg / (time.time() - t_seg)
-            print(f"step {step} loss {loss.item():.4f} lr {lr_at(step - 1, args):.2e} tok/s {rate:.0f} train_s {elapsed:.0f}", flush=True)
+            print(f"step {step} loss {loss.item():.4f} lr {lr_at(step - 1, args, start):.2e} tok/s {rate:.0f} train_s {elapsed:.0f}", flush=True)
             t_seg, tokens_seg = time.time(), 0
         if step % args.eval_every == 0 or step == args.max_steps:
             model.eval()

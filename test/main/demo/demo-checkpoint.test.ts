@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openEngine } from '../../../src/main/runtime/open-engine'
 import type { WorkerEngine } from '../../../src/main/runtime/worker-engine'
+import { paritySelfCheck } from '../../../src/main/workbench/parity-self-check'
 import { gpt2Tokenizer } from '../../../src/main/tokenizer/gpt2-tokenizer'
 import { GPT2_TEXT_VOCAB } from '../../../src/shared/model/config'
 
@@ -78,6 +79,16 @@ describe('demo Backpack checkpoint (shipped files, real engine)', () => {
     expect(engine.config.numSenses).toBe(16)
     expect(engine.config.scaleAttnByInverseLayerIdx).toBe(true)
   })
+
+  it('the stored reference outputs (reference/, float64 PyTorch) match the engine: the parity self-check passes', async () => {
+    const ids = JSON.parse(readFileSync(join(DIR, 'reference', 'ids.json'), 'utf8')) as number[]
+    expect(ids).toEqual(gpt2Tokenizer().encode('The nurse said that she would be late today.'))
+    const report = await paritySelfCheck(engine, DIR)
+    expect(report.tokens).toBe(ids.length)
+    expect(report.tensors.map((t) => t.tensor)).toEqual(['logits', 'senses', 'contextualization'])
+    for (const t of report.tensors) expect(t.passed, `${t.tensor}: relative error ${t.relativeError}`).toBe(true) // max|Δ|/max|ref| < 1e-4
+    expect(report.passed).toBe(true)
+  }, 120_000)
 
   it('held-out perplexity is well under half the unigram perplexity; never-seen ids get negligible mass', async () => {
     const ids = gpt2Tokenizer().encode(readFileSync(join(DIR, 'heldout.txt'), 'utf8'))
