@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readNpy } from '../../src/main/npy/npy'
 import { gpt2Tokenizer } from '../../src/main/tokenizer/gpt2-tokenizer'
-import { cli, TINY, useTempCache } from './analysis-cli'
+import { cli, TINY, useTempCache } from './cli-harness'
 
 /** predict, attribute and forward with --edits through the CLI, in-process. */
 const cacheDir = useTempCache()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { gpt2Tokenizer } from '../../src/main/tokenizer/gpt2-tokenizer'
-import { cli, TINY, useTempCache } from './analysis-cli'
+import { cli, TINY, useTempCache } from './cli-harness'
 
 /** senses, neighbours, reverse through the CLI, in-process, on the full-vocabulary tiny fixture. */
 const CKPT = TINY

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll } from 'vitest'
 import { runCli } from '../../src/cli/run-cli'
 
-/** Helpers of the analysis CLI tests: run a command in-process, and a temporary cache dir. */
+/** Helpers of the CLI tests: run a command in-process, and a temporary cache dir. */
 export const TINY = join(import.meta.dirname, '../fixtures/checkpoints/tiny-fullvocab')
 
 export async function cli(args: string[]) {
@@ -13,12 +13,15 @@ export async function cli(args: string[]) {
   return { code, ...out, json: () => JSON.parse(out.stdout) }
 }
 
-/** Points BACKPACK_CACHE_DIR at a fresh temp dir for this file; returns a getter for its path. */
-export function useTempCache(): () => string {
+/**
+ * Points BACKPACK_CACHE_DIR at a fresh temp dir for this file (restored and removed after it);
+ * returns a getter for its path. Tests may also write their input files there.
+ */
+export function useTempCache(prefix = 'cli-test-'): () => string {
   let cache = ''
   const saved = process.env.BACKPACK_CACHE_DIR
   beforeAll(() => {
-    cache = mkdtempSync(join(tmpdir(), 'analysis-cli-'))
+    cache = mkdtempSync(join(tmpdir(), prefix))
     process.env.BACKPACK_CACHE_DIR = cache
   })
   afterAll(() => {

@@ -1,29 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../src/cli/run-cli'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { cli, useTempCache } from './cli-harness'
 
 /** `generate` through the CLI, in-process, on the full-vocabulary tiny fixture. */
 const CKPT = join(import.meta.dirname, '../fixtures/checkpoints/tiny-fullvocab')
 
-async function cli(args: string[]) {
-  const out = { stdout: '', stderr: '' }
-  const code = await runCli(args, { stdout: { write: (s: string) => (out.stdout += s) }, stderr: { write: (s: string) => (out.stderr += s) } })
-  return { code, ...out, json: () => JSON.parse(out.stdout) }
-}
-
-let dir: string
-const saved = process.env.BACKPACK_CACHE_DIR
+const dir = useTempCache('generate-cli-')
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'generate-cli-'))
-  process.env.BACKPACK_CACHE_DIR = join(dir, 'cache')
-  writeFileSync(join(dir, 'edits.json'), JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' MacBook', factor: 0 }, { kind: 'knowledge-edit', token: ' is', remove: ' Apple', add: ' HP' }] }))
-})
-afterAll(() => {
-  if (saved === undefined) delete process.env.BACKPACK_CACHE_DIR
-  else process.env.BACKPACK_CACHE_DIR = saved
-  rmSync(dir, { recursive: true, force: true })
+  writeFileSync(join(dir(), 'edits.json'), JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' MacBook', factor: 0 }, { kind: 'knowledge-edit', token: ' is', remove: ' Apple', add: ' HP' }] }))
 })
 
 describe('cli generate', () => {
@@ -47,7 +32,7 @@ describe('cli generate', () => {
   })
 
   it('--compare prints baseline and edited generations with the same seed; --edits alone runs edited', async () => {
-    const edits = join(dir, 'edits.json')
+    const edits = join(dir(), 'edits.json')
     const r = await cli(['generate', '--text', 'The MacBook is made by', '--max-new', '5', '--seed', '2', '--edits', edits, '--compare', '--attribute', '--checkpoint', CKPT])
     expect(r.code, r.stderr).toBe(0)
     const j = r.json()
@@ -72,7 +57,7 @@ describe('cli generate', () => {
     expect(b.stderr).toMatch(/--compare needs --edits/)
     const c = await cli(['generate', '--text', 'x', '--temperature', 'hot', '--checkpoint', CKPT])
     expect(c.stderr).toMatch(/--temperature must be a number/)
-    const d = await cli(['generate', '--text', 'x', '--edits', join(dir, 'missing.json'), '--checkpoint', CKPT])
+    const d = await cli(['generate', '--text', 'x', '--edits', join(dir(), 'missing.json'), '--checkpoint', CKPT])
     expect(d.code).toBe(1)
     expect(d.stderr).toMatch(/error\[not-found\]/)
   })

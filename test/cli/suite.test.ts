@@ -1,31 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../src/cli/run-cli'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { cli, useTempCache } from './cli-harness'
 
 /** `suite <name>` through the CLI, in-process (tiny-fullvocab; topic on small-bin, whose sense table is quick). */
 const CKPT = join(import.meta.dirname, '../fixtures/checkpoints/tiny-fullvocab')
 const SMALL = join(import.meta.dirname, '../fixtures/checkpoints/small-bin')
 
-async function cli(args: string[]) {
-  const out = { stdout: '', stderr: '' }
-  const code = await runCli(args, { stdout: { write: (s: string) => (out.stdout += s) }, stderr: { write: (s: string) => (out.stderr += s) } })
-  return { code, ...out, json: () => JSON.parse(out.stdout) }
-}
-
-let dir: string
-const saved = process.env.BACKPACK_CACHE_DIR
+const dir = useTempCache('suite-cli-')
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'suite-cli-'))
-  process.env.BACKPACK_CACHE_DIR = join(dir, 'cache')
-  writeFileSync(join(dir, 'nurse.json'), JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', sense: 2, factor: 0 }] }))
-  writeFileSync(join(dir, 'heldout.txt'), 'I bought a MacBook last year. The MacBook was fast.')
-})
-afterAll(() => {
-  if (saved === undefined) delete process.env.BACKPACK_CACHE_DIR
-  else process.env.BACKPACK_CACHE_DIR = saved
-  rmSync(dir, { recursive: true, force: true })
+  writeFileSync(join(dir(), 'nurse.json'), JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', sense: 2, factor: 0 }] }))
+  writeFileSync(join(dir(), 'heldout.txt'), 'I bought a MacBook last year. The MacBook was fast.')
 })
 
 describe('cli suite', () => {
@@ -35,7 +20,7 @@ describe('cli suite', () => {
     const p = plain.json()
     expect(p).toMatchObject({ suite: 'gender-bias', sense: 1, editsFile: null, edited: false, professions: { used: ['nurse'] } })
     expect(p.professions.dropped[0].profession).toBe('janitor')
-    const edited = (await cli(['suite', 'gender-bias', '--professions', 'nurse', '--sense', '1', '--skip-optimize', '--edits', join(dir, 'nurse.json'), '--checkpoint', CKPT])).json()
+    const edited = (await cli(['suite', 'gender-bias', '--professions', 'nurse', '--sense', '1', '--skip-optimize', '--edits', join(dir(), 'nurse.json'), '--checkpoint', CKPT])).json()
     expect(edited.edited).toBe(true)
     expect(edited.perProfession[0].unmodified).not.toBe(p.perProfession[0].unmodified)
     const fitted = (await cli(['suite', 'gender-bias', '--professions', 'nurse', '--max-iterations', '3', '--checkpoint', CKPT])).json()
@@ -44,7 +29,7 @@ describe('cli suite', () => {
   })
 
   it('knowledge-edit with a held-out file', async () => {
-    const r = await cli(['suite', 'knowledge-edit', '--heldout', join(dir, 'heldout.txt'), '--checkpoint', CKPT])
+    const r = await cli(['suite', 'knowledge-edit', '--heldout', join(dir(), 'heldout.txt'), '--checkpoint', CKPT])
     expect(r.code, r.stderr).toBe(0)
     const j = r.json()
     expect(j.cases.map((c: { name: string }) => c.name)).toEqual(['MacBook→HP', 'Brady→Colts'])
