@@ -12,7 +12,7 @@ export const checkpoint = (name: string) => join(ROOT, 'test/fixtures/checkpoint
  * Opens the real engine on a committed fixture for a test file, with BACKPACK_CACHE_DIR in a
  * temporary folder (conversion cache, sense tables), and cleans both up afterwards.
  */
-export function useEngine(fixture: string): { engine: () => WorkerEngine } {
+export function useEngine(fixture: string): { engine: () => WorkerEngine; cache: () => string } {
   let engine: WorkerEngine | undefined
   let cache = ''
   const saved = process.env.BACKPACK_CACHE_DIR
@@ -32,5 +32,6 @@ export function useEngine(fixture: string): { engine: () => WorkerEngine } {
       if (!engine) throw new Error('engine not open')
       return engine
     },
+    cache: () => cache,
   }
 }

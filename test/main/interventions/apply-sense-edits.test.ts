@@ -1,14 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { applySenseEdits, loadSenseEdits, parseSenseEditsFor } from '../../../src/main/interventions/apply-sense-edits'
 import { interventionRunner } from '../../../src/main/interventions/intervention-runner'
 import { attributeLogit } from '../../../src/main/prediction/attribute-logit'
 import { readNpy } from '../../../src/main/npy/npy'
-import { openEngine } from '../../../src/main/runtime/open-engine'
 import type { WorkerEngine } from '../../../src/main/runtime/worker-engine'
 import { expectAllClose } from '../../helpers/all-close'
+import { useEngine } from '../generation/engine-fixture'
 
 /**
  * Done-criterion of the analysis core: logits after scale-sense and knowledge-edit match the
@@ -20,19 +19,10 @@ const goldenDir = join(root, 'test/fixtures/golden/small-bin-edits')
 const ids: number[] = JSON.parse(readFileSync(join(goldenDir, 'ids.json'), 'utf8'))
 
 describe('sense edits on the real engine (small-bin)', () => {
+  const fixture = useEngine('small-bin')
   let engine: WorkerEngine
-  let cache: string
-  const saved = process.env.BACKPACK_CACHE_DIR
-  beforeAll(async () => {
-    cache = mkdtempSync(join(tmpdir(), 'edits-cache-'))
-    process.env.BACKPACK_CACHE_DIR = cache
-    engine = await openEngine({ checkpointDir: join(root, 'test/fixtures/checkpoints/small-bin'), provider: 'cpu' })
-  })
-  afterAll(async () => {
-    await engine?.dispose()
-    if (saved === undefined) delete process.env.BACKPACK_CACHE_DIR
-    else process.env.BACKPACK_CACHE_DIR = saved
-    rmSync(cache, { recursive: true, force: true })
+  beforeAll(() => {
+    engine = fixture.engine()
   })
 
   it('matches the PyTorch reference after scale-sense + knowledge-edit (rtol 1e-4 to scale)', async () => {
@@ -97,27 +87,18 @@ describe('sense edits on the real engine (small-bin)', () => {
   })
 
   it('rejects a file that is not a valid document with edit-invalid, and a missing file with not-found', async () => {
-    const bad = join(cache, 'bad.json')
+    const bad = join(fixture.cache(), 'bad.json')
     writeFileSync(bad, JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: 512, factor: 0 }] }))
     await expect(loadSenseEdits(engine, bad)).rejects.toMatchObject({ code: 'edit-invalid' })
-    await expect(loadSenseEdits(engine, join(cache, 'nope.json'))).rejects.toMatchObject({ code: 'not-found' })
+    await expect(loadSenseEdits(engine, join(fixture.cache(), 'nope.json'))).rejects.toMatchObject({ code: 'not-found' })
   })
 })
 
 describe('topic control on the real engine (small-bin)', () => {
+  const fixture = useEngine('small-bin')
   let engine: WorkerEngine
-  let cache: string
-  const saved = process.env.BACKPACK_CACHE_DIR
-  beforeAll(async () => {
-    cache = mkdtempSync(join(tmpdir(), 'topic-cache-'))
-    process.env.BACKPACK_CACHE_DIR = cache
-    engine = await openEngine({ checkpointDir: join(root, 'test/fixtures/checkpoints/small-bin'), provider: 'cpu' })
-  })
-  afterAll(async () => {
-    await engine?.dispose()
-    if (saved === undefined) delete process.env.BACKPACK_CACHE_DIR
-    else process.env.BACKPACK_CACHE_DIR = saved
-    rmSync(cache, { recursive: true, force: true })
+  beforeAll(() => {
+    engine = fixture.engine()
   })
 
   it('equals a brute-force re-derivation of the authors\' three steps (1e-4 to scale), and attribution still sums', async () => {
