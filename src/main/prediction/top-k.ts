@@ -14,19 +14,28 @@ export function topKIndices(values: ArrayLike<number>, offset: number, length: n
     if (!(v > threshold)) {
       if (idx.length === k || Number.isNaN(v)) continue
     }
-    let pos = idx.length === k ? k - 1 : idx.length
-    while (pos > 0 && v > val[pos - 1]) {
-      if (pos < k) {
-        val[pos] = val[pos - 1]
-        idx[pos] = idx[pos - 1]
-      }
-      pos--
-    }
-    val[pos] = v
-    idx[pos] = i
+    insertBestFirst(idx, val, k, i, v)
     if (idx.length === k) threshold = val[k - 1]
   }
   return idx.slice(0, k)
+}
+
+/**
+ * Puts (index, value) in its place in a best-first buffer of at most k entries (`val` descending,
+ * `idx` alongside), dropping the last entry when the buffer is full. The caller has checked that
+ * the value belongs: the buffer is not full yet, or value > val[k - 1].
+ */
+export function insertBestFirst(idx: number[], val: number[], k: number, index: number, value: number): void {
+  let pos = idx.length === k ? k - 1 : idx.length
+  while (pos > 0 && value > val[pos - 1]) {
+    if (pos < k) {
+      val[pos] = val[pos - 1]
+      idx[pos] = idx[pos - 1]
+    }
+    pos--
+  }
+  val[pos] = value
+  idx[pos] = index
 }
 
 /** How many ids of a `vocabSize` model are real tokens (ids ≥ 50257 are padding rows). */

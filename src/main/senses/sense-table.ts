@@ -5,6 +5,7 @@ import type { BackpackEngine } from '../runtime/backpack-engine'
 import { cacheDir } from '../paths/app-paths'
 import { createFolder } from '../store/create-folder'
 import { HALF_TO_FLOAT, toHalfArray } from './float16'
+import { insertBestFirst } from '../prediction/top-k'
 
 /**
  * The whole-vocabulary sense table of one checkpoint: every token's K sense vectors (fp16 or
@@ -102,16 +103,7 @@ export class SenseTable {
       scanned++
       const v = sign * this.#rowDot(r, vec)
       if (rows.length === count && !(v > vals[count - 1])) continue
-      let pos = rows.length === count ? count - 1 : rows.length
-      while (pos > 0 && v > vals[pos - 1]) {
-        if (pos < count) {
-          vals[pos] = vals[pos - 1]
-          rows[pos] = rows[pos - 1]
-        }
-        pos--
-      }
-      vals[pos] = v
-      rows[pos] = r
+      insertBestFirst(rows, vals, count, r, v)
     }
     return { rows: rows.slice(0, count), scanned }
   }
