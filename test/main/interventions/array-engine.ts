@@ -1,5 +1,6 @@
 import type { BackpackEngine, ForwardOutputs } from '../../../src/main/runtime/backpack-engine'
 import type { BackpackConfig } from '../../../src/shared/model/config'
+import { mulberry32 } from '../../helpers/mulberry32'
 
 /**
  * A small in-memory Backpack for unit tests of the edit math: random E (vocab, d_model) and
@@ -101,15 +102,4 @@ export class ArrayEngine implements BackpackEngine {
   }
 
   async dispose() {}
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }

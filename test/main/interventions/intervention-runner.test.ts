@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { InterventionRunner } from '../../../src/main/interventions/intervention-runner'
 import { parseSenseEdits } from '../../../src/shared/edits/parse-sense-edits'
-import { ArrayEngine, mulberry32 } from './array-engine'
+import { ArrayEngine } from './array-engine'
+import { mulberry32 } from '../../helpers/mulberry32'
 
 const parse = (engine: ArrayEngine, edits: unknown[]) =>
   parseSenseEdits({ format: 'backpack-sense-edits', version: 1, edits }, { vocabSize: engine.config.vocabSize, numSenses: engine.config.numSenses, dModel: engine.config.nEmbd, resolveToken: () => [] })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { logSumExp, topKIndices } from '../../../src/main/prediction/top-k'
-import { mulberry32 } from '../interventions/array-engine'
+import { mulberry32 } from '../../helpers/mulberry32'
 
 describe('topKIndices', () => {
   it('matches a full sort, both directions, with ties and NaN skipped', () => {

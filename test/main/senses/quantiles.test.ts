@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { quantiles } from '../../../src/main/senses/quantiles'
-import { mulberry32 } from '../interventions/array-engine'
+import { mulberry32 } from '../../helpers/mulberry32'
 
 /** numpy/torch default: linear interpolation at q·(n−1) of the sorted values. */
 function bySort(values: number[], q: number): number {

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import { PickleBuilder, stateDictPickle } from './pickle-builder'
 import type { PickledTensor, TorchStorageName } from './pickle-builder'
+import { mulberry32 } from '../../../helpers/mulberry32'
 
 /**
  * Writes Backpack checkpoints the way torch.save / safetensors do, from a Map of fp32 tensors,
@@ -42,16 +43,10 @@ export function tinyConfigJson(over: Record<string, unknown> = {}): Record<strin
   }
 }
 
-/** Deterministic pseudo-random numbers in [-0.5, 0.5) (mulberry32). */
+/** Deterministic pseudo-random numbers in [-0.5, 0.5) (mulberry32, shifted). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5
-  }
+  const next = mulberry32(seed)
+  return () => next() - 0.5
 }
 
 /** Random tensors with the given shapes (values exactly representable in bf16 and fp16 if `exact16`). */
