@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { HubApiError, modelInfo } from '@huggingface/hub'
 import { WorkbenchError } from '../../shared/errors'
-import { createFolder } from '../store/create-folder'
+import { createFolder } from '../paths/create-folder'
 import { blobLock } from './blob-lock'
 import { transferBlob } from './blob-transfer'
 import type { Verification } from './blob-verifier'

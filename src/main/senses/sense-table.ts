@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { cacheDir } from '../paths/app-paths'
-import { createFolder } from '../store/create-folder'
+import { createFolder } from '../paths/create-folder'
 import { HALF_TO_FLOAT, toHalfArray } from './float16'
 import { insertBestFirst } from '../prediction/top-k'
 

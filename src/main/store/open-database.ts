@@ -1,7 +1,7 @@
 import { openSync, readSync, closeSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
-import { createFolder } from './create-folder'
+import { createFolder } from '../paths/create-folder'
 import { Database, storeError, type OpenOptions } from './database'
 import { checkNotNewer, migrateDatabase, schemaVersion } from './migrate-database'
 import { SCHEMA_VERSION } from './migrations/index'

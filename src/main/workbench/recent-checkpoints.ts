@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { userDataDir } from '../paths/app-paths'
-import { createFolder } from '../store/create-folder'
+import { createFolder } from '../paths/create-folder'
 
 /** The checkpoints opened most recently (newest first), kept in the user data directory. */
 const file = () => join(userDataDir(), 'recent-checkpoints.json')

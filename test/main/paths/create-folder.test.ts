@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createFolder } from '../../../src/main/store/create-folder'
+import { createFolder } from '../../../src/main/paths/create-folder'
 import { tempDir } from './helpers/temp-db'
 
 let tmp: ReturnType<typeof tempDir>
