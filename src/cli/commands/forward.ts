@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import { writeNpy } from '../../main/npy/npy'
+import { createFolder } from '../../main/paths/create-folder'
 import { forwardWithEditsFile } from '../../main/interventions/apply-sense-edits'
 import { resolveModelSource } from '../../main/runtime/model-source'
 import { openEngine } from '../../main/runtime/open-engine'
@@ -48,7 +48,7 @@ export const forward: CliCommand = {
       const { numSenses: k, nEmbd: d, vocabSize: V } = engine.config
       const T = ids.length
       const dir = resolve(values.out)
-      mkdirSync(dir, { recursive: true })
+      createFolder(dir)
       const shapes = { logits: [T, V], senses: [k, T, d], contextualization: [k, T, T] }
       writeNpy(join(dir, 'logits.npy'), shapes.logits, out.logits)
       writeNpy(join(dir, 'senses.npy'), shapes.senses, out.senses)

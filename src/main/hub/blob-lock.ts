@@ -1,7 +1,8 @@
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises'
+import { open, readFile, rm, stat } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { dirname } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
+import { createFolder } from '../paths/create-folder'
 
 /**
  * One writer per blob across processes (the app and a CLI may download the same checkpoint):
@@ -30,7 +31,7 @@ async function olderThan(path: string, ms: number): Promise<boolean> {
 }
 
 export async function blobLock(path: string, what: string): Promise<() => Promise<void>> {
-  await mkdir(dirname(path), { recursive: true })
+  createFolder(dirname(path))
   const me = `${process.pid}@${hostname()}`
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

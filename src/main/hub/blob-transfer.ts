@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs'
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { open, rename, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { WorkbenchError } from '../../shared/errors'
+import { createFolder } from '../paths/create-folder'
 import { blobVerifier, type Verification } from './blob-verifier'
 import { hubStatusError } from './file-metadata'
 import { isAbort, type HubHttp } from './hub-http'
@@ -61,7 +62,7 @@ function contentRangeStart(value: string | undefined): number | null {
 
 export async function transferBlob(o: TransferBlobOptions): Promise<TransferBlobResult> {
   const partial = `${o.blob}.incomplete`
-  await mkdir(dirname(o.blob), { recursive: true })
+  createFolder(dirname(o.blob))
   let have = await sizeOf(partial)
   if (have > o.size) {
     await rm(partial, { force: true })

@@ -1,6 +1,7 @@
-import { copyFile, lstat, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { copyFile, lstat, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, relative } from 'node:path'
 import { getRepoFolderName } from '@huggingface/hub'
+import { createFolder } from '../paths/create-folder'
 import { COMMIT_HASH } from './hub-names'
 
 /**
@@ -61,7 +62,7 @@ export function hubCacheLayout(cacheDir: string, repo: string): HubCacheLayout {
     async writeRef(revision, commit) {
       if (revision === commit) return
       const path = join(repoDir, 'refs', ...revision.split('/'))
-      await mkdir(dirname(path), { recursive: true })
+      createFolder(dirname(path))
       const tmp = `${path}.${process.pid}.tmp`
       await writeFile(tmp, commit)
       await rename(tmp, path)
@@ -69,7 +70,7 @@ export function hubCacheLayout(cacheDir: string, repo: string): HubCacheLayout {
     hasSnapshotFile: (commit, file) => isFile(snapshotFile(commit, file)),
     async linkSnapshotFile(commit, file, blob) {
       const target = snapshotFile(commit, file)
-      await mkdir(dirname(target), { recursive: true })
+      createFolder(dirname(target))
       await rm(target, { force: true })
       try {
         await symlink(relative(dirname(target), blob), target)
@@ -81,7 +82,7 @@ export function hubCacheLayout(cacheDir: string, repo: string): HubCacheLayout {
     },
     async markMissing(commit, file) {
       const marker = join(repoDir, '.no_exist', commit, ...file.split('/'))
-      await mkdir(dirname(marker), { recursive: true })
+      createFolder(dirname(marker))
       try {
         await lstat(marker)
       } catch {

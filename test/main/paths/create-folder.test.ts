@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createFolder } from '../../../src/main/paths/create-folder'
-import { tempDir } from './helpers/temp-db'
+import { tempDir } from '../store/helpers/temp-db'
 
 let tmp: ReturnType<typeof tempDir>
 beforeEach(() => {
