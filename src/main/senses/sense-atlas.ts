@@ -1,9 +1,10 @@
 import { WorkbenchError } from '../../shared/errors'
 import type { BackpackEngine } from '../runtime/backpack-engine'
-import { textVocabSize, topKIndices } from '../prediction/top-k'
+import { textVocabSize } from '../prediction/top-k'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { combineWordSenses, resolveWord, type ResolvedWord, type WordPolicy } from './resolve-word'
-import { scoreSummary, type ScoreSummary } from './score-summary'
+import { rankScores } from './rank-scores'
+import type { ScoreSummary } from './score-summary'
 import { senseVectorCache } from './sense-vector-cache'
 
 export interface ScoredVocabToken {
@@ -66,11 +67,13 @@ export async function senseCards(engine: BackpackEngine, vectors: Float32Array, 
   const t1 = performance.now()
   const textV = textVocabSize(V)
   const tok = gpt2Tokenizer()
-  const pick = (l: number, largest: boolean) => topKIndices(scores, l * V, textV, top, largest).map((id) => ({ id, text: tok.tokenText(id), score: scores[l * V + id] }))
+  const named = (l: number, ids: number[]) => ids.map((id) => ({ id, text: tok.tokenText(id), score: scores[l * V + id] }))
   const senses = Array.from({ length: k }, (_, l) => {
     let nn = 0
     for (let c = 0; c < d; c++) nn += vectors[l * d + c] ** 2
-    return { sense: l, norm: Math.sqrt(nn), top: pick(l, true), bottom: pick(l, false), summary: scoreSummary(scores, l * V, textV, options.bins ?? 20) }
+    // one fused ranking pass set per sense: top-k, bottom-k and the summary (same results as topKIndices + scoreSummary)
+    const r = rankScores(scores, l * V, textV, top, options.bins ?? 20)
+    return { sense: l, norm: Math.sqrt(nn), top: named(l, r.top), bottom: named(l, r.bottom), summary: r.summary }
   })
   return { senses, timingsMs: { project: t1 - t0, rank: performance.now() - t1 } }
 }
