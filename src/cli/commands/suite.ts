@@ -3,12 +3,11 @@ import { WorkbenchError } from '../../shared/errors'
 import { genderBiasSuite } from '../../main/suites/gender-bias-suite'
 import { knowledgeEditSuite } from '../../main/suites/knowledge-edit-suite'
 import { topicSuite, type TopicStrength } from '../../main/suites/topic-suite'
-import { SUITE_NAMES } from '../../main/suites/run-suite'
 import { analysisRunner } from '../../main/interventions/apply-sense-edits'
 import { parseFlags, parseIntList, type CliCommand } from '../cli-command'
 import { editsFlag, ENGINE_FLAGS, intFlag, tableProgress, withEngine } from './analysis-engine'
 
-const SUITES = SUITE_NAMES
+const SUITES = ['gender-bias', 'topic', 'knowledge-edit'] as const
 
 /** Which flags each suite reads (others are refused, so a typo never runs the wrong setting). */
 const SUITE_FLAGS: Record<(typeof SUITES)[number], readonly string[]> = {

@@ -68,7 +68,6 @@ export const bundleSchema = z.strictObject({
 })
 
 export type ExperimentBundle = z.infer<typeof bundleSchema>
-export type BundleExperiment = z.infer<typeof experiment>
 export type BundleRun = z.infer<typeof run>
 
 /** Parses an untrusted bundle (text or value); `bundle-invalid` names the first bad field. */
