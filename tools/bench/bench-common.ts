@@ -16,6 +16,18 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
+/** Median wall time in ms of `repeats` calls of fn, after one untimed warm-up call. */
+export async function timed(fn: () => Promise<unknown>, repeats: number): Promise<number> {
+  await fn() // warm-up
+  const times: number[] = []
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now()
+    await fn()
+    times.push(performance.now() - t0)
+  }
+  return median(times)
+}
+
 /** n deterministic token ids below min(vocab, 50257) (no padding ids), from a small LCG. */
 export function benchIds(n: number, vocab: number, seed: number): number[] {
   const limit = Math.min(vocab, 50257)

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { openEngine } from '../../src/main/runtime/open-engine'
 import type { WorkerEngine } from '../../src/main/runtime/worker-engine'
-import { PHASE_RESULT_PREFIX, benchIds, median, type PhaseResult } from './bench-common'
+import { PHASE_RESULT_PREFIX, benchIds, timed, type PhaseResult } from './bench-common'
 
 /**
  * One measurement phase of `npm run bench`, run in its own process so each phase's peak RSS is
@@ -14,17 +14,6 @@ import { PHASE_RESULT_PREFIX, benchIds, median, type PhaseResult } from './bench
  * Every analysis section is guarded: a module that does not exist yet reports "not available".
  */
 type Figures = PhaseResult['figures']
-
-async function timed(fn: () => Promise<unknown>, repeats: number): Promise<number> {
-  await fn() // warm-up
-  const times: number[] = []
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now()
-    await fn()
-    times.push(performance.now() - t0)
-  }
-  return median(times)
-}
 
 async function section(figures: Figures, notes: string[], name: string, fn: () => Promise<void>): Promise<void> {
   try {

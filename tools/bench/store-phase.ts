@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { NewRun } from '../../src/shared/store/experiment-types'
-import { PHASE_RESULT_PREFIX, median, type PhaseResult } from './bench-common'
+import { PHASE_RESULT_PREFIX, timed, type PhaseResult } from './bench-common'
 
 /**
  * The experiment store at scale (issue 5): `tsx tools/bench/store-phase.ts [experiments] [runsEach]`
@@ -13,17 +13,6 @@ import { PHASE_RESULT_PREFIX, median, type PhaseResult } from './bench-common'
  */
 const NOUNS = ['nurse', 'developer', 'MacBook', 'science', 'Apple', 'teacher', 'mechanic', 'Brady', 'Obama', 'pizza']
 const VERBS = ['ablate', 'scale', 'edit', 'swap', 'boost', 'damp']
-
-async function timed(fn: () => Promise<unknown>, repeats: number): Promise<number> {
-  await fn()
-  const times: number[] = []
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now()
-    await fn()
-    times.push(performance.now() - t0)
-  }
-  return median(times)
-}
 
 function run(i: number, prompt: number): NewRun {
   const ids = [464, 15849 + (prompt % 7), 6807, 656, 262, 2119, 11]
