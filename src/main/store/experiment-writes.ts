@@ -1,22 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { WorkbenchError } from '../../shared/errors'
-import type { CheckpointRecord } from '../../shared/store/experiment-types'
+import type { CheckpointRecord, ExperimentSummary } from '../../shared/store/experiment-types'
 import type { Queryable } from './database'
 import { validateEdits, type EditLimits, type ValidatedEdits } from './edit-document'
 
 /** Row-level writes shared by save, fork, update and import; all run inside a caller's transaction. */
 
-export interface ExperimentFields {
-  uid?: string
-  name: string
-  notes: string
-  tags: string[]
-  folder: string
-  parentId: number | null
-  checkpointHash: string | null
-  createdAt: number
-  updatedAt: number
-}
+/** The stored columns of an experiment row (the summary's own fields; a new uid is drawn when none is given). */
+export type ExperimentFields = Pick<ExperimentSummary, 'name' | 'notes' | 'tags' | 'folder' | 'parentId' | 'checkpointHash' | 'createdAt' | 'updatedAt'> & { uid?: string }
 
 /** Inserts a checkpoint row if missing; fills source/config when they were unknown. Returns whether it existed. */
 export async function upsertCheckpointTx(
