@@ -1,5 +1,6 @@
 import { WorkbenchError } from '../../shared/errors'
 import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
+import type { GenderBiasView } from '../../shared/ipc/api-types'
 import { fillProfession, GENDER_SENSE, GENDER_TEST_PROMPTS, GENDER_TRAIN_PROMPTS, HE_TOKEN, PROFESSIONS, SHE_TOKEN } from '../../shared/suites/gender-bias-data'
 import { analysisRunner } from '../interventions/apply-sense-edits'
 import type { InterventionRunner } from '../interventions/intervention-runner'
@@ -38,20 +39,15 @@ export interface ProfessionBias {
   fit?: { objective: number; iterations: number; evaluations: number; converged: boolean }
 }
 
-export interface GenderBiasResult {
+/**
+ * The IPC view's fields (sense, professions, prompts, edited, and `settings`: the mean over
+ * professions of the per-profession mean over test prompts; 1 = unbiased), plus the token ids and
+ * each profession's fit.
+ */
+export interface GenderBiasResult extends Omit<GenderBiasView, 'perProfession'> {
   suite: 'gender-bias'
-  sense: number
   tokens: { he: number; she: number }
-  professions: { used: string[]; dropped: { profession: string; tokens: number[] }[] }
-  prompts: { test: number; train: number }
-  /** mean over professions of the per-profession mean over test prompts; 1 = unbiased */
-  settings: {
-    unmodified: { meanBias: number }
-    removeSense: { meanBias: number; reduction: number }
-    optimizeSense?: { meanBias: number; reduction: number; meanW: number }
-  }
   perProfession: ProfessionBias[]
-  edited: boolean
 }
 
 /**
