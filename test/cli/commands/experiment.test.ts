@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../../src/cli/run-cli'
+import { cli as runInProcess } from '../cli-harness'
 
 /**
  * The experiment CLI end to end on real SQLite files and the real engine (tiny fixture
@@ -13,11 +13,7 @@ let dir: string
 let db: string
 let savedCache: string | undefined
 
-async function cli(...argv: string[]) {
-  const out = { stdout: '', stderr: '' }
-  const code = await runCli(argv, { stdout: { write: (s: string) => (out.stdout += s) }, stderr: { write: (s: string) => (out.stderr += s) } })
-  return { code, ...out, json: () => JSON.parse(out.stdout) }
-}
+const cli = (...argv: string[]) => runInProcess(argv)
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'exp-cli-'))

@@ -4,19 +4,12 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../../src/cli/run-cli'
+import { cli } from '../cli-harness'
 import { readNpy } from '../../../src/main/npy/npy'
 import { expectAllClose } from '../../helpers/all-close'
 import { checkpointPath, golden, useTempCache } from '../../main/runtime/core-fixture'
 
 const ROOT = resolve(import.meta.dirname, '../../..')
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const code = await runCli(args, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } })
-  return { code, stdout, stderr }
-}
 
 describe('cli forward', () => {
   let cache: ReturnType<typeof useTempCache>

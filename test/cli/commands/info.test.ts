@@ -2,15 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../../src/cli/run-cli'
+import { cli } from '../cli-harness'
 import { checkpointPath, useTempCache } from '../../main/runtime/core-fixture'
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const code = await runCli(args, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } })
-  return { code, stdout, stderr }
-}
 
 describe('cli info / convert', () => {
   let cache: ReturnType<typeof useTempCache>
