@@ -54,6 +54,28 @@ export function ortVersion(): string {
   return ort.env.versions.common
 }
 
+/** An int8/uint8 tensor over the given bytes (no copy on CPU). */
+export function byteTensor(type: 'int8' | 'uint8', data: Int8Array | Uint8Array, dims: readonly number[]): OrtTensor {
+  return new ort.Tensor(type, data, dims)
+}
+
+/** Opens a session on an in-memory model (CPU, no arena), e.g. a one-node helper graph. */
+export async function createSessionFromBytes(model: Uint8Array, name: string, tuning: SessionTuning = {}): Promise<OrtSession> {
+  try {
+    return await ort.InferenceSession.create(model, {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: tuning.threads ?? availableParallelism(),
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      logSeverityLevel: 3,
+      enableCpuMemArena: false,
+      ...(tuning.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+    })
+  } catch (e) {
+    throw new WorkbenchError('runtime', `onnxruntime could not open the in-memory graph "${name}": ${(e as Error).message}`, { cause: e })
+  }
+}
+
 export function floatTensor(data: Float32Array, dims: readonly number[]): OrtTensor {
   return new ort.Tensor('float32', data, dims)
 }

@@ -2,6 +2,8 @@ import { WorkbenchError } from '../../shared/errors'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { textVocabSize } from '../prediction/top-k'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import { exactBestRows } from './exact-best-rows'
+import { int8Index } from './int8-index'
 import type { SenseTable } from './sense-table'
 import { senseVectorCache } from './sense-vector-cache'
 
@@ -25,10 +27,11 @@ export interface ReverseLookup {
 /**
  * Which (word, sense) pairs most boost (or suppress) a token: the largest (smallest) entries of
  * E[target]·C(x)_ℓ over every real token x and sense ℓ. The table ranks the pairs (rows by
- * decreasing norm, stopping when ‖E[target]‖·‖C(x)_ℓ‖ cannot reach the candidates found); the best
+ * decreasing norm, stopping when ‖E[target]‖·‖C(x)_ℓ‖ cannot reach the candidates found; or, by
+ * default, the int8 index with error bounds — the same rows, see `exactBestRows`); the best
  * `top·4` candidates are re-scored exactly from fp32 sense vectors before the final ranking.
  */
-export async function reverseLookup(engine: BackpackEngine, table: SenseTable, target: number, options: { top?: number; direction?: 'boost' | 'suppress' } = {}): Promise<ReverseLookup> {
+export async function reverseLookup(engine: BackpackEngine, table: SenseTable, target: number, options: { top?: number; direction?: 'boost' | 'suppress'; scan?: 'int8' | 'table' } = {}): Promise<ReverseLookup> {
   const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
   if (!Number.isInteger(target) || target < 0 || target >= V) throw new WorkbenchError('bad-request', `target token ${target} is outside the vocabulary [0, ${V})`)
   const top = options.top ?? 20
@@ -38,7 +41,9 @@ export async function reverseLookup(engine: BackpackEngine, table: SenseTable, t
   const t0 = performance.now()
   const e = await engine.embeddingRows([target]) // (1, d_model)
   const textV = textVocabSize(V)
-  const { rows: candidates, scanned } = table.bestRows(e, Math.min(textV * k, top * 4), largest, textV) // rows x·K + ℓ
+  const count = Math.min(textV * k, top * 4)
+  // exact either way: the int8 index + bounds (one onnxruntime MatMulInteger) or the norm-ordered scan
+  const { rows: candidates, scanned } = options.scan === 'table' ? table.bestRows(e, count, largest, textV) : await exactBestRows(table, await int8Index(table), e, count, largest, textV) // rows x·K + ℓ
   const t1 = performance.now()
   const tokens = [...new Set(candidates.map((r) => Math.floor(r / k)))]
   const exact = new Map((await senseVectorCache(engine).many(tokens)).map((v, i) => [tokens[i], v]))

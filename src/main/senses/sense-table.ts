@@ -108,6 +108,31 @@ export class SenseTable {
     return { rows: rows.slice(0, count), scanned }
   }
 
+  /** Row r (x·K + ℓ) of the table decoded to float32 into out (d_model). */
+  decodeRow(r: number, out: Float32Array): void {
+    const off = r * this.dModel
+    const d = this.#data
+    if (d instanceof Float32Array) out.set(d.subarray(off, off + this.dModel))
+    else for (let c = 0; c < this.dModel; c++) out[c] = HALF_TO_FLOAT[d[off + c]]
+  }
+
+  /** vec · row r from the table, exactly as `bestRows` computes it (same summation order). */
+  rowDot(r: number, vec: Float32Array): number {
+    return this.#rowDot(r, vec)
+  }
+
+  #rank: Int32Array | null = null
+  /** Position of each row in `bestRows`' scan order (decreasing norm): a full scan's tie order. */
+  scanRank(): Int32Array {
+    if (!this.#rank) {
+      const order = this.#byNorm()
+      const rank = new Int32Array(order.length)
+      for (let o = 0; o < order.length; o++) rank[order[o]] = o
+      this.#rank = rank
+    }
+    return this.#rank
+  }
+
   #order: Int32Array | null = null
   /** Row indices by decreasing norm (computed once). */
   #byNorm(): Int32Array {

@@ -1,0 +1,223 @@
+import { open, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import pkg from 'onnx-proto'
+import { byteTensor, createSessionFromBytes, runSession, type OrtSession } from '../runtime/ort'
+import { WorkbenchError } from '../../shared/errors'
+import type { SenseTable } from './sense-table'
+
+const { onnx } = pkg
+const DT = onnx.TensorProto.DataType
+const INDEX_VERSION = 1
+const ROW_BLOCK = 1024 // rows quantised together, then written transposed 1 KiB at a time
+
+/**
+ * An int8 copy of a sense table for fast approximate scoring, with per-row error bounds that make
+ * exact answers possible (see `exactBestRows`). Row r (= x·K + ℓ) is stored as
+ * C_r ≈ scale_r · q_r with q_r ∈ [−127, 127]^d, transposed to (d_model, rows) so that one
+ * `MatMulInteger` of the quantised query (1, d_model) × (d_model, rows) scores every row.
+ */
+export class Int8SenseIndex {
+  readonly rows: number
+  readonly dModel: number
+  /** (d_model, rows) */
+  readonly q: Int8Array
+  /** per row: scale, ‖C_r − scale·q_r‖₂, ‖scale·q_r‖₂ (float64), Σ_c q_r[c] */
+  readonly scale: Float64Array
+  readonly err: Float64Array
+  readonly qNorm: Float64Array
+  readonly rowSum: Int32Array
+
+  constructor(parts: { rows: number; dModel: number; q: Int8Array; scale: Float64Array; err: Float64Array; qNorm: Float64Array; rowSum: Int32Array }) {
+    this.rows = parts.rows
+    this.dModel = parts.dModel
+    this.q = parts.q
+    this.scale = parts.scale
+    this.err = parts.err
+    this.qNorm = parts.qNorm
+    this.rowSum = parts.rowSum
+  }
+
+  /** Quantises every row of the table (one pass, rows in blocks written transposed). */
+  static build(table: SenseTable): Int8SenseIndex {
+    const n = table.vocabSize * table.numSenses
+    const d = table.dModel
+    const index = new Int8SenseIndex({ rows: n, dModel: d, q: new Int8Array(d * n), scale: new Float64Array(n), err: new Float64Array(n), qNorm: new Float64Array(n), rowSum: new Int32Array(n) })
+    index.#fill(table)
+    return index
+  }
+
+  #fill(table: SenseTable): void {
+    const n = this.rows
+    const d = this.dModel
+    const block = new Float32Array(ROW_BLOCK * d) // (row in block, d_model)
+    const qb = new Int8Array(ROW_BLOCK * d)
+    for (let r0 = 0; r0 < n; r0 += ROW_BLOCK) {
+      const m = Math.min(ROW_BLOCK, n - r0)
+      for (let i = 0; i < m; i++) {
+        const row = block.subarray(i * d, (i + 1) * d)
+        table.decodeRow(r0 + i, row)
+        let mx = 0
+        for (let c = 0; c < d; c++) mx = Math.max(mx, Math.abs(row[c]))
+        const s = Math.fround(mx / 127)
+        const inv = s > 0 ? 1 / s : 0 // any rounding is fine: the error below is measured, not assumed
+        let e2 = 0
+        let q2 = 0
+        let sum = 0
+        for (let c = 0; c < d; c++) {
+          let v = Math.round(row[c] * inv)
+          v = v > 127 ? 127 : v < -127 ? -127 : v
+          qb[i * d + c] = v
+          const diff = row[c] - s * v
+          e2 += diff * diff
+          q2 += v * v
+          sum += v
+        }
+        this.scale[r0 + i] = s
+        this.err[r0 + i] = Math.sqrt(e2)
+        this.qNorm[r0 + i] = s * Math.sqrt(q2)
+        this.rowSum[r0 + i] = sum
+      }
+      for (let c = 0; c < d; c++) {
+        const base = c * n + r0
+        for (let i = 0; i < m; i++) this.q[base + i] = qb[i * d + c]
+      }
+    }
+  }
+
+  /** Writes the index next to the table (int8-index.bin + int8-index.json stamped with the table's manifest). */
+  async save(dir: string, stamp: string): Promise<void> {
+    const f = await open(join(dir, 'int8-index.bin.tmp'), 'w')
+    try {
+      for (const part of [this.q, this.scale, this.err, this.qNorm, this.rowSum]) {
+        const view = new Uint8Array(part.buffer, part.byteOffset, part.byteLength)
+        let written = 0
+        while (written < view.length) written += (await f.write(view, written, view.length - written)).bytesWritten
+      }
+    } finally {
+      await f.close()
+    }
+    await rename(join(dir, 'int8-index.bin.tmp'), join(dir, 'int8-index.bin'))
+    await writeFile(join(dir, 'int8-index.json'), JSON.stringify({ version: INDEX_VERSION, rows: this.rows, dModel: this.dModel, table: stamp }))
+  }
+
+  /** The index saved in dir for this table (same manifest stamp and sizes), or undefined. */
+  static async load(dir: string, stamp: string, rows: number, dModel: number): Promise<Int8SenseIndex | undefined> {
+    let m: { version?: unknown; rows?: unknown; dModel?: unknown; table?: unknown }
+    try {
+      m = JSON.parse(await readFile(join(dir, 'int8-index.json'), 'utf8')) as typeof m
+    } catch {
+      return undefined
+    }
+    if (m.version !== INDEX_VERSION || m.rows !== rows || m.dModel !== dModel || m.table !== stamp) return undefined
+    const bytes = rows * dModel + rows * 8 * 3 + rows * 4
+    const buf = new ArrayBuffer(bytes)
+    let f
+    try {
+      f = await open(join(dir, 'int8-index.bin'), 'r')
+    } catch {
+      return undefined
+    }
+    try {
+      let pos = 0
+      while (pos < bytes) {
+        const len = Math.min(1 << 30, bytes - pos)
+        const { bytesRead } = await f.read(new Uint8Array(buf, pos, len), 0, len, pos)
+        if (bytesRead === 0) return undefined // truncated: rebuild
+        pos += bytesRead
+      }
+    } finally {
+      await f.close()
+    }
+    const q = new Int8Array(buf, 0, rows * dModel)
+    // the float64 parts start at rows·d_model bytes: copy them out when that is not 8-aligned
+    const rest = (rows * dModel) % 8 === 0 ? buf : buf.slice(rows * dModel)
+    const base = rest === buf ? rows * dModel : 0
+    const scale = new Float64Array(rest, base, rows)
+    const err = new Float64Array(rest, base + rows * 8, rows)
+    const qNorm = new Float64Array(rest, base + rows * 16, rows)
+    const rowSum = new Int32Array(rest, base + rows * 24, rows)
+    return new Int8SenseIndex({ rows, dModel, q, scale, err, qNorm, rowSum })
+  }
+
+  /**
+   * Approximate vec·C_r for every row (rows), with a bound: |vec·C_r − approx_r| ≤ bound_r
+   * (the quantisation of both sides, by Cauchy–Schwarz; integer accumulation is exact).
+   */
+  async scores(vec: Float32Array): Promise<{ approx: Float64Array; bound: Float64Array }> {
+    const d = this.dModel
+    const n = this.rows
+    if (vec.length !== d) throw new WorkbenchError('internal', `int8 index query has ${vec.length} values, expected d_model = ${d}`)
+    let mx = 0
+    for (let c = 0; c < d; c++) mx = Math.max(mx, Math.abs(vec[c]))
+    const t = mx / 127
+    const qe = new Uint8Array(d) // q + 128, so the graph needs no zero point
+    let en2 = 0
+    let qe2 = 0
+    for (let c = 0; c < d; c++) {
+      const v = t > 0 ? Math.max(-127, Math.min(127, Math.round(vec[c] / t))) : 0
+      qe[c] = v + 128
+      const diff = vec[c] - t * v
+      qe2 += diff * diff
+      en2 += vec[c] * vec[c]
+    }
+    const en = Math.sqrt(en2)
+    const eqErr = Math.sqrt(qe2)
+    const session = await matMulIntegerSession()
+    const out = await runSession(session, 'int8-sense-scores', { a: byteTensor('uint8', qe, [1, d]), b: byteTensor('int8', this.q, [d, n]) })
+    const acc = out.y.data as Int32Array // (1, rows): Σ (q_e + 128)·q_r
+    const approx = new Float64Array(n)
+    const bound = new Float64Array(n)
+    for (let r = 0; r < n; r++) {
+      approx[r] = this.scale[r] * t * (acc[r] - 128 * this.rowSum[r])
+      // (C − s·q)·e + s·q·(e − t·q_e), plus a margin far above float64 rounding of both sides
+      bound[r] = (this.err[r] * en + this.qNorm[r] * eqErr) * (1 + 1e-9) + 1e-9 * (this.qNorm[r] + this.err[r]) * en
+    }
+    return { approx, bound }
+  }
+}
+
+let session: Promise<OrtSession> | null = null
+/** One `MatMulInteger` graph: a (1, d) uint8 × b (d, rows) int8 → y (1, rows) int32. */
+function matMulIntegerSession(): Promise<OrtSession> {
+  if (!session) {
+    const vi = (name: string, t: number, dims: (number | string)[]) => ({ name, type: { tensorType: { elemType: t, shape: { dim: dims.map((x) => (typeof x === 'string' ? { dimParam: x } : { dimValue: x })) } } } })
+    const graph = onnx.GraphProto.create({
+      name: 'int8-sense-scores',
+      node: [{ opType: 'MatMulInteger', input: ['a', 'b'], output: ['y'] }],
+      input: [vi('a', DT.UINT8, [1, 'd']), vi('b', DT.INT8, ['d', 'rows'])],
+      output: [vi('y', DT.INT32, [1, 'rows'])],
+    })
+    const model = onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 9, opsetImport: [{ domain: '', version: 17 }], graph })).finish()
+    session = createSessionFromBytes(model, 'int8-sense-scores', { spinning: false })
+    session.catch(() => (session = null))
+  }
+  return session
+}
+
+const indexes = new WeakMap<SenseTable, Promise<Int8SenseIndex>>()
+/**
+ * The table's int8 index: kept with the table in memory, read from the table's folder when saved
+ * there for the same table manifest, else built once and saved.
+ */
+export function int8Index(table: SenseTable): Promise<Int8SenseIndex> {
+  let index = indexes.get(table)
+  if (!index) {
+    index = (async () => {
+      const n = table.vocabSize * table.numSenses
+      let stamp = ''
+      try {
+        stamp = await readFile(join(table.dir, 'manifest.json'), 'utf8')
+      } catch {
+        return Int8SenseIndex.build(table) // no folder to keep it in
+      }
+      const saved = await Int8SenseIndex.load(table.dir, stamp, n, table.dModel)
+      if (saved) return saved
+      const built = Int8SenseIndex.build(table)
+      await built.save(table.dir, stamp)
+      return built
+    })()
+    indexes.set(table, index)
+    index.catch(() => indexes.delete(table))
+  }
+  return index
+}

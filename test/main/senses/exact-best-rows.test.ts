@@ -1,0 +1,77 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { exactBestRows } from '../../../src/main/senses/exact-best-rows'
+import { Int8SenseIndex, int8Index } from '../../../src/main/senses/int8-index'
+import { reverseLookup } from '../../../src/main/senses/reverse-lookup'
+import { openSenseTable } from '../../../src/main/senses/sense-table'
+import { mulberry32 } from '../../helpers/mulberry32'
+import { ArrayEngine } from '../interventions/array-engine'
+
+const dirs: string[] = []
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'exact-best-rows-'))
+  dirs.push(d)
+  return d
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
+
+describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-scoring)', () => {
+  it.each(['f16', 'f32'] as const)('returns the same rows in the same order as the full table scan (%s table)', async (precision) => {
+    const e = new ArrayEngine(3000, 4, 24, 21)
+    // uneven rows: spread norms, a few duplicated rows (ties), a zero row
+    for (let r = 0; r < 3000 * 4; r++) for (let c = 0; c < 24; c++) e.C[r * 24 + c] *= 1 + (r % 7) * 0.3
+    for (const [dst, src] of [[5, 900], [6, 900], [11, 4000]]) e.C.copyWithin(dst * 24, src * 24, (src + 1) * 24)
+    e.C.fill(0, 77 * 24, 78 * 24)
+    const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 700, precision })
+    const index = Int8SenseIndex.build(table)
+    const rand = mulberry32(3)
+    const queries = [e.E.subarray(900 * 24, 901 * 24), e.E.subarray(17 * 24, 18 * 24), Float32Array.from({ length: 24 }, () => rand() * 4 - 2), new Float32Array(24)]
+    for (const vec of queries) for (const largest of [true, false]) for (const [count, tokens] of [[1, 3000], [10, 3000], [40, 2500]]) {
+      const want = table.bestRows(vec, count, largest, tokens)
+      const got = await exactBestRows(table, index, vec, count, largest, tokens)
+      expect(got.rows).toEqual(want.rows)
+    }
+  })
+
+  it('bounds hold: every approximate score is within its bound of the exact table score', async () => {
+    const e = new ArrayEngine(500, 3, 16, 5)
+    const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 256, precision: 'f16' })
+    const index = Int8SenseIndex.build(table)
+    const vec = e.E.subarray(10 * 16, 11 * 16)
+    const { approx, bound } = await index.scores(vec)
+    let tight = 0
+    for (let r = 0; r < 1500; r++) {
+      const x = table.rowDot(r, vec)
+      expect(Math.abs(x - approx[r])).toBeLessThanOrEqual(bound[r])
+      if (bound[r] < 0.05 * Math.abs(table.norms[r])) tight++
+    }
+    expect(tight).toBe(1500) // the bound is useful: well under 5% of ‖C‖·1 for unit-range embeddings
+  })
+
+  it('reverseLookup gives the same entries through the index and through the table scan', async () => {
+    const e = new ArrayEngine(3000, 2, 4, 13)
+    const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 1000, precision: 'f16' })
+    for (const direction of ['boost', 'suppress'] as const) for (const target of [3, 1234, 2999]) {
+      const a = await reverseLookup(e, table, target, { top: 7, direction })
+      const b = await reverseLookup(e, table, target, { top: 7, direction, scan: 'table' })
+      expect(a.entries).toEqual(b.entries)
+    }
+  })
+
+  it('saves the index next to the table and reads it back for the same table manifest only', async () => {
+    const dir = tmp()
+    const e = new ArrayEngine(301, 3, 12, 9) // rows·d_model = 10836 bytes: the float64 parts are not 8-aligned in the file
+    const table = await openSenseTable(e, { dir, chunkTokens: 128, precision: 'f16' })
+    const built = await int8Index(table)
+    expect(await int8Index(table)).toBe(built) // kept with the table
+    const stamp = readFileSync(join(dir, 'manifest.json'), 'utf8')
+    const loaded = await Int8SenseIndex.load(dir, stamp, 301 * 3, 12)
+    expect(loaded).toBeDefined()
+    for (const key of ['q', 'scale', 'err', 'qNorm', 'rowSum'] as const) expect(Array.from(loaded![key])).toEqual(Array.from(built[key]))
+    expect(await Int8SenseIndex.load(dir, stamp + ' ', 301 * 3, 12)).toBeUndefined() // another table build
+    expect(await Int8SenseIndex.load(dir, stamp, 301 * 3, 16)).toBeUndefined()
+    expect(await Int8SenseIndex.load(tmp(), stamp, 301 * 3, 12)).toBeUndefined()
+  })
+})
