@@ -37,21 +37,25 @@ export class Int8SenseIndex {
     this.rowSum = parts.rowSum
   }
 
-  /** Quantises every row of the table (one pass, rows in blocks written transposed). */
-  static build(table: SenseTable): Int8SenseIndex {
+  /**
+   * Quantises every row of the table (rows in blocks written transposed). At full size this is
+   * ~15 s of JS, so it yields to the event loop between blocks instead of blocking it.
+   */
+  static async build(table: SenseTable): Promise<Int8SenseIndex> {
     const n = table.vocabSize * table.numSenses
     const d = table.dModel
     const index = new Int8SenseIndex({ rows: n, dModel: d, q: new Int8Array(d * n), scale: new Float64Array(n), err: new Float64Array(n), qNorm: new Float64Array(n), rowSum: new Int32Array(n) })
-    index.#fill(table)
+    await index.#fill(table)
     return index
   }
 
-  #fill(table: SenseTable): void {
+  async #fill(table: SenseTable): Promise<void> {
     const n = this.rows
     const d = this.dModel
     const block = new Float32Array(ROW_BLOCK * d) // (row in block, d_model)
     const qb = new Int8Array(ROW_BLOCK * d)
     for (let r0 = 0; r0 < n; r0 += ROW_BLOCK) {
+      if (r0 > 0) await new Promise((resolve) => setImmediate(resolve))
       const m = Math.min(ROW_BLOCK, n - r0)
       for (let i = 0; i < m; i++) {
         const row = block.subarray(i * d, (i + 1) * d)
@@ -208,11 +212,11 @@ export function int8Index(table: SenseTable): Promise<Int8SenseIndex> {
       try {
         stamp = await readFile(join(table.dir, 'manifest.json'), 'utf8')
       } catch {
-        return Int8SenseIndex.build(table) // no folder to keep it in
+        return await Int8SenseIndex.build(table) // no folder to keep it in
       }
       const saved = await Int8SenseIndex.load(table.dir, stamp, n, table.dModel)
       if (saved) return saved
-      const built = Int8SenseIndex.build(table)
+      const built = await Int8SenseIndex.build(table)
       await built.save(table.dir, stamp)
       return built
     })()

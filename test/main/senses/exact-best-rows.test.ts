@@ -25,7 +25,7 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     for (const [dst, src] of [[5, 900], [6, 900], [11, 4000]]) e.C.copyWithin(dst * 24, src * 24, (src + 1) * 24)
     e.C.fill(0, 77 * 24, 78 * 24)
     const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 700, precision })
-    const index = Int8SenseIndex.build(table)
+    const index = await Int8SenseIndex.build(table)
     const rand = mulberry32(3)
     const queries = [e.E.subarray(900 * 24, 901 * 24), e.E.subarray(17 * 24, 18 * 24), Float32Array.from({ length: 24 }, () => rand() * 4 - 2), new Float32Array(24)]
     for (const vec of queries) for (const largest of [true, false]) for (const [count, tokens] of [[1, 3000], [10, 3000], [40, 2500]]) {
@@ -38,7 +38,7 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
   it('bounds hold: every approximate score is within its bound of the exact table score', async () => {
     const e = new ArrayEngine(500, 3, 16, 5)
     const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 256, precision: 'f16' })
-    const index = Int8SenseIndex.build(table)
+    const index = await Int8SenseIndex.build(table)
     const vec = e.E.subarray(10 * 16, 11 * 16)
     const { approx, bound } = await index.scores(vec)
     let tight = 0
