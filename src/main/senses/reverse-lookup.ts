@@ -19,8 +19,10 @@ export interface ReverseLookup {
   target: { id: number; text: string }
   direction: 'boost' | 'suppress'
   entries: ReverseEntry[]
-  /** (token, sense) rows whose dot product was computed; the rest were ruled out by their norm */
+  /** (token, sense) rows whose dot product was computed exactly from the table; the rest were ruled out by bounds */
   scanned: number
+  /** candidates re-scored from fp32 sense vectors (the others could not reach the top by their table score) */
+  rescored?: number
   timingsMs: Record<string, number>
 }
 
@@ -45,10 +47,11 @@ export async function reverseLookup(engine: BackpackEngine, table: SenseTable, t
   // exact either way: the int8 index + bounds (one onnxruntime MatMulInteger) or the norm-ordered scan
   const { rows: candidates, scanned } = options.scan === 'table' ? table.bestRows(e, count, largest, textV) : await exactBestRows(table, await int8Index(table), e, count, largest, textV) // rows x·K + ℓ
   const t1 = performance.now()
-  const tokens = [...new Set(candidates.map((r) => Math.floor(r / k)))]
+  const needed = mayReachTop(table, e, candidates, top, largest)
+  const tokens = [...new Set(needed.map((r) => Math.floor(r / k)))]
   const exact = new Map((await senseVectorCache(engine).many(tokens)).map((v, i) => [tokens[i], v]))
   const tok = gpt2Tokenizer()
-  const entries = candidates.map((r) => {
+  const entries = needed.map((r) => {
     const id = Math.floor(r / k)
     const sense = r % k
     const c = exact.get(id) as Float32Array
@@ -57,5 +60,35 @@ export async function reverseLookup(engine: BackpackEngine, table: SenseTable, t
     return { id, text: tok.tokenText(id), sense, score: s }
   })
   entries.sort((a, b) => (largest ? b.score - a.score : a.score - b.score))
-  return { target: { id: target, text: tok.tokenText(target) }, direction, entries: entries.slice(0, top), scanned, timingsMs: { scan: t1 - t0, total: performance.now() - t0 } }
+  return { target: { id: target, text: tok.tokenText(target) }, direction, entries: entries.slice(0, top), scanned, rescored: needed.length, timingsMs: { scan: t1 - t0, total: performance.now() - t0 } }
+}
+
+/**
+ * The candidates (in their order) whose exact score can still be among the best `top`: the table
+ * score x̂_r differs from the exact fp32 one by at most δ_r = ‖Ĉ_r − C_r‖·‖e‖, with
+ * ‖Ĉ_r − C_r‖ ≤ 2⁻¹¹·‖C_r‖ + 2⁻²⁵·√d for fp16 (relative rounding of normal halves, absolute for
+ * subnormals), plus a margin for batch-dependent GEMM rounding. A candidate whose upper bound is below the top-th largest lower bound cannot make the
+ * cut, so it needs no sense-network re-scoring; the final ranking is the same as re-scoring all.
+ */
+function mayReachTop(table: SenseTable, e: Float32Array, rows: number[], top: number, largest: boolean): number[] {
+  if (rows.length <= top) return rows
+  let ne = 0
+  for (let c = 0; c < e.length; c++) ne += e[c] * e[c]
+  ne = Math.sqrt(ne)
+  const sign = largest ? 1 : -1
+  // + 1e-4: the table's vectors came from larger sense-network batches than the re-scoring's, and
+  // onnxruntime's GEMM results vary with the batch at the 1e-7 level (1e-4 leaves a wide margin)
+  const rel = (table.precision === 'f16' ? 2 ** -11 : 0) + 1e-4
+  const abs = table.precision === 'f16' ? 2 ** -25 * Math.sqrt(table.dModel) : 0
+  const lo: number[] = []
+  const hi: number[] = []
+  for (const r of rows) {
+    const x = sign * table.rowDot(r, e)
+    const delta = ((rel * table.norms[r] + abs) * ne) * (1 + 1e-6) + 1e-12
+    if (!Number.isFinite(x) || !Number.isFinite(delta)) return rows // overflowed half: re-score all
+    lo.push(x - delta)
+    hi.push(x + delta)
+  }
+  const cut = [...lo].sort((a, b) => b - a)[top - 1]
+  return rows.filter((_, i) => hi[i] >= cut)
 }

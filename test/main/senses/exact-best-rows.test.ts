@@ -74,4 +74,26 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     expect(await Int8SenseIndex.load(dir, stamp, 301 * 3, 16)).toBeUndefined()
     expect(await Int8SenseIndex.load(tmp(), stamp, 301 * 3, 12)).toBeUndefined()
   })
+
+  it.each(['f16', 'f32'] as const)('reverseLookup re-scores only candidates that can make the top, with the same answer as re-scoring all 4·top (%s)', async (precision) => {
+    const e = new ArrayEngine(3000, 4, 24, 33)
+    const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 1000, precision })
+    const { numSenses: k, nEmbd: d } = e.config
+    const rescored: number[] = []
+    for (const direction of ['boost', 'suppress'] as const) for (const [target, top] of [[8, 1], [1500, 6], [2999, 25]]) {
+      const vec = e.E.subarray(target * d, (target + 1) * d)
+      const largest = direction === 'boost'
+      const all = table.bestRows(vec, top * 4, largest).rows.map((r) => {
+        let s = 0
+        for (let x = 0; x < d; x++) s += vec[x] * e.C[r * d + x]
+        return { id: Math.floor(r / k), sense: r % k, score: s }
+      })
+      all.sort((a, b) => (largest ? b.score - a.score : a.score - b.score))
+      const got = await reverseLookup(e, table, target, { top, direction })
+      expect(got.entries.map(({ id, sense, score }) => ({ id, sense, score }))).toEqual(all.slice(0, top))
+      expect(got.rescored).toBeGreaterThanOrEqual(top)
+      rescored.push(got.rescored! / (4 * top))
+    }
+    expect(Math.min(...rescored)).toBeLessThan(0.5) // the bounds do rule candidates out
+  })
 })
