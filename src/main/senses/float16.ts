@@ -43,6 +43,17 @@ export const HALF_TO_FLOAT: Float32Array = (() => {
 })()
 
 export function toHalfArray(values: Float32Array, out: Uint16Array<ArrayBufferLike> = new Uint16Array(values.length), offset = 0): Uint16Array<ArrayBufferLike> {
-  for (let i = 0; i < values.length; i++) out[offset + i] = floatToHalf(values[i])
+  // the same rounding as floatToHalf, on the bits directly (no scratch write per value): the
+  // normal-range case inline, everything else through floatToHalf
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length)
+  for (let i = 0; i < bits.length; i++) {
+    const x = bits[i]
+    const exp = (x >>> 23) & 0xff
+    if (exp > 112 && exp < 143) {
+      const half = ((exp - 112) << 10) | ((x & 0x7fffff) >>> 13)
+      const rem = x & 0x1fff
+      out[offset + i] = ((x >>> 16) & 0x8000) | (rem > 0x1000 || (rem === 0x1000 && half & 1) ? half + 1 : half)
+    } else out[offset + i] = floatToHalf(values[i])
+  }
   return out
 }
