@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path'
 import { WorkbenchError } from '../../../shared/errors'
 import { cacheDir } from '../../paths/app-paths'
+import { createFolder } from '../../paths/create-folder'
 import { checkpointFingerprint, readCheckpoint } from '../read-checkpoint'
 import { readManifest, type OnnxManifest } from './onnx-manifest'
 import { CONVERTER_VERSION, writeOnnxExport } from './write-onnx-export'
@@ -91,7 +92,7 @@ export async function ensureOnnxExport(
   let manifest = tryManifest(dir, ckpt.contentHash)
   let work: CachedExport['work'] = 'hashed'
   if (!manifest) {
-    mkdirSync(root, { recursive: true })
+    createFolder(root)
     const tmp = join(root, `.tmp-${ckpt.contentHash.slice(0, 16)}-${process.pid}-${randomBytes(4).toString('hex')}`)
     mkdirSync(tmp)
     try {
@@ -122,7 +123,7 @@ export async function ensureOnnxExport(
     work = 'converted'
     lap('convert')
   }
-  mkdirSync(join(root, 'fingerprints'), { recursive: true })
+  createFolder(join(root, 'fingerprints'))
   writeAtomic(idx, JSON.stringify({ fingerprint, contentHash: ckpt.contentHash, checkpointDir }) + '\n')
   onProgress?.({ phase: 'done', fraction: 1, message: 'conversion cached' })
   return { dir, manifest, work, timingsMs }
