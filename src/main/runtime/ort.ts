@@ -59,18 +59,10 @@ export function byteTensor(type: 'int8' | 'uint8', data: Int8Array | Uint8Array,
   return new ort.Tensor(type, data, dims)
 }
 
-/** Opens a session on an in-memory model (CPU, no arena), e.g. a one-node helper graph. */
+/** Opens a session on an in-memory model (CPU), e.g. a one-node helper graph. */
 export async function createSessionFromBytes(model: Uint8Array, name: string, tuning: SessionTuning = {}): Promise<OrtSession> {
   try {
-    return await ort.InferenceSession.create(model, {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: tuning.threads ?? availableParallelism(),
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      logSeverityLevel: 3,
-      enableCpuMemArena: false,
-      ...(tuning.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-    })
+    return await ort.InferenceSession.create(model, sessionOptions('cpu', tuning))
   } catch (e) {
     throw new WorkbenchError('runtime', `onnxruntime could not open the in-memory graph "${name}": ${(e as Error).message}`, { cause: e })
   }
@@ -92,9 +84,9 @@ export interface SessionTuning {
   threads?: number
 }
 
-/** Opens a session on a model file (external data next to it) with one execution provider. */
-export async function createSession(path: string, provider: string, tuning: SessionTuning = {}): Promise<OrtSession> {
-  const options: ort.InferenceSession.SessionOptions = {
+/** The options every session of the workbench uses: one provider, threads per `tuning`. */
+function sessionOptions(provider: string, tuning: SessionTuning): ort.InferenceSession.SessionOptions {
+  return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: tuning.threads ?? availableParallelism(),
@@ -107,6 +99,11 @@ export async function createSession(path: string, provider: string, tuning: Sess
     enableCpuMemArena: false,
     ...(tuning.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   }
+}
+
+/** Opens a session on a model file (external data next to it) with one execution provider. */
+export async function createSession(path: string, provider: string, tuning: SessionTuning = {}): Promise<OrtSession> {
+  const options = sessionOptions(provider, tuning)
   try {
     return await ort.InferenceSession.create(path, options)
   } catch (e) {
