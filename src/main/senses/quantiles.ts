@@ -53,16 +53,7 @@ function kthSmallest(values: ArrayLike<number>, ranks: number[], min: number, ma
   }
   const start = new Int32Array(BINS + 1) // start[b] = number of values in bins < b
   for (let b = 0; b < BINS; b++) start[b + 1] = start[b] + counts[b]
-  const binOfRank = (r: number) => {
-    let lo = 0
-    let hi = BINS - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1
-      if (start[mid] <= r) lo = mid
-      else hi = mid - 1
-    }
-    return lo
-  }
+  const binOfRank = (r: number) => binOfRankIn(start, BINS, r)
   const slot = new Int16Array(BINS).fill(-1)
   const lists: number[][] = []
   for (const r of ranks) {
@@ -83,4 +74,19 @@ function kthSmallest(values: ArrayLike<number>, ranks: number[], min: number, ma
     out.set(r, lists[slot[b]][r - start[b]])
   }
   return out
+}
+
+/**
+ * The bin holding the value of rank r, given `start[b]` = number of values in bins below b
+ * (non-decreasing, `bins + 1` entries): the last b with start[b] ≤ r, by binary search.
+ */
+export function binOfRankIn(start: Int32Array | Uint32Array | Float64Array, bins: number, r: number): number {
+  let lo = 0
+  let hi = bins - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (start[mid] <= r) lo = mid
+    else hi = mid - 1
+  }
+  return lo
 }

@@ -1,5 +1,6 @@
 import { insertBestFirst } from '../prediction/top-k'
 import { SUMMARY_QUANTILES, type ScoreSummary } from './score-summary'
+import { binOfRankIn } from './quantiles'
 
 export interface RankedScores {
   /** indices (relative to the offset) of the `top` largest values, best first */
@@ -88,16 +89,7 @@ function fineQuantiles(v: Float32Array, min: number, scale: number): number[] {
   const start = fineStart
   start[0] = 0
   for (let b = 0; b < FINE_BINS; b++) start[b + 1] = start[b] + fineCounts[b]
-  const binOfRank = (r: number) => {
-    let lo = 0
-    let hi = FINE_BINS - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1
-      if (start[mid] <= r) lo = mid
-      else hi = mid - 1
-    }
-    return lo
-  }
+  const binOfRank = (r: number) => binOfRankIn(start, FINE_BINS, r)
   const ranks: number[] = []
   for (const p of SUMMARY_QUANTILES) {
     const lo = Math.floor(p * (n - 1))
