@@ -2,6 +2,7 @@ import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
 import { WorkbenchError } from '../../shared/errors'
 import type { InterventionRunner } from '../interventions/intervention-runner'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import { eventLoopYielder } from './event-loop-yield'
 import { logSumExp, textVocabSize, topKIndices } from './top-k'
 
 export interface ScoredToken {
@@ -33,7 +34,12 @@ export interface Prediction {
  * Next-token top-k and per-token log-probs of a prompt, optionally under sense edits. The
  * softmax runs over the real tokens only: the padding rows 50257..50263 get logits but are
  * masked (backpack-spec.md §7.1), as the authors' evaluation does by slicing to 50257.
+ * The per-position softmax, rank and top-k scan the whole vocabulary (~4 ms per position at full
+ * size, ~2 s for 512 positions) on the calling thread, so the loop yields to the event loop every
+ * YIELD_MS: other IPC or serve requests are answered in between instead of waiting for it.
  */
+const YIELD_MS = 20
+
 export async function predictTokens(runner: InterventionRunner, ids: readonly number[], options: { top?: number; edits?: ParsedSenseEdits | null } = {}): Promise<Prediction> {
   const top = options.top ?? 10
   if (!Number.isInteger(top) || top < 1) throw new WorkbenchError('bad-request', `top must be a positive integer, got ${top}`)
@@ -46,7 +52,9 @@ export async function predictTokens(runner: InterventionRunner, ids: readonly nu
   const scored = (row: number, lse: number): ScoredToken[] =>
     topKIndices(out.logits, row * V, textV, top).map((id) => ({ id, text: tok.tokenText(id), logit: out.logits[row * V + id], prob: Math.exp(out.logits[row * V + id] - lse) }))
   const logProbs: TokenLogProb[] = []
+  const maybeYield = eventLoopYielder(YIELD_MS)
   for (let i = 1; i < n; i++) {
+    await maybeYield()
     const row = i - 1
     const lse = logSumExp(out.logits, row * V, textV)
     const id = ids[i]
