@@ -18,10 +18,11 @@ export interface LastStep {
  * Next-token logits of a growing sequence under a sense-edit document, computed incrementally
  * (backpack-spec.md §3.6): the engine's decoder keeps the GPT-2 keys/values and the weight-net
  * keys, so each appended token costs one GPT-2 step and yields one α row per sense; its senses
- * come from the runner's per-id caches (vector edits applied once per token id); and only the
- * last position is combined: o = Σ_ℓ Σ_j α̃[ℓ, j]·δ_eff[ℓ, j]·C̃(x_j)_ℓ in float64 here, then
- * logits = E·o through `engine.project` — the same two steps as `engine.combine` with
- * nQuery = 1, without shipping the (sense, pos, d_model) senses to the worker every step.
+ * come from the runner's per-id caches (vector edits applied once per token id) and are handed
+ * to the decoder with the append, which keeps them; only the last position is combined:
+ * logits = E·Σ_ℓ Σ_j α̃[ℓ, j]·δ_eff[ℓ, j]·C̃(x_j)_ℓ through `decoder.combine` — the engine's
+ * mix and LM-head graphs, as `engine.combine` with nQuery = 1 (what full recomputation runs),
+ * without shipping the (sense, pos, d_model) senses to the worker on every step.
  *
  * Edits, in the runner's order (docs/analysis.md): vector edits on each token's senses; the
  * topic multiplier recomputed over the whole current sequence at every step (the authors'
@@ -75,31 +76,22 @@ export class IncrementalDecoder {
         if (e.position >= newIds.length) throw new WorkbenchError('edit-invalid', `edit ${e.index} (scale-contextualization): position ${e.position} is outside this prompt of ${newIds.length} tokens [0, ${newIds.length})`)
       }
     }
-    const alphaPromise = this.#decoder.append(newIds) // (sense, n_new, length)
     const senses = await this.runner.editedSenses(newIds, this.#vectorEdits)
     const embeddings = this.#annealer ? await this.runner.embedding(newIds) : []
-    const alpha = await alphaPromise
+    const m = newIds.length
+    const packed = new Float32Array(m * k * d) // (n_new, sense, d_model): kept by the engine's decoder
+    senses.forEach((c, i) => packed.set(c, i * k * d))
+    const alpha = await this.#decoder.append(newIds, { senses: packed })
     this.ids.push(...newIds)
     this.#senses.push(...senses)
     this.#annealer?.push(newIds, senses, embeddings)
     const n = this.ids.length
-    const m = newIds.length
     const row = new Float32Array(k * n) // (sense, pos)
     for (let l = 0; l < k; l++) row.set(alpha.subarray((l * m + m - 1) * n, (l * m + m) * n), l * n)
     editAlphaRow(row, k, n, this.#alphaEdits)
     const topicScale = this.#annealer ? this.#annealer.scale() : null
-    const o = new Float64Array(d)
-    for (let l = 0; l < k; l++) {
-      for (let j = 0; j < n; j++) {
-        const w = row[l * n + j] * (topicScale ? topicScale[l * n + j] : 1)
-        if (w === 0) continue
-        const c = this.#senses[j]
-        const off = l * d
-        for (let x = 0; x < d; x++) o[x] += w * c[off + x]
-      }
-    }
     this.last = { alphaRow: row, topicScale, senses: this.#senses }
-    return this.runner.engine.project(Float32Array.from(o), 1) // (1, vocab)
+    return this.#decoder.combine(row, topicScale ?? undefined) // (1, vocab)
   }
 
   dispose(): void {

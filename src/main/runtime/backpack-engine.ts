@@ -31,7 +31,13 @@ export interface ContextDecoder {
    * Feeds new tokens (the whole prompt first, then one at a time) and returns the α rows of
    * the new positions over all positions so far: (sense, n_new, length_after).
    */
-  append(ids: readonly number[]): Promise<Float32Array>
+  append(ids: readonly number[], options?: { senses?: Float32Array }): Promise<Float32Array>
+  /**
+   * Logits of one query over all positions so far, as `combine` with nQuery = 1 but from the
+   * senses kept in the decoder: every append must pass the senses of its tokens (options.senses,
+   * (n_new, sense, d_model), e.g. after vector edits). alphaRow and senseScale: (sense, length).
+   */
+  combine(alphaRow: Float32Array, senseScale?: Float32Array): Promise<Float32Array>
   dispose(): void
 }
 

@@ -22,7 +22,16 @@ interface DecoderState {
   keys: OrtTensor // (layer, head, length, head_dim)
   values: OrtTensor
   senseKeys: OrtTensor // (sense, length, sense_dim)
+  /**
+   * Senses the caller handed in with each append, for decoderCombine: (sense, capacity, d_model),
+   * positions ≥ length are zero. null once an append came without senses (combine refuses).
+   */
+  senses: Float32Array | null
+  capacity: number
 }
+
+/** First capacity (positions) of a decoder's sense buffer; it doubles as needed, up to n_positions. */
+const DECODER_SENSE_CAPACITY = 16
 
 /**
  * The engine proper, living in the worker thread: four onnxruntime sessions over one ONNX
@@ -151,15 +160,27 @@ export class EngineCore {
     while (this.#decoders.size >= MAX_DECODERS) this.#decoders.delete(this.#decoders.keys().next().value as number)
     const id = this.#nextDecoder++
     const past = this.#emptyPast()
-    this.#decoders.set(id, { length: 0, keys: past.past_keys, values: past.past_values, senseKeys: past.past_sense_keys })
+    this.#decoders.set(id, { length: 0, keys: past.past_keys, values: past.past_values, senseKeys: past.past_sense_keys, senses: new Float32Array(0), capacity: 0 })
     return id
   }
 
-  /** Appends tokens to a decoder; returns α rows of the new positions: (sense, n_new, length_after). */
-  async decoderAppend(decoder: number, ids: readonly number[]): Promise<{ alpha: Float32Array; length: number }> {
+  #decoder(decoder: number): DecoderState {
     const state = this.#decoders.get(decoder)
     if (!state) throw new WorkbenchError('not-found', `decoder ${decoder} does not exist (disposed, or dropped as the oldest of more than ${MAX_DECODERS} live decoders)`)
+    return state
+  }
+
+  /**
+   * Appends tokens to a decoder; returns α rows of the new positions: (sense, n_new, length_after).
+   * `senses` ((n_new, sense, d_model), e.g. after vector edits) are kept for decoderCombine.
+   */
+  async decoderAppend(decoder: number, ids: readonly number[], senses?: Float32Array): Promise<{ alpha: Float32Array; length: number }> {
+    const state = this.#decoder(decoder)
     this.checkIds(ids, 'decoder.append', state.length)
+    const { numSenses: k, nEmbd: d } = this.config
+    if (senses !== undefined && (!(senses instanceof Float32Array) || senses.length !== ids.length * k * d)) {
+      throw new WorkbenchError('bad-request', `decoder.append: senses must be a Float32Array of (n=${ids.length}, sense=${k}, d_model=${d}) values, got ${senses?.length}`)
+    }
     if (ids.length === 0) return { alpha: new Float32Array(0), length: state.length }
     const out = await runSession(this.#sessions.context, 'context', {
       input_embeds: this.#embeds(ids),
@@ -170,8 +191,63 @@ export class EngineCore {
     state.keys = out.present_keys
     state.values = out.present_values
     state.senseKeys = out.present_sense_keys
+    if (senses && state.senses) this.#storeSenses(state, senses, ids.length)
+    else state.senses = null
     state.length += ids.length
     return { alpha: tensorData(out.contextualization), length: state.length }
+  }
+
+  /** Writes (n, sense, d_model) senses at positions length.. of the (sense, capacity, d_model) buffer. */
+  #storeSenses(state: DecoderState, senses: Float32Array, n: number): void {
+    const { numSenses: k, nEmbd: d, nPositions } = this.config
+    const need = state.length + n
+    if (need > state.capacity) {
+      let capacity = Math.max(DECODER_SENSE_CAPACITY, state.capacity)
+      while (capacity < need) capacity *= 2
+      capacity = Math.min(capacity, nPositions)
+      const grown = new Float32Array(k * capacity * d)
+      for (let l = 0; l < k; l++) grown.set(state.senses!.subarray(l * state.capacity * d, (l * state.capacity + state.length) * d), l * capacity * d)
+      state.senses = grown
+      state.capacity = capacity
+    }
+    const buf = state.senses!
+    for (let t = 0; t < n; t++) {
+      for (let l = 0; l < k; l++) buf.set(senses.subarray((t * k + l) * d, (t * k + l + 1) * d), (l * state.capacity + state.length + t) * d)
+    }
+  }
+
+  /**
+   * Logits of one query over a decoder's positions from the senses it was given with every
+   * append: E · Σ_ℓ Σ_j alphaRow[ℓ, j]·scale[ℓ, j]·senses[ℓ, j] — `combine` with nQuery = 1,
+   * without shipping (sense, pos, d_model) senses on every step. alphaRow and senseScale are
+   * (sense, length); the mix runs over the buffer's capacity with α = 0 past the length.
+   */
+  async decoderCombine(decoder: number, alphaRow: Float32Array, senseScale?: Float32Array): Promise<Float32Array> {
+    const state = this.#decoder(decoder)
+    const { numSenses: k, nEmbd: d } = this.config
+    const n = state.length
+    if (!state.senses || n === 0) throw new WorkbenchError('bad-request', 'decoder.combine needs the senses of every appended token (pass them with each append)')
+    if (!(alphaRow instanceof Float32Array) || alphaRow.length !== k * n) {
+      throw new WorkbenchError('bad-request', `decoder.combine: alphaRow must hold (sense=${k}, length=${n}) values, got ${alphaRow?.length}`)
+    }
+    if (senseScale !== undefined && (!(senseScale instanceof Float32Array) || senseScale.length !== k * n)) {
+      throw new WorkbenchError('bad-request', `decoder.combine: senseScale must hold (sense=${k}, length=${n}) values, got ${senseScale?.length}`)
+    }
+    const cap = state.capacity
+    const alpha = new Float32Array(k * cap) // (sense, 1, capacity)
+    const scale = new Float32Array(k * cap) // (sense, capacity)
+    for (let l = 0; l < k; l++) {
+      alpha.set(alphaRow.subarray(l * n, (l + 1) * n), l * cap)
+      if (senseScale) scale.set(senseScale.subarray(l * n, (l + 1) * n), l * cap)
+      else scale.fill(1, l * cap, l * cap + n)
+    }
+    const mixed = await runSession(this.#sessions.mix, 'mix', {
+      senses: floatTensor(state.senses, [k, cap, d]),
+      alpha_rows: floatTensor(alpha, [k, 1, cap]),
+      sense_scale: floatTensor(scale, [k, cap]),
+    })
+    const out = await runSession(this.#sessions.lm_head, 'lm_head', { hidden: mixed.hidden })
+    return tensorData(out.logits) // (1, vocab)
   }
 
   disposeDecoder(decoder: number): void {

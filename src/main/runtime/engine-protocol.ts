@@ -29,7 +29,8 @@ export interface EngineMethods {
   senseVectors: { args: { ids: number[] }; result: Float32Array }
   contextualize: { args: { ids: number[] }; result: Float32Array }
   createDecoder: { args: Record<string, never>; result: number }
-  decoderAppend: { args: { decoder: number; ids: number[] }; result: { alpha: Float32Array; length: number } }
+  decoderAppend: { args: { decoder: number; ids: number[]; senses?: Float32Array }; result: { alpha: Float32Array; length: number } }
+  decoderCombine: { args: { decoder: number; alphaRow: Float32Array; senseScale?: Float32Array }; result: Float32Array }
   decoderDispose: { args: { decoder: number }; result: null }
   combine: { args: { senses: Float32Array; alphaRows: Float32Array; nQuery: number; senseScale?: Float32Array }; result: Float32Array }
   project: { args: { vectors: Float32Array; n: number }; result: Float32Array }

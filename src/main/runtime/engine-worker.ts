@@ -98,7 +98,8 @@ const handlers: { [M in EngineMethod]: Handler<M> } = {
   senseVectors: (a) => engine().senseVectors(a.ids),
   contextualize: (a) => engine().contextualize(a.ids),
   createDecoder: () => engine().createDecoder(),
-  decoderAppend: (a) => engine().decoderAppend(a.decoder, a.ids),
+  decoderAppend: (a) => engine().decoderAppend(a.decoder, a.ids, a.senses),
+  decoderCombine: (a) => engine().decoderCombine(a.decoder, a.alphaRow, a.senseScale),
   decoderDispose: (a) => {
     engine().disposeDecoder(a.decoder)
     return null

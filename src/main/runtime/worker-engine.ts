@@ -130,11 +130,15 @@ export class WorkerEngine implements BackpackEngine {
       get length() {
         return length
       },
-      async append(ids: readonly number[]): Promise<Float32Array> {
+      async append(ids: readonly number[], options: { senses?: Float32Array } = {}): Promise<Float32Array> {
         if (disposed) throw new WorkbenchError('bad-request', 'decoder.append after dispose')
-        const r = await queue.call('decoderAppend', { decoder: id, ids: [...ids] })
+        const r = await queue.call('decoderAppend', { decoder: id, ids: [...ids], ...(options.senses ? { senses: options.senses } : {}) })
         length = r.length
         return r.alpha // (sense, n_new, length_after)
+      },
+      combine(alphaRow: Float32Array, senseScale?: Float32Array): Promise<Float32Array> {
+        if (disposed) return Promise.reject(new WorkbenchError('bad-request', 'decoder.combine after dispose'))
+        return queue.call('decoderCombine', { decoder: id, alphaRow, ...(senseScale ? { senseScale } : {}) }) // (1, vocab)
       },
       dispose() {
         if (disposed) return

@@ -83,6 +83,49 @@ describe('EngineCore', () => {
     expect(await codeOf(core.decoderAppend(dec, [1]))).toBe('not-found')
   })
 
+  it('decoder.combine over the senses given with each append equals combine (capacity growth past 16, 32 positions)', async () => {
+    const { numSenses: k, nEmbd: d, nPositions: P } = core.config
+    const ids = Array.from({ length: P }, (_, i) => g.ids[i % g.ids.length])
+    const fwd = await core.forward(ids) // senses (sense, pos, d_model)
+    const byId = await core.senseVectors(ids) // (pos, sense, d_model)
+    // edited-looking senses: every value scaled per position, so a position mix-up shows
+    const given = byId.map((v, i) => v * (1 + (Math.floor(i / (k * d)) % 5) * 0.25))
+    const dec = core.createDecoder()
+    const splits = [0, 10, 11, 17, 33, 34, P] // appends of 10, 1, 6, 16, 1, rest tokens
+    for (let s = 1; s < splits.length; s++) {
+      const [a, b] = [splits[s - 1], splits[s]]
+      const { alpha } = await core.decoderAppend(dec, ids.slice(a, b), given.slice(a * k * d, b * k * d)) // (sense, n_new, b)
+      const m = b - a
+      const row = new Float32Array(k * b) // last new position's row (sense, pos)
+      for (let l = 0; l < k; l++) row.set(alpha.subarray((l * m + m - 1) * b, (l * m + m) * b), l * b)
+      const scale = new Float32Array(k * b).map((_, i) => [1, 0, 0.5, 2][i % 4])
+      const senses = new Float32Array(k * b * d) // (sense, pos, d_model) of the given senses
+      for (let j = 0; j < b; j++) for (let l = 0; l < k; l++) senses.set(given.subarray((j * k + l) * d, (j * k + l + 1) * d), (l * b + j) * d)
+      expectAllClose(await core.decoderCombine(dec, row, scale), await core.combine(senses, row, 1, scale), { rtolToScale: 1e-5, label: `decoder.combine at ${b} (scaled)` })
+      const plain = await core.decoderCombine(dec, row)
+      expectAllClose(plain, await core.combine(senses, row, 1), { rtolToScale: 1e-5, label: `decoder.combine at ${b}` })
+      if (s === splits.length - 1) {
+        // unedited senses through the full pass: the last row of forward's logits
+        const raw = core.createDecoder()
+        await core.decoderAppend(raw, ids, byId)
+        const want = fwd.logits.subarray((P - 1) * core.config.vocabSize)
+        expectAllClose(await core.decoderCombine(raw, row), want, { rtolToScale: 1e-4, label: 'decoder.combine vs forward' })
+        core.disposeDecoder(raw)
+      }
+    }
+    expect(await codeOf(core.decoderCombine(dec, new Float32Array(k * P - 1)))).toBe('bad-request')
+    expect(await codeOf(core.decoderCombine(dec, new Float32Array(k * P), new Float32Array(3)))).toBe('bad-request')
+    expect(await codeOf(core.decoderAppend(core.createDecoder(), [1, 2], new Float32Array(k * d)))).toBe('bad-request')
+    core.disposeDecoder(dec)
+    // an append without senses: combine refuses (it cannot know them)
+    const blind = core.createDecoder()
+    await core.decoderAppend(blind, ids.slice(0, 3), byId.slice(0, 3 * k * d))
+    await core.decoderAppend(blind, ids.slice(3, 4))
+    expect(await codeOf(core.decoderCombine(blind, new Float32Array(k * 4)))).toBe('bad-request')
+    core.disposeDecoder(blind)
+    expect(await codeOf(core.decoderCombine(blind, new Float32Array(k * 4)))).toBe('not-found')
+  })
+
   it('combine with senseScale = 1 equals forward; with a scale it equals the manual formula', async () => {
     const { numSenses: k, nEmbd: d, vocabSize: V } = core.config
     const ids = g.ids
