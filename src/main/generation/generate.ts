@@ -7,7 +7,7 @@ import type { BackpackEngine } from '../runtime/backpack-engine'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { dominantContribution, type DominantContribution } from './dominant-contribution'
 import { IncrementalDecoder } from './incremental-decoder'
-import { checkDecodingSettings, chooseToken, type DecodingSettings } from './sample-token'
+import { checkDecodingSettings, chooseToken, greedyToken, tokenLogProb, type DecodingSettings } from './sample-token'
 import { SeededRandom } from './seeded-random'
 
 export interface GenerateOptions {
@@ -104,22 +104,28 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
       }
       if (options.signal?.aborted) throw new WorkbenchError('cancelled', 'generation was cancelled')
       options.onLogits?.(step, logits)
-      const chosen = chooseToken(logits, 0, V, decoding, rng)
+      // greedy: the id alone first, so the next step starts before log p is summed over the vocabulary
+      const chosen = decoding.strategy === 'greedy' ? { id: greedyToken(logits, 0, V), logProb: NaN } : chooseToken(logits, 0, V, decoding, rng)
       if (chosen.id === END_OF_TEXT && (options.stopAtEndOfText ?? true)) {
         stopReason = 'end-of-text'
         break
       }
-      const token: GeneratedToken = { position: ids.length, id: chosen.id, text: tok.tokenText(chosen.id), logProb: chosen.logProb }
-      if (options.attribute && decoder?.last) {
+      const last = decoder?.last ?? null // what produced these logits, before the next append replaces it
+      ids.push(chosen.id)
+      // the next logits only when another token may follow (a full sequence is never fed)
+      const more = tokens.length + 1 < maxNew && ids.length < nPositions
+      const next = more ? (decoder ? decoder.append([chosen.id]) : lastLogits(runner, ids, edits)) : null
+      next?.catch(() => {}) // awaited below; a failure surfaces there
+      if (decoding.strategy === 'greedy') chosen.logProb = tokenLogProb(logits, 0, V, chosen.id)
+      const token: GeneratedToken = { position: ids.length - 1, id: chosen.id, text: tok.tokenText(chosen.id), logProb: chosen.logProb }
+      if (options.attribute && last) {
         const [ev] = await runner.embedding([chosen.id])
-        const dom = dominantContribution(decoder.last, ids, ev, k, d)
+        const dom = dominantContribution(last, ids.slice(0, -1), ev, k, d)
         token.dominant = { ...dom, text: tok.tokenText(dom.tokenId) }
       }
       tokens.push(token)
       options.onToken?.(token)
-      ids.push(chosen.id)
-      // the next logits only when another token may follow (a full sequence is never fed)
-      if (tokens.length < maxNew && ids.length < nPositions) logits = decoder ? await decoder.append([chosen.id]) : await lastLogits(runner, ids, edits)
+      if (next) logits = await next
     }
   } finally {
     decoder?.dispose()

@@ -43,19 +43,9 @@ export interface ChosenToken {
  */
 export function chooseToken(logits: Float32Array, offset: number, vocabSize: number, settings: DecodingSettings, rng: SeededRandom | null): ChosenToken {
   const n = textVocabSize(vocabSize)
-  let mx = -Infinity
-  let arg = 0
-  for (let v = 0; v < n; v++) {
-    const x = logits[offset + v]
-    if (x > mx) {
-      mx = x
-      arg = v
-    }
-  }
-  if (!Number.isFinite(mx)) throw new WorkbenchError('runtime', `the logits hold no finite value (max ${mx})`)
-  let z = 0
-  for (let v = 0; v < n; v++) z += Math.exp(logits[offset + v] - mx)
-  const logProb = (id: number) => logits[offset + id] - mx - Math.log(z)
+  const arg = greedyToken(logits, offset, vocabSize)
+  const mx = logits[offset + arg]
+  const logProb = (id: number) => tokenLogProb(logits, offset, vocabSize, id)
   if (settings.strategy === 'greedy') return { id: arg, logProb: logProb(arg) }
   if (!rng) throw new WorkbenchError('internal', 'sampling needs a random generator')
   const t = settings.temperature
@@ -93,4 +83,30 @@ export function chooseToken(logits: Float32Array, offset: number, vocabSize: num
   }
   const id = ids ? ids[last] : last
   return { id, logProb: logProb(id) }
+}
+
+/** The greedy choice alone: the largest logit among the text ids (the lowest id on ties). */
+export function greedyToken(logits: Float32Array, offset: number, vocabSize: number): number {
+  const n = textVocabSize(vocabSize)
+  let mx = -Infinity
+  let arg = 0
+  for (let v = 0; v < n; v++) {
+    const x = logits[offset + v]
+    if (x > mx) {
+      mx = x
+      arg = v
+    }
+  }
+  if (!Number.isFinite(mx)) throw new WorkbenchError('runtime', `the logits hold no finite value (max ${mx})`)
+  return arg
+}
+
+/** log p(id) under the model's distribution over the text ids (temperature 1, padding masked). */
+export function tokenLogProb(logits: Float32Array, offset: number, vocabSize: number, id: number): number {
+  const n = textVocabSize(vocabSize)
+  let mx = -Infinity
+  for (let v = 0; v < n; v++) if (logits[offset + v] > mx) mx = logits[offset + v]
+  let z = 0
+  for (let v = 0; v < n; v++) z += Math.exp(logits[offset + v] - mx)
+  return logits[offset + id] - mx - Math.log(z)
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkDecodingSettings, chooseToken } from '../../../src/main/generation/sample-token'
+import { checkDecodingSettings, chooseToken, greedyToken, tokenLogProb } from '../../../src/main/generation/sample-token'
 import { SeededRandom } from '../../../src/main/generation/seeded-random'
 
 const softmax = (xs: number[], t = 1) => {
@@ -23,6 +23,15 @@ describe('chooseToken', () => {
     const c = chooseToken(logits, 0, logits.length, { strategy: 'greedy' }, null)
     expect(c.id).toBe(5)
     expect(c.logProb).toBeCloseTo(Math.log(softmax(Array.from(logits))[5]), 6)
+  })
+
+  it('greedyToken and tokenLogProb (the split generation uses) give exactly chooseToken\'s greedy answer, lowest id on ties', () => {
+    const c = chooseToken(logits, 0, logits.length, { strategy: 'greedy' }, null)
+    expect(greedyToken(logits, 0, logits.length)).toBe(c.id)
+    expect(tokenLogProb(logits, 0, logits.length, c.id)).toBe(c.logProb)
+    const tied = Float32Array.from([9, 1, 3, 3, -2, 3])
+    expect(greedyToken(tied, 1, 5)).toBe(1) // offset 1: [1, 3, 3, -2, 3] → first 3
+    expect(tokenLogProb(tied, 1, 5, 4)).toBeCloseTo(Math.log(softmax([1, 3, 3, -2, 3])[4]), 6)
   })
 
   it('samples with frequencies equal to softmax(logits / T) within 0.01 (40k draws)', () => {
