@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { topKIndices } from '../../../src/main/prediction/top-k'
-import { rankScores } from '../../../src/main/senses/rank-scores'
+import { rankScores, rankScoresGeneral } from '../../../src/main/senses/rank-scores'
 import { scoreSummary } from '../../../src/main/senses/score-summary'
 import { mulberry32 } from '../../helpers/mulberry32'
 
@@ -9,6 +9,14 @@ describe('rankScores', () => {
     ['normal-ish', (r: () => number) => r() + r() + r() - 1.5],
     ['heavy-tailed', (r: () => number) => Math.tan((r() - 0.5) * 3.1)],
     ['many ties', (r: () => number) => (r() < 0.7 ? 0 : Math.round(r() * 5))],
+    ['signed zeros', (r: () => number) => (r() < 0.3 ? -0 : r() < 0.5 ? 0 : r() - 0.5)],
+    ['zeros and positives', (r: () => number) => (r() < 0.5 ? (r() < 0.5 ? -0 : 0) : r())],
+    ['zeros and negatives', (r: () => number) => (r() < 0.5 ? (r() < 0.5 ? -0 : 0) : -r())],
+    ['narrow range (every histogram edge in one order-key bin)', (r: () => number) => 1000 + r() * 0.01],
+    ['narrow range across a power of two (two order-key bins)', (r: () => number) => 1024 + (r() - 0.5) * 0.02],
+    ['wide exponent range', (r: () => number) => (r() - 0.5) * 2 ** Math.floor(r() * 200 - 100)],
+    ['tiny values', (r: () => number) => (r() - 0.5) * 1e-38],
+    ['two values', (r: () => number) => (r() < 0.5 ? -1 : 3)],
   ])('equals topKIndices + scoreSummary exactly (%s)', (_, draw) => {
     const rand = mulberry32(11)
     for (const [n, offset, top, bins] of [
@@ -16,12 +24,27 @@ describe('rankScores', () => {
       [7, 2, 10, 5],
       [1000, 13, 10, 20],
       [20001, 5, 25, 7],
+      [50257, 0, 10, 20],
+      [5, 0, 10, 20],
+      [300, 1, 0, 20],
     ]) {
       const values = Float32Array.from({ length: n + offset + 3 }, () => draw(rand))
       const got = rankScores(values, offset, n, top, bins)
       expect(got.top).toEqual(topKIndices(values, offset, n, top, true))
       expect(got.bottom).toEqual(topKIndices(values, offset, n, top, false))
       expect(got.summary).toEqual(scoreSummary(values, offset, n, bins))
+      expect(got).toEqual(rankScoresGeneral(values, offset, n, top, bins))
+    }
+  })
+
+  it('takes the general route for NaN and infinities (same results as before the two-pass route)', () => {
+    const rand = mulberry32(5)
+    for (const special of [Number.NaN, Infinity, -Infinity]) {
+      const values = Float32Array.from({ length: 5000 }, () => (rand() < 0.01 ? special : rand()))
+      const got = rankScores(values, 3, 4990, 10)
+      expect(got).toEqual(rankScoresGeneral(values, 3, 4990, 10))
+      expect(got.top).toEqual(topKIndices(values, 3, 4990, 10, true))
+      expect(got.bottom).toEqual(topKIndices(values, 3, 4990, 10, false))
     }
   })
 
