@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest'
+import { parseSenseEditsFor } from '../../../src/main/interventions/apply-sense-edits'
+import { InterventionRunner } from '../../../src/main/interventions/intervention-runner'
+import { parseSenseEdits } from '../../../src/shared/edits/parse-sense-edits'
+import { expectAllClose } from '../../helpers/all-close'
+import { useEngine } from '../generation/engine-fixture'
+import { ArrayEngine } from './array-engine'
+
+const parse = (engine: ArrayEngine, edits: unknown[]) =>
+  parseSenseEdits({ format: 'backpack-sense-edits', version: 1, edits }, { vocabSize: engine.config.vocabSize, numSenses: engine.config.numSenses, dModel: engine.config.nEmbd, resolveToken: () => [] })
+
+/** An ArrayEngine that counts combine and project calls (and the rows projected). */
+function countingEngine() {
+  const engine = new ArrayEngine()
+  const counts = { combine: 0, project: 0, projectedRows: 0 }
+  const combine = engine.combine.bind(engine)
+  const project = engine.project.bind(engine)
+  engine.combine = (args) => {
+    counts.combine++
+    return combine(args)
+  }
+  engine.project = (vectors, n) => {
+    counts.project++
+    counts.projectedRows += n
+    return project(vectors, n)
+  }
+  return { engine, counts }
+}
+
+describe('InterventionRunner re-runs from a base run (vector edits only)', () => {
+  const ids = [3, 7, 3, 12, 5, 7, 9, 3]
+  const edits = (factor: number) => [
+    { kind: 'scale-sense', token: 3, sense: [1, 2], factor },
+    { kind: 'knowledge-edit', token: 7, remove: 10, add: 11 },
+  ]
+
+  it('adds W·(E·ΔC) for the changed (token, sense) pairs only, equal to a direct run (1e-5 of scale)', async () => {
+    const { engine, counts } = countingEngine()
+    const runner = new InterventionRunner(engine)
+    const first = await runner.run(ids, parse(engine, edits(1)))
+    first.logits.fill(123) // the caller owns its logits: the base keeps its own copy
+    expect(counts.combine).toBe(1)
+    for (const factor of [0.5, 0, 2.5, -1]) {
+      const before = { ...counts }
+      const out = await runner.run(ids, parse(engine, edits(factor)))
+      expect(counts.combine, 'no direct combine').toBe(before.combine)
+      expect(counts.projectedRows - before.projectedRows, 'two changed pairs: token 3, senses 1 and 2').toBe(2)
+      const direct = await new InterventionRunner(engine).run(ids, parse(engine, edits(factor)))
+      expectAllClose(out.logits, direct.logits, { rtolToScale: 1e-5, label: `factor ${factor}` })
+      expect(Array.from(out.senses)).toEqual(Array.from(direct.senses))
+      expect(out.contextualization).toEqual(direct.contextualization)
+    }
+  })
+
+  it('unchanged senses return the base rows exactly (a fresh copy); a position subset reads the base rows', async () => {
+    const { engine, counts } = countingEngine()
+    const runner = new InterventionRunner(engine)
+    const first = await runner.run(ids, parse(engine, edits(0.5)))
+    const want = first.logits.slice()
+    const again = await runner.run(ids, parse(engine, edits(0.5)))
+    expect(counts.combine).toBe(1)
+    expect(counts.project).toBe(0)
+    expect(again.logits).toEqual(want)
+    again.logits.fill(0)
+    const V = engine.config.vocabSize
+    const some = await runner.run(ids, parse(engine, edits(0.5)), { positions: [6, 2] })
+    expect(counts.combine).toBe(1)
+    expect(some.logits).toEqual(Float32Array.from([...want.subarray(6 * V, 7 * V), ...want.subarray(2 * V, 3 * V)]))
+    // a subset of 2 queries allows 1 changed pair: two changed → direct combine
+    await runner.run(ids, parse(engine, edits(0.25)), { positions: [6, 2] })
+    expect(counts.combine).toBe(2)
+  })
+
+  it('falls back to a direct combine: too many changed pairs, topic or α edits, no base for these ids', async () => {
+    const { engine, counts } = countingEngine()
+    const runner = new InterventionRunner(engine)
+    await runner.run(ids, null)
+    // all senses of 3 and 7 change: 8 pairs > 8 positions / 2
+    await runner.run(ids, parse(engine, [{ kind: 'scale-sense', token: 3, factor: 2 }, { kind: 'scale-sense', token: 7, factor: 2 }]))
+    expect(counts.combine).toBe(2)
+    const alphaEdit = parse(engine, [{ kind: 'scale-sense', token: 3, sense: 0, factor: 0 }, { kind: 'scale-contextualization', position: 1, factor: 2 }])
+    await runner.run(ids, alphaEdit)
+    expect(counts.combine).toBe(3)
+    await runner.run([...ids, 4], parse(engine, [{ kind: 'scale-sense', token: 3, sense: 0, factor: 0 }]))
+    expect(counts.combine).toBe(4)
+    // the last direct run of `ids` under vector edits only is the base: one more changed pair goes the short way
+    const more = [{ kind: 'scale-sense', token: 3, factor: 2 }, { kind: 'scale-sense', token: 7, factor: 2 }, { kind: 'scale-sense', token: 12, sense: 3, factor: 0 }]
+    const out = await runner.run(ids, parse(engine, more))
+    expect(counts.combine).toBe(4)
+    const direct = await new InterventionRunner(engine).run(ids, parse(engine, more))
+    expectAllClose(out.logits, direct.logits, { rtolToScale: 1e-5, label: 'one pair' })
+  })
+})
+
+describe('re-run from a base on the real engine (tiny-fullvocab)', () => {
+  const fixture = useEngine('tiny-fullvocab')
+
+  it('equals the direct run after the edits changed (1e-5 of scale)', async () => {
+    const engine = fixture.engine()
+    const ids = Array.from({ length: 32 }, (_, i) => (i * 7919 + 11) % 50000)
+    const doc = (factor: number) => parseSenseEditsFor(engine, {
+      format: 'backpack-sense-edits',
+      version: 1,
+      edits: [
+        { kind: 'scale-sense', token: ids[3], sense: [1, 3], factor },
+        { kind: 'knowledge-edit', token: ids[5], remove: ids[7], add: ids[9] },
+        { kind: 'add-sense', token: ids[20], sense: 2, from: { token: ids[21], sense: 0 }, factor: factor - 1 },
+      ],
+    }).edits
+    const runner = new InterventionRunner(engine)
+    await runner.run(ids, doc(1))
+    const combine = engine.combine.bind(engine)
+    let combines = 0
+    engine.combine = (...args) => {
+      combines++
+      return combine(...args)
+    }
+    try {
+      for (const factor of [0.5, 0, 3]) {
+        const out = await runner.run(ids, doc(factor))
+        expect(combines, 'the re-run did not combine directly').toBe(0)
+        const direct = await new InterventionRunner(engine).run(ids, doc(factor))
+        combines = 0
+        expectAllClose(out.logits, direct.logits, { rtolToScale: 1e-5, label: `factor ${factor}` })
+      }
+    } finally {
+      engine.combine = combine
+    }
+  })
+})
