@@ -1,4 +1,6 @@
 import type { BackpackConfig } from '../../shared/model/config'
+import type { RankedScores } from '../senses/rank-scores'
+import type { ProjectRankArgs } from '../senses/shared-ranking'
 
 /**
  * The contract between the runtime (ONNX sessions in a worker) and everything that uses the
@@ -82,6 +84,12 @@ export interface BackpackEngine {
 
   /** Scores of vectors over the vocabulary, E·v: (n, d_model) → (n, vocab). */
   project(vectors: Float32Array, n: number, options?: RequestOptions): Promise<Float32Array>
+
+  /**
+   * Optional (the worker engine has it): `project` into a shared buffer, then rank some rows in
+   * the engine's thread while the caller ranks the others (senses/shared-ranking.ts).
+   */
+  projectRanked?(args: ProjectRankArgs, options?: RequestOptions): Promise<RankedScores[]>
 
   /** Rows of the (tied) embedding matrix E: (n, d_model). */
   embeddingRows(ids: readonly number[]): Promise<Float32Array>

@@ -1,6 +1,8 @@
 import type { ErrorInfo } from '../../shared/errors'
 import type { BackpackConfig } from '../../shared/model/config'
 import type { ConversionProgress } from '../checkpoint/onnx/onnx-cache'
+import type { RankedScores } from '../senses/rank-scores'
+import type { ProjectRankArgs } from '../senses/shared-ranking'
 import type { EngineProgress, ForwardOutputs, ProviderInfo } from './backpack-engine'
 
 /**
@@ -34,6 +36,7 @@ export interface EngineMethods {
   decoderDispose: { args: { decoder: number }; result: null }
   combine: { args: { senses: Float32Array; alphaRows: Float32Array; nQuery: number; senseScale?: Float32Array }; result: Float32Array }
   project: { args: { vectors: Float32Array; n: number }; result: Float32Array }
+  projectRanked: { args: ProjectRankArgs; result: RankedScores[] }
   embeddingRows: { args: { ids: number[] }; result: Float32Array }
   forward: { args: { ids: number[]; positions?: number[] }; result: ForwardOutputs }
   stats: { args: Record<string, never>; result: EngineStats }

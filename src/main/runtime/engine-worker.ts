@@ -4,6 +4,7 @@ import { parentPort } from 'node:worker_threads'
 import { toErrorInfo, WorkbenchError } from '../../shared/errors'
 import { ensureOnnxExport } from '../checkpoint/onnx/onnx-cache'
 import { readManifest } from '../checkpoint/onnx/onnx-manifest'
+import { projectIntoShared } from '../senses/shared-ranking'
 import { EngineCore } from './engine-core'
 import type { EngineMethod, EngineMethods, FromWorker, OpenArgs, OpenResult, ToWorker } from './engine-protocol'
 import { parseProviderChoice } from './select-provider'
@@ -106,6 +107,7 @@ const handlers: { [M in EngineMethod]: Handler<M> } = {
   },
   combine: (a) => engine().combine(a.senses, a.alphaRows, a.nQuery, a.senseScale),
   project: (a) => engine().project(a.vectors, a.n),
+  projectRanked: (a) => projectIntoShared((vectors, n) => engine().project(vectors, n), a),
   embeddingRows: (a) => engine().embeddingRows(a.ids),
   forward: (a, id) => engine().forward(a.ids, a.positions, (progress) => post({ type: 'progress', id, progress })),
   stats: () => engine().stats(),

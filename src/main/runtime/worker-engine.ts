@@ -1,6 +1,8 @@
 import type { Worker } from 'node:worker_threads'
 import { isErrorInfo, WorkbenchError } from '../../shared/errors'
 import type { BackpackConfig } from '../../shared/model/config'
+import type { RankedScores } from '../senses/rank-scores'
+import type { ProjectRankArgs } from '../senses/shared-ranking'
 import type { BackpackEngine, ContextDecoder, EngineProgress, ForwardOutputs, ProviderInfo, RequestOptions } from './backpack-engine'
 import type { EngineMethod, EngineMethods, EngineStats, FromWorker, OpenResult } from './engine-protocol'
 
@@ -154,6 +156,10 @@ export class WorkerEngine implements BackpackEngine {
 
   project(vectors: Float32Array, n: number, options?: RequestOptions): Promise<Float32Array> {
     return this.#queue.call('project', { vectors, n }, options)
+  }
+
+  projectRanked(args: ProjectRankArgs, options?: RequestOptions): Promise<RankedScores[]> {
+    return this.#queue.call('projectRanked', args, options)
   }
 
   embeddingRows(ids: readonly number[]): Promise<Float32Array> {

@@ -3,7 +3,8 @@ import type { BackpackEngine } from '../runtime/backpack-engine'
 import { textVocabSize } from '../prediction/top-k'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { combineWordSenses, resolveWord, type ResolvedWord, type WordPolicy } from './resolve-word'
-import { rankScores } from './rank-scores'
+import { rankScores, type RankedScores } from './rank-scores'
+import { awaitSharedScores, SCORES_BYTE } from './shared-ranking'
 import type { ScoreSummary } from './score-summary'
 import { senseVectorCache } from './sense-vector-cache'
 
@@ -61,18 +62,33 @@ export async function senseAtlas(engine: BackpackEngine, word: string, options: 
 export async function senseCards(engine: BackpackEngine, vectors: Float32Array, options: { top?: number; bins?: number } = {}): Promise<{ senses: SenseCard[]; timingsMs: Record<string, number> }> {
   const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
   const top = options.top ?? 10
+  const bins = options.bins ?? 20
   if (!Number.isInteger(top) || top < 1 || top > 1000) throw new WorkbenchError('bad-request', `top must be an integer in [1, 1000], got ${top}`)
-  const t0 = performance.now()
-  const scores = await engine.project(vectors, k) // (sense, vocab)
-  const t1 = performance.now()
   const textV = textVocabSize(V)
+  const t0 = performance.now()
+  // one fused ranking pass set per sense: top-k, bottom-k and the summary (same results as topKIndices + scoreSummary)
+  let scores: Float32Array // (sense, vocab)
+  let ranked: RankedScores[]
+  let t1: number
+  if (engine.projectRanked) {
+    // the engine's thread ranks the second half of the senses while this one ranks the first
+    const shared = new SharedArrayBuffer(SCORES_BYTE + k * V * 4)
+    const half = Math.ceil(k / 2)
+    const theirs = engine.projectRanked({ vectors, n: k, shared, rankFrom: half, length: textV, top, bins })
+    scores = await awaitSharedScores(shared, theirs)
+    t1 = performance.now()
+    ranked = Array.from({ length: half }, (_, l) => rankScores(scores, l * V, textV, top, bins))
+    ranked.push(...(await theirs))
+  } else {
+    scores = await engine.project(vectors, k)
+    t1 = performance.now()
+    ranked = Array.from({ length: k }, (_, l) => rankScores(scores, l * V, textV, top, bins))
+  }
   const tok = gpt2Tokenizer()
   const named = (l: number, ids: number[]) => ids.map((id) => ({ id, text: tok.tokenText(id), score: scores[l * V + id] }))
-  const senses = Array.from({ length: k }, (_, l) => {
+  const senses = ranked.map((r, l) => {
     let nn = 0
     for (let c = 0; c < d; c++) nn += vectors[l * d + c] ** 2
-    // one fused ranking pass set per sense: top-k, bottom-k and the summary (same results as topKIndices + scoreSummary)
-    const r = rankScores(scores, l * V, textV, top, options.bins ?? 20)
     return { sense: l, norm: Math.sqrt(nn), top: named(l, r.top), bottom: named(l, r.bottom), summary: r.summary }
   })
   return { senses, timingsMs: { project: t1 - t0, rank: performance.now() - t1 } }
