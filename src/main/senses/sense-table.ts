@@ -6,11 +6,16 @@ import { cacheDir } from '../paths/app-paths'
 import { createFolder } from '../paths/create-folder'
 import { HALF_TO_FLOAT, toHalfArray } from './float16'
 import { insertBestFirst } from '../prediction/top-k'
+import { ScoreExtremes } from './score-extremes'
 
 /**
  * The whole-vocabulary sense table of one checkpoint: every token's K sense vectors (fp16 or
  * fp32), their norms, and — in a second, optional phase — the max and min of each sense's score
- * vector E·C(x)_ℓ over the whole vocabulary (needed by topic control, backpack-spec.md §4.3).
+ * vector E·C(x)_ℓ over the whole vocabulary (needed by topic control, backpack-spec.md §4.3):
+ * exact fp32 (the lm_head's Gemm on the exact sense vectors, reduced inside onnxruntime by
+ * `ScoreExtremes`; ~5–6 min of the 2-core box at full size, once per checkpoint). The max is over
+ * all vocab columns, padding ids included (the authors take max over the full score vector); rows
+ * of every token are filled, and topic-weights.ts zeroes the scores of ids ≥ 50256 as §4.3 says.
  * Built once in chunks of tokens, cancellable, resumable, cached on disk under
  * `cacheDir()/senses/<contentHash>/`:
  *   manifest.json   sizes, precision, chunk size
@@ -25,7 +30,7 @@ export interface SenseTableProgress {
 }
 
 export interface OpenSenseTableOptions {
-  /** 'scores' also computes max/min of every E·C(x)_ℓ (a full projection: slow at full size) */
+  /** 'scores' also computes max/min of every E·C(x)_ℓ (one pass that also fills missing senses; minutes at full size) */
   need?: 'senses' | 'scores'
   /** storage of the sense vectors; default fp32 up to 512 MB, else fp16 */
   precision?: 'f16' | 'f32'
@@ -36,7 +41,6 @@ export interface OpenSenseTableOptions {
 }
 
 const VERSION = 1
-const PROJECT_TOKENS = 16
 
 export class SenseTable {
   readonly vocabSize: number
@@ -79,6 +83,39 @@ export class SenseTable {
     const rows = Math.min(tokens, this.vocabSize) * this.numSenses
     for (let r = 0; r < rows; r++) out[r] = this.#rowDot(r, vec)
     return out
+  }
+
+  /**
+   * vec · C(x)_ℓ for every row (x·K + ℓ, x < tokens; rows ≥ tokens are 0), accumulated in float64
+   * from the table's values, with `bound` such that |result − vec·C_exact| ≤ bound[r] for the exact
+   * fp32 sense vectors C_exact (the table's fp16 rounding and both sides' float64 summation, by
+   * Cauchy–Schwarz on the stored exact norms). An fp32 table holds C_exact: the bound is then the
+   * float64 rounding alone.
+   */
+  dotAllBounded(vec: Float64Array, tokens = this.vocabSize): { dots: Float64Array; bound: Float64Array } {
+    const n = this.vocabSize * this.numSenses
+    const rows = Math.min(tokens, this.vocabSize) * this.numSenses
+    const d = this.dModel
+    const dots = new Float64Array(n)
+    const bound = new Float64Array(n)
+    let nv = 0
+    for (let c = 0; c < d; c++) nv += vec[c] * vec[c]
+    nv = Math.sqrt(nv)
+    // fp16 round-to-nearest: |C − C16| ≤ 2^-11·|C| per value in the normal range, ≤ 2^-25 below it
+    const rel = this.precision === 'f16' ? 2 ** -11 : 0
+    const abs = this.precision === 'f16' ? Math.sqrt(d) * 2 ** -25 : 0
+    const sum = 2 * (d + 2) * 2 ** -53 // float64 dot products of length d, ours and the exact one
+    const data = this.#data
+    for (let r = 0; r < rows; r++) {
+      let s = 0
+      const off = r * d
+      if (data instanceof Float32Array) for (let c = 0; c < d; c++) s += data[off + c] * vec[c]
+      else for (let c = 0; c < d; c++) s += HALF_TO_FLOAT[data[off + c]] * vec[c]
+      dots[r] = s
+      const norm = this.norms[r]
+      bound[r] = (nv * (rel * norm + abs + sum * (2 * norm + abs)) + Math.abs(s) * 2 ** -50) * (1 + 1e-6)
+    }
+    return { dots, bound }
   }
 
   /**
@@ -275,55 +312,27 @@ async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTabl
   const progressFile = await open(join(dir, 'progress.bin'), 'r+')
   const n = V * k
   try {
-    const phases: ('senses' | 'scores')[] = o.need === 'scores' ? ['senses', 'scores'] : ['senses']
-    for (const phase of phases) {
-      const bit = phase === 'senses' ? 1 : 2
+    if (o.need === 'scores') {
+      // one pass: each chunk's exact fp32 vectors are computed once and give both its senses (if
+      // missing) and its score extremes
+      await scoresPass(engine, { V, k, d, chunk, chunks, n, dir, data, stats, progress, sensesFile, statsFile, progressFile, bytes }, o)
+    } else {
       let done = 0
-      for (let c = 0; c < chunks; c++) done += progress[c] & bit ? Math.min(chunk, V - c * chunk) : 0
-      o.onProgress?.({ phase, done, total: V })
+      for (let c = 0; c < chunks; c++) done += progress[c] & 1 ? Math.min(chunk, V - c * chunk) : 0
+      o.onProgress?.({ phase: 'senses', done, total: V })
       for (let c = 0; c < chunks; c++) {
-        if (progress[c] & bit) continue
-        if (o.signal?.aborted) throw new WorkbenchError('cancelled', `sense table build cancelled at ${done}/${V} tokens (${phase}); finished chunks are kept in ${dir}`)
+        if (progress[c] & 1) continue
+        if (o.signal?.aborted) throw cancelled(done, V, 'senses', dir)
         const start = c * chunk
         const ids = Array.from({ length: Math.min(chunk, V - start) }, (_, i) => start + i)
-        if (phase === 'senses') {
-          const vecs = await engine.senseVectors(ids, { signal: o.signal }) // (n, sense, d_model)
-          if (data instanceof Float32Array) data.set(vecs, start * k * d)
-          else toHalfArray(vecs, data, start * k * d)
-          for (let r = 0; r < ids.length * k; r++) {
-            let s = 0
-            for (let x = 0; x < d; x++) s += vecs[r * d + x] * vecs[r * d + x]
-            stats[start * k + r] = Math.sqrt(s)
-          }
-          await writeAt(sensesFile, data, start * k * d, ids.length * k * d, bytes)
-        } else {
-          // project in batches of PROJECT_TOKENS tokens: (batch·sense, vocab) floats at a time
-          for (let b = 0; b < ids.length; b += PROJECT_TOKENS) {
-            if (o.signal?.aborted) throw new WorkbenchError('cancelled', `sense table build cancelled at ${done + b}/${V} tokens (${phase}); finished chunks are kept in ${dir}`)
-            const rows = Math.min(PROJECT_TOKENS, ids.length - b) * k
-            const row0 = (start + b) * k
-            // exact fp32 vectors (not the table's rounded ones), so max/min are exact
-            const batch = ids.slice(b, b + PROJECT_TOKENS)
-            const exact = await engine.senseVectors(batch, { signal: o.signal }) // (batch, sense, d_model)
-            const scores = await engine.project(exact, rows, { signal: o.signal }) // (rows, vocab)
-            for (let r = 0; r < rows; r++) {
-              let mx = -Infinity
-              let mn = Infinity
-              for (let v = 0; v < V; v++) {
-                const s = scores[r * V + v]
-                if (s > mx) mx = s
-                if (s < mn) mn = s
-              }
-              stats[n + row0 + r] = mx
-              stats[2 * n + row0 + r] = mn
-            }
-          }
-        }
-        for (let plane = 0; plane < 3; plane++) await writeAt(statsFile, stats, plane * n + start * k, ids.length * k, 4)
-        progress[c] |= bit
+        const vecs = await engine.senseVectors(ids, { signal: o.signal }) // (n, sense, d_model)
+        storeSenses(vecs, start, ids.length, k, d, data, stats)
+        await writeAt(sensesFile, data, start * k * d, ids.length * k * d, bytes)
+        await writeAt(statsFile, stats, start * k, ids.length * k, 4)
+        progress[c] |= 1
         await progressFile.write(progress, c, 1, c)
         done += ids.length
-        o.onProgress?.({ phase, done, total: V })
+        o.onProgress?.({ phase: 'senses', done, total: V })
       }
     }
   } finally {
@@ -332,6 +341,88 @@ async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTabl
     await progressFile.close()
   }
   return { table: new SenseTable({ vocabSize: V, numSenses: k, dModel: d, precision, dir, data, stats }), data, stats }
+}
+
+function cancelled(done: number, total: number, phase: string, dir: string): WorkbenchError {
+  return new WorkbenchError('cancelled', `sense table build cancelled at ${done}/${total} tokens (${phase}); finished chunks are kept in ${dir}`)
+}
+
+/** Vectors (n, sense, d_model) of tokens start.. into the table's data and their norms into stats. */
+function storeSenses(vecs: Float32Array, start: number, count: number, k: number, d: number, data: Uint16Array | Float32Array, stats: Float32Array): void {
+  if (data instanceof Float32Array) data.set(vecs, start * k * d)
+  else toHalfArray(vecs, data, start * k * d)
+  for (let r = 0; r < count * k; r++) {
+    let s = 0
+    for (let x = 0; x < d; x++) s += vecs[r * d + x] * vecs[r * d + x]
+    stats[start * k + r] = Math.sqrt(s)
+  }
+}
+
+interface BuildState {
+  V: number
+  k: number
+  d: number
+  chunk: number
+  chunks: number
+  n: number
+  dir: string
+  data: Uint16Array | Float32Array
+  stats: Float32Array
+  progress: Uint8Array
+  sensesFile: FileHandle
+  statsFile: FileHandle
+  progressFile: FileHandle
+  bytes: number
+}
+
+/**
+ * The 'scores' phase: for every chunk not yet scored, max_v and min_v of E·C(x)_ℓ over the whole
+ * vocabulary (all V columns, padding ids included, as the authors' max over the full score
+ * vector) from the exact fp32 sense vectors — the table's own when it is fp32 and has them, else
+ * recomputed by the engine (an fp16 table holds rounded ones) — through `ScoreExtremes` (one GEMM
+ * per block of rows, reduced inside onnxruntime). Chunks without senses get them from the same
+ * vectors. Progress is reported per block of rows (phase 'scores', in tokens).
+ */
+async function scoresPass(engine: BackpackEngine, s: BuildState, o: OpenSenseTableOptions): Promise<void> {
+  const { V, k, d, chunk, chunks, n, dir, data, stats, progress } = s
+  let done = 0
+  for (let c = 0; c < chunks; c++) done += (progress[c] & 3) === 3 ? Math.min(chunk, V - c * chunk) : 0
+  o.onProgress?.({ phase: 'scores', done, total: V })
+  let extremes: ScoreExtremes | null = null
+  for (let c = 0; c < chunks; c++) {
+    if ((progress[c] & 3) === 3) continue
+    if (o.signal?.aborted) throw cancelled(done, V, 'scores', dir)
+    const start = c * chunk
+    const count = Math.min(chunk, V - start)
+    let vecs: Float32Array // (count, sense, d_model), exact fp32
+    if (progress[c] & 1 && data instanceof Float32Array) vecs = data.subarray(start * k * d, (start + count) * k * d)
+    else vecs = await engine.senseVectors(Array.from({ length: count }, (_, i) => start + i), { signal: o.signal })
+    if (!(progress[c] & 1)) {
+      storeSenses(vecs, start, count, k, d, data, stats)
+      await writeAt(s.sensesFile, data, start * k * d, count * k * d, s.bytes)
+    }
+    if (!(progress[c] & 2)) {
+      extremes ??= await ScoreExtremes.create(engine)
+      try {
+        const { max, min } = await extremes.run(vecs, count * k, {
+          signal: o.signal,
+          onBlock: (rows) => {
+            if (rows < count * k) o.onProgress?.({ phase: 'scores', done: done + Math.floor(rows / k), total: V })
+          },
+        })
+        stats.set(max, n + start * k)
+        stats.set(min, 2 * n + start * k)
+      } catch (e) {
+        if (e instanceof WorkbenchError && e.code === 'cancelled') throw cancelled(done, V, 'scores', dir)
+        throw e
+      }
+    }
+    for (let plane = 0; plane < 3; plane++) await writeAt(s.statsFile, stats, plane * n + start * k, count * k, 4)
+    progress[c] |= 3
+    await s.progressFile.write(progress, c, 1, c)
+    done += count
+    o.onProgress?.({ phase: 'scores', done, total: V })
+  }
 }
 
 async function writeAt(file: FileHandle, arr: Uint16Array | Float32Array, index: number, count: number, bytes: number): Promise<void> {

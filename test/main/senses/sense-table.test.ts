@@ -8,6 +8,7 @@ import { senseNeighbours } from '../../../src/main/senses/sense-neighbours'
 import { gpt2Tokenizer } from '../../../src/main/tokenizer/gpt2-tokenizer'
 import { floatToHalf, HALF_TO_FLOAT } from '../../../src/main/senses/float16'
 import { ArrayEngine } from '../interventions/array-engine'
+import { expectExactExtremes } from '../../helpers/exact-extremes'
 
 const dirs: string[] = []
 const tmp = () => {
@@ -48,9 +49,8 @@ describe('openSenseTable', () => {
     const table = await openSenseTable(engine, { dir, precision: 'f32', chunkTokens: 500, need: 'scores' })
     for (const x of [0, 1700, 2999]) for (let l = 0; l < k; l++) {
       expect(Array.from(table.sense(x, l))).toEqual(Array.from(engine.C.subarray((x * k + l) * d, (x * k + l + 1) * d)))
-      const scores = await engine.project(table.sense(x, l), 1)
-      expect(table.maxScore[x * k + l]).toBe(Math.max(...scores))
-      expect(table.minScore[x * k + l]).toBe(Math.min(...scores))
+      const i = x * k + l
+      expectExactExtremes({ max: table.maxScore[i], min: table.minScore[i] }, table.sense(x, l), engine.E, 3000, d)
     }
     const calls = engine.calls.senseVectors
     expect(await openSenseTable(engine, { dir, precision: 'f32', chunkTokens: 500, need: 'scores' })).toBe(table) // in memory
@@ -73,8 +73,41 @@ describe('openSenseTable', () => {
     ])
     expect(a.sense(7, 1)).toEqual(b.sense(7, 1))
     expect(c).toBe(b) // the third waited and found the table in memory
-    expect(b.maxScore[7 * 2 + 1]).toBe(Math.max(...(await e.project(b.sense(7, 1), 1))))
-    expect(e.calls.senseVectors).toBe(3 + 3 * Math.ceil(1000 / 16)) // 3 chunks of senses once, then the scores batches of 16 tokens
+    expectExactExtremes({ max: b.maxScore[7 * 2 + 1], min: b.minScore[7 * 2 + 1] }, b.sense(7, 1), e.E, 3000, 4)
+    expect(e.calls.senseVectors).toBe(3) // 3 chunks of senses once; the fp32 table's own vectors give the scores
+  })
+
+  it('scores an fp16 table from the exact fp32 vectors in one pass, cancellable and resumable by chunk', async () => {
+    const e = new ArrayEngine(2500, 3, 6, 21)
+    const dir = tmp()
+    const controller = new AbortController()
+    const seen: { phase: string; done: number }[] = []
+    await expect(
+      openSenseTable(e, { dir, precision: 'f16', chunkTokens: 800, need: 'scores', signal: controller.signal, onProgress: (p) => {
+        seen.push({ phase: p.phase, done: p.done })
+        if (p.done >= 800) controller.abort()
+      } }),
+    ).rejects.toMatchObject({ code: 'cancelled' })
+    expect(seen).toEqual([{ phase: 'scores', done: 0 }, { phase: 'scores', done: 800 }])
+    expect(e.calls.senseVectors).toBe(1) // senses and scores of chunk 0 from one call
+    const twin = new ArrayEngine(2500, 3, 6, 21) // nothing in memory: resumes from the disk
+    const progress: number[] = []
+    const table = await openSenseTable(twin, { dir, precision: 'f16', chunkTokens: 800, need: 'scores', onProgress: (p) => progress.push(p.done) })
+    expect(twin.calls.senseVectors).toBe(3) // chunks 1–3 only
+    expect(progress[0]).toBe(800)
+    expect(progress.at(-1)).toBe(2500)
+    for (const x of [0, 799, 800, 1999, 2499]) for (let l = 0; l < 3; l++) {
+      const i = x * 3 + l
+      const exact = e.C.subarray(i * 6, (i + 1) * 6) // not the table's fp16-rounded vector
+      expectExactExtremes({ max: table.maxScore[i], min: table.minScore[i] }, exact, e.E, 2500, 6)
+      let nn = 0
+      for (let c = 0; c < 6; c++) nn += exact[c] * exact[c]
+      expect(table.norms[i]).toBeCloseTo(Math.sqrt(nn), 5)
+      expect(Array.from(table.sense(x, l))).toEqual(Array.from(exact, (v) => HALF_TO_FLOAT[floatToHalf(v)]))
+    }
+    // a senses-only open of the finished table needs nothing more
+    expect(await openSenseTable(twin, { dir, precision: 'f16', chunkTokens: 800 })).toBeDefined()
+    expect(twin.calls.senseVectors).toBe(3)
   })
 
   it('bestRows equals a full scan and skips rows whose norm rules them out', async () => {
