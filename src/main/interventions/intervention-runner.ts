@@ -7,7 +7,7 @@ import { addWeightedRows } from './add-weighted-rows'
 import { blastRadius, type BlastRadius } from './blast-radius'
 import { editContextualization } from './edit-contextualization'
 import { editSenseVectors } from './edit-sense-vectors'
-import { annealedTopicScale, topicSenseScores, topicStaticDeltas } from './topic-weights'
+import { annealedTopicScale, exactTopicSenseScores, topicStaticDeltas } from './topic-weights'
 
 type TopicEdit = Extract<ResolvedSenseEdit, { kind: 'topic' }>
 type AlphaEdit = Extract<ResolvedSenseEdit, { kind: 'scale-contextualization' }>
@@ -265,13 +265,61 @@ export class InterventionRunner {
     if (delta) return delta
     if (!this.#options.senseTable) throw new WorkbenchError('internal', 'topic edits need the whole-vocabulary sense table, and none was configured')
     const table = await this.#options.senseTable()
-    const { vocabSize, numSenses: k, nEmbd: d } = this.engine.config
-    const bagVec = new Float32Array(d)
-    for (const e of await this.embedding(topic.bag)) for (let c = 0; c < d; c++) bagVec[c] += e[c]
-    const scores = topicSenseScores(table.dotAll(bagVec), table.maxScore, vocabSize, k)
+    const scores = await this.topicScores(table, topic.bag)
     delta = topicStaticDeltas(scores, topic.strength).delta
     this.#topic.set(key, delta)
     return delta
+  }
+
+  readonly #topicScores = new Map<string, Float32Array>() // bag → s (vocab, sense)
+  /** Statistics of the last topic step 1 (rows rescored exactly; milliseconds). */
+  lastTopicScores: { rows: number; rescored: number; ms: number } | null = null
+
+  /**
+   * Topic step 1 for a bag, cached: s(x, ℓ) = b·(E·C(x)_ℓ) / max with the bag dot
+   * (Σ_{v∈bag} E_v)·C(x)_ℓ in float64 on the exact fp32 senses wherever it can change δ — the
+   * table's fp16 vectors give every row with a bound, and the rows that can reach a quantile are
+   * rescored from the engine's exact vectors (`exactTopicSenseScores`).
+   */
+  async topicScores(table: SenseTable, bag: readonly number[]): Promise<Float32Array> {
+    const key = bag.join(',')
+    const hit = this.#topicScores.get(key)
+    if (hit) return hit
+    const t0 = performance.now()
+    const { vocabSize, numSenses: k, nEmbd: d } = this.engine.config
+    const bagVec = new Float64Array(d)
+    for (const e of await this.embedding(bag)) for (let c = 0; c < d; c++) bagVec[c] += e[c]
+    const { dots, bound } = table.dotAllBounded(bagVec)
+    const { scores, rescored } = await exactTopicSenseScores({
+      dots,
+      bound,
+      maxScore: table.maxScore,
+      vocabSize,
+      numSenses: k,
+      exactDots: async (rows) => {
+        const tokens = [...new Set(rows.map((r) => Math.floor(r / k)))].sort((a, b) => a - b)
+        const at = new Map<number, number>()
+        const out = new Float64Array(rows.length)
+        for (let t0 = 0; t0 < tokens.length; t0 += 512) {
+          const batch = tokens.slice(t0, t0 + 512)
+          const vecs = await this.engine.senseVectors(batch) // (batch, sense, d_model), exact fp32
+          batch.forEach((t, i) => at.set(t, i))
+          rows.forEach((r, j) => {
+            const i = at.get(Math.floor(r / k))
+            if (i === undefined) return
+            let s = 0
+            const off = (i * k + (r % k)) * d
+            for (let c = 0; c < d; c++) s += vecs[off + c] * bagVec[c]
+            out[j] = s
+          })
+          at.clear()
+        }
+        return out
+      },
+    })
+    this.lastTopicScores = { rows: vocabSize * k, rescored, ms: performance.now() - t0 }
+    this.#topicScores.set(key, scores)
+    return scores
   }
 
   /** Worst-case change of log p(a) − log p(b) over all contexts under the global vector edits. */

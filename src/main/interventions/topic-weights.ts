@@ -20,6 +20,72 @@ export function topicSenseScores(bagDot: Float32Array, maxScore: Float32Array, v
 }
 
 /**
+ * Step 1 from approximate bag dots with error bounds (an fp16 table's), made exact where it
+ * matters: s(x, ℓ) only enters through the three quantiles and the comparisons with them, so
+ * every row whose score interval [(dot − bound)/max, (dot + bound)/max] can reach the window in
+ * which a needed order statistic may lie (rank ⌊p·(n−1)⌋ and the next, for p = 0.95, 0.80, 0.60:
+ * between the same rank of all lower and of all upper ends) is rescored exactly through
+ * `exactDots` (float64 dots of the exact fp32 sense vectors). Every other row lies strictly on
+ * one side of each window, so its approximate score orders and compares like its exact one: the
+ * quantiles and the δ of `topicStaticDeltas` on the result are those of the exact scores. Rows
+ * with a non-positive max or a non-finite dot are always rescored. Exact score = fround(dot/max).
+ */
+export async function exactTopicSenseScores(args: {
+  dots: Float64Array
+  bound: Float64Array
+  maxScore: Float32Array
+  vocabSize: number
+  numSenses: number
+  scoredTokens?: number
+  exactDots: (rows: number[]) => Promise<Float64Array>
+}): Promise<{ scores: Float32Array; rescored: number }> {
+  const { dots, bound, maxScore, vocabSize, numSenses } = args
+  const n = vocabSize * numSenses
+  const m = Math.min(vocabSize, args.scoredTokens ?? 50256) * numSenses
+  const s = new Float32Array(n) // rows ≥ m stay 0, exactly
+  const lo = new Float64Array(n)
+  const hi = new Float64Array(n)
+  const forced: number[] = []
+  for (let r = 0; r < m; r++) {
+    const mx = maxScore[r]
+    const a = dots[r]
+    const b = bound[r]
+    if (!(mx > 0) || !Number.isFinite(a) || !Number.isFinite(b)) {
+      forced.push(r)
+      lo[r] = -Infinity
+      hi[r] = Infinity
+      continue
+    }
+    s[r] = a / mx
+    // division by mx > 0 and fround are monotone: the exact fround(e/mx) for e ∈ [a−b, a+b] lies here
+    lo[r] = Math.fround((a - b) / mx)
+    hi[r] = Math.fround((a + b) / mx)
+  }
+  const sortedLo = Float64Array.from(lo).sort()
+  const sortedHi = Float64Array.from(hi).sort()
+  const windows: [number, number][] = []
+  for (const p of [0.95, 0.8, 0.6]) {
+    const i = Math.floor(p * (n - 1))
+    windows.push([sortedLo[i], sortedHi[Math.min(n - 1, i + 1)]])
+  }
+  const rows = [...forced]
+  for (let r = 0; r < m; r++) {
+    if (lo[r] === -Infinity && hi[r] === Infinity) continue // forced, listed already
+    for (const [wl, wh] of windows) {
+      if (hi[r] >= wl && lo[r] <= wh) {
+        rows.push(r)
+        break
+      }
+    }
+  }
+  if (rows.length > 0) {
+    const exact = await args.exactDots(rows)
+    rows.forEach((r, i) => (s[r] = exact[i] / maxScore[r]))
+  }
+  return { scores: s, rescored: rows.length }
+}
+
+/**
  * Step 2: δ(x, ℓ) from the 0.95/0.80/0.60 quantiles of all scores (zeros included, linear
  * interpolation as torch.quantile): w0 above q95, w1 in (q80, q95), w2 in (q60, q80), w3 below
  * q60, and exact ties with a quantile stay at 1.
