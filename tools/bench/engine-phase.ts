@@ -11,6 +11,7 @@ import { PHASE_RESULT_PREFIX, benchIds, timed, type PhaseResult } from './bench-
  *   convert  open with an empty cache: conversion + session creation (cold load)
  *   run      open again (cached load), forward T=64/T=512, then the analysis-core figures
  *   table    whole-vocabulary sense table build + reverse lookup (large RSS, so separate)
+ *   topic    full-size topic scores (cached, resumable) + a small topic suite (topic-phase.ts)
  * Every analysis section is guarded: a module that does not exist yet reports "not available".
  */
 type Figures = PhaseResult['figures']
@@ -155,7 +156,8 @@ async function main(): Promise<void> {
   if (phase === 'convert') await convertPhase(dir, figures, notes)
   else if (phase === 'run') await runPhase(dir, repeats, figures, notes)
   else if (phase === 'table') await tablePhase(dir, figures, notes)
-  else throw new Error(`phase must be convert, run or table; got ${phase}`)
+  else if (phase === 'topic') await (await import('./topic-phase')).topicPhase(dir, figures, notes)
+  else throw new Error(`phase must be convert, run, table or topic; got ${phase}`)
   figures.peakRssMb = process.resourceUsage().maxRSS / 1024
   const result: PhaseResult = { phase, figures, notes }
   process.stdout.write(`${PHASE_RESULT_PREFIX}${JSON.stringify(result)}\n`)

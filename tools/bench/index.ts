@@ -11,7 +11,7 @@ import { buildRows, renderTable } from './report-table'
  * engine's public API and through the PyTorch reference (tools/reference/bench_reference.py),
  * same thread count, same run; prints a table metric / ours / PyTorch / ratio / target.
  *
- *   npm run bench [-- --repeats 5 --skip-table --skip-generation --skip-store --skip-reference
+ *   npm run bench [-- --repeats 5 --skip-table --skip-topic --skip-generation --skip-store --skip-reference
  *                    --full-reference --json out.json]
  *
  * Each of our phases runs in its own process (tools/bench/engine-phase.ts) so each peak RSS is
@@ -21,6 +21,8 @@ const { values: flags } = parseArgs({
   options: {
     repeats: { type: 'string', default: '5' },
     'skip-table': { type: 'boolean', default: false },
+    // the topic phase builds the full-size topic scores once (~6 min, kept in <benchDir>/topic-sense-table)
+    'skip-topic': { type: 'boolean', default: false },
     'skip-generation': { type: 'boolean', default: false },
     'skip-store': { type: 'boolean', default: false },
     'skip-reference': { type: 'boolean', default: false },
@@ -97,12 +99,14 @@ async function main(): Promise<void> {
   if (generatedMs !== null) log(`generated in ${(generatedMs / 1000).toFixed(1)} s`)
   mkdirSync(benchDir(), { recursive: true })
   const cache = mkdtempSync(join(benchDir(), 'onnx-cache-'))
-  const env = { ...process.env, BACKPACK_CACHE_DIR: cache }
+  // the phases' cache is temporary; the topic table (minutes to build) is kept in <benchDir>/topic-sense-table
+  const env = { ...process.env, BACKPACK_CACHE_DIR: cache, BACKPACK_TOPIC_TABLE_DIR: process.env.BACKPACK_TOPIC_TABLE_DIR ?? join(benchDir(), 'topic-sense-table') }
   const results: PhaseResult[] = []
   try {
     results.push(await phase('convert', dir, env))
     results.push(await phase('run', dir, env))
     if (!flags['skip-table']) results.push(await phase('table', dir, env))
+    if (!flags['skip-topic']) results.push(await phase('topic', dir, env))
   } finally {
     rmSync(cache, { recursive: true, force: true })
   }
