@@ -27,6 +27,15 @@ export interface GenerateOptions {
   recompute?: 'incremental' | 'full'
   /** per token, the dominant (source token, sense) behind its logit (incremental only) */
   attribute?: boolean
+  /**
+   * Speculative steps (incremental decoding without a topic edit or attribution): at most this
+   * many guessed tokens (default 4; 0 = off) — what followed the latest earlier occurrence of
+   * the sequence's last 3 (else 2) tokens — are appended with the chosen one in one pass, and
+   * each is kept only when the step that checks it chooses it from its own logits row (the same
+   * choice, random draw included, as one token at a time); a wrong guess and those after it
+   * are dropped from the decoder. One pass reads the weights once for several positions.
+   */
+  speculate?: number
   /** stop when <|endoftext|> is chosen (default true) */
   stopAtEndOfText?: boolean
   runner?: InterventionRunner
@@ -84,6 +93,8 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
       ? { strategy: 'sample', temperature: options.temperature ?? 1, topK: options.topK, topP: options.topP, seed: options.seed ?? 0 }
       : { strategy: options.strategy ?? 'greedy' } as DecodingSettings,
   )
+  const maxDraft = options.speculate ?? 4
+  if (!Number.isInteger(maxDraft) || maxDraft < 0 || maxDraft > 64) throw new WorkbenchError('bad-request', `speculate must be an integer in [0, 64], got ${maxDraft}`)
   const rng = decoding.strategy === 'sample' ? new SeededRandom(decoding.seed) : null
   const runner = options.runner ?? analysisRunner(engine)
   const edits = options.edits ?? null
@@ -93,8 +104,12 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
   let stopReason: StopReason = 'max-new-tokens'
   let tPrompt = 0
   const decoder = recompute === 'incremental' ? await IncrementalDecoder.open(runner, edits) : null
+  const speculate = decoder?.canSpeculate && !options.attribute ? maxDraft : 0
   try {
-    let logits = decoder ? await decoder.append(prompt) : await lastLogits(runner, ids, edits)
+    // logits for the coming steps: queue[0] is the next step's; drafts[i] is the token already
+    // appended after the position of queue[i] (a guess that the step using queue[i] checks)
+    let queue: Float32Array[] = [decoder ? await decoder.append(prompt) : await lastLogits(runner, ids, edits)]
+    let drafts: number[] = []
     tPrompt = performance.now() - t0
     for (let step = 0; ; step++) {
       if (tokens.length >= maxNew) break
@@ -103,6 +118,8 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
         break
       }
       if (options.signal?.aborted) throw new WorkbenchError('cancelled', 'generation was cancelled')
+      const logits = queue.shift() as Float32Array
+      const draft = drafts.shift()
       options.onLogits?.(step, logits)
       // greedy: the id alone first, so the next step starts before log p is summed over the vocabulary
       const chosen = decoding.strategy === 'greedy' ? { id: greedyToken(logits, 0, V), logProb: NaN } : chooseToken(logits, 0, V, decoding, rng)
@@ -112,10 +129,22 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
       }
       const last = decoder?.last ?? null // what produced these logits, before the next append replaces it
       ids.push(chosen.id)
-      // the next logits only when another token may follow (a full sequence is never fed)
-      const more = tokens.length + 1 < maxNew && ids.length < nPositions
-      const next = more ? (decoder ? decoder.append([chosen.id]) : lastLogits(runner, ids, edits)) : null
-      next?.catch(() => {}) // awaited below; a failure surfaces there
+      let next: Promise<Float32Array> | null = null
+      let guesses: number[] = []
+      if (draft !== undefined && chosen.id === draft) {
+        // the guess was right: it is in the decoder already, and queue[0] holds its logits
+      } else {
+        if (decoder && draft !== undefined) {
+          await decoder.truncate(ids.length - 1) // drop the wrong guess and the ones after it
+          queue = []
+          drafts = []
+        }
+        // the next logits only when another token may follow (a full sequence is never fed)
+        const more = tokens.length + 1 < maxNew && ids.length < nPositions
+        if (more && speculate > 0) guesses = lookupDraft(ids, Math.min(speculate, maxNew - tokens.length - 1, nPositions - ids.length))
+        next = more ? (decoder ? decoder.append([chosen.id, ...guesses], { rows: guesses.length + 1 }) : lastLogits(runner, ids, edits)) : null
+        next?.catch(() => {}) // awaited below; a failure surfaces there
+      }
       if (decoding.strategy === 'greedy') chosen.logProb = tokenLogProb(logits, 0, V, chosen.id)
       const token: GeneratedToken = { position: ids.length - 1, id: chosen.id, text: tok.tokenText(chosen.id), logProb: chosen.logProb }
       if (options.attribute && last) {
@@ -125,7 +154,11 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
       }
       tokens.push(token)
       options.onToken?.(token)
-      if (next) logits = await next
+      if (next) {
+        const rows = await next // (1 + guesses, vocab)
+        queue = Array.from({ length: guesses.length + 1 }, (_, q) => rows.subarray(q * V, (q + 1) * V))
+        drafts = guesses
+      }
     }
   } finally {
     decoder?.dispose()
@@ -151,4 +184,22 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
 async function lastLogits(runner: InterventionRunner, ids: readonly number[], edits: ParsedSenseEdits | null): Promise<Float32Array> {
   const out = await runner.run(ids, edits, { positions: [ids.length - 1] })
   return out.logits // (1, vocab)
+}
+
+/**
+ * Prompt-lookup guesses: up to `max` tokens that followed the latest earlier occurrence of the
+ * last 3 tokens of `ids` (else the last 2); none when neither occurred before.
+ */
+export function lookupDraft(ids: readonly number[], max: number): number[] {
+  const L = ids.length
+  if (max <= 0) return []
+  for (let n = 3; n >= 2; n--) {
+    if (L <= n) continue
+    for (let start = L - n - 1; start >= 0; start--) {
+      let match = true
+      for (let i = 0; i < n && match; i++) match = ids[start + i] === ids[L - n + i]
+      if (match) return ids.slice(start + n, Math.min(start + n + max, L))
+    }
+  }
+  return []
 }

@@ -61,12 +61,22 @@ export class IncrementalDecoder {
     return this.ids.length
   }
 
+  /** Whether `append` may return several rows and `truncate` may drop tokens (not under a topic edit). */
+  get canSpeculate(): boolean {
+    return this.#annealer === null
+  }
+
   /**
-   * Appends tokens (the prompt first, then one generated token at a time) and returns the logits
-   * of the last position: (vocab). α edits must name positions of the first append (the prompt).
+   * Appends tokens (the prompt first, then generated ones) and returns the logits of the last
+   * `rows` positions (default 1): (rows, vocab) — row q is what appending up to that position
+   * alone would return. α edits must name positions of the first append (the prompt). Several
+   * rows need `canSpeculate`; `last` describes the last row.
    */
-  async append(newIds: readonly number[]): Promise<Float32Array> {
+  async append(newIds: readonly number[], options: { rows?: number } = {}): Promise<Float32Array> {
     if (newIds.length === 0) throw new WorkbenchError('bad-request', 'append needs at least one token')
+    const rows = options.rows ?? 1
+    if (!Number.isInteger(rows) || rows < 1 || rows > newIds.length) throw new WorkbenchError('bad-request', `rows must be an integer in [1, ${newIds.length}], got ${rows}`)
+    if (rows > 1 && !this.canSpeculate) throw new WorkbenchError('bad-request', 'several rows per append are not available under a topic edit')
     const { numSenses: k, nEmbd: d, nPositions } = this.runner.engine.config
     if (this.ids.length + newIds.length > nPositions) {
       throw new WorkbenchError('too-long', `${this.ids.length + newIds.length} tokens exceed the model's ${nPositions} positions`)
@@ -81,17 +91,34 @@ export class IncrementalDecoder {
     const m = newIds.length
     const packed = new Float32Array(m * k * d) // (n_new, sense, d_model): kept by the engine's decoder
     senses.forEach((c, i) => packed.set(c, i * k * d))
-    const alpha = await this.#decoder.append(newIds, { senses: packed })
+    const alpha = await this.#decoder.append(newIds, { senses: packed }) // (sense, m, n)
     this.ids.push(...newIds)
     this.#senses.push(...senses)
     this.#annealer?.push(newIds, senses, embeddings)
     const n = this.ids.length
-    const row = new Float32Array(k * n) // (sense, pos)
-    for (let l = 0; l < k; l++) row.set(alpha.subarray((l * m + m - 1) * n, (l * m + m) * n), l * n)
-    editAlphaRow(row, k, n, this.#alphaEdits)
+    const alphaRows = new Float32Array(k * rows * n) // (sense, row, pos), zero past each row's position
+    let row = new Float32Array(0)
+    for (let q = 0; q < rows; q++) {
+      const i = m - rows + q // index among the new positions
+      const len = n - rows + q + 1 // positions its row spans
+      row = new Float32Array(k * len) // (sense, pos)
+      for (let l = 0; l < k; l++) row.set(alpha.subarray((l * m + i) * n, (l * m + i) * n + len), l * len)
+      editAlphaRow(row, k, len, this.#alphaEdits)
+      for (let l = 0; l < k; l++) alphaRows.set(row.subarray(l * len, (l + 1) * len), (l * rows + q) * n)
+    }
     const topicScale = this.#annealer ? this.#annealer.scale() : null
     this.last = { alphaRow: row, topicScale, senses: this.#senses }
-    return this.#decoder.combine(row, topicScale ?? undefined) // (1, vocab)
+    return this.#decoder.combine(alphaRows, rows, topicScale ?? undefined) // (rows, vocab)
+  }
+
+  /** Keeps the first `length` tokens (drops draft tokens that were not accepted). */
+  async truncate(length: number): Promise<void> {
+    if (!this.canSpeculate) throw new WorkbenchError('bad-request', 'truncate is not available under a topic edit')
+    if (!Number.isInteger(length) || length < 0 || length > this.ids.length) throw new WorkbenchError('bad-request', `truncate: length must be in [0, ${this.ids.length}], got ${length}`)
+    await this.#decoder.truncate(length)
+    this.ids.length = length
+    this.#senses.length = length
+    this.last = null
   }
 
   dispose(): void {

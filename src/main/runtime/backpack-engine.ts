@@ -35,11 +35,14 @@ export interface ContextDecoder {
    */
   append(ids: readonly number[], options?: { senses?: Float32Array }): Promise<Float32Array>
   /**
-   * Logits of one query over all positions so far, as `combine` with nQuery = 1 but from the
-   * senses kept in the decoder: every append must pass the senses of its tokens (options.senses,
-   * (n_new, sense, d_model), e.g. after vector edits). alphaRow and senseScale: (sense, length).
+   * Logits of query rows over all positions so far, as `combine` but from the senses kept in the
+   * decoder: every append must pass the senses of its tokens (options.senses, (n_new, sense,
+   * d_model), e.g. after vector edits). alphaRows: (sense, nQuery, length) (nQuery default 1);
+   * senseScale: (sense, length). Returns (nQuery, vocab).
    */
-  combine(alphaRow: Float32Array, senseScale?: Float32Array): Promise<Float32Array>
+  combine(alphaRows: Float32Array, nQuery?: number, senseScale?: Float32Array): Promise<Float32Array>
+  /** Keeps only the first `length` positions (drops later tokens, e.g. rejected draft tokens). */
+  truncate(length: number): Promise<void>
   dispose(): void
 }
 

@@ -217,37 +217,69 @@ export class EngineCore {
   }
 
   /**
-   * Logits of one query over a decoder's positions from the senses it was given with every
-   * append: E · Σ_ℓ Σ_j alphaRow[ℓ, j]·scale[ℓ, j]·senses[ℓ, j] — `combine` with nQuery = 1,
-   * without shipping (sense, pos, d_model) senses on every step. alphaRow and senseScale are
-   * (sense, length); the mix runs over the buffer's capacity with α = 0 past the length.
+   * Logits of query rows over a decoder's positions from the senses it was given with every
+   * append: E · Σ_ℓ Σ_j alphaRows[ℓ, q, j]·scale[ℓ, j]·senses[ℓ, j] — `combine` without
+   * shipping (sense, pos, d_model) senses on every step. alphaRows is (sense, nQuery, length) and
+   * senseScale (sense, length); the mix runs over the buffer's capacity with α = 0 past the length.
    */
-  async decoderCombine(decoder: number, alphaRow: Float32Array, senseScale?: Float32Array): Promise<Float32Array> {
+  async decoderCombine(decoder: number, alphaRows: Float32Array, nQuery = 1, senseScale?: Float32Array): Promise<Float32Array> {
     const state = this.#decoder(decoder)
     const { numSenses: k, nEmbd: d } = this.config
     const n = state.length
     if (!state.senses || n === 0) throw new WorkbenchError('bad-request', 'decoder.combine needs the senses of every appended token (pass them with each append)')
-    if (!(alphaRow instanceof Float32Array) || alphaRow.length !== k * n) {
-      throw new WorkbenchError('bad-request', `decoder.combine: alphaRow must hold (sense=${k}, length=${n}) values, got ${alphaRow?.length}`)
+    if (!Number.isInteger(nQuery) || nQuery < 1 || !(alphaRows instanceof Float32Array) || alphaRows.length !== k * nQuery * n) {
+      throw new WorkbenchError('bad-request', `decoder.combine: alphaRows must hold (sense=${k}, nQuery=${nQuery}, length=${n}) values, got ${alphaRows?.length}`)
     }
     if (senseScale !== undefined && (!(senseScale instanceof Float32Array) || senseScale.length !== k * n)) {
       throw new WorkbenchError('bad-request', `decoder.combine: senseScale must hold (sense=${k}, length=${n}) values, got ${senseScale?.length}`)
     }
     const cap = state.capacity
-    const alpha = new Float32Array(k * cap) // (sense, 1, capacity)
+    const alpha = new Float32Array(k * nQuery * cap) // (sense, query, capacity)
     const scale = new Float32Array(k * cap) // (sense, capacity)
     for (let l = 0; l < k; l++) {
-      alpha.set(alphaRow.subarray(l * n, (l + 1) * n), l * cap)
+      for (let q = 0; q < nQuery; q++) alpha.set(alphaRows.subarray((l * nQuery + q) * n, (l * nQuery + q + 1) * n), (l * nQuery + q) * cap)
       if (senseScale) scale.set(senseScale.subarray(l * n, (l + 1) * n), l * cap)
       else scale.fill(1, l * cap, l * cap + n)
     }
     const mixed = await runSession(this.#sessions.mix, 'mix', {
       senses: floatTensor(state.senses, [k, cap, d]),
-      alpha_rows: floatTensor(alpha, [k, 1, cap]),
+      alpha_rows: floatTensor(alpha, [k, nQuery, cap]),
       sense_scale: floatTensor(scale, [k, cap]),
     })
     const out = await runSession(this.#sessions.lm_head, 'lm_head', { hidden: mixed.hidden })
-    return tensorData(out.logits) // (1, vocab)
+    return tensorData(out.logits) // (query, vocab)
+  }
+
+  /**
+   * Drops a decoder's positions from `length` on (keys, values, weight-net keys and kept
+   * senses), as if only the first `length` tokens had been appended — e.g. draft tokens that
+   * speculative decoding did not accept.
+   */
+  decoderTruncate(decoder: number, length: number): { length: number } {
+    const state = this.#decoder(decoder)
+    if (!Number.isInteger(length) || length < 0 || length > state.length) {
+      throw new WorkbenchError('bad-request', `decoder.truncate: length must be an integer in [0, ${state.length}], got ${JSON.stringify(length)}`)
+    }
+    if (length === state.length) return { length }
+    const cut = (t: OrtTensor, axis: number): OrtTensor => {
+      const dims = [...t.dims]
+      const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1)
+      const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1)
+      const data = tensorData(t)
+      const out = new Float32Array(outer * length * inner)
+      for (let o = 0; o < outer; o++) out.set(data.subarray(o * dims[axis] * inner, (o * dims[axis] + length) * inner), o * length * inner)
+      dims[axis] = length
+      return floatTensor(out, dims)
+    }
+    state.keys = cut(state.keys, 2) // (layer, head, length, head_dim)
+    state.values = cut(state.values, 2)
+    state.senseKeys = cut(state.senseKeys, 1) // (sense, length, sense_dim)
+    if (state.senses) {
+      const { numSenses: k, nEmbd: d } = this.config
+      for (let l = 0; l < k; l++) state.senses.fill(0, (l * state.capacity + length) * d, (l * state.capacity + state.length) * d)
+    }
+    state.length = length
+    return { length }
   }
 
   disposeDecoder(decoder: number): void {

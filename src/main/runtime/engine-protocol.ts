@@ -32,7 +32,8 @@ export interface EngineMethods {
   contextualize: { args: { ids: number[] }; result: Float32Array }
   createDecoder: { args: Record<string, never>; result: number }
   decoderAppend: { args: { decoder: number; ids: number[]; senses?: Float32Array }; result: { alpha: Float32Array; length: number } }
-  decoderCombine: { args: { decoder: number; alphaRow: Float32Array; senseScale?: Float32Array }; result: Float32Array }
+  decoderCombine: { args: { decoder: number; alphaRows: Float32Array; nQuery: number; senseScale?: Float32Array }; result: Float32Array }
+  decoderTruncate: { args: { decoder: number; length: number }; result: { length: number } }
   decoderDispose: { args: { decoder: number }; result: null }
   combine: { args: { senses: Float32Array; alphaRows: Float32Array; nQuery: number; senseScale?: Float32Array }; result: Float32Array }
   project: { args: { vectors: Float32Array; n: number }; result: Float32Array }

@@ -100,7 +100,8 @@ const handlers: { [M in EngineMethod]: Handler<M> } = {
   contextualize: (a) => engine().contextualize(a.ids),
   createDecoder: () => engine().createDecoder(),
   decoderAppend: (a) => engine().decoderAppend(a.decoder, a.ids, a.senses),
-  decoderCombine: (a) => engine().decoderCombine(a.decoder, a.alphaRow, a.senseScale),
+  decoderCombine: (a) => engine().decoderCombine(a.decoder, a.alphaRows, a.nQuery, a.senseScale),
+  decoderTruncate: (a) => engine().decoderTruncate(a.decoder, a.length),
   decoderDispose: (a) => {
     engine().disposeDecoder(a.decoder)
     return null

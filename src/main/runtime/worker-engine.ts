@@ -138,9 +138,13 @@ export class WorkerEngine implements BackpackEngine {
         length = r.length
         return r.alpha // (sense, n_new, length_after)
       },
-      combine(alphaRow: Float32Array, senseScale?: Float32Array): Promise<Float32Array> {
+      combine(alphaRows: Float32Array, nQuery = 1, senseScale?: Float32Array): Promise<Float32Array> {
         if (disposed) return Promise.reject(new WorkbenchError('bad-request', 'decoder.combine after dispose'))
-        return queue.call('decoderCombine', { decoder: id, alphaRow, ...(senseScale ? { senseScale } : {}) }) // (1, vocab)
+        return queue.call('decoderCombine', { decoder: id, alphaRows, nQuery, ...(senseScale ? { senseScale } : {}) }) // (query, vocab)
+      },
+      async truncate(to: number): Promise<void> {
+        if (disposed) throw new WorkbenchError('bad-request', 'decoder.truncate after dispose')
+        length = (await queue.call('decoderTruncate', { decoder: id, length: to })).length
       },
       dispose() {
         if (disposed) return

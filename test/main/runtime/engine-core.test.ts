@@ -101,7 +101,7 @@ describe('EngineCore', () => {
       const scale = new Float32Array(k * b).map((_, i) => [1, 0, 0.5, 2][i % 4])
       const senses = new Float32Array(k * b * d) // (sense, pos, d_model) of the given senses
       for (let j = 0; j < b; j++) for (let l = 0; l < k; l++) senses.set(given.subarray((j * k + l) * d, (j * k + l + 1) * d), (l * b + j) * d)
-      expectAllClose(await core.decoderCombine(dec, row, scale), await core.combine(senses, row, 1, scale), { rtolToScale: 1e-5, label: `decoder.combine at ${b} (scaled)` })
+      expectAllClose(await core.decoderCombine(dec, row, 1, scale), await core.combine(senses, row, 1, scale), { rtolToScale: 1e-5, label: `decoder.combine at ${b} (scaled)` })
       const plain = await core.decoderCombine(dec, row)
       expectAllClose(plain, await core.combine(senses, row, 1), { rtolToScale: 1e-5, label: `decoder.combine at ${b}` })
       if (s === splits.length - 1) {
@@ -114,7 +114,7 @@ describe('EngineCore', () => {
       }
     }
     expect(await codeOf(core.decoderCombine(dec, new Float32Array(k * P - 1)))).toBe('bad-request')
-    expect(await codeOf(core.decoderCombine(dec, new Float32Array(k * P), new Float32Array(3)))).toBe('bad-request')
+    expect(await codeOf(core.decoderCombine(dec, new Float32Array(k * P), 1, new Float32Array(3)))).toBe('bad-request')
     expect(await codeOf(core.decoderAppend(core.createDecoder(), [1, 2], new Float32Array(k * d)))).toBe('bad-request')
     core.disposeDecoder(dec)
     // an append without senses: combine refuses (it cannot know them)
@@ -124,6 +124,33 @@ describe('EngineCore', () => {
     expect(await codeOf(core.decoderCombine(blind, new Float32Array(k * 4)))).toBe('bad-request')
     core.disposeDecoder(blind)
     expect(await codeOf(core.decoderCombine(blind, new Float32Array(k * 4)))).toBe('not-found')
+  })
+
+  it('decoder.truncate drops positions (appends after it equal the full pass); decoder.combine of several rows equals combine', async () => {
+    const { numSenses: k, nEmbd: d } = core.config
+    const ids = g.ids
+    const T = ids.length
+    const split = 6
+    const byId = await core.senseVectors(ids) // (pos, sense, d_model)
+    const drafts = [ids[1], ids[2], ids[1]]
+    const dec = core.createDecoder()
+    await core.decoderAppend(dec, ids.slice(0, split), byId.slice(0, split * k * d))
+    await core.decoderAppend(dec, drafts, await core.senseVectors(drafts))
+    expect(core.decoderTruncate(dec, split)).toEqual({ length: split })
+    const m = T - split
+    const { alpha, length } = await core.decoderAppend(dec, ids.slice(split), byId.slice(split * k * d)) // (sense, m, T)
+    expect(length).toBe(T)
+    const full = await core.contextualize(ids) // (sense, pos, pos)
+    for (let l = 0; l < k; l++) for (let q = 0; q < m; q++) {
+      expectAllClose(alpha.subarray((l * m + q) * T, (l * m + q + 1) * T), full.subarray((l * T + split + q) * T, (l * T + split + q + 1) * T), { atol: 1e-5, label: `α[${l}, ${split + q}] after truncate` })
+    }
+    const senses = new Float32Array(k * T * d) // (sense, pos, d_model)
+    for (let j = 0; j < T; j++) for (let l = 0; l < k; l++) senses.set(byId.subarray((j * k + l) * d, (j * k + l + 1) * d), (l * T + j) * d)
+    expectAllClose(await core.decoderCombine(dec, alpha, m), await core.combine(senses, alpha, m), { rtolToScale: 1e-5, label: `decoder.combine of ${m} rows` })
+    expect(await codeOf(() => core.decoderTruncate(dec, T + 1))).toBe('bad-request')
+    expect(await codeOf(() => core.decoderTruncate(dec, -1))).toBe('bad-request')
+    expect(await codeOf(core.decoderCombine(dec, alpha, m + 1))).toBe('bad-request')
+    core.disposeDecoder(dec)
   })
 
   it('combine with senseScale = 1 equals forward; with a scale it equals the manual formula', async () => {
