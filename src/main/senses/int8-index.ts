@@ -1,7 +1,8 @@
-import { open, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pkg from 'onnx-proto'
-import { byteTensor, createSession, createSessionFromBytes, runSession, type OrtSession } from '../runtime/ort'
+import { byteTensor, createSession, runSession, type OrtSession } from '../runtime/ort'
 import { WorkbenchError } from '../../shared/errors'
 import type { SenseTable } from './sense-table'
 
@@ -26,9 +27,9 @@ export class Int8SenseIndex {
   readonly err: Float64Array
   readonly qNorm: Float64Array
   readonly rowSum: Int32Array
-  /** the folder whose int8-index.bin holds `q` at offset 0 (saved or loaded there), if any */
+  /** the folder the index was saved in or loaded from: the scoring session's files are written there */
   #dir: string | undefined
-  #session: Promise<{ session: OrtSession; constantB: boolean }> | null = null
+  #session: Promise<OrtSession> | null = null
 
   constructor(parts: { rows: number; dModel: number; q: Int8Array; scale: Float64Array; err: Float64Array; qNorm: Float64Array; rowSum: Int32Array }, dir?: string) {
     this.rows = parts.rows
@@ -106,7 +107,7 @@ export class Int8SenseIndex {
     }
     await rename(join(dir, 'int8-index.bin.tmp'), join(dir, 'int8-index.bin'))
     await writeFile(join(dir, 'int8-index.json'), JSON.stringify({ version: INDEX_VERSION, rows: this.rows, dModel: this.dModel, table: stamp }))
-    if (!this.#session) this.#dir = dir
+    this.#dir ??= dir
   }
 
   /** The index saved in dir for this table (same manifest stamp and sizes), or undefined. */
@@ -171,9 +172,8 @@ export class Int8SenseIndex {
     }
     const en = Math.sqrt(en2)
     const eqErr = Math.sqrt(qe2)
-    const { session, constantB } = await this.#scoresSession()
-    const a = byteTensor('uint8', qe, [1, d])
-    const out = await runSession(session, 'int8-sense-scores', constantB ? { a } : { a, b: byteTensor('int8', this.q, [d, n]) })
+    const session = await this.#scoresSession()
+    const out = await runSession(session, 'int8-sense-scores', { a: byteTensor('uint8', qe, [1, d]) })
     const acc = out.y.data as Int32Array // (1, rows): Σ (q_e + 128)·q_r
     const approx = new Float64Array(n)
     const bound = new Float64Array(n)
@@ -186,51 +186,28 @@ export class Int8SenseIndex {
   }
 
   /**
-   * The scoring session. With the index on disk, `q` is the graph's constant initializer read
-   * from int8-index.bin, which onnxruntime packs for its integer GEMM once, at session creation
-   * (~0.7 s at full size); as a graph input it was packed again on every query (804k×768 at full
-   * size: 93–218 ms per query instead of 29–63 ms). Without a folder, `q` is fed as an input.
+   * The scoring session: `q` is the graph's constant initializer, which onnxruntime packs for its
+   * integer GEMM once, at session creation (~1.5 s at full size, with writing `q` out); fed as a
+   * graph input it was packed again on every query (full size: 93–218 ms per query, 29–63 ms now).
    */
-  #scoresSession(): Promise<{ session: OrtSession; constantB: boolean }> {
+  #scoresSession(): Promise<OrtSession> {
     if (!this.#session) {
-      const dir = this.#dir
-      const fed = () => matMulIntegerSession().then((session) => ({ session, constantB: false }))
-      this.#session = dir
-        ? constantIndexSession(dir, this.rows, this.dModel).then(async (session) => ((await this.#agrees(session)) ? { session, constantB: true } : fed()))
-        : fed()
+      this.#session = constantSession(this.q, this.rows, this.dModel, this.#dir ?? tmpdir())
       this.#session.catch(() => (this.#session = null))
     }
     return this.#session
-  }
-
-  /**
-   * Whether the session's constant is this index's `q`: one query compared on up to 1024 rows
-   * spread over the table. Guards against int8-index.bin having been replaced (a table rebuilt
-   * in the same folder) between reading it here and the session reading it.
-   */
-  async #agrees(session: OrtSession): Promise<boolean> {
-    const d = this.dModel
-    const n = this.rows
-    const a = new Uint8Array(d)
-    for (let c = 0; c < d; c++) a[c] = (c * 97 + 31) & 255
-    const y = (await runSession(session, 'int8-sense-scores', { a: byteTensor('uint8', a, [1, d]) })).y.data as Int32Array
-    const step = Math.max(1, Math.floor(n / 1024))
-    for (let r = 0; r < n; r += step) {
-      let s = 0
-      for (let c = 0; c < d; c++) s += a[c] * this.q[c * n + r]
-      if (s !== y[r]) return false
-    }
-    return true
   }
 }
 
 const vi = (name: string, t: number, dims: (number | string)[]) => ({ name, type: { tensorType: { elemType: t, shape: { dim: dims.map((x) => (typeof x === 'string' ? { dimParam: x } : { dimValue: x })) } } } })
 
 /**
- * `MatMulInteger` of a (1, d) uint8 with the constant b (d, rows) int8 = the first rows·d bytes of
- * dir/int8-index.bin (external data): the model file int8-scores.onnx is written next to it.
+ * `MatMulInteger` of a (1, d) uint8 with the constant b = q (d, rows) int8 → y (1, rows) int32.
+ * onnxruntime reads large initializers only as external data next to the model file, so `q` and
+ * the model are written to a private temporary folder under `parent` (not int8-index.bin, which
+ * another build of the table could replace meanwhile), removed once the session holds its copy.
  */
-async function constantIndexSession(dir: string, rows: number, d: number): Promise<OrtSession> {
+async function constantSession(q: Int8Array, rows: number, d: number, parent: string): Promise<OrtSession> {
   const graph = onnx.GraphProto.create({
     name: 'int8-sense-scores',
     node: [{ opType: 'MatMulInteger', input: ['a', 'b'], output: ['y'] }],
@@ -243,7 +220,7 @@ async function constantIndexSession(dir: string, rows: number, d: number): Promi
         dataType: DT.INT8,
         dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
         externalData: [
-          { key: 'location', value: 'int8-index.bin' },
+          { key: 'location', value: 'b.bin' },
           { key: 'offset', value: '0' },
           { key: 'length', value: String(rows * d) },
         ],
@@ -251,26 +228,14 @@ async function constantIndexSession(dir: string, rows: number, d: number): Promi
     ],
   })
   const model = onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 9, opsetImport: [{ domain: '', version: 17 }], graph })).finish()
-  await writeFile(join(dir, 'int8-scores.onnx.tmp'), model)
-  await rename(join(dir, 'int8-scores.onnx.tmp'), join(dir, 'int8-scores.onnx'))
-  return createSession(join(dir, 'int8-scores.onnx'), 'cpu', { spinning: false })
-}
-
-let session: Promise<OrtSession> | null = null
-/** One `MatMulInteger` graph: a (1, d) uint8 × b (d, rows) int8 → y (1, rows) int32. */
-function matMulIntegerSession(): Promise<OrtSession> {
-  if (!session) {
-    const graph = onnx.GraphProto.create({
-      name: 'int8-sense-scores',
-      node: [{ opType: 'MatMulInteger', input: ['a', 'b'], output: ['y'] }],
-      input: [vi('a', DT.UINT8, [1, 'd']), vi('b', DT.INT8, ['d', 'rows'])],
-      output: [vi('y', DT.INT32, [1, 'rows'])],
-    })
-    const model = onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 9, opsetImport: [{ domain: '', version: 17 }], graph })).finish()
-    session = createSessionFromBytes(model, 'int8-sense-scores', { spinning: false })
-    session.catch(() => (session = null))
+  const dir = await mkdtemp(join(parent, 'int8-session-'))
+  try {
+    await writeFile(join(dir, 'b.bin'), new Uint8Array(q.buffer, q.byteOffset, q.byteLength))
+    await writeFile(join(dir, 'scores.onnx'), model)
+    return await createSession(join(dir, 'scores.onnx'), 'cpu', { spinning: false })
+  } finally {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined) // (a file still open on Windows stays behind)
   }
-  return session
 }
 
 const indexes = new WeakMap<SenseTable, Promise<Int8SenseIndex>>()
