@@ -272,8 +272,8 @@ export class InterventionRunner {
   }
 
   readonly #topicScores = new Map<string, Float32Array>() // bag → s (vocab, sense)
-  /** Statistics of the last topic step 1 (rows rescored exactly; milliseconds). */
-  lastTopicScores: { rows: number; rescored: number; ms: number } | null = null
+  /** Statistics of the last topic step 1: rows rescored exactly (and their tokens); milliseconds in all, of the bounded dots, of the rescoring. */
+  lastTopicScores: { rows: number; rescored: number; tokens: number; ms: number; dotsMs: number; rescoreMs: number } | null = null
 
   /**
    * Topic step 1 for a bag, cached: s(x, ℓ) = b·(E·C(x)_ℓ) / max with the bag dot
@@ -290,6 +290,9 @@ export class InterventionRunner {
     const bagVec = new Float64Array(d)
     for (const e of await this.embedding(bag)) for (let c = 0; c < d; c++) bagVec[c] += e[c]
     const { dots, bound } = table.dotAllBounded(bagVec)
+    const t1 = performance.now()
+    let rescoreMs = 0
+    let tokenCount = 0
     const { scores, rescored } = await exactTopicSenseScores({
       dots,
       bound,
@@ -297,7 +300,9 @@ export class InterventionRunner {
       vocabSize,
       numSenses: k,
       exactDots: async (rows) => {
+        const t2 = performance.now()
         const tokens = [...new Set(rows.map((r) => Math.floor(r / k)))].sort((a, b) => a - b)
+        tokenCount = tokens.length
         const at = new Map<number, number>()
         const out = new Float64Array(rows.length)
         for (let t0 = 0; t0 < tokens.length; t0 += 512) {
@@ -314,10 +319,11 @@ export class InterventionRunner {
           })
           at.clear()
         }
+        rescoreMs = performance.now() - t2
         return out
       },
     })
-    this.lastTopicScores = { rows: vocabSize * k, rescored, ms: performance.now() - t0 }
+    this.lastTopicScores = { rows: vocabSize * k, rescored, tokens: tokenCount, ms: performance.now() - t0, dotsMs: t1 - t0, rescoreMs }
     this.#topicScores.set(key, scores)
     return scores
   }

@@ -88,8 +88,9 @@ export class SenseTable {
   /**
    * vec · C(x)_ℓ for every row (x·K + ℓ, x < tokens; rows ≥ tokens are 0), accumulated in float64
    * from the table's values, with `bound` such that |result − vec·C_exact| ≤ bound[r] for the exact
-   * fp32 sense vectors C_exact (the table's fp16 rounding and both sides' float64 summation, by
-   * Cauchy–Schwarz on the stored exact norms). An fp32 table holds C_exact: the bound is then the
+   * fp32 sense vectors C_exact: the table's fp16 rounding, Σ_c |vec_c|·(half an fp16 ulp of the
+   * stored value: round-to-nearest moves a value by at most that), plus both sides' float64
+   * summation (on the stored exact norms). An fp32 table holds C_exact: the bound is then the
    * float64 rounding alone.
    */
   dotAllBounded(vec: Float64Array, tokens = this.vocabSize): { dots: Float64Array; bound: Float64Array } {
@@ -101,19 +102,25 @@ export class SenseTable {
     let nv = 0
     for (let c = 0; c < d; c++) nv += vec[c] * vec[c]
     nv = Math.sqrt(nv)
-    // fp16 round-to-nearest: |C − C16| ≤ 2^-11·|C| per value in the normal range, ≤ 2^-25 below it
-    const rel = this.precision === 'f16' ? 2 ** -11 : 0
-    const abs = this.precision === 'f16' ? Math.sqrt(d) * 2 ** -25 : 0
+    const absVec = Float64Array.from(vec, Math.abs)
     const sum = 2 * (d + 2) * 2 ** -53 // float64 dot products of length d, ours and the exact one
     const data = this.#data
+    const ulp = HALF_HALF_ULP
     for (let r = 0; r < rows; r++) {
       let s = 0
+      let e = 0
       const off = r * d
       if (data instanceof Float32Array) for (let c = 0; c < d; c++) s += data[off + c] * vec[c]
-      else for (let c = 0; c < d; c++) s += HALF_TO_FLOAT[data[off + c]] * vec[c]
+      else {
+        for (let c = 0; c < d; c++) {
+          const h = data[off + c]
+          s += HALF_TO_FLOAT[h] * vec[c]
+          e += absVec[c] * ulp[h]
+        }
+      }
       dots[r] = s
       const norm = this.norms[r]
-      bound[r] = (nv * (rel * norm + abs + sum * (2 * norm + abs)) + Math.abs(s) * 2 ** -50) * (1 + 1e-6)
+      bound[r] = (e + nv * sum * (2 * norm + 1e-6) + Math.abs(s) * 2 ** -50) * (1 + 1e-6)
     }
     return { dots, bound }
   }
@@ -227,6 +234,20 @@ export class SenseTable {
     return s0 + s1 + s2 + s3
   }
 }
+
+/**
+ * Half an fp16 ulp at each half bit pattern: the most round-to-nearest can have moved the fp32
+ * value that became it (2^-25 for zeros and subnormals; Infinity for Inf/NaN, whose source is
+ * unknown).
+ */
+const HALF_HALF_ULP = (() => {
+  const t = new Float64Array(65536)
+  for (let h = 0; h < 65536; h++) {
+    const exp = (h >> 10) & 0x1f
+    t[h] = exp === 0x1f ? Infinity : exp === 0 ? 2 ** -25 : 2 ** (exp - 26)
+  }
+  return t
+})()
 
 /** Where an engine's table lives. */
 export function senseTableDir(engine: BackpackEngine): string {

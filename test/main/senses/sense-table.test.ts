@@ -9,6 +9,7 @@ import { gpt2Tokenizer } from '../../../src/main/tokenizer/gpt2-tokenizer'
 import { floatToHalf, HALF_TO_FLOAT } from '../../../src/main/senses/float16'
 import { ArrayEngine } from '../interventions/array-engine'
 import { expectExactExtremes } from '../../helpers/exact-extremes'
+import { mulberry32 } from '../../helpers/mulberry32'
 
 const dirs: string[] = []
 const tmp = () => {
@@ -108,6 +109,30 @@ describe('openSenseTable', () => {
     // a senses-only open of the finished table needs nothing more
     expect(await openSenseTable(twin, { dir, precision: 'f16', chunkTokens: 800 })).toBeDefined()
     expect(twin.calls.senseVectors).toBe(3)
+  })
+
+  it('dotAllBounded: float64 dots of the table whose bound covers the exact fp32 senses (fp16: half an ulp per value)', async () => {
+    const e = new ArrayEngine(2000, 3, 16, 41)
+    for (let i = 0; i < e.C.length; i += 7) e.C[i] *= 1e-6 // some subnormal halves
+    const rand = mulberry32(3)
+    const vec = Float64Array.from({ length: 16 }, () => rand() * 2 - 1)
+    const nv = Math.hypot(...vec)
+    for (const precision of ['f16', 'f32'] as const) {
+      const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 1000, precision })
+      const { dots, bound } = table.dotAllBounded(vec, 1500)
+      for (let r = 0; r < 2000 * 3; r++) {
+        let exact = 0
+        for (let c = 0; c < 16; c++) exact += e.C[r * 16 + c] * vec[c]
+        if (r >= 1500 * 3) {
+          expect(dots[r]).toBe(0)
+          continue
+        }
+        expect(Math.abs(dots[r] - exact)).toBeLessThanOrEqual(bound[r])
+        // never looser than Cauchy–Schwarz on the fp16 rounding, and only rounding slack for fp32
+        expect(bound[r]).toBeLessThanOrEqual(nv * (table.norms[r] * 2 ** -11 + 4 * 2 ** -25) * 1.01 + 1e-12)
+        if (precision === 'f32') expect(bound[r]).toBeLessThan(1e-12 * (1 + nv * table.norms[r]))
+      }
+    }
   })
 
   it('bestRows equals a full scan and skips rows whose norm rules them out', async () => {
