@@ -68,6 +68,8 @@ export interface GenerationResult {
   edited: boolean
   timingsMs: { prompt: number; generate: number; total: number }
   tokensPerSecond: number
+  /** speculative steps: guessed tokens appended, and how many of them were kept */
+  speculation: { guessed: number; accepted: number }
 }
 
 /**
@@ -105,6 +107,8 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
   let tPrompt = 0
   const decoder = recompute === 'incremental' ? await IncrementalDecoder.open(runner, edits) : null
   const speculate = decoder?.canSpeculate && !options.attribute ? maxDraft : 0
+  let guessed = 0
+  let accepted = 0
   try {
     // logits for the coming steps: queue[0] is the next step's; drafts[i] is the token already
     // appended after the position of queue[i] (a guess that the step using queue[i] checks)
@@ -132,7 +136,7 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
       let next: Promise<Float32Array> | null = null
       let guesses: number[] = []
       if (draft !== undefined && chosen.id === draft) {
-        // the guess was right: it is in the decoder already, and queue[0] holds its logits
+        accepted++ // the guess was right: it is in the decoder already, and queue[0] holds its logits
       } else {
         if (decoder && draft !== undefined) {
           await decoder.truncate(ids.length - 1) // drop the wrong guess and the ones after it
@@ -142,6 +146,7 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
         // the next logits only when another token may follow (a full sequence is never fed)
         const more = tokens.length + 1 < maxNew && ids.length < nPositions
         if (more && speculate > 0) guesses = lookupDraft(ids, Math.min(speculate, maxNew - tokens.length - 1, nPositions - ids.length))
+        guessed += guesses.length
         next = more ? (decoder ? decoder.append([chosen.id, ...guesses], { rows: guesses.length + 1 }) : lastLogits(runner, ids, edits)) : null
         next?.catch(() => {}) // awaited below; a failure surfaces there
       }
@@ -177,6 +182,7 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
     edited: (edits?.edits.length ?? 0) > 0,
     timingsMs: { prompt: tPrompt, generate: total - tPrompt, total },
     tokensPerSecond: tokens.length > 0 ? tokens.length / ((total - tPrompt) / 1000) : 0,
+    speculation: { guessed, accepted },
   }
 }
 

@@ -58,6 +58,7 @@ describe('speculative generation (tiny-fullvocab)', () => {
   it('greedy: the same ids and log-probs as one token at a time, logits within 1e-5 of scale, fewer passes', async () => {
     const plain = await counted({ ids: prompt, maxNewTokens: 40, speculate: 0 })
     expect(plain.stats.multi).toBe(0)
+    expect(plain.result.speculation).toEqual({ guessed: 0, accepted: 0 })
     for (const speculate of [1, 4, 8]) {
       const fast = await counted({ ids: prompt, maxNewTokens: 40, speculate })
       expect(fast.result.ids, `speculate ${speculate}`).toEqual(plain.result.ids)
@@ -66,6 +67,10 @@ describe('speculative generation (tiny-fullvocab)', () => {
       fast.rows.forEach((row, step) => expectAllClose(row, plain.rows[step], { rtolToScale: 1e-5, label: `speculate ${speculate}, step ${step}` }))
       expect(fast.stats.multi, 'guesses were appended').toBeGreaterThan(0)
       expect(fast.stats.appends).toBeLessThan(plain.stats.appends)
+      const { guessed, accepted } = fast.result.speculation
+      expect(accepted).toBeGreaterThan(0)
+      expect(accepted).toBeLessThanOrEqual(guessed)
+      expect(fast.stats.appends + accepted, 'one pass per token not guessed right').toBe(plain.stats.appends)
     }
   })
 
