@@ -35,7 +35,7 @@ export interface InterventionRunnerOptions {
   alphaCacheSize?: number
   /** edited sense vectors kept, per (edit set, token) */
   editedCacheSize?: number
-  /** logits floats kept as re-run bases (see `run`), least recently used dropped first */
+  /** logits floats kept as re-run bases (see `run`; one base ≤ a quarter), least recently used dropped first */
   baseCacheFloats?: number
 }
 
@@ -246,7 +246,9 @@ export class InterventionRunner {
 
   #keepBase(key: string, base: RunBase): void {
     const budget = this.#options.baseCacheFloats ?? 2 ** 24
-    if (base.logits.length > budget) return
+    // one base at most a quarter of the budget (83 positions at full vocab by default): a
+    // longer prompt run once (suites, perplexity) does not pay for copying its logits
+    if (base.logits.length > budget / 4) return
     this.#bases.delete(key)
     this.#bases.set(key, base)
     let total = 0
