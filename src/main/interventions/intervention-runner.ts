@@ -304,7 +304,7 @@ export class InterventionRunner {
       exactDots: async (rows) => {
         const t2 = performance.now()
         const tokens = [...new Set(rows.map((r) => Math.floor(r / k)))].sort((a, b) => a - b)
-        tokenCount = tokens.length
+        tokenCount += tokens.length
         const at = new Map<number, number>()
         const out = new Float64Array(rows.length)
         for (let t0 = 0; t0 < tokens.length; t0 += 512) {
@@ -321,7 +321,7 @@ export class InterventionRunner {
           })
           at.clear()
         }
-        rescoreMs = performance.now() - t2
+        rescoreMs += performance.now() - t2
         return out
       },
     })

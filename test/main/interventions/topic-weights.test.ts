@@ -34,7 +34,8 @@ describe('exactTopicSenseScores', () => {
       })
       const want = new Float32Array(n)
       for (let r = 0; r < (V - 10) * k; r++) want[r] = exact[r] / maxScore[r]
-      expect(rescored).toBe(asked[0].length)
+      expect(rescored).toBe(asked.flat().length)
+      expect(new Set(asked.flat()).size).toBe(rescored) // no row twice
       expect(asked[0]).toContain(5)
       expect(rescored).toBeLessThan(n / 2)
       for (const strength of [1, 2, 3] as const) {
