@@ -70,10 +70,12 @@ export async function senseCards(engine: BackpackEngine, vectors: Float32Array, 
   let scores: Float32Array // (sense, vocab)
   let ranked: RankedScores[]
   let t1: number
+  let release = () => {}
   if (engine.projectRanked) {
     // the engine's thread ranks the last senses while this one ranks the first; this one takes
     // 9 of 16, as the worker starts later (it copies the scores first) and ranked ~0.1 ms/sense slower
-    const shared = new SharedArrayBuffer(SCORES_BYTE + k * V * 4)
+    const shared = takeShared(SCORES_BYTE + k * V * 4)
+    release = () => giveShared(shared)
     const half = Math.ceil((k * 9) / 16)
     const theirs = engine.projectRanked({ vectors, n: k, shared, rankFrom: half, length: textV, top, bins })
     scores = await awaitSharedScores(shared, theirs)
@@ -92,7 +94,24 @@ export async function senseCards(engine: BackpackEngine, vectors: Float32Array, 
     for (let c = 0; c < d; c++) nn += vectors[l * d + c] ** 2
     return { sense: l, norm: Math.sqrt(nn), top: named(l, r.top), bottom: named(l, r.bottom), summary: r.summary }
   })
+  release()
   return { senses, timingsMs: { project: t1 - t0, rank: performance.now() - t1 } }
+}
+
+/**
+ * Shared score buffers are reused (a fresh 3 MB one costs ~1.2 ms of page faults when the worker
+ * fills it): one per atlas in flight, at most two kept. A buffer goes back only after a
+ * successful atlas, when neither thread reads or writes it any more.
+ */
+const sharedPool: SharedArrayBuffer[] = []
+function takeShared(bytes: number): SharedArrayBuffer {
+  const i = sharedPool.findIndex((b) => b.byteLength === bytes)
+  const buf = i >= 0 ? sharedPool.splice(i, 1)[0] : new SharedArrayBuffer(bytes)
+  Atomics.store(new Int32Array(buf, 0, 1), 0, 0) // pending
+  return buf
+}
+function giveShared(buf: SharedArrayBuffer): void {
+  if (sharedPool.length < 2) sharedPool.push(buf)
 }
 
 function toNested(v: Float32Array, d: number): number[][] {
