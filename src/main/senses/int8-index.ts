@@ -1,4 +1,5 @@
-import { mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import type { BigIntStats } from 'node:fs'
+import { link, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pkg from 'onnx-proto'
@@ -29,9 +30,12 @@ export class Int8SenseIndex {
   readonly rowSum: Int32Array
   /** the folder the index was saved in or loaded from: the scoring session's files are written there */
   #dir: string | undefined
+  /** the int8-index.bin `q` was read from or written to, as it was then */
+  #file: FileId | undefined
   #session: Promise<OrtSession> | null = null
+  #weightsFrom: 'linked' | 'written' | undefined
 
-  constructor(parts: { rows: number; dModel: number; q: Int8Array; scale: Float64Array; err: Float64Array; qNorm: Float64Array; rowSum: Int32Array }, dir?: string) {
+  constructor(parts: { rows: number; dModel: number; q: Int8Array; scale: Float64Array; err: Float64Array; qNorm: Float64Array; rowSum: Int32Array }, dir?: string, file?: FileId) {
     this.rows = parts.rows
     this.dModel = parts.dModel
     this.q = parts.q
@@ -40,6 +44,12 @@ export class Int8SenseIndex {
     this.qNorm = parts.qNorm
     this.rowSum = parts.rowSum
     this.#dir = dir
+    this.#file = file
+  }
+
+  /** How the scoring session got `q`: a hard link to the unchanged int8-index.bin, or a fresh copy (diagnostics, tests). */
+  get weightsFrom(): 'linked' | 'written' | undefined {
+    return this.#weightsFrom
   }
 
   /**
@@ -96,18 +106,21 @@ export class Int8SenseIndex {
   /** Writes the index next to the table (int8-index.bin + int8-index.json stamped with the table's manifest). */
   async save(dir: string, stamp: string): Promise<void> {
     const f = await open(join(dir, 'int8-index.bin.tmp'), 'w')
+    let st: BigIntStats
     try {
       for (const part of [this.q, this.scale, this.err, this.qNorm, this.rowSum]) {
         const view = new Uint8Array(part.buffer, part.byteOffset, part.byteLength)
         let written = 0
         while (written < view.length) written += (await f.write(view, written, view.length - written)).bytesWritten
       }
+      st = await f.stat({ bigint: true })
     } finally {
       await f.close()
     }
     await rename(join(dir, 'int8-index.bin.tmp'), join(dir, 'int8-index.bin'))
     await writeFile(join(dir, 'int8-index.json'), JSON.stringify({ version: INDEX_VERSION, rows: this.rows, dModel: this.dModel, table: stamp }))
     this.#dir ??= dir
+    this.#file ??= fileId(join(dir, 'int8-index.bin'), st)
   }
 
   /** The index saved in dir for this table (same manifest stamp and sizes), or undefined. */
@@ -127,7 +140,9 @@ export class Int8SenseIndex {
     } catch {
       return undefined
     }
+    let st: BigIntStats
     try {
+      st = await f.stat({ bigint: true })
       let pos = 0
       while (pos < bytes) {
         const len = Math.min(1 << 30, bytes - pos)
@@ -146,7 +161,7 @@ export class Int8SenseIndex {
     const err = new Float64Array(rest, base + rows * 8, rows)
     const qNorm = new Float64Array(rest, base + rows * 16, rows)
     const rowSum = new Int32Array(rest, base + rows * 24, rows)
-    return new Int8SenseIndex({ rows, dModel, q, scale, err, qNorm, rowSum }, dir)
+    return new Int8SenseIndex({ rows, dModel, q, scale, err, qNorm, rowSum }, dir, fileId(join(dir, 'int8-index.bin'), st))
   }
 
   /**
@@ -192,7 +207,10 @@ export class Int8SenseIndex {
    */
   #scoresSession(): Promise<OrtSession> {
     if (!this.#session) {
-      this.#session = constantSession(this.q, this.rows, this.dModel, this.#dir ?? tmpdir())
+      this.#session = constantSession(this.q, this.rows, this.dModel, this.#dir ?? tmpdir(), this.#file).then(({ session, from }) => {
+        this.#weightsFrom = from
+        return session
+      })
       this.#session.catch(() => (this.#session = null))
     }
     return this.#session
@@ -201,13 +219,46 @@ export class Int8SenseIndex {
 
 const vi = (name: string, t: number, dims: (number | string)[]) => ({ name, type: { tensorType: { elemType: t, shape: { dim: dims.map((x) => (typeof x === 'string' ? { dimParam: x } : { dimValue: x })) } } } })
 
+interface FileId {
+  path: string
+  dev: bigint
+  ino: bigint
+  size: bigint
+  mtimeNs: bigint
+  birthtimeNs: bigint
+}
+
+function fileId(path: string, st: BigIntStats): FileId {
+  return { path, dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, birthtimeNs: st.birthtimeNs }
+}
+
+/**
+ * Hard-links `source` as `to` when it is still the file `q` came from: int8-index.bin is never
+ * rewritten in place (save renames a finished file over it), so the same inode with the same
+ * size, modification and birth times holds the same bytes. Anything else (replaced, another
+ * file system, no hard links): false, and nothing is left at `to`.
+ */
+async function linkUnchanged(source: FileId, to: string): Promise<boolean> {
+  try {
+    await link(source.path, to)
+    const now = fileId(to, await stat(to, { bigint: true }))
+    if (now.ino !== 0n && now.dev === source.dev && now.ino === source.ino && now.size === source.size && now.mtimeNs === source.mtimeNs && now.birthtimeNs === source.birthtimeNs) return true
+  } catch {
+    // fall through: write q out instead
+  }
+  await rm(to, { force: true }).catch(() => undefined)
+  return false
+}
+
 /**
  * `MatMulInteger` of a (1, d) uint8 with the constant b = q (d, rows) int8 → y (1, rows) int32.
- * onnxruntime reads large initializers only as external data next to the model file, so `q` and
- * the model are written to a private temporary folder under `parent` (not int8-index.bin, which
- * another build of the table could replace meanwhile), removed once the session holds its copy.
+ * onnxruntime reads large initializers only as external data next to the model file, so the
+ * model goes to a private temporary folder under `parent` with `q` next to it: a hard link to the
+ * int8-index.bin it was read from when that file is unchanged (see linkUnchanged), else a copy
+ * written from memory (~2 s more at full size). The folder is removed once the session holds its
+ * packed copy.
  */
-async function constantSession(q: Int8Array, rows: number, d: number, parent: string): Promise<OrtSession> {
+async function constantSession(q: Int8Array, rows: number, d: number, parent: string, source?: FileId): Promise<{ session: OrtSession; from: 'linked' | 'written' }> {
   const graph = onnx.GraphProto.create({
     name: 'int8-sense-scores',
     node: [{ opType: 'MatMulInteger', input: ['a', 'b'], output: ['y'] }],
@@ -230,9 +281,11 @@ async function constantSession(q: Int8Array, rows: number, d: number, parent: st
   const model = onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 9, opsetImport: [{ domain: '', version: 17 }], graph })).finish()
   const dir = await mkdtemp(join(parent, 'int8-session-'))
   try {
-    await writeFile(join(dir, 'b.bin'), new Uint8Array(q.buffer, q.byteOffset, q.byteLength))
+    const b = join(dir, 'b.bin')
+    const from = source && (await linkUnchanged(source, b)) ? 'linked' : 'written'
+    if (from === 'written') await writeFile(b, new Uint8Array(q.buffer, q.byteOffset, q.byteLength))
     await writeFile(join(dir, 'scores.onnx'), model)
-    return await createSession(join(dir, 'scores.onnx'), 'cpu', { spinning: false })
+    return { session: await createSession(join(dir, 'scores.onnx'), 'cpu', { spinning: false }), from }
   } finally {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined) // (a file still open on Windows stays behind)
   }

@@ -41,6 +41,7 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     const index = await Int8SenseIndex.build(table)
     const vec = e.E.subarray(10 * 16, 11 * 16)
     const { approx, bound } = await index.scores(vec)
+    expect(index.weightsFrom).toBe('written') // never saved: q is written out for the session
     let tight = 0
     for (let r = 0; r < 1500; r++) {
       const x = table.rowDot(r, vec)
@@ -80,17 +81,19 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     const e = new ArrayEngine(400, 3, 20, 17)
     const table = await openSenseTable(e, { dir, chunkTokens: 128, precision: 'f16' })
     const stamp = readFileSync(join(dir, 'manifest.json'), 'utf8')
-    const built = await Int8SenseIndex.build(table) // no folder: its session's files go to the system temp folder
+    const built = await Int8SenseIndex.build(table)
     await built.save(dir, stamp)
     const loaded = (await Int8SenseIndex.load(dir, stamp, 400 * 3, 20))!
     const stale = (await Int8SenseIndex.load(dir, stamp, 400 * 3, 20))!
     const vec = e.E.subarray(33 * 20, 34 * 20)
     const want = await built.scores(vec)
     expect(await loaded.scores(vec)).toEqual(want)
+    expect([built.weightsFrom, loaded.weightsFrom]).toEqual(['linked', 'linked']) // the file each wrote or read, unchanged
     // another table's index written to the same folder before `stale` opened its session
     const other = await openSenseTable(new ArrayEngine(400, 3, 20, 18), { dir: tmp(), chunkTokens: 128, precision: 'f16' })
     await (await Int8SenseIndex.build(other)).save(dir, stamp)
     expect(await stale.scores(vec)).toEqual(want) // its session is built from its own q
+    expect(stale.weightsFrom).toBe('written') // int8-index.bin is another file now
     expect(readdirSync(dir).filter((f) => f.startsWith('int8-session-'))).toEqual([])
   })
 
