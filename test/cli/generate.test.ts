@@ -48,6 +48,21 @@ describe('cli generate', () => {
     expect(full.ids).toEqual(j.edited.ids)
   })
 
+  it('--speculate N sets the prompt-lookup guesses per step: the same text as one token per step; out of range is refused', async () => {
+    // a repetitive prompt, so prompt lookup has guesses to make
+    const base = ['generate', '--text', 'one two three one two three one two three one two', '--max-new', '12', '--checkpoint', CKPT]
+    const off = (await cli([...base, '--speculate', '0'])).json()
+    expect(off.speculation).toEqual({ guessed: 0, accepted: 0 })
+    for (const n of ['4', '8']) {
+      const on = (await cli([...base, '--speculate', n])).json()
+      expect(on.ids, `--speculate ${n}`).toEqual(off.ids)
+      expect(on.speculation.guessed).toBeGreaterThan(0)
+    }
+    const bad = await cli([...base, '--speculate', '65'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/--speculate must be an integer in \[0, 64\]/)
+  })
+
   it('refuses contradictory or incomplete flags with exit code 2 and the reason', async () => {
     const a = await cli(['generate', '--text', 'x', '--greedy', '--temperature', '0.7', '--checkpoint', CKPT])
     expect(a.code).toBe(2)

@@ -10,8 +10,9 @@ import { benchIds } from './bench-common'
  * Generation speed: `npx tsx tools/bench/generation-bench.ts <checkpoint or ONNX dir> [--prompt 64]
  * [--new 128] [--full-new N] [--provider cpu]` prints one JSON object: greedy tokens/s with
  * incremental decoding (spec §3.6: cached GPT-2 K/V and weight-net keys, per-id senses, one
- * α row and one combined position per step) and with full recomputation of the whole
- * sequence every step, their ratio, and whether both produced the same tokens. `--full-new`
+ * α row and one combined position per step, speculation off), incremental with the default
+ * speculative steps from prompt lookup, and full recomputation of the whole sequence every
+ * step; the speed-up of incremental over full, and whether all three produced the same tokens. `--full-new`
  * shortens the (slow) full-recomputation run; both rates then cover their own token counts.
  * Not a test: no timing is asserted anywhere. The cache is BACKPACK_CACHE_DIR's.
  */
@@ -20,6 +21,7 @@ export interface GenerationBench {
   provider: string
   promptTokens: number
   incremental: { newTokens: number; tokensPerS: number; promptMs: number; totalMs: number }
+  speculative: { newTokens: number; tokensPerS: number; promptMs: number; totalMs: number; guessed: number; accepted: number }
   full: { newTokens: number; tokensPerS: number; promptMs: number; totalMs: number }
   speedup: number
   sameTokens: boolean
@@ -32,7 +34,8 @@ export async function generationBench(engine: WorkerEngine, dir: string, options
   const runner = analysisRunner(engine)
   // warm-up: sessions, sense cache of the prompt ids, JIT
   await generate(engine, { ids: prompt, maxNewTokens: 4, stopAtEndOfText: false, runner })
-  const inc = await generate(engine, { ids: prompt, maxNewTokens: newTokens, stopAtEndOfText: false, runner })
+  const inc = await generate(engine, { ids: prompt, maxNewTokens: newTokens, stopAtEndOfText: false, runner, speculate: 0 })
+  const spec = await generate(engine, { ids: prompt, maxNewTokens: newTokens, stopAtEndOfText: false, runner })
   const full = await generate(engine, { ids: prompt, maxNewTokens: fullNew, stopAtEndOfText: false, runner, recompute: 'full' })
   const n = Math.min(inc.ids.length, full.ids.length)
   const rate = (r: typeof inc) => ({ newTokens: r.ids.length, tokensPerS: r.tokensPerSecond, promptMs: r.timingsMs.prompt, totalMs: r.timingsMs.total })
@@ -41,9 +44,10 @@ export async function generationBench(engine: WorkerEngine, dir: string, options
     provider: engine.provider.name,
     promptTokens: prompt.length,
     incremental: rate(inc),
+    speculative: { ...rate(spec), ...spec.speculation },
     full: rate(full),
     speedup: inc.tokensPerSecond / full.tokensPerSecond,
-    sameTokens: inc.ids.slice(0, n).every((id, i) => id === full.ids[i]),
+    sameTokens: inc.ids.slice(0, n).every((id, i) => id === full.ids[i]) && spec.ids.length === inc.ids.length && spec.ids.every((id, i) => id === inc.ids[i]),
   }
 }
 

@@ -8,8 +8,9 @@ import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, withEngine
 
 /**
  * `generate (--text "…" | --ids 1,2) [--max-new 32] [--greedy | --temperature T --top-k K
- * --top-p P] [--seed S] [--edits FILE] [--compare] [--attribute] [--full-recompute]`:
- * greedy unless a sampling flag is given; with sampling and no --seed a random seed is drawn
+ * --top-p P] [--seed S] [--edits FILE] [--compare] [--attribute] [--full-recompute]
+ * [--speculate N]`: greedy unless a sampling flag is given; `--speculate` sets the prompt-lookup
+ * guesses per step (default 4, 0 = one token per GPT-2 step; the text is the same either way); with sampling and no --seed a random seed is drawn
  * and printed, so every run can be repeated. `--compare` prints baseline and edited side by
  * side with the same seed.
  */
@@ -30,6 +31,7 @@ export const generate: CliCommand = {
       compare: { type: 'boolean' },
       attribute: { type: 'boolean' },
       'full-recompute': { type: 'boolean' },
+      speculate: { type: 'string' },
     })
     const ids = promptFlag(values)
     const maxNewTokens = intFlag(values['max-new'], 'max-new', 32, 0, 512)
@@ -51,6 +53,7 @@ export const generate: CliCommand = {
         : {}),
       attribute: values.attribute ?? false,
       recompute: values['full-recompute'] ? ('full' as const) : ('incremental' as const),
+      ...(values.speculate !== undefined ? { speculate: intFlag(values.speculate, 'speculate', 4, 0, 64) } : {}),
     }
     return withEngine(values, async (engine) => {
       const edits = await editsFlag(engine, values.edits, io)
