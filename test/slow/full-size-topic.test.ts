@@ -38,9 +38,9 @@ describe('full-size topic control', () => {
     const { vocabSize: V, numSenses: k } = engine.config
     const given = process.env.BACKPACK_TOPIC_REFERENCE
     const npz = given ?? join(scratch, 'reference.npz')
-    if (!given) {
-      execFileSync(referencePython(), [join(REPO_ROOT, 'tools/reference/sense_extremes.py'), '--checkpoint', ensureFullSizeCheckpoint().dir, '--out', npz, '--tokens', '128', '--batch', '32'], { stdio: ['ignore', 'inherit', 'inherit'] })
-    }
+    // the local weights' hash (--tokens 0: hash only), to match a given .npz to these weights
+    const local = join(scratch, 'local.npz')
+    execFileSync(referencePython(), [join(REPO_ROOT, 'tools/reference/sense_extremes.py'), '--checkpoint', ensureFullSizeCheckpoint().dir, '--out', given ? local : npz, '--tokens', given ? '0' : '128', '--batch', '32'], { stdio: ['ignore', 'inherit', 'inherit'] })
     // compare in numpy: the reference's rows (NaN beyond --tokens) against stats.bin planes 1–2
     const script = `
 import json, sys, numpy as np
@@ -52,9 +52,12 @@ for i, name in ((1, 'max'), (2, 'min')):
     scale = np.maximum(np.abs(ref['max']), np.abs(ref['min']))
     out[name] = {'rows': int(m.sum()), 'maxAbs': float(np.abs(o - r)[m].max()), 'maxRel': float((np.abs(o - r) / scale)[m].max())}
 out['sha'] = str(ref['weights_sha256'])
+out['localSha'] = str(np.load(sys.argv[3])['weights_sha256'])
 print(json.dumps(out))`
-    const res = JSON.parse(execFileSync(referencePython(), ['-c', script, npz, join(table.dir, 'stats.bin')], { encoding: 'utf8' }).trim().split('\n').pop() as string) as Record<'max' | 'min', { rows: number; maxAbs: number; maxRel: number }> & { sha: string }
+    const res = JSON.parse(execFileSync(referencePython(), ['-c', script, npz, join(table.dir, 'stats.bin'), given ? local : npz], { encoding: 'utf8' }).trim().split('\n').pop() as string) as Record<'max' | 'min', { rows: number; maxAbs: number; maxRel: number }> & { sha: string; localSha: string }
     console.log(`topic scores vs PyTorch float64 (${given ? 'given .npz' : '128 tokens on the CPU'}): ${JSON.stringify(res)}`)
+    // a given .npz must come from these weights (E and the sense network, hashed the same way)
+    expect(res.sha).toBe(res.localSha)
     for (const name of ['max', 'min'] as const) {
       expect(res[name].rows).toBeGreaterThanOrEqual(128 * k)
       // fp32 sense network + fp32 GEMM of length 768 against float64: measured ~1e-7 relative
