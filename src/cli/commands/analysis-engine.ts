@@ -78,6 +78,7 @@ export function tableProgress(io: CliIo): (p: SenseTableProgress) => void {
     const tenth = Math.floor((10 * p.done) / p.total)
     if (tenth === last) return
     last = tenth
-    io.stderr.write(`sense table (${p.phase}): ${p.done}/${p.total} tokens\n`)
+    const by = p.heldBy ? ` (built by process ${p.heldBy.pid} on ${p.heldBy.hostname}: waiting)` : ''
+    io.stderr.write(`sense table (${p.phase}): ${p.done}/${p.total} tokens${by}\n`)
   }
 }

@@ -6,6 +6,7 @@ import pkg from 'onnx-proto'
 import { byteTensor, createSession, runSession, type OrtSession } from '../runtime/ort'
 import { WorkbenchError } from '../../shared/errors'
 import type { SenseTable } from './sense-table'
+import { tryFolderLock } from './folder-lock'
 
 const { onnx } = pkg
 const DT = onnx.TensorProto.DataType
@@ -103,9 +104,16 @@ export class Int8SenseIndex {
     }
   }
 
-  /** Writes the index next to the table (int8-index.bin + int8-index.json stamped with the table's manifest). */
+  /**
+   * Writes the index next to the table (int8-index.bin + int8-index.json stamped with the table's
+   * manifest), each through a temporary file renamed into place; the old int8-index.json goes
+   * first, so a reader that finds the same json before and after reading int8-index.bin has read
+   * the file that json describes (see load). The caller holds the folder's lock (see int8Index):
+   * one writer at a time.
+   */
   async save(dir: string, stamp: string): Promise<void> {
-    const f = await open(join(dir, 'int8-index.bin.tmp'), 'w')
+    const tmp = join(dir, 'int8-index.bin.tmp')
+    const f = await open(tmp, 'w')
     let st: BigIntStats
     try {
       for (const part of [this.q, this.scale, this.err, this.qNorm, this.rowSum]) {
@@ -117,8 +125,10 @@ export class Int8SenseIndex {
     } finally {
       await f.close()
     }
-    await rename(join(dir, 'int8-index.bin.tmp'), join(dir, 'int8-index.bin'))
-    await writeFile(join(dir, 'int8-index.json'), JSON.stringify({ version: INDEX_VERSION, rows: this.rows, dModel: this.dModel, table: stamp }))
+    await rm(join(dir, 'int8-index.json'), { force: true })
+    await rename(tmp, join(dir, 'int8-index.bin'))
+    await writeFile(join(dir, 'int8-index.json.tmp'), JSON.stringify({ version: INDEX_VERSION, rows: this.rows, dModel: this.dModel, table: stamp }))
+    await rename(join(dir, 'int8-index.json.tmp'), join(dir, 'int8-index.json'))
     this.#dir ??= dir
     this.#file ??= fileId(join(dir, 'int8-index.bin'), st)
   }
@@ -126,8 +136,10 @@ export class Int8SenseIndex {
   /** The index saved in dir for this table (same manifest stamp and sizes), or undefined. */
   static async load(dir: string, stamp: string, rows: number, dModel: number): Promise<Int8SenseIndex | undefined> {
     let m: { version?: unknown; rows?: unknown; dModel?: unknown; table?: unknown }
+    let json: string
     try {
-      m = JSON.parse(await readFile(join(dir, 'int8-index.json'), 'utf8')) as typeof m
+      json = await readFile(join(dir, 'int8-index.json'), 'utf8')
+      m = JSON.parse(json) as typeof m
     } catch {
       return undefined
     }
@@ -152,6 +164,13 @@ export class Int8SenseIndex {
       }
     } finally {
       await f.close()
+    }
+    // another process may have saved an index for another table meanwhile: the file read must
+    // still be int8-index.bin, and int8-index.json unchanged
+    try {
+      if ((await stat(join(dir, 'int8-index.bin'), { bigint: true })).ino !== st.ino || (await readFile(join(dir, 'int8-index.json'), 'utf8')) !== json) return undefined
+    } catch {
+      return undefined
     }
     const q = new Int8Array(buf, 0, rows * dModel)
     // the float64 parts start at rows·d_model bytes: copy them out when that is not 8-aligned
@@ -294,7 +313,9 @@ async function constantSession(q: Int8Array, rows: number, d: number, parent: st
 const indexes = new WeakMap<SenseTable, Promise<Int8SenseIndex>>()
 /**
  * The table's int8 index: kept with the table in memory, read from the table's folder when saved
- * there for the same table manifest, else built once and saved.
+ * there for the same table manifest, else built once and saved — under the folder's lock, and
+ * only while the folder still holds this table (when another process holds the lock, e.g. while
+ * it builds the table, the index is not saved this time).
  */
 export function int8Index(table: SenseTable): Promise<Int8SenseIndex> {
   let index = indexes.get(table)
@@ -307,10 +328,18 @@ export function int8Index(table: SenseTable): Promise<Int8SenseIndex> {
       } catch {
         return await Int8SenseIndex.build(table) // no folder to keep it in
       }
+      if (table.stamp && stamp !== table.stamp) return await Int8SenseIndex.build(table) // the folder holds another table now
       const saved = await Int8SenseIndex.load(table.dir, stamp, n, table.dModel)
       if (saved) return saved
       const built = await Int8SenseIndex.build(table)
-      await built.save(table.dir, stamp)
+      const lock = await tryFolderLock(table.dir)
+      if (lock) {
+        try {
+          if ((await readFile(join(table.dir, 'manifest.json'), 'utf8').catch(() => '')) === stamp) await built.save(table.dir, stamp)
+        } finally {
+          await lock.release()
+        }
+      }
       return built
     })()
     indexes.set(table, index)

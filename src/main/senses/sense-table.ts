@@ -7,6 +7,7 @@ import { createFolder } from '../paths/create-folder'
 import { HALF_TO_FLOAT, toHalfArray } from './float16'
 import { insertBestFirst } from '../prediction/top-k'
 import { ScoreExtremes } from './score-extremes'
+import { acquireFolderLock, type LockHolder } from './folder-lock'
 
 /**
  * The whole-vocabulary sense table of one checkpoint: every token's K sense vectors (fp16 or
@@ -22,11 +23,19 @@ import { ScoreExtremes } from './score-extremes'
  *   senses.bin      (vocab, sense, d_model) fp16 or fp32, little-endian
  *   stats.bin       (3, vocab, sense) float32: norm, max score, min score
  *   progress.bin    one byte per chunk: bit 0 senses written, bit 1 scores written
+ *   build.lock      while a process builds or resumes the table (see folder-lock.ts)
+ * Processes share the folder (the app, CLI runs, benchmarks): building takes the folder's lock,
+ * and a process that finds it held by a live process waits — reporting the holder's progress as
+ * read from progress.bin, cancellable by its signal — then re-reads the folder, usually finding
+ * the table done. A table already complete for the request is read without the lock (and
+ * checked again after reading: manifest and progress unchanged, else the locked path).
  */
 export interface SenseTableProgress {
   phase: 'senses' | 'scores'
   done: number // tokens
   total: number
+  /** set while waiting for another process that holds the folder's lock: `done` is its progress on disk */
+  heldBy?: LockHolder
 }
 
 export interface OpenSenseTableOptions {
@@ -48,18 +57,21 @@ export class SenseTable {
   readonly dModel: number
   readonly precision: 'f16' | 'f32'
   readonly dir: string
+  /** the text of the manifest.json this table was built or read under (stamps the int8 index) */
+  readonly stamp: string
   /** (vocab, sense) */
   readonly norms: Float32Array
   readonly maxScore: Float32Array
   readonly minScore: Float32Array
   readonly #data: Uint16Array | Float32Array // (vocab, sense, d_model)
 
-  constructor(args: { vocabSize: number; numSenses: number; dModel: number; precision: 'f16' | 'f32'; dir: string; data: Uint16Array | Float32Array; stats: Float32Array }) {
+  constructor(args: { vocabSize: number; numSenses: number; dModel: number; precision: 'f16' | 'f32'; dir: string; data: Uint16Array | Float32Array; stats: Float32Array; stamp?: string }) {
     this.vocabSize = args.vocabSize
     this.numSenses = args.numSenses
     this.dModel = args.dModel
     this.precision = args.precision
     this.dir = args.dir
+    this.stamp = args.stamp ?? ''
     this.#data = args.data
     const n = args.vocabSize * args.numSenses
     this.norms = args.stats.subarray(0, n)
@@ -315,13 +327,90 @@ async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTabl
   // fp32 while the table stays small (≤ 512 MB), fp16 beyond (the full model: 1.2 GB instead of 2.5 GB)
   const precision = o.precision ?? (V * k * d * 4 <= 512 * 2 ** 20 ? 'f32' : 'f16')
   const manifest = { version: VERSION, contentHash: engine.contentHash, vocabSize: V, numSenses: k, dModel: d, precision, chunkTokens: chunk }
-  createFolder(dir) // not mkdir({recursive}): it never returns on Node 20 when a parent answers ENOENT
-  const prior = await readJson(join(dir, 'manifest.json'))
-  const fresh = !prior || JSON.stringify(prior) !== JSON.stringify(manifest)
+  const stamp = JSON.stringify(manifest, null, 2) // manifest.json as written
   const chunks = Math.ceil(V / chunk)
-  const bytes = precision === 'f16' ? 2 : 4
+  const want = o.need === 'scores' ? 3 : 1 // progress bits the request needs
   const data = inMemory?.data ?? (precision === 'f16' ? new Uint16Array(V * k * d) : new Float32Array(V * k * d)) // (vocab, sense, d_model)
   const stats = inMemory?.stats ?? new Float32Array(3 * V * k) // (3, vocab, sense)
+  const result = () => ({ table: new SenseTable({ vocabSize: V, numSenses: k, dModel: d, precision, dir, data, stats, stamp }), data, stats })
+  createFolder(dir) // not mkdir({recursive}): it never returns on Node 20 when a parent answers ENOENT
+  if (await readComplete(dir, manifest, chunks, want, inMemory ? undefined : data, stats)) {
+    o.onProgress?.({ phase: want === 3 ? 'scores' : 'senses', done: V, total: V })
+    return result()
+  }
+  let reported = -1
+  const lock = await acquireFolderLock(dir, {
+    signal: o.signal,
+    what: 'sense table',
+    onWait: async (holder) => {
+      const progress = await readProgress(dir, manifest, chunks)
+      const done = progress ? tokensWith(progress, want, chunk, V) : 0
+      if (holder && done !== reported) o.onProgress?.({ phase: want === 3 ? 'scores' : 'senses', done, total: V, heldBy: holder })
+      reported = done
+    },
+  })
+  try {
+    await buildLocked(engine, { V, k, d, chunk, chunks, n: V * k, dir, data, stats, bytes: precision === 'f16' ? 2 : 4 }, manifest, o, !!inMemory)
+  } finally {
+    await lock.release()
+  }
+  return result()
+}
+
+/** Tokens of the chunks whose progress byte has all `bits`. */
+function tokensWith(progress: Uint8Array, bits: number, chunk: number, V: number): number {
+  let done = 0
+  for (let c = 0; c < progress.length; c++) done += (progress[c] & bits) === bits ? Math.min(chunk, V - c * chunk) : 0
+  return done
+}
+
+/** progress.bin when manifest.json is this manifest and the sizes fit, else undefined. */
+async function readProgress(dir: string, manifest: object, chunks: number): Promise<Uint8Array | undefined> {
+  const prior = await readJson(join(dir, 'manifest.json'))
+  if (!prior || JSON.stringify(prior) !== JSON.stringify(manifest)) return undefined
+  try {
+    const progress = new Uint8Array(await readFile(join(dir, 'progress.bin')))
+    return progress.length === chunks ? progress : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Without the lock: when the folder holds this manifest with every chunk's `want` bits, reads
+ * senses.bin into data (unless undefined: already in memory) and stats.bin into stats, and checks
+ * afterwards that manifest and progress still say so (a process rebuilding the folder for other
+ * options would have reset progress.bin first). True when the read is good.
+ */
+async function readComplete(dir: string, manifest: object, chunks: number, want: number, data: Uint16Array | Float32Array | undefined, stats: Float32Array): Promise<boolean> {
+  const complete = async () => (await readProgress(dir, manifest, chunks))?.every((b) => (b & want) === want) ?? false
+  if (!(await complete())) return false
+  const fresh = new Float32Array(stats.length) // into stats only once good: it may be a table's in memory
+  if (data) await readInto(join(dir, 'senses.bin'), new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+  await readInto(join(dir, 'stats.bin'), new Uint8Array(fresh.buffer))
+  if (!(await complete())) return false
+  stats.set(fresh)
+  return true
+}
+
+interface Sizes {
+  V: number
+  k: number
+  d: number
+  chunk: number
+  chunks: number
+  n: number
+  dir: string
+  data: Uint16Array | Float32Array
+  stats: Float32Array
+  bytes: number
+}
+
+/** Builds or resumes the table in the folder; the caller holds the folder's lock. */
+async function buildLocked(engine: BackpackEngine, z: Sizes, manifest: object, o: OpenSenseTableOptions, inMemory: boolean): Promise<void> {
+  const { V, k, d, chunk, chunks, n, dir, data, stats, bytes } = z
+  const prior = await readJson(join(dir, 'manifest.json'))
+  const fresh = !prior || JSON.stringify(prior) !== JSON.stringify(manifest)
   let progress = new Uint8Array(chunks)
   if (fresh) {
     await writeFile(join(dir, 'progress.bin'), progress)
@@ -334,20 +423,28 @@ async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTabl
     if (!inMemory) {
       await readInto(join(dir, 'senses.bin'), new Uint8Array(data.buffer))
       await readInto(join(dir, 'stats.bin'), new Uint8Array(stats.buffer))
+    } else {
+      // another process may have scored chunks since: take their max and min from the disk
+      const disk = new Float32Array(stats.length)
+      await readInto(join(dir, 'stats.bin'), new Uint8Array(disk.buffer))
+      for (let c = 0; c < chunks; c++) {
+        if (!(progress[c] & 2)) continue
+        const from = c * chunk * k
+        const to = Math.min(V, (c + 1) * chunk) * k
+        for (const plane of [1, 2]) stats.set(disk.subarray(plane * n + from, plane * n + to), plane * n + from)
+      }
     }
   }
   const sensesFile = await open(join(dir, 'senses.bin'), 'r+')
   const statsFile = await open(join(dir, 'stats.bin'), 'r+')
   const progressFile = await open(join(dir, 'progress.bin'), 'r+')
-  const n = V * k
   try {
     if (o.need === 'scores') {
       // one pass: each chunk's exact fp32 vectors are computed once and give both its senses (if
       // missing) and its score extremes
       await scoresPass(engine, { V, k, d, chunk, chunks, n, dir, data, stats, progress, sensesFile, statsFile, progressFile, bytes }, o)
     } else {
-      let done = 0
-      for (let c = 0; c < chunks; c++) done += progress[c] & 1 ? Math.min(chunk, V - c * chunk) : 0
+      let done = tokensWith(progress, 1, chunk, V)
       o.onProgress?.({ phase: 'senses', done, total: V })
       for (let c = 0; c < chunks; c++) {
         if (progress[c] & 1) continue
@@ -369,7 +466,6 @@ async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTabl
     await statsFile.close()
     await progressFile.close()
   }
-  return { table: new SenseTable({ vocabSize: V, numSenses: k, dModel: d, precision, dir, data, stats }), data, stats }
 }
 
 function cancelled(done: number, total: number, phase: string, dir: string): WorkbenchError {
@@ -414,8 +510,7 @@ interface BuildState {
  */
 async function scoresPass(engine: BackpackEngine, s: BuildState, o: OpenSenseTableOptions): Promise<void> {
   const { V, k, d, chunk, chunks, n, dir, data, stats, progress } = s
-  let done = 0
-  for (let c = 0; c < chunks; c++) done += (progress[c] & 3) === 3 ? Math.min(chunk, V - c * chunk) : 0
+  let done = tokensWith(progress, 3, chunk, V)
   o.onProgress?.({ phase: 'scores', done, total: V })
   let extremes: ScoreExtremes | null = null
   for (let c = 0; c < chunks; c++) {

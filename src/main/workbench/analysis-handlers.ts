@@ -94,7 +94,7 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
       const run = ctx.track(runId)
       try {
         const table = await s.senseTable((p) => {
-          if (runId) ctx.events.emit('run.progressed', { runId, method: 'senses.reverse', done: p.done, total: p.total, message: `building the sense table (${p.phase})` })
+          if (runId) ctx.events.emit('run.progressed', { runId, method: 'senses.reverse', done: p.done, total: p.total, message: p.heldBy ? `waiting for process ${p.heldBy.pid} on ${p.heldBy.hostname}, which is building the sense table (${p.phase})` : `building the sense table (${p.phase})` })
         }, run.signal)
         if (run.signal.aborted) throw new WorkbenchError('cancelled', 'reverse lookup cancelled')
         const r = await reverseLookup(s.engine, table, target, { top: topK, direction })
