@@ -483,21 +483,11 @@ function storeSenses(vecs: Float32Array, start: number, count: number, k: number
   }
 }
 
-interface BuildState {
-  V: number
-  k: number
-  d: number
-  chunk: number
-  chunks: number
-  n: number
-  dir: string
-  data: Uint16Array | Float32Array
-  stats: Float32Array
+interface BuildState extends Sizes {
   progress: Uint8Array
   sensesFile: FileHandle
   statsFile: FileHandle
   progressFile: FileHandle
-  bytes: number
 }
 
 /**
