@@ -1,5 +1,5 @@
 import type { BigIntStats } from 'node:fs'
-import { link, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { link, mkdtemp, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pkg from 'onnx-proto'
@@ -18,12 +18,14 @@ const ROW_BLOCK = 1024 // rows quantised together, then written transposed 1 KiB
  * exact answers possible (see `exactBestRows`). Row r (= x·K + ℓ) is stored as
  * C_r ≈ scale_r · q_r with q_r ∈ [−127, 127]^d, transposed to (d_model, rows) so that one
  * `MatMulInteger` of the quantised query (1, d_model) × (d_model, rows) scores every row.
+ * Once the scoring session holds its packed copy of q and int8-index.bin holds the same bytes, the
+ * index lets go of its own (617 MB at full size): see `quantised`.
  */
 export class Int8SenseIndex {
   readonly rows: number
   readonly dModel: number
-  /** (d_model, rows) */
-  readonly q: Int8Array
+  /** (d_model, rows); null once released (see #scoresSession), then read back by `quantised` */
+  #q: Int8Array | null
   /** per row: scale, ‖C_r − scale·q_r‖₂, ‖scale·q_r‖₂ (float64), Σ_c q_r[c] */
   readonly scale: Float64Array
   readonly err: Float64Array
@@ -35,22 +37,44 @@ export class Int8SenseIndex {
   #file: FileId | undefined
   #session: Promise<OrtSession> | null = null
   #weightsFrom: 'linked' | 'written' | undefined
+  /** the table the index was built from (or loaded for): `q` can be rebuilt from it once released */
+  #table: SenseTable | undefined
 
-  constructor(parts: { rows: number; dModel: number; q: Int8Array; scale: Float64Array; err: Float64Array; qNorm: Float64Array; rowSum: Int32Array }, dir?: string, file?: FileId) {
+  constructor(parts: { rows: number; dModel: number; q: Int8Array; scale: Float64Array; err: Float64Array; qNorm: Float64Array; rowSum: Int32Array }, dir?: string, file?: FileId, table?: SenseTable) {
     this.rows = parts.rows
     this.dModel = parts.dModel
-    this.q = parts.q
+    this.#q = parts.q
     this.scale = parts.scale
     this.err = parts.err
     this.qNorm = parts.qNorm
     this.rowSum = parts.rowSum
     this.#dir = dir
     this.#file = file
+    this.#table = table
   }
 
   /** How the scoring session got `q`: a hard link to the unchanged int8-index.bin, or a fresh copy (diagnostics, tests). */
   get weightsFrom(): 'linked' | 'written' | undefined {
     return this.#weightsFrom
+  }
+
+  /** Whether the index has let go of its in-memory `q` (diagnostics, tests). */
+  get released(): boolean {
+    return this.#q === null
+  }
+
+  /**
+   * `q` (d_model, rows): in memory until the scoring session holds its packed copy, after that read
+   * back from the int8-index.bin it was saved to or loaded from when that is still the same file
+   * (see sameFileBytes), else rebuilt from the table (the same bytes: quantisation is
+   * deterministic). The scoring itself never needs it again; saving does.
+   */
+  async quantised(): Promise<Int8Array> {
+    if (this.#q) return this.#q
+    const fromFile = this.#file && (await sameFileBytes(this.#file, this.rows * this.dModel))
+    if (fromFile) return fromFile
+    if (!this.#table) throw new WorkbenchError('internal', 'int8 index: q was released without a table to rebuild it from') // never: see #scoresSession
+    return (await Int8SenseIndex.build(this.#table)).#q as Int8Array
   }
 
   /**
@@ -60,7 +84,7 @@ export class Int8SenseIndex {
   static async build(table: SenseTable): Promise<Int8SenseIndex> {
     const n = table.vocabSize * table.numSenses
     const d = table.dModel
-    const index = new Int8SenseIndex({ rows: n, dModel: d, q: new Int8Array(d * n), scale: new Float64Array(n), err: new Float64Array(n), qNorm: new Float64Array(n), rowSum: new Int32Array(n) })
+    const index = new Int8SenseIndex({ rows: n, dModel: d, q: new Int8Array(d * n), scale: new Float64Array(n), err: new Float64Array(n), qNorm: new Float64Array(n), rowSum: new Int32Array(n) }, undefined, undefined, table)
     await index.#fill(table)
     return index
   }
@@ -70,6 +94,7 @@ export class Int8SenseIndex {
     const d = this.dModel
     const block = new Float32Array(ROW_BLOCK * d) // (row in block, d_model)
     const qb = new Int8Array(ROW_BLOCK * d)
+    const q = this.#q as Int8Array // a fresh index: not released
     for (let r0 = 0; r0 < n; r0 += ROW_BLOCK) {
       if (r0 > 0) await new Promise((resolve) => setImmediate(resolve))
       const m = Math.min(ROW_BLOCK, n - r0)
@@ -99,7 +124,7 @@ export class Int8SenseIndex {
       }
       for (let c = 0; c < d; c++) {
         const base = c * n + r0
-        for (let i = 0; i < m; i++) this.q[base + i] = qb[i * d + c]
+        for (let i = 0; i < m; i++) q[base + i] = qb[i * d + c]
       }
     }
   }
@@ -109,14 +134,15 @@ export class Int8SenseIndex {
    * manifest), each through a temporary file renamed into place; the old int8-index.json goes
    * first, so a reader that finds the same json before and after reading int8-index.bin has read
    * the file that json describes (see load). The caller holds the folder's lock (see int8Index):
-   * one writer at a time.
+   * one writer at a time. A released index writes `q` as `quantised` reads it back.
    */
   async save(dir: string, stamp: string): Promise<void> {
+    const q = await this.quantised()
     const tmp = join(dir, 'int8-index.bin.tmp')
     const f = await open(tmp, 'w')
     let st: BigIntStats
     try {
-      for (const part of [this.q, this.scale, this.err, this.qNorm, this.rowSum]) {
+      for (const part of [q, this.scale, this.err, this.qNorm, this.rowSum]) {
         const view = new Uint8Array(part.buffer, part.byteOffset, part.byteLength)
         let written = 0
         while (written < view.length) written += (await f.write(view, written, view.length - written)).bytesWritten
@@ -130,11 +156,12 @@ export class Int8SenseIndex {
     await writeFile(join(dir, 'int8-index.json.tmp'), JSON.stringify({ version: INDEX_VERSION, rows: this.rows, dModel: this.dModel, table: stamp }))
     await rename(join(dir, 'int8-index.json.tmp'), join(dir, 'int8-index.json'))
     this.#dir ??= dir
-    this.#file ??= fileId(join(dir, 'int8-index.bin'), st)
+    // the file q came from; a released index's q is in the file just written as well
+    if (!this.#file || this.#q === null) this.#file = fileId(join(dir, 'int8-index.bin'), st)
   }
 
-  /** The index saved in dir for this table (same manifest stamp and sizes), or undefined. */
-  static async load(dir: string, stamp: string, rows: number, dModel: number): Promise<Int8SenseIndex | undefined> {
+  /** The index saved in dir for this table (same manifest stamp and sizes), or undefined. `table`: the table it is loaded for (see `quantised`). */
+  static async load(dir: string, stamp: string, rows: number, dModel: number, table?: SenseTable): Promise<Int8SenseIndex | undefined> {
     let m: { version?: unknown; rows?: unknown; dModel?: unknown; table?: unknown }
     let json: string
     try {
@@ -144,8 +171,9 @@ export class Int8SenseIndex {
       return undefined
     }
     if (m.version !== INDEX_VERSION || m.rows !== rows || m.dModel !== dModel || m.table !== stamp) return undefined
-    const bytes = rows * dModel + rows * 8 * 3 + rows * 4
-    const buf = new ArrayBuffer(bytes)
+    // q and the per-row parts in buffers of their own, so that releasing q frees its memory
+    const q = new Int8Array(rows * dModel)
+    const rest = new ArrayBuffer(rows * 8 * 3 + rows * 4)
     let f
     try {
       f = await open(join(dir, 'int8-index.bin'), 'r')
@@ -155,13 +183,7 @@ export class Int8SenseIndex {
     let st: BigIntStats
     try {
       st = await f.stat({ bigint: true })
-      let pos = 0
-      while (pos < bytes) {
-        const len = Math.min(1 << 30, bytes - pos)
-        const { bytesRead } = await f.read(new Uint8Array(buf, pos, len), 0, len, pos)
-        if (bytesRead === 0) return undefined // truncated: rebuild
-        pos += bytesRead
-      }
+      if (!(await readFully(f, new Uint8Array(q.buffer), 0)) || !(await readFully(f, new Uint8Array(rest), q.length))) return undefined // truncated: rebuild
     } finally {
       await f.close()
     }
@@ -172,15 +194,11 @@ export class Int8SenseIndex {
     } catch {
       return undefined
     }
-    const q = new Int8Array(buf, 0, rows * dModel)
-    // the float64 parts start at rows·d_model bytes: copy them out when that is not 8-aligned
-    const rest = (rows * dModel) % 8 === 0 ? buf : buf.slice(rows * dModel)
-    const base = rest === buf ? rows * dModel : 0
-    const scale = new Float64Array(rest, base, rows)
-    const err = new Float64Array(rest, base + rows * 8, rows)
-    const qNorm = new Float64Array(rest, base + rows * 16, rows)
-    const rowSum = new Int32Array(rest, base + rows * 24, rows)
-    return new Int8SenseIndex({ rows, dModel, q, scale, err, qNorm, rowSum }, dir, fileId(join(dir, 'int8-index.bin'), st))
+    const scale = new Float64Array(rest, 0, rows)
+    const err = new Float64Array(rest, rows * 8, rows)
+    const qNorm = new Float64Array(rest, rows * 16, rows)
+    const rowSum = new Int32Array(rest, rows * 24, rows)
+    return new Int8SenseIndex({ rows, dModel, q, scale, err, qNorm, rowSum }, dir, fileId(join(dir, 'int8-index.bin'), st), table)
   }
 
   /**
@@ -221,15 +239,20 @@ export class Int8SenseIndex {
 
   /**
    * The scoring session: `q` is the graph's constant initializer, which onnxruntime packs for its
-   * integer GEMM once, at session creation (~1.5 s at full size, with writing `q` out); fed as a
-   * graph input it was packed again on every query (full size: 93–218 ms per query, 29–63 ms now).
+   * integer GEMM once, at session creation (full size: 1.2–1.7 s when int8-index.bin is linked,
+   * ~3.1 s when `q` is written out); fed as a graph input it was packed again on every query (full
+   * size: 93–218 ms per query, 29–63 ms now). Once the session holds its packed copy of an
+   * unchanged int8-index.bin ('linked'), the index releases its own `q`: the file holds the same
+   * bytes, and the table can rebuild them (see `quantised`).
    */
   #scoresSession(): Promise<OrtSession> {
     if (!this.#session) {
-      this.#session = constantSession(this.q, this.rows, this.dModel, this.#dir ?? tmpdir(), this.#file).then(({ session, from }) => {
+      this.#session = (async () => {
+        const { session, from } = await constantSession(await this.quantised(), this.rows, this.dModel, this.#dir ?? tmpdir(), this.#file)
         this.#weightsFrom = from
+        if (from === 'linked' && this.#table) this.#q = null
         return session
-      })
+      })()
       this.#session.catch(() => (this.#session = null))
     }
     return this.#session
@@ -251,6 +274,44 @@ function fileId(path: string, st: BigIntStats): FileId {
   return { path, dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, birthtimeNs: st.birthtimeNs }
 }
 
+function sameFile(a: FileId, b: FileId): boolean {
+  return b.ino !== 0n && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.birthtimeNs === b.birthtimeNs
+}
+
+/** Reads into `into` from `pos` until it is full: false when the file ends first. */
+async function readFully(f: FileHandle, into: Uint8Array, pos: number): Promise<boolean> {
+  let done = 0
+  while (done < into.length) {
+    const len = Math.min(1 << 30, into.length - done)
+    const { bytesRead } = await f.read(into, done, len, pos + done)
+    if (bytesRead === 0) return false
+    done += bytesRead
+  }
+  return true
+}
+
+/**
+ * The first `bytes` bytes of `source` when the file open at its path is still that file (the same
+ * check as linkUnchanged, on the open handle: what is read is that file's bytes), else undefined.
+ */
+async function sameFileBytes(source: FileId, bytes: number): Promise<Int8Array | undefined> {
+  let f: FileHandle
+  try {
+    f = await open(source.path, 'r')
+  } catch {
+    return undefined
+  }
+  try {
+    if (!sameFile(source, fileId(source.path, await f.stat({ bigint: true })))) return undefined
+    const q = new Int8Array(bytes)
+    return (await readFully(f, new Uint8Array(q.buffer), 0)) ? q : undefined
+  } catch {
+    return undefined
+  } finally {
+    await f.close()
+  }
+}
+
 /**
  * Hard-links `source` as `to` when it is still the file `q` came from: int8-index.bin is never
  * rewritten in place (save renames a finished file over it), so the same inode with the same
@@ -260,8 +321,7 @@ function fileId(path: string, st: BigIntStats): FileId {
 async function linkUnchanged(source: FileId, to: string): Promise<boolean> {
   try {
     await link(source.path, to)
-    const now = fileId(to, await stat(to, { bigint: true }))
-    if (now.ino !== 0n && now.dev === source.dev && now.ino === source.ino && now.size === source.size && now.mtimeNs === source.mtimeNs && now.birthtimeNs === source.birthtimeNs) return true
+    if (sameFile(source, fileId(to, await stat(to, { bigint: true })))) return true
   } catch {
     // fall through: write q out instead
   }
@@ -329,7 +389,7 @@ export function int8Index(table: SenseTable): Promise<Int8SenseIndex> {
         return await Int8SenseIndex.build(table) // no folder to keep it in
       }
       if (table.stamp && stamp !== table.stamp) return await Int8SenseIndex.build(table) // the folder holds another table now
-      const saved = await Int8SenseIndex.load(table.dir, stamp, n, table.dModel)
+      const saved = await Int8SenseIndex.load(table.dir, stamp, n, table.dModel, table)
       if (saved) return saved
       const built = await Int8SenseIndex.build(table)
       const lock = await tryFolderLock(table.dir)

@@ -70,7 +70,8 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     const stamp = readFileSync(join(dir, 'manifest.json'), 'utf8')
     const loaded = await Int8SenseIndex.load(dir, stamp, 301 * 3, 12)
     expect(loaded).toBeDefined()
-    for (const key of ['q', 'scale', 'err', 'qNorm', 'rowSum'] as const) expect(Array.from(loaded![key])).toEqual(Array.from(built[key]))
+    expect(Array.from(await loaded!.quantised())).toEqual(Array.from(await built.quantised()))
+    for (const key of ['scale', 'err', 'qNorm', 'rowSum'] as const) expect(Array.from(loaded![key])).toEqual(Array.from(built[key]))
     expect(await Int8SenseIndex.load(dir, stamp + ' ', 301 * 3, 12)).toBeUndefined() // another table build
     expect(await Int8SenseIndex.load(dir, stamp, 301 * 3, 16)).toBeUndefined()
     expect(await Int8SenseIndex.load(tmp(), stamp, 301 * 3, 12)).toBeUndefined()
@@ -95,6 +96,60 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     expect(await stale.scores(vec)).toEqual(want) // its session is built from its own q
     expect(stale.weightsFrom).toBe('written') // int8-index.bin is another file now
     expect(readdirSync(dir).filter((f) => f.startsWith('int8-session-'))).toEqual([])
+  })
+
+  it('releases q once the session holds it and int8-index.bin has it: same entries after, saves still write the same bytes', async () => {
+    const dir = tmp()
+    const e = new ArrayEngine(700, 3, 16, 23)
+    const table = await openSenseTable(e, { dir, chunkTokens: 256, precision: 'f16' })
+    const index = await int8Index(table) // built and saved
+    const file = readFileSync(join(dir, 'int8-index.bin'))
+    const q = Array.from(await index.quantised())
+    expect(index.released).toBe(false)
+    const first = await reverseLookup(e, table, 5, { top: 9 })
+    expect([index.weightsFrom, index.released]).toEqual(['linked', true])
+    for (let i = 0; i < 2; i++) for (const direction of ['boost', 'suppress'] as const) for (const target of [5, 321, 699]) {
+      const scan = await reverseLookup(e, table, target, { top: 9, direction, scan: 'table' })
+      expect((await reverseLookup(e, table, target, { top: 9, direction })).entries).toEqual(scan.entries)
+      if (target === 5 && direction === 'boost') expect(scan.entries).toEqual(first.entries)
+    }
+    // saving a released index: q read back from int8-index.bin, byte for byte
+    const copy = tmp()
+    await index.save(copy, 'stamp')
+    expect(readFileSync(join(copy, 'int8-index.bin')).equals(file)).toBe(true)
+    expect(index.released).toBe(true)
+    // int8-index.bin replaced by another table's index: q rebuilt from the table, the same bytes
+    const other = await openSenseTable(new ArrayEngine(700, 3, 16, 24), { dir: tmp(), chunkTokens: 256, precision: 'f16' })
+    await (await Int8SenseIndex.build(other)).save(dir, 'stamp')
+    expect(readFileSync(join(dir, 'int8-index.bin')).equals(file)).toBe(false)
+    expect(Array.from(await index.quantised())).toEqual(q)
+    const again = tmp()
+    await index.save(again, 'stamp')
+    expect(readFileSync(join(again, 'int8-index.bin')).equals(file)).toBe(true)
+    expect((await reverseLookup(e, table, 5, { top: 9 })).entries).toEqual(first.entries)
+  })
+
+  it('keeps q when its bytes are not in an unchanged int8-index.bin (never saved, or replaced before the session opened)', async () => {
+    const dir = tmp()
+    const e = new ArrayEngine(400, 3, 20, 29)
+    const table = await openSenseTable(e, { dir, chunkTokens: 128, precision: 'f16' })
+    const stamp = readFileSync(join(dir, 'manifest.json'), 'utf8')
+    const vec = e.E.subarray(7 * 20, 8 * 20)
+    const unsaved = await Int8SenseIndex.build(table)
+    const want = await unsaved.scores(vec)
+    expect([unsaved.weightsFrom, unsaved.released]).toEqual(['written', false])
+    await unsaved.save(dir, stamp)
+    const stale = (await Int8SenseIndex.load(dir, stamp, 400 * 3, 20, table))!
+    await (await Int8SenseIndex.build(await openSenseTable(new ArrayEngine(400, 3, 20, 30), { dir: tmp(), chunkTokens: 128, precision: 'f16' }))).save(dir, stamp)
+    expect(await stale.scores(vec)).toEqual(want)
+    expect([stale.weightsFrom, stale.released]).toEqual(['written', false])
+    expect(Array.from(await stale.quantised())).toEqual(Array.from(await unsaved.quantised()))
+    // loaded from an unchanged file: linked and released, the same scores
+    await unsaved.save(dir, stamp)
+    const loaded = (await Int8SenseIndex.load(dir, stamp, 400 * 3, 20, table))!
+    expect(await loaded.scores(vec)).toEqual(want)
+    expect([loaded.weightsFrom, loaded.released]).toEqual(['linked', true])
+    expect(Array.from(await loaded.quantised())).toEqual(Array.from(await unsaved.quantised()))
   })
 
   it.each(['f16', 'f32'] as const)('reverseLookup re-scores only candidates that can make the top, with the same answer as re-scoring all 4·top (%s)', async (precision) => {

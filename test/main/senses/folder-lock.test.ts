@@ -160,7 +160,7 @@ describe('openSenseTable across processes', () => {
     const again = await openSenseTable(new ArrayEngine(300, 2, 8, 3), { dir, chunkTokens: 100, precision: 'f16' })
     const saved = await int8Index(again)
     expect(existsSync(join(dir, 'int8-index.json'))).toBe(true)
-    expect(Array.from(saved.q)).toEqual(Array.from(unsaved.q))
+    expect(Array.from(await saved.quantised())).toEqual(Array.from(await unsaved.quantised()))
     expect(existsSync(lockFile(dir))).toBe(false)
     // the folder rebuilt for other options: an f16 table read before is not stamped with the new manifest
     const before = await openSenseTable(new ArrayEngine(300, 2, 8, 3), { dir, chunkTokens: 100, precision: 'f16' })
@@ -168,7 +168,7 @@ describe('openSenseTable across processes', () => {
     expect(other.stamp).not.toBe(before.stamp)
     const json = readFileSync(join(dir, 'int8-index.json'), 'utf8')
     const mine = await int8Index(before)
-    expect(Array.from(mine.q)).toEqual(Array.from(saved.q)) // built from the table in memory
+    expect(Array.from(await mine.quantised())).toEqual(Array.from(await saved.quantised())) // built from the table in memory
     expect(readFileSync(join(dir, 'int8-index.json'), 'utf8')).toBe(json) // and not saved over the folder's
   })
 })
