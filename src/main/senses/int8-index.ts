@@ -66,15 +66,20 @@ export class Int8SenseIndex {
   /**
    * `q` (d_model, rows): in memory until the scoring session holds its packed copy, after that read
    * back from the int8-index.bin it was saved to or loaded from when that is still the same file
-   * (see sameFileBytes), else rebuilt from the table (the same bytes: quantisation is
-   * deterministic). The scoring itself never needs it again; saving does.
+   * (see sameFileBytes), else rebuilt from the table (quantisation is deterministic: the same bytes
+   * for the table the index was built from). The scoring itself never needs it again; saving does.
    */
   async quantised(): Promise<Int8Array> {
-    if (this.#q) return this.#q
-    const fromFile = this.#file && (await sameFileBytes(this.#file, this.rows * this.dModel))
-    if (fromFile) return fromFile
+    return (await this.#parts())[0]
+  }
+
+  /** q and the per-row parts, consistent with each other: a rebuilt q comes with its rebuilt parts. */
+  async #parts(): Promise<[Int8Array, Float64Array, Float64Array, Float64Array, Int32Array]> {
+    const q = this.#q ?? (this.#file && (await sameFileBytes(this.#file, this.rows * this.dModel)))
+    if (q) return [q, this.scale, this.err, this.qNorm, this.rowSum]
     if (!this.#table) throw new WorkbenchError('internal', 'int8 index: q was released without a table to rebuild it from') // never: see #scoresSession
-    return (await Int8SenseIndex.build(this.#table)).#q as Int8Array
+    const rebuilt = await Int8SenseIndex.build(this.#table)
+    return [rebuilt.#q as Int8Array, rebuilt.scale, rebuilt.err, rebuilt.qNorm, rebuilt.rowSum]
   }
 
   /**
@@ -134,15 +139,16 @@ export class Int8SenseIndex {
    * manifest), each through a temporary file renamed into place; the old int8-index.json goes
    * first, so a reader that finds the same json before and after reading int8-index.bin has read
    * the file that json describes (see load). The caller holds the folder's lock (see int8Index):
-   * one writer at a time. A released index writes `q` as `quantised` reads it back.
+   * one writer at a time. A released index writes `q` as `quantised` reads it back (rebuilt from
+   * the table: with the rebuilt per-row parts, so the file always describes one table).
    */
   async save(dir: string, stamp: string): Promise<void> {
-    const q = await this.quantised()
+    const parts = await this.#parts()
     const tmp = join(dir, 'int8-index.bin.tmp')
     const f = await open(tmp, 'w')
     let st: BigIntStats
     try {
-      for (const part of [q, this.scale, this.err, this.qNorm, this.rowSum]) {
+      for (const part of parts) {
         const view = new Uint8Array(part.buffer, part.byteOffset, part.byteLength)
         let written = 0
         while (written < view.length) written += (await f.write(view, written, view.length - written)).bytesWritten
@@ -156,8 +162,8 @@ export class Int8SenseIndex {
     await writeFile(join(dir, 'int8-index.json.tmp'), JSON.stringify({ version: INDEX_VERSION, rows: this.rows, dModel: this.dModel, table: stamp }))
     await rename(join(dir, 'int8-index.json.tmp'), join(dir, 'int8-index.json'))
     this.#dir ??= dir
-    // the file q came from; a released index's q is in the file just written as well
-    if (!this.#file || this.#q === null) this.#file = fileId(join(dir, 'int8-index.bin'), st)
+    // the file q came from; a released index's q (with its own per-row parts) is in the file just written as well
+    if (!this.#file || (this.#q === null && parts[1] === this.scale)) this.#file = fileId(join(dir, 'int8-index.bin'), st)
   }
 
   /** The index saved in dir for this table (same manifest stamp and sizes), or undefined. `table`: the table it is loaded for (see `quantised`). */
