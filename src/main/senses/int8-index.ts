@@ -7,6 +7,7 @@ import { byteTensor, createSession, runSession, type OrtSession } from '../runti
 import { WorkbenchError } from '../../shared/errors'
 import type { SenseTable } from './sense-table'
 import { tryFolderLock } from './folder-lock'
+import { readFully } from './file-io'
 
 const { onnx } = pkg
 const DT = onnx.TensorProto.DataType
@@ -282,18 +283,6 @@ function fileId(path: string, st: BigIntStats): FileId {
 
 function sameFile(a: FileId, b: FileId): boolean {
   return b.ino !== 0n && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.birthtimeNs === b.birthtimeNs
-}
-
-/** Reads into `into` from `pos` until it is full: false when the file ends first. */
-async function readFully(f: FileHandle, into: Uint8Array, pos: number): Promise<boolean> {
-  let done = 0
-  while (done < into.length) {
-    const len = Math.min(1 << 30, into.length - done)
-    const { bytesRead } = await f.read(into, done, len, pos + done)
-    if (bytesRead === 0) return false
-    done += bytesRead
-  }
-  return true
 }
 
 /**
