@@ -13,6 +13,7 @@ export type Responders = { [M in ApiMethod]?: Responder<M> }
 export function fakeClient(responders: Responders = {}) {
   const calls: { method: ApiMethod; request: unknown }[] = []
   const listeners = new Set<(e: ApiEvent) => void>()
+  const connected = new Set<() => void>()
   const client: ApiClient = {
     transport: 'http',
     pathForFile: () => null,
@@ -29,9 +30,15 @@ export function fakeClient(responders: Responders = {}) {
       listeners.add(l)
       return () => listeners.delete(l)
     },
+    onConnected(listener) {
+      connected.add(listener)
+      return () => connected.delete(listener)
+    },
   }
   const emit = <E extends ApiEventName>(name: E, payload: ApiEvents[E]) => listeners.forEach((l) => l({ name, payload } as ApiEvent))
-  return { client, calls, emit }
+  /** the event stream (re)opened */
+  const reconnect = () => connected.forEach((l) => l())
+  return { client, calls, emit, reconnect }
 }
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value })

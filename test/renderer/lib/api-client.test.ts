@@ -44,6 +44,26 @@ describe('createApiClient', () => {
     expect(sessionStorage.getItem('backpack-token')).toBe('abc123')
   })
 
+  it('HTTP: tells onConnected listeners when the event stream opens, then forwards its events', async () => {
+    const encoder = new TextEncoder()
+    let send: ((text: string) => void) | undefined
+    const fetchMock = vi.fn(async (url: string) => {
+      if (url.endsWith('/api/events')) {
+        const body = new ReadableStream<Uint8Array>({ start: (c) => void (send = (t) => c.enqueue(encoder.encode(t))) })
+        return new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } })
+      }
+      return new Response(JSON.stringify({ ok: true, value: null }))
+    })
+    vi.stubGlobal('fetch', fetchMock)
+    history.replaceState(null, '', '/?token=abc123')
+    const client = createApiClient(window)
+    const order: string[] = []
+    await new Promise<void>((resolve) => client.onConnected(() => (order.push('connected'), resolve())))
+    client.on('model.progressed', () => order.push('event'))
+    send!('data: {"name":"model.progressed","payload":{"runId":null,"phase":"convert","done":1,"total":2}}\n\n')
+    await vi.waitFor(() => expect(order).toEqual(['connected', 'event']))
+  })
+
   it('turns a dead server into a typed error, not an exception', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))))
     const client = createApiClient(window)

@@ -10,6 +10,13 @@ import type { ApiCall, ApiEvent, ApiEventName, ApiEvents, ApiMethod, ApiRequest,
 export interface ApiClient {
   call: ApiCall
   on<E extends ApiEventName>(name: E, listener: (payload: ApiEvents[E]) => void): () => void
+  /**
+   * Called each time the HTTP event stream (re)opens: events sent while it was not open are lost,
+   * so state that events keep current must be re-read then (the server registers the stream
+   * before its response starts, so a read after this sees every later change or its event).
+   * Never called in Electron, whose event channel exists before the first call.
+   */
+  onConnected(listener: () => void): () => void
   readonly transport: 'electron' | 'http'
   /** the path of a dropped folder, where the platform tells it (Electron), else null */
   pathForFile(file: File): string | null
@@ -21,6 +28,10 @@ export function createApiClient(win: Window = window): ApiClient {
   const emit = (event: ApiEvent) => {
     for (const l of listeners) l(event)
   }
+  const connectedListeners = new Set<() => void>()
+  const connected = () => {
+    for (const l of connectedListeners) l()
+  }
   let invoke: (method: string, request: unknown) => Promise<Result<unknown>>
   let transport: 'electron' | 'http'
   if (bridge) {
@@ -31,7 +42,7 @@ export function createApiClient(win: Window = window): ApiClient {
     transport = 'http'
     const token = sessionToken(win)
     invoke = (m, r) => httpCall(win, token, m, r)
-    void readEvents(win, token, emit)
+    void readEvents(win, token, emit, connected)
   }
   return {
     transport,
@@ -44,6 +55,10 @@ export function createApiClient(win: Window = window): ApiClient {
       }
       listeners.add(l)
       return () => listeners.delete(l)
+    },
+    onConnected(listener) {
+      connectedListeners.add(listener)
+      return () => connectedListeners.delete(listener)
     },
   }
 }
@@ -71,12 +86,13 @@ async function httpCall(win: Window, token: string, method: string, request: unk
   }
 }
 
-async function readEvents(win: Window, token: string, emit: (e: ApiEvent) => void): Promise<void> {
+async function readEvents(win: Window, token: string, emit: (e: ApiEvent) => void, connected: () => void): Promise<void> {
   for (let attempt = 0; attempt < 1000; attempt++) {
     try {
       const res = await win.fetch('./api/events', { headers: { Authorization: `Bearer ${token}` } })
       if (res.status === 401 || !res.body) return
       const reader = res.body.getReader()
+      connected()
       const decoder = new TextDecoder()
       let buffer = ''
       for (;;) {

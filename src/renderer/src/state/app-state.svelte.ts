@@ -22,6 +22,9 @@ export class AppState {
       // loads started elsewhere (a Hub download with load, the native menu) are remembered too
       void this.#refreshRecent()
     })
+    // a model.loaded sent while the browser's event stream was not yet (or no longer) open is
+    // lost: re-read the state whenever it opens (a serve load finishing during page start-up)
+    client.onConnected(() => void this.refresh())
   }
 
   get info() {
