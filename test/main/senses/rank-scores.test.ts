@@ -37,6 +37,28 @@ describe('rankScores', () => {
     }
   })
 
+  it('bins values within a few ulps of every histogram edge exactly (edges on and off fine-bin boundaries)', () => {
+    const rand = mulberry32(23)
+    const f32 = new Float32Array(1)
+    const i32 = new Int32Array(f32.buffer)
+    const ulps = (x: number, k: number) => {
+      f32[0] = x
+      i32[0] += x >= 0 ? k : -k
+      return f32[0]
+    }
+    for (let trial = 0; trial < 40; trial++) {
+      const bins = [8, 16, 20, 32, 7][trial % 5]
+      const min = Math.fround((rand() - 0.5) * 10)
+      const max = Math.fround(min + 0.1 + rand() * 20)
+      const width = (max - min) / bins
+      const values = [min, max]
+      for (let b = 1; b < bins; b++) for (let k = -6; k <= 6; k++) values.push(ulps(min + b * width, k))
+      while (values.length < 2000) values.push(min + rand() * (max - min))
+      const v = Float32Array.from(values)
+      expect(rankScores(v, 0, v.length, 10, bins).summary).toEqual(scoreSummary(v, 0, v.length, bins))
+    }
+  })
+
   it('takes the general route for NaN and infinities (same results as before the two-pass route)', () => {
     const rand = mulberry32(5)
     for (const special of [Number.NaN, Infinity, -Infinity]) {
