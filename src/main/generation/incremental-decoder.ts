@@ -1,6 +1,6 @@
 import { WorkbenchError } from '../../shared/errors'
 import { isVectorEdit, type ParsedSenseEdits, type ResolvedSenseEdit, type VectorEdit } from '../../shared/edits/parse-sense-edits'
-import type { InterventionRunner } from '../interventions/intervention-runner'
+import { assertFiniteLogits, type InterventionRunner } from '../interventions/intervention-runner'
 import type { ContextDecoder } from '../runtime/backpack-engine'
 import { TopicAnnealer } from './topic-annealer'
 
@@ -39,6 +39,7 @@ export class IncrementalDecoder {
   readonly #alphaEdits: AlphaEdit[]
   readonly #annealer: TopicAnnealer | null
   readonly #senses: Float32Array[] = []
+  readonly #edited: boolean
 
   private constructor(runner: InterventionRunner, decoder: ContextDecoder, edits: ResolvedSenseEdit[], annealer: TopicAnnealer | null) {
     this.runner = runner
@@ -46,6 +47,7 @@ export class IncrementalDecoder {
     this.#vectorEdits = edits.filter(isVectorEdit)
     this.#alphaEdits = edits.filter((e): e is AlphaEdit => e.kind === 'scale-contextualization')
     this.#annealer = annealer
+    this.#edited = edits.length > 0
   }
 
   /** Opens a decoder for `edits` (null: the plain model); feed the prompt with `append`. */
@@ -108,7 +110,9 @@ export class IncrementalDecoder {
     }
     const topicScale = this.#annealer ? this.#annealer.scale() : null
     this.last = { alphaRow: row, topicScale, senses: this.#senses }
-    return this.#decoder.combine(alphaRows, rows, topicScale ?? undefined) // (rows, vocab)
+    const logits = await this.#decoder.combine(alphaRows, rows, topicScale ?? undefined) // (rows, vocab)
+    if (this.#edited) assertFiniteLogits(logits, this.runner.engine.config.vocabSize, Array.from({ length: rows }, (_, q) => n - rows + q))
+    return logits
   }
 
   /** Keeps the first `length` tokens (drops draft tokens that were not accepted). */

@@ -132,10 +132,14 @@ export class InterventionRunner {
 
   /** The forward pass under `edits` (null or empty: the plain model through the same path). */
   async run(ids: readonly number[], edits: ParsedSenseEdits | null, options: { positions?: number[] } = {}): Promise<EditedForward> {
-    const { numSenses: k, nEmbd: d, nPositions } = this.engine.config
+    const { numSenses: k, nEmbd: d, nPositions, vocabSize: V } = this.engine.config
     const n = ids.length
     if (n === 0) throw new WorkbenchError('bad-request', 'no tokens to run')
     if (n > nPositions) throw new WorkbenchError('too-long', `${n} tokens exceed the model's ${nPositions} positions`)
+    // checked here, not left to the worker: α and the senses are asked for concurrently below
+    ids.forEach((id, i) => {
+      if (!Number.isInteger(id) || id < 0 || id >= V) throw new WorkbenchError('bad-request', `prompt token ${id} at index ${i} is outside the vocabulary [0, ${V})`)
+    })
     const positions = options.positions ?? ids.map((_, i) => i)
     for (const p of positions) if (!Number.isInteger(p) || p < 0 || p >= n) throw new WorkbenchError('bad-request', `position ${p} is outside the prompt [0, ${n})`)
     const all = edits?.edits ?? []
@@ -144,6 +148,7 @@ export class InterventionRunner {
     const alphaEdits = all.filter((e): e is AlphaEdit => e.kind === 'scale-contextualization')
     const t0 = performance.now()
     const alphaPromise = this.contextualization(ids)
+    alphaPromise.catch(() => {}) // awaited below; if the senses fail first, its failure must not go unhandled
     const perToken = await this.editedSenses(ids, vectorEdits)
     const senses = new Float32Array(k * n * d) // (sense, pos, d_model)
     for (let j = 0; j < n; j++) for (let l = 0; l < k; l++) senses.set(perToken[j].subarray(l * d, (l + 1) * d), (l * n + j) * d)
@@ -173,6 +178,7 @@ export class InterventionRunner {
       logits = await this.engine.combine({ senses, alphaRows, nQuery: positions.length })
       if (rebasable && positions.length === n && positions.every((p, i) => p === i)) this.#keepBase(key, { perToken, logits: logits.slice() })
     }
+    if (all.length > 0) assertFiniteLogits(logits, V, positions)
     const t4 = performance.now()
     return {
       ids: [...ids],
@@ -376,4 +382,21 @@ export function interventionRunner(engine: BackpackEngine, options?: Interventio
     runners.set(engine, r)
   }
   return r
+}
+
+/**
+ * Logits under edits must be finite: each factor and value is bounded, but edits compound
+ * (60 × scale-sense 1e6 on one token) and float32 overflows, after which top-k, softmax and the
+ * attribution sums silently come out empty or null. (rows, vocab); rows[q] names row q's position.
+ */
+export function assertFiniteLogits(logits: Float32Array, vocabSize: number, rows: readonly number[]): void {
+  for (let i = 0; i < logits.length; i++) {
+    if (Number.isFinite(logits[i])) continue
+    const row = Math.floor(i / vocabSize)
+    throw new WorkbenchError(
+      'edit-invalid',
+      `the edits make the logits not finite (${logits[i]} for token ${i % vocabSize} at position ${rows[row] ?? row}): ` +
+        'their scale factors or vector values, compounded, overflow float32; use smaller factors or fewer edits on the same sense',
+    )
+  }
 }

@@ -1,5 +1,5 @@
 import { WorkbenchError } from '../errors'
-import { SENSE_EDITS_FORMAT, SENSE_EDITS_VERSION, type SenseEdit, type SenseEditDocument, type SenseEditKind } from './sense-edits'
+import { MAX_EDIT_FACTOR, SENSE_EDITS_FORMAT, SENSE_EDITS_VERSION, type SenseEdit, type SenseEditDocument, type SenseEditKind } from './sense-edits'
 import { TOPIC_WORDS } from './topic-words'
 
 /**
@@ -66,10 +66,10 @@ export function parseSenseEdits(input: unknown, options: ParseSenseEditsOptions)
   }
   if (!isRecord(doc)) throw new WorkbenchError('edit-invalid', 'sense-edit document must be a JSON object')
   if (doc.format !== SENSE_EDITS_FORMAT) {
-    throw new WorkbenchError('edit-invalid', `sense-edit document has format ${JSON.stringify(doc.format)}, expected "${SENSE_EDITS_FORMAT}"`)
+    throw new WorkbenchError('edit-invalid', `sense-edit document has format ${shown(doc.format)}, expected "${SENSE_EDITS_FORMAT}"`)
   }
   if (doc.version !== SENSE_EDITS_VERSION) {
-    throw new WorkbenchError('edit-invalid', `sense-edit document has version ${JSON.stringify(doc.version)}; this app reads version ${SENSE_EDITS_VERSION}`)
+    throw new WorkbenchError('edit-invalid', `sense-edit document has version ${shown(doc.version)}; this app reads version ${SENSE_EDITS_VERSION}`)
   }
   for (const key of Object.keys(doc)) {
     if (!['format', 'version', 'checkpoint', 'name', 'edits'].includes(key)) {
@@ -105,7 +105,7 @@ function parseEdit(raw: unknown, index: number, o: ParseSenseEditsOptions): Reso
   if (!isRecord(raw)) throw new WorkbenchError('edit-invalid', `edit ${index} must be an object with a "kind"`)
   const kind = raw.kind
   if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind)) {
-    throw new WorkbenchError('edit-invalid', `edit ${index} has unknown kind ${JSON.stringify(kind)}; allowed: ${KINDS.join(', ')}`)
+    throw new WorkbenchError('edit-invalid', `edit ${index} has unknown kind ${shown(kind)}; allowed: ${KINDS.join(', ')}`)
   }
   const k = kind as SenseEditKind
   const fail = (why: string): never => {
@@ -117,7 +117,7 @@ function parseEdit(raw: unknown, index: number, o: ParseSenseEditsOptions): Reso
   const token = (field: string, value: unknown): number => resolveTokenRef(value, field, o, fail)
   const sense = (field: string, value: unknown): number => {
     if (!Number.isInteger(value) || (value as number) < 0 || (value as number) >= o.numSenses) {
-      fail(`"${field}" ${JSON.stringify(value)} is out of range: senses are integers in [0, ${o.numSenses})`)
+      fail(`"${field}" ${shown(value)} is out of range: senses are integers in [0, ${o.numSenses})`)
     }
     return value as number
   }
@@ -131,7 +131,7 @@ function parseEdit(raw: unknown, index: number, o: ParseSenseEditsOptions): Reso
   }
   const factor = (value: unknown, fallback?: number): number => {
     if (value === undefined && fallback !== undefined) return fallback
-    if (typeof value !== 'number' || !Number.isFinite(value)) fail(`"factor" must be a finite number, got ${JSON.stringify(value)}`)
+    if (typeof value !== 'number' || !(Math.abs(value) <= MAX_EDIT_FACTOR)) fail(`"factor" must be a finite number in [-${MAX_EDIT_FACTOR}, ${MAX_EDIT_FACTOR}], got ${shown(value)}`)
     return value as number
   }
   const source = (value: unknown): ResolvedVectorSource => {
@@ -143,8 +143,9 @@ function parseEdit(raw: unknown, index: number, o: ParseSenseEditsOptions): Reso
         fail(`"from.values" must be an array of d_model = ${o.dModel} numbers, got ${Array.isArray(v) ? `${v.length} values` : typeof v}`)
       }
       const values = v as unknown[]
-      const bad = values.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x))
-      if (bad >= 0) fail(`"from.values[${bad}]" must be a finite number`)
+      // the vector is stored as float32: 1e300 is a finite double but an infinite float32
+      const bad = values.findIndex((x) => typeof x !== 'number' || !Number.isFinite(Math.fround(x)))
+      if (bad >= 0) fail(`"from.values[${bad}]" must be a finite float32 number (|x| < 3.4e38), got ${shown(values[bad])}`)
       return { values: Float32Array.from(values as number[]) }
     }
     for (const key of Object.keys(value)) if (key !== 'token' && key !== 'sense') fail(`"from" has unknown field "${key}"; allowed: token, sense (or values)`)
@@ -166,12 +167,12 @@ function parseEdit(raw: unknown, index: number, o: ParseSenseEditsOptions): Reso
       return { kind: k, index, token: token('token', raw.token), sense: sense('sense', raw.sense), from: source(raw.from), factor: factor(raw.factor, 1) }
     case 'topic': {
       const strength = raw.strength
-      if (strength !== 0 && strength !== 1 && strength !== 2 && strength !== 3) fail(`"strength" must be 0, 1, 2 or 3, got ${JSON.stringify(strength)}`)
+      if (strength !== 0 && strength !== 1 && strength !== 2 && strength !== 3) fail(`"strength" must be 0, 1, 2 or 3, got ${shown(strength)}`)
       if (raw.topic === undefined && raw.words === undefined) fail('give "topic" (a built-in topic) or "words" (a bag of words), or both')
       const words: string[] = []
       if (raw.topic !== undefined) {
         if (typeof raw.topic !== 'string' || !Object.hasOwn(TOPIC_WORDS, raw.topic)) {
-          fail(`unknown topic ${JSON.stringify(raw.topic)}; built-in topics: ${Object.keys(TOPIC_WORDS).join(', ')}`)
+          fail(`unknown topic ${shown(raw.topic)}; built-in topics: ${Object.keys(TOPIC_WORDS).join(', ')}`)
         }
         words.push(...TOPIC_WORDS[raw.topic as string])
       }
@@ -188,7 +189,7 @@ function parseEdit(raw: unknown, index: number, o: ParseSenseEditsOptions): Reso
       const p = raw.position
       const max = o.maxPositions ?? Number.MAX_SAFE_INTEGER
       if (!Number.isInteger(p) || (p as number) < 0 || (p as number) >= max) {
-        fail(`"position" must be an integer in [0, ${o.maxPositions ?? '∞'}), got ${JSON.stringify(p)}`)
+        fail(`"position" must be an integer in [0, ${o.maxPositions ?? '∞'}), got ${shown(p)}`)
       }
       if (raw.renormalize !== undefined && typeof raw.renormalize !== 'boolean') fail('"renormalize" must be true or false')
       const f = factor(raw.factor)
@@ -206,20 +207,32 @@ function resolveTokenRef(value: unknown, field: string, o: ParseSenseEditsOption
   if (typeof value === 'string') {
     if (value.length === 0) fail(`"${field}" is an empty string`)
     const ids = o.resolveToken(value)
-    if (ids.length !== 1) fail(`"${field}" ${JSON.stringify(value)} is ${ids.length} tokens [${ids.join(', ')}], not a single token (mind the leading space, e.g. " nurse")`)
-    if (ids[0] >= o.vocabSize) fail(`"${field}" ${JSON.stringify(value)} is token ${ids[0]}, outside this model's vocabulary [0, ${o.vocabSize})`)
+    if (ids.length !== 1) fail(`"${field}" ${shown(value)} is ${ids.length} tokens [${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''}], not a single token (mind the leading space, e.g. " nurse")`)
+    if (ids[0] >= o.vocabSize) fail(`"${field}" ${shown(value)} is token ${ids[0]}, outside this model's vocabulary [0, ${o.vocabSize})`)
     return ids[0]
   }
-  return fail(`"${field}" must be a token id or a single-token string, got ${JSON.stringify(value)}`)
+  return fail(`"${field}" must be a token id or a single-token string, got ${shown(value)}`)
 }
 
 /** A topic word's token as the authors' code takes it: the first token of `' ' + word`. */
 function topicToken(word: string, o: ParseSenseEditsOptions, fail: (why: string) => never): number {
   const ids = o.resolveToken(/^\s/.test(word) ? word : ' ' + word)
-  if (ids.length === 0 || ids[0] >= o.vocabSize) fail(`topic word ${JSON.stringify(word)} has no token in this model's vocabulary [0, ${o.vocabSize})`)
+  if (ids.length === 0 || ids[0] >= o.vocabSize) fail(`topic word ${shown(word)} has no token in this model's vocabulary [0, ${o.vocabSize})`)
   return ids[0]
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** An untrusted value in an error message: JSON, at most 60 characters; never throws (deep nesting, cycles, BigInt). */
+function shown(value: unknown): string {
+  let text: string | undefined
+  try {
+    text = JSON.stringify(value)
+  } catch {
+    text = Array.isArray(value) ? '[…]' : typeof value === 'object' && value !== null ? '{…}' : String(typeof value)
+  }
+  if (text === undefined) return String(value)
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text
 }

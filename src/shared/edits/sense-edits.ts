@@ -5,6 +5,8 @@
  */
 export const SENSE_EDITS_FORMAT = 'backpack-sense-edits'
 export const SENSE_EDITS_VERSION = 1
+/** The largest |factor| of scale-sense, add-sense and scale-contextualization (every door checks the same bound). */
+export const MAX_EDIT_FACTOR = 1e6
 
 /** A token id, or a string that must tokenize to exactly one token (e.g. " nurse"). */
 export type TokenRef = number | string

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { SENSE_EDITS_FORMAT, SENSE_EDITS_VERSION, type SenseEditDocument } from '../edits/sense-edits'
+import { MAX_EDIT_FACTOR, SENSE_EDITS_FORMAT, SENSE_EDITS_VERSION, type SenseEditDocument } from '../edits/sense-edits'
 
 /**
  * Structural validator for a sense-edit document arriving over IPC/HTTP: right kinds, right
@@ -9,7 +9,7 @@ import { SENSE_EDITS_FORMAT, SENSE_EDITS_VERSION, type SenseEditDocument } from 
 const tokenRef = z.union([z.int().min(0).max(1_000_000), z.string().min(1).max(200)])
 const senseIndex = z.int().min(0).max(1023)
 const senseSel = z.union([senseIndex, z.array(senseIndex).min(1).max(1024)])
-const factor = z.number().min(-1e6).max(1e6)
+const factor = z.number().min(-MAX_EDIT_FACTOR).max(MAX_EDIT_FACTOR)
 const vectorSource = z.union([
   z.strictObject({ token: tokenRef, sense: senseIndex }),
   z.strictObject({ values: z.array(z.number()).min(1).max(65536) }),

@@ -1,0 +1,58 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { cli, TINY, useTempCache } from './cli-harness'
+
+/** Hostile input to predict / attribute / generate: every answer is a typed one-line error, never a crash or an empty result. */
+const cacheDir = useTempCache('cli-hostile-')
+
+function file(name: string, text: string): string {
+  const p = join(cacheDir(), name)
+  writeFileSync(p, text)
+  return p
+}
+const doc = (edits: unknown[]) => JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits })
+
+describe('cli analysis under hostile input', () => {
+  it('--ids with a token outside the vocabulary is a bad-request for predict and attribute (no unhandled rejection)', async () => {
+    const p = await cli(['predict', '--ids', '60000,1', '--checkpoint', TINY])
+    expect(p.code).toBe(2)
+    expect(p.stderr).toMatch(/^error\[bad-request\]: .*60000.*outside the vocabulary \[0, 50264\)/)
+    const a = await cli(['attribute', '--ids', '1,60000', '--position', '1', '--target', '5', '--checkpoint', TINY])
+    expect(a.code).toBe(2)
+    expect(a.stderr).toMatch(/^error\[bad-request\]: .*60000.*outside the vocabulary/)
+  })
+
+  it('edits that overflow float32 are refused as edit-invalid, not answered with an empty top-k or null logits', async () => {
+    // each factor is within the allowed range; together they overflow float32
+    const compounding = file('compound.json', doc(Array.from({ length: 60 }, () => ({ kind: 'scale-sense', token: ' the', factor: 1e6 }))))
+    const p = await cli(['predict', '--text', 'in the end', '--edits', compounding, '--checkpoint', TINY])
+    expect(p.code).toBe(1)
+    expect(p.stderr).toMatch(/^error\[edit-invalid\]: .*not finite/)
+    const a = await cli(['attribute', '--text', 'in the end', '--position=-1', '--target', ' the', '--edits', compounding, '--checkpoint', TINY])
+    expect(a.code).toBe(1)
+    expect(a.stderr).toMatch(/^error\[edit-invalid\]: .*not finite/)
+    const g = await cli(['generate', '--text', 'in the end', '--max-new', '2', '--edits', compounding, '--checkpoint', TINY])
+    expect(g.code).toBe(1)
+    expect(g.stderr).toMatch(/^error\[edit-invalid\]: .*not finite/)
+  })
+
+  it('applies the same bounds as the serve/IPC schema: factor beyond ±1e6 and values beyond float32 are edit-invalid', async () => {
+    const big = file('big.json', doc([{ kind: 'scale-sense', token: ' the', factor: 1e308 }]))
+    const r = await cli(['predict', '--text', 'in the end', '--edits', big, '--checkpoint', TINY])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^error\[edit-invalid\]: edit 0 \(scale-sense\): "factor" must be a finite number in \[-1000000, 1000000\]/)
+    const values = file('values.json', doc([{ kind: 'replace-sense', token: ' the', sense: 0, from: { values: Array(16).fill(1e300) } }]))
+    const v = await cli(['predict', '--text', 'in the end', '--edits', values, '--checkpoint', TINY])
+    expect(v.code).toBe(1)
+    expect(v.stderr).toMatch(/^error\[edit-invalid\]: edit 0 \(replace-sense\): "from.values\[0\]" must be a finite float32/)
+  })
+
+  it('a deeply nested or huge token value gets a short edit-invalid message, not an internal stack overflow', async () => {
+    const deep = file('deep.json', `{"format":"backpack-sense-edits","version":1,"edits":[{"kind":"scale-sense","token":${'['.repeat(100_000)}${']'.repeat(100_000)},"factor":0}]}`)
+    const r = await cli(['predict', '--text', 'in the end', '--edits', deep, '--checkpoint', TINY])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^error\[edit-invalid\]: edit 0 \(scale-sense\): "token" must be a token id or a single-token string, got \[…\]/)
+    expect(r.stderr.length).toBeLessThan(400)
+  })
+})
