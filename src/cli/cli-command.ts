@@ -14,8 +14,25 @@ export interface CliCommand {
 
 type Options = NonNullable<ParseArgsConfig['options']>
 
+/** Thrown by parseFlags for `--help`/`-h`: runCli prints the command's flags and exits 0. */
+export class HelpRequested extends Error {
+  readonly options: Options
+  constructor(options: Options) {
+    super('help requested')
+    this.options = options
+  }
+}
+
+/** The flags of a command, one a line, as `--help` prints them. */
+export function describeFlags(options: Options): string {
+  return Object.entries(options)
+    .map(([name, o]) => `  --${name}${o.type === 'string' ? ' <value>' : ''}${o.multiple ? ' (repeatable)' : ''}`)
+    .join('\n')
+}
+
 /** parseArgs with unknown flags and bad values turned into a `bad-request` WorkbenchError. */
 export function parseFlags<T extends Options>(args: string[], options: T, allowPositionals = false) {
+  if (args.includes('--help') || args.includes('-h')) throw new HelpRequested(options)
   try {
     return parseArgs({ args, options, allowPositionals, strict: true })
   } catch (e) {

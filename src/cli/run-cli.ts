@@ -1,6 +1,6 @@
 import { toErrorInfo, WorkbenchError } from '../shared/errors'
 import { COMMANDS } from './commands'
-import type { CliIo } from './cli-command'
+import { describeFlags, HelpRequested, type CliIo } from './cli-command'
 
 /**
  * Runs one CLI invocation: `<command> [subcommand] [--flags]`. Commands print JSON to stdout;
@@ -22,6 +22,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (out !== undefined) io.stdout.write(JSON.stringify(out, null, 2) + '\n')
     return 0
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      io.stdout.write(`usage: npm run -s cli -- ${name} [options]\n${command.summary}\n\noptions:\n${describeFlags(e.options)}\n`)
+      return 0
+    }
     const info = toErrorInfo(e)
     io.stderr.write(`error[${info.code}]: ${info.message.replace(/\s*\n\s*/g, ' ')}\n`)
     return e instanceof WorkbenchError && e.code === 'bad-request' ? 2 : 1

@@ -55,4 +55,15 @@ describe('cli analysis under hostile input', () => {
     expect(r.stderr).toMatch(/^error\[edit-invalid\]: edit 0 \(scale-sense\): "token" must be a token id or a single-token string, got \[…\]/)
     expect(r.stderr.length).toBeLessThan(400)
   })
+
+  it('<command> --help prints the command\'s flags on stdout and exits 0 (it was an "Unknown option" usage error)', async () => {
+    const r = await cli(['attribute', '--help'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toMatch(/^usage: npm run -s cli -- attribute \[options\]\n/)
+    for (const flag of ['--text <value>', '--position <value>', '--target <value>', '--all\n', '--edits <value>', '--checkpoint <value>']) expect(r.stdout).toContain(flag)
+    const g = await cli(['generate', '-h'])
+    expect(g.code).toBe(0)
+    expect(g.stdout).toContain('--seed <value>')
+  })
 })
