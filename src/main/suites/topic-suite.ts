@@ -113,7 +113,8 @@ export async function topicSuite(engine: BackpackEngine, options: TopicSuiteOpti
           },
         })
         hits += g.ids.filter((id) => inBag.has(id)).length
-        if (g.ids.length > 0) logProbs.push(...(await tokenLogProbs(runner, [...prompt, ...g.ids], null)))
+        // log p of the generated tokens only: the prompt's own tokens (after its first) are context
+        if (g.ids.length > 0) logProbs.push(...(await tokenLogProbs(runner, [...prompt, ...g.ids], null)).slice(-g.ids.length))
         texts.push({ seed: seed + s, text: g.text, stopReason: g.stopReason })
       }
       results.push({

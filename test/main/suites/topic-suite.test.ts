@@ -57,6 +57,29 @@ describe('topic suite (small-bin)', () => {
     expect(r.summary[1].bagMass).toBeCloseTo((r.topics[0].results[1].bagMass + r.topics[1].results[1].bagMass) / 2, 12)
   })
 
+  it('with a longer prompt, counts and scores only the generated tokens (not the prompt\'s)', async () => {
+    const engine = fixture.engine()
+    const prompt = [0, 5, 17]
+    const r = await topicSuite(engine, { topics: [{ name: 'function-words', words: ['the', 'and', 'of'] }], strengths: [3], samples: 2, maxNewTokens: 6, seed: 9, prompt })
+    const [setting] = r.topics[0].results
+    const edits = parseSenseEditsFor(engine, { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'topic', words: ['the', 'and', 'of'], strength: 3 }] }).edits
+    const runner = interventionRunner(engine)
+    let nll = 0
+    let count = 0
+    let hits = 0
+    for (const seed of [9, 10]) {
+      const g = await generate(engine, { ids: prompt, maxNewTokens: 6, strategy: 'sample', seed, edits })
+      const p = await predictTokens(runner, [...prompt, ...g.ids], { top: 1 })
+      for (const lp of p.logProbs.slice(prompt.length - 1)) nll -= lp.logProb // the generated tokens' only
+      count += g.ids.length
+      hits += g.ids.filter((id) => [262, 286, 290].includes(id)).length
+    }
+    expect(count).toBeGreaterThan(0)
+    expect(setting.generatedTokens).toBe(count)
+    expect(Math.abs(setting.perplexity / Math.exp(nll / count) - 1)).toBeLessThan(1e-5)
+    expect(setting.bagShare).toBeCloseTo(hits / count, 12)
+  })
+
   it('rejects unknown topics and bad settings', async () => {
     const engine = fixture.engine()
     await expect(topicSuite(engine, { topics: ['cooking'] })).rejects.toThrow(/unknown topic "cooking"/)
