@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { cli, TINY, useTempCache } from './cli-harness'
@@ -65,5 +65,17 @@ describe('cli analysis under hostile input', () => {
     const g = await cli(['generate', '-h'])
     expect(g.code).toBe(0)
     expect(g.stdout).toContain('--seed <value>')
+  })
+
+  it('forward --out that is a file, or where a .npy cannot be written, is a typed error naming the folder (was error[internal])', async () => {
+    const notFolder = file('not-a-folder', 'x')
+    const f = await cli(['forward', '--text', 'hi', '--out', notFolder, '--checkpoint', TINY])
+    expect(f.code).toBe(2)
+    expect(f.stderr).toBe(`error[bad-request]: --out ${notFolder} cannot be used as the output folder: it (or a parent) exists and is not a folder\n`)
+    const blocked = join(cacheDir(), 'blocked')
+    mkdirSync(join(blocked, 'senses.npy'), { recursive: true }) // a folder where a file must go
+    const w = await cli(['forward', '--text', 'hi', '--out', blocked, '--checkpoint', TINY])
+    expect(w.code).toBe(1)
+    expect(w.stderr).toMatch(/^error\[store-io\]: --out .*blocked: cannot write senses\.npy: EISDIR/)
   })
 })

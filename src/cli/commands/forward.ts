@@ -32,6 +32,8 @@ export const forward: CliCommand = {
     if (!values.out) throw new WorkbenchError('bad-request', '--out OUTDIR is required (logits.npy, senses.npy and contextualization.npy are written there)')
     let ids = values.ids !== undefined ? parseIntList(values.ids, 'ids') : gpt2Tokenizer().encode(values.text!)
     if (ids.length === 0) throw new WorkbenchError('bad-request', '--text tokenizes to no tokens')
+    const dir = resolve(values.out)
+    outputFolder(dir) // before the model runs: an unusable --out fails at once
     const source = resolveModelSource(values)
     const t0 = performance.now()
     const engine = await openEngine({ ...source, provider: values.provider })
@@ -47,12 +49,14 @@ export const forward: CliCommand = {
       const tForward = performance.now()
       const { numSenses: k, nEmbd: d, vocabSize: V } = engine.config
       const T = ids.length
-      const dir = resolve(values.out)
-      createFolder(dir)
       const shapes = { logits: [T, V], senses: [k, T, d], contextualization: [k, T, T] }
-      writeNpy(join(dir, 'logits.npy'), shapes.logits, out.logits)
-      writeNpy(join(dir, 'senses.npy'), shapes.senses, out.senses)
-      writeNpy(join(dir, 'contextualization.npy'), shapes.contextualization, out.contextualization)
+      for (const [name, data] of [['logits', out.logits], ['senses', out.senses], ['contextualization', out.contextualization]] as const) {
+        try {
+          writeNpy(join(dir, `${name}.npy`), shapes[name], data)
+        } catch (e) {
+          throw new WorkbenchError('store-io', `--out ${dir}: cannot write ${name}.npy: ${(e as Error).message}`, { cause: e })
+        }
+      }
       const ms = (a: number, b: number) => Math.round((b - a) * 10) / 10
       return {
         out: dir,
@@ -70,4 +74,15 @@ export const forward: CliCommand = {
       await engine.dispose()
     }
   },
+}
+
+/** Creates --out (and its parents), as a typed error naming the folder when that is impossible. */
+function outputFolder(dir: string): void {
+  try {
+    createFolder(dir)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    const why = code === 'ENOTDIR' ? 'it (or a parent) exists and is not a folder' : (e as Error).message
+    throw new WorkbenchError(code === 'ENOTDIR' ? 'bad-request' : 'store-io', `--out ${dir} cannot be used as the output folder: ${why}`, { cause: e })
+  }
 }
