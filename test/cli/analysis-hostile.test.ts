@@ -35,6 +35,16 @@ describe('cli analysis under hostile input', () => {
     const g = await cli(['generate', '--text', 'in the end', '--max-new', '2', '--edits', compounding, '--checkpoint', TINY])
     expect(g.code).toBe(1)
     expect(g.stderr).toMatch(/^error\[edit-invalid\]: .*not finite/)
+    // predict --log-odds prints the blast radius first: it read 0 (no change at all) for these edits
+    const man = file('man-compound.json', doc(Array.from({ length: 60 }, () => ({ kind: 'scale-sense', token: ' man', factor: 1e6 }))))
+    const b = await cli(['predict', '--text', 'in the end', '--edits', man, '--log-odds', ' he', '--log-odds', ' she', '--checkpoint', TINY])
+    expect(b.code).toBe(1)
+    expect(b.stderr).toMatch(/^error\[edit-invalid\]: the edits make sense \d+ of token 582 not finite/)
+    // the gender-bias suite's own last-position path (it printed meanBias null)
+    const nurse = file('nurse-compound.json', doc(Array.from({ length: 60 }, () => ({ kind: 'scale-sense', token: ' nurse', factor: 1e6 }))))
+    const s = await cli(['suite', 'gender-bias', '--professions', 'nurse', '--skip-optimize', '--edits', nurse, '--checkpoint', TINY])
+    expect(s.code).toBe(1)
+    expect(s.stderr).toMatch(/^error\[edit-invalid\]: .*not finite \((NaN|-?Infinity) for token (339|673) at position/)
   })
 
   it('applies the same bounds as the serve/IPC schema: factor beyond ±1e6 and values beyond float32 are edit-invalid', async () => {

@@ -347,6 +347,14 @@ export class InterventionRunner {
     tokens.forEach((t, i) => {
       const delta = new Float32Array(k * d) // (sense, d_model)
       for (let c = 0; c < k * d; c++) delta[c] = edited[i][c] - base[i][c]
+      // a non-finite change compares false everywhere, which read as a radius of 0
+      const bad = delta.findIndex((x) => !Number.isFinite(x))
+      if (bad >= 0) {
+        throw new WorkbenchError(
+          'edit-invalid',
+          `the edits make sense ${Math.floor(bad / d)} of token ${t} not finite: their scale factors or vector values, compounded, overflow float32; use smaller factors or fewer edits on the same sense`,
+        )
+      }
       deltas.set(t, delta)
     })
     const [ea, eb] = await this.embedding([a, b])
@@ -387,15 +395,16 @@ export function interventionRunner(engine: BackpackEngine, options?: Interventio
 /**
  * Logits under edits must be finite: each factor and value is bounded, but edits compound
  * (60 × scale-sense 1e6 on one token) and float32 overflows, after which top-k, softmax and the
- * attribution sums silently come out empty or null. (rows, vocab); rows[q] names row q's position.
+ * attribution sums silently come out empty or null. (rows, vocab); rows[q] names row q's position;
+ * `tokens`: the ids of the columns when they are not the whole vocabulary.
  */
-export function assertFiniteLogits(logits: Float32Array, vocabSize: number, rows: readonly number[]): void {
+export function assertFiniteLogits(logits: ArrayLike<number>, vocabSize: number, rows: readonly number[], tokens?: readonly number[]): void {
   for (let i = 0; i < logits.length; i++) {
     if (Number.isFinite(logits[i])) continue
     const row = Math.floor(i / vocabSize)
     throw new WorkbenchError(
       'edit-invalid',
-      `the edits make the logits not finite (${logits[i]} for token ${i % vocabSize} at position ${rows[row] ?? row}): ` +
+      `the edits make the logits not finite (${logits[i]} for token ${tokens ? tokens[i % vocabSize] : i % vocabSize} at position ${rows[row] ?? row}): ` +
         'their scale factors or vector values, compounded, overflow float32; use smaller factors or fewer edits on the same sense',
     )
   }

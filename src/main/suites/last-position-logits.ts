@@ -2,7 +2,7 @@ import { WorkbenchError } from '../../shared/errors'
 import { isVectorEdit, type ParsedSenseEdits, type ResolvedSenseEdit } from '../../shared/edits/parse-sense-edits'
 import { editAlphaRow } from '../generation/incremental-decoder'
 import { TopicAnnealer } from '../generation/topic-annealer'
-import type { InterventionRunner } from '../interventions/intervention-runner'
+import { assertFiniteLogits, type InterventionRunner } from '../interventions/intervention-runner'
 
 type AlphaEdit = Extract<ResolvedSenseEdit, { kind: 'scale-contextualization' }>
 type TopicEdit = Extract<ResolvedSenseEdit, { kind: 'topic' }>
@@ -45,9 +45,11 @@ export async function lastPositionLogits(runner: InterventionRunner, ids: readon
     }
   }
   const rows = await runner.embedding(targets)
-  return rows.map((e) => {
+  const logits = rows.map((e) => {
     let s = 0
     for (let x = 0; x < d; x++) s += e[x] * o[x]
     return s
   })
+  if (all.length > 0) assertFiniteLogits(logits, targets.length, [n - 1], targets)
+  return logits
 }
