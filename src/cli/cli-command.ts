@@ -34,10 +34,29 @@ export function describeFlags(options: Options): string {
 export function parseFlags<T extends Options>(args: string[], options: T, allowPositionals = false) {
   if (args.includes('--help') || args.includes('-h')) throw new HelpRequested(options)
   try {
-    return parseArgs({ args, options, allowPositionals, strict: true })
+    return parseArgs({ args: negativeValues(args, options), options, allowPositionals, strict: true })
   } catch (e) {
     throw new WorkbenchError('bad-request', (e as Error).message, { cause: e })
   }
+}
+
+/**
+ * `--position -1` as `--position=-1`: parseArgs takes a value that starts with a dash for a flag
+ * and refuses it as ambiguous, yet negative numbers are documented values (attribute's
+ * --position counts from the end) and out-of-range ones deserve the flag's own range message.
+ */
+function negativeValues(args: string[], options: Options): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith('--') ? args[i].slice(2) : null
+    if (name !== null && options[name]?.type === 'string' && /^-(\d|\.\d)/.test(args[i + 1] ?? '')) {
+      out.push(`${args[i]}=${args[i + 1]}`)
+      i++
+    } else {
+      out.push(args[i])
+    }
+  }
+  return out
 }
 
 /** Parses "1,2,3" into integers, naming the flag in errors. */

@@ -88,4 +88,15 @@ describe('cli analysis under hostile input', () => {
     expect(w.code).toBe(1)
     expect(w.stderr).toMatch(/^error\[store-io\]: --out .*blocked: cannot write senses\.npy: EISDIR/)
   })
+
+  it('a negative flag value is read as a value: attribute --position -1 is the last position (parseArgs refused it as ambiguous)', async () => {
+    const last = await cli(['attribute', '--text', 'in the end', '--position', '-1', '--target', ' the', '--top', '2', '--checkpoint', TINY])
+    expect(last.code, last.stderr).toBe(0)
+    const explicit = await cli(['attribute', '--text', 'in the end', '--position', '2', '--target', ' the', '--top', '2', '--checkpoint', TINY])
+    expect(last.json().position).toBe(2)
+    expect(last.json().logit).toBe(explicit.json().logit)
+    const out = await cli(['neighbours', '--word', 'nurse', '--sense', '-1', '--checkpoint', TINY])
+    expect(out.code).toBe(2)
+    expect(out.stderr).toBe('error[bad-request]: --sense must be an integer in [0, 3], got "-1"\n')
+  })
 })
