@@ -59,6 +59,23 @@ describe('cli predict', () => {
     expect((await cli(['predict', '--text', text, '--log-odds', ' he', '--checkpoint', TINY])).code).toBe(2)
   })
 
+  it('with an α edit too: the radius names the edits it does not bound, observedChange is the bounded edits\' own', async () => {
+    const file = editsFile('radius-alpha.json', [
+      { kind: 'scale-sense', token: ' nurse', sense: [0, 2], factor: -2 },
+      { kind: 'scale-contextualization', position: 1, factor: 40 },
+    ])
+    const r = await cli(['predict', '--text', text, '--edits', file, '--log-odds', ' he', '--log-odds', ' she', '--checkpoint', TINY])
+    expect(r.code, r.stderr).toBe(0)
+    const { blastRadius: b } = r.json()
+    expect(b.notCovered).toEqual([{ index: 1, kind: 'scale-contextualization' }])
+    const inside = (x: number) => x <= b.maxIncrease + 1e-4 && x >= b.maxDecrease - 1e-4
+    expect(b.observedChange).toHaveLength(ids.length)
+    expect(b.observedChange.every(inside)).toBe(true)
+    // the whole document's change is reported apart: the α edit (×40 on position 1) leaves the bound
+    expect(b.observedChangeAllEdits).toHaveLength(ids.length)
+    expect(b.observedChangeAllEdits.every(inside)).toBe(false)
+  })
+
   it('rejects an invalid edit document, naming the edit', async () => {
     const file = editsFile('bad.json', [{ kind: 'scale-sense', token: ' nurse', sense: 4, factor: 0 }])
     const r = await cli(['predict', '--text', text, '--edits', file, '--checkpoint', TINY])

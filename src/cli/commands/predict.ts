@@ -1,4 +1,5 @@
 import { WorkbenchError } from '../../shared/errors'
+import { isVectorEdit } from '../../shared/edits/parse-sense-edits'
 import { analysisRunner } from '../../main/interventions/apply-sense-edits'
 import { predictTokens } from '../../main/prediction/predict-tokens'
 import { parseFlags, type CliCommand } from '../cli-command'
@@ -8,8 +9,10 @@ import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, tokenFlag,
  * `predict (--text "…" | --ids 1,2) [--top 10] [--edits FILE [--log-odds A --log-odds B]]
  * [--checkpoint DIR]`: next-token top-k with probabilities and per-token log-probs (padding ids
  * masked), optionally under edits. With two --log-odds tokens it also prints the edits' blast
- * radius on log p(A) − log p(B) (the worst case over all contexts, computed before running) and
- * the change observed at each position of this prompt.
+ * radius on log p(A) − log p(B) (the worst case over all contexts of the vector edits, computed
+ * before running) and the change they make at each position of this prompt; topic and α edits
+ * are not bounded (`notCovered`), and with them the whole document's change is
+ * `observedChangeAllEdits`.
  */
 export const predict: CliCommand = {
   summary: 'Next-token top-k and per-token log-probs of a text, optionally under --edits FILE',
@@ -36,9 +39,13 @@ export const predict: CliCommand = {
       const radius = await runner.blastRadius(edits, a, b)
       const V = engine.config.vocabSize
       const before = await runner.run(ids, null)
-      const after = await runner.run(ids, edits)
-      const observed = ids.map((_, i) => after.logits[i * V + a] - after.logits[i * V + b] - (before.logits[i * V + a] - before.logits[i * V + b]))
-      return { contentHash: engine.contentHash, ...prediction, blastRadius: { ...radius, observedChange: observed } }
+      const change = (after: { logits: Float32Array }) => ids.map((_, i) => after.logits[i * V + a] - after.logits[i * V + b] - (before.logits[i * V + a] - before.logits[i * V + b]))
+      // observedChange: under the edits the radius bounds (the vector edits); with topic or α
+      // edits in the document, the whole document's change is reported apart (not bounded)
+      const bounded = radius.notCovered.length > 0 ? { ...edits, edits: edits.edits.filter(isVectorEdit) } : edits
+      const observed = change(await runner.run(ids, bounded))
+      const all = radius.notCovered.length > 0 ? { observedChangeAllEdits: change(await runner.run(ids, edits)) } : {}
+      return { contentHash: engine.contentHash, ...prediction, blastRadius: { ...radius, observedChange: observed, ...all } }
     })
   },
 }

@@ -336,9 +336,13 @@ export class InterventionRunner {
     return scores
   }
 
-  /** Worst-case change of log p(a) − log p(b) over all contexts under the global vector edits. */
-  async blastRadius(edits: ParsedSenseEdits, a: number, b: number): Promise<BlastRadius> {
+  /**
+   * Worst-case change of log p(a) − log p(b) over all contexts under the global vector edits.
+   * Topic and α edits depend on the context and are not bounded: `notCovered` names them.
+   */
+  async blastRadius(edits: ParsedSenseEdits, a: number, b: number): Promise<BlastRadius & { notCovered: { index: number; kind: ResolvedSenseEdit['kind'] }[] }> {
     const vectorEdits = edits.edits.filter(isVectorEdit)
+    const notCovered = edits.edits.filter((e) => !isVectorEdit(e)).map((e) => ({ index: e.index, kind: e.kind }))
     const tokens = [...new Set(vectorEdits.map((e) => e.token))]
     const { numSenses: k, nEmbd: d } = this.engine.config
     const base = await this.senses.many(tokens)
@@ -358,7 +362,7 @@ export class InterventionRunner {
       deltas.set(t, delta)
     })
     const [ea, eb] = await this.embedding([a, b])
-    return blastRadius(a, b, ea, eb, deltas, k, d)
+    return { ...blastRadius(a, b, ea, eb, deltas, k, d), notCovered }
   }
 }
 
