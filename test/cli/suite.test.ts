@@ -35,6 +35,12 @@ describe('cli suite', () => {
     expect(j.cases.map((c: { name: string }) => c.name)).toEqual(['MacBook→HP', 'Brady→Colts'])
     expect(j.cases[0].degradation.heldout).toMatchObject({ source: 'given', editedTokenOccurrences: 2 })
     expect(j.cases[1].degradation.heldout.editedTokenOccurrences).toBe(0)
+    // and the sentences that mention each edited token, where the edit shows
+    for (const c of j.cases) {
+      expect(c.degradation.mentions).toMatchObject({ source: 'built-in', sentences: 5 })
+      expect(c.degradation.mentions.perSentence).toHaveLength(5)
+      expect(c.degradation.mentions.meanKl).toBeGreaterThan(0)
+    }
   })
 
   it('topic with a custom bag on small-bin', async () => {

@@ -11,6 +11,7 @@ import { logSumExp, textVocabSize } from '../prediction/top-k'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { composeEdits } from './compose-edits'
+import { KNOWLEDGE_EDIT_MENTIONS } from './knowledge-edit-mentions'
 import { meanNextTokenKl, perplexity, tokenLogProbs } from './sequence-metrics'
 
 export interface KnowledgeEditOptions {
@@ -21,6 +22,11 @@ export interface KnowledgeEditOptions {
   heldoutText?: string
   maxHeldoutTokens?: number
   unrelatedPrompts?: readonly string[]
+  /**
+   * sentences that mention a case's edited token outside the edited fact, keyed by the token's
+   * text (default: KNOWLEDGE_EDIT_MENTIONS); every sentence must hold the token
+   */
+  mentionSentences?: Readonly<Record<string, readonly string[]>>
   runner?: InterventionRunner
   signal?: AbortSignal
 }
@@ -39,9 +45,39 @@ export interface KnowledgeEditCaseResult {
   prompts: { prompt: string; before: Probe; after: Probe; logOddsChange: number }[]
   mean: { before: Probe; after: Probe; logOddsChange: number }
   degradation: {
+    /**
+     * Perplexity of the held-out text (global, the same for every case). When it does not hold
+     * the edited token (`editedTokenOccurrences` 0, as with the default text) the change is
+     * exactly 0: that documents that the edit is local, not that it is harmless.
+     */
     heldout: { source: string; tokens: number; editedTokenOccurrences: number; perplexityBefore: number; perplexityAfter: number; relativeChange: number }
+    /** KL(before ‖ after) over prompts that do not mention the edited token: exactly 0 for the same reason */
     unrelated: { prompts: number; promptsWithEditedToken: number; meanKl: number; maxKl: number }
+    /**
+     * The collateral damage: sentences that mention the edited token in contexts that are not
+     * about the edited fact. null when there are none for this token (a custom case).
+     */
+    mentions: MentionDegradation | null
   }
+}
+
+/** Before/after figures on sentences that mention the edited token (see KNOWLEDGE_EDIT_MENTIONS). */
+export interface MentionDegradation {
+  source: string
+  sentences: number
+  /** tokens over all sentences */
+  tokens: number
+  editedTokenOccurrences: number
+  /** exp(−mean log p(x_i | x_<i)) pooled over every sentence's tokens 1..n−1 */
+  perplexityBefore: number
+  perplexityAfter: number
+  relativeChange: number
+  /** the positions from the first occurrence of the edited token on (the only ones an edit of its senses can move) */
+  positionsAfterEditedToken: number
+  /** KL(before ‖ after) of the next-token distribution at those positions (nats): mean and max */
+  meanKl: number
+  maxKl: number
+  perSentence: { text: string; tokens: number; perplexityBefore: number; perplexityAfter: number; meanKl: number }[]
 }
 
 export interface KnowledgeEditResult {
@@ -56,7 +92,10 @@ export interface KnowledgeEditResult {
  * (log-odds change = Δ[log p(add) − log p(remove)]), and a degradation check — perplexity of
  * held-out text and the mean KL(before ‖ after) of next-token distributions over unrelated
  * prompts. A sense edit changes only the edited token's senses, so text without that token
- * is unchanged exactly; the counts of occurrences are reported next to the figures.
+ * is unchanged exactly (the default held-out text and unrelated prompts give 0: the edit is
+ * local); the counts of occurrences are reported next to the figures. The collateral damage
+ * is measured on sentences that mention the edited token outside the edited fact
+ * (`degradation.mentions`: perplexity before/after and KL from the token on).
  */
 export async function knowledgeEditSuite(engine: BackpackEngine, options: KnowledgeEditOptions = {}): Promise<KnowledgeEditResult> {
   const { vocabSize: V, nPositions } = engine.config
@@ -74,6 +113,16 @@ export async function knowledgeEditSuite(engine: BackpackEngine, options: Knowle
   const heldoutIds = tok.encode(heldout.text).slice(0, options.maxHeldoutTokens ?? nPositions)
   if (heldoutIds.length < 2) throw new WorkbenchError('bad-request', 'the held-out text needs at least two tokens')
   const unrelated = (options.unrelatedPrompts ?? UNRELATED_PROMPTS).map((p) => tok.encode(p))
+  const mentionSource = options.mentionSentences ? 'given' : 'built-in'
+  const mentionTexts = options.mentionSentences ?? KNOWLEDGE_EDIT_MENTIONS
+  const mentionsOf = chosen.map(({ c, ids }) =>
+    (mentionTexts[c.token] ?? []).map((text) => {
+      const sids = tok.encode(text)
+      if (!sids.includes(ids.token)) throw new WorkbenchError('bad-request', `knowledge-edit case ${JSON.stringify(c.name)}: the mention sentence ${JSON.stringify(text)} does not hold the edited token ${JSON.stringify(c.token)} (${ids.token})`)
+      if (sids.length > nPositions) throw new WorkbenchError('too-long', `knowledge-edit case ${JSON.stringify(c.name)}: the mention sentence ${JSON.stringify(text)} has ${sids.length} tokens; this model takes at most ${nPositions}`)
+      return { text, ids: sids }
+    }),
+  )
   const baseLogProbs = await tokenLogProbs(runner, heldoutIds, base)
   const probe = async (ids: number[], edits: ParsedSenseEdits | null, add: number, remove: number): Promise<Probe> => {
     const { logits } = await runner.run(ids, edits, { positions: [ids.length - 1] })
@@ -81,7 +130,7 @@ export async function knowledgeEditSuite(engine: BackpackEngine, options: Knowle
     return { pAdd: Math.exp(logits[add] - lse), pRemove: Math.exp(logits[remove] - lse) }
   }
   const cases: KnowledgeEditCaseResult[] = []
-  for (const { c, ids } of chosen) {
+  for (const [ci, { c, ids }] of chosen.entries()) {
     if (options.signal?.aborted) throw new WorkbenchError('cancelled', 'the knowledge-edit suite was cancelled')
     const edit: KnowledgeEdit = { kind: 'knowledge-edit', token: ids.token, remove: ids.remove, add: ids.add }
     const after = composeEdits(engine, base, [edit])
@@ -104,6 +153,7 @@ export async function knowledgeEditSuite(engine: BackpackEngine, options: Knowle
     const afterLogProbs = await tokenLogProbs(runner, heldoutIds, after)
     const kls: number[] = []
     for (const u of unrelated) kls.push(await meanNextTokenKl(runner, u, base, after))
+    const mentions = mentionsOf[ci].length > 0 ? await mentionDegradation(runner, ids.token, mentionsOf[ci], base, after, mentionSource) : null
     const pplBefore = perplexity(baseLogProbs)
     const pplAfter = perplexity(afterLogProbs)
     cases.push({
@@ -132,11 +182,78 @@ export async function knowledgeEditSuite(engine: BackpackEngine, options: Knowle
           meanKl: kls.reduce((s, x) => s + x, 0) / kls.length,
           maxKl: Math.max(...kls),
         },
+        mentions,
       },
     })
   }
   return { suite: 'knowledge-edit', cases, edited: (base?.edits.length ?? 0) > 0 }
 }
+
+/**
+ * Perplexity before/after and the KL of next-token distributions from the edited token's first
+ * occurrence on, for sentences that hold the token. `before` = `after` gives exactly 0.
+ */
+export async function mentionDegradation(
+  runner: InterventionRunner,
+  token: number,
+  sentences: readonly { text: string; ids: readonly number[] }[],
+  before: ParsedSenseEdits | null,
+  after: ParsedSenseEdits | null,
+  source = 'given',
+): Promise<MentionDegradation> {
+  const V = runner.engine.config.vocabSize
+  const textV = textVocabSize(V)
+  const allBefore: number[] = []
+  const allAfter: number[] = []
+  const allKl: number[] = []
+  const perSentence: MentionDegradation['perSentence'] = []
+  for (const { text, ids } of sentences) {
+    const p = (await runner.run(ids, before)).logits // (pos, vocab)
+    const q = (await runner.run(ids, after)).logits
+    const lpBefore: number[] = []
+    const lpAfter: number[] = []
+    const kl: number[] = []
+    const first = ids.indexOf(token)
+    for (let i = 0; i < ids.length; i++) {
+      const row = i * V
+      const lp = logSumExp(p, row, textV)
+      const lq = logSumExp(q, row, textV)
+      const next = ids[i + 1]
+      if (next !== undefined) {
+        lpBefore.push(next < textV ? p[row + next] - lp : -Infinity)
+        lpAfter.push(next < textV ? q[row + next] - lq : -Infinity)
+      }
+      if (first < 0 || i < first) continue
+      let d = 0
+      for (let v = 0; v < textV; v++) {
+        const a = p[row + v] - lp
+        d += Math.exp(a) * (a - (q[row + v] - lq))
+      }
+      kl.push(Math.max(0, d))
+    }
+    perSentence.push({ text, tokens: ids.length, perplexityBefore: perplexity(lpBefore), perplexityAfter: perplexity(lpAfter), meanKl: average(kl) })
+    allBefore.push(...lpBefore)
+    allAfter.push(...lpAfter)
+    allKl.push(...kl)
+  }
+  const pplBefore = perplexity(allBefore)
+  const pplAfter = perplexity(allAfter)
+  return {
+    source,
+    sentences: sentences.length,
+    tokens: sentences.reduce((s, x) => s + x.ids.length, 0),
+    editedTokenOccurrences: sentences.reduce((s, x) => s + x.ids.filter((t) => t === token).length, 0),
+    perplexityBefore: pplBefore,
+    perplexityAfter: pplAfter,
+    relativeChange: pplAfter / pplBefore - 1,
+    positionsAfterEditedToken: allKl.length,
+    meanKl: average(allKl),
+    maxKl: allKl.length > 0 ? Math.max(...allKl) : 0,
+    perSentence,
+  }
+}
+
+const average = (xs: readonly number[]) => (xs.length > 0 ? xs.reduce((s, x) => s + x, 0) / xs.length : 0)
 
 function readHeldout(text: string | undefined): { text: string; source: string } {
   if (text !== undefined) return { text, source: 'given' }

@@ -1,4 +1,5 @@
 import { WorkbenchError } from '../../shared/errors'
+import type { BlastRadiusResponse } from '../../shared/ipc/api-types'
 import type { ApiHandlers } from '../ipc/create-dispatcher'
 import { attributeLogit } from '../prediction/attribute-logit'
 import { predictTokens } from '../prediction/predict-tokens'
@@ -107,13 +108,15 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
       const s = ctx.session()
       const parsed = s.parseEdits(document)
       const out = []
+      let notCovered: BlastRadiusResponse['notCovered'] = []
       for (const { a, b } of pairs) {
         const ia = tokenId(s, a, 'token')
         const ib = tokenId(s, b, 'token')
         const r = await s.runner.blastRadius(parsed, ia, ib)
         out.push({ a: { id: ia, text: tokenizer.tokenText(ia) }, b: { id: ib, text: tokenizer.tokenText(ib) }, maxIncrease: r.maxIncrease, maxDecrease: r.maxDecrease })
+        notCovered = r.notCovered // the same for every pair: it depends on the document only
       }
-      return { pairs: out }
+      return { pairs: out, notCovered }
     },
   }
 }

@@ -27,6 +27,17 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
                 relativeChange: c.degradation.heldout.relativeChange,
               },
               unrelated: c.degradation.unrelated,
+              mentions: c.degradation.mentions && {
+                sentences: c.degradation.mentions.sentences,
+                tokens: c.degradation.mentions.tokens,
+                editedTokenOccurrences: c.degradation.mentions.editedTokenOccurrences,
+                perplexityBefore: c.degradation.mentions.perplexityBefore,
+                perplexityAfter: c.degradation.mentions.perplexityAfter,
+                relativeChange: c.degradation.mentions.relativeChange,
+                positionsAfterEditedToken: c.degradation.mentions.positionsAfterEditedToken,
+                meanKl: c.degradation.mentions.meanKl,
+                maxKl: c.degradation.mentions.maxKl,
+              },
             },
           })),
         }

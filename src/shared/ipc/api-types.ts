@@ -1,5 +1,5 @@
 import type { BackpackConfig } from '../model/config'
-import type { SenseEditDocument } from '../edits/sense-edits'
+import type { SenseEditDocument, SenseEditKind } from '../edits/sense-edits'
 import type { Comparison } from '../store/comparison-types'
 
 /**
@@ -237,8 +237,23 @@ export interface KnowledgeEditView {
     mean: { before: { pAdd: number; pRemove: number }; after: { pAdd: number; pRemove: number }; logOddsChange: number }
     senseChange: { norm: number; relative: number }
     degradation: {
+      /** held-out text; without the edited token in it (`editedTokenOccurrences` 0) the change is exactly 0: the edit is local */
       heldout: { tokens: number; editedTokenOccurrences: number; perplexityBefore: number; perplexityAfter: number; relativeChange: number }
+      /** prompts without the edited token: KL exactly 0 for the same reason */
       unrelated: { prompts: number; promptsWithEditedToken: number; meanKl: number; maxKl: number }
+      /** the collateral damage: sentences that mention the edited token outside the edited fact (null: none for this token) */
+      mentions: {
+        sentences: number
+        tokens: number
+        editedTokenOccurrences: number
+        perplexityBefore: number
+        perplexityAfter: number
+        relativeChange: number
+        /** positions from the edited token's first occurrence on, where the KL (nats) is taken */
+        positionsAfterEditedToken: number
+        meanKl: number
+        maxKl: number
+      } | null
     }
   }[]
   edited: boolean
@@ -264,6 +279,11 @@ export interface BlastRadiusPair {
 
 export interface BlastRadiusResponse {
   pairs: BlastRadiusPair[]
+  /**
+   * Edits of the document the bounds do not cover (index into its edits, from 0, and kind):
+   * topic and α edits depend on the context, so they can move the log-odds beyond the bounds.
+   */
+  notCovered: { index: number; kind: SenseEditKind }[]
 }
 
 /** A rendered comparison table: two label columns, then one column per experiment. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { interventionRunner } from '../../../src/main/interventions/intervention-runner'
-import { knowledgeEditSuite } from '../../../src/main/suites/knowledge-edit-suite'
+import { KNOWLEDGE_EDIT_MENTIONS } from '../../../src/main/suites/knowledge-edit-mentions'
+import { knowledgeEditSuite, mentionDegradation } from '../../../src/main/suites/knowledge-edit-suite'
 import { gpt2Tokenizer } from '../../../src/main/tokenizer/gpt2-tokenizer'
 import { useEngine } from './engine-fixture'
 
@@ -27,7 +28,59 @@ describe('knowledge-edit suite (tiny-fullvocab)', () => {
       expect(c.degradation.heldout.editedTokenOccurrences).toBe(0)
       expect(Math.abs(c.degradation.heldout.relativeChange)).toBeLessThan(1e-9)
       expect(c.degradation.heldout.perplexityBefore).toBeGreaterThan(1)
+      // sentences that mention the edited token outside the edited fact: there the edit shows
+      const m = c.degradation.mentions!
+      expect(m).toMatchObject({ source: 'built-in', sentences: 5 })
+      expect(m.perSentence).toHaveLength(5)
+      expect(m.editedTokenOccurrences).toBeGreaterThanOrEqual(5)
+      expect(m.positionsAfterEditedToken).toBeGreaterThan(0)
+      expect(m.perplexityBefore).toBeGreaterThan(1)
+      expect(Math.abs(m.relativeChange)).toBeGreaterThan(1e-7)
+      expect(m.perplexityAfter).not.toBe(m.perplexityBefore)
+      expect(m.meanKl).toBeGreaterThan(1e-9)
+      expect(m.maxKl).toBeGreaterThanOrEqual(m.meanKl)
+      for (const s of m.perSentence) expect(s.meanKl).toBeGreaterThan(0)
     }
+  })
+
+  it('every built-in mention sentence holds its edited token (the exact GPT-2 token, with its space)', () => {
+    const tok = gpt2Tokenizer()
+    expect(Object.keys(KNOWLEDGE_EDIT_MENTIONS).sort()).toEqual([' Brady', ' MacBook'])
+    for (const [word, sentences] of Object.entries(KNOWLEDGE_EDIT_MENTIONS)) {
+      const [id] = tok.encode(word)
+      expect(sentences.length).toBeGreaterThanOrEqual(4)
+      for (const s of sentences) expect(tok.encode(s)).toContain(id)
+    }
+  })
+
+  it('mention figures are exactly 0 with no edit, and the token-free global figures stay exactly 0 under one', async () => {
+    const engine = fixture.engine()
+    const runner = interventionRunner(engine)
+    const tok = gpt2Tokenizer()
+    const sentences = KNOWLEDGE_EDIT_MENTIONS[' MacBook'].map((text) => ({ text, ids: tok.encode(text) }))
+    const none = await mentionDegradation(runner, 28084, sentences, null, null)
+    expect(none.positionsAfterEditedToken).toBeGreaterThan(0)
+    expect(none.meanKl).toBe(0)
+    expect(none.maxKl).toBe(0)
+    expect(none.relativeChange).toBe(0)
+    expect(none.perplexityAfter).toBe(none.perplexityBefore)
+    // the suite's knowledge edit moves them; before the first " MacBook" nothing can move
+    const r = await knowledgeEditSuite(engine, { cases: [{ name: 'x', token: ' MacBook', remove: ' Apple', add: ' HP', prompts: ['The MacBook is made by'] }] })
+    const m = r.cases[0].degradation.mentions!
+    expect(m.meanKl).toBeGreaterThan(1e-9)
+    expect(m.positionsAfterEditedToken).toBe(none.positionsAfterEditedToken)
+    expect(r.cases[0].degradation.heldout.relativeChange).toBe(0)
+    expect(r.cases[0].degradation.unrelated.maxKl).toBe(0)
+  })
+
+  it('takes given mention sentences, refuses one without the edited token, and reports null for a token with none', async () => {
+    const engine = fixture.engine()
+    const c = { name: 'x', token: ' MacBook', remove: ' Apple', add: ' HP', prompts: ['The MacBook is made by'] }
+    const given = await knowledgeEditSuite(engine, { cases: [c], mentionSentences: { ' MacBook': ['My MacBook fan is loud.'] } })
+    expect(given.cases[0].degradation.mentions).toMatchObject({ source: 'given', sentences: 1, editedTokenOccurrences: 1 })
+    await expect(knowledgeEditSuite(engine, { cases: [c], mentionSentences: { ' MacBook': ['A laptop with a loud fan.'] } })).rejects.toThrow(/does not hold the edited token/)
+    const none = await knowledgeEditSuite(engine, { cases: [c], mentionSentences: {} })
+    expect(none.cases[0].degradation.mentions).toBeNull()
   })
 
   it('measures the log-odds change the formula predicts (independent float64 recomputation, 1e-4)', async () => {

@@ -55,6 +55,44 @@ describe('Workbench', () => {
     expect(Math.abs(res.value.total - res.value.logit)).toBeLessThan(1e-4 * Math.max(1, Math.abs(res.value.logit)))
   })
 
+  it('edits.blastRadius names the topic and α edits its bounds do not cover', async () => {
+    const doc = {
+      format: 'backpack-sense-edits',
+      version: 1,
+      edits: [
+        { kind: 'scale-sense', token: ' nurse', sense: 1, factor: 0 },
+        { kind: 'topic', topic: 'sports', strength: 2 },
+        { kind: 'scale-contextualization', position: 0, factor: 2 },
+      ],
+    }
+    const res = await dispatch('edits.blastRadius', { document: doc, pairs: [{ a: ' he', b: ' she' }, { a: ' the', b: ' a' }] })
+    expect(res.ok).toBe(true)
+    const value = (res as { ok: true; value: { pairs: { maxIncrease: number; maxDecrease: number }[]; notCovered: unknown } }).value
+    expect(value.notCovered).toEqual([
+      { index: 1, kind: 'topic' },
+      { index: 2, kind: 'scale-contextualization' },
+    ])
+    expect(value.pairs).toHaveLength(2)
+    expect(value.pairs[0].maxIncrease).toBeGreaterThanOrEqual(0)
+    expect(value.pairs[0].maxDecrease).toBeLessThanOrEqual(0)
+    // only vector edits: every edit is covered
+    const covered = await dispatch('edits.blastRadius', { document: { ...doc, edits: doc.edits.slice(0, 1) }, pairs: [{ a: ' he', b: ' she' }] })
+    expect(covered).toMatchObject({ ok: true, value: { notCovered: [] } })
+  })
+
+  it('suites.knowledgeEdit carries the mention figures next to the global ones', async () => {
+    const res = await dispatch('suites.knowledgeEdit', {})
+    expect(res.ok).toBe(true)
+    const { cases } = (res as { ok: true; value: { cases: { degradation: { unrelated: { maxKl: number }; mentions: { sentences: number; meanKl: number; relativeChange: number } | null } }[] } }).value
+    expect(cases).toHaveLength(2)
+    for (const c of cases) {
+      expect(c.degradation.unrelated.maxKl).toBe(0)
+      expect(c.degradation.mentions?.sentences).toBe(5)
+      expect(c.degradation.mentions?.meanKl).toBeGreaterThan(0)
+      expect(c.degradation.mentions?.relativeChange).not.toBe(0)
+    }
+  })
+
   it('refuses a prompt longer than the model takes with too-long', async () => {
     expect(await dispatch('predict.next', { text: ' the'.repeat(600) })).toMatchObject({ ok: false, error: { code: 'too-long' } })
   })
