@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { openEngine } from '../../src/main/runtime/open-engine'
 import type { WorkerEngine } from '../../src/main/runtime/worker-engine'
-import { PHASE_RESULT_PREFIX, benchIds, timed, type PhaseResult } from './bench-common'
+import { PHASE_RESULT_PREFIX, benchIds, median, timed, type PhaseResult } from './bench-common'
 
 /**
  * One measurement phase of `npm run bench`, run in its own process so each phase's peak RSS is
@@ -87,7 +87,19 @@ async function analysisSections(engine: WorkerEngine, repeats: number, figures: 
     figures.atlasFirstMs = performance.now() - t0
     for (const w of [' of', ' and', ' to']) await senseAtlas(engine, w, { top: 10 })
     let i = 0
-    figures.atlasMs = await timed(() => senseAtlas(engine, words[i++ % words.length], { top: 10 }), Math.min(Math.max(repeats, 7), words.length - 1))
+    const parts: Record<string, number>[] = []
+    const walls: number[] = []
+    figures.atlasMs = await timed(async () => {
+      const t = performance.now()
+      const atlas = await senseAtlas(engine, words[i++ % words.length], { top: 10 })
+      walls.push(performance.now() - t)
+      parts.push(atlas.timingsMs)
+    }, Math.min(Math.max(repeats, 7), words.length - 1))
+    // the measured calls (timed's first call is its warm-up): where the time goes, and the spread
+    const measured = parts.slice(1)
+    const med = (key: string) => median(measured.map((p) => p[key] ?? 0)).toFixed(1)
+    const spread = walls.slice(1).map((w) => w.toFixed(1)).join(', ')
+    notes.push(`atlas, medians of the measured calls: senses ${med('senses')} ms, projection ${med('project')} ms, ranking ${med('rank')} ms; every call: ${spread} ms`)
   })
   await section(figures, notes, 'generationTokensPerS', async () => {
     const generate = await loadGenerate()
