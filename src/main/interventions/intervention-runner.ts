@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { WorkbenchError } from '../../shared/errors'
 import { isVectorEdit, type ParsedSenseEdits, type ResolvedSenseEdit, type VectorEdit } from '../../shared/edits/parse-sense-edits'
 import type { BackpackEngine } from '../runtime/backpack-engine'
@@ -374,11 +375,18 @@ export function selectRows(alpha: Float32Array, k: number, n: number, positions:
   return out
 }
 
+/**
+ * A short digest of the edits, not their JSON: the key prefixes one #edited entry per token, and
+ * V8 hashes a string longer than 16383 characters by its length alone, so with a long document
+ * (a few hundred edits) every `${json}|${id}` key of the same length collided and each lookup
+ * compared whole keys — 800 edits took ~9 s per blast radius, 10,000 (allowed) hours.
+ */
 const keys = new WeakMap<readonly VectorEdit[], string>()
-function vectorEditKey(edits: readonly VectorEdit[]): string {
+export function vectorEditKey(edits: readonly VectorEdit[]): string {
   let key = keys.get(edits)
   if (!key) {
-    key = JSON.stringify(edits, (_, v) => (v instanceof Float32Array ? Array.from(v) : v))
+    const json = JSON.stringify(edits, (_, v) => (v instanceof Float32Array ? Array.from(v) : v))
+    key = createHash('sha256').update(json).digest('base64')
     keys.set(edits, key)
   }
   return key
