@@ -17,7 +17,8 @@ import { dot } from './edit-sense-vectors'
  *   reaches its extreme when α^ℓ puts all mass on the maximising token, independently per ℓ. It
  *   is never looser than Σ_ℓ max_x |g_ℓ(x)|. Topic and α edits are context-dependent and not covered.
  */
-export interface BlastRadius {
+/** The bounds of a blast radius, without the per-token detail. */
+export interface BlastRadiusBounds {
   tokenA: number
   tokenB: number
   /** the largest increase of log p(a) − log p(b) over all contexts and positions */
@@ -28,22 +29,49 @@ export interface BlastRadius {
   maxAbsChange: number
   /** per sense: [min(0, min_x g), max(0, max_x g)] and the tokens reaching them */
   perSense: { sense: number; low: number; high: number; lowToken: number | null; highToken: number | null }[]
+}
+
+export interface BlastRadius extends BlastRadiusBounds {
   /** per edited token: Σ_ℓ g_ℓ(x), the change in a context made of x alone (attained) */
   perToken: { token: number; change: number; perSense: number[] }[]
 }
 
 /**
- * deltas: per edited token, ΔC(x) = C̃(x) − C(x), (sense, d_model). ea, eb: E[a], E[b] (d_model).
+ * The blast radius of one pair (a, b), built from the edited tokens' sense changes one token at a
+ * time, so that a request with many pairs computes each token's ΔC once and feeds it to every
+ * pair (`InterventionRunner.blastRadii`). Tokens must come in the same order for the same result
+ * (ties keep the first token reaching an extreme). `keepPerToken: false` skips `perToken`.
  */
-export function blastRadius(tokenA: number, tokenB: number, ea: Float32Array, eb: Float32Array, deltas: Map<number, Float32Array>, numSenses: number, dModel: number): BlastRadius {
-  const diff = new Float32Array(dModel)
-  for (let c = 0; c < dModel; c++) diff[c] = ea[c] - eb[c]
-  const perSense = Array.from({ length: numSenses }, (_, sense) => ({ sense, low: 0, high: 0, lowToken: null as number | null, highToken: null as number | null }))
-  const perToken: BlastRadius['perToken'] = []
-  for (const [token, delta] of deltas) {
-    const g = Array.from({ length: numSenses }, (_, l) => dot(diff, 0, delta, l * dModel, dModel))
-    g.forEach((v, l) => {
-      const s = perSense[l]
+export class BlastRadiusBuilder {
+  readonly tokenA: number
+  readonly tokenB: number
+  readonly #diff: Float32Array // E_a − E_b in float32, as the bound is defined on
+  readonly #numSenses: number
+  readonly #dModel: number
+  readonly #perSense: BlastRadius['perSense']
+  readonly #perToken: BlastRadius['perToken'] | null
+
+  constructor(tokenA: number, tokenB: number, ea: Float32Array, eb: Float32Array, numSenses: number, dModel: number, options: { keepPerToken?: boolean } = {}) {
+    this.tokenA = tokenA
+    this.tokenB = tokenB
+    this.#numSenses = numSenses
+    this.#dModel = dModel
+    this.#diff = new Float32Array(dModel)
+    for (let c = 0; c < dModel; c++) this.#diff[c] = ea[c] - eb[c]
+    this.#perSense = Array.from({ length: numSenses }, (_, sense) => ({ sense, low: 0, high: 0, lowToken: null as number | null, highToken: null as number | null }))
+    this.#perToken = options.keepPerToken === false ? null : []
+  }
+
+  /**
+   * One edited token's ΔC(x) = C̃(x) − C(x), (sense, d_model). `changed[ℓ]` false says row ℓ of
+   * ΔC is all zeros, so g_ℓ(x) is 0 without its dot product (the dot would give +0 as well).
+   */
+  add(token: number, delta: Float32Array, changed?: ArrayLike<boolean | number>): void {
+    const d = this.#dModel
+    const g = this.#perToken ? new Array<number>(this.#numSenses) : null
+    for (let l = 0; l < this.#numSenses; l++) {
+      const v = changed && !changed[l] ? 0 : dot(this.#diff, 0, delta, l * d, d)
+      const s = this.#perSense[l]
       if (v > s.high) {
         s.high = v
         s.highToken = token
@@ -52,10 +80,28 @@ export function blastRadius(tokenA: number, tokenB: number, ea: Float32Array, eb
         s.low = v
         s.lowToken = token
       }
-    })
-    perToken.push({ token, change: g.reduce((x, y) => x + y, 0), perSense: g })
+      if (g) g[l] = v
+    }
+    if (g && this.#perToken) this.#perToken.push({ token, change: g.reduce((x, y) => x + y, 0), perSense: g })
   }
-  const maxIncrease = perSense.reduce((x, s) => x + s.high, 0)
-  const maxDecrease = perSense.reduce((x, s) => x + s.low, 0)
-  return { tokenA, tokenB, maxIncrease, maxDecrease, maxAbsChange: Math.max(maxIncrease, -maxDecrease), perSense, perToken }
+
+  bounds(): BlastRadiusBounds {
+    const maxIncrease = this.#perSense.reduce((x, s) => x + s.high, 0)
+    const maxDecrease = this.#perSense.reduce((x, s) => x + s.low, 0)
+    return { tokenA: this.tokenA, tokenB: this.tokenB, maxIncrease, maxDecrease, maxAbsChange: Math.max(maxIncrease, -maxDecrease), perSense: this.#perSense }
+  }
+
+  /** The bounds and, unless `keepPerToken` was false, `perToken` (empty then). */
+  result(): BlastRadius {
+    return { ...this.bounds(), perToken: this.#perToken ?? [] }
+  }
+}
+
+/**
+ * deltas: per edited token, ΔC(x) = C̃(x) − C(x), (sense, d_model). ea, eb: E[a], E[b] (d_model).
+ */
+export function blastRadius(tokenA: number, tokenB: number, ea: Float32Array, eb: Float32Array, deltas: Map<number, Float32Array>, numSenses: number, dModel: number): BlastRadius {
+  const builder = new BlastRadiusBuilder(tokenA, tokenB, ea, eb, numSenses, dModel)
+  for (const [token, delta] of deltas) builder.add(token, delta)
+  return builder.result()
 }

@@ -1,5 +1,4 @@
 import { WorkbenchError } from '../../shared/errors'
-import type { BlastRadiusResponse } from '../../shared/ipc/api-types'
 import type { ApiHandlers } from '../ipc/create-dispatcher'
 import { attributeLogit } from '../prediction/attribute-logit'
 import { predictTokens } from '../prediction/predict-tokens'
@@ -104,19 +103,24 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
         run.done()
       }
     },
-    'edits.blastRadius': async ({ document, pairs }) => {
+    'edits.blastRadius': async ({ document, pairs, runId }) => {
       const s = ctx.session()
       const parsed = s.parseEdits(document)
-      const out = []
-      let notCovered: BlastRadiusResponse['notCovered'] = []
-      for (const { a, b } of pairs) {
-        const ia = tokenId(s, a, 'token')
-        const ib = tokenId(s, b, 'token')
-        const r = await s.runner.blastRadius(parsed, ia, ib)
-        out.push({ a: { id: ia, text: tokenizer.tokenText(ia) }, b: { id: ib, text: tokenizer.tokenText(ib) }, maxIncrease: r.maxIncrease, maxDecrease: r.maxDecrease })
-        notCovered = r.notCovered // the same for every pair: it depends on the document only
+      const ids = pairs.map(({ a, b }) => [tokenId(s, a, 'token'), tokenId(s, b, 'token')] as const)
+      const run = ctx.track(runId)
+      try {
+        // the edited senses' changes are computed once for all pairs; cancellable by runId
+        const { radii, notCovered } = await s.runner.blastRadii(parsed, ids, {
+          signal: run.signal,
+          onProgress: (done, total) => {
+            if (runId) ctx.events.emit('run.progressed', { runId, method: 'edits.blastRadius', done, total, message: 'sense changes of the edited tokens' })
+          },
+        })
+        const out = radii.map((r) => ({ a: { id: r.tokenA, text: tokenizer.tokenText(r.tokenA) }, b: { id: r.tokenB, text: tokenizer.tokenText(r.tokenB) }, maxIncrease: r.maxIncrease, maxDecrease: r.maxDecrease }))
+        return { pairs: out, notCovered }
+      } finally {
+        run.done()
       }
-      return { pairs: out, notCovered }
     },
   }
 }

@@ -81,6 +81,7 @@ export const REQUEST_SCHEMAS = {
   'edits.blastRadius': z.strictObject({
     document: senseEditDocumentSchema,
     pairs: z.array(z.strictObject({ a: tokenRef, b: tokenRef })).min(1).max(100),
+    runId,
   }),
   'experiments.list': z.strictObject({
     search: z.string().max(500).optional(),

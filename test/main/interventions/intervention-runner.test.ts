@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { blastRadius } from '../../../src/main/interventions/blast-radius'
 import { InterventionRunner } from '../../../src/main/interventions/intervention-runner'
 import { parseSenseEdits } from '../../../src/shared/edits/parse-sense-edits'
 import { ArrayEngine } from './array-engine'
@@ -150,5 +151,68 @@ describe('InterventionRunner', () => {
     const after = await runner.run(only, parsed)
     const change = after.logits[2 * V + a] - after.logits[2 * V + b] - (before.logits[2 * V + a] - before.logits[2 * V + b])
     expect(change).toBeCloseTo(radius.perToken.find((p) => p.token === 8)!.change, 4)
+  })
+
+  // a document on many tokens, for many pairs: the runner works in blocks of tokens (here 256 at
+  // ~512 pairs × 4 senses × 8 dims), so 301 edited tokens take two blocks
+  const manyTokens = (engine: ArrayEngine) =>
+    parse(engine, [
+      ...Array.from({ length: 300 }, (_, i) => ({ kind: 'scale-sense', token: 100 + i, sense: i % 4, factor: i % 7 === 0 ? 0 : 1.5 - (i % 5) })),
+      { kind: 'knowledge-edit', token: 150, remove: 10, add: 11 },
+      { kind: 'add-sense', token: 420, sense: 1, from: { token: 20, sense: 3 }, factor: 2 },
+      { kind: 'replace-sense', token: 100, sense: 2, from: { token: 21, sense: 0 } },
+      { kind: 'scale-contextualization', position: 0, factor: 2 },
+    ])
+
+  it('blastRadii over many pairs gives each pair the numbers of blastRadius alone and of the formula on every ΔC', async () => {
+    const engine = new ArrayEngine(500, 4, 8, 5)
+    const runner = new InterventionRunner(engine)
+    const parsed = manyTokens(engine)
+    const rand = mulberry32(11)
+    const pairs = Array.from({ length: 512 }, () => [Math.floor(rand() * 500), Math.floor(rand() * 500)] as const)
+    pairs[7] = pairs[3] // a repeated pair
+    const blocks: number[] = []
+    const { radii, notCovered } = await runner.blastRadii(parsed, pairs, { onProgress: (done) => blocks.push(done) })
+    expect(blocks).toEqual([256, 301])
+    expect(notCovered).toEqual([{ index: 303, kind: 'scale-contextualization' }])
+    // the old per-pair path: every token's ΔC at once, then the formula
+    const vector = parsed.edits.filter((e) => e.kind !== 'scale-contextualization') as Parameters<InterventionRunner['editedSenses']>[1]
+    const tokens = [...new Set(vector.map((e) => e.token))]
+    const edited = await runner.editedSenses(tokens, vector)
+    const base = await runner.senses.many(tokens)
+    const deltas = new Map(tokens.map((t, i) => [t, edited[i].map((x, c) => x - base[i][c])]))
+    const { numSenses: k, nEmbd: d } = engine.config
+    for (const [i, [a, b]] of pairs.entries()) {
+      if (i % 16 !== 0 && i !== 7) continue
+      const [ea, eb] = await runner.embedding([a, b])
+      const { perToken, ...formula } = blastRadius(a, b, ea, eb, deltas, k, d)
+      expect(perToken).toHaveLength(301)
+      expect(radii[i]).toEqual(formula)
+      const { perToken: alone, notCovered: _, ...single } = await runner.blastRadius(parsed, a, b)
+      expect(radii[i]).toEqual(single)
+      expect(alone).toEqual(perToken)
+    }
+    expect(radii.some((r) => r.maxIncrease > 0 && r.maxDecrease < 0)).toBe(true)
+  })
+
+  it('blastRadii stops with cancelled when its signal is aborted, before or between blocks', async () => {
+    const engine = new ArrayEngine(500, 4, 8, 5)
+    const runner = new InterventionRunner(engine)
+    const parsed = manyTokens(engine)
+    const pairs = Array.from({ length: 512 }, (_, i) => [i % 500, (i * 7) % 500] as const)
+    const before = new AbortController()
+    before.abort()
+    await expect(runner.blastRadii(parsed, pairs, { signal: before.signal })).rejects.toMatchObject({ code: 'cancelled' })
+    const midway = new AbortController()
+    let blocks = 0
+    const pending = runner.blastRadii(parsed, pairs, {
+      signal: midway.signal,
+      onProgress: () => {
+        blocks++
+        midway.abort()
+      },
+    })
+    await expect(pending).rejects.toMatchObject({ code: 'cancelled', message: expect.stringContaining('blast radius') })
+    expect(blocks).toBe(1)
   })
 })

@@ -80,6 +80,48 @@ describe('Workbench', () => {
     expect(covered).toMatchObject({ ok: true, value: { notCovered: [] } })
   })
 
+  it('edits.blastRadius answers many pairs with the numbers of each pair asked alone', async () => {
+    const edits = [
+      ...Array.from({ length: 40 }, (_, i) => ({ kind: 'scale-sense', token: 1000 + 37 * i, sense: i % 4, factor: i % 3 === 0 ? 0 : 2.5 })),
+      { kind: 'knowledge-edit', token: ' nurse', remove: ' she', add: ' he' },
+      { kind: 'add-sense', token: ' doctor', sense: 2, from: { token: ' nurse', sense: 1 }, factor: -1 },
+    ]
+    const document = { format: 'backpack-sense-edits', version: 1, edits }
+    const pairs = [{ a: ' he', b: ' she' }, { a: ' the', b: ' a' }, { a: 464, b: 11 }, { a: ' he', b: ' she' }, { a: ' she', b: ' he' }]
+    const all = (await dispatch('edits.blastRadius', { document, pairs })) as { ok: true; value: { pairs: unknown[] } }
+    expect(all.ok).toBe(true)
+    for (const [i, pair] of pairs.entries()) {
+      const alone = (await dispatch('edits.blastRadius', { document, pairs: [pair] })) as { ok: true; value: { pairs: unknown[] } }
+      expect(all.value.pairs[i]).toEqual(alone.value.pairs[0])
+    }
+    const [heShe, , , again, sheHe] = all.value.pairs as { maxIncrease: number; maxDecrease: number }[]
+    expect(again).toEqual(heShe)
+    expect(heShe.maxIncrease).toBeGreaterThan(0)
+    expect(sheHe.maxIncrease).toBeCloseTo(-heShe.maxDecrease, 5)
+  })
+
+  it('cancels edits.blastRadius by its runId with a typed cancelled error, after reporting progress', async () => {
+    // 2,000 edited tokens × 100 pairs: several blocks of work, a progress event after each
+    const edits = Array.from({ length: 2000 }, (_, i) => ({ kind: 'scale-sense', token: 500 + 11 * i, sense: i % 4, factor: 0.5 }))
+    const pairs = Array.from({ length: 100 }, (_, i) => ({ a: 300 + i, b: 900 + i }))
+    const progressed: { done: number; total: number; method: string }[] = []
+    const firstProgress = new Promise<void>((res) =>
+      workbench.events.subscribe((e) => {
+        if (e.name !== 'run.progressed' || e.payload.runId !== 'br-1') return
+        progressed.push(e.payload)
+        res()
+      }),
+    )
+    const pending = dispatch('edits.blastRadius', { document: { format: 'backpack-sense-edits', version: 1, edits }, pairs, runId: 'br-1' })
+    await Promise.race([firstProgress, pending])
+    expect(await dispatch('run.cancel', { runId: 'br-1' })).toEqual({ ok: true, value: { cancelled: true } })
+    expect(await pending).toMatchObject({ ok: false, error: { code: 'cancelled' } })
+    expect(progressed[0]).toMatchObject({ method: 'edits.blastRadius', total: 2000 })
+    expect(progressed.at(-1)!.done).toBeLessThan(2000)
+    // the run is gone once it ended
+    expect(await dispatch('run.cancel', { runId: 'br-1' })).toEqual({ ok: true, value: { cancelled: false } })
+  })
+
   it('suites.knowledgeEdit carries the mention figures next to the global ones', async () => {
     const res = await dispatch('suites.knowledgeEdit', {})
     expect(res.ok).toBe(true)
