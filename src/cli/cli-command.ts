@@ -8,6 +8,8 @@ export interface CliIo {
 
 export interface CliCommand {
   summary: string
+  /** printed by `--help` after the flag list: value ranges, defaults, rules between flags */
+  details?: string
   /** Returns a JSON-serialisable value to print, or undefined when it printed itself. */
   run(args: string[], io: CliIo): Promise<unknown>
 }

@@ -76,4 +76,34 @@ describe('cli generate', () => {
     expect(d.code).toBe(1)
     expect(d.stderr).toMatch(/error\[not-found\]/)
   })
+
+  it('takes the shared ranges: seed [0, 2^32 − 1], temperature (0, 100], max-new [1, 512], and prints them in --help', async () => {
+    const sample = ['generate', '--text', 'x', '--max-new', '2', '--checkpoint', CKPT]
+    const top = await cli([...sample, '--seed', '4294967295', '--temperature', '100'])
+    expect(top.code, top.stderr).toBe(0)
+    expect(top.json().decoding).toEqual({ strategy: 'sample', temperature: 100, seed: 4294967295 })
+    const refused: [string[], RegExp][] = [
+      [['--seed', '4294967296'], /--seed must be an integer in \[0, 4294967295\]/],
+      [['--seed', '9007199254740991'], /--seed must be an integer in \[0, 4294967295\]/],
+      [['--temperature', '100.5'], /--temperature must be a number in \(0, 100\], got 100.5/],
+      [['--temperature', '0'], /--temperature must be a number in \(0, 100\], got 0/],
+      [['--top-p', '0'], /--top-p must be a number in \(0, 1\], got 0/],
+      [['--top-k', '100001'], /--top-k must be an integer in \[1, 100000\]/],
+      [['--max-new', '0'], /--max-new must be an integer in \[1, 512\]/],
+    ]
+    for (const [flags, message] of refused) {
+      const r = await cli([...sample, ...flags])
+      expect(r.code, flags.join(' ')).toBe(2)
+      expect(r.stderr).toMatch(/^error\[bad-request\]/)
+      expect(r.stderr).toMatch(message)
+    }
+    const seedOnly = await cli(['generate', '--text', 'x', '--greedy', '--seed', '3', '--checkpoint', CKPT])
+    expect(seedOnly.code).toBe(2)
+    expect(seedOnly.stderr).toMatch(/--greedy cannot be combined with sampling flags \(--seed\)/)
+    const help = await cli(['generate', '--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('--seed S          integer in [0, 4294967295]')
+    expect(help.stdout).toContain('--temperature T   number in (0, 100]')
+    expect(help.stdout).toContain('--max-new N       new tokens, integer in [1, 512]')
+  })
 })

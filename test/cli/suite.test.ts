@@ -63,4 +63,14 @@ describe('cli suite', () => {
     const c = await cli(['suite', 'topic', '--topics', 'cooking', '--checkpoint', CKPT])
     expect(c.stderr).toMatch(/unknown topic "cooking"/)
   })
+
+  it('topic seeds stay within the generator\'s exact range [0, 2^32 − 1], as serve\'s suites.topic', async () => {
+    const a = await cli(['suite', 'topic', '--seed', '4294967296', '--checkpoint', CKPT])
+    expect(a.code).toBe(2)
+    expect(a.stderr).toMatch(/--seed must be an integer in \[0, 4294967295\]/)
+    // sample s uses seed + s: the last sample's seed must be in range too
+    const b = await cli(['suite', 'topic', '--topics', 'music', '--seed', '4294967295', '--samples', '2', '--checkpoint', CKPT])
+    expect(b.code).toBe(2)
+    expect(b.stderr).toMatch(/seed must be an integer in \[0, 4294967294\] with 2 samples/)
+  })
 })

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto'
 import { WorkbenchError } from '../../shared/errors'
+import { checkGenerationSetting, describeRange, GENERATION_LIMITS, samplingSettingsGiven, SEED_MAX, type SamplingOnlySetting } from '../../shared/generation-settings'
 import { generate as generateText } from '../../main/generation/generate'
 import { generateCompare } from '../../main/generation/generate-compare'
 import { analysisRunner } from '../../main/interventions/apply-sense-edits'
@@ -16,6 +17,15 @@ import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, withEngine
  */
 export const generate: CliCommand = {
   summary: 'Generate text (greedy or seeded sampling), optionally under --edits FILE; --compare shows baseline and edited',
+  details: [
+    `--max-new N       new tokens, integer in ${describeRange('maxNewTokens')} (default ${GENERATION_LIMITS.maxNewTokens.default}); prompt + new tokens stop at 512 positions`,
+    'sampling flags (any of them selects sampling; --greedy with one is refused):',
+    `--temperature T   number in ${describeRange('temperature')} (default ${GENERATION_LIMITS.temperature.default})`,
+    `--top-k K         integer in ${describeRange('topK')} (default: all tokens)`,
+    `--top-p P         number in ${describeRange('topP')} (default 1)`,
+    `--seed S          integer in ${describeRange('seed')} (default: drawn at random and printed in decoding.seed)`,
+    'The same ranges hold for generate.run in the app and serve (src/shared/generation-settings.ts).',
+  ].join('\n'),
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
@@ -34,9 +44,10 @@ export const generate: CliCommand = {
       speculate: { type: 'string' },
     })
     const ids = promptFlag(values)
-    const maxNewTokens = intFlag(values['max-new'], 'max-new', 32, 0, 512)
-    const sampling = ['temperature', 'top-k', 'top-p', 'seed'].filter((f) => values[f as keyof typeof values] !== undefined)
-    if (values.greedy && sampling.length > 0) throw new WorkbenchError('bad-request', `--greedy cannot be combined with sampling flags (${sampling.map((f) => '--' + f).join(', ')})`)
+    const L = GENERATION_LIMITS
+    const maxNewTokens = intFlag(values['max-new'], 'max-new', L.maxNewTokens.default, L.maxNewTokens.min, L.maxNewTokens.max)
+    const sampling = samplingSettingsGiven({ temperature: values.temperature, topK: values['top-k'], topP: values['top-p'], seed: values.seed }).map((name) => FLAG[name])
+    if (values.greedy && sampling.length > 0) throw new WorkbenchError('bad-request', `--greedy cannot be combined with sampling flags (${sampling.join(', ')})`)
     if (values.compare && values.edits === undefined) throw new WorkbenchError('bad-request', '--compare needs --edits FILE (the edited side)')
     const strategy = sampling.length > 0 ? ('sample' as const) : ('greedy' as const)
     const settings = {
@@ -45,10 +56,10 @@ export const generate: CliCommand = {
       strategy,
       ...(strategy === 'sample'
         ? {
-            temperature: numberFlag(values.temperature, 'temperature', 1),
-            ...(values['top-k'] !== undefined ? { topK: intFlag(values['top-k'], 'top-k', 0, 1, 50264) } : {}),
-            ...(values['top-p'] !== undefined ? { topP: numberFlag(values['top-p'], 'top-p', 1) } : {}),
-            seed: values.seed !== undefined ? intFlag(values.seed, 'seed', 0, 0, Number.MAX_SAFE_INTEGER) : randomInt(2 ** 32),
+            temperature: checkGenerationSetting('temperature', numberFlag(values.temperature, 'temperature', L.temperature.default), '--temperature'),
+            ...(values['top-k'] !== undefined ? { topK: intFlag(values['top-k'], 'top-k', 0, L.topK.min, L.topK.max) } : {}),
+            ...(values['top-p'] !== undefined ? { topP: checkGenerationSetting('topP', numberFlag(values['top-p'], 'top-p', 1), '--top-p') } : {}),
+            seed: values.seed !== undefined ? intFlag(values.seed, 'seed', 0, L.seed.min, L.seed.max) : randomInt(SEED_MAX + 1),
           }
         : {}),
       attribute: values.attribute ?? false,
@@ -63,6 +74,8 @@ export const generate: CliCommand = {
     })
   },
 }
+
+const FLAG: Record<SamplingOnlySetting, string> = { temperature: '--temperature', topK: '--top-k', topP: '--top-p', seed: '--seed' }
 
 /** A finite number flag with a default. */
 export function numberFlag(value: string | undefined, flag: string, fallback: number): number {

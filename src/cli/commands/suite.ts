@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { WorkbenchError } from '../../shared/errors'
+import { SEED_MAX } from '../../shared/generation-settings'
 import { genderBiasSuite } from '../../main/suites/gender-bias-suite'
 import { knowledgeEditSuite } from '../../main/suites/knowledge-edit-suite'
 import { topicSuite, type TopicStrength } from '../../main/suites/topic-suite'
@@ -84,7 +85,7 @@ export const suite: CliCommand = {
           ...(values.strengths !== undefined ? { strengths: parseIntList(values.strengths, 'strengths') as TopicStrength[] } : {}),
           samples: intFlag(values.samples, 'samples', 2, 1, 10_000),
           maxNewTokens: intFlag(values['max-new'], 'max-new', 30, 1, 511),
-          seed: intFlag(values.seed, 'seed', 0, 0, Number.MAX_SAFE_INTEGER),
+          seed: intFlag(values.seed, 'seed', 0, 0, SEED_MAX),
           includeTexts: !values['no-texts'],
           onProgress: (p) => progress(`topic: ${p.topic} strength ${p.strength} (${p.done}/${p.total})`),
         })

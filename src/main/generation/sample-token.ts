@@ -1,4 +1,5 @@
 import { WorkbenchError } from '../../shared/errors'
+import { checkGenerationSetting } from '../../shared/generation-settings'
 import { textVocabSize, topKIndices } from '../prediction/top-k'
 import type { SeededRandom } from './seeded-random'
 
@@ -20,10 +21,11 @@ export type DecodingSettings =
 export function checkDecodingSettings(s: DecodingSettings): DecodingSettings {
   if (s.strategy === 'greedy') return { strategy: 'greedy' }
   if (s.strategy !== 'sample') throw new WorkbenchError('bad-request', `decoding strategy must be "greedy" or "sample", got ${JSON.stringify((s as { strategy: unknown }).strategy)}`)
-  if (!(Number.isFinite(s.temperature) && s.temperature > 0)) throw new WorkbenchError('bad-request', `temperature must be a finite number > 0, got ${s.temperature}`)
+  // temperature, top-p and seed: the doors' ranges (a seed above 2^32 − 1 would alias another's stream)
+  checkGenerationSetting('temperature', s.temperature)
   if (s.topK !== undefined && !(Number.isInteger(s.topK) && s.topK >= 1)) throw new WorkbenchError('bad-request', `top-k must be an integer ≥ 1, got ${s.topK}`)
-  if (s.topP !== undefined && !(Number.isFinite(s.topP) && s.topP > 0 && s.topP <= 1)) throw new WorkbenchError('bad-request', `top-p must be in (0, 1], got ${s.topP}`)
-  if (!Number.isSafeInteger(s.seed) || s.seed < 0) throw new WorkbenchError('bad-request', `seed must be a non-negative integer, got ${s.seed}`)
+  if (s.topP !== undefined) checkGenerationSetting('topP', s.topP, 'top-p')
+  checkGenerationSetting('seed', s.seed)
   return { strategy: 'sample', temperature: s.temperature, seed: s.seed, ...(s.topK !== undefined ? { topK: s.topK } : {}), ...(s.topP !== undefined ? { topP: s.topP } : {}) }
 }
 

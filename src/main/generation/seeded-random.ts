@@ -5,6 +5,11 @@ import { WorkbenchError } from '../../shared/errors'
  * pseudorandom number generators", 2018), its 128-bit state filled from the seed by splitmix32.
  * Only 32-bit integer operations (Math.imul, >>>), so the same seed gives the same stream on
  * every platform and JavaScript engine.
+ *
+ * The seed is folded into one 32-bit word, low word XOR (high word × 0x9e3779b9 mod 2^32), and
+ * splitmix32 (a bijection of that word) fills the state: seeds 0..2^32 − 1 give 2^32 distinct
+ * streams, larger ones alias smaller ones (2^32 and 0x9e3779b9 give the same stream). So the
+ * doors accept seeds up to 2^32 − 1 (SEED_MAX, src/shared/generation-settings.ts).
  */
 export class SeededRandom {
   readonly seed: number

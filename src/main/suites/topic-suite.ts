@@ -1,4 +1,5 @@
 import { WorkbenchError } from '../../shared/errors'
+import { SEED_MAX } from '../../shared/generation-settings'
 import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
 import type { TopicEdit } from '../../shared/edits/sense-edits'
 import { TOPIC_WORDS } from '../../shared/edits/topic-words'
@@ -69,6 +70,10 @@ export async function topicSuite(engine: BackpackEngine, options: TopicSuiteOpti
   const strengths = [...(options.strengths ?? [0, 1, 2, 3])]
   if (!Number.isInteger(samples) || samples < 1) throw new WorkbenchError('bad-request', `samples must be a positive integer, got ${samples}`)
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new WorkbenchError('bad-request', `maxNewTokens must be a positive integer, got ${maxNewTokens}`)
+  // sample s uses seed + s: every one must be a seed the generator maps one-to-one to a stream
+  if (!Number.isInteger(seed) || seed < 0 || seed + samples - 1 > SEED_MAX) {
+    throw new WorkbenchError('bad-request', `seed must be an integer in [0, ${SEED_MAX - samples + 1}] with ${samples} samples (sample s uses seed + s, at most ${SEED_MAX}), got ${seed}`)
+  }
   for (const s of strengths) if (![0, 1, 2, 3].includes(s)) throw new WorkbenchError('bad-request', `topic strength must be 0, 1, 2 or 3, got ${s}`)
   const topics = (options.topics ?? Object.keys(TOPIC_WORDS)).map((t) => (typeof t === 'string' ? { name: t, words: null } : { name: t.name, words: t.words }))
   for (const t of topics) {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { GENERATION_LIMITS as GEN, samplingSettingsGiven } from '../generation-settings'
 import { senseEditDocumentSchema } from './edit-schemas'
 
 /**
@@ -38,17 +39,26 @@ export const REQUEST_SCHEMAS = {
     target: tokenRef,
     edits,
   }),
-  'generate.run': z.strictObject({
-    text: text.min(1),
-    maxNewTokens: z.int().min(1).max(512).default(32),
-    strategy: z.enum(['greedy', 'sample']).default('greedy'),
-    temperature: z.number().gt(0).max(100).optional(),
-    topK: z.int().min(1).max(100_000).optional(),
-    topP: z.number().gt(0).max(1).optional(),
-    seed: z.int().min(0).max(2 ** 32 - 1).optional(),
-    edits,
-    runId,
-  }),
+  // the ranges are the CLI's too (src/shared/generation-settings.ts); sampling-only settings with
+  // greedy decoding are refused, as the CLI refuses --greedy with a sampling flag
+  'generate.run': z
+    .strictObject({
+      text: text.min(1),
+      maxNewTokens: z.int().min(GEN.maxNewTokens.min).max(GEN.maxNewTokens.max).default(GEN.maxNewTokens.default),
+      strategy: z.enum(['greedy', 'sample']).default('greedy'),
+      temperature: z.number().gt(GEN.temperature.min).max(GEN.temperature.max).optional(),
+      topK: z.int().min(GEN.topK.min).max(GEN.topK.max).optional(),
+      topP: z.number().gt(GEN.topP.min).max(GEN.topP.max).optional(),
+      seed: z.int().min(GEN.seed.min).max(GEN.seed.max).optional(),
+      edits,
+      runId,
+    })
+    .superRefine((r, ctx) => {
+      if (r.strategy !== 'greedy') return
+      for (const name of samplingSettingsGiven(r)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `${name} is a sampling setting and strategy is "greedy" (the default), which would ignore it; set strategy "sample" or leave ${name} out` })
+      }
+    }),
   'suites.genderBias': z.strictObject({
     sense: z.int().min(0).max(1023).optional(),
     optimize: z.boolean().default(true),
@@ -61,7 +71,7 @@ export const REQUEST_SCHEMAS = {
     topics: z.array(z.string().min(1).max(100)).min(1).max(17).optional(),
     samples: z.int().min(1).max(500).default(2),
     maxNewTokens: z.int().min(1).max(256).default(30),
-    seed: z.int().min(0).max(2 ** 32 - 1).default(0),
+    seed: z.int().min(GEN.seed.min).max(GEN.seed.max).default(0),
     edits,
     runId,
   }),

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { checkDecodingSettings } from '../../../src/main/generation/sample-token'
 import { SeededRandom } from '../../../src/main/generation/seeded-random'
+import { SEED_MAX } from '../../../src/shared/generation-settings'
 
 /** An independent BigInt transcription of xoshiro128** and splitmix32 (Blackman & Vigna 2018). */
 function referenceStream(seed: number, count: number): number[] {
@@ -62,6 +64,21 @@ describe('SeededRandom', () => {
     expect(outside).toBe(0)
     expect(Math.abs(sum / n - 0.5)).toBeLessThan(0.01)
     for (const b of bins) expect(Math.abs(b / n - 0.1)).toBeLessThan(0.01)
+  })
+
+  it('folds seeds into 32 bits: above SEED_MAX seeds alias, which is why the doors stop at 2^32 − 1', () => {
+    const stream = (seed: number) => {
+      const r = new SeededRandom(seed)
+      return Array.from({ length: 20 }, () => r.nextUint32())
+    }
+    expect(SEED_MAX).toBe(2 ** 32 - 1)
+    expect(stream(2 ** 32)).toEqual(stream(0x9e3779b9))
+    // within the range the fold is the identity: neighbours and the ends differ
+    expect(stream(SEED_MAX)).not.toEqual(stream(SEED_MAX - 1))
+    expect(stream(SEED_MAX)).not.toEqual(stream(0))
+    const sample = { strategy: 'sample' as const, temperature: 1 }
+    expect(checkDecodingSettings({ ...sample, seed: SEED_MAX })).toMatchObject({ seed: SEED_MAX })
+    expect(() => checkDecodingSettings({ ...sample, seed: SEED_MAX + 1 })).toThrow(/seed must be an integer in \[0, 4294967295\], got 4294967296/)
   })
 
   it('rejects seeds that are not non-negative safe integers', () => {
