@@ -1,0 +1,28 @@
+import { cleanup, render, screen } from '@testing-library/svelte'
+import { afterEach, describe, expect, it } from 'vitest'
+import GenerateView from '../../../../src/renderer/src/views/generate/GenerateView.svelte'
+
+afterEach(() => cleanup())
+
+describe('Generate view: settings ranges', () => {
+  it('bounds its inputs by the ranges generate.run and the CLI accept (src/shared/generation-settings.ts)', () => {
+    const app = { info: { version: 't' }, available: () => true, model: { name: 'm' } }
+    const generation = {
+      settings: { maxNewTokens: 32, strategy: 'sample', temperature: 1, topK: null, topP: null, seed: 0 },
+      running: false,
+      progress: null,
+      result: null,
+      error: null,
+      run: async () => undefined,
+      cancel: () => undefined,
+    }
+    const props = { app, generation, prompt: { text: 'The nurse' }, edits: { edits: [], document: null } }
+    render(GenerateView, { props: props as never })
+    const seed = screen.getByTestId('gen-seed')
+    expect(seed.getAttribute('min')).toBe('0')
+    expect(seed.getAttribute('max')).toBe('4294967295')
+    expect(screen.getByLabelText('temperature').getAttribute('max')).toBe('100')
+    expect(screen.getByLabelText('top-k').getAttribute('max')).toBe('100000')
+    expect(screen.getByLabelText('new tokens').getAttribute('max')).toBe('512')
+  })
+})
