@@ -19,6 +19,8 @@ type Options = NonNullable<ParseArgsConfig['options']>
 /** Thrown by parseFlags for `--help`/`-h`: runCli prints the command's flags and exits 0. */
 export class HelpRequested extends Error {
   readonly options: Options
+  /** what the usage line names: the command, or `<command> <subcommand>` once a command with subcommands sets it */
+  command?: string
   constructor(options: Options) {
     super('help requested')
     this.options = options

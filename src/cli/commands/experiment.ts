@@ -14,7 +14,7 @@ import type { ExperimentRunner } from '../../main/store/experiment-runner'
 import { ExperimentStore } from '../../main/store/experiment-store'
 import { COMPARISON_FORMATS, renderComparison, type ComparisonFormat } from '../../main/store/render-comparison'
 import { reopenRun } from '../../main/store/reopen-run'
-import { parseFlags, type CliCommand, type CliIo } from '../cli-command'
+import { HelpRequested, parseFlags, type CliCommand, type CliIo } from '../cli-command'
 
 /**
  * `experiment <sub> [--db PATH] …`: the experiment log from the command line. Every subcommand
@@ -35,7 +35,13 @@ export const experiment: CliCommand = {
     if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) {
       throw new WorkbenchError('bad-request', `experiment needs a subcommand: ${SUBCOMMANDS.join(', ')}${sub ? ` (got ${JSON.stringify(sub)})` : ''}`)
     }
-    return HANDLERS[sub as Sub](rest, io)
+    try {
+      return await HANDLERS[sub as Sub](rest, io)
+    } catch (e) {
+      // `experiment list --help`: the usage line names the subcommand whose flags follow
+      if (e instanceof HelpRequested) e.command = `experiment ${sub}`
+      throw e
+    }
   },
 }
 

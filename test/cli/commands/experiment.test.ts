@@ -147,4 +147,14 @@ describe('cli experiment', () => {
     expect((await cli('experiment', 'import', '--db', db, junk)).stderr).toMatch(/^error\[bundle-invalid\]/)
     expect((await cli('experiment', 'list', '--db', db)).json().total).toBe(total)
   })
+
+  it('<sub> --help names the subcommand in the usage line, with that subcommand\'s flags (it said "experiment")', async () => {
+    const list = await cli('experiment', 'list', '--help')
+    expect(list.code, list.stderr).toBe(0)
+    expect(list.stdout).toMatch(/^usage: npm run -s cli -- experiment list \[options\]\n/)
+    expect(list.stdout).toContain('--sort <value>')
+    const compare = await cli('experiment', 'compare', '-h')
+    expect(compare.stdout).toMatch(/^usage: npm run -s cli -- experiment compare \[options\]\n/)
+    expect(compare.stdout).toContain('--diff-only')
+  })
 })
