@@ -25,6 +25,24 @@ export const GENERATION_LIMITS = {
   seed: { min: 0, max: 2 ** 32 - 1 },
 } as const
 
+/**
+ * The topic suite's own settings, the same at both doors — the CLI's `suite topic --samples /
+ * --max-new` and the `suites.topic` request of the app and `serve` (before: CLI samples ≤ 10000
+ * and max-new ≤ 511, the request ≤ 500 and ≤ 256). Its seed is GENERATION_LIMITS.seed, with
+ * seed + samples − 1 ≤ SEED_MAX (sample s uses seed + s).
+ *
+ * - samples [1, 10000] per (topic, strength), default 2: the paper used 500; a run on a fast
+ *   machine may want more for tighter means. Every run is cancellable (runId); each sample's
+ *   text is kept in the result unless the CLI's --no-texts is given, so the largest runs are
+ *   large (17 topics × 4 strengths × 10000 samples = 680000 texts).
+ * - maxNewTokens [1, 512], default 30 (the paper: about 98): generate's range; the lone
+ *   <|endoftext|> prompt + new tokens stop at the 512 positions, so at most 511 come out.
+ */
+export const TOPIC_SUITE_LIMITS = {
+  samples: { min: 1, max: 10_000, default: 2 },
+  maxNewTokens: { min: GENERATION_LIMITS.maxNewTokens.min, max: GENERATION_LIMITS.maxNewTokens.max, default: 30 },
+} as const
+
 /** The largest seed any door accepts (2^32 − 1); see GENERATION_LIMITS. */
 export const SEED_MAX = GENERATION_LIMITS.seed.max
 

@@ -73,4 +73,28 @@ describe('cli suite', () => {
     expect(b.code).toBe(2)
     expect(b.stderr).toMatch(/seed must be an integer in \[0, 4294967294\] with 2 samples/)
   })
+
+  it('topic --samples and --max-new take the ranges suites.topic takes ([1, 10000], [1, 512]) and --help prints them', async () => {
+    const refused: [string[], RegExp][] = [
+      [['--samples', '10001'], /--samples must be an integer in \[1, 10000\], got "10001"/],
+      [['--samples', '0'], /--samples must be an integer in \[1, 10000\]/],
+      [['--max-new', '513'], /--max-new must be an integer in \[1, 512\], got "513"/],
+      [['--max-new', '0'], /--max-new must be an integer in \[1, 512\]/],
+    ]
+    for (const [flags, message] of refused) {
+      const r = await cli(['suite', 'topic', '--topics', 'music', ...flags, '--checkpoint', CKPT])
+      expect(r.code, flags.join(' ')).toBe(2)
+      expect(r.stderr).toMatch(message)
+    }
+    // 512 passes (was refused above 511); the prompt token + new tokens stop at the model's positions (small-bin: 64)
+    const top = await cli(['suite', 'topic', '--words', 'the', '--strengths', '0', '--samples', '1', '--max-new', '512', '--prompt-ids', '0', '--checkpoint', SMALL])
+    expect(top.code, top.stderr).toBe(0)
+    expect(top.json().settings.maxNewTokens).toBe(512)
+    expect(top.json().topics[0].results[0].samples[0].stopReason).toBe('position-limit')
+    expect(top.json().topics[0].results[0].generatedTokens).toBe(63)
+    const help = await cli(['suite', '--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('--samples N   generations per topic and strength, integer in [1, 10000]')
+    expect(help.stdout).toContain('--max-new N   new tokens per generation, integer in [1, 512]')
+  })
 })

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { WorkbenchError } from '../../shared/errors'
-import { SEED_MAX } from '../../shared/generation-settings'
+import { SEED_MAX, TOPIC_SUITE_LIMITS } from '../../shared/generation-settings'
 import { genderBiasSuite } from '../../main/suites/gender-bias-suite'
 import { knowledgeEditSuite } from '../../main/suites/knowledge-edit-suite'
 import { topicSuite, type TopicStrength } from '../../main/suites/topic-suite'
@@ -9,6 +9,7 @@ import { parseFlags, parseIntList, type CliCommand } from '../cli-command'
 import { editsFlag, ENGINE_FLAGS, intFlag, tableProgress, withEngine } from './analysis-engine'
 
 const SUITES = ['gender-bias', 'topic', 'knowledge-edit'] as const
+const T = TOPIC_SUITE_LIMITS
 
 /** Which flags each suite reads (others are refused, so a typo never runs the wrong setting). */
 const SUITE_FLAGS: Record<(typeof SUITES)[number], readonly string[]> = {
@@ -27,6 +28,13 @@ const SUITE_FLAGS: Record<(typeof SUITES)[number], readonly string[]> = {
  */
 export const suite: CliCommand = {
   summary: 'Run a paper experiment (gender-bias, topic, knowledge-edit) under --edits FILE; JSON results',
+  details: [
+    'topic:',
+    `--samples N   generations per topic and strength, integer in [${T.samples.min}, ${T.samples.max}] (default ${T.samples.default}; the paper: 500)`,
+    `--max-new N   new tokens per generation, integer in [${T.maxNewTokens.min}, ${T.maxNewTokens.max}] (default ${T.maxNewTokens.default}); the prompt + new tokens stop at 512 positions`,
+    `--seed S      sample s uses seed S + s, so S + samples − 1 must be ≤ ${SEED_MAX} (default 0)`,
+    'The same ranges hold for suites.topic in the app and serve (src/shared/generation-settings.ts).',
+  ].join('\n'),
   async run(args, io) {
     const { values, positionals } = parseFlags(
       args,
@@ -83,8 +91,8 @@ export const suite: CliCommand = {
             : {}),
           ...(values['prompt-ids'] !== undefined ? { prompt: parseIntList(values['prompt-ids'], 'prompt-ids') } : {}),
           ...(values.strengths !== undefined ? { strengths: parseIntList(values.strengths, 'strengths') as TopicStrength[] } : {}),
-          samples: intFlag(values.samples, 'samples', 2, 1, 10_000),
-          maxNewTokens: intFlag(values['max-new'], 'max-new', 30, 1, 511),
+          samples: intFlag(values.samples, 'samples', T.samples.default, T.samples.min, T.samples.max),
+          maxNewTokens: intFlag(values['max-new'], 'max-new', T.maxNewTokens.default, T.maxNewTokens.min, T.maxNewTokens.max),
           seed: intFlag(values.seed, 'seed', 0, 0, SEED_MAX),
           includeTexts: !values['no-texts'],
           onProgress: (p) => progress(`topic: ${p.topic} strength ${p.strength} (${p.done}/${p.total})`),

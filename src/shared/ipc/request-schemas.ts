@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { GENERATION_LIMITS as GEN, samplingSettingsGiven } from '../generation-settings'
+import { GENERATION_LIMITS as GEN, samplingSettingsGiven, TOPIC_SUITE_LIMITS as TOPIC } from '../generation-settings'
 import { senseEditDocumentSchema } from './edit-schemas'
 
 /**
@@ -69,8 +69,9 @@ export const REQUEST_SCHEMAS = {
   'suites.knowledgeEdit': z.strictObject({ edits, runId }),
   'suites.topic': z.strictObject({
     topics: z.array(z.string().min(1).max(100)).min(1).max(17).optional(),
-    samples: z.int().min(1).max(500).default(2),
-    maxNewTokens: z.int().min(1).max(256).default(30),
+    // the CLI's `suite topic` ranges too (src/shared/generation-settings.ts)
+    samples: z.int().min(TOPIC.samples.min).max(TOPIC.samples.max).default(TOPIC.samples.default),
+    maxNewTokens: z.int().min(TOPIC.maxNewTokens.min).max(TOPIC.maxNewTokens.max).default(TOPIC.maxNewTokens.default),
     seed: z.int().min(GEN.seed.min).max(GEN.seed.max).default(0),
     edits,
     runId,

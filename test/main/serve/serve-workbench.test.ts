@@ -78,6 +78,22 @@ describe('serve', () => {
     expect(parseRequest('generate.run', { text: 'x' })).toMatchObject({ strategy: 'greedy', maxNewTokens: 32 })
   })
 
+  it('suites.topic takes the CLI\'s suite topic ranges: samples [1, 10000], maxNewTokens [1, 512]', async () => {
+    for (const [settings, message] of [
+      [{ samples: 10_001 }, /samples: .*10000/],
+      [{ samples: 0 }, /samples: /],
+      [{ maxNewTokens: 513 }, /maxNewTokens: .*512/],
+      [{ maxNewTokens: 0 }, /maxNewTokens: /],
+    ] as [Record<string, unknown>, RegExp][]) {
+      const body = (await (await call('suites.topic', settings)).json()) as { ok: boolean; error: { code: string; message: string } }
+      expect(body, JSON.stringify(settings)).toMatchObject({ ok: false, error: { code: 'bad-request' } })
+      expect(body.error.message).toMatch(message)
+    }
+    // the largest of each range passes the door (was refused above 500 samples / 256 tokens)
+    expect(parseRequest('suites.topic', { samples: 10_000, maxNewTokens: 512 })).toMatchObject({ samples: 10_000, maxNewTokens: 512 })
+    expect(parseRequest('suites.topic', {})).toMatchObject({ samples: 2, maxNewTokens: 30, seed: 0 })
+  })
+
   it('rejects a body that is not JSON with 400 and a typed error', async () => {
     const res = await call('tokens.encode', '{not json')
     expect(res.status).toBe(400)
