@@ -76,6 +76,7 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
         tokens: a.tokens,
         policy: a.policy,
         used: a.used,
+        multiToken: a.multiToken,
         senses: a.senses.map((c) => ({ sense: c.sense, norm: c.norm, top: c.top, bottom: c.bottom, summary: c.summary })),
       }
     },

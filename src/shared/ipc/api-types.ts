@@ -172,6 +172,7 @@ export interface SenseLookupResponse {
   tokens: TokenSpan[] // the word's tokens
   policy: 'first' | 'mean' // how a multi-token word was handled
   used: number[] // the token ids whose senses are shown
+  multiToken: boolean // the word is several tokens: `policy` says whose senses are shown (as the CLI's `senses`)
   senses: SenseCard[]
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDispatcher, type Dispatch } from '../../../src/main/ipc/create-dispatcher'
+import { resolveWord } from '../../../src/main/senses/resolve-word'
 import { Workbench } from '../../../src/main/workbench/workbench'
 import type { ApiEvent } from '../../../src/shared/ipc/api'
 
@@ -137,5 +138,18 @@ describe('Workbench', () => {
 
   it('refuses a prompt longer than the model takes with too-long', async () => {
     expect(await dispatch('predict.next', { text: ' the'.repeat(600) })).toMatchObject({ ok: false, error: { code: 'too-long' } })
+  })
+
+  it('senses.lookup carries the CLI senses command\'s word resolution: tokens, policy, used and multiToken', async () => {
+    for (const word of ['antidisestablishmentarianism', ' nurse']) {
+      const res = (await dispatch('senses.lookup', { word, topK: 2 })) as { ok: true; value: Record<string, unknown> }
+      expect(res.ok).toBe(true)
+      const { word: w, text, tokens, policy, used, multiToken } = resolveWord(word, 50264)
+      expect(res.value).toMatchObject({ word: w, text, tokens, policy, used, multiToken })
+    }
+    const multi = (await dispatch('senses.lookup', { word: 'antidisestablishmentarianism' })) as { ok: true; value: { multiToken: boolean; tokens: unknown[]; used: number[] } }
+    expect(multi.value.multiToken).toBe(true)
+    expect(multi.value.tokens.length).toBeGreaterThan(1)
+    expect(multi.value.used).toHaveLength(1)
   })
 })
