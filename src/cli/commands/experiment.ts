@@ -32,6 +32,10 @@ export const experiment: CliCommand = {
   summary: `Experiment log: ${SUBCOMMANDS.join(', ')} (--db PATH, default in the user data folder)`,
   async run(args, io) {
     const [sub, ...rest] = args
+    if (sub === '--help' || sub === '-h' || sub === 'help') {
+      io.stdout.write(experimentHelp())
+      return undefined
+    }
     if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) {
       throw new WorkbenchError('bad-request', `experiment needs a subcommand: ${SUBCOMMANDS.join(', ')}${sub ? ` (got ${JSON.stringify(sub)})` : ''}`)
     }
@@ -43,6 +47,30 @@ export const experiment: CliCommand = {
       throw e
     }
   },
+}
+
+/** One line per subcommand, printed by `experiment --help` (a `Record<Sub, …>` so a new subcommand cannot go unlisted). */
+const SUB_SUMMARIES: Record<Sub, string> = {
+  save: 'save a sense-edit document as an experiment (--name, --edits FILE, --tag, --notes, --folder)',
+  list: 'list experiments, filtered and sorted (--tag, --search, --from/--to, --sort, --limit, --deleted, …)',
+  show: 'show one experiment and its runs: experiment show ID',
+  fork: 'copy an experiment as a new one that names it as parent: experiment fork ID [--name]',
+  run: 'run a prediction with the experiment\'s edits and record it: experiment run ID --text "…" [--top]',
+  reopen: 'rerun a recorded run and check it reproduces: experiment reopen RUN_ID [--atol, --rtol]',
+  compare: 'compare experiments\' edits and runs: experiment compare ID ID… [--format, --diff-only, --rerun, --prompt]',
+  export: 'write experiments and their runs to a bundle file: experiment export ID… --out FILE',
+  import: 'read a bundle file into the log: experiment import FILE',
+  delete: 'delete an experiment (restorable for a while; --purge removes it now): experiment delete ID',
+  restore: 'bring back a deleted experiment: experiment restore ID',
+}
+
+/** `experiment --help`: the subcommands, a line each (each subcommand's own `--help` lists its flags). */
+function experimentHelp(): string {
+  const lines = SUBCOMMANDS.map((s) => `  ${s.padEnd(8)} ${SUB_SUMMARIES[s]}`)
+  return (
+    `usage: npm run -s cli -- experiment <subcommand> [options]\n${experiment.summary}\n\nsubcommands:\n${lines.join('\n')}\n\n` +
+    `every subcommand takes --db PATH (default: experiments.sqlite in the user data folder); experiment <subcommand> --help lists its flags\n`
+  )
 }
 
 const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {

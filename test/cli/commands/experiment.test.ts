@@ -157,4 +157,18 @@ describe('cli experiment', () => {
     expect(compare.stdout).toMatch(/^usage: npm run -s cli -- experiment compare \[options\]\n/)
     expect(compare.stdout).toContain('--diff-only')
   })
+
+  it('--help with no subcommand prints the subcommands, a line each, and exits 0 (it exited 2: "needs a subcommand (got "--help")")', async () => {
+    for (const flag of ['--help', '-h']) {
+      const r = await cli('experiment', flag)
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toBe('')
+      expect(r.stdout).toMatch(/^usage: npm run -s cli -- experiment <subcommand> \[options\]\n/)
+      for (const sub of ['save', 'list', 'show', 'fork', 'run', 'reopen', 'compare', 'export', 'import', 'delete', 'restore']) {
+        expect(r.stdout, sub).toMatch(new RegExp(`^  ${sub} +\\S.*$`, 'm'))
+      }
+    }
+    // no subcommand at all is still a usage error
+    expect((await cli('experiment')).code).toBe(2)
+  })
 })
