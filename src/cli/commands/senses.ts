@@ -1,4 +1,5 @@
 import { WorkbenchError } from '../../shared/errors'
+import { WORD_POLICIES, type WordPolicy } from '../../shared/word-policy'
 import { senseAtlas } from '../../main/senses/sense-atlas'
 import { parseFlags, type CliCommand } from '../cli-command'
 import { ENGINE_FLAGS, intFlag, withEngine } from './analysis-engine'
@@ -21,8 +22,8 @@ export const senses: CliCommand = {
       vectors: { type: 'boolean' },
     })
     if (!values.word) throw new WorkbenchError('bad-request', '--word W is required')
-    const policy = values.policy ?? 'first'
-    if (policy !== 'first' && policy !== 'mean') throw new WorkbenchError('bad-request', `--policy must be "first" or "mean", got ${JSON.stringify(policy)}`)
+    const policy = (values.policy ?? 'first') as WordPolicy
+    if (!WORD_POLICIES.includes(policy)) throw new WorkbenchError('bad-request', `--policy must be one of ${WORD_POLICIES.map((p) => JSON.stringify(p)).join(', ')}, got ${JSON.stringify(values.policy)}`)
     const top = intFlag(values.top, 'top', 10, 1, 1000)
     const bins = intFlag(values.bins, 'bins', 20, 1, 1000)
     return withEngine(values, async (engine) => ({

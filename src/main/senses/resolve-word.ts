@@ -1,4 +1,5 @@
 import { WorkbenchError } from '../../shared/errors'
+import { WORD_POLICIES, type WordPolicy } from '../../shared/word-policy'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 
 /**
@@ -7,7 +8,7 @@ import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
  * **first** token (the paper's sense visualisation and demo) or the **mean** of the tokens'
  * sense vectors (the paper's lexical-similarity evaluation).
  */
-export type WordPolicy = 'first' | 'mean'
+export type { WordPolicy }
 
 export interface ResolvedWord {
   word: string
@@ -23,7 +24,7 @@ export interface ResolvedWord {
 export function resolveWord(word: string, vocabSize: number, options: { policy?: WordPolicy; rawSpacing?: boolean } = {}): ResolvedWord {
   if (typeof word !== 'string' || word.length === 0) throw new WorkbenchError('bad-request', 'word must be a non-empty string')
   const policy = options.policy ?? 'first'
-  if (policy !== 'first' && policy !== 'mean') throw new WorkbenchError('bad-request', `multi-token policy must be "first" or "mean", got ${JSON.stringify(policy)}`)
+  if (!WORD_POLICIES.includes(policy)) throw new WorkbenchError('bad-request', `multi-token policy must be one of ${WORD_POLICIES.map((p) => JSON.stringify(p)).join(', ')}, got ${JSON.stringify(policy)}`)
   const tok = gpt2Tokenizer()
   const ids = tok.wordTokens(word, { rawSpacing: options.rawSpacing })
   const text = options.rawSpacing || /^\s/.test(word) ? word : ' ' + word

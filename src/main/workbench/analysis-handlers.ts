@@ -66,10 +66,11 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
         alpha: Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength).toString('base64'),
       }
     },
-    'senses.lookup': async ({ word, topK }) => {
+    'senses.lookup': async ({ word, topK, policy }) => {
       const s = ctx.session()
-      // the word is taken exactly as given: " nurse" is the token " nurse", "nurse" gets a space
-      const a = await senseAtlas(s.engine, word, { top: topK })
+      // the word is taken exactly as given: " nurse" is the token " nurse", "nurse" gets a space;
+      // a multi-token word's senses are its first token's or the mean (policy, as the CLI's --policy)
+      const a = await senseAtlas(s.engine, word, { top: topK, policy })
       return {
         word: a.word,
         text: a.text,

@@ -1,6 +1,7 @@
 import type { BackpackConfig } from '../model/config'
 import type { SenseEditDocument, SenseEditKind } from '../edits/sense-edits'
 import type { Comparison } from '../store/comparison-types'
+import type { WordPolicy } from '../word-policy'
 
 /**
  * The data that crosses the renderer ↔ main boundary (Electron IPC or serve's HTTP). Plain,
@@ -170,7 +171,7 @@ export interface SenseLookupResponse {
   word: string
   text: string // the exact text tokenised (" " + word unless it starts with whitespace)
   tokens: TokenSpan[] // the word's tokens
-  policy: 'first' | 'mean' // how a multi-token word was handled
+  policy: WordPolicy // how a multi-token word was handled
   used: number[] // the token ids whose senses are shown
   multiToken: boolean // the word is several tokens: `policy` says whose senses are shown (as the CLI's `senses`)
   senses: SenseCard[]

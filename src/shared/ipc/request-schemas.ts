@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { GENERATION_LIMITS as GEN, samplingSettingsGiven, TOPIC_SUITE_LIMITS as TOPIC } from '../generation-settings'
+import { WORD_POLICIES } from '../word-policy'
 import { senseEditDocumentSchema } from './edit-schemas'
 
 /**
@@ -76,7 +77,8 @@ export const REQUEST_SCHEMAS = {
     edits,
     runId,
   }),
-  'senses.lookup': z.strictObject({ word: z.string().min(1).max(200), topK: topK.default(10) }),
+  // policy: how a multi-token word is handled, as the CLI's `senses --policy` (default first)
+  'senses.lookup': z.strictObject({ word: z.string().min(1).max(200), topK: topK.default(10), policy: z.enum(WORD_POLICIES).optional() }),
   'senses.neighbours': z.strictObject({
     word: z.string().min(1).max(200),
     sense: z.union([z.literal('min'), z.int().min(0).max(1023)]).default('min'),

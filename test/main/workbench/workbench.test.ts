@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDispatcher, type Dispatch } from '../../../src/main/ipc/create-dispatcher'
 import { resolveWord } from '../../../src/main/senses/resolve-word'
+import { cli } from '../../cli/cli-harness'
 import { Workbench } from '../../../src/main/workbench/workbench'
 import type { ApiEvent } from '../../../src/shared/ipc/api'
 
@@ -151,5 +152,30 @@ describe('Workbench', () => {
     expect(multi.value.multiToken).toBe(true)
     expect(multi.value.tokens.length).toBeGreaterThan(1)
     expect(multi.value.used).toHaveLength(1)
+  })
+
+  it('senses.lookup takes the CLI senses command\'s --policy: mean gives the CLI\'s words, vectors and cards; a bad policy is a bad-request naming the allowed values', async () => {
+    const word = 'antidisestablishmentarianism'
+    type Card = { sense: number; norm: number; top: unknown[]; bottom: unknown[]; summary: unknown }
+    const mean = (await dispatch('senses.lookup', { word, topK: 3, policy: 'mean' })) as { ok: true; value: Record<string, unknown> & { senses: Card[] } }
+    expect(mean.ok).toBe(true)
+    const { text, tokens, policy, used, multiToken } = resolveWord(word, 50264, { policy: 'mean' })
+    expect(used.length).toBeGreaterThan(1)
+    expect(mean.value).toMatchObject({ word, text, tokens, policy, used, multiToken })
+    // the CLI on the same checkpoint: the same cards, and each card's norm is its mean vector's
+    const out = await cli(['senses', '--word', word, '--top', '3', '--policy', 'mean', '--vectors', '--checkpoint', resolve('test/fixtures/checkpoints/tiny-fullvocab')])
+    expect(out.code, out.stderr).toBe(0)
+    const viaCli = out.json() as { policy: string; used: number[]; senses: Card[]; vectors: number[][] }
+    expect(viaCli).toMatchObject({ policy: 'mean', used })
+    expect(mean.value.senses).toEqual(viaCli.senses.map(({ sense, norm, top, bottom, summary }) => ({ sense, norm, top, bottom, summary })))
+    expect(viaCli.vectors).toHaveLength(mean.value.senses.length)
+    viaCli.vectors.forEach((v, i) => expect(mean.value.senses[i].norm).toBeCloseTo(Math.sqrt(v.reduce((a, x) => a + x * x, 0)), 5))
+    // and not the first token's senses (the default)
+    const first = (await dispatch('senses.lookup', { word, topK: 3 })) as { ok: true; value: { policy: string; senses: Card[] } }
+    expect(first.value.policy).toBe('first')
+    expect(first.value.senses.map((c) => c.norm)).not.toEqual(mean.value.senses.map((c) => c.norm))
+    const bad = await dispatch('senses.lookup', { word, policy: 'last' })
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } })
+    expect((bad as { error: { message: string } }).error.message).toMatch(/policy.*"first".*"mean"/)
   })
 })

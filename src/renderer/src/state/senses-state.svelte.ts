@@ -1,5 +1,6 @@
 import type { ErrorInfo } from '../../../shared/errors'
 import type { NeighboursResponse, ReverseResponse, SenseLookupResponse } from '../../../shared/ipc/api-types'
+import type { WordPolicy } from '../../../shared/word-policy'
 import type { ApiClient } from '../lib/api-client'
 
 /** The sense atlas of one word, its nearest senses, and reverse lookups with progress. */
@@ -45,11 +46,12 @@ export class SensesState {
     return this.#loading
   }
 
-  async look(word: string, topK = 10): Promise<void> {
+  /** `policy`: how a multi-token word is handled (the server's default, first, when not given) */
+  async look(word: string, topK = 10, policy?: WordPolicy): Promise<void> {
     if (word === '') return
     const seq = ++this.#seq
     this.#loading = true
-    const res = await this.#client.call('senses.lookup', { word, topK })
+    const res = await this.#client.call('senses.lookup', policy ? { word, topK, policy } : { word, topK })
     if (seq !== this.#seq) return
     this.#loading = false
     if (res.ok) {
@@ -61,12 +63,12 @@ export class SensesState {
     }
   }
 
-  async lookOther(word: string, topK = 10): Promise<void> {
+  async lookOther(word: string, topK = 10, policy?: WordPolicy): Promise<void> {
     if (word === '') {
       this.#other = null
       return
     }
-    const res = await this.#client.call('senses.lookup', { word, topK })
+    const res = await this.#client.call('senses.lookup', policy ? { word, topK, policy } : { word, topK })
     if (res.ok) this.#other = res.value
     else this.#error = res.error
   }
