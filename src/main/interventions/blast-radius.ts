@@ -1,3 +1,6 @@
+import { WorkbenchError } from '../../shared/errors'
+import { isVectorEdit, type ParsedSenseEdits, type ResolvedSenseEdit, type VectorEdit } from '../../shared/edits/parse-sense-edits'
+import type { BackpackEngine } from '../runtime/backpack-engine'
 import { dot } from './edit-sense-vectors'
 
 /**
@@ -104,4 +107,85 @@ export function blastRadius(tokenA: number, tokenB: number, ea: Float32Array, eb
   const builder = new BlastRadiusBuilder(tokenA, tokenB, ea, eb, numSenses, dModel)
   for (const [token, delta] of deltas) builder.add(token, delta)
   return builder.result()
+}
+
+export type BlastRadiusNotCovered = { index: number; kind: ResolvedSenseEdit['kind'] }[]
+
+export interface BlastRadiusOptions {
+  /** aborted: the computation stops at the next block with a `cancelled` error */
+  signal?: AbortSignal
+  /** after each block: edited tokens done, of all the document's vector-edited tokens */
+  onProgress?: (done: number, total: number) => void
+}
+
+/** What computeBlastRadii needs of the intervention runner: its senses, edited senses and embedding rows. */
+export interface BlastRadiusSource {
+  readonly engine: BackpackEngine
+  readonly senses: { many(ids: readonly number[]): Promise<Float32Array[]> }
+  editedSenses(ids: readonly number[], edits: readonly VectorEdit[]): Promise<Float32Array[]>
+  embedding(ids: readonly number[]): Promise<Float32Array[]>
+}
+
+/**
+ * The blast radius of every pair [a, b] under one document (see InterventionRunner.blastRadii):
+ * each edited token's ΔC is computed once and fed to every distinct pair, in blocks between
+ * which it reports progress, yields and honours `signal`.
+ */
+export async function computeBlastRadii(
+  runner: BlastRadiusSource,
+  edits: ParsedSenseEdits,
+  pairs: readonly (readonly [number, number])[],
+  keepPerToken: boolean,
+  options: BlastRadiusOptions,
+): Promise<{ radii: (BlastRadius | BlastRadiusBounds)[]; notCovered: BlastRadiusNotCovered }> {
+  const { signal, onProgress } = options
+  const checkCancelled = () => {
+    if (signal?.aborted) throw new WorkbenchError('cancelled', `the blast radius was cancelled (${pairs.length} pair${pairs.length === 1 ? '' : 's'}, ${edits.edits.length} edits)`)
+  }
+  checkCancelled()
+  const vectorEdits = edits.edits.filter(isVectorEdit)
+  const notCovered = edits.edits.filter((e) => !isVectorEdit(e)).map((e) => ({ index: e.index, kind: e.kind }))
+  const tokens = [...new Set(vectorEdits.map((e) => e.token))]
+  const { numSenses: k, nEmbd: d } = runner.engine.config
+  // one builder per distinct pair: a repeated pair shares the first one's result
+  const builders = new Map<string, BlastRadiusBuilder>()
+  const rows = await runner.embedding(pairs.flat())
+  pairs.forEach(([a, b], i) => {
+    const key = `${a},${b}`
+    if (!builders.has(key)) builders.set(key, new BlastRadiusBuilder(a, b, rows[2 * i], rows[2 * i + 1], k, d, { keepPerToken }))
+  })
+  // blocks of ~2^22 multiply-adds (tens of ms) between yields, so that run.cancel gets through
+  const block = Math.min(4096, Math.max(16, Math.floor(2 ** 22 / Math.max(1, builders.size * k * d))))
+  const delta = new Float32Array(k * d) // ΔC of one token, (sense, d_model), reused
+  const changed = new Uint8Array(k) // rows of ΔC not all zero: most edits touch a few senses
+  for (let t0 = 0; t0 < tokens.length; t0 += block) {
+    const chunk = tokens.slice(t0, t0 + block)
+    const edited = await runner.editedSenses(chunk, vectorEdits)
+    const base = await runner.senses.many(chunk)
+    checkCancelled()
+    chunk.forEach((t, i) => {
+      changed.fill(0)
+      for (let c = 0; c < k * d; c++) {
+        const x = Math.fround(edited[i][c] - base[i][c]) // as stored in float32
+        // a non-finite change compares false everywhere, which read as a radius of 0
+        if (!Number.isFinite(x)) {
+          throw new WorkbenchError(
+            'edit-invalid',
+            `the edits make sense ${Math.floor(c / d)} of token ${t} not finite: their scale factors or vector values, compounded, overflow float32; use smaller factors or fewer edits on the same sense`,
+          )
+        }
+        delta[c] = x
+        if (x !== 0) changed[Math.floor(c / d)] = 1
+      }
+      for (const builder of builders.values()) builder.add(t, delta, changed)
+    })
+    onProgress?.(Math.min(t0 + block, tokens.length), tokens.length)
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    checkCancelled()
+  }
+  const radii = pairs.map(([a, b]) => {
+    const builder = builders.get(`${a},${b}`) as BlastRadiusBuilder
+    return keepPerToken ? builder.result() : builder.bounds()
+  })
+  return { radii, notCovered }
 }

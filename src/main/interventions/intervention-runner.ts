@@ -5,7 +5,8 @@ import type { BackpackEngine } from '../runtime/backpack-engine'
 import { senseVectorCache, type SenseVectorCache } from '../senses/sense-vector-cache'
 import type { SenseTable } from '../senses/sense-table'
 import { addWeightedRows } from './add-weighted-rows'
-import { BlastRadiusBuilder, type BlastRadius, type BlastRadiusBounds } from './blast-radius'
+import { computeBlastRadii, type BlastRadius, type BlastRadiusBounds, type BlastRadiusNotCovered, type BlastRadiusOptions } from './blast-radius'
+export type { BlastRadiusNotCovered, BlastRadiusOptions } from './blast-radius'
 import { editContextualization } from './edit-contextualization'
 import { editSenseVectors } from './edit-sense-vectors'
 import { annealedTopicScale, exactTopicSenseScores, topicStaticDeltas } from './topic-weights'
@@ -344,7 +345,7 @@ export class InterventionRunner {
    * Topic and α edits depend on the context and are not bounded: `notCovered` names them.
    */
   async blastRadius(edits: ParsedSenseEdits, a: number, b: number, options: BlastRadiusOptions = {}): Promise<BlastRadius & { notCovered: BlastRadiusNotCovered }> {
-    const { radii, notCovered } = await this.#blastRadii(edits, [[a, b]], true, options)
+    const { radii, notCovered } = await computeBlastRadii(this, edits, [[a, b]], true, options)
     return { ...(radii[0] as BlastRadius), notCovered }
   }
 
@@ -355,70 +356,8 @@ export class InterventionRunner {
    * edited tokens done, yields to the event loop, and stops with `cancelled` once `signal` is aborted.
    */
   async blastRadii(edits: ParsedSenseEdits, pairs: readonly (readonly [number, number])[], options: BlastRadiusOptions = {}): Promise<{ radii: BlastRadiusBounds[]; notCovered: BlastRadiusNotCovered }> {
-    return this.#blastRadii(edits, pairs, false, options)
+    return computeBlastRadii(this, edits, pairs, false, options)
   }
-
-  async #blastRadii(edits: ParsedSenseEdits, pairs: readonly (readonly [number, number])[], keepPerToken: boolean, options: BlastRadiusOptions): Promise<{ radii: (BlastRadius | BlastRadiusBounds)[]; notCovered: BlastRadiusNotCovered }> {
-    const { signal, onProgress } = options
-    const checkCancelled = () => {
-      if (signal?.aborted) throw new WorkbenchError('cancelled', `the blast radius was cancelled (${pairs.length} pair${pairs.length === 1 ? '' : 's'}, ${edits.edits.length} edits)`)
-    }
-    checkCancelled()
-    const vectorEdits = edits.edits.filter(isVectorEdit)
-    const notCovered = edits.edits.filter((e) => !isVectorEdit(e)).map((e) => ({ index: e.index, kind: e.kind }))
-    const tokens = [...new Set(vectorEdits.map((e) => e.token))]
-    const { numSenses: k, nEmbd: d } = this.engine.config
-    // one builder per distinct pair: a repeated pair shares the first one's result
-    const builders = new Map<string, BlastRadiusBuilder>()
-    const rows = await this.embedding(pairs.flat())
-    pairs.forEach(([a, b], i) => {
-      const key = `${a},${b}`
-      if (!builders.has(key)) builders.set(key, new BlastRadiusBuilder(a, b, rows[2 * i], rows[2 * i + 1], k, d, { keepPerToken }))
-    })
-    // blocks of ~2^22 multiply-adds (tens of ms) between yields, so that run.cancel gets through
-    const block = Math.min(4096, Math.max(16, Math.floor(2 ** 22 / Math.max(1, builders.size * k * d))))
-    const delta = new Float32Array(k * d) // ΔC of one token, (sense, d_model), reused
-    const changed = new Uint8Array(k) // rows of ΔC not all zero: most edits touch a few senses
-    for (let t0 = 0; t0 < tokens.length; t0 += block) {
-      const chunk = tokens.slice(t0, t0 + block)
-      const edited = await this.editedSenses(chunk, vectorEdits)
-      const base = await this.senses.many(chunk)
-      checkCancelled()
-      chunk.forEach((t, i) => {
-        changed.fill(0)
-        for (let c = 0; c < k * d; c++) {
-          const x = Math.fround(edited[i][c] - base[i][c]) // as stored in float32
-          // a non-finite change compares false everywhere, which read as a radius of 0
-          if (!Number.isFinite(x)) {
-            throw new WorkbenchError(
-              'edit-invalid',
-              `the edits make sense ${Math.floor(c / d)} of token ${t} not finite: their scale factors or vector values, compounded, overflow float32; use smaller factors or fewer edits on the same sense`,
-            )
-          }
-          delta[c] = x
-          if (x !== 0) changed[Math.floor(c / d)] = 1
-        }
-        for (const builder of builders.values()) builder.add(t, delta, changed)
-      })
-      onProgress?.(Math.min(t0 + block, tokens.length), tokens.length)
-      await new Promise<void>((resolve) => setImmediate(resolve))
-      checkCancelled()
-    }
-    const radii = pairs.map(([a, b]) => {
-      const builder = builders.get(`${a},${b}`) as BlastRadiusBuilder
-      return keepPerToken ? builder.result() : builder.bounds()
-    })
-    return { radii, notCovered }
-  }
-}
-
-export type BlastRadiusNotCovered = { index: number; kind: ResolvedSenseEdit['kind'] }[]
-
-export interface BlastRadiusOptions {
-  /** aborted: the computation stops at the next block with a `cancelled` error */
-  signal?: AbortSignal
-  /** after each block: edited tokens done, of all the document's vector-edited tokens */
-  onProgress?: (done: number, total: number) => void
 }
 
 /** Rows of α for the query positions: (sense, pos, pos) → (sense, n_query, pos). */

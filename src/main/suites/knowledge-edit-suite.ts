@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
+import type { MentionDegradationView } from '../../shared/ipc/api-types'
 import type { ParsedSenseEdits, VectorEdit } from '../../shared/edits/parse-sense-edits'
 import type { KnowledgeEdit } from '../../shared/edits/sense-edits'
 import { BUILTIN_HELDOUT_TEXT, KNOWLEDGE_EDIT_CASES, UNRELATED_PROMPTS, type KnowledgeEditCase } from '../../shared/suites/knowledge-edit-data'
@@ -62,21 +63,8 @@ export interface KnowledgeEditCaseResult {
 }
 
 /** Before/after figures on sentences that mention the edited token (see KNOWLEDGE_EDIT_MENTIONS). */
-export interface MentionDegradation {
+export interface MentionDegradation extends MentionDegradationView {
   source: string
-  sentences: number
-  /** tokens over all sentences */
-  tokens: number
-  editedTokenOccurrences: number
-  /** exp(−mean log p(x_i | x_<i)) pooled over every sentence's tokens 1..n−1 */
-  perplexityBefore: number
-  perplexityAfter: number
-  relativeChange: number
-  /** the positions from the first occurrence of the edited token on (the only ones an edit of its senses can move) */
-  positionsAfterEditedToken: number
-  /** KL(before ‖ after) of the next-token distribution at those positions (nats): mean and max */
-  meanKl: number
-  maxKl: number
   perSentence: { text: string; tokens: number; perplexityBefore: number; perplexityAfter: number; meanKl: number }[]
 }
 

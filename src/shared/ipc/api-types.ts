@@ -233,6 +233,23 @@ export interface GenderBiasView {
   edited: boolean
 }
 
+/** Before/after figures of a knowledge edit on sentences that mention the edited token outside the edited fact. */
+export interface MentionDegradationView {
+  sentences: number
+  /** tokens over all sentences */
+  tokens: number
+  editedTokenOccurrences: number
+  /** exp(−mean log p(x_i | x_<i)) pooled over every sentence's tokens 1..n−1 */
+  perplexityBefore: number
+  perplexityAfter: number
+  relativeChange: number
+  /** the positions from the first occurrence of the edited token on (the only ones an edit of its senses can move) */
+  positionsAfterEditedToken: number
+  /** KL(before ‖ after) of the next-token distribution at those positions (nats): mean and max */
+  meanKl: number
+  maxKl: number
+}
+
 export interface KnowledgeEditView {
   cases: {
     name: string
@@ -244,18 +261,7 @@ export interface KnowledgeEditView {
       /** prompts without the edited token: KL exactly 0 for the same reason */
       unrelated: { prompts: number; promptsWithEditedToken: number; meanKl: number; maxKl: number }
       /** the collateral damage: sentences that mention the edited token outside the edited fact (null: none for this token) */
-      mentions: {
-        sentences: number
-        tokens: number
-        editedTokenOccurrences: number
-        perplexityBefore: number
-        perplexityAfter: number
-        relativeChange: number
-        /** positions from the edited token's first occurrence on, where the KL (nats) is taken */
-        positionsAfterEditedToken: number
-        meanKl: number
-        maxKl: number
-      } | null
+      mentions: MentionDegradationView | null
     }
   }[]
   edited: boolean
