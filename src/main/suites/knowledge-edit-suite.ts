@@ -13,7 +13,7 @@ import type { BackpackEngine } from '../runtime/backpack-engine'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { composeEdits } from './compose-edits'
 import { KNOWLEDGE_EDIT_MENTIONS } from './knowledge-edit-mentions'
-import { meanNextTokenKl, perplexity, tokenLogProbs } from './sequence-metrics'
+import { meanNextTokenKl, nextTokenKl, perplexity, tokenLogProbs } from './sequence-metrics'
 
 export interface KnowledgeEditOptions {
   /** the user's edits: "before" runs these, "after" these plus the knowledge edit */
@@ -211,13 +211,7 @@ export async function mentionDegradation(
         lpBefore.push(next < textV ? p[row + next] - lp : -Infinity)
         lpAfter.push(next < textV ? q[row + next] - lq : -Infinity)
       }
-      if (first < 0 || i < first) continue
-      let d = 0
-      for (let v = 0; v < textV; v++) {
-        const a = p[row + v] - lp
-        d += Math.exp(a) * (a - (q[row + v] - lq))
-      }
-      kl.push(Math.max(0, d))
+      if (first >= 0 && i >= first) kl.push(nextTokenKl(p, q, row, textV, lp, lq))
     }
     perSentence.push({ text, tokens: ids.length, perplexityBefore: perplexity(lpBefore), perplexityAfter: perplexity(lpAfter), meanKl: average(kl) })
     allBefore.push(...lpBefore)

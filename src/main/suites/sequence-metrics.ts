@@ -38,16 +38,19 @@ export async function meanNextTokenKl(runner: InterventionRunner, ids: readonly 
   const p = (await runner.run(ids, editsP)).logits // (pos, vocab)
   const q = (await runner.run(ids, editsQ)).logits
   let total = 0
-  for (let i = 0; i < ids.length; i++) {
-    const row = i * V
-    const lp = logSumExp(p, row, textV)
-    const lq = logSumExp(q, row, textV)
-    let kl = 0
-    for (let v = 0; v < textV; v++) {
-      const a = p[row + v] - lp
-      kl += Math.exp(a) * (a - (q[row + v] - lq))
-    }
-    total += Math.max(0, kl)
-  }
+  for (let i = 0; i < ids.length; i++) total += nextTokenKl(p, q, i * V, textV)
   return total / ids.length
+}
+
+/**
+ * KL(P ‖ Q) in nats between the softmaxes of the logit rows p[row .. row+textV) and
+ * q[row .. row+textV) (real tokens only), clamped at 0 against rounding.
+ */
+export function nextTokenKl(p: ArrayLike<number>, q: ArrayLike<number>, row: number, textV: number, lp = logSumExp(p, row, textV), lq = logSumExp(q, row, textV)): number {
+  let kl = 0
+  for (let v = 0; v < textV; v++) {
+    const a = p[row + v] - lp
+    kl += Math.exp(a) * (a - (q[row + v] - lq))
+  }
+  return Math.max(0, kl)
 }
