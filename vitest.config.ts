@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'main',
           environment: 'node',
-          include: ['test/main/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/tools/**/*.test.ts'],
+          include: ['test/main/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/tools/**/*.test.ts', 'test/hostile/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
