@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureFullSizeCheckpoint } from '../../tools/bench/full-size-checkpoint'
 import { RELATIVE_TOLERANCE, expectClose, runBothSides } from './parity-run'
 
-// Full-size parity (issue 2 §7): d=768, 12 heads, 12 layers, 16 senses, vocab 50264, random
+// Full-size parity (tolerance as in docs/engine.md): d=768, 12 heads, 12 layers, 16 senses, vocab 50264, random
 // weights. Our CLI `forward` (TS → ONNX → onnxruntime-node) against the independent PyTorch
 // reference in float64, on the same ids. Tolerance: max abs error ≤ 1e-4 × max |reference|
 // per tensor; the message names the worst index.

@@ -4,7 +4,7 @@ import { golden, openCore, useTempCache } from './core-fixture'
 
 /**
  * Parity with the independent PyTorch reference (tools/reference, float64 goldens): logits,
- * senses and α within 1e-4 of each tensor's max |value| (issue 2 §7), for every fixture config
+ * senses and α within 1e-4 of each tensor's max |value| (the parity tolerance, docs/engine.md), for every fixture config
  * and file format. odd-sharded holds the odd-safetensors weights in 3 shards.
  */
 const CASES: [fixture: string, goldenName: string, what: string][] = [
