@@ -9,7 +9,7 @@ import type { ParityCheckReport } from '../../../src/shared/ipc/api-types'
 
 // model.selfCheck on temp copies of the tiny full-vocabulary fixture with the PyTorch goldens as
 // reference/: the real engine must pass at 1e-4 of each tensor's scale; a perturbed logit must
-// fail at its index; a checkpoint without reference/ answers not-found.
+// fail at its index; a checkpoint without reference/ is checked against the float64 reference.
 const env = { ...process.env }
 const fixture = resolve('test/fixtures/checkpoints/tiny-fullvocab')
 const golden = resolve('test/fixtures/golden/tiny-fullvocab')
@@ -62,6 +62,9 @@ describe('model.selfCheck', () => {
       expect(t.passed).toBe(true)
     }
     expect(report.passed).toBe(true)
+    // both references, each passing on its own
+    expect(report.references.map((r) => [r.reference, r.passed])).toEqual([['float64', true], ['pytorch', true]])
+    expect(report.referenceDir).toBe(report.references[1].source)
   })
 
   it('fails on a perturbed logit and reports where', async () => {
@@ -82,12 +85,25 @@ describe('model.selfCheck', () => {
     expect(l.relativeError).toBeGreaterThan(0.009)
     expect(l.expected).toBeCloseTo(logits.data[pos * V + tok], 5)
     expect(s.passed && c.passed).toBe(true)
+    // the engine still agrees with the float64 reference: only the stored outputs are off
+    expect(report.references.map((r) => [r.reference, r.passed])).toEqual([['float64', true], ['pytorch', false]])
   })
 
-  it('answers not-found (never a pass) when the checkpoint has no reference outputs', async () => {
+  it('checks a checkpoint without reference outputs against the float64 reference alone', async () => {
     const res = await selfCheck(copyCheckpoint('no-reference', false))
-    expect(res).toMatchObject({ ok: false, error: { code: 'not-found' } })
-    expect((res as { error: { message: string } }).error.message).toMatch(/no stored reference outputs for this checkpoint/)
+    expect(res.ok).toBe(true)
+    const report = (res as { value: ParityCheckReport }).value
+    expect(report.referenceDir).toBeNull()
+    expect(report.references.map((r) => r.reference)).toEqual(['float64'])
+    expect(report.tokens).toBe(report.ids.length)
+    expect(report.tokens).toBeGreaterThan(1)
+    expect(report.tensors.map((t) => [t.tensor, t.shape])).toEqual([
+      ['logits', [report.tokens, 50264]],
+      ['senses', [4, report.tokens, 16]],
+      ['contextualization', [4, report.tokens, report.tokens]],
+    ])
+    for (const t of report.tensors) expect(t.relativeError).toBeLessThanOrEqual(1e-4)
+    expect(report.passed).toBe(true)
   })
 
   it('refuses reference outputs whose shapes do not fit the ids (checkpoint-shape)', async () => {
