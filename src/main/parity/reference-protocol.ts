@@ -11,6 +11,8 @@ export interface ReferenceRequest {
 
 export interface ReferenceResult extends ReferenceOutputs {
   config: BackpackConfig
+  /** the weights' content hash (read-checkpoint's), to tie the result to the engine's weights */
+  contentHash: string
   /** reading and decoding the checkpoint */
   readMs: number
   /** the float64 forward pass alone */

@@ -32,10 +32,11 @@ const TENSORS = ['logits', 'senses', 'contextualization'] as const
  * token ids and compares logits, senses and α with (1) the independent float64 TypeScript forward
  * pass over the checkpoint's weights (src/main/parity, in a worker of its own) and (2) when the
  * checkpoint ships a `reference/` folder, the PyTorch outputs stored there (on its ids).
- * Passes only when every tensor of every reference is within PARITY_TOLERANCE of its scale.
+ * Passes only when every tensor of every reference is within PARITY_TOLERANCE of its scale; the
+ * float64 pass must have read the very weights the engine loaded (same content hash).
  */
 export async function paritySelfCheck(
-  engine: Pick<BackpackEngine, 'config' | 'forward'>,
+  engine: Pick<BackpackEngine, 'config' | 'contentHash' | 'forward'>,
   checkpointDir: string,
   options: ParitySelfCheckOptions = {},
 ): Promise<ParityCheckReport> {
@@ -52,10 +53,11 @@ export async function paritySelfCheck(
   onProgress?.({ done: 1, total, message: 'reading the checkpoint for the float64 reference' })
 
   const ref = await runReference(checkpointDir, ids, { signal, onProgress: (p) => onProgress?.({ done: 1 + p.done, total, message: `float64 reference: ${p.message}` }) })
-  for (const key of ['vocabSize', 'nEmbd', 'numSenses', 'nLayer'] as const) {
-    if (ref.config[key] !== config[key]) {
-      throw new WorkbenchError('checkpoint-shape', `the checkpoint in ${checkpointDir} has ${key} ${ref.config[key]} on disk, the loaded model ${config[key]}: it changed since it was loaded; load it again`)
-    }
+  if (ref.contentHash !== engine.contentHash) {
+    throw new WorkbenchError(
+      'checkpoint-format',
+      `the weights in ${checkpointDir} (content hash ${ref.contentHash.slice(0, 12)}…) are not those the engine loaded (${engine.contentHash.slice(0, 12)}…): the checkpoint changed on disk; load it again`,
+    )
   }
   const T = ids.length
   const { vocabSize: V, numSenses: K, nEmbd: d } = config

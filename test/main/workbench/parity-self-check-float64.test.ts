@@ -27,9 +27,10 @@ afterAll(async () => {
 })
 
 /** The real engine with one value of one output moved by `fraction` of that tensor's scale. */
-function perturbed(tensor: 'logits' | 'contextualization', flat: (T: number) => number, fraction: number): Pick<BackpackEngine, 'config' | 'forward'> {
+function perturbed(tensor: 'logits' | 'contextualization', flat: (T: number) => number, fraction: number): Pick<BackpackEngine, 'config' | 'contentHash' | 'forward'> {
   return {
     config: engine.config,
+    contentHash: engine.contentHash,
     forward: async (ids, options) => {
       const out = await engine.forward(ids, options)
       const data = out[tensor]
@@ -80,6 +81,11 @@ describe('paritySelfCheck against the float64 reference', () => {
     expect(report.passed).toBe(false)
     expect(report.tensors[2]).toMatchObject({ tensor: 'contextualization', passed: false, worstIndex: [sense, query, key] })
     expect(report.tensors[0].passed).toBe(true)
+  })
+
+  it('refuses to compare when the weights on disk are not those the engine loaded', async () => {
+    const other = { config: engine.config, contentHash: '0'.repeat(64), forward: engine.forward.bind(engine) }
+    await expect(paritySelfCheck(other, CKPT)).rejects.toMatchObject({ code: 'checkpoint-format' })
   })
 
   it('is cancelled by its signal while the reference runs, and a later check still passes', async () => {
