@@ -87,7 +87,7 @@ function check(
   tensorOf: (t: (typeof TENSORS)[number]) => ReferenceTensor,
   ms: number,
 ): ParityReferenceCheck {
-  const tensors = TENSORS.map((t) => compareTensor(t, out[t], tensorOf(t)))
+  const tensors = TENSORS.map((t) => ({ ...compareTensor(t, out[t], tensorOf(t)), reference }))
   return { reference, source, tensors, passed: tensors.every((t) => t.passed), ms }
 }
 

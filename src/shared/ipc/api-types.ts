@@ -40,6 +40,8 @@ export interface ModelInfo {
 /** One tensor of the parity self-check: engine vs one reference (float64 TypeScript or stored PyTorch). */
 export interface ParityTensorCheck {
   tensor: 'logits' | 'senses' | 'contextualization'
+  /** which reference this comparison is against (set in every report the self-check makes) */
+  reference?: 'float64' | 'pytorch'
   shape: number[] // logits (pos, vocab), senses (sense, pos, d_model), contextualization (sense, pos, pos)
   /** max |reference| */
   scale: number

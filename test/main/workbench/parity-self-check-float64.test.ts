@@ -69,7 +69,7 @@ describe('paritySelfCheck against the float64 reference', () => {
     const report = await paritySelfCheck(perturbed('logits', () => pos * 1000 + tok, 1e-3), CKPT) // 10× the tolerance
     expect(report.passed).toBe(false)
     const [logits, senses, alpha] = report.references[0].tensors
-    expect(logits).toMatchObject({ tensor: 'logits', passed: false, worstIndex: [pos, tok] })
+    expect(logits).toMatchObject({ tensor: 'logits', passed: false, worstIndex: [pos, tok], reference: 'float64' })
     expect(logits.relativeError).toBeGreaterThan(5e-4)
     expect(senses.passed && alpha.passed).toBe(true)
     expect(report.tensors[0]).toEqual(logits)

@@ -81,7 +81,7 @@ describe('model.selfCheck', () => {
     const report = (res as { value: ParityCheckReport }).value
     expect(report.passed).toBe(false)
     const [l, s, c] = report.tensors
-    expect(l).toMatchObject({ tensor: 'logits', passed: false, worstIndex: [pos, tok] })
+    expect(l).toMatchObject({ tensor: 'logits', passed: false, worstIndex: [pos, tok], reference: 'pytorch' })
     expect(l.relativeError).toBeGreaterThan(0.009)
     expect(l.expected).toBeCloseTo(logits.data[pos * V + tok], 5)
     expect(s.passed && c.passed).toBe(true)

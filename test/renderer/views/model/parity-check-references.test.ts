@@ -24,7 +24,7 @@ const tensor = (name: ParityTensorCheck['tensor'], relativeError: number, worstI
 const reference = (kind: ParityReferenceCheck['reference'], tensors: ParityTensorCheck[]): ParityReferenceCheck => ({
   reference: kind,
   source: kind === 'float64' ? '/models/backpack-gpt2' : '/models/backpack-gpt2/reference',
-  tensors,
+  tensors: tensors.map((t) => ({ ...t, reference: kind })),
   passed: tensors.every((t) => t.passed),
   ms: 4200,
 })
@@ -42,25 +42,36 @@ const report = (references: ParityReferenceCheck[]): ParityCheckReport => ({
 const good = () => [tensor('logits', 2e-7, [4, 11]), tensor('senses', 1e-7, [3, 1, 700]), tensor('contextualization', 5e-8, [15, 8, 2])]
 
 describe('ParityCheck against the float64 reference', () => {
-  it('shows one table per reference, naming which, with the worst index and the tolerance', async () => {
+  it('shows the worst per tensor, then one table per reference naming which, with the worst index and the tolerance', async () => {
     const bad = [tensor('logits', 3e-3, [6, 28084]), tensor('senses', 1e-7, [0, 0, 1]), tensor('contextualization', 5e-8, [0, 1, 0])]
-    const r = report([reference('float64', bad), reference('pytorch', good())])
+    const float64 = reference('float64', bad)
+    const pytorch = reference('pytorch', good())
+    const worst = [float64.tensors[0], pytorch.tensors[1], pytorch.tensors[2]]
+    const r = { ...report([float64, pytorch]), tensors: worst }
     const { client } = fakeClient({ 'model.selfCheck': () => ok(r) })
     render(ParityCheck, { client })
     await fireEvent.click(screen.getByRole('button', { name: 'Run parity check' }))
     const verdict = await screen.findByTestId('parity-verdict')
     expect(verdict.textContent).toMatch(/^Failed: 9 tokens, tolerance 1e-4/)
     expect(verdict.textContent).toContain('float64 reference and the stored PyTorch outputs')
-    const tables = screen.getAllByTestId('parity-table')
+    // the summary: worst per tensor and which reference it was against
+    const summary = screen.getByTestId('parity-table')
+    const rows = within(summary).getAllByRole('row').slice(1)
+    expect(rows.map((row) => [row.getAttribute('data-tensor'), row.querySelectorAll('td')[0].textContent])).toEqual([
+      ['logits', 'float64'],
+      ['senses', 'PyTorch'],
+      ['contextualization', 'PyTorch'],
+    ])
+    expect(rows[0].textContent).toContain('[6, 28084]')
+    expect(rows[0].textContent).toContain('3.00e-3')
+    expect(rows[0].textContent).toContain('FAIL')
+    // one table per reference
+    const tables = screen.getAllByTestId('parity-reference-table')
     expect(tables.map((t) => t.getAttribute('data-reference'))).toEqual(['float64', 'pytorch'])
     expect(tables[0].querySelector('caption')?.textContent).toMatch(/Float64 TypeScript reference.*FAIL/)
     expect(tables[1].querySelector('caption')?.textContent).toMatch(/Stored PyTorch outputs in \/models\/backpack-gpt2\/reference.*pass/)
-    const logits = within(tables[0]).getAllByRole('row')[1]
-    expect(logits.getAttribute('data-tensor')).toBe('logits')
-    expect(logits.textContent).toContain('[6, 28084]')
-    expect(logits.textContent).toContain('3.00e-3')
-    expect(logits.textContent).toContain('FAIL')
-    expect(within(tables[1]).getAllByRole('row')[1].textContent).toContain('pass')
+    expect(tables[0].querySelector('tr[data-tensor="logits"]')?.textContent).toContain('[6, 28084]')
+    expect(tables[1].querySelector('tr[data-tensor="logits"]')?.textContent).toContain('[4, 11]')
     expect(screen.getByTestId('parity-ids').textContent).toContain('464, 15849')
   })
 
@@ -69,7 +80,9 @@ describe('ParityCheck against the float64 reference', () => {
     render(ParityCheck, { client })
     await fireEvent.click(screen.getByRole('button', { name: 'Run parity check' }))
     expect((await screen.findByTestId('parity-verdict')).textContent).toMatch(/^Passed: 9 tokens/)
-    expect(screen.getAllByTestId('parity-table').map((t) => t.getAttribute('data-reference'))).toEqual(['float64'])
+    expect(screen.getByTestId('parity-table').getAttribute('data-reference')).toBe('float64')
+    expect(screen.getByTestId('parity-table').querySelector('caption')?.textContent).toMatch(/Float64 TypeScript reference.*pass/)
+    expect(screen.queryByTestId('parity-reference-table')).toBeNull()
   })
 
   it('shows a progress bar from run.progressed while running, and Cancel sends run.cancel', async () => {
