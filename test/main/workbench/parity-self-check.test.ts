@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDispatcher, type Dispatch } from '../../../src/main/ipc/create-dispatcher'
 import { readNpy, writeNpy } from '../../../src/main/npy/npy'
 import { Workbench } from '../../../src/main/workbench/workbench'
+import type { ApiEvents } from '../../../src/shared/ipc/api'
 import type { ParityCheckReport } from '../../../src/shared/ipc/api-types'
 
 // model.selfCheck on temp copies of the tiny full-vocabulary fixture with the PyTorch goldens as
@@ -104,6 +105,30 @@ describe('model.selfCheck', () => {
     ])
     for (const t of report.tensors) expect(t.relativeError).toBeLessThanOrEqual(1e-4)
     expect(report.passed).toBe(true)
+  })
+
+  it('reports progress as run.progressed for its run id, and run.cancel cancels it', async () => {
+    await workbench.load(copyCheckpoint('progress', false))
+    const seen: ApiEvents['run.progressed'][] = []
+    let cancelReply: ReturnType<Dispatch> | null = null
+    const off = workbench.events.subscribe((e) => {
+      if (e.name !== 'run.progressed') return
+      const p = e.payload as ApiEvents['run.progressed']
+      seen.push(p)
+      // cancel check-2 as soon as the float64 reference has read the checkpoint
+      if (p.runId === 'check-2' && p.done >= 2 && !cancelReply) cancelReply = dispatch('run.cancel', { runId: 'check-2' })
+    })
+    try {
+      expect((await dispatch('model.selfCheck', { runId: 'check-1' })).ok).toBe(true)
+      expect(seen.length).toBeGreaterThan(3)
+      expect(seen.every((p) => p.runId === 'check-1' && p.method === 'model.selfCheck')).toBe(true)
+      expect(seen.at(-1)!.done).toBe(seen.at(-1)!.total)
+      expect(seen.filter((p) => /layer \d+\/2/.test(p.message ?? ''))).toHaveLength(2) // tiny-fullvocab has 2 layers
+      expect(await dispatch('model.selfCheck', { runId: 'check-2' })).toMatchObject({ ok: false, error: { code: 'cancelled' } })
+      expect(await cancelReply).toEqual({ ok: true, value: { cancelled: true } })
+    } finally {
+      off()
+    }
   })
 
   it('refuses reference outputs whose shapes do not fit the ids (checkpoint-shape)', async () => {
