@@ -6,8 +6,17 @@ import { svelte } from '@sveltejs/vite-plugin-svelte'
 // an ES module, and everything but electron is bundled in), renderer (the Svelte app).
 export default defineConfig({
   main: {
-    // the engine's worker thread is its own entry: open-engine.ts starts out/main/engine-worker.js
-    build: { rolldownOptions: { input: { index: resolve('src/main/index.ts'), 'engine-worker': resolve('src/main/runtime/engine-worker.ts') } } },
+    // each worker thread is its own entry: open-engine.ts starts out/main/engine-worker.js, the parity
+    // check's run-reference.ts starts out/main/reference-worker.js
+    build: {
+      rolldownOptions: {
+        input: {
+          index: resolve('src/main/index.ts'),
+          'engine-worker': resolve('src/main/runtime/engine-worker.ts'),
+          'reference-worker': resolve('src/main/parity/reference-worker.ts'),
+        },
+      },
+    },
   },
   preload: {
     build: {

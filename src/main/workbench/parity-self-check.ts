@@ -1,105 +1,97 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import type { ParityCheckReport, ParityReferenceCheck, ParityTensorCheck } from '../../shared/ipc/api-types'
 import { WorkbenchError } from '../../shared/errors'
-import type { ParityCheckReport, ParityTensorCheck } from '../../shared/ipc/api-types'
-import { readNpy, type NpyArray } from '../npy/npy'
-import type { BackpackEngine } from '../runtime/backpack-engine'
+import { compareTensor, PARITY_TOLERANCE, type ReferenceTensor } from '../parity/compare-tensor'
+import { referenceSteps } from '../parity/reference-forward'
+import { runReference } from '../parity/run-reference'
+import { readStoredReference } from '../parity/stored-reference'
+import type { BackpackEngine, ForwardOutputs } from '../runtime/backpack-engine'
 
-/** Max |engine − reference| over max |reference| per tensor (issue 2 §7). */
-export const PARITY_TOLERANCE = 1e-4
+export { PARITY_TOLERANCE } from '../parity/compare-tensor'
 
 /**
- * The Model view's parity self-check: runs the engine's forward pass on the token ids stored in
- * `<checkpoint>/reference/` and compares logits, senses and α with the outputs the independent
- * PyTorch implementation wrote there (`tools/reference/run_reference.py --out DIR/reference`).
- * A checkpoint without stored reference outputs answers `not-found`, never a pass.
+ * The ids checked when a checkpoint ships no reference outputs: GPT-2's "The nurse said that she
+ * would see the nurse" (a repeated token included), reduced modulo the vocabulary of small models.
  */
-export async function paritySelfCheck(engine: BackpackEngine, checkpointDir: string, options: { signal?: AbortSignal } = {}): Promise<ParityCheckReport> {
-  const dir = join(checkpointDir, 'reference')
-  const files = ['ids.json', 'logits.npy', 'senses.npy', 'contextualization.npy']
-  const missing = files.filter((f) => !existsSync(join(dir, f)))
-  if (missing.length === files.length) {
-    throw new WorkbenchError('not-found', `no stored reference outputs for this checkpoint: ${dir} does not hold ${files.join(', ')} (write them with tools/reference/run_reference.py --checkpoint ${checkpointDir} --ids … --out ${dir})`)
-  }
-  if (missing.length > 0) throw new WorkbenchError('checkpoint-format', `stored reference outputs in ${dir} are incomplete: missing ${missing.join(', ')}`)
+export const DEFAULT_PARITY_IDS = [464, 15849, 531, 326, 673, 561, 766, 262, 15849] as const
 
-  const ids = readIds(join(dir, 'ids.json'), engine.config.vocabSize, engine.config.nPositions)
-  const T = ids.length
-  const { vocabSize: V, numSenses: K, nEmbd: d } = engine.config
-  const refs: [ParityTensorCheck['tensor'], NpyArray, number[]][] = [
-    ['logits', readNpy(join(dir, 'logits.npy')), [T, V]],
-    ['senses', readNpy(join(dir, 'senses.npy')), [K, T, d]],
-    ['contextualization', readNpy(join(dir, 'contextualization.npy')), [K, T, T]],
-  ]
-  for (const [name, ref, shape] of refs) {
-    if (ref.shape.length !== shape.length || ref.shape.some((n, i) => n !== shape[i])) {
-      throw new WorkbenchError('checkpoint-shape', `${join(dir, name)}.npy has shape [${ref.shape.join(', ')}]; for ${T} ids and this model it must be [${shape.join(', ')}]`)
-    }
-  }
+export interface ParityProgress {
+  done: number
+  total: number
+  message: string
+}
 
+export interface ParitySelfCheckOptions {
+  signal?: AbortSignal
+  onProgress?: (p: ParityProgress) => void
+}
+
+const TENSORS = ['logits', 'senses', 'contextualization'] as const
+
+/**
+ * The Model view's parity self-check, for any checkpoint: runs the engine's forward pass on a few
+ * token ids and compares logits, senses and α with (1) the independent float64 TypeScript forward
+ * pass over the checkpoint's weights (src/main/parity, in a worker of its own) and (2) when the
+ * checkpoint ships a `reference/` folder, the PyTorch outputs stored there (on its ids).
+ * Passes only when every tensor of every reference is within PARITY_TOLERANCE of its scale; the
+ * float64 pass must have read the very weights the engine loaded (same content hash).
+ */
+export async function paritySelfCheck(
+  engine: Pick<BackpackEngine, 'config' | 'contentHash' | 'forward'>,
+  checkpointDir: string,
+  options: ParitySelfCheckOptions = {},
+): Promise<ParityCheckReport> {
+  const { signal, onProgress } = options
+  const { config } = engine
+  const stored = readStoredReference(checkpointDir, config)
+  const ids = stored?.ids ?? DEFAULT_PARITY_IDS.map((x) => x % config.vocabSize).slice(0, config.nPositions)
+  const total = 1 + referenceSteps(config.nLayer)
+
+  onProgress?.({ done: 0, total, message: 'engine forward pass' })
   const started = performance.now()
-  const out = await engine.forward(ids, { signal: options.signal })
-  const actual = { logits: out.logits, senses: out.senses, contextualization: out.contextualization }
-  const tensors = refs.map(([name, ref]) => compareTensor(name, actual[name], ref))
+  const out = await engine.forward(ids, { signal })
+  const forwardMs = performance.now() - started
+  onProgress?.({ done: 1, total, message: 'reading the checkpoint for the float64 reference' })
+
+  const ref = await runReference(checkpointDir, ids, { signal, onProgress: (p) => onProgress?.({ done: 1 + p.done, total, message: `float64 reference: ${p.message}` }) })
+  if (ref.contentHash !== engine.contentHash) {
+    throw new WorkbenchError(
+      'checkpoint-format',
+      `the weights in ${checkpointDir} (content hash ${ref.contentHash.slice(0, 12)}…) are not those the engine loaded (${engine.contentHash.slice(0, 12)}…): the checkpoint changed on disk; load it again`,
+    )
+  }
+  const T = ids.length
+  const { vocabSize: V, numSenses: K, nEmbd: d } = config
+  const shapes = { logits: [T, V], senses: [K, T, d], contextualization: [K, T, T] }
+  const references: ParityReferenceCheck[] = [
+    check('float64', checkpointDir, out, (t) => ({ shape: shapes[t], data: ref[t] }), ref.readMs + ref.forwardMs),
+  ]
+  if (stored) references.push(check('pytorch', stored.dir, out, (t) => stored[t], stored.readMs))
+
   return {
     checkpointDir,
-    referenceDir: dir,
+    referenceDir: stored?.dir ?? null,
     tokens: T,
+    ids,
     tolerance: PARITY_TOLERANCE,
-    tensors,
-    passed: tensors.every((t) => t.passed),
-    forwardMs: performance.now() - started,
+    tensors: TENSORS.map((t) => worstOf(references.map((r) => r.tensors.find((x) => x.tensor === t)!))),
+    references,
+    passed: references.every((r) => r.passed),
+    forwardMs,
   }
 }
 
-function readIds(path: string, vocab: number, maxLength: number): number[] {
-  let ids: unknown
-  try {
-    ids = JSON.parse(readFileSync(path, 'utf8'))
-  } catch (e) {
-    throw new WorkbenchError('checkpoint-format', `${path} is not JSON: ${(e as Error).message}`, { cause: e })
-  }
-  if (!Array.isArray(ids) || ids.length === 0 || ids.length > maxLength || !ids.every((x) => Number.isInteger(x) && x >= 0 && x < vocab)) {
-    throw new WorkbenchError('checkpoint-format', `${path} must be a JSON array of 1–${maxLength} token ids, each an integer in [0, ${vocab})`)
-  }
-  return ids as number[]
+function check(
+  reference: ParityReferenceCheck['reference'],
+  source: string,
+  out: ForwardOutputs,
+  tensorOf: (t: (typeof TENSORS)[number]) => ReferenceTensor,
+  ms: number,
+): ParityReferenceCheck {
+  const tensors = TENSORS.map((t) => ({ ...compareTensor(t, out[t], tensorOf(t)), reference }))
+  return { reference, source, tensors, passed: tensors.every((t) => t.passed), ms }
 }
 
-/** Max abs error, the scale (max |ref|), their ratio and the index (per axis) of the worst value. */
-export function compareTensor(tensor: ParityTensorCheck['tensor'], actual: Float32Array, ref: NpyArray): ParityTensorCheck {
-  if (actual.length !== ref.data.length) {
-    throw new WorkbenchError('runtime', `${tensor}: the engine produced ${actual.length} values, the reference holds ${ref.data.length}`)
-  }
-  let scale = 0
-  let maxAbsError = 0
-  let worst = 0
-  for (let i = 0; i < ref.data.length; i++) {
-    scale = Math.max(scale, Math.abs(ref.data[i]))
-    const err = Math.abs(actual[i] - ref.data[i])
-    // NaN in the engine's output is the worst possible error
-    if (!(err <= maxAbsError)) {
-      maxAbsError = Number.isNaN(err) ? Infinity : err
-      worst = i
-    }
-  }
-  const relativeError = scale > 0 ? maxAbsError / scale : maxAbsError
-  const index: number[] = []
-  for (let rest = worst, a = ref.shape.length - 1; a >= 0; a--) {
-    index.unshift(rest % ref.shape[a])
-    rest = Math.floor(rest / ref.shape[a])
-  }
-  return {
-    tensor,
-    shape: [...ref.shape],
-    scale,
-    maxAbsError: finite(maxAbsError),
-    relativeError: finite(relativeError),
-    worstIndex: index,
-    actual: Number.isNaN(actual[worst]) ? null : finite(actual[worst]),
-    expected: ref.data[worst],
-    passed: relativeError <= PARITY_TOLERANCE,
-  }
+/** The comparison with the largest relative error (a failure wins over a pass). */
+function worstOf(checks: ParityTensorCheck[]): ParityTensorCheck {
+  return checks.reduce((a, b) => (Number(!b.passed) - Number(!a.passed) || b.relativeError - a.relativeError) > 0 ? b : a)
 }
-
-/** JSON has no Infinity: the largest double stands for it (the check has failed either way). */
-const finite = (x: number) => (Number.isFinite(x) ? x : Math.sign(x) * Number.MAX_VALUE)

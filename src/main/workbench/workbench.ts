@@ -81,7 +81,10 @@ export class Workbench {
         const s = session()
         const run = this.#track(runId)
         try {
-          return await paritySelfCheck(s.engine, s.info.checkpointDir, { signal: run.signal })
+          return await paritySelfCheck(s.engine, s.info.checkpointDir, {
+            signal: run.signal,
+            onProgress: (p) => runId && this.events.emit('run.progressed', { runId, method: 'model.selfCheck', ...p }),
+          })
         } finally {
           run.done()
         }

@@ -37,9 +37,11 @@ export interface ModelInfo {
   bundledDemo?: boolean
 }
 
-/** One tensor of the parity self-check: engine vs the stored PyTorch reference outputs. */
+/** One tensor of the parity self-check: engine vs one reference (float64 TypeScript or stored PyTorch). */
 export interface ParityTensorCheck {
   tensor: 'logits' | 'senses' | 'contextualization'
+  /** which reference this comparison is against (set in every report the self-check makes) */
+  reference?: 'float64' | 'pytorch'
   shape: number[] // logits (pos, vocab), senses (sense, pos, d_model), contextualization (sense, pos, pos)
   /** max |reference| */
   scale: number
@@ -54,14 +56,36 @@ export interface ParityTensorCheck {
   passed: boolean
 }
 
-export interface ParityCheckReport {
-  checkpointDir: string
-  referenceDir: string
-  tokens: number
-  /** relative error allowed per tensor */
-  tolerance: number
+/** The engine compared with one reference on the same ids. */
+export interface ParityReferenceCheck {
+  /**
+   * 'float64': the independent TypeScript forward pass, computed now from the checkpoint's weights;
+   * 'pytorch': the outputs the PyTorch reference stored in the checkpoint's `reference/` folder
+   */
+  reference: 'float64' | 'pytorch'
+  /** the checkpoint folder (float64) or the `reference/` folder (pytorch) */
+  source: string
   tensors: ParityTensorCheck[]
   passed: boolean
+  /** producing the reference: reading the weights and the float64 pass, or reading the stored files */
+  ms: number
+}
+
+export interface ParityCheckReport {
+  checkpointDir: string
+  /** the stored PyTorch outputs' folder; null when the checkpoint ships none */
+  referenceDir: string | null
+  tokens: number
+  /** the token ids checked: those of `reference/ids.json`, else a fixed short sentence */
+  ids: number[]
+  /** relative error allowed per tensor */
+  tolerance: number
+  /** per tensor, the worst of its comparisons over all references */
+  tensors: ParityTensorCheck[]
+  /** float64 first, then pytorch when the checkpoint ships reference outputs */
+  references: ParityReferenceCheck[]
+  passed: boolean
+  /** the engine's forward pass */
   forwardMs: number
 }
 

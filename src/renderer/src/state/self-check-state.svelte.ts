@@ -2,11 +2,17 @@ import type { ErrorInfo } from '../../../shared/errors'
 import type { ParityCheckReport } from '../../../shared/ipc/api-types'
 import type { ApiClient } from '../lib/api-client'
 
-/** The Model view's parity self-check: one run at a time; a run for an older model is dropped. */
+const RUN_ID = 'model-self-check'
+
+/**
+ * The Model view's parity self-check: one run at a time (a new run replaces the old one on the
+ * main side too), progress from `run.progressed`, cancel; a run for an older model is dropped.
+ */
 export class SelfCheckState {
   #report = $state.raw<ParityCheckReport | null>(null)
   #error = $state.raw<ErrorInfo | null>(null)
   #running = $state(false)
+  #progress = $state.raw<{ done: number; total: number; message?: string } | null>(null)
   #seq = 0
   readonly #client: ApiClient
 
@@ -14,6 +20,9 @@ export class SelfCheckState {
     this.#client = client
     // a new model makes the old verdict meaningless
     client.on('model.loaded', () => this.reset())
+    client.on('run.progressed', (p) => {
+      if (p.runId === RUN_ID && this.#running) this.#progress = { done: p.done, total: p.total, message: p.message }
+    })
   }
 
   get report() {
@@ -25,12 +34,17 @@ export class SelfCheckState {
   get running() {
     return this.#running
   }
+  /** steps done of the running check (engine pass, reading, senses, each layer, α, LM head) */
+  get progress() {
+    return this.#progress
+  }
 
   reset(): void {
     this.#seq++
     this.#report = null
     this.#error = null
     this.#running = false
+    this.#progress = null
   }
 
   async run(): Promise<void> {
@@ -38,10 +52,16 @@ export class SelfCheckState {
     this.#running = true
     this.#error = null
     this.#report = null
-    const res = await this.#client.call('model.selfCheck', { runId: 'model-self-check' })
+    this.#progress = null
+    const res = await this.#client.call('model.selfCheck', { runId: RUN_ID })
     if (seq !== this.#seq) return
     this.#running = false
+    this.#progress = null
     if (res.ok) this.#report = res.value
     else this.#error = res.error
+  }
+
+  async cancel(): Promise<void> {
+    if (this.#running) await this.#client.call('run.cancel', { runId: RUN_ID })
   }
 }

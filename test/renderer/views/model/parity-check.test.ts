@@ -21,8 +21,10 @@ const report = (tensors: ParityTensorCheck[]): ParityCheckReport => ({
   checkpointDir: '/ckpt',
   referenceDir: '/ckpt/reference',
   tokens: 12,
+  ids: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
   tolerance: 1e-4,
   tensors,
+  references: [{ reference: 'pytorch', source: '/ckpt/reference', tensors, passed: tensors.every((t) => t.passed), ms: 3 }],
   passed: tensors.every((t) => t.passed),
   forwardMs: 5,
 })
