@@ -1,7 +1,7 @@
 import { WorkbenchError } from '../../shared/errors'
 import type { ParityTensorCheck } from '../../shared/ipc/api-types'
 
-/** Max |engine − reference| over max |reference| per tensor (issue 2 §7). */
+/** Max |engine − reference| over max |reference| per tensor (the parity tolerance of docs/engine.md). */
 export const PARITY_TOLERANCE = 1e-4
 
 export interface ReferenceTensor {
