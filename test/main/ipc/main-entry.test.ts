@@ -18,7 +18,8 @@ vi.mock('electron', async () => (await import('./fake-electron')).electron)
 
 const APP = 'app://workbench/index.html'
 const temp = mkdtempSync(join(tmpdir(), 'main-entry-'))
-const saved = { ...process.env }
+const KEYS = ['ELECTRON_RENDERER_URL', 'BACKPACK_DATA_DIR', 'BACKPACK_CACHE_DIR', 'BACKPACK_RESOURCES_DIR'] as const
+const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]))
 delete process.env.ELECTRON_RENDERER_URL
 Object.assign(process.env, { BACKPACK_DATA_DIR: join(temp, 'data'), BACKPACK_CACHE_DIR: join(temp, 'cache'), BACKPACK_RESOURCES_DIR: join(temp, 'resources') })
 const entry = resolve(process.env.BACKPACK_MAIN_ENTRY ?? 'src/main/index.ts')
@@ -32,7 +33,10 @@ await new Promise((r) => setTimeout(r, 0))
 afterAll(async () => {
   electron.app.emit('will-quit') // disposes the workbench
   await new Promise((r) => setTimeout(r, 50))
-  process.env = saved
+  for (const k of KEYS) {
+    if (saved[k] === undefined) delete process.env[k]
+    else process.env[k] = saved[k]
+  }
   rmSync(temp, { recursive: true, force: true })
 })
 

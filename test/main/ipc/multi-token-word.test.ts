@@ -15,7 +15,8 @@ const TINY = join(import.meta.dirname, '../../fixtures/checkpoints/tiny-fullvoca
 const WORD = 'zzqxvwj'
 const ids = gpt2Tokenizer().encode(' ' + WORD)
 const dir = mkdtempSync(join(tmpdir(), 'ipc-multi-token-'))
-const saved = { ...process.env }
+const KEYS = ['ELECTRON_RENDERER_URL', 'BACKPACK_DATA_DIR', 'BACKPACK_CACHE_DIR', 'BACKPACK_RESOURCES_DIR'] as const
+const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]))
 let workbench: Workbench
 let dispatch: Dispatch
 
@@ -27,7 +28,10 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await workbench?.dispose()
-  process.env = saved
+  for (const k of KEYS) {
+    if (saved[k] === undefined) delete process.env[k]
+    else process.env[k] = saved[k]
+  }
   rmSync(dir, { recursive: true, force: true })
 })
 
