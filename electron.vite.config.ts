@@ -1,9 +1,12 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
+import { DEV_SERVER_CSP } from './src/shared/renderer-csp'
 
 // Three bundles: main (ESM, native deps external), preload (CommonJS: a sandboxed preload cannot be
-// an ES module, and everything but electron is bundled in), renderer (the Svelte app).
+// an ES module, and everything but electron is bundled in), renderer (the Svelte app). The built
+// renderer gets its CSP from the app:// protocol (src/main/ipc/app-protocol.ts); the dev server
+// sends the dev variant as a header.
 export default defineConfig({
   main: {
     // each worker thread is its own entry: open-engine.ts starts out/main/engine-worker.js, the parity
@@ -31,6 +34,7 @@ export default defineConfig({
   renderer: {
     root: resolve('src/renderer'),
     plugins: [svelte({ compilerOptions: { runes: true } })],
+    server: { headers: { 'Content-Security-Policy': DEV_SERVER_CSP } },
     build: { rolldownOptions: { input: { index: resolve('src/renderer/index.html') } } },
   },
 })

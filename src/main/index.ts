@@ -1,23 +1,29 @@
-import { app, BrowserWindow } from 'electron'
+import { app, BrowserWindow, session } from 'electron'
 import { createDispatcher } from './ipc/create-dispatcher'
 import { installAppMenu } from './ipc/app-menu'
+import { lockDownSession } from './ipc/lock-down-session'
+import { registerAppScheme, serveAppProtocol } from './ipc/register-app-protocol'
 import { registerIpc } from './ipc/register-ipc'
-import { appUrl, createMainWindow, denyPermissions, hardenContents } from './window'
+import { appUrl, createMainWindow, hardenContents, rendererDir } from './window'
 import { Workbench } from './workbench/workbench'
 
 /**
- * Electron lifecycle: one hardened window, the workbench service behind typed IPC, the native
- * menu. Inference runs in the engine's worker, so this event loop only routes messages.
+ * Electron lifecycle: the renderer served from app://, one hardened window, every session denied
+ * permissions and devices, the workbench service behind typed IPC, the native menu. Inference
+ * runs in the engine's worker, so this event loop only routes messages.
  */
 let win: BrowserWindow | null = null
 
+registerAppScheme() // must happen before `ready`
 if (!app.requestSingleInstanceLock()) app.quit()
 
 app.enableSandbox()
 app.on('web-contents-created', (_e, contents) => hardenContents(contents))
+app.on('session-created', lockDownSession)
 
 app.whenReady().then(() => {
-  denyPermissions()
+  lockDownSession(session.defaultSession)
+  serveAppProtocol(rendererDir)
   const workbench = new Workbench({ transport: 'electron', version: app.getVersion() })
   registerIpc({
     dispatch: createDispatcher(workbench.handlers()),
@@ -26,12 +32,15 @@ app.whenReady().then(() => {
     target: () => win?.webContents ?? null,
   })
   installAppMenu(workbench, () => win)
-  win = createMainWindow()
-  win.on('closed', () => (win = null))
+  const openWindow = () => {
+    win = createMainWindow()
+    win.on('closed', () => (win = null))
+  }
+  openWindow()
   void workbench.openDefault()
   app.on('second-instance', () => win?.focus())
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) win = createMainWindow()
+    if (BrowserWindow.getAllWindows().length === 0) openWindow()
   })
   app.on('will-quit', () => void workbench.dispose())
 })

@@ -1,12 +1,18 @@
-import { BrowserWindow, session, shell, type WebContents } from 'electron'
+import { BrowserWindow, shell, type WebContents } from 'electron'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
+import { APP_ENTRY_URL } from './ipc/app-protocol'
+import { isAllowedExternalUrl } from './ipc/external-links'
+import { isTrustedSenderUrl } from './ipc/trusted-sender'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 
-/** The page the window shows: the dev server in `electron-vite dev`, else the built index.html. */
+/** The built renderer, served at app://workbench/ (out/renderer beside out/main). */
+export const rendererDir = join(here, '../renderer')
+
+/** The page the window shows: the dev server in `electron-vite dev`, else app://workbench/index.html. */
 export function appUrl(): string {
-  return process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(here, '../renderer/index.html')).href
+  return process.env.ELECTRON_RENDERER_URL ?? APP_ENTRY_URL
 }
 
 /** One hardened window: isolated, sandboxed, no Node, navigation and pop-ups blocked. */
@@ -26,6 +32,7 @@ export function createMainWindow(): BrowserWindow {
       nodeIntegrationInWorker: false,
       webSecurity: true,
       allowRunningInsecureContent: false,
+      webviewTag: false,
       spellcheck: false,
     },
   })
@@ -35,20 +42,25 @@ export function createMainWindow(): BrowserWindow {
   return win
 }
 
-/** Blocks navigation away from the app and new windows; https links open in the system browser. */
+/**
+ * Keeps every web contents on our page: navigations, frame navigations and redirects anywhere
+ * else are cancelled, <webview> never attaches, new windows are denied (an https link to an
+ * allowlisted host opens in the system browser instead), and Bluetooth device choosers cancel.
+ */
 export function hardenContents(contents: WebContents): void {
-  contents.on('will-navigate', (event, url) => {
-    if (url !== appUrl() && !url.startsWith(appUrl() + '#')) event.preventDefault()
-  })
+  const stay = (event: { url: string; preventDefault(): void }) => {
+    if (!isTrustedSenderUrl(event.url, appUrl())) event.preventDefault()
+  }
+  contents.on('will-navigate', stay)
+  contents.on('will-frame-navigate', stay)
+  contents.on('will-redirect', stay)
   contents.on('will-attach-webview', (event) => event.preventDefault())
+  contents.on('select-bluetooth-device', (event, _devices, callback) => {
+    event.preventDefault()
+    callback('')
+  })
   contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url)
+    if (isAllowedExternalUrl(url)) void shell.openExternal(url)
     return { action: 'deny' }
   })
-}
-
-/** Denies every permission request (camera, notifications, geolocation, …) and check. */
-export function denyPermissions(): void {
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
-  session.defaultSession.setPermissionCheckHandler(() => false)
 }

@@ -1,4 +1,5 @@
 import { WorkbenchError } from '../../shared/errors'
+import { multiTokenNote, parseWordPolicy } from '../../main/senses/resolve-word'
 import { senseNeighbours } from '../../main/senses/sense-neighbours'
 import { openSenseTable } from '../../main/senses/sense-table'
 import { parseFlags, type CliCommand } from '../cli-command'
@@ -7,10 +8,14 @@ import { ENGINE_FLAGS, intFlag, tableProgress, withEngine } from './analysis-eng
 /**
  * `neighbours --word W [--sense L | --min] [--top 10] [--policy first|mean] [--checkpoint DIR]`:
  * nearest tokens by Sim_ℓ (one sense) or Sim_min (default), from the whole-vocabulary sense
- * table (built once per checkpoint, progress on stderr).
+ * table (built once per checkpoint, progress on stderr). A word of several tokens: as `senses`
+ * (--policy, default first; the tokens and the policy used are printed on stderr).
  */
 export const neighbours: CliCommand = {
   summary: 'Nearest tokens of a word by sense cosine: Sim_ℓ for --sense L, or Sim_min (--min, default)',
+  details:
+    '--policy first|mean: how a word of several tokens becomes its query vectors (as for senses; default first). ' +
+    'For such a word the tokens and the policy used are printed on stderr, and in the JSON (tokens, policy, used, multiToken).',
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
@@ -23,13 +28,15 @@ export const neighbours: CliCommand = {
     })
     if (!values.word) throw new WorkbenchError('bad-request', '--word W is required')
     if (values.sense !== undefined && values.min) throw new WorkbenchError('bad-request', 'give --sense L or --min, not both')
-    const policy = values.policy ?? 'first'
-    if (policy !== 'first' && policy !== 'mean') throw new WorkbenchError('bad-request', `--policy must be "first" or "mean", got ${JSON.stringify(policy)}`)
+    const policy = parseWordPolicy(values.policy ?? 'first', '--policy')
     const top = intFlag(values.top, 'top', 10, 1, 1000)
     return withEngine(values, async (engine) => {
       const measure = values.sense !== undefined ? intFlag(values.sense, 'sense', 0, 0, engine.config.numSenses - 1) : 'min'
       const table = await openSenseTable(engine, { onProgress: tableProgress(io) })
-      return { contentHash: engine.contentHash, ...(await senseNeighbours(engine, table, values.word as string, { measure, top, policy, rawSpacing: values['raw-spacing'] })) }
+      const found = await senseNeighbours(engine, table, values.word as string, { measure, top, policy, rawSpacing: values['raw-spacing'] })
+      const note = multiTokenNote(found)
+      if (note) io.stderr.write(`note: ${note}\n`)
+      return { contentHash: engine.contentHash, ...found }
     })
   },
 }

@@ -1,5 +1,5 @@
 import { WorkbenchError } from '../../shared/errors'
-import { WORD_POLICIES, type WordPolicy } from '../../shared/word-policy'
+import { multiTokenNote, parseWordPolicy } from '../../main/senses/resolve-word'
 import { senseAtlas } from '../../main/senses/sense-atlas'
 import { parseFlags, type CliCommand } from '../cli-command'
 import { ENGINE_FLAGS, intFlag, withEngine } from './analysis-engine'
@@ -7,11 +7,16 @@ import { ENGINE_FLAGS, intFlag, withEngine } from './analysis-engine'
 /**
  * `senses --word W [--top 10] [--policy first|mean] [--raw-spacing] [--bins 20] [--vectors]
  * [--checkpoint DIR]`: a word's sense atlas — per sense the top/bottom tokens of E·C with scores
- * and the score distribution over the vocabulary (docs/analysis.md).
+ * and the score distribution over the vocabulary (docs/analysis.md). A word of several tokens is
+ * taken as its first token's senses or their mean (--policy, default first); which, and the
+ * tokens, are printed on stderr as well as in the JSON.
  */
 export const senses: CliCommand = {
   summary: "A word's sense atlas: per sense the top/bottom tokens of E·C and the score distribution",
-  async run(args) {
+  details:
+    '--policy first|mean: how a word of several tokens becomes sense vectors (first: its first token\'s senses, the default; mean: the mean over its tokens). ' +
+    'For such a word the tokens and the policy used are printed on stderr, and in the JSON (tokens, policy, used, multiToken).',
+  async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
       word: { type: 'string' },
@@ -22,13 +27,14 @@ export const senses: CliCommand = {
       vectors: { type: 'boolean' },
     })
     if (!values.word) throw new WorkbenchError('bad-request', '--word W is required')
-    const policy = (values.policy ?? 'first') as WordPolicy
-    if (!WORD_POLICIES.includes(policy)) throw new WorkbenchError('bad-request', `--policy must be one of ${WORD_POLICIES.map((p) => JSON.stringify(p)).join(', ')}, got ${JSON.stringify(values.policy)}`)
+    const policy = parseWordPolicy(values.policy ?? 'first', '--policy')
     const top = intFlag(values.top, 'top', 10, 1, 1000)
     const bins = intFlag(values.bins, 'bins', 20, 1, 1000)
-    return withEngine(values, async (engine) => ({
-      contentHash: engine.contentHash,
-      ...(await senseAtlas(engine, values.word as string, { top, bins, policy, rawSpacing: values['raw-spacing'], includeVectors: values.vectors })),
-    }))
+    return withEngine(values, async (engine) => {
+      const atlas = await senseAtlas(engine, values.word as string, { top, bins, policy, rawSpacing: values['raw-spacing'], includeVectors: values.vectors })
+      const note = multiTokenNote(atlas)
+      if (note) io.stderr.write(`note: ${note}\n`)
+      return { contentHash: engine.contentHash, ...atlas }
+    })
   },
 }

@@ -1,7 +1,7 @@
 /**
- * Is an IPC message from our own page? The renderer is loaded from the built index.html
- * (file://…/out/renderer/index.html) or, in `electron-vite dev`, from the dev server's origin.
- * Anything else (a navigated-away frame, an iframe from elsewhere) is refused.
+ * Is this URL our own page? The renderer is loaded from app://workbench/index.html or, in
+ * `electron-vite dev`, from the dev server's origin. IPC from any other frame is refused and
+ * navigation anywhere else is blocked (window.ts).
  */
 export function isTrustedSenderUrl(frameUrl: string | undefined, appUrl: string): boolean {
   if (!frameUrl) return false
@@ -13,6 +13,7 @@ export function isTrustedSenderUrl(frameUrl: string | undefined, appUrl: string)
   } catch {
     return false
   }
-  if (app.protocol === 'file:') return frame.protocol === 'file:' && frame.pathname === app.pathname
-  return frame.origin === app.origin
+  if (app.protocol === 'http:' || app.protocol === 'https:') return frame.origin === app.origin
+  // app: (and file:) URLs have an opaque origin in WHATWG URL terms: compare scheme, host and page
+  return frame.protocol === app.protocol && frame.host.toLowerCase() === app.host.toLowerCase() && frame.pathname === app.pathname
 }

@@ -23,8 +23,7 @@ export interface ResolvedWord {
 
 export function resolveWord(word: string, vocabSize: number, options: { policy?: WordPolicy; rawSpacing?: boolean } = {}): ResolvedWord {
   if (typeof word !== 'string' || word.length === 0) throw new WorkbenchError('bad-request', 'word must be a non-empty string')
-  const policy = options.policy ?? 'first'
-  if (!WORD_POLICIES.includes(policy)) throw new WorkbenchError('bad-request', `multi-token policy must be one of ${WORD_POLICIES.map((p) => JSON.stringify(p)).join(', ')}, got ${JSON.stringify(policy)}`)
+  const policy = parseWordPolicy(options.policy ?? 'first')
   const tok = gpt2Tokenizer()
   const ids = tok.wordTokens(word, { rawSpacing: options.rawSpacing })
   const text = options.rawSpacing || /^\s/.test(word) ? word : ' ' + word
@@ -38,6 +37,23 @@ export function resolveWord(word: string, vocabSize: number, options: { policy?:
     used: policy === 'first' ? [ids[0]] : ids,
     multiToken: ids.length > 1,
   }
+}
+
+/** A multi-token policy given as text (`what` names it in the error: "--policy", "policy"). */
+export function parseWordPolicy(value: unknown, what = 'multi-token policy'): WordPolicy {
+  if (WORD_POLICIES.includes(value as WordPolicy)) return value as WordPolicy
+  throw new WorkbenchError('bad-request', `${what} must be one of ${WORD_POLICIES.map((p) => JSON.stringify(p)).join(', ')}, got ${JSON.stringify(value)}`)
+}
+
+/**
+ * What a multi-token word was reduced to, in one line for a log or stderr: its tokens and the
+ * policy used, so a word is never silently taken as its first token. Null for a one-token word.
+ */
+export function multiTokenNote(r: Pick<ResolvedWord, 'word' | 'tokens' | 'policy' | 'multiToken'>): string | null {
+  if (!r.multiToken) return null
+  const tokens = r.tokens.map((t) => `${JSON.stringify(t.text)}=${t.id}`).join(' ')
+  const how = r.policy === 'first' ? `the senses of its first token ${JSON.stringify(r.tokens[0].text)}` : `the mean of its ${r.tokens.length} tokens' senses`
+  return `${JSON.stringify(r.word)} is ${r.tokens.length} tokens (${tokens}); policy ${r.policy}: ${how} (policies: ${WORD_POLICIES.join(', ')})`
 }
 
 /** The sense vectors of a resolved word, (sense, d_model): first token's, or the mean. */

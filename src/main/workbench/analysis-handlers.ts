@@ -81,14 +81,14 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
         senses: a.senses.map((c) => ({ sense: c.sense, norm: c.norm, top: c.top, bottom: c.bottom, summary: c.summary })),
       }
     },
-    'senses.neighbours': async ({ word, sense, topK }) => {
+    'senses.neighbours': async ({ word, sense, topK, policy }) => {
       const s = ctx.session()
       if (typeof sense === 'number' && sense >= s.engine.config.numSenses) {
         throw new WorkbenchError('bad-request', `sense ${sense} is outside [0, ${s.engine.config.numSenses})`)
       }
       const table = await s.senseTable()
-      const n = await senseNeighbours(s.engine, table, word, { measure: sense, top: topK })
-      return { word: n.word, tokens: n.tokens, measure: n.measure, neighbours: n.neighbours.map(({ id, text, score }) => ({ id, text, score })) }
+      const n = await senseNeighbours(s.engine, table, word, { measure: sense, top: topK, policy })
+      return { word: n.word, tokens: n.tokens, policy: n.policy, used: n.used, multiToken: n.multiToken, measure: n.measure, neighbours: n.neighbours.map(({ id, text, score }) => ({ id, text, score })) }
     },
     'senses.reverse': async ({ token, direction, topK, runId }) => {
       const s = ctx.session()

@@ -203,7 +203,10 @@ export interface SenseLookupResponse {
 
 export interface NeighboursResponse {
   word: string
-  tokens: TokenSpan[]
+  tokens: TokenSpan[] // the word's tokens
+  policy: WordPolicy // how a multi-token word became the query (as senses.lookup)
+  used: number[] // the token ids whose senses are the query
+  multiToken: boolean
   measure: 'min' | number // Sim_min or Sim_ℓ for one sense
   neighbours: SenseTokenScore[]
 }

@@ -83,6 +83,7 @@ export const REQUEST_SCHEMAS = {
     word: z.string().min(1).max(200),
     sense: z.union([z.literal('min'), z.int().min(0).max(1023)]).default('min'),
     topK: topK.default(10),
+    policy: z.enum(WORD_POLICIES).optional(),
   }),
   'senses.reverse': z.strictObject({
     token: tokenRef,

@@ -67,4 +67,13 @@ describe('isTrustedSenderUrl', () => {
     expect(isTrustedSenderUrl('http://localhost:5174/', 'http://localhost:5173/')).toBe(false)
     expect(isTrustedSenderUrl('not a url', APP)).toBe(false)
   })
+
+  it('accepts the app:// page (any query or hash) and nothing else of that scheme', () => {
+    const page = 'app://workbench/index.html'
+    expect(isTrustedSenderUrl(page + '#/senses?word=%20nurse', page)).toBe(true)
+    expect(isTrustedSenderUrl('app://WORKBENCH/index.html?x', page)).toBe(true)
+    for (const url of ['app://workbench/assets/index.js', 'app://evil/index.html', 'file:///index.html', 'https://workbench/index.html', 'app:index.html']) {
+      expect(isTrustedSenderUrl(url, page), url).toBe(false)
+    }
+  })
 })

@@ -73,8 +73,9 @@ export class SensesState {
     else this.#error = res.error
   }
 
-  async findNeighbours(word: string, sense: number | 'min', topK = 10): Promise<void> {
-    const res = await this.#client.call('senses.neighbours', { word, sense, topK })
+  /** `policy`: how a multi-token word is handled (the server's default, first, when not given) */
+  async findNeighbours(word: string, sense: number | 'min', topK = 10, policy?: WordPolicy): Promise<void> {
+    const res = await this.#client.call('senses.neighbours', policy ? { word, sense, topK, policy } : { word, sense, topK })
     if (res.ok) this.#neighbours = res.value
     else this.#error = res.error
   }
