@@ -127,7 +127,7 @@ export class ProbeOps {
     for (let t0 = 0; t0 < x.rows; t0 += 4) {
       const r = (t: number): Float32Array => (t0 + t < x.rows ? x.data.subarray((t0 + t) * nIn, (t0 + t + 1) * nIn) : new Float32Array(nIn))
       const [x0, x1, x2, x3] = [r(0), r(1), r(2), r(3)]
-      const y4 = new Float64Array(4 * nOut)
+      const y4 = new Float64Array(4 * nOut) // (out, 4): the four rows' sums side by side
       if (transposed) {
         for (let o = 0; o < nOut; o++) {
           let s0 = 0, s1 = 0, s2 = 0, s3 = 0
@@ -139,26 +139,30 @@ export class ProbeOps {
             s2 += x2[i] * w
             s3 += x3[i] * w
           }
-          y4[o] = s0
-          y4[nOut + o] = s1
-          y4[2 * nOut + o] = s2
-          y4[3 * nOut + o] = s3
+          y4[4 * o] = s0
+          y4[4 * o + 1] = s1
+          y4[4 * o + 2] = s2
+          y4[4 * o + 3] = s3
         }
       } else {
         for (let i = 0; i < nIn; i++) {
-          const [a0, a1, a2, a3] = [x0[i], x1[i], x2[i], x3[i]]
+          const a0 = x0[i]
+          const a1 = x1[i]
+          const a2 = x2[i]
+          const a3 = x3[i]
           for (let o = 0, base = i * nOut; o < nOut; o++) {
             const w = W[base + o]
             if (w > limit || w < -limit) outsized = true
-            y4[o] += a0 * w
-            y4[nOut + o] += a1 * w
-            y4[2 * nOut + o] += a2 * w
-            y4[3 * nOut + o] += a3 * w
+            const at = 4 * o
+            y4[at] += a0 * w
+            y4[at + 1] += a1 * w
+            y4[at + 2] += a2 * w
+            y4[at + 3] += a3 * w
           }
         }
       }
       for (let t = 0; t < 4 && t0 + t < x.rows; t++) {
-        for (let o = 0; o < nOut; o++) y[(t0 + t) * nOut + o] = y4[t * nOut + o] + (b ? b[o] : 0)
+        for (let o = 0; o < nOut; o++) y[(t0 + t) * nOut + o] = y4[4 * o + t] + (b ? b[o] : 0)
       }
     }
     const blame = x.source ?? name
