@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { readFileBytes } from '../../../src/main/checkpoint/read-file-bytes'
 import { checkpointFingerprint, readCheckpoint } from '../../../src/main/checkpoint/read-checkpoint'
 import { concat, safetensorsBytes, safetensorsFromTensors, tinyConfigJson, torchZipBytes, encode, writeCheckpointDir } from './helpers/checkpoint-writer'
 import { scratchDir, tinyTensors, workbenchErrorOf } from './helpers/tiny-checkpoint'
@@ -148,6 +149,13 @@ describe('checkpoint names taken by something that is not a regular file', () =>
     writeFileSync(join(cfg, 'model.safetensors'), st)
     execFileSync('mkfifo', [join(cfg, 'config.json')])
     expect((await workbenchErrorOf(readCheckpoint(cfg))).code).toBe('checkpoint-config')
+  })
+
+  it.skipIf(process.platform === 'win32')('readFileBytes itself refuses a FIFO or a device without blocking (a file swapped after the check)', async () => {
+    const dir = dirFor({})
+    execFileSync('mkfifo', [join(dir, 'swapped.bin')])
+    expect((await workbenchErrorOf(readFileBytes(join(dir, 'swapped.bin')))).code).toBe('checkpoint-format')
+    expect((await workbenchErrorOf(readFileBytes('/dev/zero'))).code).toBe('checkpoint-format')
   })
 
   it('refuses a directory where the weights file is expected', async () => {
