@@ -10,7 +10,8 @@ export const ERROR_CODES = [
   'checkpoint-forbidden', // the pickle asks for a global outside the allowlist
   'checkpoint-shape', // a tensor is missing or has the wrong shape/dtype
   'checkpoint-config', // config.json is missing keys or is not a Backpack-GPT2 config
-  'checkpoint-values', // NaN/Inf weights
+  'checkpoint-corrupt', // a checkpoint file's bytes do not match its own checksum (torch zip CRC-32)
+  'checkpoint-values', // NaN/Inf weights, or finite weights whose probe forward pass overflows float32
   'onnx-model', // a ready ONNX export does not match the tensor catalog
   'runtime', // onnxruntime failed
   'provider-unavailable', // an execution provider was asked for and cannot run here

@@ -24,9 +24,11 @@ export async function checkpointFingerprint(dir: string): Promise<string> {
   const h = createHash('sha256')
   h.update(`backpack-fingerprint-v1\0${real}\0`)
   for (const name of names) {
-    const s = await stat(join(real, name))
-    if (!s.isFile()) continue
-    h.update(`${name}\0${s.size}\0${s.mtimeMs}\0`)
+    // a name that cannot be stat'ed (symlink loop, dangling link) is recorded as such; reading
+    // the checkpoint then says what is wrong with it
+    const s = await stat(join(real, name)).catch((e: NodeJS.ErrnoException) => e.code ?? 'unreadable')
+    if (typeof s === 'string') h.update(`${name}\0!${s}\0`)
+    else if (s.isFile()) h.update(`${name}\0${s.size}\0${s.mtimeMs}\0`)
   }
   return h.digest('hex')
 }

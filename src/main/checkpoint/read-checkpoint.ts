@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { endianness } from 'node:os'
 import { join } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
@@ -8,7 +8,7 @@ import { canonicalTensors } from './canonical-tensors'
 import type { CheckpointTensor } from './canonical-tensors'
 import { contentHash } from './content-hash'
 import type { RawTensor } from './raw-tensor'
-import { readFileBytes, throwIfAborted } from './read-file-bytes'
+import { isRegularFile, readFileBytes, throwIfAborted } from './read-file-bytes'
 import { readSafetensors } from './safetensors'
 import { isLegacyTorch, readTorchLegacy } from './torch-legacy'
 import { readTorchZip } from './torch-zip'
@@ -33,22 +33,12 @@ export interface LoadedCheckpoint {
 
 const MAX_JSON_BYTES = 16 * 1024 * 1024
 
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile()
-  } catch {
-    return false
-  }
-}
-
 async function readJson(path: string, code: 'checkpoint-config' | 'checkpoint-format'): Promise<unknown> {
-  const s = await stat(path)
-  if (s.size > MAX_JSON_BYTES) throw new WorkbenchError(code, `${path} is ${s.size} bytes; a JSON file over ${MAX_JSON_BYTES} bytes is not a checkpoint index or config`)
-  const text = await readFile(path, 'utf8')
+  const bytes = await readFileBytes(path, undefined, { maxBytes: MAX_JSON_BYTES, code })
   try {
-    return JSON.parse(text)
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
   } catch (e) {
-    throw new WorkbenchError(code, `${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+    throw new WorkbenchError(code, `${path} is not valid UTF-8 JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
   }
 }
 
@@ -87,7 +77,7 @@ async function readSharded(dir: string, indexName: string, signal?: AbortSignal)
   const tensors: RawTensor[] = []
   let legacy = false
   for (const file of files) {
-    if (!(await isFile(join(dir, file)))) throw new WorkbenchError('not-found', `${indexName} lists shard ${file}, which is not in ${dir}`)
+    if (!(await isRegularFile(join(dir, file), 'checkpoint-format'))) throw new WorkbenchError('not-found', `${indexName} lists shard ${file}, which is not in ${dir}`)
     const shard = await readWeightFile(dir, file, signal)
     legacy ||= shard.legacy
     for (const t of shard.tensors) {
@@ -118,26 +108,26 @@ export async function readCheckpoint(dir: string, options?: { signal?: AbortSign
     throw new WorkbenchError('not-found', `checkpoint directory ${dir} does not exist or is not a directory`, { cause: e })
   }
   const configPath = join(dir, 'config.json')
-  if (!(await isFile(configPath))) throw new WorkbenchError('checkpoint-config', `${dir} has no config.json (a Backpack-GPT2 checkpoint directory holds config.json and the weights)`)
+  if (!(await isRegularFile(configPath, 'checkpoint-config'))) throw new WorkbenchError('checkpoint-config', `${dir} has no config.json (a Backpack-GPT2 checkpoint directory holds config.json and the weights)`)
   const rawConfig = await readJson(configPath, 'checkpoint-config')
   const config = parseBackpackConfig(rawConfig)
 
   let format: CheckpointFormat
   let files: string[]
   let raw: RawTensor[]
-  if (await isFile(join(dir, 'model.safetensors'))) {
+  if (await isRegularFile(join(dir, 'model.safetensors'), 'checkpoint-format')) {
     format = 'safetensors'
     files = ['model.safetensors']
     raw = (await readWeightFile(dir, files[0], signal)).tensors
-  } else if (await isFile(join(dir, 'model.safetensors.index.json'))) {
+  } else if (await isRegularFile(join(dir, 'model.safetensors.index.json'), 'checkpoint-format')) {
     format = 'safetensors-sharded'
     ;({ tensors: raw, files } = await readSharded(dir, 'model.safetensors.index.json', signal))
-  } else if (await isFile(join(dir, 'pytorch_model.bin'))) {
+  } else if (await isRegularFile(join(dir, 'pytorch_model.bin'), 'checkpoint-format')) {
     files = ['pytorch_model.bin']
     const r = await readWeightFile(dir, files[0], signal)
     raw = r.tensors
     format = r.legacy ? 'pytorch-legacy' : 'pytorch-zip'
-  } else if (await isFile(join(dir, 'pytorch_model.bin.index.json'))) {
+  } else if (await isRegularFile(join(dir, 'pytorch_model.bin.index.json'), 'checkpoint-format')) {
     const r = await readSharded(dir, 'pytorch_model.bin.index.json', signal)
     raw = r.tensors
     files = r.files

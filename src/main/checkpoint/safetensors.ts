@@ -5,7 +5,8 @@ import type { DType, RawTensor } from './raw-tensor'
 /**
  * Reads a safetensors file held in one buffer: u64 LE header length, JSON header
  * `{name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?}`, then the data. Every
- * declared size and offset is checked against the buffer; tensors are views into it.
+ * declared size and offset is checked against the buffer (dtype × shape = the offsets' span, the
+ * spans tile the data exactly); tensors are views into it.
  */
 
 const MAX_HEADER = 100 * 1024 * 1024
@@ -63,9 +64,17 @@ export function readSafetensors(data: Uint8Array, file: string): RawTensor[] {
       file,
     })
   }
-  spans.sort((a, b) => a[0] - b[0])
-  for (let i = 1; i < spans.length; i++) {
-    if (spans[i][0] < spans[i - 1][1]) fail(file, `tensors ${spans[i - 1][2]} and ${spans[i][2]} overlap`)
+  // The data must be exactly the tensors, back to back (as the format's own reader demands): no
+  // overlap, no hole, nothing after the last one. Zero-size tensors sort before others at their offset.
+  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1])
+  let covered = 0
+  let last = '(none)'
+  for (const [begin, end, name] of spans) {
+    if (begin < covered) fail(file, `tensors ${last} and ${name} overlap (${name} begins at data byte ${begin}, ${last} ends at ${covered})`)
+    if (begin > covered) fail(file, `data bytes [${covered}, ${begin}) before tensor ${name} belong to no tensor`)
+    covered = end
+    last = name
   }
+  if (covered !== dataLen) fail(file, `the header's tensors end at data byte ${covered} (after tensor ${last}) but the file holds ${dataLen} data bytes`)
   return out
 }

@@ -3,11 +3,12 @@ import { DTYPE_SIZE } from './raw-tensor'
 import type { RawTensor } from './raw-tensor'
 import { readTorchPickle } from './torch-pickle'
 import { torchRawTensors } from './torch-tensors'
-import { readZipDirectory, zipEntryBytes } from './zip-archive'
+import { readZipDirectory, zipEntryBytes, type ZipEntry } from './zip-archive'
 
 /**
  * Reads a torch ≥ 1.6 checkpoint (a zip holding `<prefix>/data.pkl` and the raw storages as
- * `<prefix>/data/<key>`; the prefix is any single folder name).
+ * `<prefix>/data/<key>`; the prefix is any single folder name). Every entry of the archive,
+ * used or not, must match its CRC-32 (`checkpoint-corrupt` names the file and the entry).
  */
 export function readTorchZip(data: Uint8Array, file: string): RawTensor[] {
   const entries = readZipDirectory(data, file)
@@ -17,17 +18,22 @@ export function readTorchZip(data: Uint8Array, file: string): RawTensor[] {
   }
   const prefix = pickles[0].slice(0, -'data.pkl'.length)
   const budget = { left: Math.max(data.length, 1 << 20) }
+  const checked = new Set<ZipEntry>()
+  const entryBytes = (entry: ZipEntry): Uint8Array => {
+    checked.add(entry)
+    return zipEntryBytes(data, entry, file, budget)
+  }
   const byteorder = entries.get(`${prefix}byteorder`)
   if (byteorder) {
-    const order = new TextDecoder().decode(zipEntryBytes(data, byteorder, file, budget)).trim()
+    const order = new TextDecoder().decode(entryBytes(byteorder)).trim()
     if (order !== 'little') {
       throw new WorkbenchError('checkpoint-format', `${file}: byte order "${order.slice(0, 20)}" is not supported (only little-endian checkpoints)`)
     }
   }
-  const pkl = zipEntryBytes(data, entries.get(pickles[0])!, file, budget)
+  const pkl = entryBytes(entries.get(pickles[0])!)
   const { entries: tensors, end } = readTorchPickle(pkl, `${file}:${pickles[0]}`)
   if (end !== pkl.length) throw new WorkbenchError('checkpoint-format', `${file}: ${pkl.length - end} bytes after the pickle's STOP`)
-  return torchRawTensors(
+  const raw = torchRawTensors(
     tensors,
     (s) => {
       const entry = entries.get(`${prefix}data/${s.key}`)
@@ -39,8 +45,10 @@ export function readTorchZip(data: Uint8Array, file: string): RawTensor[] {
           `${file}: storage ${s.key} declares ${s.numel} × ${DTYPE_SIZE[s.dtype]} bytes = ${want}, but its archive entry holds ${entry.uncompressedSize}`,
         )
       }
-      return zipEntryBytes(data, entry, file, budget)
+      return entryBytes(entry)
     },
     file,
   )
+  for (const entry of entries.values()) if (!checked.has(entry)) entryBytes(entry) // the CRC of the rest
+  return raw
 }

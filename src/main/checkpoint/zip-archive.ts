@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib'
 import { inflateSync } from 'fflate'
 import { WorkbenchError } from '../../shared/errors'
 
@@ -7,7 +8,8 @@ import { WorkbenchError } from '../../shared/errors'
  * against the buffer, and returns stored entries as views (no copy). Deflated entries are
  * inflated with fflate into a buffer of the declared size, and only while their total stays
  * below the archive's own size. Sizes in local headers are ignored: torch sets the
- * data-descriptor flag and writes zeros there.
+ * data-descriptor flag and writes zeros there. Every entry's bytes are checked against the
+ * CRC-32 of its central-directory record (error `checkpoint-corrupt`).
  */
 
 export interface ZipEntry {
@@ -16,6 +18,8 @@ export interface ZipEntry {
   compressedSize: number
   uncompressedSize: number
   localHeaderOffset: number
+  /** CRC-32 of the uncompressed bytes, from the central directory */
+  crc32: number
 }
 
 const SIG_EOCD = 0x06054b50
@@ -69,6 +73,7 @@ export function readZipDirectory(data: Uint8Array, where: string): Map<string, Z
     if (p + 46 > end || view.getUint32(p, true) !== SIG_CENTRAL) fail(where, `central directory entry ${i} is malformed`)
     const flags = view.getUint16(p + 8, true)
     const method = view.getUint16(p + 10, true)
+    const crc = view.getUint32(p + 16, true)
     let compressedSize = view.getUint32(p + 20, true)
     let uncompressedSize = view.getUint32(p + 24, true)
     const nameLen = view.getUint16(p + 28, true)
@@ -109,7 +114,7 @@ export function readZipDirectory(data: Uint8Array, where: string): Map<string, Z
     if (method === 0 && compressedSize !== uncompressedSize) fail(where, `stored entry ${name} declares ${compressedSize} ≠ ${uncompressedSize} bytes`)
     if (localHeaderOffset + 30 + compressedSize > cdOffset) fail(where, `entry ${name} (${compressedSize} bytes at ${localHeaderOffset}) lies outside the data area`)
     if (entries.has(name)) fail(where, `duplicate entry ${name}`)
-    entries.set(name, { name, method, compressedSize, uncompressedSize, localHeaderOffset })
+    entries.set(name, { name, method, compressedSize, uncompressedSize, localHeaderOffset, crc32: crc })
     p = next
   }
   return entries
@@ -120,8 +125,22 @@ export interface InflateBudget {
   left: number
 }
 
-/** The bytes of an entry: a view for stored entries, an inflated copy for deflated ones. */
+/** The bytes of an entry (a view for stored entries, an inflated copy for deflated ones), CRC-checked. */
 export function zipEntryBytes(data: Uint8Array, entry: ZipEntry, where: string, budget: InflateBudget): Uint8Array {
+  const bytes = rawEntryBytes(data, entry, where, budget)
+  const actual = crc32(bytes)
+  if (actual !== entry.crc32) {
+    throw new WorkbenchError(
+      'checkpoint-corrupt',
+      `${where}: entry ${entry.name} is damaged: its ${bytes.length} bytes have CRC-32 ${hex(actual)}, the archive records ${hex(entry.crc32)} (re-download or re-save the checkpoint)`,
+    )
+  }
+  return bytes
+}
+
+const hex = (n: number): string => n.toString(16).padStart(8, '0')
+
+function rawEntryBytes(data: Uint8Array, entry: ZipEntry, where: string, budget: InflateBudget): Uint8Array {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
   const h = entry.localHeaderOffset
   if (h + 30 > data.length || view.getUint32(h, true) !== SIG_LOCAL) fail(where, `local header of ${entry.name} is missing`)

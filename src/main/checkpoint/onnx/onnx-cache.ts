@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { WorkbenchError } from '../../../shared/errors'
 import { cacheDir } from '../../paths/app-paths'
 import { createFolder } from '../../paths/create-folder'
+import { forwardProbe, hasProbeVerdict, recordProbeVerdict } from '../forward-probe'
 import { checkpointFingerprint, readCheckpoint } from '../read-checkpoint'
 import { readManifest, type OnnxManifest } from './onnx-manifest'
 import { CONVERTER_VERSION, writeOnnxExport } from './write-onnx-export'
@@ -44,6 +45,7 @@ function tryManifest(dir: string, contentHash?: string): OnnxManifest | null {
   try {
     const m = readManifest(dir)
     if (m.converterVersion !== CONVERTER_VERSION) return null // written by another converter: rebuild
+    if (!hasProbeVerdict(m)) return null // not probed for float32 overflow (forward-probe.ts): rebuild
     return contentHash === undefined || m.contentHash === contentHash ? m : null
   } catch {
     return null
@@ -92,6 +94,8 @@ export async function ensureOnnxExport(
   let manifest = tryManifest(dir, ckpt.contentHash)
   let work: CachedExport['work'] = 'hashed'
   if (!manifest) {
+    onProgress?.({ phase: 'convert', fraction: 0.35, message: 'probing the forward pass for float32 overflow' })
+    const verdict = forwardProbe(ckpt, () => aborted('while probing'))
     createFolder(root)
     const tmp = join(root, `.tmp-${ckpt.contentHash.slice(0, 16)}-${process.pid}-${randomBytes(4).toString('hex')}`)
     mkdirSync(tmp)
@@ -100,6 +104,7 @@ export async function ensureOnnxExport(
         checkAbort: () => aborted('while converting'),
         onProgress: (fraction, message) => onProgress?.({ phase: 'convert', fraction: 0.4 + 0.6 * fraction, message }),
       })
+      manifest = recordProbeVerdict(tmp, manifest, verdict)
       aborted('while converting')
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true })

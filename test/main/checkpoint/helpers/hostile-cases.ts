@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib'
 import type { ErrorCode } from '../../../../src/shared/errors'
 import { expectedTensorShapes, parseBackpackConfig } from '../../../../src/main/checkpoint/backpack-config'
 import { concat, encode, safetensorsBytes, safetensorsFromTensors, tinyConfigJson, torchLegacyBytes, torchZipBytes, torchZipFromParts, zipStored } from './checkpoint-writer'
@@ -251,7 +252,9 @@ function addZipStructureCases(add: Add): void {
   add('torch zip: big-endian byteorder', 'checkpoint-format', () => {
     const zz = torchZipFromParts(pkl, storages)
     const at = findBytes(zz, enc.encode('little'))
-    return bin(patch(zz, at, (v) => [0x62, 0x69, 0x67, 0x0a, 0x0a, 0x0a].forEach((b, i) => v.setUint8(i, b))))
+    const big = patch(zz, at, (v) => [0x62, 0x69, 0x67, 0x0a, 0x0a, 0x0a].forEach((b, i) => v.setUint8(i, b)))
+    // a consistent archive (CRC-32 recomputed), so that the byte order is what gets refused
+    return bin(patch(big, centralEntry(big, 'archive/byteorder') + 16, (v) => v.setUint32(0, crc32(big.subarray(at, at + 6)), true)))
   })
 }
 
