@@ -1,8 +1,7 @@
 import { WorkbenchError } from '../../shared/errors'
 import { senseNeighbours } from '../../main/senses/sense-neighbours'
-import { openSenseTable } from '../../main/senses/sense-table'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { ENGINE_FLAGS, intFlag, tableProgress, withEngine } from './analysis-engine'
+import { ENGINE_FLAGS, intFlag, tableProgress, withSession } from './analysis-engine'
 
 /**
  * `neighbours --word W [--sense L | --min] [--top 10] [--policy first|mean] [--checkpoint DIR]`:
@@ -26,9 +25,10 @@ export const neighbours: CliCommand = {
     const policy = values.policy ?? 'first'
     if (policy !== 'first' && policy !== 'mean') throw new WorkbenchError('bad-request', `--policy must be "first" or "mean", got ${JSON.stringify(policy)}`)
     const top = intFlag(values.top, 'top', 10, 1, 1000)
-    return withEngine(values, async (engine) => {
+    return withSession(values, async (session) => {
+      const { engine } = session
       const measure = values.sense !== undefined ? intFlag(values.sense, 'sense', 0, 0, engine.config.numSenses - 1) : 'min'
-      const table = await openSenseTable(engine, { onProgress: tableProgress(io) })
+      const table = await session.senseTable({ onProgress: tableProgress(io) })
       return { contentHash: engine.contentHash, ...(await senseNeighbours(engine, table, values.word as string, { measure, top, policy, rawSpacing: values['raw-spacing'] })) }
     })
   },

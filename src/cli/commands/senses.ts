@@ -2,7 +2,7 @@ import { WorkbenchError } from '../../shared/errors'
 import { WORD_POLICIES, type WordPolicy } from '../../shared/word-policy'
 import { senseAtlas } from '../../main/senses/sense-atlas'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { ENGINE_FLAGS, intFlag, withEngine } from './analysis-engine'
+import { ENGINE_FLAGS, intFlag, withSession } from './analysis-engine'
 
 /**
  * `senses --word W [--top 10] [--policy first|mean] [--raw-spacing] [--bins 20] [--vectors]
@@ -26,7 +26,7 @@ export const senses: CliCommand = {
     if (!WORD_POLICIES.includes(policy)) throw new WorkbenchError('bad-request', `--policy must be one of ${WORD_POLICIES.map((p) => JSON.stringify(p)).join(', ')}, got ${JSON.stringify(values.policy)}`)
     const top = intFlag(values.top, 'top', 10, 1, 1000)
     const bins = intFlag(values.bins, 'bins', 20, 1, 1000)
-    return withEngine(values, async (engine) => ({
+    return withSession(values, async ({ engine }) => ({
       contentHash: engine.contentHash,
       ...(await senseAtlas(engine, values.word as string, { top, bins, policy, rawSpacing: values['raw-spacing'], includeVectors: values.vectors })),
     }))

@@ -1,4 +1,5 @@
 import type { BackpackEngine, ForwardOutputs } from '../../../src/main/runtime/backpack-engine'
+import { WorkbenchError } from '../../../src/shared/errors'
 import type { BackpackConfig } from '../../../src/shared/model/config'
 import { mulberry32 } from '../../helpers/mulberry32'
 
@@ -78,6 +79,38 @@ export class ArrayEngine implements BackpackEngine {
       out[r * V + v] = s
     }
     return out
+  }
+
+  /** base + W·P, (n, vocab), accumulated in float64. */
+  async addWeightedRows(base: Float32Array, weights: Float32Array, rows: Float32Array, n: number, r: number, vocab: number) {
+    const out = new Float32Array(n * vocab)
+    for (let q = 0; q < n; q++) for (let v = 0; v < vocab; v++) {
+      let s = base[q * vocab + v]
+      for (let i = 0; i < r; i++) s += weights[q * r + i] * rows[i * vocab + v]
+      out[q * vocab + v] = s
+    }
+    return out
+  }
+
+  /** max and min of each row's `project` scores over the vocabulary. */
+  async scoreExtremes(rows: Float32Array, n: number, options: { signal?: AbortSignal } = {}) {
+    if (options.signal?.aborted) throw new WorkbenchError('cancelled', 'score extremes cancelled')
+    const V = this.config.vocabSize
+    const scores = await this.project(rows, n) // (n, vocab)
+    const max = new Float32Array(n)
+    const min = new Float32Array(n)
+    for (let r = 0; r < n; r++) {
+      let hi = -Infinity
+      let lo = Infinity
+      for (let v = 0; v < V; v++) {
+        const x = scores[r * V + v]
+        if (x > hi) hi = x
+        if (x < lo) lo = x
+      }
+      max[r] = hi
+      min[r] = lo
+    }
+    return { max, min }
   }
 
   async embeddingRows(ids: readonly number[]) {
