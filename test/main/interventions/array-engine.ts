@@ -92,23 +92,18 @@ export class ArrayEngine implements BackpackEngine {
     return out
   }
 
-  /** max and min of each row's `project` scores over the vocabulary. */
+  /** max and min over the vocabulary of each row's scores, as `project` computes them (float64 dots, stored as float32). */
   async scoreExtremes(rows: Float32Array, n: number, options: { signal?: AbortSignal } = {}) {
     if (options.signal?.aborted) throw new WorkbenchError('cancelled', 'score extremes cancelled')
-    const V = this.config.vocabSize
-    const scores = await this.project(rows, n) // (n, vocab)
-    const max = new Float32Array(n)
-    const min = new Float32Array(n)
-    for (let r = 0; r < n; r++) {
-      let hi = -Infinity
-      let lo = Infinity
-      for (let v = 0; v < V; v++) {
-        const x = scores[r * V + v]
-        if (x > hi) hi = x
-        if (x < lo) lo = x
-      }
-      max[r] = hi
-      min[r] = lo
+    const { nEmbd: d, vocabSize: V } = this.config
+    const max = new Float32Array(n).fill(-Infinity)
+    const min = new Float32Array(n).fill(Infinity)
+    for (let r = 0; r < n; r++) for (let v = 0; v < V; v++) {
+      let s = 0
+      for (let c = 0; c < d; c++) s += this.E[v * d + c] * rows[r * d + c]
+      const x = Math.fround(s)
+      if (x > max[r]) max[r] = x
+      if (x < min[r]) min[r] = x
     }
     return { max, min }
   }
