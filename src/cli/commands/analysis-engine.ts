@@ -2,9 +2,9 @@ import { WorkbenchError } from '../../shared/errors'
 import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
 import { loadSenseEdits } from '../../main/interventions/apply-sense-edits'
 import { resolveModelSource } from '../../main/runtime/model-source'
-import { openEngine } from '../../main/runtime/open-engine'
-import type { WorkerEngine } from '../../main/runtime/worker-engine'
+import type { BackpackEngine } from '../../main/runtime/backpack-engine'
 import type { SenseTableProgress } from '../../main/senses/sense-table'
+import { ModelSession } from '../../main/session/model-session'
 import { gpt2Tokenizer } from '../../main/tokenizer/gpt2-tokenizer'
 import type { CliIo } from '../cli-command'
 
@@ -15,18 +15,21 @@ export const ENGINE_FLAGS = {
   provider: { type: 'string' },
 } as const
 
-/** Opens the engine named by --checkpoint/--onnx (default: the bundled demo), runs fn, disposes. */
-export async function withEngine<T>(flags: { checkpoint?: string; onnx?: string; provider?: string }, fn: (engine: WorkerEngine) => Promise<T>): Promise<T> {
-  const engine = await openEngine({ ...resolveModelSource(flags), provider: flags.provider })
+/**
+ * Opens the model session named by --checkpoint/--onnx (default: the bundled demo) — the same
+ * session object the app and `serve` hold per loaded checkpoint — runs fn, disposes it.
+ */
+export async function withSession<T>(flags: { checkpoint?: string; onnx?: string; provider?: string }, fn: (session: ModelSession) => Promise<T>): Promise<T> {
+  const session = await ModelSession.open(resolveModelSource(flags), { provider: flags.provider })
   try {
-    return await fn(engine)
+    return await fn(session)
   } finally {
-    await engine.dispose()
+    await session.dispose()
   }
 }
 
 /** --edits FILE: validated for this engine; warnings go to stderr. */
-export async function editsFlag(engine: WorkerEngine, path: string | undefined, io: CliIo): Promise<ParsedSenseEdits | null> {
+export async function editsFlag(engine: BackpackEngine, path: string | undefined, io: CliIo): Promise<ParsedSenseEdits | null> {
   if (path === undefined) return null
   const { edits, warnings } = await loadSenseEdits(engine, path)
   for (const w of warnings) io.stderr.write(`warning: ${w}\n`)

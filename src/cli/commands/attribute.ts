@@ -1,8 +1,7 @@
 import { WorkbenchError } from '../../shared/errors'
-import { analysisRunner } from '../../main/interventions/apply-sense-edits'
 import { attributeLogit } from '../../main/prediction/attribute-logit'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, tokenFlag, withEngine } from './analysis-engine'
+import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, tokenFlag, withSession } from './analysis-engine'
 
 /**
  * `attribute (--text "…" | --ids 1,2) --position P --target T [--top 20 | --all] [--edits FILE]`:
@@ -28,10 +27,10 @@ export const attribute: CliCommand = {
     if (position < 0) position += ids.length
     const top = intFlag(values.top, 'top', 20, 1, 100_000)
     tokenFlag(values.target, 'target', Infinity) // usage errors before opening the model
-    return withEngine(values, async (engine) => {
+    return withSession(values, async ({ engine, runner }) => {
       const target = tokenFlag(values.target, 'target', engine.config.vocabSize)
       const edits = await editsFlag(engine, values.edits, io)
-      const a = await attributeLogit(analysisRunner(engine, { onTableProgress: tableProgress(io) }), ids, position, target, edits)
+      const a = await attributeLogit(runner, ids, position, target, edits, { onTableProgress: tableProgress(io) })
       const count = a.contributions.length
       return {
         contentHash: engine.contentHash,

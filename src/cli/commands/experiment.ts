@@ -3,9 +3,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import { userDataDir } from '../../main/paths/app-paths'
-import { resolveModelSource } from '../../main/runtime/model-source'
-import { openEngine } from '../../main/runtime/open-engine'
-import { ortVersion } from '../../main/runtime/ort'
+import { withSession } from './analysis-engine'
 import { compareExperiments } from '../../main/store/compare-experiments'
 import { engineRunner } from '../../main/store/engine-runner'
 import { exportBundle, importBundle } from '../../main/store/experiment-bundle'
@@ -227,14 +225,12 @@ async function withStore<T>(flags: Flags, fn: (s: ExperimentStore) => Promise<T>
 /** Opens the model from --checkpoint/--onnx (default: the bundled demo), records its checkpoint, disposes it after. */
 async function withRunner<T>(flags: Flags, store: ExperimentStore, fn: (r: ExperimentRunner) => Promise<T>): Promise<T> {
   const f = flags as { checkpoint?: string; onnx?: string; provider?: string }
-  const engine = await openEngine({ ...resolveModelSource(f), provider: f.provider })
-  try {
+  return withSession(f, async ({ engine, runner }) => {
     const source = f.checkpoint ? resolve(f.checkpoint) : f.onnx ? resolve(f.onnx) : 'bundled demo checkpoint'
     await store.recordCheckpoint(engine.contentHash, source, { ...engine.config })
-    return await fn(engineRunner(engine, { appVersion: appVersion(), runtimeVersion: `onnxruntime-node ${ortVersion()}` }))
-  } finally {
-    await engine.dispose()
-  }
+    const { onnxruntime } = await engine.runtimeInfo()
+    return await fn(engineRunner(runner, { appVersion: appVersion(), runtimeVersion: `onnxruntime-node ${onnxruntime}` }))
+  })
 }
 
 /** A non-negative integer flag with a default and limits. */

@@ -4,7 +4,7 @@ import { writeNpy } from '../../main/npy/npy'
 import { createFolder } from '../../main/paths/create-folder'
 import { forwardWithEditsFile } from '../../main/interventions/apply-sense-edits'
 import { resolveModelSource } from '../../main/runtime/model-source'
-import { openEngine } from '../../main/runtime/open-engine'
+import { ModelSession } from '../../main/session/model-session'
 import { gpt2Tokenizer } from '../../main/tokenizer/gpt2-tokenizer'
 import { parseFlags, parseIntList, type CliCommand } from '../cli-command'
 
@@ -36,14 +36,15 @@ export const forward: CliCommand = {
     outputFolder(dir) // before the model runs: an unusable --out fails at once
     const source = resolveModelSource(values)
     const t0 = performance.now()
-    const engine = await openEngine({ ...source, provider: values.provider })
+    const session = await ModelSession.open(source, { provider: values.provider })
+    const { engine } = session
     try {
       const tOpen = performance.now()
       const limit = engine.config.nPositions
       const inputLength = ids.length
       if (ids.length > limit && values.truncate) ids = ids.slice(0, limit)
       // --edits: the analysis core applies the sense-edit document (src/main/interventions)
-      const edited = values.edits !== undefined ? await forwardWithEditsFile(engine, ids, resolve(values.edits)) : null
+      const edited = values.edits !== undefined ? await forwardWithEditsFile(session.runner, ids, resolve(values.edits)) : null
       for (const w of edited?.warnings ?? []) io.stderr.write(`warning: ${w}\n`)
       const out = edited ?? (await engine.forward(ids))
       const tForward = performance.now()
@@ -71,7 +72,7 @@ export const forward: CliCommand = {
         timingsMs: { open: ms(t0, tOpen), forward: ms(tOpen, tForward), write: ms(tForward, performance.now()), openDetail: engine.opened.timingsMs, forwardDetail: out.timingsMs },
       }
     } finally {
-      await engine.dispose()
+      await session.dispose()
     }
   },
 }

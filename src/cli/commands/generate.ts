@@ -3,9 +3,8 @@ import { WorkbenchError } from '../../shared/errors'
 import { checkGenerationSetting, describeRange, GENERATION_LIMITS, samplingSettingsGiven, SEED_MAX, type SamplingOnlySetting } from '../../shared/generation-settings'
 import { generate as generateText } from '../../main/generation/generate'
 import { generateCompare } from '../../main/generation/generate-compare'
-import { analysisRunner } from '../../main/interventions/apply-sense-edits'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, withEngine } from './analysis-engine'
+import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, withSession } from './analysis-engine'
 
 /**
  * `generate (--text "…" | --ids 1,2) [--max-new 32] [--greedy | --temperature T --top-k K
@@ -66,11 +65,11 @@ export const generate: CliCommand = {
       recompute: values['full-recompute'] ? ('full' as const) : ('incremental' as const),
       ...(values.speculate !== undefined ? { speculate: intFlag(values.speculate, 'speculate', 4, 0, 64) } : {}),
     }
-    return withEngine(values, async (engine) => {
+    return withSession(values, async ({ engine, runner }) => {
       const edits = await editsFlag(engine, values.edits, io)
-      const runner = analysisRunner(engine, { onTableProgress: tableProgress(io) })
-      if (values.compare) return { contentHash: engine.contentHash, ...(await generateCompare(engine, { ...settings, edits, runner })) }
-      return { contentHash: engine.contentHash, ...(await generateText(engine, { ...settings, edits, runner })) }
+      const onTableProgress = tableProgress(io)
+      if (values.compare) return { contentHash: engine.contentHash, ...(await generateCompare(engine, { ...settings, edits, runner, onTableProgress })) }
+      return { contentHash: engine.contentHash, ...(await generateText(engine, { ...settings, edits, runner, onTableProgress })) }
     })
   },
 }

@@ -4,7 +4,7 @@ import { readManifest } from '../../main/checkpoint/onnx/onnx-manifest'
 import { parameterCount } from '../../main/checkpoint/onnx/write-onnx-export'
 import { checkpointFingerprint, readCheckpoint } from '../../main/checkpoint/read-checkpoint'
 import { resolveModelSource } from '../../main/runtime/model-source'
-import { ortBackends, ortVersion } from '../../main/runtime/ort'
+import { runtimeInfo } from '../../main/runtime/runtime-info'
 import { parseFlags, type CliCommand } from '../cli-command'
 
 /**
@@ -17,7 +17,8 @@ export const info: CliCommand = {
   async run(args) {
     const { values } = parseFlags(args, { checkpoint: { type: 'string' }, onnx: { type: 'string' } })
     const source = resolveModelSource(values)
-    const providers = { onnxruntime: ortVersion(), available: ortBackends().filter((b) => b.bundled).map((b) => b.name), known: ortBackends() }
+    const runtime = await runtimeInfo() // onnxruntime loads in the engine worker only
+    const providers = { onnxruntime: runtime.onnxruntime, available: runtime.backends.filter((b) => b.bundled).map((b) => b.name), known: runtime.backends }
     if ('onnxDir' in source) {
       const m = readManifest(source.onnxDir)
       return { onnx: source.onnxDir, config: m.config, parameterCount: m.parameterCount, contentHash: m.contentHash, cache: { exportDir: source.onnxDir, converted: true }, providers }

@@ -1,9 +1,8 @@
 import { WorkbenchError } from '../../shared/errors'
 import { multiTokenNote, parseWordPolicy } from '../../main/senses/resolve-word'
 import { senseNeighbours } from '../../main/senses/sense-neighbours'
-import { openSenseTable } from '../../main/senses/sense-table'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { ENGINE_FLAGS, intFlag, tableProgress, withEngine } from './analysis-engine'
+import { ENGINE_FLAGS, intFlag, tableProgress, withSession } from './analysis-engine'
 
 /**
  * `neighbours --word W [--sense L | --min] [--top 10] [--policy first|mean] [--checkpoint DIR]`:
@@ -30,12 +29,14 @@ export const neighbours: CliCommand = {
     if (values.sense !== undefined && values.min) throw new WorkbenchError('bad-request', 'give --sense L or --min, not both')
     const policy = parseWordPolicy(values.policy ?? 'first', '--policy')
     const top = intFlag(values.top, 'top', 10, 1, 1000)
-    return withEngine(values, async (engine) => {
+    return withSession(values, async (session) => {
+      const { engine } = session
       const measure = values.sense !== undefined ? intFlag(values.sense, 'sense', 0, 0, engine.config.numSenses - 1) : 'min'
-      const table = await openSenseTable(engine, { onProgress: tableProgress(io) })
+      const table = await session.senseTable({ onProgress: tableProgress(io) })
       const found = await senseNeighbours(engine, table, values.word as string, { measure, top, policy, rawSpacing: values['raw-spacing'] })
       const note = multiTokenNote(found)
-      if (note) io.stderr.write(`note: ${note}\n`)
+      if (note) io.stderr.write(`note: ${note}
+`)
       return { contentHash: engine.contentHash, ...found }
     })
   },

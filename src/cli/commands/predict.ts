@@ -1,9 +1,8 @@
 import { WorkbenchError } from '../../shared/errors'
 import { isVectorEdit } from '../../shared/edits/parse-sense-edits'
-import { analysisRunner } from '../../main/interventions/apply-sense-edits'
 import { predictTokens } from '../../main/prediction/predict-tokens'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, tokenFlag, withEngine } from './analysis-engine'
+import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, tokenFlag, withSession } from './analysis-engine'
 
 /**
  * `predict (--text "…" | --ids 1,2) [--top 10] [--edits FILE [--log-odds A --log-odds B]]
@@ -30,10 +29,10 @@ export const predict: CliCommand = {
     const pair = values['log-odds']
     if (pair && (pair.length !== 2 || values.edits === undefined)) throw new WorkbenchError('bad-request', '--log-odds takes exactly two tokens (give the flag twice) and needs --edits FILE')
     pair?.forEach((t) => tokenFlag(t, 'log-odds', Infinity))
-    return withEngine(values, async (engine) => {
+    return withSession(values, async ({ engine, runner }) => {
       const edits = await editsFlag(engine, values.edits, io)
-      const runner = analysisRunner(engine, { onTableProgress: tableProgress(io) })
-      const prediction = await predictTokens(runner, ids, { top, edits })
+      const onTableProgress = tableProgress(io)
+      const prediction = await predictTokens(runner, ids, { top, edits, onTableProgress })
       if (!pair || !edits) return { contentHash: engine.contentHash, ...prediction }
       const [a, b] = pair.map((t) => tokenFlag(t, 'log-odds', engine.config.vocabSize))
       const radius = await runner.blastRadius(edits, a, b)
@@ -44,7 +43,7 @@ export const predict: CliCommand = {
       // edits in the document, the whole document's change is reported apart (not bounded)
       const bounded = radius.notCovered.length > 0 ? { ...edits, edits: edits.edits.filter(isVectorEdit) } : edits
       const observed = change(await runner.run(ids, bounded))
-      const all = radius.notCovered.length > 0 ? { observedChangeAllEdits: change(await runner.run(ids, edits)) } : {}
+      const all = radius.notCovered.length > 0 ? { observedChangeAllEdits: change(await runner.run(ids, edits, { onTableProgress })) } : {}
       return { contentHash: engine.contentHash, ...prediction, blastRadius: { ...radius, observedChange: observed, ...all } }
     })
   },

@@ -1,7 +1,6 @@
 import { reverseLookup } from '../../main/senses/reverse-lookup'
-import { openSenseTable } from '../../main/senses/sense-table'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { ENGINE_FLAGS, intFlag, tableProgress, tokenFlag, withEngine } from './analysis-engine'
+import { ENGINE_FLAGS, intFlag, tableProgress, tokenFlag, withSession } from './analysis-engine'
 
 /**
  * `reverse --token T [--top 20] [--suppress] [--checkpoint DIR]`: which (word, sense) pairs most
@@ -19,10 +18,11 @@ export const reverse: CliCommand = {
     })
     const top = intFlag(values.top, 'top', 20, 1, 1000)
     tokenFlag(values.token, 'token', Infinity) // usage errors before opening the model
-    return withEngine(values, async (engine) => {
+    return withSession(values, async (session) => {
+      const { engine } = session
       const target = tokenFlag(values.token, 'token', engine.config.vocabSize)
       const t0 = performance.now()
-      const table = await openSenseTable(engine, { onProgress: tableProgress(io) })
+      const table = await session.senseTable({ onProgress: tableProgress(io) })
       const tTable = performance.now() - t0
       const r = await reverseLookup(engine, table, target, { top, direction: values.suppress ? 'suppress' : 'boost' })
       return { contentHash: engine.contentHash, ...r, timingsMs: { table: tTable, ...r.timingsMs } }

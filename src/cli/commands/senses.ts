@@ -2,7 +2,7 @@ import { WorkbenchError } from '../../shared/errors'
 import { multiTokenNote, parseWordPolicy } from '../../main/senses/resolve-word'
 import { senseAtlas } from '../../main/senses/sense-atlas'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { ENGINE_FLAGS, intFlag, withEngine } from './analysis-engine'
+import { ENGINE_FLAGS, intFlag, withSession } from './analysis-engine'
 
 /**
  * `senses --word W [--top 10] [--policy first|mean] [--raw-spacing] [--bins 20] [--vectors]
@@ -30,10 +30,11 @@ export const senses: CliCommand = {
     const policy = parseWordPolicy(values.policy ?? 'first', '--policy')
     const top = intFlag(values.top, 'top', 10, 1, 1000)
     const bins = intFlag(values.bins, 'bins', 20, 1, 1000)
-    return withEngine(values, async (engine) => {
+    return withSession(values, async ({ engine }) => {
       const atlas = await senseAtlas(engine, values.word as string, { top, bins, policy, rawSpacing: values['raw-spacing'], includeVectors: values.vectors })
       const note = multiTokenNote(atlas)
-      if (note) io.stderr.write(`note: ${note}\n`)
+      if (note) io.stderr.write(`note: ${note}
+`)
       return { contentHash: engine.contentHash, ...atlas }
     })
   },

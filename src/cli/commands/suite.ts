@@ -4,9 +4,8 @@ import { SEED_MAX, TOPIC_SUITE_LIMITS } from '../../shared/generation-settings'
 import { genderBiasSuite } from '../../main/suites/gender-bias-suite'
 import { knowledgeEditSuite } from '../../main/suites/knowledge-edit-suite'
 import { topicSuite, type TopicStrength } from '../../main/suites/topic-suite'
-import { analysisRunner } from '../../main/interventions/apply-sense-edits'
 import { parseFlags, parseIntList, type CliCommand } from '../cli-command'
-import { editsFlag, ENGINE_FLAGS, intFlag, tableProgress, withEngine } from './analysis-engine'
+import { editsFlag, ENGINE_FLAGS, intFlag, tableProgress, withSession } from './analysis-engine'
 
 const SUITES = ['gender-bias', 'topic', 'knowledge-edit'] as const
 const T = TOPIC_SUITE_LIMITS
@@ -67,9 +66,10 @@ export const suite: CliCommand = {
     if (foreign.length > 0) throw new WorkbenchError('bad-request', `suite ${which} does not take ${foreign.map((f) => '--' + f).join(', ')}; it takes ${SUITE_FLAGS[which].map((f) => '--' + f).join(', ')}`)
     const list = (v: string | undefined) => v?.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
     const heldoutText = values.heldout !== undefined ? await readText(values.heldout) : undefined
-    return withEngine(values, async (engine) => {
+    return withSession(values, async (session) => {
+      const { engine, runner } = session
       const edits = await editsFlag(engine, values.edits, io)
-      const runner = analysisRunner(engine, { onTableProgress: tableProgress(io) })
+      const onTableProgress = tableProgress(io)
       const progress = (s: string) => io.stderr.write(s + '\n')
       let result: unknown
       if (which === 'gender-bias') {
@@ -79,6 +79,7 @@ export const suite: CliCommand = {
           professions: list(values.professions),
           ...(values.sense !== undefined ? { sense: intFlag(values.sense, 'sense', 0, 0, 1023) } : {}),
           optimize: !values['skip-optimize'],
+          onTableProgress,
           ...(values['max-iterations'] !== undefined ? { maxIterations: intFlag(values['max-iterations'], 'max-iterations', 200, 1, 10_000) } : {}),
           onProgress: (p) => progress(`gender-bias: ${p.profession} (${p.done}/${p.total})`),
         })
@@ -95,9 +96,12 @@ export const suite: CliCommand = {
           maxNewTokens: intFlag(values['max-new'], 'max-new', T.maxNewTokens.default, T.maxNewTokens.min, T.maxNewTokens.max),
           seed: intFlag(values.seed, 'seed', 0, 0, SEED_MAX),
           includeTexts: !values['no-texts'],
+          onTableProgress,
           onProgress: (p) => progress(`topic: ${p.topic} strength ${p.strength} (${p.done}/${p.total})`),
         })
       } else {
+        // a topic edit among the edits needs the table with its scores: opened first, with progress
+        if (edits?.edits.some((e) => e.kind === 'topic')) await session.senseTable({ need: 'scores', onProgress: onTableProgress })
         result = await knowledgeEditSuite(engine, {
           edits,
           runner,

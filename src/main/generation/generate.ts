@@ -2,7 +2,7 @@ import { WorkbenchError } from '../../shared/errors'
 import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
 import { END_OF_TEXT } from '../../shared/model/config'
 import { analysisRunner } from '../interventions/apply-sense-edits'
-import type { InterventionRunner } from '../interventions/intervention-runner'
+import type { InterventionRunner, RunCallOptions } from '../interventions/intervention-runner'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { dominantContribution, type DominantContribution } from './dominant-contribution'
@@ -39,7 +39,10 @@ export interface GenerateOptions {
   /** stop when <|endoftext|> is chosen (default true) */
   stopAtEndOfText?: boolean
   runner?: InterventionRunner
+  /** cancels the generation (and a sense-table build that a topic edit needs) */
   signal?: AbortSignal
+  /** the sense-table build's progress, when a topic edit needs the table built */
+  onTableProgress?: RunCallOptions['onTableProgress']
   /** every step's next-token logits (vocab), before choosing (tests, diagnostics) */
   onLogits?: (step: number, logits: Float32Array) => void
   onToken?: (token: GeneratedToken) => void
@@ -105,14 +108,15 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
   const ids = [...prompt]
   let stopReason: StopReason = 'max-new-tokens'
   let tPrompt = 0
-  const decoder = recompute === 'incremental' ? await IncrementalDecoder.open(runner, edits) : null
+  const call = { signal: options.signal, onTableProgress: options.onTableProgress }
+  const decoder = recompute === 'incremental' ? await IncrementalDecoder.open(runner, edits, call) : null
   const speculate = decoder?.canSpeculate && !options.attribute ? maxDraft : 0
   let guessed = 0
   let accepted = 0
   try {
     // logits for the coming steps: queue[0] is the next step's; drafts[i] is the token already
     // appended after the position of queue[i] (a guess that the step using queue[i] checks)
-    let queue: Float32Array[] = [decoder ? await decoder.append(prompt) : await lastLogits(runner, ids, edits)]
+    let queue: Float32Array[] = [decoder ? await decoder.append(prompt) : await lastLogits(runner, ids, edits, call)]
     let drafts: number[] = []
     tPrompt = performance.now() - t0
     for (let step = 0; ; step++) {
@@ -147,7 +151,7 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
         const more = tokens.length + 1 < maxNew && ids.length < nPositions
         if (more && speculate > 0) guesses = lookupDraft(ids, Math.min(speculate, maxNew - tokens.length - 1, nPositions - ids.length))
         guessed += guesses.length
-        next = more ? (decoder ? decoder.append([chosen.id, ...guesses], { rows: guesses.length + 1 }) : lastLogits(runner, ids, edits)) : null
+        next = more ? (decoder ? decoder.append([chosen.id, ...guesses], { rows: guesses.length + 1 }) : lastLogits(runner, ids, edits, call)) : null
         next?.catch(() => {}) // awaited below; a failure surfaces there
       }
       if (decoding.strategy === 'greedy') chosen.logProb = tokenLogProb(logits, 0, V, chosen.id)
@@ -187,8 +191,8 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
 }
 
 /** Full recomputation: the whole sequence through the runner, logits of the last position. */
-async function lastLogits(runner: InterventionRunner, ids: readonly number[], edits: ParsedSenseEdits | null): Promise<Float32Array> {
-  const out = await runner.run(ids, edits, { positions: [ids.length - 1] })
+async function lastLogits(runner: InterventionRunner, ids: readonly number[], edits: ParsedSenseEdits | null, call: RunCallOptions): Promise<Float32Array> {
+  const out = await runner.run(ids, edits, { positions: [ids.length - 1], ...call })
   return out.logits // (1, vocab)
 }
 

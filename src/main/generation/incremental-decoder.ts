@@ -1,6 +1,6 @@
 import { WorkbenchError } from '../../shared/errors'
 import { isVectorEdit, type ParsedSenseEdits, type ResolvedSenseEdit, type VectorEdit } from '../../shared/edits/parse-sense-edits'
-import { assertFiniteLogits, type InterventionRunner } from '../interventions/intervention-runner'
+import { assertFiniteLogits, type InterventionRunner, type RunCallOptions } from '../interventions/intervention-runner'
 import type { ContextDecoder } from '../runtime/backpack-engine'
 import { TopicAnnealer } from './topic-annealer'
 
@@ -51,11 +51,11 @@ export class IncrementalDecoder {
   }
 
   /** Opens a decoder for `edits` (null: the plain model); feed the prompt with `append`. */
-  static async open(runner: InterventionRunner, edits: ParsedSenseEdits | null): Promise<IncrementalDecoder> {
+  static async open(runner: InterventionRunner, edits: ParsedSenseEdits | null, call: RunCallOptions = {}): Promise<IncrementalDecoder> {
     const all = edits?.edits ?? []
     const topic = all.find((e): e is TopicEdit => e.kind === 'topic')
     const { numSenses: k, nEmbd: d } = runner.engine.config
-    const annealer = topic ? new TopicAnnealer(await runner.topicDelta(topic), k, d, topic.strength) : null
+    const annealer = topic ? new TopicAnnealer(await runner.topicDelta(topic, call), k, d, topic.strength) : null
     return new IncrementalDecoder(runner, await runner.engine.createDecoder(), all, annealer)
   }
 

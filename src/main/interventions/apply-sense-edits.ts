@@ -2,19 +2,24 @@ import { readFile } from 'node:fs/promises'
 import { WorkbenchError } from '../../shared/errors'
 import { parseSenseEdits, type ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
 import type { BackpackEngine, ForwardOutputs } from '../runtime/backpack-engine'
-import { openSenseTable, type SenseTableProgress } from '../senses/sense-table'
+import { SenseTables } from '../senses/sense-table'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
-import { interventionRunner, type EditedForward, type InterventionRunner } from './intervention-runner'
+import { InterventionRunner, type EditedForward } from './intervention-runner'
 
 /**
  * The entry points other modules use to run the model under a sense-edit document: validate a
  * document against an engine, load one from a file, and run a prompt with it.
  */
 
-/** The engine's process-wide runner, with the whole-vocabulary table wired in for topic edits. */
-export function analysisRunner(engine: BackpackEngine, options: { onTableProgress?: (p: SenseTableProgress) => void; signal?: AbortSignal } = {}): InterventionRunner {
-  return interventionRunner(engine, {
-    senseTable: () => openSenseTable(engine, { need: 'scores', onProgress: options.onTableProgress, signal: options.signal }),
+/**
+ * A runner for the engine with the whole-vocabulary table wired in for topic edits: opened (read,
+ * or built) from `tables` when a topic edit first needs it, with the progress and cancellation of
+ * the call that needs it. A model session has one (`ModelSession.runner`, over the session's
+ * tables); without a session each call of this gets a runner (and caches) of its own.
+ */
+export function analysisRunner(engine: BackpackEngine, tables: SenseTables = new SenseTables(engine)): InterventionRunner {
+  return new InterventionRunner(engine, {
+    senseTable: (call) => tables.open({ need: 'scores', onProgress: call.onTableProgress, signal: call.signal }),
   })
 }
 
@@ -41,7 +46,7 @@ export async function loadSenseEdits(engine: BackpackEngine, path: string): Prom
   return parseSenseEditsFor(engine, text)
 }
 
-/** One prompt under the edits (null: unedited through the same path). */
+/** One prompt under the edits (null: unedited through the same path), with a runner of its own. */
 export function applySenseEdits(engine: BackpackEngine, ids: readonly number[], edits: ParsedSenseEdits | null, options: { positions?: number[] } = {}): Promise<EditedForward> {
   return analysisRunner(engine).run(ids, edits, options)
 }
@@ -50,8 +55,8 @@ export function applySenseEdits(engine: BackpackEngine, ids: readonly number[], 
  * `forward --edits`: the same outputs as `engine.forward` (logits (pos, vocab), senses
  * (sense, pos, d_model), contextualization (sense, pos, pos)) after the edits.
  */
-export async function forwardWithEditsFile(engine: BackpackEngine, ids: readonly number[], path: string): Promise<ForwardOutputs & { warnings: string[]; edits: number }> {
-  const { edits, warnings } = await loadSenseEdits(engine, path)
-  const out = await applySenseEdits(engine, ids, edits)
+export async function forwardWithEditsFile(runner: InterventionRunner, ids: readonly number[], path: string): Promise<ForwardOutputs & { warnings: string[]; edits: number }> {
+  const { edits, warnings } = await loadSenseEdits(runner.engine, path)
+  const out = await runner.run(ids, edits)
   return { logits: out.logits, senses: out.senses, contextualization: out.contextualization, timingsMs: out.timingsMs, warnings, edits: edits.edits.length }
 }

@@ -121,7 +121,7 @@ export interface BlastRadiusOptions {
 /** What computeBlastRadii needs of the intervention runner: its senses, edited senses and embedding rows. */
 export interface BlastRadiusSource {
   readonly engine: BackpackEngine
-  readonly senses: { many(ids: readonly number[]): Promise<Float32Array[]> }
+  tokenSenses(ids: readonly number[]): Promise<Float32Array[]>
   editedSenses(ids: readonly number[], edits: readonly VectorEdit[]): Promise<Float32Array[]>
   embedding(ids: readonly number[]): Promise<Float32Array[]>
 }
@@ -161,7 +161,7 @@ export async function computeBlastRadii(
   for (let t0 = 0; t0 < tokens.length; t0 += block) {
     const chunk = tokens.slice(t0, t0 + block)
     const edited = await runner.editedSenses(chunk, vectorEdits)
-    const base = await runner.senses.many(chunk)
+    const base = await runner.tokenSenses(chunk)
     checkCancelled()
     chunk.forEach((t, i) => {
       changed.fill(0)

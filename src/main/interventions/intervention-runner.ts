@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import { WorkbenchError } from '../../shared/errors'
 import { isVectorEdit, type ParsedSenseEdits, type ResolvedSenseEdit, type VectorEdit } from '../../shared/edits/parse-sense-edits'
 import type { BackpackEngine } from '../runtime/backpack-engine'
-import { senseVectorCache, type SenseVectorCache } from '../senses/sense-vector-cache'
-import type { SenseTable } from '../senses/sense-table'
-import { addWeightedRows } from './add-weighted-rows'
+import type { SenseTable, SenseTableProgress } from '../senses/sense-table'
+import { tokenSenses } from '../senses/token-senses'
 import { computeBlastRadii, type BlastRadius, type BlastRadiusBounds, type BlastRadiusNotCovered, type BlastRadiusOptions } from './blast-radius'
 export type { BlastRadiusNotCovered, BlastRadiusOptions } from './blast-radius'
 import { editContextualization } from './edit-contextualization'
@@ -30,9 +30,20 @@ export interface EditedForward {
   timingsMs: Record<string, number>
 }
 
+/** Per-call options of the runs that may need the whole-vocabulary sense table (topic edits). */
+export interface RunCallOptions {
+  /** cancels the table build (finished chunks stay on disk) */
+  signal?: AbortSignal
+  /** the table build's progress, when this call has to build or finish it */
+  onTableProgress?: (p: SenseTableProgress) => void
+}
+
 export interface InterventionRunnerOptions {
-  /** whole-vocabulary sense table, needed only by topic edits (built on first use) */
-  senseTable?: () => Promise<SenseTable>
+  /**
+   * whole-vocabulary sense table with its scores, needed only by topic edits (built on first use);
+   * progress and cancellation are the calling run's
+   */
+  senseTable?: (call: RunCallOptions) => Promise<SenseTable>
   /** prompts whose α is kept (LRU) so that re-running after an edit change skips the GPT-2 */
   alphaCacheSize?: number
   /** edited sense vectors kept, per (edit set, token) */
@@ -66,31 +77,34 @@ interface RunBase {
  */
 export class InterventionRunner {
   readonly engine: BackpackEngine
-  readonly senses: SenseVectorCache
   readonly #options: InterventionRunnerOptions
-  readonly #alpha = new Map<string, Float32Array>() // ids key → (sense, pos, pos)
-  readonly #edited = new Map<string, Float32Array>() // edit key + token → (sense, d_model)
+  readonly #alpha: LRUCache<string, Float32Array> // ids key → (sense, pos, pos)
+  readonly #edited: LRUCache<string, Float32Array> // edit key + token → (sense, d_model)
   readonly #embeddings = new Map<number, Float32Array>() // token → (d_model)
   readonly #topic = new Map<string, Float32Array>() // bag + strength → δ (vocab, sense)
-  readonly #bases = new Map<string, RunBase>() // ids key → the last direct run under vector edits only
+  readonly #bases: LRUCache<string, RunBase> // ids key → the last direct run under vector edits only, sized in logits floats
 
   constructor(engine: BackpackEngine, options: InterventionRunnerOptions = {}) {
     this.engine = engine
-    this.senses = senseVectorCache(engine)
     this.#options = options
+    this.#alpha = new LRUCache({ max: options.alphaCacheSize ?? 16 })
+    this.#edited = new LRUCache({ max: options.editedCacheSize ?? 4096 })
+    this.#bases = new LRUCache({ maxSize: options.baseCacheFloats ?? 2 ** 24, sizeCalculation: (b) => Math.max(1, b.logits.length) })
+  }
+
+  /** Sense vectors C(x) of tokens, (sense, d_model) each, from the engine's cache (see tokenSenses). Shared: do not modify. */
+  tokenSenses(ids: readonly number[]): Promise<Float32Array[]> {
+    return tokenSenses(this.engine, ids)
   }
 
   /** α of a prompt (sense, pos, pos), cached by the ids. Shared: do not modify. */
   async contextualization(ids: readonly number[]): Promise<Float32Array> {
     const key = ids.join(',')
     let a = this.#alpha.get(key)
-    if (a) {
-      this.#alpha.delete(key)
-    } else {
+    if (!a) {
       a = await this.engine.contextualize(ids)
+      this.#alpha.set(key, a)
     }
-    this.#alpha.set(key, a)
-    while (this.#alpha.size > (this.#options.alphaCacheSize ?? 16)) this.#alpha.delete(this.#alpha.keys().next().value as string)
     return a
   }
 
@@ -106,7 +120,7 @@ export class InterventionRunner {
 
   /** Senses of tokens after the vector edits, each (sense, d_model). Shared: do not modify. */
   async editedSenses(ids: readonly number[], edits: readonly VectorEdit[]): Promise<Float32Array[]> {
-    const base = await this.senses.many(ids)
+    const base = await this.tokenSenses(ids)
     if (edits.length === 0) return base
     const targets = editsByToken(edits)
     if (!ids.some((id) => targets.has(id))) return base
@@ -116,7 +130,7 @@ export class InterventionRunner {
     const needEmb = mine.flatMap((e) => (e.kind === 'knowledge-edit' ? [e.remove, e.add] : []))
     const needSrc = mine.flatMap((e) => ((e.kind === 'replace-sense' || e.kind === 'add-sense') && 'token' in e.from ? [e.from.token] : []))
     const emb = new Map((await this.embedding(needEmb)).map((v, i) => [needEmb[i], v]))
-    const src = new Map((await this.senses.many(needSrc)).map((v, i) => [needSrc[i], v]))
+    const src = new Map((await this.tokenSenses(needSrc)).map((v, i) => [needSrc[i], v]))
     const { nEmbd: d } = this.engine.config
     return ids.map((id, i) => {
       if (!targets.has(id)) return base[i]
@@ -128,14 +142,16 @@ export class InterventionRunner {
           sourceSense: (t, l) => (src.get(t) as Float32Array).subarray(l * d, (l + 1) * d),
         })
         this.#edited.set(k, v)
-        while (this.#edited.size > (this.#options.editedCacheSize ?? 4096)) this.#edited.delete(this.#edited.keys().next().value as string)
       }
       return v
     })
   }
 
-  /** The forward pass under `edits` (null or empty: the plain model through the same path). */
-  async run(ids: readonly number[], edits: ParsedSenseEdits | null, options: { positions?: number[] } = {}): Promise<EditedForward> {
+  /**
+   * The forward pass under `edits` (null or empty: the plain model through the same path). A topic
+   * edit may need the sense table built: `signal` and `onTableProgress` are this call's.
+   */
+  async run(ids: readonly number[], edits: ParsedSenseEdits | null, options: { positions?: number[] } & RunCallOptions = {}): Promise<EditedForward> {
     const { numSenses: k, nEmbd: d, nPositions, vocabSize: V } = this.engine.config
     const n = ids.length
     if (n === 0) throw new WorkbenchError('bad-request', 'no tokens to run')
@@ -159,7 +175,7 @@ export class InterventionRunner {
     const t1 = performance.now()
     let topicScale: Float32Array | undefined
     if (topic) {
-      const delta = await this.topicDelta(topic)
+      const delta = await this.topicDelta(topic, options)
       const emb = await this.embedding(ids)
       const embeddings = new Float32Array(n * d) // (pos, d_model)
       emb.forEach((v, i) => embeddings.set(v, i * d))
@@ -203,8 +219,6 @@ export class InterventionRunner {
   async #fromBase(key: string, ids: readonly number[], perToken: readonly Float32Array[], alpha: Float32Array, positions: readonly number[]): Promise<Float32Array | null> {
     const base = this.#bases.get(key)
     if (!base) return null
-    this.#bases.delete(key)
-    this.#bases.set(key, base)
     const { numSenses: k, nEmbd: d, vocabSize: V } = this.engine.config
     const n = ids.length
     const nq = positions.length
@@ -251,7 +265,7 @@ export class InterventionRunner {
       })
     })
     const projected = await this.engine.project(changes, r) // E·ΔC, (pair, vocab)
-    return addWeightedRows(rows, weights, projected, nq, r, V)
+    return this.engine.addWeightedRows(rows, weights, projected, nq, r, V)
   }
 
   #keepBase(key: string, base: RunBase): void {
@@ -259,24 +273,16 @@ export class InterventionRunner {
     // one base at most a quarter of the budget (83 positions at full vocab by default): a
     // longer prompt run once (suites, perplexity) does not pay for copying its logits
     if (base.logits.length > budget / 4) return
-    this.#bases.delete(key)
-    this.#bases.set(key, base)
-    let total = 0
-    for (const b of this.#bases.values()) total += b.logits.length
-    for (const [k, b] of this.#bases) {
-      if (total <= budget) break
-      this.#bases.delete(k)
-      total -= b.logits.length
-    }
+    this.#bases.set(key, base) // least recently used bases dropped past the budget
   }
 
-  /** Topic steps 1–2 for a bag and strength, cached (needs the whole-vocabulary table). */
-  async topicDelta(topic: TopicEdit): Promise<Float32Array> {
+  /** Topic steps 1–2 for a bag and strength, cached (needs the whole-vocabulary table: built with this call's options). */
+  async topicDelta(topic: TopicEdit, call: RunCallOptions = {}): Promise<Float32Array> {
     const key = `${topic.bag.join(',')}|${topic.strength}`
     let delta = this.#topic.get(key)
     if (delta) return delta
     if (!this.#options.senseTable) throw new WorkbenchError('internal', 'topic edits need the whole-vocabulary sense table, and none was configured')
-    const table = await this.#options.senseTable()
+    const table = await this.#options.senseTable(call)
     const scores = await this.topicScores(table, topic.bag)
     delta = topicStaticDeltas(scores, topic.strength).delta
     this.#topic.set(key, delta)
@@ -403,18 +409,6 @@ function editsByToken(edits: readonly VectorEdit[]): Map<number, VectorEdit[]> {
     grouped.set(edits, byToken)
   }
   return byToken
-}
-
-const runners = new WeakMap<BackpackEngine, InterventionRunner>()
-
-/** The process-wide runner of an engine (its caches persist across calls). */
-export function interventionRunner(engine: BackpackEngine, options?: InterventionRunnerOptions): InterventionRunner {
-  let r = runners.get(engine)
-  if (!r) {
-    r = new InterventionRunner(engine, options)
-    runners.set(engine, r)
-  }
-  return r
 }
 
 /**

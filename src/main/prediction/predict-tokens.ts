@@ -1,6 +1,6 @@
 import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
 import { WorkbenchError } from '../../shared/errors'
-import type { InterventionRunner } from '../interventions/intervention-runner'
+import type { InterventionRunner, RunCallOptions } from '../interventions/intervention-runner'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { eventLoopYielder } from './event-loop-yield'
 import { logSumExp, textVocabSize, topKIndices } from './top-k'
@@ -40,12 +40,12 @@ export interface Prediction {
  */
 const YIELD_MS = 20
 
-export async function predictTokens(runner: InterventionRunner, ids: readonly number[], options: { top?: number; edits?: ParsedSenseEdits | null } = {}): Promise<Prediction> {
+export async function predictTokens(runner: InterventionRunner, ids: readonly number[], options: { top?: number; edits?: ParsedSenseEdits | null } & RunCallOptions = {}): Promise<Prediction> {
   const top = options.top ?? 10
   if (!Number.isInteger(top) || top < 1) throw new WorkbenchError('bad-request', `top must be a positive integer, got ${top}`)
   const V = runner.engine.config.vocabSize
   const n = ids.length
-  const out = await runner.run(ids, options.edits ?? null)
+  const out = await runner.run(ids, options.edits ?? null, { signal: options.signal, onTableProgress: options.onTableProgress })
   const t0 = performance.now()
   const textV = textVocabSize(V)
   const tok = gpt2Tokenizer()

@@ -1,6 +1,5 @@
 import type { BackpackConfig } from '../../shared/model/config'
-import type { RankedScores } from '../senses/rank-scores'
-import type { ProjectRankArgs } from '../senses/shared-ranking'
+import type { EngineCalls, WorkerOnlyMethod } from './engine-methods'
 
 /**
  * The contract between the runtime (ONNX sessions in a worker) and everything that uses the
@@ -57,6 +56,11 @@ export interface RequestOptions {
   onProgress?: (p: EngineProgress) => void
 }
 
+/** `forward`'s options: the query positions (default all), and the per-call RequestOptions. */
+export interface ForwardOptions extends RequestOptions {
+  positions?: number[]
+}
+
 /** A progress report: `fraction` in [0, 1] of the whole request. */
 export interface EngineProgress {
   phase: string
@@ -64,41 +68,19 @@ export interface EngineProgress {
   message: string
 }
 
-export interface BackpackEngine {
+/**
+ * The model as its users see it: the methods of the engine table (engine-methods.ts, where each is
+ * declared and documented) except the worker's handles and diagnostics, plus what opening told.
+ * `projectRanked` is optional: the worker engine has it (senses/shared-ranking.ts).
+ */
+export interface BackpackEngine extends Omit<EngineCalls, WorkerOnlyMethod>, Partial<Pick<EngineCalls, 'projectRanked'>> {
   readonly config: BackpackConfig
   /** sha256 of the checkpoint's tensor content (hex) — the cache key and the experiment stamp */
   readonly contentHash: string
   readonly provider: ProviderInfo
 
-  /** Sense vectors C(x) of token ids, no position information: (n, sense, d_model). Cached by id. */
-  senseVectors(tokenIds: readonly number[], options?: RequestOptions): Promise<Float32Array>
-
-  /** α for a prompt: (sense, pos, pos), rows sum to 1 over j ≤ i, zeros above the diagonal. */
-  contextualize(ids: readonly number[], options?: RequestOptions): Promise<Float32Array>
-
   /** Incremental α for generation; equal to `contextualize` on the concatenated ids. */
   createDecoder(): Promise<ContextDecoder>
-
-  /**
-   * logits[q] = E · Σ_ℓ Σ_j alphaRows[ℓ, q, j] · scale[ℓ, j] · senses[ℓ, j]: (n_query, vocab).
-   * senses (sense, pos, d_model); alphaRows (sense, n_query, pos); senseScale (sense, pos), default 1.
-   */
-  combine(args: { senses: Float32Array; alphaRows: Float32Array; nQuery: number; senseScale?: Float32Array }, options?: RequestOptions): Promise<Float32Array>
-
-  /** Scores of vectors over the vocabulary, E·v: (n, d_model) → (n, vocab). */
-  project(vectors: Float32Array, n: number, options?: RequestOptions): Promise<Float32Array>
-
-  /**
-   * Optional (the worker engine has it): `project` into a shared buffer, then rank some rows in
-   * the engine's thread while the caller ranks the others (senses/shared-ranking.ts).
-   */
-  projectRanked?(args: ProjectRankArgs, options?: RequestOptions): Promise<RankedScores[]>
-
-  /** Rows of the (tied) embedding matrix E: (n, d_model). */
-  embeddingRows(ids: readonly number[]): Promise<Float32Array>
-
-  /** The full pass, as HF computes it (no edits): logits for all positions or the selected ones. */
-  forward(ids: readonly number[], options?: { positions?: number[] } & RequestOptions): Promise<ForwardOutputs>
 
   dispose(): Promise<void>
 }

@@ -1,13 +1,14 @@
 import type { ErrorInfo } from '../../shared/errors'
 import type { BackpackConfig } from '../../shared/model/config'
 import type { ConversionProgress } from '../checkpoint/onnx/onnx-cache'
-import type { RankedScores } from '../senses/rank-scores'
-import type { ProjectRankArgs } from '../senses/shared-ranking'
-import type { EngineProgress, ForwardOutputs, ProviderInfo } from './backpack-engine'
+import type { EngineProgress, ProviderInfo } from './backpack-engine'
+import type { EngineMethod } from './engine-methods'
 
 /**
  * Messages between the engine proxy (calling thread) and the engine worker. One request runs at
- * a time; float arrays in results are transferred, never copied twice.
+ * a time; typed arrays in results are transferred, never copied twice. Besides the methods of the
+ * engine table (engine-methods.ts) the worker answers two lifecycle requests: `open` (convert or
+ * find the export, open the sessions) and `close` (release them).
  */
 export interface OpenArgs {
   checkpointDir?: string
@@ -26,35 +27,10 @@ export interface OpenResult {
   timingsMs: Record<string, number>
 }
 
-export interface EngineMethods {
-  open: { args: OpenArgs; result: OpenResult }
-  senseVectors: { args: { ids: number[] }; result: Float32Array }
-  contextualize: { args: { ids: number[] }; result: Float32Array }
-  createDecoder: { args: Record<string, never>; result: number }
-  decoderAppend: { args: { decoder: number; ids: number[]; senses?: Float32Array }; result: { alpha: Float32Array; length: number } }
-  decoderCombine: { args: { decoder: number; alphaRows: Float32Array; nQuery: number; senseScale?: Float32Array }; result: Float32Array }
-  decoderTruncate: { args: { decoder: number; length: number }; result: { length: number } }
-  decoderDispose: { args: { decoder: number }; result: null }
-  combine: { args: { senses: Float32Array; alphaRows: Float32Array; nQuery: number; senseScale?: Float32Array }; result: Float32Array }
-  project: { args: { vectors: Float32Array; n: number }; result: Float32Array }
-  projectRanked: { args: ProjectRankArgs; result: RankedScores[] }
-  embeddingRows: { args: { ids: number[] }; result: Float32Array }
-  forward: { args: { ids: number[]; positions?: number[] }; result: ForwardOutputs }
-  stats: { args: Record<string, never>; result: EngineStats }
-  close: { args: Record<string, never>; result: null }
-}
-
-export type EngineMethod = keyof EngineMethods
-
-export interface EngineStats {
-  /** token ids run through the sense network since open (sense-cache misses) */
-  sensesComputed: number
-  senseCacheSize: number
-  decoders: number
-}
+export type LifecycleRequest = 'open' | 'close'
 
 export type ToWorker =
-  | { type: 'request'; id: number; method: EngineMethod; args: unknown }
+  | { type: 'request'; id: number; method: EngineMethod | LifecycleRequest; args: unknown[] }
   | { type: 'cancel'; id: number }
 
 export type FromWorker =

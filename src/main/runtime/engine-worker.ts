@@ -4,20 +4,27 @@ import { parentPort } from 'node:worker_threads'
 import { toErrorInfo, WorkbenchError } from '../../shared/errors'
 import { ensureOnnxExport } from '../checkpoint/onnx/onnx-cache'
 import { readManifest } from '../checkpoint/onnx/onnx-manifest'
-import { projectIntoShared } from '../senses/shared-ranking'
+import { AuxSessions } from './aux-sessions'
 import { EngineCore } from './engine-core'
-import type { EngineMethod, EngineMethods, FromWorker, OpenArgs, OpenResult, ToWorker } from './engine-protocol'
+import { engineMethods, type CallContext, type EngineMethod } from './engine-methods'
+import type { FromWorker, LifecycleRequest, OpenArgs, OpenResult, ToWorker } from './engine-protocol'
+import { ortBackends, ortVersion } from './ort'
 import { parseProviderChoice } from './select-provider'
 
 /**
- * The engine worker: owns the onnxruntime sessions (their `run` blocks the thread it runs on) and
- * the conversion. Requests arrive one at a time from the proxy in the calling thread.
+ * The engine worker: owns the onnxruntime sessions — the model's and the helper ones (their `run`
+ * blocks the thread it runs on) — and the conversion. Requests arrive one at a time from the
+ * proxy in the calling thread and run the engine table's methods (engine-methods.ts).
  */
 const port = parentPort
 if (!port) throw new Error('engine-worker must run in a worker thread')
 
+/** This worker's model (one per worker: the module's state is the engine's state) and helpers. */
 let core: EngineCore | null = null
+let aux = new AuxSessions()
+/** The running requests' cancellation (the worker is the engine's, so this is per engine too). */
 const controllers = new Map<number, AbortController>()
+const ort = { version: ortVersion, backends: ortBackends }
 
 function post(msg: FromWorker): void {
   const transfer: ArrayBuffer[] = []
@@ -30,7 +37,7 @@ function post(msg: FromWorker): void {
 }
 
 function collectBuffers(v: unknown, out: ArrayBuffer[]): void {
-  if (v instanceof Float32Array) {
+  if (ArrayBuffer.isView(v)) {
     if (v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !out.includes(v.buffer)) out.push(v.buffer)
   } else if (v && typeof v === 'object' && !ArrayBuffer.isView(v)) {
     for (const x of Object.values(v)) collectBuffers(x, out)
@@ -92,31 +99,19 @@ async function open(args: OpenArgs, id: number, signal: AbortSignal): Promise<Op
   }
 }
 
-type Handler<M extends EngineMethod> = (args: EngineMethods[M]['args'], id: number, signal: AbortSignal) => Promise<EngineMethods[M]['result']> | EngineMethods[M]['result']
-
-const handlers: { [M in EngineMethod]: Handler<M> } = {
-  open,
-  senseVectors: (a) => engine().senseVectors(a.ids),
-  contextualize: (a) => engine().contextualize(a.ids),
-  createDecoder: () => engine().createDecoder(),
-  decoderAppend: (a) => engine().decoderAppend(a.decoder, a.ids, a.senses),
-  decoderCombine: (a) => engine().decoderCombine(a.decoder, a.alphaRows, a.nQuery, a.senseScale),
-  decoderTruncate: (a) => engine().decoderTruncate(a.decoder, a.length),
-  decoderDispose: (a) => {
-    engine().disposeDecoder(a.decoder)
-    return null
-  },
-  combine: (a) => engine().combine(a.senses, a.alphaRows, a.nQuery, a.senseScale),
-  project: (a) => engine().project(a.vectors, a.n),
-  projectRanked: (a) => projectIntoShared((vectors, n) => engine().project(vectors, n), a),
-  embeddingRows: (a) => engine().embeddingRows(a.ids),
-  forward: (a, id) => engine().forward(a.ids, a.positions, (progress) => post({ type: 'progress', id, progress })),
-  stats: () => engine().stats(),
-  close: () => {
+const lifecycle: Record<LifecycleRequest, (args: unknown[], id: number, signal: AbortSignal) => Promise<unknown>> = {
+  open: (args, id, signal) => open(args[0] as OpenArgs, id, signal),
+  close: async () => {
     core?.dispose()
     core = null
+    await aux.release()
+    aux = new AuxSessions()
     return null
   },
+}
+
+function context(id: number, signal: AbortSignal): CallContext {
+  return { core: engine, aux, signal, progress: (progress) => post({ type: 'progress', id, progress }), ort }
 }
 
 port.on('message', (msg: ToWorker) => {
@@ -126,11 +121,9 @@ port.on('message', (msg: ToWorker) => {
   }
   const controller = new AbortController()
   controllers.set(msg.id, controller)
-  const handler = handlers[msg.method] as Handler<EngineMethod> | undefined
   void (async () => {
     try {
-      if (!handler) throw new WorkbenchError('bad-request', `unknown engine method "${msg.method}"`)
-      const value = await handler(msg.args as never, msg.id, controller.signal)
+      const value = await dispatch(msg.method, Array.isArray(msg.args) ? msg.args : [], msg.id, controller.signal)
       post({ type: 'result', id: msg.id, ok: true, value })
     } catch (e) {
       post({ type: 'result', id: msg.id, ok: false, error: toErrorInfo(e) })
@@ -139,3 +132,10 @@ port.on('message', (msg: ToWorker) => {
     }
   })()
 })
+
+async function dispatch(method: string, args: unknown[], id: number, signal: AbortSignal): Promise<unknown> {
+  if (Object.hasOwn(lifecycle, method)) return lifecycle[method as LifecycleRequest](args, id, signal)
+  if (!Object.hasOwn(engineMethods, method)) throw new WorkbenchError('bad-request', `unknown engine method "${method}"`)
+  const fn = engineMethods[method as EngineMethod] as (c: CallContext, ...a: unknown[]) => unknown
+  return fn(context(id, signal), ...args)
+}

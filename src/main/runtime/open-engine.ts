@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads'
 import { WorkbenchError } from '../../shared/errors'
 import type { ConversionProgress } from '../checkpoint/onnx/onnx-cache'
 import { parseProviderChoice } from './select-provider'
-import { RequestQueue, WorkerEngine } from './worker-engine'
+import { RequestQueue, workerEngine, type WorkerEngine } from './worker-engine'
 
 export interface OpenEngineOptions {
   /** an HF checkpoint directory (converted once, cached by content hash) */
@@ -24,7 +24,7 @@ export interface OpenEngineOptions {
  * bundles `out/main`, where it must be its own entry — see docs/engine.md) or one folder up
  * from a chunk, else the TypeScript source run through tsx's loader (CLI, vitest).
  */
-function startWorker(): Worker {
+export function startWorker(): Worker {
   for (const rel of ['./engine-worker.js', '../engine-worker.js', './engine-worker.mjs']) {
     const url = new URL(rel, import.meta.url)
     if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return new Worker(url)
@@ -53,11 +53,11 @@ export async function openEngine(options: OpenEngineOptions): Promise<WorkerEngi
   try {
     const opened = await queue.call(
       'open',
-      { ...(checkpointDir ? { checkpointDir: resolve(checkpointDir) } : { onnxDir: resolve(onnxDir!) }), provider },
+      [{ ...(checkpointDir ? { checkpointDir: resolve(checkpointDir) } : { onnxDir: resolve(onnxDir!) }), provider }],
       // the open request reports conversion progress only
       { signal, onProgress: onProgress && ((p) => onProgress(p as ConversionProgress)) },
     )
-    return new WorkerEngine(queue, opened)
+    return workerEngine(queue, opened)
   } catch (e) {
     await queue.terminate()
     throw e

@@ -1,10 +1,8 @@
 import type { Worker } from 'node:worker_threads'
 import { isErrorInfo, WorkbenchError } from '../../shared/errors'
-import type { BackpackConfig } from '../../shared/model/config'
-import type { RankedScores } from '../senses/rank-scores'
-import type { ProjectRankArgs } from '../senses/shared-ranking'
-import type { BackpackEngine, ContextDecoder, EngineProgress, ForwardOutputs, ProviderInfo, RequestOptions } from './backpack-engine'
-import type { EngineMethod, EngineMethods, EngineStats, FromWorker, OpenResult } from './engine-protocol'
+import type { BackpackEngine, ContextDecoder, EngineProgress, RequestOptions } from './backpack-engine'
+import { engineMethods, type EngineCalls, type EngineMethod, type EngineMethodTable } from './engine-methods'
+import type { FromWorker, LifecycleRequest, OpenArgs, OpenResult } from './engine-protocol'
 
 interface Pending {
   resolve(v: unknown): void
@@ -54,11 +52,10 @@ export class RequestQueue {
     this.#pending.clear()
   }
 
-  call<M extends EngineMethod>(
-    method: M,
-    args: EngineMethods[M]['args'],
-    options: RequestOptions = {},
-  ): Promise<EngineMethods[M]['result']> {
+  call<M extends EngineMethod>(method: M, args: unknown[], options?: RequestOptions): Promise<Awaited<ReturnType<EngineMethodTable[M]>>>
+  call(method: 'open', args: [OpenArgs], options?: RequestOptions): Promise<OpenResult>
+  call(method: 'close', args: [], options?: RequestOptions): Promise<null>
+  call(method: EngineMethod | LifecycleRequest, args: unknown[], options: RequestOptions = {}): Promise<unknown> {
     const { signal, onProgress } = options
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(cancelled(method))
@@ -83,7 +80,7 @@ export class RequestQueue {
             f(v)
             done() // the worker is free again only when it answers
           }
-          this.#pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject), onProgress })
+          this.#pending.set(id, { resolve: settle(resolve), reject: settle(reject), onProgress })
           this.#worker.ref()
           this.#worker.postMessage({ type: 'request', id, method, args })
         })
@@ -97,93 +94,94 @@ export class RequestQueue {
   }
 }
 
-/** BackpackEngine over a worker; created by openEngine. */
-export class WorkerEngine implements BackpackEngine {
-  readonly config: BackpackConfig
-  readonly contentHash: string
-  readonly provider: ProviderInfo
+/**
+ * Splits a call's arguments into the method's own and the per-call RequestOptions: `signal` and
+ * `onProgress` are lifted out of a trailing plain-object argument, which is dropped when nothing
+ * else is left in it (see engineMethods).
+ */
+function splitOptions(args: unknown[]): { args: unknown[]; options: RequestOptions } {
+  const last = args.at(-1)
+  if (!last || typeof last !== 'object' || Object.getPrototypeOf(last) !== Object.prototype) return { args, options: {} }
+  const { signal, onProgress, ...rest } = last as RequestOptions & Record<string, unknown>
+  const own = Object.keys(rest).length > 0 ? [...args.slice(0, -1), rest] : args.slice(0, -1)
+  return { args: own, options: { signal, onProgress } }
+}
+
+/**
+ * Structured clone copies a typed array's whole buffer, so a view into a larger buffer (a chunk
+ * of a sense table, a row block) is sent as a compact copy of its own elements — at the top level
+ * and one object deep (e.g. combine's arguments).
+ */
+function compactViews(args: unknown[]): unknown[] {
+  const compact = (v: unknown): unknown =>
+    ArrayBuffer.isView(v) && !(v instanceof DataView) && v.buffer instanceof ArrayBuffer && (v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength) ? (v as unknown as { slice(): unknown }).slice() : v
+  return args.map((a) => {
+    if (!a || typeof a !== 'object' || Object.getPrototypeOf(a) !== Object.prototype) return compact(a)
+    return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, compact(v)]))
+  })
+}
+
+/** BackpackEngine over a worker: every method of the engine table, plus what opening reported. */
+export interface WorkerEngine extends Omit<BackpackEngine, 'projectRanked'>, EngineCalls {
   /** what opening did: conversion cache use and timings (for the CLI and the app's status) */
   readonly opened: OpenResult
-  readonly #queue: RequestQueue
-  #disposed = false
+}
 
-  constructor(queue: RequestQueue, opened: OpenResult) {
-    this.#queue = queue
-    this.opened = opened
-    this.config = opened.config
-    this.contentHash = opened.contentHash
-    this.provider = opened.provider
-  }
-
-  senseVectors(tokenIds: readonly number[], options?: RequestOptions): Promise<Float32Array> {
-    return this.#queue.call('senseVectors', { ids: [...tokenIds] }, options)
-  }
-
-  contextualize(ids: readonly number[], options?: RequestOptions): Promise<Float32Array> {
-    return this.#queue.call('contextualize', { ids: [...ids] }, options)
-  }
-
-  async createDecoder(): Promise<ContextDecoder> {
-    const id = await this.#queue.call('createDecoder', {})
-    const queue = this.#queue
-    let length = 0
-    let disposed = false
-    return {
-      get length() {
-        return length
+/** The proxy of the engine table over a request queue; created by openEngine. */
+export function workerEngine(queue: RequestQueue, opened: OpenResult): WorkerEngine {
+  const calls = Object.fromEntries(
+    Object.keys(engineMethods).map((method) => [
+      method,
+      (...given: unknown[]) => {
+        const { args, options } = splitOptions(given)
+        return queue.call(method as EngineMethod, compactViews(args), options)
       },
-      async append(ids: readonly number[], options: { senses?: Float32Array } = {}): Promise<Float32Array> {
-        if (disposed) throw new WorkbenchError('bad-request', 'decoder.append after dispose')
-        const r = await queue.call('decoderAppend', { decoder: id, ids: [...ids], ...(options.senses ? { senses: options.senses } : {}) })
-        length = r.length
-        return r.alpha // (sense, n_new, length_after)
-      },
-      combine(alphaRows: Float32Array, nQuery = 1, senseScale?: Float32Array): Promise<Float32Array> {
-        if (disposed) return Promise.reject(new WorkbenchError('bad-request', 'decoder.combine after dispose'))
-        return queue.call('decoderCombine', { decoder: id, alphaRows, nQuery, ...(senseScale ? { senseScale } : {}) }) // (query, vocab)
-      },
-      async truncate(to: number): Promise<void> {
-        if (disposed) throw new WorkbenchError('bad-request', 'decoder.truncate after dispose')
-        length = (await queue.call('decoderTruncate', { decoder: id, length: to })).length
-      },
-      dispose() {
-        if (disposed) return
-        disposed = true
-        queue.call('decoderDispose', { decoder: id }).catch(() => {})
-      },
-    }
+    ]),
+  ) as EngineCalls
+  let disposed = false
+  return {
+    ...calls,
+    opened,
+    config: opened.config,
+    contentHash: opened.contentHash,
+    provider: opened.provider,
+    createDecoder: () => createDecoder(calls),
+    async dispose() {
+      if (disposed) return
+      disposed = true
+      await queue.call('close', []).catch(() => null)
+      await queue.terminate()
+    },
   }
+}
 
-  combine(args: { senses: Float32Array; alphaRows: Float32Array; nQuery: number; senseScale?: Float32Array }, options?: RequestOptions): Promise<Float32Array> {
-    return this.#queue.call('combine', args, options)
-  }
-
-  project(vectors: Float32Array, n: number, options?: RequestOptions): Promise<Float32Array> {
-    return this.#queue.call('project', { vectors, n }, options)
-  }
-
-  projectRanked(args: ProjectRankArgs, options?: RequestOptions): Promise<RankedScores[]> {
-    return this.#queue.call('projectRanked', args, options)
-  }
-
-  embeddingRows(ids: readonly number[]): Promise<Float32Array> {
-    return this.#queue.call('embeddingRows', { ids: [...ids] })
-  }
-
-  forward(ids: readonly number[], options: { positions?: number[] } & RequestOptions = {}): Promise<ForwardOutputs> {
-    const { signal, positions, onProgress } = options
-    return this.#queue.call('forward', { ids: [...ids], ...(positions ? { positions: [...positions] } : {}) }, { signal, onProgress })
-  }
-
-  /** Counters for tests and diagnostics (sense-cache misses, live decoders). */
-  stats(): Promise<EngineStats> {
-    return this.#queue.call('stats', {})
-  }
-
-  async dispose(): Promise<void> {
-    if (this.#disposed) return
-    this.#disposed = true
-    await this.#queue.call('close', {}).catch(() => null)
-    await this.#queue.terminate()
+/** Incremental decoding over the decoder methods of the table: the worker keeps the K/V state, this side a handle. */
+async function createDecoder(calls: EngineCalls): Promise<ContextDecoder> {
+  const id = await calls.decoderCreate()
+  let length = 0
+  let disposed = false
+  return {
+    get length() {
+      return length
+    },
+    async append(ids: readonly number[], options: { senses?: Float32Array } = {}): Promise<Float32Array> {
+      if (disposed) throw new WorkbenchError('bad-request', 'decoder.append after dispose')
+      const r = await calls.decoderAppend(id, ids, options.senses)
+      length = r.length
+      return r.alpha // (sense, n_new, length_after)
+    },
+    combine(alphaRows: Float32Array, nQuery = 1, senseScale?: Float32Array): Promise<Float32Array> {
+      if (disposed) return Promise.reject(new WorkbenchError('bad-request', 'decoder.combine after dispose'))
+      return calls.decoderCombine(id, alphaRows, nQuery, senseScale) // (query, vocab)
+    },
+    async truncate(to: number): Promise<void> {
+      if (disposed) throw new WorkbenchError('bad-request', 'decoder.truncate after dispose')
+      length = (await calls.decoderTruncate(id, to)).length
+    },
+    dispose() {
+      if (disposed) return
+      disposed = true
+      calls.decoderDispose(id).catch(() => {})
+    },
   }
 }

@@ -3,7 +3,7 @@ import { link, mkdtemp, open, readFile, rename, rm, stat, writeFile, type FileHa
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pkg from 'onnx-proto'
-import { byteTensor, createSession, runSession, type OrtSession } from '../runtime/ort'
+import type { EngineCalls } from '../runtime/engine-methods'
 import { WorkbenchError } from '../../shared/errors'
 import type { SenseTable } from './sense-table'
 import { tryFolderLock } from './folder-lock'
@@ -14,11 +14,15 @@ const DT = onnx.TensorProto.DataType
 const INDEX_VERSION = 1
 const ROW_BLOCK = 1024 // rows quantised together, then written transposed 1 KiB at a time
 
+/** Where the index's scoring session lives and runs: the engine's worker (its int8 methods). */
+export type Int8Scorer = Pick<EngineCalls, 'openInt8Scores' | 'int8Scores' | 'closeInt8Scores'>
+
 /**
  * An int8 copy of a sense table for fast approximate scoring, with per-row error bounds that make
  * exact answers possible (see `exactBestRows`). Row r (= x·K + ℓ) is stored as
  * C_r ≈ scale_r · q_r with q_r ∈ [−127, 127]^d, transposed to (d_model, rows) so that one
- * `MatMulInteger` of the quantised query (1, d_model) × (d_model, rows) scores every row.
+ * `MatMulInteger` of the quantised query (1, d_model) × (d_model, rows) scores every row, in the
+ * engine's worker (`scorer`), which holds the scoring session.
  * Once the scoring session holds its packed copy of q and int8-index.bin holds the same bytes, the
  * index lets go of its own (617 MB at full size): see `quantised`.
  */
@@ -36,12 +40,15 @@ export class Int8SenseIndex {
   #dir: string | undefined
   /** the int8-index.bin `q` was read from or written to, as it was then */
   #file: FileId | undefined
-  #session: Promise<OrtSession> | null = null
+  /** the scoring session's handle in the scorer */
+  #session: Promise<number> | null = null
+  readonly #scorer: Int8Scorer
   #weightsFrom: 'linked' | 'written' | undefined
   /** the table the index was built from (or loaded for): `q` can be rebuilt from it once released */
   #table: SenseTable | undefined
 
-  constructor(parts: { rows: number; dModel: number; q: Int8Array; scale: Float64Array; err: Float64Array; qNorm: Float64Array; rowSum: Int32Array }, dir?: string, file?: FileId, table?: SenseTable) {
+  constructor(parts: { rows: number; dModel: number; q: Int8Array; scale: Float64Array; err: Float64Array; qNorm: Float64Array; rowSum: Int32Array }, scorer: Int8Scorer, dir?: string, file?: FileId, table?: SenseTable) {
+    this.#scorer = scorer
     this.rows = parts.rows
     this.dModel = parts.dModel
     this.#q = parts.q
@@ -79,7 +86,7 @@ export class Int8SenseIndex {
     const q = this.#q ?? (this.#file && (await sameFileBytes(this.#file, this.rows * this.dModel)))
     if (q) return [q, this.scale, this.err, this.qNorm, this.rowSum]
     if (!this.#table) throw new WorkbenchError('internal', 'int8 index: q was released without a table to rebuild it from') // never: see #scoresSession
-    const rebuilt = await Int8SenseIndex.build(this.#table)
+    const rebuilt = await Int8SenseIndex.build(this.#table, this.#scorer)
     return [rebuilt.#q as Int8Array, rebuilt.scale, rebuilt.err, rebuilt.qNorm, rebuilt.rowSum]
   }
 
@@ -87,10 +94,10 @@ export class Int8SenseIndex {
    * Quantises every row of the table (rows in blocks written transposed). At full size this is
    * ~15 s of JS, so it yields to the event loop between blocks instead of blocking it.
    */
-  static async build(table: SenseTable): Promise<Int8SenseIndex> {
+  static async build(table: SenseTable, scorer: Int8Scorer): Promise<Int8SenseIndex> {
     const n = table.vocabSize * table.numSenses
     const d = table.dModel
-    const index = new Int8SenseIndex({ rows: n, dModel: d, q: new Int8Array(d * n), scale: new Float64Array(n), err: new Float64Array(n), qNorm: new Float64Array(n), rowSum: new Int32Array(n) }, undefined, undefined, table)
+    const index = new Int8SenseIndex({ rows: n, dModel: d, q: new Int8Array(d * n), scale: new Float64Array(n), err: new Float64Array(n), qNorm: new Float64Array(n), rowSum: new Int32Array(n) }, scorer, undefined, undefined, table)
     await index.#fill(table)
     return index
   }
@@ -168,7 +175,7 @@ export class Int8SenseIndex {
   }
 
   /** The index saved in dir for this table (same manifest stamp and sizes), or undefined. `table`: the table it is loaded for (see `quantised`). */
-  static async load(dir: string, stamp: string, rows: number, dModel: number, table?: SenseTable): Promise<Int8SenseIndex | undefined> {
+  static async load(dir: string, stamp: string, rows: number, dModel: number, scorer: Int8Scorer, table?: SenseTable): Promise<Int8SenseIndex | undefined> {
     let m: { version?: unknown; rows?: unknown; dModel?: unknown; table?: unknown }
     let json: string
     try {
@@ -205,7 +212,7 @@ export class Int8SenseIndex {
     const err = new Float64Array(rest, rows * 8, rows)
     const qNorm = new Float64Array(rest, rows * 16, rows)
     const rowSum = new Int32Array(rest, rows * 24, rows)
-    return new Int8SenseIndex({ rows, dModel, q, scale, err, qNorm, rowSum }, dir, fileId(join(dir, 'int8-index.bin'), st), table)
+    return new Int8SenseIndex({ rows, dModel, q, scale, err, qNorm, rowSum }, scorer, dir, fileId(join(dir, 'int8-index.bin'), st), table)
   }
 
   /**
@@ -232,8 +239,7 @@ export class Int8SenseIndex {
     const en = Math.sqrt(en2)
     const eqErr = Math.sqrt(qe2)
     const session = await this.#scoresSession()
-    const out = await runSession(session, 'int8-sense-scores', { a: byteTensor('uint8', qe, [1, d]) })
-    const acc = out.y.data as Int32Array // (1, rows): Σ (q_e + 128)·q_r
+    const acc = await this.#scorer.int8Scores(session, qe) // (1, rows): Σ (q_e + 128)·q_r
     const approx = new Float64Array(n)
     const bound = new Float64Array(n)
     for (let r = 0; r < n; r++) {
@@ -252,10 +258,10 @@ export class Int8SenseIndex {
    * unchanged int8-index.bin ('linked'), the index releases its own `q`: the file holds the same
    * bytes, and the table can rebuild them (see `quantised`).
    */
-  #scoresSession(): Promise<OrtSession> {
+  #scoresSession(): Promise<number> {
     if (!this.#session) {
       this.#session = (async () => {
-        const { session, from } = await constantSession(await this.quantised(), this.rows, this.dModel, this.#dir ?? tmpdir(), this.#file)
+        const { session, from } = await constantSession(this.#scorer, await this.quantised(), this.rows, this.dModel, this.#dir ?? tmpdir(), this.#file)
         this.#weightsFrom = from
         if (from === 'linked' && this.#table) this.#q = null
         return session
@@ -329,10 +335,10 @@ async function linkUnchanged(source: FileId, to: string): Promise<boolean> {
  * onnxruntime reads large initializers only as external data next to the model file, so the
  * model goes to a private temporary folder under `parent` with `q` next to it: a hard link to the
  * int8-index.bin it was read from when that file is unchanged (see linkUnchanged), else a copy
- * written from memory (~2 s more at full size). The folder is removed once the session holds its
- * packed copy.
+ * written from memory (~2 s more at full size). The engine's worker opens the session (see
+ * AuxSessions.openInt8); the folder is removed once the session holds its packed copy.
  */
-async function constantSession(q: Int8Array, rows: number, d: number, parent: string, source?: FileId): Promise<{ session: OrtSession; from: 'linked' | 'written' }> {
+async function constantSession(scorer: Int8Scorer, q: Int8Array, rows: number, d: number, parent: string, source?: FileId): Promise<{ session: number; from: 'linked' | 'written' }> {
   const graph = onnx.GraphProto.create({
     name: 'int8-sense-scores',
     node: [{ opType: 'MatMulInteger', input: ['a', 'b'], output: ['y'] }],
@@ -359,21 +365,21 @@ async function constantSession(q: Int8Array, rows: number, d: number, parent: st
     const from = source && (await linkUnchanged(source, b)) ? 'linked' : 'written'
     if (from === 'written') await writeFile(b, new Uint8Array(q.buffer, q.byteOffset, q.byteLength))
     await writeFile(join(dir, 'scores.onnx'), model)
-    return { session: await createSession(join(dir, 'scores.onnx'), 'cpu', { spinning: false }), from }
+    return { session: await scorer.openInt8Scores(join(dir, 'scores.onnx')), from }
   } finally {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined) // (a file still open on Windows stays behind)
   }
 }
 
-const indexes = new WeakMap<SenseTable, Promise<Int8SenseIndex>>()
 /**
- * The table's int8 index: kept with the table in memory, read from the table's folder when saved
+ * The table's int8 index, scored in `scorer` (the engine's worker): kept with the table in memory
+ * (`table.int8`, so it goes with the table's model session), read from the table's folder when saved
  * there for the same table manifest, else built once and saved — under the folder's lock, and
  * only while the folder still holds this table (when another process holds the lock, e.g. while
  * it builds the table, the index is not saved this time).
  */
-export function int8Index(table: SenseTable): Promise<Int8SenseIndex> {
-  let index = indexes.get(table)
+export function int8Index(table: SenseTable, scorer: Int8Scorer): Promise<Int8SenseIndex> {
+  let index = table.int8
   if (!index) {
     index = (async () => {
       const n = table.vocabSize * table.numSenses
@@ -381,12 +387,12 @@ export function int8Index(table: SenseTable): Promise<Int8SenseIndex> {
       try {
         stamp = await readFile(join(table.dir, 'manifest.json'), 'utf8')
       } catch {
-        return await Int8SenseIndex.build(table) // no folder to keep it in
+        return await Int8SenseIndex.build(table, scorer) // no folder to keep it in
       }
-      if (table.stamp && stamp !== table.stamp) return await Int8SenseIndex.build(table) // the folder holds another table now
-      const saved = await Int8SenseIndex.load(table.dir, stamp, n, table.dModel, table)
+      if (table.stamp && stamp !== table.stamp) return await Int8SenseIndex.build(table, scorer) // the folder holds another table now
+      const saved = await Int8SenseIndex.load(table.dir, stamp, n, table.dModel, scorer, table)
       if (saved) return saved
-      const built = await Int8SenseIndex.build(table)
+      const built = await Int8SenseIndex.build(table, scorer)
       const lock = await tryFolderLock(table.dir)
       if (lock) {
         try {
@@ -397,8 +403,11 @@ export function int8Index(table: SenseTable): Promise<Int8SenseIndex> {
       }
       return built
     })()
-    indexes.set(table, index)
-    index.catch(() => indexes.delete(table))
+    const mine = index
+    table.int8 = mine
+    mine.catch(() => {
+      if (table.int8 === mine) table.int8 = undefined
+    })
   }
   return index
 }

@@ -3,9 +3,9 @@ import type { BackpackEngine } from '../runtime/backpack-engine'
 import { textVocabSize } from '../prediction/top-k'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { exactBestRows } from './exact-best-rows'
-import { int8Index } from './int8-index'
+import { int8Index, type Int8Scorer } from './int8-index'
 import type { SenseTable } from './sense-table'
-import { senseVectorCache } from './sense-vector-cache'
+import { tokenSenses } from './token-senses'
 
 export interface ReverseEntry {
   id: number // the word (token) whose sense it is
@@ -32,8 +32,14 @@ export interface ReverseLookup {
  * decreasing norm, stopping when ‖E[target]‖·‖C(x)_ℓ‖ cannot reach the candidates found; or, by
  * default, the int8 index with error bounds — the same rows, see `exactBestRows`); the best
  * `top·4` candidates are re-scored exactly from fp32 sense vectors before the final ranking.
+ * The int8 scan runs in `options.scorer`, by default the engine's worker.
  */
-export async function reverseLookup(engine: BackpackEngine, table: SenseTable, target: number, options: { top?: number; direction?: 'boost' | 'suppress'; scan?: 'int8' | 'table' } = {}): Promise<ReverseLookup> {
+export async function reverseLookup(
+  engine: BackpackEngine & Partial<Int8Scorer>,
+  table: SenseTable,
+  target: number,
+  options: { top?: number; direction?: 'boost' | 'suppress'; scan?: 'int8' | 'table'; scorer?: Int8Scorer } = {},
+): Promise<ReverseLookup> {
   const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
   if (!Number.isInteger(target) || target < 0 || target >= V) throw new WorkbenchError('bad-request', `target token ${target} is outside the vocabulary [0, ${V})`)
   const top = options.top ?? 20
@@ -45,11 +51,11 @@ export async function reverseLookup(engine: BackpackEngine, table: SenseTable, t
   const textV = textVocabSize(V)
   const count = Math.min(textV * k, top * 4)
   // exact either way: the int8 index + bounds (one onnxruntime MatMulInteger) or the norm-ordered scan
-  const { rows: candidates, scanned } = options.scan === 'table' ? table.bestRows(e, count, largest, textV) : await exactBestRows(table, await int8Index(table), e, count, largest, textV) // rows x·K + ℓ
+  const { rows: candidates, scanned } = options.scan === 'table' ? table.bestRows(e, count, largest, textV) : await exactBestRows(table, await int8Index(table, scorerOf(engine, options.scorer)), e, count, largest, textV) // rows x·K + ℓ
   const t1 = performance.now()
   const needed = mayReachTop(table, e, candidates, top, largest)
   const tokens = [...new Set(needed.map((r) => Math.floor(r / k)))]
-  const exact = new Map((await senseVectorCache(engine).many(tokens)).map((v, i) => [tokens[i], v]))
+  const exact = new Map((await tokenSenses(engine, tokens)).map((v, i) => [tokens[i], v]))
   const tok = gpt2Tokenizer()
   const entries = needed.map((r) => {
     const id = Math.floor(r / k)
@@ -91,4 +97,11 @@ function mayReachTop(table: SenseTable, e: Float32Array, rows: number[], top: nu
   }
   const cut = [...lo].sort((a, b) => b - a)[top - 1]
   return rows.filter((_, i) => hi[i] >= cut)
+}
+
+function scorerOf(engine: Partial<Int8Scorer>, scorer?: Int8Scorer): Int8Scorer {
+  if (scorer) return scorer
+  const { openInt8Scores, int8Scores, closeInt8Scores } = engine
+  if (!openInt8Scores || !int8Scores || !closeInt8Scores) throw new WorkbenchError('internal', 'the int8 scan needs an engine worker to score in (pass options.scorer, or use scan: "table")')
+  return engine as Int8Scorer
 }

@@ -6,7 +6,7 @@ import { combineWordSenses, resolveWord, type ResolvedWord, type WordPolicy } fr
 import { rankScores, type RankedScores } from './rank-scores'
 import { awaitSharedScores, SCORES_BYTE } from './shared-ranking'
 import type { ScoreSummary } from './score-summary'
-import { senseVectorCache } from './sense-vector-cache'
+import { tokenSenses } from './token-senses'
 
 export interface ScoredVocabToken {
   id: number
@@ -47,7 +47,7 @@ export interface SenseAtlasOptions {
 export async function senseAtlas(engine: BackpackEngine, word: string, options: SenseAtlasOptions = {}): Promise<SenseAtlas> {
   const t0 = performance.now()
   const resolved = resolveWord(word, engine.config.vocabSize, options)
-  const vectors = combineWordSenses(await senseVectorCache(engine).many(resolved.used)) // (sense, d_model)
+  const vectors = combineWordSenses(await tokenSenses(engine, resolved.used)) // (sense, d_model)
   const t1 = performance.now()
   const { senses, timingsMs } = await senseCards(engine, vectors, options)
   return {

@@ -4,7 +4,7 @@ import { textVocabSize, topKIndices } from '../prediction/top-k'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { combineWordSenses, resolveWord, type ResolvedWord, type WordPolicy } from './resolve-word'
 import type { SenseTable } from './sense-table'
-import { senseVectorCache } from './sense-vector-cache'
+import { tokenSenses } from './token-senses'
 
 export interface Neighbour {
   id: number
@@ -37,7 +37,7 @@ export async function senseNeighbours(engine: BackpackEngine, table: SenseTable,
   if (!Number.isInteger(top) || top < 1 || top > 1000) throw new WorkbenchError('bad-request', `top must be an integer in [1, 1000], got ${top}`)
   const t0 = performance.now()
   const resolved = resolveWord(word, V, options)
-  const q = combineWordSenses(await senseVectorCache(engine).many(resolved.used)) // (sense, d_model)
+  const q = combineWordSenses(await tokenSenses(engine, resolved.used)) // (sense, d_model)
   const textV = textVocabSize(V)
   const senses = measure === 'min' ? Array.from({ length: k }, (_, l) => l) : [measure]
   const perSense = senses.map((l) => table.cosineAll(q.subarray(l * d, (l + 1) * d), l, textV)) // each (vocab)

@@ -6,7 +6,6 @@ import { createFolder } from '../paths/create-folder'
 import { readFileInto, writeAt } from './file-io'
 import { toHalfArray } from './float16'
 import { acquireFolderLock } from './folder-lock'
-import { ScoreExtremes } from './score-extremes'
 import type { OpenSenseTableOptions } from './sense-table'
 
 /**
@@ -202,15 +201,14 @@ interface BuildState extends Sizes {
  * The 'scores' phase: for every chunk not yet scored, max_v and min_v of E·C(x)_ℓ over the whole
  * vocabulary (all V columns, padding ids included, as the authors' max over the full score
  * vector) from the exact fp32 sense vectors — the table's own when it is fp32 and has them, else
- * recomputed by the engine (an fp16 table holds rounded ones) — through `ScoreExtremes` (one GEMM
- * per block of rows, reduced inside onnxruntime). Chunks without senses get them from the same
+ * recomputed by the engine (an fp16 table holds rounded ones) — through `engine.scoreExtremes` (one
+ * GEMM per block of rows, reduced inside onnxruntime in the engine's worker). Chunks without senses get them from the same
  * vectors. Progress is reported per block of rows (phase 'scores', in tokens).
  */
 async function scoresPass(engine: BackpackEngine, s: BuildState, o: OpenSenseTableOptions): Promise<void> {
   const { V, k, d, chunk, chunks, n, dir, data, stats, progress } = s
   let done = tokensWith(progress, 3, chunk, V)
   o.onProgress?.({ phase: 'scores', done, total: V })
-  let extremes: ScoreExtremes | null = null
   for (let c = 0; c < chunks; c++) {
     if ((progress[c] & 3) === 3) continue
     if (o.signal?.aborted) throw cancelled(done, V, 'scores', dir)
@@ -224,11 +222,11 @@ async function scoresPass(engine: BackpackEngine, s: BuildState, o: OpenSenseTab
       await writeAt(s.sensesFile, data, start * k * d, count * k * d, s.bytes)
     }
     if (!(progress[c] & 2)) {
-      extremes ??= await ScoreExtremes.create(engine)
       try {
-        const { max, min } = await extremes.run(vecs, count * k, {
+        const { max, min } = await engine.scoreExtremes(vecs, count * k, {
           signal: o.signal,
-          onBlock: (rows) => {
+          onProgress: (p) => {
+            const rows = Math.round(p.fraction * count * k)
             if (rows < count * k) o.onProgress?.({ phase: 'scores', done: done + Math.floor(rows / k), total: V })
           },
         })

@@ -1,9 +1,11 @@
 import { join } from 'node:path'
+import { WorkbenchError } from '../../shared/errors'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { cacheDir } from '../paths/app-paths'
 import { HALF_TO_FLOAT } from './float16'
 import { insertBestFirst } from '../prediction/top-k'
 import type { LockHolder } from './folder-lock'
+import type { Int8SenseIndex } from './int8-index'
 import { buildOrLoad, type StoredTable } from './sense-table-store'
 
 /**
@@ -11,7 +13,7 @@ import { buildOrLoad, type StoredTable } from './sense-table-store'
  * fp32), their norms, and — in a second, optional phase — the max and min of each sense's score
  * vector E·C(x)_ℓ over the whole vocabulary (needed by topic control, backpack-spec.md §4.3):
  * exact fp32 (the lm_head's Gemm on the exact sense vectors, reduced inside onnxruntime by
- * `ScoreExtremes`; ~5–6 min of the 2-core box at full size, once per checkpoint). The max is over
+ * `engine.scoreExtremes` in the engine worker; ~5–6 min of the 2-core box at full size, once per checkpoint). The max is over
  * all vocab columns, padding ids included (the authors take max over the full score vector); rows
  * of every token are filled, and topic-weights.ts zeroes the scores of ids ≥ 50256 as §4.3 says.
  * Built once in chunks of tokens, cancellable, resumable, cached on disk under
@@ -60,6 +62,8 @@ export class SenseTable {
   readonly maxScore: Float32Array
   readonly minScore: Float32Array
   readonly #data: Uint16Array | Float32Array // (vocab, sense, d_model)
+  /** the table's int8 index once asked for (see int8Index in int8-index.ts): kept with the table */
+  int8?: Promise<Int8SenseIndex>
 
   constructor(args: { vocabSize: number; numSenses: number; dModel: number; precision: 'f16' | 'f32'; dir: string; data: Uint16Array | Float32Array; stats: Float32Array; stamp?: string }) {
     this.vocabSize = args.vocabSize
@@ -275,44 +279,93 @@ interface Loaded extends StoredTable {
   scores: boolean
   key: string // manifest-relevant options
 }
-/** Tables in memory, per engine and directory (released with the engine). */
-const loaded = new WeakMap<BackpackEngine, Map<string, Loaded>>()
-/** One build or load at a time per directory. */
+/**
+ * One build or load at a time per directory, across the process: a per-folder lock registry, not
+ * per-model state (two sessions of one checkpoint share its folder; processes use the folder lock).
+ */
 const chains = new Map<string, Promise<unknown>>()
 
 /**
- * Opens the table of the engine's checkpoint, building (or resuming) what is missing. Calls for
- * the same directory run one after another and share the table in memory; a 'scores' request
- * after a 'senses' one only adds the second phase. Cancelling leaves finished chunks on disk.
+ * The sense tables of one engine in memory, per directory: owned by the model session (see
+ * session/model-session.ts) and released with it. Calls for the same directory run one after
+ * another and share the table in memory; a 'scores' request after a 'senses' one only adds the
+ * second phase. Progress and cancellation belong to each call: a call that finds the table
+ * ready reports nothing, one that has work to do reports its own progress, and cancelling
+ * leaves finished chunks on disk for the next call to resume.
  */
-export function openSenseTable(engine: BackpackEngine, options: OpenSenseTableOptions = {}): Promise<SenseTable> {
-  const dir = options.dir ?? senseTableDir(engine)
-  const need = options.need ?? 'senses'
-  const key = `${options.precision ?? ''}|${options.chunkTokens ?? ''}`
-  const ready = () => {
-    const m = loaded.get(engine)?.get(dir)
-    return m && m.key === key && (need === 'senses' || m.scores) ? m : undefined
+export class SenseTables {
+  readonly #engine: BackpackEngine
+  readonly #loaded = new Map<string, Loaded>()
+
+  constructor(engine: BackpackEngine) {
+    this.#engine = engine
   }
-  const hit = ready()
-  if (hit) return Promise.resolve(hit.table)
-  const prev = chains.get(dir) ?? Promise.resolve()
-  const p = prev
-    .catch(() => undefined)
-    .then(async () => {
+
+  /** Opens the table of the engine's checkpoint, building (or resuming) what is missing. */
+  open(options: OpenSenseTableOptions = {}): Promise<SenseTable> {
+    const engine = this.#engine
+    const dir = options.dir ?? senseTableDir(engine)
+    const need = options.need ?? 'senses'
+    const key = `${options.precision ?? ''}|${options.chunkTokens ?? ''}`
+    const ready = () => {
+      const m = this.#loaded.get(dir)
+      return m && m.key === key && (need === 'senses' || m.scores) ? m : undefined
+    }
+    const hit = ready()
+    if (hit) return Promise.resolve(hit.table)
+    const prev = chains.get(dir) ?? Promise.resolve()
+    const p = (async () => {
+      await waitTurn(prev, options.signal, dir)
       const again = ready()
       if (again) return again.table
-      const m = loaded.get(engine)?.get(dir)
+      const m = this.#loaded.get(dir)
       const stored = await buildOrLoad(engine, dir, options, m && m.key === key ? m : undefined)
       const { vocabSize, numSenses, nEmbd: dModel } = engine.config
       const table = new SenseTable({ vocabSize, numSenses, dModel, dir, ...stored })
-      let perEngine = loaded.get(engine)
-      if (!perEngine) loaded.set(engine, (perEngine = new Map()))
-      perEngine.set(dir, { ...stored, table, scores: need === 'scores', key })
+      this.#loaded.set(dir, { ...stored, table, scores: need === 'scores', key })
       return table
+    })()
+    // the next call's turn comes when both this call and the one before it are over (this one may stop waiting early when cancelled)
+    const turn = Promise.allSettled([prev, p])
+    chains.set(dir, turn)
+    void turn.finally(() => {
+      if (chains.get(dir) === turn) chains.delete(dir)
     })
-  chains.set(dir, p)
-  void p.catch(() => undefined).finally(() => {
-    if (chains.get(dir) === p) chains.delete(dir)
+    return p
+  }
+
+  /** Lets go of the tables (their indexes go with them). */
+  clear(): void {
+    this.#loaded.clear()
+  }
+}
+
+/** Waits for the previous call on the folder to finish; a call cancelled meanwhile stops waiting. */
+function waitTurn(prev: Promise<unknown>, signal: AbortSignal | undefined, dir: string): Promise<void> {
+  const done = prev.then(
+    () => undefined,
+    () => undefined,
+  )
+  if (!signal) return done
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new WorkbenchError('cancelled', `opening the sense table in ${dir} was cancelled while another call was building it`))
+    if (signal.aborted) {
+      // an already cancelled call still finds a table that is ready (as it always did)
+      void done.then(resolve)
+      return
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    void done.then(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    })
   })
-  return p
+}
+
+/**
+ * Opens the table of an engine's checkpoint once, with nothing kept in memory for later calls
+ * (a model session keeps its tables: `ModelSession.senseTable`).
+ */
+export function openSenseTable(engine: BackpackEngine, options: OpenSenseTableOptions = {}): Promise<SenseTable> {
+  return new SenseTables(engine).open(options)
 }

@@ -1,9 +1,9 @@
 import type { SenseEditDocument } from '../../shared/edits/sense-edits'
 import { WorkbenchError } from '../../shared/errors'
 import type { NewRun, RunSpec } from '../../shared/store/experiment-types'
-import { analysisRunner, parseSenseEditsFor } from '../interventions/apply-sense-edits'
+import { parseSenseEditsFor } from '../interventions/apply-sense-edits'
+import type { InterventionRunner } from '../interventions/intervention-runner'
 import { predictTokens } from '../prediction/predict-tokens'
-import type { BackpackEngine } from '../runtime/backpack-engine'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import type { ExperimentRunner } from './experiment-runner'
 
@@ -18,8 +18,8 @@ export interface EngineRunnerOptions {
  * log-probs under the experiment's edits, via the prediction module). The per-token log-probs
  * are also kept as a float32 blob, so a reopened run is checked value by value.
  */
-export function engineRunner(engine: BackpackEngine, options: EngineRunnerOptions): ExperimentRunner {
-  const analysis = analysisRunner(engine)
+export function engineRunner(analysis: InterventionRunner, options: EngineRunnerOptions): ExperimentRunner {
+  const { engine } = analysis
   return {
     checkpointHash: engine.contentHash,
     kinds: ['predict'],

@@ -3,7 +3,7 @@ import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
 import type { GenderBiasView } from '../../shared/ipc/api-types'
 import { fillProfession, GENDER_SENSE, GENDER_TEST_PROMPTS, GENDER_TRAIN_PROMPTS, HE_TOKEN, PROFESSIONS, SHE_TOKEN } from '../../shared/suites/gender-bias-data'
 import { analysisRunner } from '../interventions/apply-sense-edits'
-import type { InterventionRunner } from '../interventions/intervention-runner'
+import type { InterventionRunner, RunCallOptions } from '../interventions/intervention-runner'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { composeEdits } from './compose-edits'
@@ -25,6 +25,8 @@ export interface GenderBiasOptions {
   runner?: InterventionRunner
   signal?: AbortSignal
   onProgress?: (p: { profession: string; done: number; total: number }) => void
+  /** the sense-table build's progress, when the edits hold a topic edit and the table is not built */
+  onTableProgress?: RunCallOptions['onTableProgress']
 }
 
 export interface ProfessionBias {
@@ -82,7 +84,7 @@ export async function genderBiasSuite(engine: BackpackEngine, options: GenderBia
     let sum = 0
     for (const p of prompts) {
       if (options.signal?.aborted) throw new WorkbenchError('cancelled', 'the gender-bias suite was cancelled')
-      const [he, she] = await lastPositionLogits(runner, tok.encode(fillProfession(p, profession)), edits, [HE_TOKEN, SHE_TOKEN])
+      const [he, she] = await lastPositionLogits(runner, tok.encode(fillProfession(p, profession)), edits, [HE_TOKEN, SHE_TOKEN], { signal: options.signal, onTableProgress: options.onTableProgress })
       sum += Math.exp(Math.abs(he - she))
     }
     return sum / prompts.length

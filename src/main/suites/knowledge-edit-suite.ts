@@ -122,7 +122,7 @@ export async function knowledgeEditSuite(engine: BackpackEngine, options: Knowle
     if (options.signal?.aborted) throw new WorkbenchError('cancelled', 'the knowledge-edit suite was cancelled')
     const edit: KnowledgeEdit = { kind: 'knowledge-edit', token: ids.token, remove: ids.remove, add: ids.add }
     const after = composeEdits(engine, base, [edit])
-    const [plainSenses] = await runner.senses.many([ids.token])
+    const [plainSenses] = await runner.tokenSenses([ids.token])
     const [editedSenses] = await runner.editedSenses([ids.token], [after?.edits[after.edits.length - 1] as VectorEdit])
     let diff2 = 0
     let norm2 = 0

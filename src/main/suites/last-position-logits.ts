@@ -2,7 +2,7 @@ import { WorkbenchError } from '../../shared/errors'
 import { isVectorEdit, type ParsedSenseEdits, type ResolvedSenseEdit } from '../../shared/edits/parse-sense-edits'
 import { editAlphaRow } from '../generation/incremental-decoder'
 import { TopicAnnealer } from '../generation/topic-annealer'
-import { assertFiniteLogits, type InterventionRunner } from '../interventions/intervention-runner'
+import { assertFiniteLogits, type InterventionRunner, type RunCallOptions } from '../interventions/intervention-runner'
 
 type AlphaEdit = Extract<ResolvedSenseEdit, { kind: 'scale-contextualization' }>
 type TopicEdit = Extract<ResolvedSenseEdit, { kind: 'topic' }>
@@ -14,7 +14,7 @@ type TopicEdit = Extract<ResolvedSenseEdit, { kind: 'topic' }>
  * For ratios of probabilities (the softmax normaliser cancels) this is all that is needed,
  * and it costs K·n·d instead of K·n·d + V·d per call. α comes from the runner's cache.
  */
-export async function lastPositionLogits(runner: InterventionRunner, ids: readonly number[], edits: ParsedSenseEdits | null, targets: readonly number[]): Promise<number[]> {
+export async function lastPositionLogits(runner: InterventionRunner, ids: readonly number[], edits: ParsedSenseEdits | null, targets: readonly number[], call: RunCallOptions = {}): Promise<number[]> {
   const { numSenses: k, nEmbd: d } = runner.engine.config
   const n = ids.length
   if (n === 0) throw new WorkbenchError('bad-request', 'no tokens to run')
@@ -28,7 +28,7 @@ export async function lastPositionLogits(runner: InterventionRunner, ids: readon
   const senses = await runner.editedSenses(ids, all.filter(isVectorEdit))
   let scale: Float32Array | null = null
   if (topic) {
-    const annealer = new TopicAnnealer(await runner.topicDelta(topic), k, d, topic.strength)
+    const annealer = new TopicAnnealer(await runner.topicDelta(topic, call), k, d, topic.strength)
     annealer.push(ids, senses, await runner.embedding(ids))
     scale = annealer.scale() // (sense, pos)
   }

@@ -6,7 +6,7 @@ import { TOPIC_WORDS } from '../../shared/edits/topic-words'
 import { END_OF_TEXT } from '../../shared/model/config'
 import { generate } from '../generation/generate'
 import { analysisRunner } from '../interventions/apply-sense-edits'
-import type { InterventionRunner } from '../interventions/intervention-runner'
+import type { InterventionRunner, RunCallOptions } from '../interventions/intervention-runner'
 import { logSumExp, textVocabSize } from '../prediction/top-k'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
@@ -33,6 +33,8 @@ export interface TopicSuiteOptions {
   runner?: InterventionRunner
   signal?: AbortSignal
   onProgress?: (p: { topic: string; strength: number; done: number; total: number }) => void
+  /** the sense-table build's progress, when the topic edits need the table built */
+  onTableProgress?: RunCallOptions['onTableProgress']
 }
 
 export interface TopicSetting {
@@ -111,6 +113,7 @@ export async function topicSuite(engine: BackpackEngine, options: TopicSuiteOpti
           edits,
           runner,
           signal: options.signal,
+          onTableProgress: options.onTableProgress,
           onLogits: (_, logits) => {
             const lse = logSumExp(logits, 0, textV)
             for (const v of inBag) massSum += Math.exp(logits[v] - lse)

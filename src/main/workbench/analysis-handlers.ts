@@ -7,7 +7,7 @@ import { senseAtlas } from '../senses/sense-atlas'
 import { senseNeighbours } from '../senses/sense-neighbours'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { encodePrompt } from './encode-prompt'
-import type { ModelSession } from './model-session'
+import type { ModelSession } from '../session/model-session'
 import type { WorkbenchEvents } from './workbench-events'
 
 type AnalysisMethods = 'predict.next' | 'predict.attribute' | 'predict.contextualization' | 'senses.lookup' | 'senses.neighbours' | 'senses.reverse' | 'edits.blastRadius'
@@ -95,9 +95,12 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
       const target = tokenId(s, token, 'token')
       const run = ctx.track(runId)
       try {
-        const table = await s.senseTable((p) => {
-          if (runId) ctx.events.emit('run.progressed', { runId, method: 'senses.reverse', done: p.done, total: p.total, message: p.heldBy ? `waiting for process ${p.heldBy.pid} on ${p.heldBy.hostname}, which is building the sense table (${p.phase})` : `building the sense table (${p.phase})` })
-        }, run.signal)
+        const table = await s.senseTable({
+          signal: run.signal,
+          onProgress: (p) => {
+            if (runId) ctx.events.emit('run.progressed', { runId, method: 'senses.reverse', done: p.done, total: p.total, message: p.heldBy ? `waiting for process ${p.heldBy.pid} on ${p.heldBy.hostname}, which is building the sense table (${p.phase})` : `building the sense table (${p.phase})` })
+          },
+        })
         if (run.signal.aborted) throw new WorkbenchError('cancelled', 'reverse lookup cancelled')
         const r = await reverseLookup(s.engine, table, target, { top: topK, direction })
         return { target: r.target, direction: r.direction, entries: r.entries }

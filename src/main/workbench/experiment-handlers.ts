@@ -3,7 +3,7 @@ import type { ApiHandlers } from '../ipc/create-dispatcher'
 import { compareExperiments } from '../store/compare-experiments'
 import type { ExperimentStore } from '../store/experiment-store'
 import { comparisonTables, renderComparison } from '../store/render-comparison'
-import type { ModelSession } from './model-session'
+import type { ModelSession } from '../session/model-session'
 import { predictRunner } from './predict-runner'
 
 type ExperimentMethods =

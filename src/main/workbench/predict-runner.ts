@@ -3,7 +3,7 @@ import { WorkbenchError } from '../../shared/errors'
 import type { NewRun, RunSpec } from '../../shared/store/experiment-types'
 import { predictTokens } from '../prediction/predict-tokens'
 import type { ExperimentRunner } from '../store/experiment-runner'
-import type { ModelSession } from './model-session'
+import type { ModelSession } from '../session/model-session'
 
 /**
  * Runs `predict` specs for the experiment store (saving an experiment with its prompt, and

@@ -13,7 +13,7 @@ import { experimentHandlers } from './experiment-handlers'
 import { generateHandler } from './generate-handler'
 import { suiteHandlers } from './suite-handlers'
 import { hubHandlers } from './hub-handlers'
-import { ModelSession } from './model-session'
+import { ModelSession } from '../session/model-session'
 import { paritySelfCheck } from './parity-self-check'
 import { readRecentCheckpoints, rememberCheckpoint } from './recent-checkpoints'
 import { WorkbenchEvents } from './workbench-events'
@@ -119,10 +119,13 @@ export class Workbench {
     const run = this.#track(runId)
     const task = (async () => {
       this.events.emit('model.progressed', { runId: runId ?? null, phase: 'open', done: 0, total: 1 })
-      const next = await ModelSession.open(dir, {
-        signal: run.signal,
-        onProgress: (phase, fraction) => this.events.emit('model.progressed', { runId: runId ?? null, phase, done: fraction, total: 1 }),
-      })
+      const next = await ModelSession.open(
+        { checkpointDir: dir },
+        {
+          signal: run.signal,
+          onProgress: (p) => this.events.emit('model.progressed', { runId: runId ?? null, phase: p.phase, done: p.fraction, total: 1 }),
+        },
+      )
       const previous = this.#session
       this.#session = next
       await previous?.dispose()

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import { generate } from '../../../src/main/generation/generate'
 import { generateCompare } from '../../../src/main/generation/generate-compare'
 import { parseSenseEditsFor } from '../../../src/main/interventions/apply-sense-edits'
-import { interventionRunner } from '../../../src/main/interventions/intervention-runner'
 import { attributeLogit } from '../../../src/main/prediction/attribute-logit'
 import { gpt2Tokenizer } from '../../../src/main/tokenizer/gpt2-tokenizer'
 import { expectAllClose } from '../../helpers/all-close'
@@ -22,7 +21,7 @@ async function stepLogits(options: Parameters<typeof generate>[1]) {
 /** A direction u with argmax_{v < limit} E_v·u = target (perceptron steps u += E[target] − E[winner]). */
 async function peakDirection(target: number, limit: number): Promise<Float64Array> {
   const engine = fixture.engine()
-  const runner = interventionRunner(engine)
+  const runner = fixture.runner()
   const [et] = await runner.embedding([target])
   const u = Float64Array.from(et)
   for (let it = 0; it < 300; it++) {
@@ -120,7 +119,7 @@ describe('generate (tiny-fullvocab)', () => {
     const engine = fixture.engine()
     const edits = parseSenseEditsFor(engine, doc([{ kind: 'knowledge-edit', token: ' MacBook', remove: ' Apple', add: ' HP' }])).edits
     const r = await generate(engine, { ids: prompt, maxNewTokens: 4, edits, attribute: true })
-    const runner = interventionRunner(engine)
+    const runner = fixture.runner()
     const ids = [...prompt]
     for (const t of r.tokens) {
       const exact = await attributeLogit(runner, ids, ids.length - 1, t.id, edits)

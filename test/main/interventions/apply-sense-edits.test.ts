@@ -2,7 +2,6 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { applySenseEdits, loadSenseEdits, parseSenseEditsFor } from '../../../src/main/interventions/apply-sense-edits'
-import { interventionRunner } from '../../../src/main/interventions/intervention-runner'
 import { attributeLogit } from '../../../src/main/prediction/attribute-logit'
 import { readNpy } from '../../../src/main/npy/npy'
 import type { WorkerEngine } from '../../../src/main/runtime/worker-engine'
@@ -55,7 +54,7 @@ describe('sense edits on the real engine (small-bin)', () => {
 
   it('attribution sums to the logit within 1e-4, with and without edits', async () => {
     const { edits } = await loadSenseEdits(engine, join(goldenDir, 'edits.json'))
-    const runner = interventionRunner(engine)
+    const runner = fixture.runner()
     for (const e of [null, edits]) for (const [q, v] of [[0, 5], [6, 300], [11, 42]]) {
       const a = await attributeLogit(runner, ids, q, v, e)
       expect(Math.abs(a.total - a.logit)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(a.logit)))
@@ -67,7 +66,7 @@ describe('sense edits on the real engine (small-bin)', () => {
       format: 'backpack-sense-edits', version: 1,
       edits: [{ kind: 'scale-sense', token: 17, sense: [3, 10], factor: -1 }, { kind: 'knowledge-edit', token: 5, remove: 42, add: 300 }],
     })
-    const runner = interventionRunner(engine)
+    const runner = fixture.runner()
     const [a, b] = [42, 300]
     const radius = await runner.blastRadius(edits, a, b)
     const V = engine.config.vocabSize
@@ -142,7 +141,7 @@ describe('topic control on the real engine (small-bin)', () => {
     }
     expectAllClose(out.logits, expected, { rtolToScale: 1e-4, shape: [n, V], label: 'topic logits' })
     expect(out.topicScale!.some((x) => Math.abs(x - 1) > 0.1)).toBe(true)
-    const a = await attributeLogit(interventionRunner(engine), ids, 7, 262, edits)
+    const a = await attributeLogit(fixture.runner(), ids, 7, 262, edits)
     expect(Math.abs(a.total - a.logit)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(a.logit)))
   })
 })

@@ -1,4 +1,5 @@
 import type { BackpackEngine, ForwardOutputs } from '../../../src/main/runtime/backpack-engine'
+import { WorkbenchError } from '../../../src/shared/errors'
 import type { BackpackConfig } from '../../../src/shared/model/config'
 import { mulberry32 } from '../../helpers/mulberry32'
 
@@ -78,6 +79,33 @@ export class ArrayEngine implements BackpackEngine {
       out[r * V + v] = s
     }
     return out
+  }
+
+  /** base + W·P, (n, vocab), accumulated in float64. */
+  async addWeightedRows(base: Float32Array, weights: Float32Array, rows: Float32Array, n: number, r: number, vocab: number) {
+    const out = new Float32Array(n * vocab)
+    for (let q = 0; q < n; q++) for (let v = 0; v < vocab; v++) {
+      let s = base[q * vocab + v]
+      for (let i = 0; i < r; i++) s += weights[q * r + i] * rows[i * vocab + v]
+      out[q * vocab + v] = s
+    }
+    return out
+  }
+
+  /** max and min over the vocabulary of each row's scores, as `project` computes them (float64 dots, stored as float32). */
+  async scoreExtremes(rows: Float32Array, n: number, options: { signal?: AbortSignal } = {}) {
+    if (options.signal?.aborted) throw new WorkbenchError('cancelled', 'score extremes cancelled')
+    const { nEmbd: d, vocabSize: V } = this.config
+    const max = new Float32Array(n).fill(-Infinity)
+    const min = new Float32Array(n).fill(Infinity)
+    for (let r = 0; r < n; r++) for (let v = 0; v < V; v++) {
+      let s = 0
+      for (let c = 0; c < d; c++) s += this.E[v * d + c] * rows[r * d + c]
+      const x = Math.fround(s)
+      if (x > max[r]) max[r] = x
+      if (x < min[r]) min[r] = x
+    }
+    return { max, min }
   }
 
   async embeddingRows(ids: readonly number[]) {

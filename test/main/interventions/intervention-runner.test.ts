@@ -179,7 +179,7 @@ describe('InterventionRunner', () => {
     const vector = parsed.edits.filter((e) => e.kind !== 'scale-contextualization') as Parameters<InterventionRunner['editedSenses']>[1]
     const tokens = [...new Set(vector.map((e) => e.token))]
     const edited = await runner.editedSenses(tokens, vector)
-    const base = await runner.senses.many(tokens)
+    const base = await runner.tokenSenses(tokens)
     const deltas = new Map(tokens.map((t, i) => [t, edited[i].map((x, c) => x - base[i][c])]))
     const { numSenses: k, nEmbd: d } = engine.config
     for (const [i, [a, b]] of pairs.entries()) {

@@ -8,6 +8,11 @@ import { reverseLookup } from '../../../src/main/senses/reverse-lookup'
 import { openSenseTable } from '../../../src/main/senses/sense-table'
 import { mulberry32 } from '../../helpers/mulberry32'
 import { ArrayEngine } from '../interventions/array-engine'
+import { useEngine } from '../generation/engine-fixture'
+
+// the int8 index scores in an engine worker (its MatMulInteger session lives there): a real one
+const runtime = useEngine('small-bin')
+const scorer = () => runtime.engine()
 
 const dirs: string[] = []
 const tmp = () => {
@@ -25,7 +30,7 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     for (const [dst, src] of [[5, 900], [6, 900], [11, 4000]]) e.C.copyWithin(dst * 24, src * 24, (src + 1) * 24)
     e.C.fill(0, 77 * 24, 78 * 24)
     const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 700, precision })
-    const index = await Int8SenseIndex.build(table)
+    const index = await Int8SenseIndex.build(table, scorer())
     const rand = mulberry32(3)
     const queries = [e.E.subarray(900 * 24, 901 * 24), e.E.subarray(17 * 24, 18 * 24), Float32Array.from({ length: 24 }, () => rand() * 4 - 2), new Float32Array(24)]
     for (const vec of queries) for (const largest of [true, false]) for (const [count, tokens] of [[1, 3000], [10, 3000], [40, 2500]]) {
@@ -38,7 +43,7 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
   it('bounds hold: every approximate score is within its bound of the exact table score', async () => {
     const e = new ArrayEngine(500, 3, 16, 5)
     const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 256, precision: 'f16' })
-    const index = await Int8SenseIndex.build(table)
+    const index = await Int8SenseIndex.build(table, scorer())
     const vec = e.E.subarray(10 * 16, 11 * 16)
     const { approx, bound } = await index.scores(vec)
     expect(index.weightsFrom).toBe('written') // never saved: q is written out for the session
@@ -55,7 +60,7 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     const e = new ArrayEngine(3000, 2, 4, 13)
     const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 1000, precision: 'f16' })
     for (const direction of ['boost', 'suppress'] as const) for (const target of [3, 1234, 2999]) {
-      const a = await reverseLookup(e, table, target, { top: 7, direction })
+      const a = await reverseLookup(e, table, target, { top: 7, direction, scorer: scorer() })
       const b = await reverseLookup(e, table, target, { top: 7, direction, scan: 'table' })
       expect(a.entries).toEqual(b.entries)
     }
@@ -65,16 +70,16 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     const dir = tmp()
     const e = new ArrayEngine(301, 3, 12, 9) // rows·d_model = 10836 bytes: the float64 parts are not 8-aligned in the file
     const table = await openSenseTable(e, { dir, chunkTokens: 128, precision: 'f16' })
-    const built = await int8Index(table)
-    expect(await int8Index(table)).toBe(built) // kept with the table
+    const built = await int8Index(table, scorer())
+    expect(await int8Index(table, scorer())).toBe(built) // kept with the table
     const stamp = readFileSync(join(dir, 'manifest.json'), 'utf8')
-    const loaded = await Int8SenseIndex.load(dir, stamp, 301 * 3, 12)
+    const loaded = await Int8SenseIndex.load(dir, stamp, 301 * 3, 12, scorer())
     expect(loaded).toBeDefined()
     expect(Array.from(await loaded!.quantised())).toEqual(Array.from(await built.quantised()))
     for (const key of ['scale', 'err', 'qNorm', 'rowSum'] as const) expect(Array.from(loaded![key])).toEqual(Array.from(built[key]))
-    expect(await Int8SenseIndex.load(dir, stamp + ' ', 301 * 3, 12)).toBeUndefined() // another table build
-    expect(await Int8SenseIndex.load(dir, stamp, 301 * 3, 16)).toBeUndefined()
-    expect(await Int8SenseIndex.load(tmp(), stamp, 301 * 3, 12)).toBeUndefined()
+    expect(await Int8SenseIndex.load(dir, stamp + ' ', 301 * 3, 12, scorer())).toBeUndefined() // another table build
+    expect(await Int8SenseIndex.load(dir, stamp, 301 * 3, 16, scorer())).toBeUndefined()
+    expect(await Int8SenseIndex.load(tmp(), stamp, 301 * 3, 12, scorer())).toBeUndefined()
   })
 
   it('scores from a loaded index equal those of the built one, also when int8-index.bin was replaced before its session opened; no session files stay behind', async () => {
@@ -82,17 +87,17 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     const e = new ArrayEngine(400, 3, 20, 17)
     const table = await openSenseTable(e, { dir, chunkTokens: 128, precision: 'f16' })
     const stamp = readFileSync(join(dir, 'manifest.json'), 'utf8')
-    const built = await Int8SenseIndex.build(table)
+    const built = await Int8SenseIndex.build(table, scorer())
     await built.save(dir, stamp)
-    const loaded = (await Int8SenseIndex.load(dir, stamp, 400 * 3, 20))!
-    const stale = (await Int8SenseIndex.load(dir, stamp, 400 * 3, 20))!
+    const loaded = (await Int8SenseIndex.load(dir, stamp, 400 * 3, 20, scorer()))!
+    const stale = (await Int8SenseIndex.load(dir, stamp, 400 * 3, 20, scorer()))!
     const vec = e.E.subarray(33 * 20, 34 * 20)
     const want = await built.scores(vec)
     expect(await loaded.scores(vec)).toEqual(want)
     expect([built.weightsFrom, loaded.weightsFrom]).toEqual(['linked', 'linked']) // the file each wrote or read, unchanged
     // another table's index written to the same folder before `stale` opened its session
     const other = await openSenseTable(new ArrayEngine(400, 3, 20, 18), { dir: tmp(), chunkTokens: 128, precision: 'f16' })
-    await (await Int8SenseIndex.build(other)).save(dir, stamp)
+    await (await Int8SenseIndex.build(other, scorer())).save(dir, stamp)
     expect(await stale.scores(vec)).toEqual(want) // its session is built from its own q
     expect(stale.weightsFrom).toBe('written') // int8-index.bin is another file now
     expect(readdirSync(dir).filter((f) => f.startsWith('int8-session-'))).toEqual([])
@@ -102,15 +107,15 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     const dir = tmp()
     const e = new ArrayEngine(700, 3, 16, 23)
     const table = await openSenseTable(e, { dir, chunkTokens: 256, precision: 'f16' })
-    const index = await int8Index(table) // built and saved
+    const index = await int8Index(table, scorer()) // built and saved
     const file = readFileSync(join(dir, 'int8-index.bin'))
     const q = Array.from(await index.quantised())
     expect(index.released).toBe(false)
-    const first = await reverseLookup(e, table, 5, { top: 9 })
+    const first = await reverseLookup(e, table, 5, { top: 9, scorer: scorer() })
     expect([index.weightsFrom, index.released]).toEqual(['linked', true])
     for (let i = 0; i < 2; i++) for (const direction of ['boost', 'suppress'] as const) for (const target of [5, 321, 699]) {
       const scan = await reverseLookup(e, table, target, { top: 9, direction, scan: 'table' })
-      expect((await reverseLookup(e, table, target, { top: 9, direction })).entries).toEqual(scan.entries)
+      expect((await reverseLookup(e, table, target, { top: 9, direction, scorer: scorer() })).entries).toEqual(scan.entries)
       if (target === 5 && direction === 'boost') expect(scan.entries).toEqual(first.entries)
     }
     // saving a released index: q read back from int8-index.bin, byte for byte
@@ -120,13 +125,13 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     expect(index.released).toBe(true)
     // int8-index.bin replaced by another table's index: q rebuilt from the table, the same bytes
     const other = await openSenseTable(new ArrayEngine(700, 3, 16, 24), { dir: tmp(), chunkTokens: 256, precision: 'f16' })
-    await (await Int8SenseIndex.build(other)).save(dir, 'stamp')
+    await (await Int8SenseIndex.build(other, scorer())).save(dir, 'stamp')
     expect(readFileSync(join(dir, 'int8-index.bin')).equals(file)).toBe(false)
     expect(Array.from(await index.quantised())).toEqual(q)
     const again = tmp()
     await index.save(again, 'stamp')
     expect(readFileSync(join(again, 'int8-index.bin')).equals(file)).toBe(true)
-    expect((await reverseLookup(e, table, 5, { top: 9 })).entries).toEqual(first.entries)
+    expect((await reverseLookup(e, table, 5, { top: 9, scorer: scorer() })).entries).toEqual(first.entries)
   })
 
   it('keeps q when its bytes are not in an unchanged int8-index.bin (never saved, or replaced before the session opened)', async () => {
@@ -135,18 +140,18 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     const table = await openSenseTable(e, { dir, chunkTokens: 128, precision: 'f16' })
     const stamp = readFileSync(join(dir, 'manifest.json'), 'utf8')
     const vec = e.E.subarray(7 * 20, 8 * 20)
-    const unsaved = await Int8SenseIndex.build(table)
+    const unsaved = await Int8SenseIndex.build(table, scorer())
     const want = await unsaved.scores(vec)
     expect([unsaved.weightsFrom, unsaved.released]).toEqual(['written', false])
     await unsaved.save(dir, stamp)
-    const stale = (await Int8SenseIndex.load(dir, stamp, 400 * 3, 20, table))!
-    await (await Int8SenseIndex.build(await openSenseTable(new ArrayEngine(400, 3, 20, 30), { dir: tmp(), chunkTokens: 128, precision: 'f16' }))).save(dir, stamp)
+    const stale = (await Int8SenseIndex.load(dir, stamp, 400 * 3, 20, scorer(), table))!
+    await (await Int8SenseIndex.build(await openSenseTable(new ArrayEngine(400, 3, 20, 30), { dir: tmp(), chunkTokens: 128, precision: 'f16' }), scorer())).save(dir, stamp)
     expect(await stale.scores(vec)).toEqual(want)
     expect([stale.weightsFrom, stale.released]).toEqual(['written', false])
     expect(Array.from(await stale.quantised())).toEqual(Array.from(await unsaved.quantised()))
     // loaded from an unchanged file: linked and released, the same scores
     await unsaved.save(dir, stamp)
-    const loaded = (await Int8SenseIndex.load(dir, stamp, 400 * 3, 20, table))!
+    const loaded = (await Int8SenseIndex.load(dir, stamp, 400 * 3, 20, scorer(), table))!
     expect(await loaded.scores(vec)).toEqual(want)
     expect([loaded.weightsFrom, loaded.released]).toEqual(['linked', true])
     expect(Array.from(await loaded.quantised())).toEqual(Array.from(await unsaved.quantised()))
@@ -166,7 +171,7 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
         return { id: Math.floor(r / k), sense: r % k, score: s }
       })
       all.sort((a, b) => (largest ? b.score - a.score : a.score - b.score))
-      const got = await reverseLookup(e, table, target, { top, direction })
+      const got = await reverseLookup(e, table, target, { top, direction, scorer: scorer() })
       expect(got.entries.map(({ id, sense, score }) => ({ id, sense, score }))).toEqual(all.slice(0, top))
       expect(got.rescored).toBeGreaterThanOrEqual(top)
       rescored.push(got.rescored! / (4 * top))

@@ -8,6 +8,11 @@ import { int8Index } from '../../../src/main/senses/int8-index'
 import { openSenseTable, type SenseTableProgress } from '../../../src/main/senses/sense-table'
 import { ArrayEngine } from '../interventions/array-engine'
 import { tableProgress } from '../../../src/cli/commands/analysis-engine'
+import { useEngine } from '../generation/engine-fixture'
+
+// the int8 index scores in an engine worker (its MatMulInteger session lives there): a real one
+const runtime = useEngine('small-bin')
+const scorer = () => runtime.engine()
 
 const dirs: string[] = []
 const children: ChildProcessWithoutNullStreams[] = []
@@ -154,11 +159,11 @@ describe('openSenseTable across processes', () => {
     const e = new ArrayEngine(300, 2, 8, 3)
     const table = await openSenseTable(e, { dir, chunkTokens: 100, precision: 'f16' })
     writeLock(dir, { pid: process.ppid, hostname: hostname(), startedAt: new Date().toISOString() }) // another live process writes the folder
-    const unsaved = await int8Index(table)
+    const unsaved = await int8Index(table, scorer())
     expect(existsSync(join(dir, 'int8-index.json'))).toBe(false)
     rmSync(lockFile(dir))
     const again = await openSenseTable(new ArrayEngine(300, 2, 8, 3), { dir, chunkTokens: 100, precision: 'f16' })
-    const saved = await int8Index(again)
+    const saved = await int8Index(again, scorer())
     expect(existsSync(join(dir, 'int8-index.json'))).toBe(true)
     expect(Array.from(await saved.quantised())).toEqual(Array.from(await unsaved.quantised()))
     expect(existsSync(lockFile(dir))).toBe(false)
@@ -167,7 +172,7 @@ describe('openSenseTable across processes', () => {
     const other = await openSenseTable(new ArrayEngine(300, 2, 8, 3), { dir, chunkTokens: 100, precision: 'f32' })
     expect(other.stamp).not.toBe(before.stamp)
     const json = readFileSync(join(dir, 'int8-index.json'), 'utf8')
-    const mine = await int8Index(before)
+    const mine = await int8Index(before, scorer())
     expect(Array.from(await mine.quantised())).toEqual(Array.from(await saved.quantised())) // built from the table in memory
     expect(readFileSync(join(dir, 'int8-index.json'), 'utf8')).toBe(json) // and not saved over the folder's
   })

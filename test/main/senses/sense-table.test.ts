@@ -2,14 +2,26 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { openSenseTable } from '../../../src/main/senses/sense-table'
+import { SenseTables, type OpenSenseTableOptions } from '../../../src/main/senses/sense-table'
 import { reverseLookup } from '../../../src/main/senses/reverse-lookup'
 import { senseNeighbours } from '../../../src/main/senses/sense-neighbours'
 import { gpt2Tokenizer } from '../../../src/main/tokenizer/gpt2-tokenizer'
 import { floatToHalf, HALF_TO_FLOAT } from '../../../src/main/senses/float16'
 import { ArrayEngine } from '../interventions/array-engine'
+import { useEngine } from '../generation/engine-fixture'
 import { expectExactExtremes } from '../../helpers/exact-extremes'
 import { mulberry32 } from '../../helpers/mulberry32'
+
+// reverse lookups score the int8 index in an engine worker (its MatMulInteger session lives there): a real one
+const runtime = useEngine('small-bin')
+
+/** Each engine's tables kept in memory, as a model session keeps its own (ModelSession.tables). */
+const registries = new WeakMap<ArrayEngine, SenseTables>()
+function openTable(engine: ArrayEngine, options: OpenSenseTableOptions) {
+  let tables = registries.get(engine)
+  if (!tables) registries.set(engine, (tables = new SenseTables(engine)))
+  return tables.open(options)
+}
 
 const dirs: string[] = []
 const tmp = () => {
@@ -36,7 +48,7 @@ describe('openSenseTable', () => {
     const controller = new AbortController()
     const seen: number[] = []
     await expect(
-      openSenseTable(engine, { dir, precision: 'f32', chunkTokens: 500, signal: controller.signal, onProgress: (p) => {
+      openTable(engine, { dir, precision: 'f32', chunkTokens: 500, signal: controller.signal, onProgress: (p) => {
         seen.push(p.done)
         if (p.done >= 1000) controller.abort()
       } }),
@@ -44,19 +56,19 @@ describe('openSenseTable', () => {
     expect(seen).toEqual([0, 500, 1000])
     const before = engine.calls.senseVectors
     const progress: number[] = []
-    await openSenseTable(engine, { dir, precision: 'f32', chunkTokens: 500, onProgress: (p) => progress.push(p.done) })
+    await openTable(engine, { dir, precision: 'f32', chunkTokens: 500, onProgress: (p) => progress.push(p.done) })
     expect(engine.calls.senseVectors - before).toBe(4) // 6 chunks, 2 already on disk
     expect(progress[0]).toBe(1000)
-    const table = await openSenseTable(engine, { dir, precision: 'f32', chunkTokens: 500, need: 'scores' })
+    const table = await openTable(engine, { dir, precision: 'f32', chunkTokens: 500, need: 'scores' })
     for (const x of [0, 1700, 2999]) for (let l = 0; l < k; l++) {
       expect(Array.from(table.sense(x, l))).toEqual(Array.from(engine.C.subarray((x * k + l) * d, (x * k + l + 1) * d)))
       const i = x * k + l
       expectExactExtremes({ max: table.maxScore[i], min: table.minScore[i] }, table.sense(x, l), engine.E, 3000, d)
     }
     const calls = engine.calls.senseVectors
-    expect(await openSenseTable(engine, { dir, precision: 'f32', chunkTokens: 500, need: 'scores' })).toBe(table) // in memory
+    expect(await openTable(engine, { dir, precision: 'f32', chunkTokens: 500, need: 'scores' })).toBe(table) // in memory
     const twin = new ArrayEngine(3000, 2, 4, 5) // same weights and hash, nothing in memory: reads the disk
-    const again = await openSenseTable(twin, { dir, precision: 'f32', chunkTokens: 500, need: 'scores' })
+    const again = await openTable(twin, { dir, precision: 'f32', chunkTokens: 500, need: 'scores' })
     expect(engine.calls.senseVectors).toBe(calls)
     expect(twin.calls.senseVectors).toBe(0)
     expect(again).not.toBe(table)
@@ -68,9 +80,9 @@ describe('openSenseTable', () => {
     const e = new ArrayEngine(3000, 2, 4, 9)
     const dir = tmp()
     const [a, b, c] = await Promise.all([
-      openSenseTable(e, { dir, chunkTokens: 1000 }),
-      openSenseTable(e, { dir, chunkTokens: 1000, need: 'scores' }),
-      openSenseTable(e, { dir, chunkTokens: 1000 }),
+      openTable(e, { dir, chunkTokens: 1000 }),
+      openTable(e, { dir, chunkTokens: 1000, need: 'scores' }),
+      openTable(e, { dir, chunkTokens: 1000 }),
     ])
     expect(a.sense(7, 1)).toEqual(b.sense(7, 1))
     expect(c).toBe(b) // the third waited and found the table in memory
@@ -84,7 +96,7 @@ describe('openSenseTable', () => {
     const controller = new AbortController()
     const seen: { phase: string; done: number }[] = []
     await expect(
-      openSenseTable(e, { dir, precision: 'f16', chunkTokens: 800, need: 'scores', signal: controller.signal, onProgress: (p) => {
+      openTable(e, { dir, precision: 'f16', chunkTokens: 800, need: 'scores', signal: controller.signal, onProgress: (p) => {
         seen.push({ phase: p.phase, done: p.done })
         if (p.done >= 800) controller.abort()
       } }),
@@ -93,7 +105,7 @@ describe('openSenseTable', () => {
     expect(e.calls.senseVectors).toBe(1) // senses and scores of chunk 0 from one call
     const twin = new ArrayEngine(2500, 3, 6, 21) // nothing in memory: resumes from the disk
     const progress: number[] = []
-    const table = await openSenseTable(twin, { dir, precision: 'f16', chunkTokens: 800, need: 'scores', onProgress: (p) => progress.push(p.done) })
+    const table = await openTable(twin, { dir, precision: 'f16', chunkTokens: 800, need: 'scores', onProgress: (p) => progress.push(p.done) })
     expect(twin.calls.senseVectors).toBe(3) // chunks 1–3 only
     expect(progress[0]).toBe(800)
     expect(progress.at(-1)).toBe(2500)
@@ -107,7 +119,7 @@ describe('openSenseTable', () => {
       expect(Array.from(table.sense(x, l))).toEqual(Array.from(exact, (v) => HALF_TO_FLOAT[floatToHalf(v)]))
     }
     // a senses-only open of the finished table needs nothing more
-    expect(await openSenseTable(twin, { dir, precision: 'f16', chunkTokens: 800 })).toBeDefined()
+    expect(await openTable(twin, { dir, precision: 'f16', chunkTokens: 800 })).toBeDefined()
     expect(twin.calls.senseVectors).toBe(3)
   })
 
@@ -118,7 +130,7 @@ describe('openSenseTable', () => {
     const vec = Float64Array.from({ length: 16 }, () => rand() * 2 - 1)
     const nv = Math.hypot(...vec)
     for (const precision of ['f16', 'f32'] as const) {
-      const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 1000, precision })
+      const table = await openTable(e, { dir: tmp(), chunkTokens: 1000, precision })
       const { dots, bound } = table.dotAllBounded(vec, 1500)
       for (let r = 0; r < 2000 * 3; r++) {
         let exact = 0
@@ -139,7 +151,7 @@ describe('openSenseTable', () => {
     const e = new ArrayEngine(3000, 2, 4, 13)
     // spread the norms: row r scaled by 0.999^r
     for (let r = 0; r < 3000 * 2; r++) for (let c = 0; c < 4; c++) e.C[r * 4 + c] *= 0.999 ** r
-    const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 1000, precision: 'f16' })
+    const table = await openTable(e, { dir: tmp(), chunkTokens: 1000, precision: 'f16' })
     const vec = e.E.subarray(40, 44)
     const all = table.dotAll(vec)
     for (const largest of [true, false]) {
@@ -151,7 +163,7 @@ describe('openSenseTable', () => {
   })
 
   it('answers reverse lookups and neighbours like a brute-force scan (fp16 table, exact re-scoring)', async () => {
-    const table = await openSenseTable(engine, { dir: tmp(), chunkTokens: 1024, precision: 'f16' })
+    const table = await openTable(engine, { dir: tmp(), chunkTokens: 1024, precision: 'f16' })
     expect(table.precision).toBe('f16')
     const target = 1234
     const e = engine.E.subarray(target * d, (target + 1) * d)
@@ -162,7 +174,7 @@ describe('openSenseTable', () => {
       all.push({ id: x, sense: l, score: Math.fround(s) })
     }
     for (const direction of ['boost', 'suppress'] as const) {
-      const r = await reverseLookup(engine, table, target, { top: 5, direction })
+      const r = await reverseLookup(engine, table, target, { top: 5, direction, scorer: runtime.engine() })
       const want = [...all].sort((a, b) => (direction === 'boost' ? b.score - a.score : a.score - b.score)).slice(0, 5)
       expect(r.entries.map((x) => x.score)).toEqual(want.map((x) => expect.closeTo(x.score, 5)))
     }

@@ -1,7 +1,6 @@
 import type { ParsedSenseEdits } from '../../../src/shared/edits/parse-sense-edits'
 import { describe, expect, it } from 'vitest'
 import { parseSenseEditsFor } from '../../../src/main/interventions/apply-sense-edits'
-import { interventionRunner } from '../../../src/main/interventions/intervention-runner'
 import { genderBiasSuite } from '../../../src/main/suites/gender-bias-suite'
 import { fillProfession, GENDER_TEST_PROMPTS } from '../../../src/shared/suites/gender-bias-data'
 import { logSumExp } from '../../../src/main/prediction/top-k'
@@ -12,7 +11,7 @@ const fixture = useEngine('tiny-fullvocab')
 
 /** Bias of one prompt from the full next-token softmax over the 50257 real tokens. */
 async function referenceBias(prompt: string, edits: ParsedSenseEdits | null) {
-  const runner = interventionRunner(fixture.engine())
+  const runner = fixture.runner()
   const ids = gpt2Tokenizer().encode(prompt)
   const { logits } = await runner.run(ids, edits ?? null, { positions: [ids.length - 1] })
   const lse = logSumExp(logits, 0, 50257)

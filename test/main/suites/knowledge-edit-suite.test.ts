@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { interventionRunner } from '../../../src/main/interventions/intervention-runner'
 import { KNOWLEDGE_EDIT_MENTIONS } from '../../../src/main/suites/knowledge-edit-mentions'
 import { knowledgeEditSuite, mentionDegradation } from '../../../src/main/suites/knowledge-edit-suite'
 import { gpt2Tokenizer } from '../../../src/main/tokenizer/gpt2-tokenizer'
@@ -55,7 +54,7 @@ describe('knowledge-edit suite (tiny-fullvocab)', () => {
 
   it('mention figures are exactly 0 with no edit, and the token-free global figures stay exactly 0 under one', async () => {
     const engine = fixture.engine()
-    const runner = interventionRunner(engine)
+    const runner = fixture.runner()
     const tok = gpt2Tokenizer()
     const sentences = KNOWLEDGE_EDIT_MENTIONS[' MacBook'].map((text) => ({ text, ids: tok.encode(text) }))
     const none = await mentionDegradation(runner, 28084, sentences, null, null)
@@ -112,8 +111,8 @@ describe('knowledge-edit suite (tiny-fullvocab)', () => {
     expect(r.cases[0].degradation.heldout.editedTokenOccurrences).toBe(2)
     expect(r.cases[0].degradation.heldout.source).toBe('given')
     expect(Math.abs(r.cases[0].degradation.heldout.relativeChange)).toBeGreaterThan(1e-7)
-    // and the runner's caches are shared with other callers (the suite used the engine's runner)
-    expect(interventionRunner(engine).senses.stats.size).toBeGreaterThan(0)
+    // and the sense vectors it used are in the engine's one cache of C(x), shared with other callers
+    expect((await engine.stats()).senseCacheSize).toBeGreaterThan(0)
   })
 
   it('rejects cases whose words are not single tokens', async () => {

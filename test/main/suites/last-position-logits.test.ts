@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { parseSenseEditsFor } from '../../../src/main/interventions/apply-sense-edits'
-import { interventionRunner } from '../../../src/main/interventions/intervention-runner'
 import { lastPositionLogits } from '../../../src/main/suites/last-position-logits'
 import { gpt2Tokenizer } from '../../../src/main/tokenizer/gpt2-tokenizer'
 import { useEngine } from './engine-fixture'
@@ -10,7 +9,7 @@ const fixture = useEngine('tiny-fullvocab')
 describe('lastPositionLogits (tiny-fullvocab)', () => {
   it('equals the runner\'s full-vocabulary logits at the last position, with and without edits (1e-5 of scale)', async () => {
     const engine = fixture.engine()
-    const runner = interventionRunner(engine)
+    const runner = fixture.runner()
     const ids = gpt2Tokenizer().encode('My nurse said that the nurse was')
     const edits = parseSenseEditsFor(engine, { format: 'backpack-sense-edits', version: 1, edits: [
       { kind: 'scale-sense', token: ' nurse', sense: 3, factor: 0 },

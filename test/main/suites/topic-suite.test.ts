@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { generate } from '../../../src/main/generation/generate'
 import { parseSenseEditsFor } from '../../../src/main/interventions/apply-sense-edits'
-import { interventionRunner } from '../../../src/main/interventions/intervention-runner'
 import { predictTokens } from '../../../src/main/prediction/predict-tokens'
 import { topicSuite } from '../../../src/main/suites/topic-suite'
 import { useEngine } from './engine-fixture'
@@ -22,7 +21,7 @@ describe('topic suite (small-bin)', () => {
     expect(r.topics.map((t) => t.topic)).toEqual(['function-words', 'to-in'])
     expect(r.topics[0].bag.map((b) => b.id)).toEqual([262, 286, 290])
     expect(r.edited).toBe(true)
-    const runner = interventionRunner(engine)
+    const runner = fixture.runner()
     for (const t of r.topics) {
       expect(t.results.map((x) => x.strength)).toEqual([0, 3])
       for (const s of t.results) {
@@ -63,7 +62,7 @@ describe('topic suite (small-bin)', () => {
     const r = await topicSuite(engine, { topics: [{ name: 'function-words', words: ['the', 'and', 'of'] }], strengths: [3], samples: 2, maxNewTokens: 6, seed: 9, prompt })
     const [setting] = r.topics[0].results
     const edits = parseSenseEditsFor(engine, { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'topic', words: ['the', 'and', 'of'], strength: 3 }] }).edits
-    const runner = interventionRunner(engine)
+    const runner = fixture.runner()
     let nll = 0
     let count = 0
     let hits = 0

@@ -1,7 +1,6 @@
 import pkg from 'onnx-proto'
 import { WorkbenchError } from '../../shared/errors'
-import type { BackpackEngine } from '../runtime/backpack-engine'
-import { createSessionFromBytes, floatTensor, runSession, tensorData, type OrtSession } from '../runtime/ort'
+import { createSessionFromBytes, floatTensor, runSession, tensorData, type OrtSession } from './ort'
 
 const { onnx } = pkg
 const DT = onnx.TensorProto.DataType
@@ -15,7 +14,8 @@ const BLOCK_FLOATS = 2 ** 24
  * and operand layout of the exported lm_head, so the scores are the ones `engine.project` returns —
  * then ReduceMax/ReduceMin over the vocabulary inside onnxruntime. Exact fp32 (only the GEMM's
  * summation order differs from a plain dot product); only 2·n floats come back to JavaScript
- * instead of an (n, vocab) matrix. E is read once from the engine (vocab·d_model floats).
+ * instead of an (n, vocab) matrix. E is read once from the engine (vocab·d_model floats). Runs in
+ * the engine worker (`engine.scoreExtremes`), which owns the instance and its session.
  */
 export class ScoreExtremes {
   readonly vocabSize: number
@@ -23,6 +23,7 @@ export class ScoreExtremes {
   /** rows per onnxruntime run */
   readonly blockRows: number
   readonly #e: Float32Array // (vocab, d_model)
+  #session: Promise<OrtSession> | null = null
 
   private constructor(e: Float32Array, vocabSize: number, dModel: number, blockRows?: number) {
     this.#e = e
@@ -31,8 +32,8 @@ export class ScoreExtremes {
     this.blockRows = blockRows ?? Math.max(16, Math.floor(BLOCK_FLOATS / vocabSize))
   }
 
-  /** Reads E from the engine (all vocab rows). */
-  static async create(engine: BackpackEngine): Promise<ScoreExtremes> {
+  /** Reads E from the engine core (all vocab rows). */
+  static async create(engine: { config: { vocabSize: number; nEmbd: number }; embeddingRows(ids: readonly number[]): Promise<Float32Array> | Float32Array }): Promise<ScoreExtremes> {
     const { vocabSize: V, nEmbd: d } = engine.config
     const e = await engine.embeddingRows(Array.from({ length: V }, (_, i) => i)) // (vocab, d_model)
     if (e.length !== V * d) throw new WorkbenchError('internal', `embedding rows: got ${e.length} values, expected ${V}·${d}`)
@@ -53,7 +54,7 @@ export class ScoreExtremes {
   async run(rows: Float32Array, n: number, options: { signal?: AbortSignal; onBlock?: (rowsDone: number) => void } = {}): Promise<{ max: Float32Array; min: Float32Array }> {
     const d = this.dModel
     if (rows.length < n * d) throw new WorkbenchError('internal', `score extremes: ${rows.length} values for ${n} rows of ${d}`)
-    const session = await extremesSession()
+    const session = await this.#extremesSession()
     const e = floatTensor(this.#e, [this.vocabSize, d])
     const max = new Float32Array(n)
     const min = new Float32Array(n)
@@ -67,23 +68,31 @@ export class ScoreExtremes {
     }
     return { max, min }
   }
-}
 
-let session: Promise<OrtSession> | null = null
-/** h (n, d) · e (vocab, d)ᵀ → max (n), min (n); the (n, vocab) scores never leave onnxruntime. */
-function extremesSession(): Promise<OrtSession> {
-  if (!session) {
-    const vi = (name: string, dims: string[]) => ({ name, type: { tensorType: { elemType: DT.FLOAT, shape: { dim: dims.map((x) => ({ dimParam: x })) } } } })
-    const reduce = (op: string, out: string) => ({ opType: op, input: ['s'], output: [out], attribute: [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] }, { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] })
-    const graph = onnx.GraphProto.create({
-      name: 'sense-score-extremes',
-      node: [{ opType: 'Gemm', input: ['h', 'e'], output: ['s'], attribute: [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] }, reduce('ReduceMax', 'max'), reduce('ReduceMin', 'min')],
-      input: [vi('h', ['n', 'd']), vi('e', ['vocab', 'd'])],
-      output: [vi('max', ['n']), vi('min', ['n'])],
-    })
-    const model = onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 9, opsetImport: [{ domain: '', version: 17 }], graph })).finish()
-    session = createSessionFromBytes(model, 'sense-score-extremes', { spinning: false })
-    session.catch(() => (session = null))
+  /** h (n, d) · e (vocab, d)ᵀ → max (n), min (n); the (n, vocab) scores never leave onnxruntime. */
+  #extremesSession(): Promise<OrtSession> {
+    if (!this.#session) {
+      const vi = (name: string, dims: string[]) => ({ name, type: { tensorType: { elemType: DT.FLOAT, shape: { dim: dims.map((x) => ({ dimParam: x })) } } } })
+      const reduce = (op: string, out: string) => ({ opType: op, input: ['s'], output: [out], attribute: [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] }, { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] })
+      const graph = onnx.GraphProto.create({
+        name: 'sense-score-extremes',
+        node: [{ opType: 'Gemm', input: ['h', 'e'], output: ['s'], attribute: [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] }, reduce('ReduceMax', 'max'), reduce('ReduceMin', 'min')],
+        input: [vi('h', ['n', 'd']), vi('e', ['vocab', 'd'])],
+        output: [vi('max', ['n']), vi('min', ['n'])],
+      })
+      const model = onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 9, opsetImport: [{ domain: '', version: 17 }], graph })).finish()
+      const session = createSessionFromBytes(model, 'sense-score-extremes', { spinning: false })
+      this.#session = session
+      session.catch(() => {
+        if (this.#session === session) this.#session = null
+      })
+    }
+    return this.#session
   }
-  return session
+
+  async release(): Promise<void> {
+    const session = this.#session
+    this.#session = null
+    await (await session?.catch(() => null))?.release()
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { expectExactExtremes } from '../../helpers/exact-extremes'
-import { ScoreExtremes } from '../../../src/main/senses/score-extremes'
+import { ScoreExtremes } from '../../../src/main/runtime/score-extremes'
 import { mulberry32 } from '../../helpers/mulberry32'
 import { useEngine } from '../generation/engine-fixture'
 
@@ -22,15 +22,19 @@ describe('ScoreExtremes', () => {
   })
 })
 
-describe('ScoreExtremes on the real engine (small-bin)', () => {
+describe('engine.scoreExtremes on the real engine (small-bin), in its worker', () => {
   const fixture = useEngine('small-bin')
   it('equals the max/min of engine.project (the lm_head) bit for bit', async () => {
     const engine = fixture.engine()
     const { vocabSize: V, nEmbd: d, numSenses: k } = engine.config
-    const ex = await ScoreExtremes.create(engine)
     const ids = [0, 1, 17, 262, 511]
     const vecs = await engine.senseVectors(ids) // (n, sense, d_model)
-    const { max, min } = await ex.run(vecs, ids.length * k)
+    const fractions: number[] = []
+    const { max, min } = await engine.scoreExtremes(vecs, ids.length * k, { onProgress: (p) => fractions.push(p.fraction) })
+    expect(fractions.at(-1)).toBe(1)
+    const controller = new AbortController()
+    controller.abort()
+    await expect(engine.scoreExtremes(vecs, ids.length * k, { signal: controller.signal })).rejects.toMatchObject({ code: 'cancelled' })
     const scores = await engine.project(vecs, ids.length * k) // (rows, vocab)
     const E = await engine.embeddingRows(Array.from({ length: V }, (_, i) => i))
     for (let r = 0; r < ids.length * k; r++) {

@@ -1,0 +1,85 @@
+import { resolve } from 'node:path'
+import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
+import { WorkbenchError } from '../../shared/errors'
+import type { ModelInfo } from '../../shared/ipc/api-types'
+import { analysisRunner, parseSenseEditsFor } from '../interventions/apply-sense-edits'
+import type { InterventionRunner } from '../interventions/intervention-runner'
+import { demoCheckpointDir } from '../paths/app-paths'
+import type { ModelSource } from '../runtime/model-source'
+import { openEngine, type OpenEngineOptions } from '../runtime/open-engine'
+import type { WorkerEngine } from '../runtime/worker-engine'
+import { SenseTables, type OpenSenseTableOptions, type SenseTable } from '../senses/sense-table'
+import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+
+/**
+ * One loaded model and everything kept for it: the engine (its worker holds the ONNX sessions,
+ * the one cache of sense vectors C(x) by token id and the helper sessions — the re-base Gemm, the
+ * score extremes, the int8 scoring), the intervention runner (α, edited-vector and re-run caches),
+ * the whole-vocabulary sense tables and, with each table, its int8 index (senses/int8-index.ts). Every door (the app,
+ * `serve`, the CLI) gets one of these per loaded checkpoint; `dispose` frees it all. Progress and
+ * cancellation are options of each call, never fixed by the first one.
+ */
+export class ModelSession {
+  readonly engine: WorkerEngine
+  readonly runner: InterventionRunner
+  readonly tables: SenseTables
+  readonly source: ModelSource
+  readonly info: ModelInfo
+  #disposed: Promise<void> | null = null
+
+  private constructor(engine: WorkerEngine, source: ModelSource) {
+    this.engine = engine
+    this.source = source
+    this.tables = new SenseTables(engine)
+    this.runner = analysisRunner(engine, this.tables)
+    const dir = 'checkpointDir' in source ? source.checkpointDir : source.onnxDir
+    const { name, requested, available, reason } = engine.provider
+    this.info = {
+      checkpointDir: dir,
+      contentHash: engine.contentHash,
+      config: { ...engine.config },
+      provider: { name, requested, available: [...available], ...(reason ? { reason } : {}) },
+      loadedAt: new Date().toISOString(),
+      bundledDemo: 'checkpointDir' in source && resolve(source.checkpointDir) === resolve(demoCheckpointDir()),
+    }
+  }
+
+  /** Opens the engine (converting the checkpoint once, cached) on the chosen provider. */
+  static async open(source: ModelSource, options: Pick<OpenEngineOptions, 'provider' | 'signal' | 'onProgress'> = {}): Promise<ModelSession> {
+    const engine = await openEngine({ ...source, ...options })
+    return new ModelSession(engine, source)
+  }
+
+  /**
+   * The whole-vocabulary sense table (built once per checkpoint, cached on disk, resumable),
+   * kept in memory for this session. `onProgress` and `signal` are this call's: a call that
+   * finds the table ready reports nothing; aborting stops this call (and the build it runs;
+   * finished chunks stay on disk, and the next call resumes).
+   */
+  senseTable(options: Pick<OpenSenseTableOptions, 'need' | 'signal' | 'onProgress'> = {}): Promise<SenseTable> {
+    return this.tables.open(options)
+  }
+
+  /** Validates an edit document against this model and resolves its tokens. */
+  parseEdits(document: unknown): ParsedSenseEdits {
+    return parseSenseEditsFor(this.engine, document).edits
+  }
+
+  /** Token ids of a prompt, refusing what the model cannot take. */
+  encode(text: string): number[] {
+    const ids = gpt2Tokenizer().encode(text)
+    if (ids.length === 0) throw new WorkbenchError('bad-request', 'the prompt has no tokens')
+    const max = this.engine.config.nPositions
+    if (ids.length > max) throw new WorkbenchError('too-long', `the prompt has ${ids.length} tokens; this model takes at most ${max}`)
+    return ids
+  }
+
+  /** Frees the engine and its worker (model and helper sessions, the sense cache) and lets go of the tables. */
+  dispose(): Promise<void> {
+    this.#disposed ??= (async () => {
+      this.tables.clear()
+      await this.engine.dispose()
+    })()
+    return this.#disposed
+  }
+}
