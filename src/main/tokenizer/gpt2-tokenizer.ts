@@ -129,7 +129,7 @@ export class Gpt2Tokenizer {
   }
 
   #tooLong(count: number, max: number, exact = false): WorkbenchError {
-    return new WorkbenchError('too-long', `the text has ${exact ? '' : 'at least '}${count} tokens; at most ${max} are allowed here`)
+    return new WorkbenchError('too-long', `the text has ${exact ? '' : 'at least '}${count} tokens, more than the ${max} allowed`)
   }
 }
 

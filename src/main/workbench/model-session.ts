@@ -8,7 +8,7 @@ import type { BackpackEngine } from '../runtime/backpack-engine'
 import { demoCheckpointDir } from '../paths/app-paths'
 import { openEngine } from '../runtime/open-engine'
 import { openSenseTable, type SenseTable, type SenseTableProgress } from '../senses/sense-table'
-import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import { promptIds } from '../tokenizer/prompt-ids'
 
 /**
  * One loaded checkpoint: the engine (ONNX sessions in the runtime's worker), its intervention
@@ -65,13 +65,13 @@ export class ModelSession {
     return parseSenseEditsFor(this.engine, document).edits
   }
 
-  /** Token ids of a prompt, refusing what the model cannot take. */
+  /**
+   * Token ids of a prompt, refusing what the model cannot take: blank or non-UTF-8 text
+   * (`bad-request`), and more tokens than positions (`too-long`, decided before tokenizing what
+   * cannot fit, so a hostile text costs milliseconds).
+   */
   encode(text: string): number[] {
-    const ids = gpt2Tokenizer().encode(text)
-    if (ids.length === 0) throw new WorkbenchError('bad-request', 'the prompt has no tokens')
-    const max = this.engine.config.nPositions
-    if (ids.length > max) throw new WorkbenchError('too-long', `the prompt has ${ids.length} tokens; this model takes at most ${max}`)
-    return ids
+    return promptIds(text, this.engine.config.nPositions)
   }
 
   dispose(): Promise<void> {
