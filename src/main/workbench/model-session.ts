@@ -1,6 +1,5 @@
 import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
 import { resolve } from 'node:path'
-import { WorkbenchError } from '../../shared/errors'
 import type { ModelInfo } from '../../shared/ipc/api-types'
 import { analysisRunner, parseSenseEditsFor } from '../interventions/apply-sense-edits'
 import type { InterventionRunner } from '../interventions/intervention-runner'
