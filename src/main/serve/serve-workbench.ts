@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { WorkbenchError, type ErrorInfo, type Result } from '../../shared/errors'
 import type { ApiEvent } from '../../shared/ipc/api'
 import type { Dispatch } from '../ipc/create-dispatcher'
+import { RequestGuard } from './request-guard'
 import { staticFile } from './static-files'
 
 /**
@@ -12,7 +13,10 @@ import { staticFile } from './static-files'
  *                        once authorised, so the client reads one shape)
  *   GET  /api/events     a text/event-stream of ApiEvents (`data: {"name","payload"}`)
  * Every /api request must carry the session token (`Authorization: Bearer <token>`, or
- * `?token=` for the event stream); without it or with a wrong one the answer is 401.
+ * `?token=` for the event stream); without it or with a wrong one the answer is 401. Every
+ * request must name this server in `Host` and, from a browser, come from its own `Origin`
+ * (request-guard.ts), else 403. A body over MAX_BODY gets 413 with a JSON error: the rest of it
+ * is read and dropped (up to a limit) so the client sees the answer, not a reset connection.
  */
 export interface ServeOptions {
   dispatch: Dispatch
@@ -32,6 +36,7 @@ export interface RunningServer {
 }
 
 const MAX_BODY = 16 * 1024 * 1024
+const DRAIN_LIMIT = 64 * 1024 * 1024
 export const SERVE_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; " +
   "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -45,6 +50,7 @@ export async function serveWorkbench(options: ServeOptions): Promise<RunningServ
     for (const res of streams) res.write(line)
   })
 
+  let guard: RequestGuard | null = null // set once listening (it needs the port)
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((e) => {
       if (!res.headersSent) sendJson(res, 500, failure({ code: 'internal', message: String((e as Error)?.message ?? e) }))
@@ -56,6 +62,11 @@ export async function serveWorkbench(options: ServeOptions): Promise<RunningServ
     const url = new URL(req.url ?? '/', 'http://localhost')
     res.setHeader('X-Content-Type-Options', 'nosniff')
     res.setHeader('Referrer-Policy', 'no-referrer')
+    const refused = guard ? guard.refusal(req) : 'the server is not listening yet'
+    if (refused) {
+      sendJson(res, 403, failure({ code: 'unauthorized', message: refused }))
+      return
+    }
     if (url.pathname.startsWith('/api/')) {
       if (!authorised(req, url, token)) {
         sendJson(res, 401, failure({ code: 'unauthorized', message: 'missing or wrong session token: open the URL that `serve` printed' }))
@@ -67,12 +78,14 @@ export async function serveWorkbench(options: ServeOptions): Promise<RunningServ
         return
       }
       const method = url.pathname.slice('/api/'.length)
+      const declared = Number(req.headers['content-length'] ?? 0)
+      if (declared > MAX_BODY) return refuseBody(req, res, `request body of ${declared} bytes is larger than ${MAX_BODY} bytes`)
       let body: unknown
       try {
         body = await readJson(req)
       } catch (e) {
-        const status = e instanceof WorkbenchError && e.message.includes('larger') ? 413 : 400
-        sendJson(res, status, failure({ code: 'bad-request', message: (e as Error).message }))
+        if (e instanceof BodyTooLarge) return refuseBody(req, res, e.message)
+        sendJson(res, 400, failure({ code: 'bad-request', message: (e as Error).message }))
         return
       }
       sendJson(res, 200, await options.dispatch(method, body))
@@ -110,6 +123,7 @@ export async function serveWorkbench(options: ServeOptions): Promise<RunningServ
     })
   })
   const port = (server.address() as AddressInfo).port
+  guard = new RequestGuard(host, port)
   const shownHost = host.includes(':') ? `[${host}]` : host
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,
@@ -120,8 +134,10 @@ export async function serveWorkbench(options: ServeOptions): Promise<RunningServ
       unsubscribe()
       for (const res of streams) res.end()
       streams.clear()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      // in-flight requests and keep-alive connections are dropped: close() alone waits for them
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
+      await closed
     },
   }
 }
@@ -135,12 +151,14 @@ function authorised(req: IncomingMessage, url: URL, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
+class BodyTooLarge extends Error {}
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
     size += (chunk as Buffer).length
-    if (size > MAX_BODY) throw new WorkbenchError('bad-request', `request body is larger than ${MAX_BODY} bytes`)
+    if (size > MAX_BODY) throw new BodyTooLarge(`request body is larger than ${MAX_BODY} bytes`)
     chunks.push(chunk as Buffer)
   }
   const text = Buffer.concat(chunks).toString('utf8')
@@ -150,6 +168,22 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch (e) {
     throw new WorkbenchError('bad-request', `request body is not JSON: ${(e as Error).message}`)
   }
+}
+
+/**
+ * 413 with a JSON error, then the connection closes. The rest of the body is read and dropped
+ * so the client, still sending, gets the answer instead of a reset; past DRAIN_LIMIT more bytes
+ * the connection is cut.
+ */
+function refuseBody(req: IncomingMessage, res: ServerResponse, message: string): void {
+  let drained = 0
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length
+    if (drained > DRAIN_LIMIT) req.destroy()
+  })
+  req.resume()
+  res.setHeader('Connection', 'close')
+  sendJson(res, 413, failure({ code: 'bad-request', message }))
 }
 
 function failure(error: ErrorInfo): Result<never> {
