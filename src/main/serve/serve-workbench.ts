@@ -15,8 +15,9 @@ import { staticFile } from './static-files'
  * Every /api request must carry the session token (`Authorization: Bearer <token>`, or
  * `?token=` for the event stream); without it or with a wrong one the answer is 401. Every
  * request must name this server in `Host` and, from a browser, come from its own `Origin`
- * (request-guard.ts), else 403. A body over MAX_BODY gets 413 with a JSON error: the rest of it
- * is read and dropped (up to a limit) so the client sees the answer, not a reset connection.
+ * (request-guard.ts), else 403. A body over MAX_BODY gets 413 with a JSON error, sent once the
+ * rest of the body is read and dropped (up to DRAIN_LIMIT) so the client sees the answer, not a
+ * reset connection; a body declared or sent past DRAIN_LIMIT gets the 413 and the connection cut.
  */
 export interface ServeOptions {
   dispatch: Dispatch
@@ -79,12 +80,13 @@ export async function serveWorkbench(options: ServeOptions): Promise<RunningServ
       }
       const method = url.pathname.slice('/api/'.length)
       const declared = Number(req.headers['content-length'] ?? 0)
-      if (declared > MAX_BODY) return refuseBody(req, res, `request body of ${declared} bytes is larger than ${MAX_BODY} bytes`)
+      if (declared > DRAIN_LIMIT) return tooLarge(req, res, `request body of ${declared} bytes is larger than ${MAX_BODY} bytes`, true)
+      const bytes = await readBody(req)
+      if (bytes === 'too-large') return tooLarge(req, res, `request body is larger than ${MAX_BODY} bytes`, !req.complete)
       let body: unknown
       try {
-        body = await readJson(req)
+        body = parseJson(bytes)
       } catch (e) {
-        if (e instanceof BodyTooLarge) return refuseBody(req, res, e.message)
         sendJson(res, 400, failure({ code: 'bad-request', message: (e as Error).message }))
         return
       }
@@ -151,17 +153,28 @@ function authorised(req: IncomingMessage, url: URL, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-class BodyTooLarge extends Error {}
+/**
+ * The request body, or 'too-large' past MAX_BODY. Past it the rest is still read and dropped
+ * (up to DRAIN_LIMIT) before the answer goes out: a server that answers and closes while the
+ * client is still sending makes the client see a reset (EPIPE) instead of the 413.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= MAX_BODY) chunks.push(chunk)
+      else if (size > DRAIN_LIMIT) resolve('too-large') // the caller answers and cuts the connection
+      else chunks.length = 0
+    })
+    req.on('end', () => resolve(size > MAX_BODY ? 'too-large' : Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY) throw new BodyTooLarge(`request body is larger than ${MAX_BODY} bytes`)
-    chunks.push(chunk as Buffer)
-  }
-  const text = Buffer.concat(chunks).toString('utf8')
+function parseJson(bytes: Buffer): unknown {
+  const text = bytes.toString('utf8')
   if (text.trim() === '') return {}
   try {
     return JSON.parse(text)
@@ -170,19 +183,12 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/**
- * 413 with a JSON error, then the connection closes. The rest of the body is read and dropped
- * so the client, still sending, gets the answer instead of a reset; past DRAIN_LIMIT more bytes
- * the connection is cut.
- */
-function refuseBody(req: IncomingMessage, res: ServerResponse, message: string): void {
-  let drained = 0
-  req.on('data', (chunk: Buffer) => {
-    drained += chunk.length
-    if (drained > DRAIN_LIMIT) req.destroy()
-  })
-  req.resume()
-  res.setHeader('Connection', 'close')
+/** 413 with a JSON error; `cut`: the body is not (fully) read, so the connection closes after it. */
+function tooLarge(req: IncomingMessage, res: ServerResponse, message: string, cut: boolean): void {
+  if (cut) {
+    res.setHeader('Connection', 'close')
+    res.once('finish', () => req.destroy())
+  }
   sendJson(res, 413, failure({ code: 'bad-request', message }))
 }
 
