@@ -26,7 +26,7 @@ beforeAll(async () => {
   symlinkSync(join(web, 'assets', 'app.js'), join(web, 'inside.js'))
   server = await serveWorkbench({
     dispatch: async (method) => {
-      calls.push(method)
+      calls.push(String(method))
       return { ok: true, value: { method } }
     },
     subscribe: () => () => {},
