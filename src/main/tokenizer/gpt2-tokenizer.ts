@@ -16,6 +16,8 @@ export interface EncodeOptions {
 }
 
 const SPECIAL = '<|endoftext|>'
+const CACHED_PIECE_BYTES = 64
+const PIECE_CACHE_SIZE = 20_000
 
 /**
  * GPT-2 byte-level BPE (50257 ids) over js-tiktoken's bundled `gpt2` ranks: no download. The
@@ -30,6 +32,7 @@ export class Gpt2Tokenizer {
   readonly #bytes: Buffer[] = [] // id → bytes
   readonly #pattern: RegExp
   readonly #textCache = new Map<number, string>()
+  readonly #pieceCache = new Map<string, number[]>() // merged pieces of up to CACHED_PIECE_BYTES
   readonly #decoder = new TextDecoder('utf-8')
 
   constructor() {
@@ -124,8 +127,17 @@ export class Gpt2Tokenizer {
       ids.push(whole)
       return
     }
-    const bounds = bytePairMerge(piece, (bytes) => this.#ranks.get(bytes), this.maxTokenBytes)
-    for (let i = 0; i + 1 < bounds.length; i++) ids.push(this.#ranks.get(piece.slice(bounds[i], bounds[i + 1])) as number)
+    let merged = this.#pieceCache.get(piece)
+    if (!merged) {
+      const bounds = bytePairMerge(piece, (bytes) => this.#ranks.get(bytes), this.maxTokenBytes)
+      merged = []
+      for (let i = 0; i + 1 < bounds.length; i++) merged.push(this.#ranks.get(piece.slice(bounds[i], bounds[i + 1])) as number)
+      if (piece.length <= CACHED_PIECE_BYTES) {
+        if (this.#pieceCache.size >= PIECE_CACHE_SIZE) this.#pieceCache.clear()
+        this.#pieceCache.set(piece, merged)
+      }
+    }
+    for (const id of merged) ids.push(id)
   }
 
   #tooLong(count: number, max: number, exact = false): WorkbenchError {
