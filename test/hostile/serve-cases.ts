@@ -32,6 +32,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   'suites.topic': { samples: 1, maxNewTokens: 1 },
   'experiments.get': { id: 'x' },
 }
+const TOKEN_REFS = ['target']
 const WRONG: unknown[] = [123, -1, 1e308, null, [], {}, true, 'text', [1, 2], { $gt: '' }]
 const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v)
 
@@ -55,11 +56,13 @@ export function serveCases(): ServeCase[] {
     for (const field of Object.keys(valid)) {
       for (const wrong of WRONG) {
         if (typeOf(wrong) === typeOf(valid[field]) && !(typeof wrong === 'number' && Number.isInteger(valid[field]))) continue
-        if (typeof wrong === 'number' && typeof valid[field] === 'number' && wrong >= 0 && wrong < 1e6) continue // may be in range
-        add('wrong types', `${method}.${field} = ${JSON.stringify(wrong)}`, (c) => c.api(method, { ...valid, [field]: wrong }), ['bad-request'])
+        const numeric = typeof valid[field] === 'number' || TOKEN_REFS.includes(field) // a token ref is an id or a string
+        if (typeof wrong === 'number' && numeric && wrong >= 0 && wrong < 1e6) continue // may be in range
+        add('wrong types', `${method}.${field} = ${JSON.stringify(wrong)}`, (c) => c.api(method, { ...valid, [field]: wrong }), method === 'experiments.get' ? ['bad-request', 'not-found'] : ['bad-request'])
       }
     }
-    for (const body of ['[]', '"text"', '123', 'null', 'true', '{"text":', '\u0000', '{"a":1}{"b":2}']) {
+    // (a JSON null is no request, like an empty body: for suites.topic that would be a valid request)
+    for (const body of ['[]', '"text"', '123', ...(method === 'suites.topic' ? [] : ['null']), 'true', '{"text":', '\u0000', '{"a":1}{"b":2}']) {
       add('wrong types', `${method} body ${JSON.stringify(body)}`, (c) => c.raw({ method: 'POST', path: `/api/${method}`, body }), ['bad-request'], [200, 400])
     }
   }
