@@ -84,6 +84,12 @@ export class Gpt2Tokenizer {
     return this.#decoder.decode(Buffer.concat(ids.filter((id) => id < GPT2_TEXT_VOCAB).map((id) => this.#bytes[id])))
   }
 
+  /** The number of UTF-8 bytes token `id` stands for (0 for padding ids). */
+  byteLength(id: number): number {
+    checkTokenId(id)
+    return id < GPT2_TEXT_VOCAB ? this.#bytes[id].length : 0
+  }
+
   /**
    * The text of one token for display. Tokens that hold part of a UTF-8 sequence decode to
    * U+FFFD; padding rows of the model's vocabulary show as `<pad:ID>`.
