@@ -6,6 +6,7 @@ import type { BackpackEngine } from '../../main/runtime/backpack-engine'
 import type { SenseTableProgress } from '../../main/senses/sense-table'
 import { ModelSession } from '../../main/session/model-session'
 import { gpt2Tokenizer } from '../../main/tokenizer/gpt2-tokenizer'
+import { promptIds } from '../../main/tokenizer/prompt-ids'
 import type { CliIo } from '../cli-command'
 
 /** Flags every analysis command (senses, neighbours, reverse, predict, attribute) takes. */
@@ -58,17 +59,20 @@ export function intFlag(value: string | undefined, flag: string, fallback: numbe
   return n
 }
 
-/** Prompt tokens from --text or --ids (exactly one). */
+/**
+ * Prompt tokens from --text or --ids (exactly one). --text is checked (not blank, valid UTF-8)
+ * and tokenized here, before the model opens; the model refuses more ids than its positions
+ * (`too-long`) before running. The command line bounds the text (128 KiB per argument on Linux),
+ * which the tokenizer handles in well under a second.
+ */
 export function promptFlag(values: { text?: string; ids?: string }): number[] {
   if ((values.text === undefined) === (values.ids === undefined)) throw new WorkbenchError('bad-request', 'give exactly one of --text "…" and --ids 1,2,3')
   if (values.ids !== undefined) {
     const parts = values.ids.split(',').map((s) => s.trim())
-    if (parts.some((p) => !/^\d+$/.test(p))) throw new WorkbenchError('bad-request', `--ids must be a comma-separated list of token ids, got ${JSON.stringify(values.ids)}`)
+    if (parts.some((p) => !/^\d+$/.test(p))) throw new WorkbenchError('bad-request', `--ids must be a comma-separated list of token ids, got ${JSON.stringify(values.ids.length > 200 ? values.ids.slice(0, 200) + '…' : values.ids)}`)
     return parts.map(Number)
   }
-  const ids = gpt2Tokenizer().encode(values.text as string)
-  if (ids.length === 0) throw new WorkbenchError('bad-request', '--text tokenizes to no tokens')
-  return ids
+  return promptIds(values.text, Infinity, '--text')
 }
 
 /** Sense-table build progress as stderr lines, about every 10%. */

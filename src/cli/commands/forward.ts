@@ -5,7 +5,7 @@ import { createFolder } from '../../main/paths/create-folder'
 import { forwardWithEditsFile } from '../../main/interventions/apply-sense-edits'
 import { resolveModelSource } from '../../main/runtime/model-source'
 import { ModelSession } from '../../main/session/model-session'
-import { gpt2Tokenizer } from '../../main/tokenizer/gpt2-tokenizer'
+import { promptIds } from '../../main/tokenizer/prompt-ids'
 import { parseFlags, parseIntList, type CliCommand } from '../cli-command'
 
 /**
@@ -30,7 +30,7 @@ export const forward: CliCommand = {
     })
     if ((values.ids === undefined) === (values.text === undefined)) throw new WorkbenchError('bad-request', 'give exactly one of --ids 1,2,3 and --text "…"')
     if (!values.out) throw new WorkbenchError('bad-request', '--out OUTDIR is required (logits.npy, senses.npy and contextualization.npy are written there)')
-    let ids = values.ids !== undefined ? parseIntList(values.ids, 'ids') : gpt2Tokenizer().encode(values.text!)
+    let ids = values.ids !== undefined ? parseIntList(values.ids, 'ids') : promptIds(values.text, Infinity, '--text')
     if (ids.length === 0) throw new WorkbenchError('bad-request', '--text tokenizes to no tokens')
     const dir = resolve(values.out)
     outputFolder(dir) // before the model runs: an unusable --out fails at once

@@ -7,7 +7,8 @@ import { parseFlags, type CliCommand } from '../cli-command'
 /**
  * `serve --port P [--host 127.0.0.1] [--checkpoint DIR] [--web DIR]`: the workbench UI and API
  * over HTTP. Without --checkpoint it loads the last checkpoint used, else the bundled demo.
- * Prints {"url", "host", "port"} as one JSON line, then runs until SIGINT/SIGTERM.
+ * Prints {"url", "host", "port"} as one JSON line, then runs until SIGINT/SIGTERM (exit 0 within
+ * STOP_DEADLINE_MS of the signal, whatever it is doing).
  */
 export const serve: CliCommand = {
   summary: 'serve the workbench UI and API over HTTP (127.0.0.1, token in the printed URL)',
@@ -41,11 +42,16 @@ export const serve: CliCommand = {
       process.on('SIGINT', stop)
       process.on('SIGTERM', stop)
     })
+    // whatever it is doing: if closing does not finish in time (a native call in the engine's
+    // worker, a store write), leave anyway
+    setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref()
     await server.close()
     await workbench.dispose()
     return undefined
   },
 }
+
+const STOP_DEADLINE_MS = 3000
 
 function appVersion(): string {
   try {

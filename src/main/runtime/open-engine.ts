@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { WorkbenchError } from '../../shared/errors'
 import type { ConversionProgress } from '../checkpoint/onnx/onnx-cache'
+import { disableOrtTelemetry } from './ort'
 import { parseProviderChoice } from './select-provider'
 import { RequestQueue, workerEngine, type WorkerEngine } from './worker-engine'
 
@@ -25,6 +26,7 @@ export interface OpenEngineOptions {
  * from a chunk, else the TypeScript source run through tsx's loader (CLI, vitest).
  */
 export function startWorker(): Worker {
+  disableOrtTelemetry() // before the worker's first session: see ort.ts
   for (const rel of ['./engine-worker.js', '../engine-worker.js', './engine-worker.mjs']) {
     const url = new URL(rel, import.meta.url)
     if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return new Worker(url)

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { WorkbenchError, type ErrorInfo, type Result } from '../../shared/errors'
 import type { ApiEvent } from '../../shared/ipc/api'
 import type { Dispatch } from '../ipc/create-dispatcher'
+import { RequestGuard } from './request-guard'
 import { staticFile } from './static-files'
 
 /**
@@ -12,7 +13,11 @@ import { staticFile } from './static-files'
  *                        once authorised, so the client reads one shape)
  *   GET  /api/events     a text/event-stream of ApiEvents (`data: {"name","payload"}`)
  * Every /api request must carry the session token (`Authorization: Bearer <token>`, or
- * `?token=` for the event stream); without it or with a wrong one the answer is 401.
+ * `?token=` for the event stream); without it or with a wrong one the answer is 401. Every
+ * request must name this server in `Host` and, from a browser, come from its own `Origin`
+ * (request-guard.ts), else 403. A body over MAX_BODY gets 413 with a JSON error, sent once the
+ * rest of the body is read and dropped (up to DRAIN_LIMIT) so the client sees the answer, not a
+ * reset connection; a body declared or sent past DRAIN_LIMIT gets the 413 and the connection cut.
  */
 export interface ServeOptions {
   dispatch: Dispatch
@@ -32,6 +37,7 @@ export interface RunningServer {
 }
 
 const MAX_BODY = 16 * 1024 * 1024
+const DRAIN_LIMIT = 64 * 1024 * 1024
 export const SERVE_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; " +
   "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -45,6 +51,7 @@ export async function serveWorkbench(options: ServeOptions): Promise<RunningServ
     for (const res of streams) res.write(line)
   })
 
+  let guard: RequestGuard | null = null // set once listening (it needs the port)
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((e) => {
       if (!res.headersSent) sendJson(res, 500, failure({ code: 'internal', message: String((e as Error)?.message ?? e) }))
@@ -56,6 +63,11 @@ export async function serveWorkbench(options: ServeOptions): Promise<RunningServ
     const url = new URL(req.url ?? '/', 'http://localhost')
     res.setHeader('X-Content-Type-Options', 'nosniff')
     res.setHeader('Referrer-Policy', 'no-referrer')
+    const refused = guard ? guard.refusal(req) : 'the server is not listening yet'
+    if (refused) {
+      sendJson(res, 403, failure({ code: 'unauthorized', message: refused }))
+      return
+    }
     if (url.pathname.startsWith('/api/')) {
       if (!authorised(req, url, token)) {
         sendJson(res, 401, failure({ code: 'unauthorized', message: 'missing or wrong session token: open the URL that `serve` printed' }))
@@ -67,12 +79,15 @@ export async function serveWorkbench(options: ServeOptions): Promise<RunningServ
         return
       }
       const method = url.pathname.slice('/api/'.length)
+      const declared = Number(req.headers['content-length'] ?? 0)
+      if (declared > DRAIN_LIMIT) return tooLarge(req, res, `request body of ${declared} bytes is larger than ${MAX_BODY} bytes`, true)
+      const bytes = await readBody(req)
+      if (bytes === 'too-large') return tooLarge(req, res, `request body is larger than ${MAX_BODY} bytes`, !req.complete)
       let body: unknown
       try {
-        body = await readJson(req)
+        body = parseJson(bytes)
       } catch (e) {
-        const status = e instanceof WorkbenchError && e.message.includes('larger') ? 413 : 400
-        sendJson(res, status, failure({ code: 'bad-request', message: (e as Error).message }))
+        sendJson(res, 400, failure({ code: 'bad-request', message: (e as Error).message }))
         return
       }
       sendJson(res, 200, await options.dispatch(method, body))
@@ -110,6 +125,7 @@ export async function serveWorkbench(options: ServeOptions): Promise<RunningServ
     })
   })
   const port = (server.address() as AddressInfo).port
+  guard = new RequestGuard(host, port)
   const shownHost = host.includes(':') ? `[${host}]` : host
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,
@@ -120,8 +136,10 @@ export async function serveWorkbench(options: ServeOptions): Promise<RunningServ
       unsubscribe()
       for (const res of streams) res.end()
       streams.clear()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      // in-flight requests and keep-alive connections are dropped: close() alone waits for them
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
+      await closed
     },
   }
 }
@@ -135,21 +153,43 @@ function authorised(req: IncomingMessage, url: URL, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY) throw new WorkbenchError('bad-request', `request body is larger than ${MAX_BODY} bytes`)
-    chunks.push(chunk as Buffer)
-  }
-  const text = Buffer.concat(chunks).toString('utf8')
+/**
+ * The request body, or 'too-large' past MAX_BODY. Past it the rest is still read and dropped
+ * (up to DRAIN_LIMIT) before the answer goes out: a server that answers and closes while the
+ * client is still sending makes the client see a reset (EPIPE) instead of the 413.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= MAX_BODY) chunks.push(chunk)
+      else if (size > DRAIN_LIMIT) resolve('too-large') // the caller answers and cuts the connection
+      else chunks.length = 0
+    })
+    req.on('end', () => resolve(size > MAX_BODY ? 'too-large' : Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+function parseJson(bytes: Buffer): unknown {
+  const text = bytes.toString('utf8')
   if (text.trim() === '') return {}
   try {
     return JSON.parse(text)
   } catch (e) {
     throw new WorkbenchError('bad-request', `request body is not JSON: ${(e as Error).message}`)
   }
+}
+
+/** 413 with a JSON error; `cut`: the body is not (fully) read, so the connection closes after it. */
+function tooLarge(req: IncomingMessage, res: ServerResponse, message: string, cut: boolean): void {
+  if (cut) {
+    res.setHeader('Connection', 'close')
+    res.once('finish', () => req.destroy())
+  }
+  sendJson(res, 413, failure({ code: 'bad-request', message }))
 }
 
 function failure(error: ErrorInfo): Result<never> {

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, realpath, stat } from 'node:fs/promises'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 
 /** Content types of the files a Vite build of the renderer produces. */
@@ -22,7 +22,9 @@ export interface StaticFile {
 
 /**
  * Reads a file of the built renderer for a URL path, or returns null. Paths are confined to
- * `root` (no `..`, no absolute paths, no dotfiles); `/` is index.html.
+ * `root` (no `..`, no absolute paths, no dotfiles); `/` is index.html. Symbolic links are
+ * resolved and the real path must still lie inside the root's real path, so a link inside the
+ * web root cannot expose a file outside it; a link loop or dangling link is simply not found.
  */
 export async function staticFile(root: string, urlPath: string): Promise<StaticFile | null> {
   let rel: string
@@ -37,9 +39,11 @@ export async function staticFile(root: string, urlPath: string): Promise<StaticF
   const file = normalize(join(base, rel))
   if (file !== base && !file.startsWith(base + sep)) return null
   try {
-    const info = await stat(file)
+    const [realBase, real] = await Promise.all([realpath(base), realpath(file)])
+    if (!real.startsWith(realBase + sep)) return null
+    const info = await stat(real)
     if (!info.isFile()) return null
-    return { body: await readFile(file), type: TYPES[extname(file)] ?? 'application/octet-stream' }
+    return { body: await readFile(real), type: TYPES[extname(file)] ?? 'application/octet-stream' }
   } catch {
     return null
   }

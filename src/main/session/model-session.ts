@@ -9,7 +9,7 @@ import type { ModelSource } from '../runtime/model-source'
 import { openEngine, type OpenEngineOptions } from '../runtime/open-engine'
 import type { WorkerEngine } from '../runtime/worker-engine'
 import { SenseTables, type OpenSenseTableOptions, type SenseTable } from '../senses/sense-table'
-import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import { promptIds } from '../tokenizer/prompt-ids'
 
 /**
  * One loaded model and everything kept for it: the engine (its worker holds the ONNX sessions,
@@ -67,11 +67,7 @@ export class ModelSession {
 
   /** Token ids of a prompt, refusing what the model cannot take. */
   encode(text: string): number[] {
-    const ids = gpt2Tokenizer().encode(text)
-    if (ids.length === 0) throw new WorkbenchError('bad-request', 'the prompt has no tokens')
-    const max = this.engine.config.nPositions
-    if (ids.length > max) throw new WorkbenchError('too-long', `the prompt has ${ids.length} tokens; this model takes at most ${max}`)
-    return ids
+    return promptIds(text, this.engine.config.nPositions)
   }
 
   /** Frees the engine and its worker (model and helper sessions, the sense cache) and lets go of the tables. */

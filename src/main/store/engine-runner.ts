@@ -4,7 +4,7 @@ import type { NewRun, RunSpec } from '../../shared/store/experiment-types'
 import { parseSenseEditsFor } from '../interventions/apply-sense-edits'
 import type { InterventionRunner } from '../interventions/intervention-runner'
 import { predictTokens } from '../prediction/predict-tokens'
-import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import { promptIds } from '../tokenizer/prompt-ids'
 import type { ExperimentRunner } from './experiment-runner'
 
 export interface EngineRunnerOptions {
@@ -25,7 +25,7 @@ export function engineRunner(analysis: InterventionRunner, options: EngineRunner
     kinds: ['predict'],
     async run(spec: RunSpec, edits: SenseEditDocument): Promise<NewRun> {
       if (spec.kind !== 'predict') throw new WorkbenchError('bad-request', `the engine runner runs "predict" runs, not ${JSON.stringify(spec.kind)}`)
-      const ids = promptIds(spec.inputs)
+      const ids = runPromptIds(spec.inputs, engine.config.nPositions)
       const topK = spec.settings.topK ?? 10
       if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > 1000) throw new WorkbenchError('bad-request', `settings.topK must be an integer in [1, 1000], got ${JSON.stringify(topK)}`)
       const parsed = edits.edits.length > 0 ? parseSenseEditsFor(engine, edits).edits : null
@@ -59,11 +59,8 @@ export function engineRunner(analysis: InterventionRunner, options: EngineRunner
   }
 }
 
-function promptIds(inputs: Record<string, unknown>): number[] {
+function runPromptIds(inputs: Record<string, unknown>, nPositions: number): number[] {
   if (Array.isArray(inputs.ids) && inputs.ids.length > 0 && inputs.ids.every((x) => Number.isInteger(x) && (x as number) >= 0)) return inputs.ids as number[]
-  if (typeof inputs.text === 'string' && inputs.text !== '') {
-    const ids = gpt2Tokenizer().encode(inputs.text)
-    if (ids.length > 0) return ids
-  }
+  if (typeof inputs.text === 'string' && inputs.text !== '') return promptIds(inputs.text, nPositions, 'inputs.text')
   throw new WorkbenchError('bad-request', 'a predict run needs inputs.text (a non-empty string) or inputs.ids (token ids)')
 }
