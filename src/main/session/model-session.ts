@@ -1,6 +1,5 @@
 import { resolve } from 'node:path'
 import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
-import { WorkbenchError } from '../../shared/errors'
 import type { ModelInfo } from '../../shared/ipc/api-types'
 import { analysisRunner, parseSenseEditsFor } from '../interventions/apply-sense-edits'
 import type { InterventionRunner } from '../interventions/intervention-runner'
