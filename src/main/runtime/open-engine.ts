@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { WorkbenchError } from '../../shared/errors'
 import type { ConversionProgress } from '../checkpoint/onnx/onnx-cache'
-import { disableOrtTelemetry } from './ort'
+import { disableOrtTelemetry } from './ort-telemetry'
 import { parseProviderChoice } from './select-provider'
 import { RequestQueue, workerEngine, type WorkerEngine } from './worker-engine'
 

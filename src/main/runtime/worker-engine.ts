@@ -88,6 +88,11 @@ export class RequestQueue {
     })
   }
 
+  /** Asks the worker to stop what it is running; each request answers `cancelled` at its next check. */
+  cancelAll(): void {
+    for (const id of this.#pending.keys()) this.#worker.postMessage({ type: 'cancel', id })
+  }
+
   async terminate(): Promise<void> {
     this.#fail(new WorkbenchError('cancelled', 'the engine was disposed'))
     await this.#worker.terminate()
@@ -149,6 +154,8 @@ export function workerEngine(queue: RequestQueue, opened: OpenResult): WorkerEng
     async dispose() {
       if (disposed) return
       disposed = true
+      // the request in flight stops at its next cancellation check, so closing need not wait it out
+      queue.cancelAll()
       await queue.call('close', []).catch(() => null)
       await queue.terminate()
     },

@@ -35,6 +35,8 @@ export class Workbench {
   readonly events = new WorkbenchEvents()
   readonly #options: WorkbenchOptions
   readonly #runs = new Map<string, AbortController>()
+  /** every run in flight, with or without a run id: dispose stops them all */
+  readonly #active = new Set<AbortController>()
   #session: ModelSession | null = null
   #loading: Promise<ModelInfo> | null = null
   #store: Promise<ExperimentStore> | null = null
@@ -155,7 +157,8 @@ export class Workbench {
   }
 
   async dispose(): Promise<void> {
-    for (const run of this.#runs.values()) run.abort()
+    for (const run of this.#active) run.abort()
+    this.#active.clear()
     this.#runs.clear()
     await this.#session?.dispose()
     this.#session = null
@@ -177,6 +180,7 @@ export class Workbench {
 
   #track(runId: string | undefined): { signal: AbortSignal; done: () => void } {
     const ctrl = new AbortController()
+    this.#active.add(ctrl)
     if (runId) {
       this.#runs.get(runId)?.abort()
       this.#runs.set(runId, ctrl)
@@ -184,6 +188,7 @@ export class Workbench {
     return {
       signal: ctrl.signal,
       done: () => {
+        this.#active.delete(ctrl)
         if (runId && this.#runs.get(runId) === ctrl) this.#runs.delete(runId)
       },
     }
