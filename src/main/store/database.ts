@@ -4,7 +4,8 @@ import { WorkbenchError } from '../../shared/errors'
 /**
  * The one doorway to `sqlite3` (design.md §1): a promise wrapper around one connection that
  * serialises callers, runs transactions with BEGIN IMMEDIATE, retries when another process
- * holds the write lock, and turns SQLite errors into typed `store-*` WorkbenchErrors.
+ * holds the lock (until a time budget runs out), and turns SQLite errors into typed `store-*`
+ * WorkbenchErrors.
  */
 
 export type SqlValue = string | number | bigint | Buffer | null
@@ -26,11 +27,24 @@ export interface Queryable {
 export interface OpenOptions {
   /** open with SQLITE_OPEN_READONLY: every write fails with `store-io` */
   readonly?: boolean
+  /**
+   * read-only, and trust that nothing changes the file while it is open (SQLite's `immutable`
+   * URI parameter): no locks, no `-wal`/`-shm` files are opened or created. Only for a file that
+   * nobody can write (a read-only location) or a private copy.
+   */
+  immutable?: boolean
+  /** create the file when it does not exist (read-write only; default true) */
+  create?: boolean
   /** SQLite busy handler wait per statement (ms) */
   busyTimeoutMs?: number
-  /** whole-transaction retries after SQLITE_BUSY beyond the busy timeout */
+  /** most whole-statement/transaction retries after SQLITE_BUSY beyond the busy timeout */
   retries?: number
+  /** no new retry starts once this long (ms) has passed since the first attempt */
+  busyBudgetMs?: number
 }
+
+/** Retries after SQLITE_BUSY: unbounded in count, bounded by `busyBudgetMs` (default 60 s). */
+const DEFAULT_BUSY_BUDGET_MS = 60_000
 
 const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED'])
 
@@ -73,21 +87,30 @@ export class Database implements Queryable {
   readonly readonly: boolean
   readonly #db: sqlite3.Database
   readonly #retries: number
+  readonly #busyBudgetMs: number
   #lock: Promise<unknown> = Promise.resolve()
   #closed = false
 
   private constructor(db: sqlite3.Database, path: string, options: OpenOptions) {
     this.#db = db
     this.path = path
-    this.readonly = options.readonly ?? false
-    this.#retries = options.retries ?? 8
+    this.readonly = (options.readonly ?? false) || (options.immutable ?? false)
+    this.#retries = options.retries ?? Number.POSITIVE_INFINITY
+    this.#busyBudgetMs = options.busyBudgetMs ?? DEFAULT_BUSY_BUDGET_MS
   }
 
-  /** Opens (creating unless `readonly`) the database file at `path`. */
+  /** Opens (creating unless `readonly`, `immutable` or `create: false`) the database file at `path`. */
   static open(path: string, options: OpenOptions = {}): Promise<Database> {
-    const mode = options.readonly ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE
+    let name = path
+    let mode = sqlite3.OPEN_READWRITE | (options.create === false ? 0 : sqlite3.OPEN_CREATE)
+    if (options.immutable) {
+      name = fileUri(path, 'immutable=1')
+      mode = sqlite3.OPEN_READONLY | sqlite3.OPEN_URI
+    } else if (options.readonly) {
+      mode = sqlite3.OPEN_READONLY
+    }
     return new Promise((resolve, reject) => {
-      const raw = new sqlite3.Database(path, mode, (err) => {
+      const raw = new sqlite3.Database(name, mode, (err) => {
         if (err) return reject(storeError(err, path, 'opening'))
         raw.configure('busyTimeout', options.busyTimeoutMs ?? 5000)
         resolve(new Database(raw, path, options))
@@ -152,13 +175,20 @@ export class Database implements Queryable {
     return next
   }
 
+  /**
+   * Retries `fn` while SQLite answers SQLITE_BUSY: besides a write lock held past the busy
+   * timeout, SQLite answers BUSY without waiting while another connection runs WAL recovery or
+   * cleans up as the last one to close, and that happens whenever processes open and close one
+   * log in quick succession (every CLI call). Backoff with jitter, 10 ms doubling to 250 ms.
+   */
   async #retryBusy<T>(fn: () => Promise<T>, what = 'querying'): Promise<T> {
+    const start = Date.now()
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn()
       } catch (e) {
-        if (!isBusy(e) || attempt >= this.#retries) throw storeError(e, this.path, what)
-        await sleep(Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random()))
+        if (!isBusy(e) || attempt >= this.#retries || Date.now() - start >= this.#busyBudgetMs) throw storeError(e, this.path, what)
+        await sleep(Math.min(250, 10 * 2 ** attempt) * (0.5 + Math.random()))
       }
     }
   }
@@ -183,4 +213,11 @@ export class Database implements Queryable {
   #exec(sql: string): Promise<void> {
     return new Promise((resolve, reject) => this.#db.exec(sql, (err) => (err ? reject(err) : resolve())))
   }
+}
+
+/** An SQLite URI for a file path (`%`, `?` and `#` escaped; Windows drive paths as `/C:/…`). */
+export function fileUri(path: string, query: string): string {
+  let p = path.replace(/\\/g, '/').replace(/[%?#]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  if (/^[A-Za-z]:/.test(p)) p = `/${p}`
+  return `file:${p}?${query}`
 }
