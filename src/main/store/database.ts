@@ -33,6 +33,11 @@ export interface OpenOptions {
    * nobody can write (a read-only location) or a private copy.
    */
   immutable?: boolean
+  /**
+   * a read-write connection on which every write fails (`PRAGMA query_only`): unlike
+   * SQLITE_OPEN_READONLY it removes the `-wal`/`-shm` files it made when it closes last
+   */
+  queryOnly?: boolean
   /** create the file when it does not exist (read-write only; default true) */
   create?: boolean
   /** SQLite busy handler wait per statement (ms) */
@@ -94,7 +99,7 @@ export class Database implements Queryable {
   private constructor(db: sqlite3.Database, path: string, options: OpenOptions) {
     this.#db = db
     this.path = path
-    this.readonly = (options.readonly ?? false) || (options.immutable ?? false)
+    this.readonly = (options.readonly ?? false) || (options.immutable ?? false) || (options.queryOnly ?? false)
     this.#retries = options.retries ?? Number.POSITIVE_INFINITY
     this.#busyBudgetMs = options.busyBudgetMs ?? DEFAULT_BUSY_BUDGET_MS
   }
@@ -113,7 +118,12 @@ export class Database implements Queryable {
       const raw = new sqlite3.Database(name, mode, (err) => {
         if (err) return reject(storeError(err, path, 'opening'))
         raw.configure('busyTimeout', options.busyTimeoutMs ?? 5000)
-        resolve(new Database(raw, path, options))
+        const db = new Database(raw, path, options)
+        if (!options.queryOnly) return resolve(db)
+        db.exec('PRAGMA query_only = ON').then(
+          () => resolve(db),
+          (e) => db.close().finally(() => reject(storeError(e, path, 'opening'))),
+        )
       })
     })
   }
@@ -140,6 +150,15 @@ export class Database implements Queryable {
    * holds the lock past the busy timeout the whole transaction is retried with backoff.
    */
   transaction<T>(body: (tx: Queryable) => Promise<T>, what = 'writing'): Promise<T> {
+    return this.#inTransaction('BEGIN IMMEDIATE', body, what)
+  }
+
+  /** Runs `body` inside BEGIN … COMMIT without taking the write lock: its reads see one snapshot. */
+  snapshot<T>(body: (tx: Queryable) => Promise<T>, what = 'reading'): Promise<T> {
+    return this.#inTransaction('BEGIN', body, what)
+  }
+
+  #inTransaction<T>(begin: string, body: (tx: Queryable) => Promise<T>, what: string): Promise<T> {
     const tx: Queryable = {
       run: (sql, params = []) => this.#run(sql, params),
       get: <R>(sql: string, params: SqlParams = []) => this.#get<R>(sql, params),
@@ -148,7 +167,7 @@ export class Database implements Queryable {
     }
     return this.#locked(() =>
       this.#retryBusy(async () => {
-        await this.#exec('BEGIN IMMEDIATE')
+        await this.#exec(begin)
         try {
           const value = await body(tx)
           await this.#exec('COMMIT')

@@ -67,9 +67,14 @@ async function openWritable(file: string, target: number, options: OpenDatabaseO
   }
 }
 
+/**
+ * Read-only: in a read-only location without creating any file; elsewhere (`readonly` asked for)
+ * on a `query_only` read-write connection after the same look as a writable open, so that the
+ * `-wal`/`-shm` files it needs are removed again when it closes.
+ */
 async function openReadOnly(file: string, stamped: boolean, readOnlyLocation: boolean, target: number, options: OpenDatabaseOptions): Promise<Database> {
-  if (!stamped && !readOnlyLocation) await inspectLog(file, true, (db) => checkLog(db, file, false))
-  const db = readOnlyLocation ? await openWithoutCompanions(file, options) : await Database.open(file, { ...options, readonly: true })
+  if (!readOnlyLocation) await inspectLog(file, !stamped, (db) => checkLog(db, file, stamped))
+  const db = readOnlyLocation ? await openWithoutCompanions(file, options) : await Database.open(file, { ...options, readonly: false, queryOnly: true, create: false })
   try {
     const facts = await checkLog(db, file, stamped)
     if (facts.userVersion < target) {
@@ -110,7 +115,7 @@ async function stampPreStampLog(file: string, options: OpenDatabaseOptions): Pro
 async function checkLog(db: Database, file: string, stamped: boolean): Promise<LogFacts> {
   let facts: LogFacts
   try {
-    facts = await readLogFacts(db)
+    facts = await db.snapshot(readLogFacts, 'reading the schema') // one snapshot: another process may be migrating
   } catch (e) {
     const err = storeError(e, file, 'reading the schema')
     // SQLite cannot read this schema (an unknown module, a malformed entry): not one of our logs
