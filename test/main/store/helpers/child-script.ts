@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { build } from 'esbuild'
@@ -32,8 +32,8 @@ export interface ChildOutput {
   stderr: string
 }
 
-export function startChild(script: string, args: string[]): { child: ChildProcess; done: Promise<ChildOutput>; onLine: (fn: (line: string) => void) => void } {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+export function startChild(script: string, args: string[], options: Pick<SpawnOptions, 'uid' | 'gid'> = {}): { child: ChildProcess; done: Promise<ChildOutput>; onLine: (fn: (line: string) => void) => void } {
+  const child = spawn(process.execPath, [script, ...args], { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   const listeners: ((line: string) => void)[] = []
