@@ -59,7 +59,7 @@ export function storeError(e: unknown, path: string, what: string): WorkbenchErr
   const code = (e as { code?: string }).code ?? ''
   const msg = e instanceof Error ? e.message : String(e)
   const where = `${what} in experiment database ${path}`
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || (code === 'SQLITE_ERROR' && /unsupported file format|malformed database schema/.test(msg))) {
     return new WorkbenchError('store-corrupt', `${where} failed: the file is not a usable SQLite database (${msg}); it was left untouched — move it away or choose another --db`, { cause: e })
   }
   if (code === 'SQLITE_FULL') {

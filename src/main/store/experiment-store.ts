@@ -43,7 +43,12 @@ export class ExperimentStore {
   /** Opens (and migrates) the database at `path`; see `openDatabase` for the refusals. */
   static async open(path: string, options: OpenDatabaseOptions = {}): Promise<ExperimentStore> {
     const store = new ExperimentStore(await openDatabase(path, options))
-    if (!store.database.readonly) await store.purgeDeleted(TRASH_RETENTION_MS)
+    try {
+      if (!store.database.readonly) await store.purgeDeleted(TRASH_RETENTION_MS)
+    } catch (e) {
+      await store.close().catch(() => undefined) // a damaged log: close it, so its -wal/-shm go too
+      throw e
+    }
     return store
   }
 

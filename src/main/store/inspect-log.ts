@@ -14,7 +14,8 @@ import { companionFiles } from './log-file'
 /**
  * Runs `look` on a read-only connection to `file` that sees what its WAL holds:
  * - a WAL with content and its `-shm`: an ordinary read-only connection (both files exist);
- * - a WAL with content but no `-shm`: a private copy of the two files, looked at in a temporary folder;
+ * - a WAL with content but no `-shm`: a private copy of the two files, looked at in a temporary
+ *   folder, and the file alone (`immutable`): both must pass;
  * - no WAL (or an empty one): the file alone, opened `immutable` when `lockFree` (nothing is
  *   created, but nothing is locked either: for a file no process of ours writes), otherwise not
  *   looked at here (undefined: the caller's own connection looks).
@@ -27,7 +28,11 @@ export async function inspectLog<T>(file: string, lockFree: boolean, look: (db: 
     try {
       copyFileSync(file, join(dir, 'log'))
       copyFileSync(`${file}-wal`, join(dir, 'log-wal'))
-      return await withDatabase(join(dir, 'log'), { readonly: true }, look)
+      const seen = await withDatabase(join(dir, 'log'), { readonly: true }, look)
+      // no process has it open (no -shm), so this WAL was left behind: the file must pass on its
+      // own too, or a WAL of one of our logs would make another program's database look like one
+      await withDatabase(file, { immutable: true }, look)
+      return seen
     } catch (e) {
       throw e instanceof WorkbenchError ? e : new WorkbenchError('store-io', `cannot check experiment database ${file} (copying it with its WAL for a look failed: ${(e as Error).message})`, { cause: e })
     } finally {

@@ -62,11 +62,49 @@ export function readLogFile(file: string): LogFileState {
 /** The header fields SQLite itself checks (https://www.sqlite.org/fileformat.html#the_database_header). */
 function headerProblem(head: Buffer): string | undefined {
   const raw = head.readUInt16BE(16)
-  const pageSize = raw === 1 ? 65536 : raw
+  const pageSize = pageSizeOf(head)
   if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return `page size ${raw}`
   if (head[18] < 1 || head[18] > 2 || head[19] < 1 || head[19] > 2) return `file format versions ${head[18]}/${head[19]}`
   if (head[21] !== 64 || head[22] !== 32 || head[23] !== 32) return 'payload fractions'
+  if (head.readUInt32BE(44) > 4) return `schema format ${head.readUInt32BE(44)}`
   return undefined
+}
+
+/** The page size of a database's header (first 100 bytes). */
+function pageSizeOf(head: Buffer): number {
+  const raw = head.readUInt16BE(16)
+  return raw === 1 ? 65536 : raw
+}
+
+/**
+ * Refuses (`store-corrupt`) a `-wal` file that cannot be this database's: a valid WAL header
+ * whose page size differs from the database's. SQLite would replay its frames all the same.
+ */
+export function checkWalBelongs(file: string): void {
+  const wal = Buffer.alloc(32)
+  const main = Buffer.alloc(HEADER_BYTES)
+  let got = 0
+  try {
+    got = readHead(`${file}-wal`, wal)
+    if (readHead(file, main) < HEADER_BYTES) return
+  } catch {
+    return // no WAL (or unreadable: SQLite reports that)
+  }
+  const magic = wal.readUInt32BE(0)
+  if (got < 32 || (magic !== 0x377f0682 && magic !== 0x377f0683)) return // not a WAL header: SQLite ignores the file
+  const walPage = wal.readUInt32BE(8)
+  if (walPage !== pageSizeOf(main)) {
+    throw new WorkbenchError('store-corrupt', `${file}-wal is not this database's write-ahead log (its pages are ${walPage} bytes, the database's ${pageSizeOf(main)}); both were left untouched — move the -wal file away if it does not belong here`)
+  }
+}
+
+function readHead(path: string, into: Buffer): number {
+  const fd = openSync(path, 'r')
+  try {
+    return readSync(fd, into, 0, into.length, 0)
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** The sizes of the `-wal` and `-shm` files beside the log (null: absent). */

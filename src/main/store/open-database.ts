@@ -3,7 +3,7 @@ import { WorkbenchError } from '../../shared/errors'
 import { Database, storeError, type OpenOptions } from './database'
 import { createLog } from './create-log'
 import { inspectLog, openWithoutCompanions } from './inspect-log'
-import { isReadOnlyLocation, LOG_APPLICATION_ID, readLogFile } from './log-file'
+import { checkWalBelongs, isReadOnlyLocation, LOG_APPLICATION_ID, readLogFile } from './log-file'
 import { readLogFacts, schemaProblem, type LogFacts } from './log-schema'
 import { checkNotNewer, migrateDatabase } from './migrate-database'
 import { SCHEMA_VERSION } from './migrations/index'
@@ -41,6 +41,7 @@ export async function openDatabase(path: string, options: OpenDatabaseOptions = 
   if (state.applicationId !== LOG_APPLICATION_ID && state.applicationId !== 0) {
     throw foreign(file, `its application id is 0x${state.applicationId.toString(16).padStart(8, '0')}, an experiment log's is 0x${LOG_APPLICATION_ID.toString(16)}`)
   }
+  checkWalBelongs(file)
   const stamped = state.applicationId === LOG_APPLICATION_ID
   if (readOnlyLocation || options.readonly) return openReadOnly(file, stamped, readOnlyLocation, target, options)
   if (!stamped) await stampPreStampLog(file, options)
