@@ -18,8 +18,9 @@ export const ERROR_CODES = [
   'too-long', // more tokens than n_positions
   'cancelled',
   'edit-invalid', // a sense-edit document failed validation
-  'store-corrupt', // the experiment database is not a usable SQLite file
+  'store-corrupt', // the experiment database is not a usable SQLite file, or its tables were altered
   'store-version', // the database was written by a newer app
+  'store-foreign', // the database is another program's, not an experiment log (left untouched)
   'store-io', // disk full, read-only location, locked past the retry budget
   'bundle-invalid', // an experiment bundle failed validation
   'hub', // Hugging Face download failed

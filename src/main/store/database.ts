@@ -4,7 +4,8 @@ import { WorkbenchError } from '../../shared/errors'
 /**
  * The one doorway to `sqlite3` (design.md §1): a promise wrapper around one connection that
  * serialises callers, runs transactions with BEGIN IMMEDIATE, retries when another process
- * holds the write lock, and turns SQLite errors into typed `store-*` WorkbenchErrors.
+ * holds the lock (until a time budget runs out), and turns SQLite errors into typed `store-*`
+ * WorkbenchErrors.
  */
 
 export type SqlValue = string | number | bigint | Buffer | null
@@ -26,11 +27,29 @@ export interface Queryable {
 export interface OpenOptions {
   /** open with SQLITE_OPEN_READONLY: every write fails with `store-io` */
   readonly?: boolean
+  /**
+   * read-only, and trust that nothing changes the file while it is open (SQLite's `immutable`
+   * URI parameter): no locks, no `-wal`/`-shm` files are opened or created. Only for a file that
+   * nobody can write (a read-only location) or a private copy.
+   */
+  immutable?: boolean
+  /**
+   * a read-write connection on which every write fails (`PRAGMA query_only`): unlike
+   * SQLITE_OPEN_READONLY it removes the `-wal`/`-shm` files it made when it closes last
+   */
+  queryOnly?: boolean
+  /** create the file when it does not exist (read-write only; default true) */
+  create?: boolean
   /** SQLite busy handler wait per statement (ms) */
   busyTimeoutMs?: number
-  /** whole-transaction retries after SQLITE_BUSY beyond the busy timeout */
+  /** most whole-statement/transaction retries after SQLITE_BUSY beyond the busy timeout */
   retries?: number
+  /** no new retry starts once this long (ms) has passed since the first attempt */
+  busyBudgetMs?: number
 }
+
+/** Retries after SQLITE_BUSY: unbounded in count, bounded by `busyBudgetMs` (default 60 s). */
+const DEFAULT_BUSY_BUDGET_MS = 60_000
 
 const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED'])
 
@@ -40,7 +59,7 @@ export function storeError(e: unknown, path: string, what: string): WorkbenchErr
   const code = (e as { code?: string }).code ?? ''
   const msg = e instanceof Error ? e.message : String(e)
   const where = `${what} in experiment database ${path}`
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || (code === 'SQLITE_ERROR' && /unsupported file format|malformed database schema/.test(msg))) {
     return new WorkbenchError('store-corrupt', `${where} failed: the file is not a usable SQLite database (${msg}); it was left untouched — move it away or choose another --db`, { cause: e })
   }
   if (code === 'SQLITE_FULL') {
@@ -73,24 +92,38 @@ export class Database implements Queryable {
   readonly readonly: boolean
   readonly #db: sqlite3.Database
   readonly #retries: number
+  readonly #busyBudgetMs: number
   #lock: Promise<unknown> = Promise.resolve()
   #closed = false
 
   private constructor(db: sqlite3.Database, path: string, options: OpenOptions) {
     this.#db = db
     this.path = path
-    this.readonly = options.readonly ?? false
-    this.#retries = options.retries ?? 8
+    this.readonly = (options.readonly ?? false) || (options.immutable ?? false) || (options.queryOnly ?? false)
+    this.#retries = options.retries ?? Number.POSITIVE_INFINITY
+    this.#busyBudgetMs = options.busyBudgetMs ?? DEFAULT_BUSY_BUDGET_MS
   }
 
-  /** Opens (creating unless `readonly`) the database file at `path`. */
+  /** Opens (creating unless `readonly`, `immutable` or `create: false`) the database file at `path`. */
   static open(path: string, options: OpenOptions = {}): Promise<Database> {
-    const mode = options.readonly ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE
+    let name = path
+    let mode = sqlite3.OPEN_READWRITE | (options.create === false ? 0 : sqlite3.OPEN_CREATE)
+    if (options.immutable) {
+      name = fileUri(path, 'immutable=1')
+      mode = sqlite3.OPEN_READONLY | sqlite3.OPEN_URI
+    } else if (options.readonly) {
+      mode = sqlite3.OPEN_READONLY
+    }
     return new Promise((resolve, reject) => {
-      const raw = new sqlite3.Database(path, mode, (err) => {
+      const raw = new sqlite3.Database(name, mode, (err) => {
         if (err) return reject(storeError(err, path, 'opening'))
         raw.configure('busyTimeout', options.busyTimeoutMs ?? 5000)
-        resolve(new Database(raw, path, options))
+        const db = new Database(raw, path, options)
+        if (!options.queryOnly) return resolve(db)
+        db.exec('PRAGMA query_only = ON').then(
+          () => resolve(db),
+          (e) => db.close().finally(() => reject(storeError(e, path, 'opening'))),
+        )
       })
     })
   }
@@ -117,6 +150,15 @@ export class Database implements Queryable {
    * holds the lock past the busy timeout the whole transaction is retried with backoff.
    */
   transaction<T>(body: (tx: Queryable) => Promise<T>, what = 'writing'): Promise<T> {
+    return this.#inTransaction('BEGIN IMMEDIATE', body, what)
+  }
+
+  /** Runs `body` inside BEGIN … COMMIT without taking the write lock: its reads see one snapshot. */
+  snapshot<T>(body: (tx: Queryable) => Promise<T>, what = 'reading'): Promise<T> {
+    return this.#inTransaction('BEGIN', body, what)
+  }
+
+  #inTransaction<T>(begin: string, body: (tx: Queryable) => Promise<T>, what: string): Promise<T> {
     const tx: Queryable = {
       run: (sql, params = []) => this.#run(sql, params),
       get: <R>(sql: string, params: SqlParams = []) => this.#get<R>(sql, params),
@@ -125,7 +167,7 @@ export class Database implements Queryable {
     }
     return this.#locked(() =>
       this.#retryBusy(async () => {
-        await this.#exec('BEGIN IMMEDIATE')
+        await this.#exec(begin)
         try {
           const value = await body(tx)
           await this.#exec('COMMIT')
@@ -152,13 +194,20 @@ export class Database implements Queryable {
     return next
   }
 
+  /**
+   * Retries `fn` while SQLite answers SQLITE_BUSY: besides a write lock held past the busy
+   * timeout, SQLite answers BUSY without waiting while another connection runs WAL recovery or
+   * cleans up as the last one to close, and that happens whenever processes open and close one
+   * log in quick succession (every CLI call). Backoff with jitter, 10 ms doubling to 250 ms.
+   */
   async #retryBusy<T>(fn: () => Promise<T>, what = 'querying'): Promise<T> {
+    const start = Date.now()
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn()
       } catch (e) {
-        if (!isBusy(e) || attempt >= this.#retries) throw storeError(e, this.path, what)
-        await sleep(Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random()))
+        if (!isBusy(e) || attempt >= this.#retries || Date.now() - start >= this.#busyBudgetMs) throw storeError(e, this.path, what)
+        await sleep(Math.min(250, 10 * 2 ** attempt) * (0.5 + Math.random()))
       }
     }
   }
@@ -183,4 +232,11 @@ export class Database implements Queryable {
   #exec(sql: string): Promise<void> {
     return new Promise((resolve, reject) => this.#db.exec(sql, (err) => (err ? reject(err) : resolve())))
   }
+}
+
+/** An SQLite URI for a file path (`%`, `?` and `#` escaped; Windows drive paths as `/C:/…`). */
+export function fileUri(path: string, query: string): string {
+  let p = path.replace(/\\/g, '/').replace(/[%?#]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  if (/^[A-Za-z]:/.test(p)) p = `/${p}`
+  return `file:${p}?${query}`
 }

@@ -39,6 +39,11 @@ export function validateEdits(input: unknown, limits?: EditLimits): ValidatedEdi
   return { document: parsed.document, tokens }
 }
 
+/** Loads what validation needs (the GPT-2 tokenizer, ~1 s the first time): writers call it before taking the write lock. */
+export function loadEditValidation(): void {
+  gpt2Tokenizer()
+}
+
 /** The key a user's token filter is matched on: trimmed, lower case. */
 export function normalizeWord(text: string): string {
   return text.trim().toLowerCase()

@@ -4,7 +4,7 @@ import type { SenseEditDocument } from '../../shared/edits/sense-edits'
 import type { NewRun, RunBlob } from '../../shared/store/experiment-types'
 import { blobToBuffer, bufferToBlob, checkBlob } from './blob-codec'
 import { BUNDLE_FORMAT, BUNDLE_VERSION, parseBundle, type BundleRun, type ExperimentBundle } from './bundle-schema'
-import { validateEdits } from './edit-document'
+import { loadEditValidation, validateEdits } from './edit-document'
 import { checkFolder, checkName, checkNotes, checkTags } from './experiment-fields'
 import type { ExperimentStore } from './experiment-store'
 import { editLimitsTx, getCheckpointTx, insertExperimentTx, upsertCheckpointTx } from './experiment-writes'
@@ -67,6 +67,7 @@ export async function importBundle(store: ExperimentStore, input: unknown): Prom
       throw asBundleError(err, where)
     }
   })
+  loadEditValidation() // not while holding the write lock
   return store.database.transaction(async (tx) => {
     const result: ImportResult = { experiments: [], checkpoints: [], warnings: [] }
     const hashes = new Set<string>([...bundle.checkpoints.map((c) => c.hash.toLowerCase())])

@@ -43,7 +43,12 @@ export class ExperimentStore {
   /** Opens (and migrates) the database at `path`; see `openDatabase` for the refusals. */
   static async open(path: string, options: OpenDatabaseOptions = {}): Promise<ExperimentStore> {
     const store = new ExperimentStore(await openDatabase(path, options))
-    if (!options.readonly) await store.purgeDeleted(TRASH_RETENTION_MS)
+    try {
+      if (!store.database.readonly) await store.purgeDeleted(TRASH_RETENTION_MS)
+    } catch (e) {
+      await store.close().catch(() => undefined) // a damaged log: close it, so its -wal/-shm go too
+      throw e
+    }
     return store
   }
 
@@ -75,9 +80,10 @@ export class ExperimentStore {
     const tags = checkTags(input.tags)
     const folder = checkFolder(input.folder)
     const parentId = input.parentId === undefined || input.parentId === null ? null : checkId(input.parentId, 'parent experiment')
+    const edits0 = input.edits as { checkpoint?: unknown } | undefined
+    const checkpointHash = checkHash(input.checkpointHash ?? (typeof edits0?.checkpoint === 'string' ? edits0.checkpoint : null))
+    await validateEditsTx(this.database, input.edits, checkpointHash) // before the write lock: see validateEditsTx
     const id = await this.database.transaction(async (tx) => {
-      const edits0 = input.edits as { checkpoint?: unknown } | undefined
-      const checkpointHash = checkHash(input.checkpointHash ?? (typeof edits0?.checkpoint === 'string' ? edits0.checkpoint : null))
       const edits = await validateEditsTx(tx, input.edits, checkpointHash)
       const now = Date.now()
       return insertExperimentTx(tx, { name, notes, tags, folder, parentId, checkpointHash, createdAt: now, updatedAt: now }, edits)
@@ -101,6 +107,10 @@ export class ExperimentStore {
   /** Changes name, notes, tags, folder and/or the edit document. */
   async update(id: number, patch: ExperimentPatch): Promise<Experiment> {
     const eid = checkId(id)
+    if (patch.edits !== undefined) {
+      const before = await this.database.get<{ checkpoint_hash: string | null }>('SELECT checkpoint_hash FROM experiments WHERE id = ?', [eid])
+      await validateEditsTx(this.database, patch.edits, before?.checkpoint_hash ?? null) // before the write lock
+    }
     await this.database.transaction(async (tx) => {
       const cur = await tx.get<{ checkpoint_hash: string | null }>('SELECT checkpoint_hash FROM experiments WHERE id = ?', [eid])
       if (!cur) throw new WorkbenchError('not-found', `experiment ${eid} does not exist in ${this.path}`)
@@ -131,6 +141,7 @@ export class ExperimentStore {
   async fork(id: number, options: { name?: string } = {}): Promise<Experiment> {
     const parent = await this.get(id)
     const name = checkName(options.name ?? `${parent.name} (fork)`.slice(0, 500))
+    await validateEditsTx(this.database, parent.edits, parent.checkpointHash) // before the write lock
     const newId = await this.database.transaction(async (tx) => {
       const edits = await validateEditsTx(tx, parent.edits, parent.checkpointHash)
       const now = Date.now()

@@ -43,6 +43,11 @@ export async function editLimitsTx(tx: Queryable, hash: string | null): Promise<
   return undefined
 }
 
+/**
+ * Validates an edit document against the checkpoint's sizes as `tx` sees them. Writers call it
+ * once before their transaction too: the first call in a process loads the GPT-2 tokenizer
+ * (~1 s), which must not happen while the write lock is held and every other process waits.
+ */
 export async function validateEditsTx(tx: Queryable, edits: unknown, checkpointHash: string | null): Promise<ValidatedEdits> {
   return validateEdits(edits, await editLimitsTx(tx, checkpointHash))
 }

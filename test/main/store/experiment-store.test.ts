@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Database } from '../../../src/main/store/database'
 import { ExperimentStore } from '../../../src/main/store/experiment-store'
+import { migrateDatabase } from '../../../src/main/store/migrate-database'
 import { NEW_PAGE_SIZE } from '../../../src/main/store/open-database'
 import type { NewRun } from '../../../src/shared/store/experiment-types'
 import { dbPath, sampleEdits, tempDir } from './helpers/temp-db'
@@ -116,8 +117,10 @@ describe('ExperimentStore', () => {
   it('creates new databases with 16 KiB pages and leaves an existing file\'s page size alone', async () => {
     expect(await store.database.get('PRAGMA page_size')).toEqual({ page_size: NEW_PAGE_SIZE })
     const old = dbPath(tmp.dir, 'old.sqlite')
+    // an existing log with 4 KiB pages (made as logs were before the application id stamp)
     const raw = await Database.open(old)
-    await raw.exec('PRAGMA page_size = 4096; CREATE TABLE t (x)')
+    await raw.exec('PRAGMA page_size = 4096')
+    await migrateDatabase(raw)
     await raw.close()
     const reopened = await ExperimentStore.open(old)
     expect(await reopened.database.get('PRAGMA page_size')).toEqual({ page_size: 4096 })

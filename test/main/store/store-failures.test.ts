@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Database } from '../../../src/main/store/database'
 import { exportBundle, importBundle } from '../../../src/main/store/experiment-bundle'
 import { ExperimentStore } from '../../../src/main/store/experiment-store'
+import { LOG_APPLICATION_ID } from '../../../src/main/store/log-file'
 import { SCHEMA_VERSION } from '../../../src/main/store/migrations/index'
 import { dbPath, sampleEdits, tempDir } from './helpers/temp-db'
 
@@ -86,7 +87,8 @@ describe('store failures are clear and change nothing', () => {
   it('refuses a database from a newer app with store-version and leaves it unchanged', async () => {
     const path = dbPath(tmp.dir)
     const raw = await Database.open(path)
-    await raw.exec(`CREATE TABLE future (x); INSERT INTO future VALUES (1); PRAGMA user_version = ${SCHEMA_VERSION + 1}`)
+    // a newer app's log carries the experiment log's application id
+    await raw.exec(`CREATE TABLE future (x); INSERT INTO future VALUES (1); PRAGMA user_version = ${SCHEMA_VERSION + 1}; PRAGMA application_id = ${LOG_APPLICATION_ID}`)
     await raw.close()
     const bytes = readFileSync(path)
     await expect(ExperimentStore.open(path)).rejects.toMatchObject({ code: 'store-version' })
