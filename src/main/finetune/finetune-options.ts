@@ -24,7 +24,7 @@ export interface FinetuneOptions {
 export const FINETUNE_DEFAULTS: Omit<FinetuneOptions, 'loss'> = {
   sensesPerExample: 4,
   lambda: 1000,
-  lr: 0.05,
+  lr: 0.5,
   klWeight: 1,
   epochs: 10,
   seed: 0,
