@@ -28,12 +28,6 @@ const MAGIC = 0x54465042 // 'BPFT'
 const VERSION = 1
 const HEADER_WORDS = 5 // magic, version, N, vocab, senses
 
-export function meanNll(stats: BackgroundStatistics): number {
-  let s = 0
-  for (const x of stats.nll) s += x
-  return s / stats.positions
-}
-
 function cachePath(contentHash: string, ids: readonly number[], nPositions: number): string {
   const key = createHash('sha256').update(`${nPositions}|${ids.join(',')}`).digest('hex').slice(0, 32)
   return join(cacheDir(), 'finetune', contentHash, `background-${key}.bin`)

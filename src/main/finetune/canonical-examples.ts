@@ -41,7 +41,7 @@ export function parseCanonicalExamples(text: string, o: ParseExamplesOptions): C
   if (text.length > MAX_EXAMPLES_BYTES) throw new WorkbenchError('bad-request', `the examples file has ${text.length} characters; at most ${MAX_EXAMPLES_BYTES} are read`)
   const fields = isPairLoss(o.loss) ? ['prefix', 'suffix1', 'suffix2'] : ['prefix', 'suffix']
   const out: CanonicalExample[] = []
-  const lines = text.split(/\r?\n/)
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/) // a UTF-8 byte-order mark is not part of line 1
   for (let i = 0; i < lines.length; i++) {
     const line = i + 1
     const raw = lines[i].trim()

@@ -3,7 +3,7 @@ import type { SenseEditDocument } from '../../shared/edits/sense-edits'
 import { SeededRandom } from '../generation/seeded-random'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { Adam, cosineLearningRate } from './adam'
-import { backgroundStatistics, meanNll } from './background-statistics'
+import { backgroundStatistics } from './background-statistics'
 import type { BackgroundText } from './background-text'
 import { buildTrainingSet, forwardExamples } from './build-training-set'
 import type { CanonicalExample } from './canonical-examples'
@@ -100,7 +100,7 @@ export async function runFinetune(engine: BackpackEngine, a: RunFinetuneArgs): P
   let carried: ObjectiveValue | null = await objective(new Float32Array(m * V), all, fullBatch)
   const before = metrics(set, carried)
   if (!fullBatch) carried = null
-  const limit = o.maxDegradation === undefined ? null : (1 + o.maxDegradation) * meanNll(stats)
+  const limit = o.maxDegradation === undefined ? null : (1 + o.maxDegradation) * before.backgroundNll
 
   const delta = new Float64Array(m * d) // (pair, d_model), zero-initialised
   const adam = new Adam(m * d)
