@@ -1,6 +1,7 @@
 import { WorkbenchError } from '../../shared/errors'
 import type { SenseEditDocument } from '../../shared/edits/sense-edits'
 import { SeededRandom } from '../generation/seeded-random'
+import { textVocabSize } from '../prediction/top-k'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { Adam, cosineLearningRate } from './adam'
 import { backgroundStatistics } from './background-statistics'
@@ -81,7 +82,7 @@ export async function runFinetune(engine: BackpackEngine, a: RunFinetuneArgs): P
     examples: forwards,
     backgroundMass: stats.alphaMass,
     vocabSize: V,
-    textVocab: Math.min(V, 50257),
+    textVocab: textVocabSize(V),
     numSenses: k,
     perExample: o.sensesPerExample,
     lambda: o.lambda,
