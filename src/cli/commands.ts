@@ -3,6 +3,7 @@ import { attribute } from './commands/attribute'
 import { convert } from './commands/convert'
 import { download } from './commands/download'
 import { experiment } from './commands/experiment'
+import { finetune } from './commands/finetune'
 import { forward } from './commands/forward'
 import { generate } from './commands/generate'
 import { info } from './commands/info'
@@ -22,6 +23,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   convert: convert,
   download: download,
   experiment: experiment,
+  finetune: finetune,
   forward: forward,
   generate: generate,
   info: info,

@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto'
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { basename, resolve } from 'node:path'
+import { WorkbenchError } from '../../shared/errors'
+import { loadBackgroundText } from '../../main/finetune/background-text'
+import { FINETUNE_LOSSES, MAX_EXAMPLES_BYTES, parseCanonicalExamples, type FinetuneLoss } from '../../main/finetune/canonical-examples'
+import { FINETUNE_DEFAULTS, validateFinetuneOptions, type FinetuneOptions } from '../../main/finetune/finetune-options'
+import { runFinetune } from '../../main/finetune/run-finetune'
+import { gpt2Tokenizer } from '../../main/tokenizer/gpt2-tokenizer'
+import { parseFlags, type CliCommand } from '../cli-command'
+import { ENGINE_FLAGS, intFlag, withEngine } from './analysis-engine'
+
+/**
+ * `finetune --examples FILE.jsonl --out EDITS.json [--loss nll|unlikely|balance|good-v-bad]
+ * [--senses-per-example K] [--lambda L] [--lr LR] [--kl-weight W] [--epochs N] [--batch-size B]
+ * [--background FILE] [--max-degradation EPS] [--seed S] [--checkpoint DIR]`: sense fine-tuning
+ * on canonical examples (docs/finetune.md). Prints the selected senses with their scores, the
+ * losses before and after, the epoch kept; writes the learned changes as a sense-edit document
+ * (atomically: never a partial file; not at all when no epoch stays inside the ball).
+ * Progress goes to stderr, one line per epoch; Ctrl-C stops cleanly.
+ */
+export const finetune: CliCommand = {
+  summary: 'Fine-tune selected senses on canonical examples (JSON lines); writes the change as a sense-edit document',
+  details: [
+    `--loss            ${FINETUNE_LOSSES.join(' | ')} (default nll); balance and good-v-bad read {"prefix","suffix1","suffix2"}, the others {"prefix","suffix"}`,
+    `--senses-per-example K  integer ≥ 1 (default ${FINETUNE_DEFAULTS.sensesPerExample})`,
+    `--lambda L        selection penalty on background α mass, ≥ 0 (default ${FINETUNE_DEFAULTS.lambda})`,
+    `--lr LR           Adam peak learning rate, cosine-decayed (default ${FINETUNE_DEFAULTS.lr})`,
+    `--kl-weight W     weight of KL(p_orig ‖ p_edited) on the background, ≥ 0 (default ${FINETUNE_DEFAULTS.klWeight})`,
+    `--epochs N        (default ${FINETUNE_DEFAULTS.epochs}); --batch-size B examples per step (default: all)`,
+    '--background FILE general text for the KL term and the degradation ball (default: the bundled demo held-out text)',
+    '--max-degradation EPS  > 0: keep the last epoch with background NLL ≤ (1+EPS) × the original; none → no edit written',
+  ].join('\n'),
+  async run(args, io) {
+    const { values } = parseFlags(args, {
+      ...ENGINE_FLAGS,
+      examples: { type: 'string' },
+      out: { type: 'string' },
+      loss: { type: 'string' },
+      'senses-per-example': { type: 'string' },
+      lambda: { type: 'string' },
+      lr: { type: 'string' },
+      'kl-weight': { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      background: { type: 'string' },
+      'max-degradation': { type: 'string' },
+      seed: { type: 'string' },
+    })
+    if (!values.examples) throw new WorkbenchError('bad-request', '--examples FILE.jsonl is required')
+    if (!values.out) throw new WorkbenchError('bad-request', '--out EDITS.json is required')
+    const loss = (values.loss ?? 'nll') as FinetuneLoss
+    const D = FINETUNE_DEFAULTS
+    const options: FinetuneOptions = {
+      loss,
+      sensesPerExample: intFlag(values['senses-per-example'], 'senses-per-example', D.sensesPerExample, 1, 256),
+      lambda: numberFlag(values.lambda, 'lambda', D.lambda),
+      lr: numberFlag(values.lr, 'lr', D.lr),
+      klWeight: numberFlag(values['kl-weight'], 'kl-weight', D.klWeight),
+      epochs: intFlag(values.epochs, 'epochs', D.epochs, 1, 10_000),
+      ...(values['batch-size'] !== undefined ? { batchSize: intFlag(values['batch-size'], 'batch-size', 1, 1, 100_000) } : {}),
+      ...(values['max-degradation'] !== undefined ? { maxDegradation: numberFlag(values['max-degradation'], 'max-degradation', 0) } : {}),
+      seed: intFlag(values.seed, 'seed', D.seed, 0, 2 ** 32 - 1),
+    }
+    validateFinetuneOptions(options, 1 << 16)
+    const text = await readExamples(values.examples)
+    const background = await loadBackgroundText(values.background)
+    const out = resolve(values.out)
+    return withEngine(values, async (engine) => {
+      validateFinetuneOptions(options, engine.config.numSenses)
+      const tok = gpt2Tokenizer()
+      const examples = parseCanonicalExamples(text, { loss, tokenize: (s) => tok.encode(s), nPositions: engine.config.nPositions, vocabSize: engine.config.vocabSize })
+      const controller = new AbortController()
+      const onSigint = () => controller.abort()
+      process.once('SIGINT', onSigint)
+      try {
+        const r = await runFinetune(engine, {
+          examples,
+          background,
+          options,
+          signal: controller.signal,
+          name: `fine-tuned on ${basename(values.examples as string)}`,
+          onProgress: (p) => io.stderr.write(`epoch ${p.epoch}/${p.epochs}: canonical loss ${p.canonicalLoss.toFixed(4)}, KL ${p.kl.toExponential(3)}, background NLL ${p.backgroundNll.toFixed(5)}\n`),
+        })
+        if (r.document) await writeAtomic(out, JSON.stringify(r.document) + '\n')
+        return {
+          contentHash: engine.contentHash,
+          examples: values.examples,
+          loss,
+          options,
+          background: r.background,
+          selected: r.selected.map((s) => ({ token: s.token, text: tok.tokenText(s.token), sense: s.sense, score: s.score, suffixMass: s.suffixMass, backgroundMass: s.backgroundMass, lines: s.lines })),
+          before: r.before,
+          after: r.after,
+          epochKept: r.epochKept,
+          backgroundNllLimit: r.backgroundNllLimit,
+          history: r.history,
+          out: r.document ? out : null,
+          ...(r.document ? {} : { noEdit: `no epoch kept the background NLL within (1 + ${options.maxDegradation}) × ${r.before.backgroundNll.toFixed(5)}: nothing written` }),
+          timingsMs: r.timingsMs,
+        }
+      } finally {
+        process.removeListener('SIGINT', onSigint)
+      }
+    })
+  },
+}
+
+async function readExamples(path: string): Promise<string> {
+  try {
+    const info = await stat(path)
+    if (info.size > MAX_EXAMPLES_BYTES) throw new WorkbenchError('bad-request', `the examples file ${path} has ${info.size} bytes; at most ${MAX_EXAMPLES_BYTES} are read`)
+    return await readFile(path, 'utf8')
+  } catch (e) {
+    if (e instanceof WorkbenchError) throw e
+    throw new WorkbenchError('not-found', `cannot read the examples file ${path}: ${(e as Error).message}`, { cause: e })
+  }
+}
+
+/** Temp file + rename: --out is either the whole document or untouched. */
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  try {
+    await writeFile(tmp, text)
+    await rename(tmp, path)
+  } catch (e) {
+    await rm(tmp, { force: true })
+    throw new WorkbenchError('store-io', `cannot write ${path}: ${(e as Error).message}`, { cause: e })
+  }
+}
+
+/** A finite number flag with a default. */
+function numberFlag(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (value.trim() === '' || !Number.isFinite(n)) throw new WorkbenchError('bad-request', `--${flag} must be a finite number, got ${JSON.stringify(value)}`)
+  return n
+}
