@@ -8,7 +8,7 @@ import { FINETUNE_DEFAULTS, validateFinetuneOptions, type FinetuneOptions } from
 import { runFinetune } from '../../main/finetune/run-finetune'
 import { gpt2Tokenizer } from '../../main/tokenizer/gpt2-tokenizer'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { ENGINE_FLAGS, intFlag, withEngine } from './analysis-engine'
+import { ENGINE_FLAGS, intFlag, withSession } from './analysis-engine'
 
 /**
  * `finetune --examples FILE.jsonl --out EDITS.json [--loss nll|unlikely|balance|good-v-bad]
@@ -66,7 +66,7 @@ export const finetune: CliCommand = {
     const text = await readExamples(values.examples)
     const background = await loadBackgroundText(values.background)
     const out = resolve(values.out)
-    return withEngine(values, async (engine) => {
+    return withSession(values, async ({ engine }) => {
       validateFinetuneOptions(options, engine.config.numSenses)
       const tok = gpt2Tokenizer()
       const examples = parseCanonicalExamples(text, { loss, tokenize: (s) => tok.encode(s), nPositions: engine.config.nPositions, vocabSize: engine.config.vocabSize })
