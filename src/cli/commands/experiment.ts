@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs'
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import { userDataDir } from '../../main/paths/app-paths'
+import { appVersion } from '../../main/paths/app-version'
 import { resolveModelSource } from '../../main/runtime/model-source'
 import { openEngine } from '../../main/runtime/open-engine'
 import { ortVersion } from '../../main/runtime/ort'
@@ -29,7 +29,6 @@ const DB = { db: { type: 'string' } } as const
 const ENGINE_FLAGS = { checkpoint: { type: 'string' }, onnx: { type: 'string' }, provider: { type: 'string' } } as const
 
 export const experiment: CliCommand = {
-  summary: `Experiment log: ${SUBCOMMANDS.join(', ')} (--db PATH, default in the user data folder)`,
   async run(args, io) {
     const [sub, ...rest] = args
     if (sub === '--help' || sub === '-h' || sub === 'help') {
@@ -279,15 +278,4 @@ async function readJson(path: string, what: string): Promise<unknown> {
   } catch (e) {
     throw new WorkbenchError('edit-invalid', `the ${what} ${path} is not valid JSON: ${(e as Error).message}`, { cause: e })
   }
-}
-
-let version: string | undefined
-function appVersion(): string {
-  if (version) return version
-  try {
-    version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
-  } catch {
-    version = 'unknown'
-  }
-  return version
 }

@@ -16,7 +16,6 @@ import { parseFlags, parseIntList, type CliCommand } from '../cli-command'
  * --truncate keeps the first n_positions.
  */
 export const forward: CliCommand = {
-  summary: 'Run the model on --ids or --text and write logits/senses/contextualization .npy files to --out',
   async run(args, io) {
     const { values } = parseFlags(args, {
       checkpoint: { type: 'string' },

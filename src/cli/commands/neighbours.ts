@@ -10,7 +10,6 @@ import { ENGINE_FLAGS, intFlag, tableProgress, withEngine } from './analysis-eng
  * table (built once per checkpoint, progress on stderr).
  */
 export const neighbours: CliCommand = {
-  summary: 'Nearest tokens of a word by sense cosine: Sim_ℓ for --sense L, or Sim_min (--min, default)',
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,

@@ -9,7 +9,6 @@ import { ENGINE_FLAGS, intFlag, tableProgress, tokenFlag, withEngine } from './a
  * on first use (progress on stderr; cached under the cache dir, resumable).
  */
 export const reverse: CliCommand = {
-  summary: 'Which (word, sense) pairs most boost (or --suppress) a token',
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,

@@ -10,7 +10,6 @@ import { ENGINE_FLAGS, intFlag, withEngine } from './analysis-engine'
  * and the score distribution over the vocabulary (docs/analysis.md).
  */
 export const senses: CliCommand = {
-  summary: "A word's sense atlas: per sense the top/bottom tokens of E·C and the score distribution",
   async run(args) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,

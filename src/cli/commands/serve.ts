@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { toErrorInfo, WorkbenchError } from '../../shared/errors'
+import { appVersion } from '../../main/paths/app-version'
 import { startServe } from '../../main/serve/start-serve'
 import { defaultWebRoot } from '../../main/serve/web-root'
 import { parseFlags, type CliCommand } from '../cli-command'
@@ -10,7 +10,6 @@ import { parseFlags, type CliCommand } from '../cli-command'
  * Prints {"url", "host", "port"} as one JSON line, then runs until SIGINT/SIGTERM.
  */
 export const serve: CliCommand = {
-  summary: 'serve the workbench UI and API over HTTP (127.0.0.1, token in the printed URL)',
   async run(args, io) {
     const { values } = parseFlags(args, {
       port: { type: 'string', default: '0' },
@@ -45,13 +44,4 @@ export const serve: CliCommand = {
     await workbench.dispose()
     return undefined
   },
-}
-
-function appVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }
-    return pkg.version ?? '0.0.0'
-  } catch {
-    return '0.0.0'
-  }
 }
