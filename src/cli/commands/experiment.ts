@@ -67,7 +67,7 @@ const SUB_SUMMARIES: Record<Sub, string> = {
 function experimentHelp(): string {
   const lines = SUBCOMMANDS.map((s) => `  ${s.padEnd(8)} ${SUB_SUMMARIES[s]}`)
   return (
-    `usage: npm run -s cli -- experiment <subcommand> [options]\n${experiment.summary}\n\nsubcommands:\n${lines.join('\n')}\n\n` +
+    `usage: npm run -s cli -- experiment <subcommand> [options]\nThe experiment log (--db PATH, default in the user data folder)\n\nsubcommands:\n${lines.join('\n')}\n\n` +
     `every subcommand takes --db PATH (default: experiments.sqlite in the user data folder); experiment <subcommand> --help lists its flags\n`
   )
 }

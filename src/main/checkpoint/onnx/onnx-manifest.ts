@@ -3,7 +3,6 @@ import { join } from 'node:path'
 import { WorkbenchError } from '../../../shared/errors'
 import type { BackpackConfig } from '../../../shared/model/config'
 import { GRAPH_IO_VERSION, GRAPH_NAMES, GRAPHS, type GraphName } from '../../../shared/model/graph-io'
-import type { CheckpointTensor } from '../canonical-tensors'
 
 export const MANIFEST_FILE = 'manifest.json'
 export const MANIFEST_FORMAT = 'backpack-onnx-export'
@@ -71,7 +70,7 @@ export function readManifest(dir: string): OnnxManifest {
 }
 
 /** Distinct parameters of a checkpoint (tied tensors counted once: the reader keeps E and P under one name). */
-export function parameterCount(w: { tensors: ReadonlyMap<string, CheckpointTensor> }): number {
+export function parameterCount(w: { tensors: ReadonlyMap<string, { data: Float32Array }> }): number {
   let n = 0
   for (const t of w.tensors.values()) n += t.data.length
   return n
