@@ -4,6 +4,7 @@ import type { ConversionProgress } from '../checkpoint/onnx/onnx-cache'
 import type { RankedScores } from '../senses/rank-scores'
 import type { ProjectRankArgs } from '../senses/shared-ranking'
 import type { EngineProgress, ForwardOutputs, ProviderInfo } from './backpack-engine'
+import type { WeightLayout } from './engine-core'
 
 /**
  * Messages between the engine proxy (calling thread) and the engine worker. One request runs at
@@ -13,6 +14,7 @@ export interface OpenArgs {
   checkpointDir?: string
   onnxDir?: string
   provider: string
+  weights?: WeightLayout
 }
 
 export interface OpenResult {
