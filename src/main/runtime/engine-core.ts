@@ -18,7 +18,8 @@ const SENSE_CACHE_MAX_REQUEST = 1024
  * How the sessions hold the weights: `prepacked` (onnxruntime packs every GEMM weight at session
  * creation: slower to open, faster per call — for long-lived engines) or `mapped` (weights stay
  * memory-mapped from the data file and are packed per call: a full-size engine opens in a
- * fraction of the time — for one-shot work such as a CLI `forward`). Results are the same.
+ * fraction of the time — for one-shot work such as a CLI `forward`). Results agree within the
+ * parity tolerance.
  */
 export type WeightLayout = 'prepacked' | 'mapped'
 
