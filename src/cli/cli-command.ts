@@ -6,8 +6,8 @@ export interface CliIo {
   stderr: { write(s: string): unknown; isTTY?: boolean }
 }
 
+/** A command's code; its one-line summary is in the command table (commands.ts). */
 export interface CliCommand {
-  summary: string
   /** printed by `--help` after the flag list: value ranges, defaults, rules between flags */
   details?: string
   /** Returns a JSON-serialisable value to print, or undefined when it printed itself. */

@@ -1,36 +1,67 @@
 import type { CliCommand } from './cli-command'
-import { attribute } from './commands/attribute'
-import { convert } from './commands/convert'
-import { download } from './commands/download'
-import { experiment } from './commands/experiment'
-import { finetune } from './commands/finetune'
-import { forward } from './commands/forward'
-import { generate } from './commands/generate'
-import { info } from './commands/info'
-import { neighbours } from './commands/neighbours'
-import { predict } from './commands/predict'
-import { reverse } from './commands/reverse'
-import { senses } from './commands/senses'
-import { serve } from './commands/serve'
-import { suite } from './commands/suite'
+
+/** A command's one-line summary (for `help`) and how to load its code, which runs only when called. */
+export interface CommandEntry {
+  summary: string
+  load(): Promise<CliCommand>
+}
 
 /**
  * Every CLI command, by name. Each domain adds its own line here and keeps its code in
- * src/cli/commands/<name>.ts.
+ * src/cli/commands/<name>.ts. The code is imported on first use, so `help` and the light
+ * commands start without loading the model runtime, the tokenizer or the database.
  */
-export const COMMANDS: Record<string, CliCommand> = {
-  attribute: attribute,
-  convert: convert,
-  download: download,
-  experiment: experiment,
-  finetune: finetune,
-  forward: forward,
-  generate: generate,
-  info: info,
-  neighbours: neighbours,
-  predict: predict,
-  reverse: reverse,
-  senses: senses,
-  serve: serve,
-  suite: suite,
+export const COMMANDS: Record<string, CommandEntry> = {
+  attribute: {
+    summary: 'Exact (position, sense) decomposition of one logit: why token T at position P',
+    load: async () => (await import('./commands/attribute')).attribute,
+  },
+  convert: {
+    summary: 'Convert a checkpoint to ONNX into the conversion cache (skipped when cached); prints the export dir',
+    load: async () => (await import('./commands/convert')).convert,
+  },
+  download: {
+    summary: 'Download a checkpoint from the Hugging Face Hub into the HF cache (--repo owner/name); prints its snapshot dir',
+    load: async () => (await import('./commands/download')).download,
+  },
+  experiment: {
+    summary: 'Experiment log: save, list, show, fork, run, reopen, compare, export, import, delete, restore (--db PATH, default in the user data folder)',
+    load: async () => (await import('./commands/experiment')).experiment,
+  },
+  forward: {
+    summary: 'Run the model on --ids or --text and write logits/senses/contextualization .npy files to --out',
+    load: async () => (await import('./commands/forward')).forward,
+  },
+  generate: {
+    summary: 'Generate text (greedy or seeded sampling), optionally under --edits FILE; --compare shows baseline and edited',
+    load: async () => (await import('./commands/generate')).generate,
+  },
+  info: {
+    summary: "Print a checkpoint's config, parameter count, content hash, cache location and the available providers",
+    load: async () => (await import('./commands/info')).info,
+  },
+  neighbours: {
+    summary: 'Nearest tokens of a word by sense cosine: Sim_ℓ for --sense L, or Sim_min (--min, default)',
+    load: async () => (await import('./commands/neighbours')).neighbours,
+  },
+  predict: {
+    summary: 'Next-token top-k and per-token log-probs of a text, optionally under --edits FILE',
+    load: async () => (await import('./commands/predict')).predict,
+  },
+  reverse: {
+    summary: 'Which (word, sense) pairs most boost (or --suppress) a token',
+    load: async () => (await import('./commands/reverse')).reverse,
+  },
+  senses: {
+    summary: "A word's sense atlas: per sense the top/bottom tokens of E·C and the score distribution",
+    load: async () => (await import('./commands/senses')).senses,
+  },
+  serve: {
+    summary: 'serve the workbench UI and API over HTTP (127.0.0.1, token in the printed URL)',
+    load: async () => (await import('./commands/serve')).serve,
+  },
+  suite: {
+    summary: 'Run a paper experiment (gender-bias, topic, knowledge-edit) under --edits FILE; JSON results',
+    load: async () => (await import('./commands/suite')).suite,
+  },
 }

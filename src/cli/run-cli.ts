@@ -1,6 +1,6 @@
 import { toErrorInfo, WorkbenchError } from '../shared/errors'
 import { COMMANDS } from './commands'
-import { describeFlags, HelpRequested, type CliIo } from './cli-command'
+import { describeFlags, HelpRequested, type CliCommand, type CliIo } from './cli-command'
 
 /**
  * Runs one CLI invocation: `<command> [subcommand] [--flags]`. Commands print JSON to stdout;
@@ -12,18 +12,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(usage())
     return name ? 0 : 2
   }
-  const command = COMMANDS[name]
-  if (!command) {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
+  if (!entry) {
     io.stderr.write(`error[bad-request]: unknown command "${name}"; commands: ${Object.keys(COMMANDS).sort().join(', ')}\n`)
     return 2
   }
+  let command: CliCommand | undefined
   try {
+    command = await entry.load()
     const out = await command.run(rest, io)
     if (out !== undefined) io.stdout.write(JSON.stringify(out, null, 2) + '\n')
     return 0
   } catch (e) {
     if (e instanceof HelpRequested) {
-      io.stdout.write(`usage: npm run -s cli -- ${e.command ?? name} [options]\n${command.summary}\n\noptions:\n${describeFlags(e.options)}\n${command.details ? `\n${command.details}\n` : ''}`)
+      io.stdout.write(`usage: npm run -s cli -- ${e.command ?? name} [options]\n${entry.summary}\n\noptions:\n${describeFlags(e.options)}\n${command?.details ? `\n${command.details}\n` : ''}`)
       return 0
     }
     const info = toErrorInfo(e)

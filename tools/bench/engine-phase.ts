@@ -8,8 +8,9 @@ import { PHASE_RESULT_PREFIX, benchIds, median, timed, type PhaseResult } from '
  * One measurement phase of `npm run bench`, run in its own process so each phase's peak RSS is
  * its own: `tsx tools/bench/engine-phase.ts <phase> <checkpointDir> [repeats]` prints one line
  * `BENCH_RESULT {json}`. The cache folder is whatever BACKPACK_CACHE_DIR says (set by index.ts).
- *   convert  open with an empty cache: conversion + session creation (cold load)
- *   run      open again (cached load), forward T=64/T=512, then the analysis-core figures
+ *   convert  open with an empty cache: conversion + session creation (cold load, mapped weights)
+ *   run      open again (cached load: mapped weights, then pre-packed as the app opens), forward
+ *            T=64/T=512, then the analysis-core figures
  *   table    whole-vocabulary sense table build + reverse lookup (large RSS, so separate)
  *   topic    full-size topic scores (cached, resumable) + a small topic suite (topic-phase.ts)
  * Every analysis section is guarded: a module that does not exist yet reports "not available".
@@ -29,7 +30,8 @@ async function section(figures: Figures, notes: string[], name: string, fn: () =
 
 async function convertPhase(dir: string, figures: Figures, notes: string[]): Promise<void> {
   const t0 = performance.now()
-  const engine = await openEngine({ checkpointDir: dir })
+  // as a one-shot CLI command opens (the app's pre-packed open is timed cached in the run phase)
+  const engine = await openEngine({ checkpointDir: dir, weights: 'mapped' })
   figures.coldLoadMs = performance.now() - t0
   notes.push(`cold open did: ${engine.opened.work}; provider ${engine.provider.name}; open timings ${JSON.stringify(roundAll(engine.opened.timingsMs))}`)
   // onnx-cache laps: lookup (fingerprint), read (parse + hash the checkpoint), convert (write ONNX)
@@ -40,10 +42,15 @@ async function convertPhase(dir: string, figures: Figures, notes: string[]): Pro
 }
 
 async function runPhase(dir: string, repeats: number, figures: Figures, notes: string[]): Promise<void> {
-  const t0 = performance.now()
-  const engine = await openEngine({ checkpointDir: dir })
+  let t0 = performance.now()
+  const mapped = await openEngine({ checkpointDir: dir, weights: 'mapped' })
+  figures.cachedLoadMappedMs = performance.now() - t0
+  notes.push(`cached open, mapped weights: ${JSON.stringify(roundAll(mapped.opened.timingsMs))}`)
+  await mapped.dispose()
+  t0 = performance.now()
+  const engine = await openEngine({ checkpointDir: dir, weights: 'prepacked' })
   figures.cachedLoadMs = performance.now() - t0
-  notes.push(`cached open did: ${engine.opened.work}; provider ${engine.provider.name}`)
+  notes.push(`cached open did: ${engine.opened.work}; provider ${engine.provider.name}; pre-packed weights: ${JSON.stringify(roundAll(engine.opened.timingsMs))}`)
   try {
     const V = engine.config.vocabSize
     for (const T of [64, 512]) {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { parsePhaseResult, runChild, type PhaseResult } from './bench-common'
 import { REPO_ROOT, benchDir, ensureFullSizeCheckpoint, referencePython } from './full-size-checkpoint'
+import { processPhase } from './process-phase'
 import { buildRows, renderTable } from './report-table'
 
 /**
@@ -12,7 +13,7 @@ import { buildRows, renderTable } from './report-table'
  * same thread count, same run; prints a table metric / ours / PyTorch / ratio / target.
  *
  *   npm run bench [-- --repeats 5 --skip-table --skip-topic --skip-generation --skip-store --skip-reference
- *                    --full-reference --json out.json]
+ *                    --skip-process --full-reference --json out.json]
  *
  * Each of our phases runs in its own process (tools/bench/engine-phase.ts) so each peak RSS is
  * that phase's own; conversion uses an empty ONNX cache made for this run (removed at the end).
@@ -26,6 +27,8 @@ const { values: flags } = parseArgs({
     'skip-generation': { type: 'boolean', default: false },
     'skip-store': { type: 'boolean', default: false },
     'skip-reference': { type: 'boolean', default: false },
+    // whole processes: the built CLI's start-up and `forward` T=512 vs the PyTorch process (process-phase.ts)
+    'skip-process': { type: 'boolean', default: false },
     // the reference's generation (full recompute) and sense table are minutes on 2 cores: by
     // default time a uniform sample of steps/batches; --full-reference times every one
     'full-reference': { type: 'boolean', default: false },
@@ -44,6 +47,16 @@ async function phase(name: string, dir: string, env: NodeJS.ProcessEnv): Promise
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e)
     log(`ours: ${name} phase failed: ${why}`)
+    return { phase: name, figures: {}, notes: [`${name} phase: not available (${why.split('\n')[0]})`] }
+  }
+}
+
+async function guarded(name: string, run: () => Promise<PhaseResult>): Promise<PhaseResult> {
+  try {
+    return await run()
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e)
+    log(`${name} phase failed: ${why}`)
     return { phase: name, figures: {}, notes: [`${name} phase: not available (${why.split('\n')[0]})`] }
   }
 }
@@ -105,6 +118,7 @@ async function main(): Promise<void> {
   try {
     results.push(await phase('convert', dir, env))
     results.push(await phase('run', dir, env))
+    if (!flags['skip-process']) results.push(await guarded('process', () => processPhase(dir, env, repeats, flags['skip-reference'], log)))
     if (!flags['skip-table']) results.push(await phase('table', dir, env))
     if (!flags['skip-topic']) results.push(await phase('topic', dir, env))
   } finally {
@@ -118,6 +132,8 @@ async function main(): Promise<void> {
   const notes = [...results, ref, store].flatMap((r) => r.notes)
   if (notes.length > 0) process.stdout.write(`\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n`)
   if (flags.json) writeFileSync(flags.json, JSON.stringify({ header, threads, checkpoint: dir, phases: [...results, ref, store], rows }, null, 2) + '\n')
+  // the bench checks what it times: outputs that disagree with the reference fail the run
+  if (results.some((r) => r.figures.processOutputsAgree === 0)) process.exitCode = 1
 }
 
 await main()

@@ -9,7 +9,6 @@ import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, tokenFlag,
  * contributions α·(E·C)[T]; they sum to the logit. P may be negative (−1 = last token).
  */
 export const attribute: CliCommand = {
-  summary: 'Exact (position, sense) decomposition of one logit: why token T at position P',
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,

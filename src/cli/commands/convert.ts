@@ -9,7 +9,6 @@ import { parseFlags, type CliCommand } from '../cli-command'
  * on a terminal only.
  */
 export const convert: CliCommand = {
-  summary: 'Convert a checkpoint to ONNX into the conversion cache (skipped when cached); prints the export dir',
   async run(args, io) {
     const { values } = parseFlags(args, { checkpoint: { type: 'string' } })
     const source = resolveModelSource(values)

@@ -28,7 +28,6 @@ function progressReporter(stderr: CliIo['stderr']) {
 }
 
 export const download: CliCommand = {
-  summary: 'Download a checkpoint from the Hugging Face Hub into the HF cache (--repo owner/name); prints its snapshot dir',
   async run(args, io) {
     const { values } = parseFlags(args, {
       repo: { type: 'string' },

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs'
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import { userDataDir } from '../../main/paths/app-paths'
+import { appVersion } from '../../main/paths/app-version'
 import { withSession } from './analysis-engine'
 import { compareExperiments } from '../../main/store/compare-experiments'
 import { engineRunner } from '../../main/store/engine-runner'
@@ -27,7 +27,6 @@ const DB = { db: { type: 'string' } } as const
 const ENGINE_FLAGS = { checkpoint: { type: 'string' }, onnx: { type: 'string' }, provider: { type: 'string' } } as const
 
 export const experiment: CliCommand = {
-  summary: `Experiment log: ${SUBCOMMANDS.join(', ')} (--db PATH, default in the user data folder)`,
   async run(args, io) {
     const [sub, ...rest] = args
     if (sub === '--help' || sub === '-h' || sub === 'help') {
@@ -66,7 +65,7 @@ const SUB_SUMMARIES: Record<Sub, string> = {
 function experimentHelp(): string {
   const lines = SUBCOMMANDS.map((s) => `  ${s.padEnd(8)} ${SUB_SUMMARIES[s]}`)
   return (
-    `usage: npm run -s cli -- experiment <subcommand> [options]\n${experiment.summary}\n\nsubcommands:\n${lines.join('\n')}\n\n` +
+    `usage: npm run -s cli -- experiment <subcommand> [options]\nThe experiment log (--db PATH, default in the user data folder)\n\nsubcommands:\n${lines.join('\n')}\n\n` +
     `every subcommand takes --db PATH (default: experiments.sqlite in the user data folder); experiment <subcommand> --help lists its flags\n`
   )
 }
@@ -275,15 +274,4 @@ async function readJson(path: string, what: string): Promise<unknown> {
   } catch (e) {
     throw new WorkbenchError('edit-invalid', `the ${what} ${path} is not valid JSON: ${(e as Error).message}`, { cause: e })
   }
-}
-
-let version: string | undefined
-function appVersion(): string {
-  if (version) return version
-  try {
-    version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
-  } catch {
-    version = 'unknown'
-  }
-  return version
 }

@@ -20,7 +20,6 @@ import { ENGINE_FLAGS, intFlag, withSession } from './analysis-engine'
  * Progress goes to stderr, one line per epoch; Ctrl-C stops cleanly.
  */
 export const finetune: CliCommand = {
-  summary: 'Fine-tune selected senses on canonical examples (JSON lines); writes the change as a sense-edit document',
   details: [
     `--loss            ${FINETUNE_LOSSES.join(' | ')} (default nll); balance and good-v-bad read {"prefix","suffix1","suffix2"}, the others {"prefix","suffix"}`,
     `--senses-per-example K  integer ≥ 1 (default ${FINETUNE_DEFAULTS.sensesPerExample})`,

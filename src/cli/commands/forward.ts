@@ -10,13 +10,13 @@ import { parseFlags, parseIntList, type CliCommand } from '../cli-command'
 
 /**
  * `forward [--checkpoint DIR | --onnx DIR] (--ids 1,2,3 | --text "…") --out OUTDIR [--provider P]
- * [--truncate] [--edits FILE]`: runs the full pass (under a sense-edit document with --edits) and
+ * [--truncate] [--edits FILE] [--weights mapped|prepacked]`: runs the full pass (under a sense-edit document with --edits) and
  * writes logits.npy (pos, vocab), senses.npy (sense, pos, d_model) and contextualization.npy
  * (sense, pos, pos) as float32 LE (HF layouts, batch dropped); prints a JSON summary. More than n_positions ids is a `too-long` error unless
  * --truncate keeps the first n_positions.
  */
 export const forward: CliCommand = {
-  summary: 'Run the model on --ids or --text and write logits/senses/contextualization .npy files to --out',
+  details: '--weights mapped (default) keeps the weights memory-mapped from the conversion cache: the model opens several times faster; prepacked packs them for the CPU kernels at open, as the app does (same results)',
   async run(args, io) {
     const { values } = parseFlags(args, {
       checkpoint: { type: 'string' },
@@ -27,8 +27,11 @@ export const forward: CliCommand = {
       provider: { type: 'string' },
       truncate: { type: 'boolean' },
       edits: { type: 'string' },
+      weights: { type: 'string' },
     })
     if ((values.ids === undefined) === (values.text === undefined)) throw new WorkbenchError('bad-request', 'give exactly one of --ids 1,2,3 and --text "…"')
+    const weights = values.weights ?? 'mapped'
+    if (weights !== 'mapped' && weights !== 'prepacked') throw new WorkbenchError('bad-request', `--weights must be mapped or prepacked, got ${JSON.stringify(weights)}`)
     if (!values.out) throw new WorkbenchError('bad-request', '--out OUTDIR is required (logits.npy, senses.npy and contextualization.npy are written there)')
     let ids = values.ids !== undefined ? parseIntList(values.ids, 'ids') : promptIds(values.text, Infinity, '--text')
     if (ids.length === 0) throw new WorkbenchError('bad-request', '--text tokenizes to no tokens')
@@ -36,7 +39,9 @@ export const forward: CliCommand = {
     outputFolder(dir) // before the model runs: an unusable --out fails at once
     const source = resolveModelSource(values)
     const t0 = performance.now()
-    const session = await ModelSession.open(source, { provider: values.provider })
+    // one forward pass: memory-mapped weights open several times faster than pre-packed ones and
+    // cost the pass only a little (docs/engine.md, "Weights: mapped or pre-packed")
+    const session = await ModelSession.open(source, { provider: values.provider, weights })
     const { engine } = session
     try {
       const tOpen = performance.now()

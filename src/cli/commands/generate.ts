@@ -15,7 +15,6 @@ import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, withSessio
  * side with the same seed.
  */
 export const generate: CliCommand = {
-  summary: 'Generate text (greedy or seeded sampling), optionally under --edits FILE; --compare shows baseline and edited',
   details: [
     `--max-new N       new tokens, integer in ${describeRange('maxNewTokens')} (default ${GENERATION_LIMITS.maxNewTokens.default}); prompt + new tokens stop at 512 positions`,
     'sampling flags (any of them selects sampling; --greedy with one is refused):',

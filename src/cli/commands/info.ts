@@ -1,8 +1,7 @@
 import { join } from 'node:path'
 import { findCachedExport, onnxCacheRoot } from '../../main/checkpoint/onnx/onnx-cache'
-import { readManifest } from '../../main/checkpoint/onnx/onnx-manifest'
-import { parameterCount } from '../../main/checkpoint/onnx/write-onnx-export'
-import { checkpointFingerprint, readCheckpoint } from '../../main/checkpoint/read-checkpoint'
+import { parameterCount, readManifest } from '../../main/checkpoint/onnx/onnx-manifest'
+import { checkpointFingerprint } from '../../main/checkpoint/checkpoint-fingerprint'
 import { resolveModelSource } from '../../main/runtime/model-source'
 import { runtimeInfo } from '../../main/runtime/runtime-info'
 import { parseFlags, type CliCommand } from '../cli-command'
@@ -13,7 +12,6 @@ import { parseFlags, type CliCommand } from '../cli-command'
  * Never converts; an unchanged, already converted checkpoint is not even read.
  */
 export const info: CliCommand = {
-  summary: 'Print a checkpoint\'s config, parameter count, content hash, cache location and the available providers',
   async run(args) {
     const { values } = parseFlags(args, { checkpoint: { type: 'string' }, onnx: { type: 'string' } })
     const source = resolveModelSource(values)
@@ -28,6 +26,7 @@ export const info: CliCommand = {
       const m = hit.manifest
       return { checkpoint: source.checkpointDir, config: m.config, parameterCount: m.parameterCount, contentHash: m.contentHash, cache: { exportDir: hit.dir, converted: true }, providers }
     }
+    const { readCheckpoint } = await import('../../main/checkpoint/read-checkpoint') // the readers load only on a miss
     const ckpt = await readCheckpoint(source.checkpointDir)
     const exportDir = join(onnxCacheRoot(), ckpt.contentHash)
     let converted = false

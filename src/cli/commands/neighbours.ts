@@ -11,7 +11,6 @@ import { ENGINE_FLAGS, intFlag, tableProgress, withSession } from './analysis-en
  * (--policy, default first; the tokens and the policy used are printed on stderr).
  */
 export const neighbours: CliCommand = {
-  summary: 'Nearest tokens of a word by sense cosine: Sim_ℓ for --sense L, or Sim_min (--min, default)',
   details:
     '--policy first|mean: how a word of several tokens becomes its query vectors (as for senses; default first). ' +
     'For such a word the tokens and the policy used are printed on stderr, and in the JSON (tokens, policy, used, multiToken).',

@@ -14,7 +14,6 @@ import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, tokenFlag,
  * `observedChangeAllEdits`.
  */
 export const predict: CliCommand = {
-  summary: 'Next-token top-k and per-token log-probs of a text, optionally under --edits FILE',
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,

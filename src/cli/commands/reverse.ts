@@ -8,7 +8,6 @@ import { ENGINE_FLAGS, intFlag, tableProgress, tokenFlag, withSession } from './
  * on first use (progress on stderr; cached under the cache dir, resumable).
  */
 export const reverse: CliCommand = {
-  summary: 'Which (word, sense) pairs most boost (or --suppress) a token',
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,

@@ -12,7 +12,6 @@ import { ENGINE_FLAGS, intFlag, withSession } from './analysis-engine'
  * tokens, are printed on stderr as well as in the JSON.
  */
 export const senses: CliCommand = {
-  summary: "A word's sense atlas: per sense the top/bottom tokens of E·C and the score distribution",
   details:
     '--policy first|mean: how a word of several tokens becomes sense vectors (first: its first token\'s senses, the default; mean: the mean over its tokens). ' +
     'For such a word the tokens and the policy used are printed on stderr, and in the JSON (tokens, policy, used, multiToken).',

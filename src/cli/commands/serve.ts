@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { toErrorInfo, WorkbenchError } from '../../shared/errors'
+import { appVersion } from '../../main/paths/app-version'
 import { startServe } from '../../main/serve/start-serve'
 import { defaultWebRoot } from '../../main/serve/web-root'
 import { parseFlags, type CliCommand } from '../cli-command'
@@ -11,7 +11,6 @@ import { parseFlags, type CliCommand } from '../cli-command'
  * STOP_DEADLINE_MS of the signal, whatever it is doing).
  */
 export const serve: CliCommand = {
-  summary: 'serve the workbench UI and API over HTTP (127.0.0.1, token in the printed URL)',
   async run(args, io) {
     const { values } = parseFlags(args, {
       port: { type: 'string', default: '0' },
@@ -52,12 +51,3 @@ export const serve: CliCommand = {
 }
 
 const STOP_DEADLINE_MS = 3000
-
-function appVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }
-    return pkg.version ?? '0.0.0'
-  } catch {
-    return '0.0.0'
-  }
-}

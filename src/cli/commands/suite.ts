@@ -26,7 +26,6 @@ const SUITE_FLAGS: Record<(typeof SUITES)[number], readonly string[]> = {
  *   knowledge-edit: --heldout FILE  --max-heldout-tokens 512
  */
 export const suite: CliCommand = {
-  summary: 'Run a paper experiment (gender-bias, topic, knowledge-edit) under --edits FILE; JSON results',
   details: [
     'topic:',
     `--samples N   generations per topic and strength, integer in [${T.samples.min}, ${T.samples.max}] (default ${T.samples.default}; the paper: 500)`,

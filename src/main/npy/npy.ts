@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { WorkbenchError } from '../../shared/errors'
 
 /**
@@ -12,26 +12,46 @@ export interface NpyArray {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59] // \x93NUMPY
 
-/** Encodes a float32 array as .npy v1.0 bytes (header padded to 64 bytes, as numpy does). */
-export function encodeNpy(shape: readonly number[], data: Float32Array): Uint8Array {
+/** The .npy v1.0 preamble (magic, version, header padded to 64 bytes, as numpy does) for a float32 array. */
+function npyHeader(shape: readonly number[], data: Float32Array): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1)
   if (count !== data.length) throw new WorkbenchError('bad-request', `npy: shape [${shape.join(', ')}] holds ${count} values, data has ${data.length}`)
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`
   const unpadded = 10 + header.length + 1
   header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n'
-  const out = new Uint8Array(10 + header.length + data.byteLength)
+  const out = new Uint8Array(10 + header.length)
   out.set(MAGIC, 0)
   out[6] = 1
   out[7] = 0
   new DataView(out.buffer).setUint16(8, header.length, true)
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i)
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length)
   return out
 }
 
+/** Encodes a float32 array as .npy v1.0 bytes. */
+export function encodeNpy(shape: readonly number[], data: Float32Array): Uint8Array {
+  const header = npyHeader(shape, data)
+  const out = new Uint8Array(header.length + data.byteLength)
+  out.set(header, 0)
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), header.length)
+  return out
+}
+
+/** Writes a float32 array as a .npy file: the preamble, then the array's own bytes (no copy of the data). */
 export function writeNpy(path: string, shape: readonly number[], data: Float32Array): void {
-  writeFileSync(path, encodeNpy(shape, data))
+  const header = npyHeader(shape, data)
+  const fd = openSync(path, 'w')
+  try {
+    writeAll(fd, header)
+    writeAll(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done)
 }
 
 /** Decodes .npy bytes of dtype <f4 or <f8 (C order) into float32. */

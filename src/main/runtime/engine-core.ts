@@ -14,6 +14,15 @@ import { SenseCache } from './sense-cache'
 /** Ids per sense-network run, and the largest request whose results enter the cache. */
 const SENSE_CHUNK = 256
 const SENSE_CACHE_MAX_REQUEST = 1024
+/**
+ * How the sessions hold the weights: `prepacked` (onnxruntime packs every GEMM weight at session
+ * creation: slower to open, faster per call — for long-lived engines) or `mapped` (weights stay
+ * memory-mapped from the data file and are packed per call: a full-size engine opens in a
+ * fraction of the time — for one-shot work such as a CLI `forward`). Results agree within the
+ * parity tolerance.
+ */
+export type WeightLayout = 'prepacked' | 'mapped'
+
 /** Live decoders per engine; creating one more drops the oldest (its appends become not-found). */
 export const MAX_DECODERS = 16
 
@@ -61,7 +70,7 @@ export class EngineCore {
   }
 
   /** Opens the sessions of an export directory with the planned provider (see selectProvider). */
-  static async open(dir: string, manifest: OnnxManifest, choice: ProviderChoice, options: { senseCacheBytes?: number } = {}): Promise<EngineCore> {
+  static async open(dir: string, manifest: OnnxManifest, choice: ProviderChoice, options: { senseCacheBytes?: number; weights?: WeightLayout } = {}): Promise<EngineCore> {
     const backends = ortBackends()
     const plan = planProvider(choice, backends, process.platform, process.arch)
     const available = backends.filter((b) => b.bundled).map((b) => b.name)
@@ -69,7 +78,7 @@ export class EngineCore {
     for (let i = 0; i < plan.tryOrder.length; i++) {
       const name = plan.tryOrder[i]
       try {
-        const sessions = await openSessions(dir, name)
+        const sessions = await openSessions(dir, name, options.weights ?? 'prepacked')
         for (const g of GRAPH_NAMES) checkSessionIo(g, sessions[g])
         const provider: ProviderInfo = { name, requested: choice, available, ...(reason ? { reason } : {}) }
         return new EngineCore(manifest, provider, sessions, openSync(join(dir, manifest.dataFile), 'r'), options.senseCacheBytes)
@@ -412,8 +421,8 @@ export function sessionTuning(_graph: GraphName, env: NodeJS.ProcessEnv = proces
   return tuning
 }
 
-async function openSessions(dir: string, provider: string): Promise<Record<GraphName, OrtSession>> {
+async function openSessions(dir: string, provider: string, weights: WeightLayout): Promise<Record<GraphName, OrtSession>> {
   const sessions = {} as Record<GraphName, OrtSession>
-  for (const g of GRAPH_NAMES) sessions[g] = await createSession(join(dir, GRAPHS[g].file), provider, sessionTuning(g))
+  for (const g of GRAPH_NAMES) sessions[g] = await createSession(join(dir, GRAPHS[g].file), provider, { ...sessionTuning(g), prepack: weights === 'prepacked' })
   return sessions
 }

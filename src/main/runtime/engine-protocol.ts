@@ -2,6 +2,7 @@ import type { ErrorInfo } from '../../shared/errors'
 import type { BackpackConfig } from '../../shared/model/config'
 import type { ConversionProgress } from '../checkpoint/onnx/onnx-cache'
 import type { EngineProgress, ProviderInfo } from './backpack-engine'
+import type { WeightLayout } from './engine-core'
 import type { EngineMethod } from './engine-methods'
 
 /**
@@ -14,6 +15,7 @@ export interface OpenArgs {
   checkpointDir?: string
   onnxDir?: string
   provider: string
+  weights?: WeightLayout
 }
 
 export interface OpenResult {

@@ -85,7 +85,7 @@ async function open(args: OpenArgs, id: number, signal: AbortSignal): Promise<Op
   const manifest = readManifest(dir)
   if (signal.aborted) throw new WorkbenchError('cancelled', 'opening the engine was cancelled')
   const t1 = performance.now()
-  core = await EngineCore.open(dir, manifest, choice)
+  core = await EngineCore.open(dir, manifest, choice, { weights: args.weights === 'mapped' ? 'mapped' : 'prepacked' })
   timingsMs.sessions = Math.round(performance.now() - t1)
   timingsMs.total = Math.round(performance.now() - t0)
   return {

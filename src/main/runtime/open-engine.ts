@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { WorkbenchError } from '../../shared/errors'
 import type { ConversionProgress } from '../checkpoint/onnx/onnx-cache'
+import type { WeightLayout } from './engine-core'
 import { disableOrtTelemetry } from './ort-telemetry'
 import { parseProviderChoice } from './select-provider'
 import { RequestQueue, workerEngine, type WorkerEngine } from './worker-engine'
@@ -16,6 +17,8 @@ export interface OpenEngineOptions {
   onnxDir?: string
   /** 'auto' (default), 'cpu', 'cuda', 'dml', 'coreml', 'webgpu', 'tensorrt' */
   provider?: string
+  /** 'prepacked' (default: long-lived engines) or 'mapped' (one-shot work opens faster); see WeightLayout */
+  weights?: WeightLayout
   signal?: AbortSignal
   onProgress?: (p: ConversionProgress) => void
 }
@@ -46,7 +49,7 @@ export function startWorker(): Worker {
  * opens the sessions on the chosen execution provider. Exactly one of checkpointDir/onnxDir.
  */
 export async function openEngine(options: OpenEngineOptions): Promise<WorkerEngine> {
-  const { checkpointDir, onnxDir, signal, onProgress } = options
+  const { checkpointDir, onnxDir, signal, onProgress, weights } = options
   if (!!checkpointDir === !!onnxDir) throw new WorkbenchError('bad-request', 'openEngine needs exactly one of checkpointDir and onnxDir')
   const provider = parseProviderChoice(options.provider)
   if (signal?.aborted) throw new WorkbenchError('cancelled', 'opening the engine was cancelled')
@@ -55,7 +58,7 @@ export async function openEngine(options: OpenEngineOptions): Promise<WorkerEngi
   try {
     const opened = await queue.call(
       'open',
-      [{ ...(checkpointDir ? { checkpointDir: resolve(checkpointDir) } : { onnxDir: resolve(onnxDir!) }), provider }],
+      [{ ...(checkpointDir ? { checkpointDir: resolve(checkpointDir) } : { onnxDir: resolve(onnxDir!) }), provider, ...(weights ? { weights } : {}) }],
       // the open request reports conversion progress only
       { signal, onProgress: onProgress && ((p) => onProgress(p as ConversionProgress)) },
     )

@@ -44,7 +44,7 @@ export class ModelSession {
   }
 
   /** Opens the engine (converting the checkpoint once, cached) on the chosen provider. */
-  static async open(source: ModelSource, options: Pick<OpenEngineOptions, 'provider' | 'signal' | 'onProgress'> = {}): Promise<ModelSession> {
+  static async open(source: ModelSource, options: Pick<OpenEngineOptions, 'provider' | 'signal' | 'onProgress' | 'weights'> = {}): Promise<ModelSession> {
     const engine = await openEngine({ ...source, ...options })
     return new ModelSession(engine, source)
   }

@@ -75,7 +75,7 @@ describe('cli forward', () => {
     }
   })
 
-  it('works as `npm run -s cli` (tsx entry, worker from sources), writes the files', async () => {
+  it('works as `npm run -s cli` (the built CLI, rebuilt when stale; worker from the bundle), writes the files', async () => {
     const env = { ...process.env, BACKPACK_CACHE_DIR: cache.dir }
     const run = promisify(execFile)
     const ok = await run('npm', ['run', '-s', 'cli', '--', 'forward', '--checkpoint', checkpointPath('micro-legacy'), '--ids', '1,2,3', '--out', join(out, 'npm')], { cwd: ROOT, env })

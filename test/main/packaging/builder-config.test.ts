@@ -93,7 +93,7 @@ describe('electron-builder.yml', () => {
     for (const f of ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'resources/demo-backpack/config.json', 'package.json']) {
       expect(include(f), f).toBe(true)
     }
-    for (const f of ['src/main/index.ts', 'test/fixtures/checkpoints/x/config.json', 'tools/icons/generate-icons.ts', 'tools/.venv/bin/python', 'docs/install.md', 'out/main/index.js.map', 'build/icon.png']) {
+    for (const f of ['src/main/index.ts', 'test/fixtures/checkpoints/x/config.json', 'tools/icons/generate-icons.ts', 'tools/.venv/bin/python', 'docs/install.md', 'out/main/index.js.map', 'build/icon.png', 'out/cli/index.mjs']) {
       expect(include(f), f).toBe(false)
     }
   })

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { ensureOnnxExport } from '../../../src/main/checkpoint/onnx/onnx-cache'
 import { readNpy, type NpyArray } from '../../../src/main/npy/npy'
-import { EngineCore } from '../../../src/main/runtime/engine-core'
+import { EngineCore, type WeightLayout } from '../../../src/main/runtime/engine-core'
 
 /** Test helpers: fixture paths, a private conversion cache, an in-process engine core. */
 export const FIXTURES = resolve(import.meta.dirname, '../../fixtures')
@@ -42,7 +42,7 @@ export function useTempCache(): { dir: string; cleanup: () => void } {
 }
 
 /** Converts (into the current cache) and opens an in-process engine core on the CPU provider. */
-export async function openCore(fixture: string, options: { senseCacheBytes?: number } = {}): Promise<EngineCore> {
+export async function openCore(fixture: string, options: { senseCacheBytes?: number; weights?: WeightLayout } = {}): Promise<EngineCore> {
   const exp = await ensureOnnxExport(checkpointPath(fixture))
   return EngineCore.open(exp.dir, exp.manifest, 'cpu', options)
 }

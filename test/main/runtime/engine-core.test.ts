@@ -322,3 +322,28 @@ describe('session threading (sessionTuning)', () => {
     }
   })
 })
+
+describe('weight layouts (mapped or pre-packed)', () => {
+  let cache: ReturnType<typeof useTempCache>
+  beforeAll(() => {
+    cache = useTempCache()
+  })
+  afterAll(() => cache.cleanup())
+
+  it('both give the golden forward outputs within 1e-4 of scale, and the same logits as each other', async () => {
+    const logits: Float32Array[] = []
+    for (const weights of ['mapped', 'prepacked'] as const) {
+      const core = await openCore(FIXTURE, { weights })
+      try {
+        const out = await core.forward(g.ids)
+        expectAllClose(out.logits, g.logits.data, { rtolToScale: 1e-4, label: `${weights} logits` })
+        expectAllClose(out.senses, g.senses.data, { rtolToScale: 1e-4, label: `${weights} senses` })
+        expectAllClose(out.contextualization, g.contextualization.data, { rtolToScale: 1e-4, label: `${weights} contextualization` })
+        logits.push(out.logits)
+      } finally {
+        core.dispose()
+      }
+    }
+    expectAllClose(logits[0], logits[1], { rtolToScale: 1e-6, label: 'mapped vs pre-packed logits' })
+  })
+})

@@ -6,8 +6,7 @@ import { cacheDir } from '../../paths/app-paths'
 import { createFolder } from '../../paths/create-folder'
 import { forwardProbe, hasProbeVerdict, recordProbeVerdict } from '../forward-probe'
 import { checkpointFingerprint, readCheckpoint } from '../read-checkpoint'
-import { readManifest, type OnnxManifest } from './onnx-manifest'
-import { CONVERTER_VERSION, writeOnnxExport } from './write-onnx-export'
+import { CONVERTER_VERSION, readManifest, type OnnxManifest } from './onnx-manifest'
 
 export interface ConversionProgress {
   phase: 'fingerprint' | 'read' | 'convert' | 'done'
@@ -100,6 +99,8 @@ export async function ensureOnnxExport(
     const tmp = join(root, `.tmp-${ckpt.contentHash.slice(0, 16)}-${process.pid}-${randomBytes(4).toString('hex')}`)
     mkdirSync(tmp)
     try {
+      // the graph builder (protobuf) loads only when a conversion is needed
+      const { writeOnnxExport } = await import('./write-onnx-export')
       manifest = await writeOnnxExport(ckpt, tmp, ckpt.contentHash, {
         checkAbort: () => aborted('while converting'),
         onProgress: (fraction, message) => onProgress?.({ phase: 'convert', fraction: 0.4 + 0.6 * fraction, message }),

@@ -7,6 +7,12 @@ import { GRAPH_IO_VERSION, GRAPH_NAMES, GRAPHS, type GraphName } from '../../../
 export const MANIFEST_FILE = 'manifest.json'
 export const MANIFEST_FORMAT = 'backpack-onnx-export'
 
+/**
+ * Bumped whenever the graphs change in a way a cached export should not survive (numerics or
+ * speed); GRAPH_IO_VERSION covers the interface.
+ */
+export const CONVERTER_VERSION = 3
+
 /** What an export directory holds: the graphs of the catalog, one data file, and this manifest. */
 export interface OnnxManifest {
   format: typeof MANIFEST_FORMAT
@@ -61,4 +67,11 @@ export function readManifest(dir: string): OnnxManifest {
   }
   if (!Number.isSafeInteger(m.embeddingOffset) || m.embeddingOffset < 0) throw bad('embeddingOffset must be a non-negative integer')
   return m
+}
+
+/** Distinct parameters of a checkpoint (tied tensors counted once: the reader keeps E and P under one name). */
+export function parameterCount(w: { tensors: ReadonlyMap<string, { data: Float32Array }> }): number {
+  let n = 0
+  for (const t of w.tensors.values()) n += t.data.length
+  return n
 }

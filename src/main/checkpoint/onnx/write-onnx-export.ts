@@ -6,20 +6,7 @@ import { buildLmHeadGraph, buildMixGraph } from './build-head-graphs'
 import { buildSensesGraph } from './build-senses-graph'
 import { EXTERNAL_DATA_FILE, ExternalDataFile } from './external-data-file'
 import { WTE, type CheckpointWeights } from './graph-ops'
-import { MANIFEST_FILE, MANIFEST_FORMAT, type OnnxManifest } from './onnx-manifest'
-
-/**
- * Bumped whenever the graphs change in a way a cached export should not survive (numerics or
- * speed); GRAPH_IO_VERSION covers the interface.
- */
-export const CONVERTER_VERSION = 3
-
-/** Distinct parameters (tied tensors counted once: the reader keeps E and P under one name). */
-export function parameterCount(w: CheckpointWeights): number {
-  let n = 0
-  for (const t of w.tensors.values()) n += t.data.length
-  return n
-}
+import { CONVERTER_VERSION, MANIFEST_FILE, MANIFEST_FORMAT, parameterCount, type OnnxManifest } from './onnx-manifest'
 
 /**
  * Writes the four graphs of the catalog, their shared external-data file and the manifest into
