@@ -152,7 +152,7 @@ describe('workbench in Chromium', () => {
     await page.getByTestId('edit-sense').selectOption('all')
     await page.getByTestId('edit-factor').fill('0')
     await page.getByTestId('add-edit').click()
-    expect(await page.getByTestId('edit-row').count()).toBe(1)
+    await expect.poll(() => page.getByTestId('edit-row').count()).toBe(1) // after edits.validate accepted it
     const effect = page.getByTestId('effect')
     const unedited = effect.getByRole('table').filter({ hasText: 'Unedited' })
     const edited = effect.getByRole('table').filter({ hasText: /^Edited/ })

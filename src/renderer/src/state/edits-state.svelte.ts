@@ -31,8 +31,26 @@ export class EditsState {
     return this.#blast
   }
 
+  /** Appends an edit already known to be valid (e.g. from a validated document). */
   add(edit: SenseEdit): void {
     this.#document = { ...this.#document, edits: [...this.#document.edits, edit] }
+  }
+
+  /**
+   * Appends `edit` only if the document with it passes `edits.validate` (structure, and with a
+   * model loaded its tokens and senses): an invalid edit never joins the list. The error then
+   * names it by the number it would have had (the list counts from 1; see ErrorNote).
+   */
+  async addValidated(edit: SenseEdit): Promise<boolean> {
+    const candidate = { ...this.#document, edits: [...this.#document.edits, edit] }
+    const res = await this.#client.call('edits.validate', { document: candidate })
+    if (!res.ok) {
+      this.#error = res.error
+      return false
+    }
+    this.#error = null
+    this.#document = { ...this.#document, edits: [...this.#document.edits, edit] }
+    return true
   }
 
   replace(index: number, edit: SenseEdit): void {
