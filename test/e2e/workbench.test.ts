@@ -245,7 +245,7 @@ describe('workbench in Chromium', () => {
 
     for (const row of await rows.all()) await row.getByRole('checkbox').check()
     await page.getByTestId('compare-selected').click()
-    expect(page.url()).toMatch(/#\/compare\?ids=\d+%2C\d+$/)
+    expect(page.url()).toMatch(/#\/compare\?(?:[^#]*&)?ids=\d+%2C\d+$/) // after the shared prompt and edits
     const editsTable = page.getByTestId('comparison-edits')
     await expect.poll(() => editsTable.textContent()).toContain('changed: factor')
     const text = (await editsTable.textContent())!
