@@ -43,7 +43,7 @@ describe('sense colours', () => {
       ],
       stopReason: 'length',
       tokensPerSecond: 1,
-    } as GenerationView
+    } as unknown as GenerationView
     const { container } = render(GeneratedText, { title: 'Edited', generation })
     const bg = [...container.querySelectorAll<HTMLElement>('.t')].map((t) => t.style.background)
     expect(bg[0]).not.toBe(bg[1])
