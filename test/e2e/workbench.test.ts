@@ -152,7 +152,7 @@ describe('workbench in Chromium', () => {
     await page.getByTestId('edit-sense').selectOption('all')
     await page.getByTestId('edit-factor').fill('0')
     await page.getByTestId('add-edit').click()
-    expect(await page.getByTestId('edit-row').count()).toBe(1)
+    await expect.poll(() => page.getByTestId('edit-row').count()).toBe(1) // after edits.validate accepted it
     const effect = page.getByTestId('effect')
     const unedited = effect.getByRole('table').filter({ hasText: 'Unedited' })
     const edited = effect.getByRole('table').filter({ hasText: /^Edited/ })
@@ -245,7 +245,7 @@ describe('workbench in Chromium', () => {
 
     for (const row of await rows.all()) await row.getByRole('checkbox').check()
     await page.getByTestId('compare-selected').click()
-    expect(page.url()).toMatch(/#\/compare\?ids=\d+%2C\d+$/)
+    expect(page.url()).toMatch(/#\/compare\?(?:[^#]*&)?ids=\d+%2C\d+$/) // after the shared prompt and edits
     const editsTable = page.getByTestId('comparison-edits')
     await expect.poll(() => editsTable.textContent()).toContain('changed: factor')
     const text = (await editsTable.textContent())!
@@ -338,5 +338,44 @@ describe('workbench in Chromium', () => {
     const after = await page.evaluate(() => document.documentElement.dataset.theme)
     expect(after).not.toBe(before)
     expect(['dark', 'light']).toContain(after)
+  })
+
+  it("clears a word's neighbours under a new word, refuses an invalid edit by its list number, and reopens prompt and edits from the URL", async () => {
+    await page.goto(`${origin}/#/senses?word=%20nurse`)
+    await page.getByRole('button', { name: /^Find neighbours of/ }).click()
+    await expect.poll(() => page.getByTestId('neighbours-word').textContent()).toContain('" nurse"')
+    await page.getByTestId('sense-word').fill(' doctor')
+    await page.getByRole('button', { name: 'Look up' }).click()
+    await expect.poll(() => page.locator('[data-testid="sense-card"]').first().getAttribute('aria-label')).toBe('Sense 0')
+    await expect.poll(() => page.getByTestId('neighbours-word').count()).toBe(0) // nurse's neighbours are gone under " doctor"
+
+    await page.locator('nav a[data-view="prompt"]').click()
+    await page.getByTestId('prompt-input').fill('The nurse said that')
+    await page.locator('nav a[data-view="interventions"]').click()
+    const rows = page.getByTestId('edit-row')
+    const before = await rows.count()
+    await page.getByTestId('edit-kind').selectOption('scale-sense')
+    await page.getByTestId('edit-token').fill(' nurse')
+    await page.getByTestId('edit-sense').selectOption('all')
+    await page.getByTestId('edit-factor').fill('0')
+    await page.getByTestId('add-edit').click()
+    await expect.poll(() => rows.count()).toBe(before + 1)
+    const n = before + 1
+    await page.getByTestId('edit-token').fill(' xyzzyplughfrob') // several tokens: refused by edits.validate
+    await page.getByTestId('add-edit').click()
+    const alert = page.getByRole('alert')
+    await expect.poll(() => alert.textContent()).toContain('edit-invalid')
+    expect(await alert.textContent()).toContain(`edit ${n + 1} (scale-sense)`) // the number it would have had in the list
+    expect(await rows.count()).toBe(n)
+
+    // the app keeps the URL up to date with history.replaceState: read it from the page
+    const params = new URLSearchParams((await page.evaluate(() => location.hash)).split('?')[1])
+    expect(params.get('edits')).toBeTruthy()
+    expect(params.get('text')).toBe('The nurse said that')
+    await page.reload()
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(n)
+    await page.locator('nav a[data-view="prompt"]').click()
+    expect(await page.getByTestId('prompt-input').inputValue()).toBe(params.get('text'))
+    await shot('reloaded')
   })
 })

@@ -14,15 +14,6 @@ const info = (available: boolean) => ({
 })
 
 describe('App', () => {
-  it('says "not available yet" for a backend this build lacks, instead of showing anything made up', async () => {
-    window.location.hash = '#/prompt?text=hello'
-    const { client } = fakeClient({ 'app.info': () => ok(info(false)), 'model.recent': () => ok({ checkpoints: [] }), 'tokens.encode': () => ok({ tokens: [] }) })
-    render(App, { client })
-    expect(await screen.findByText('Prediction is not available yet in this build.')).toBeTruthy()
-    window.location.hash = '#/experiments'
-    expect(await screen.findByText('The experiment library is not available yet in this build.')).toBeTruthy()
-  })
-
   it('opens the view named in the hash, with its parameters', async () => {
     window.location.hash = '#/senses?word=%20nurse'
     const { client, calls } = fakeClient({ 'app.info': () => ok(info(true)), 'model.recent': () => ok({ checkpoints: [] }) })

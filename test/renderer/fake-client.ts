@@ -38,7 +38,9 @@ export function fakeClient(responders: Responders = {}) {
   const emit = <E extends ApiEventName>(name: E, payload: ApiEvents[E]) => listeners.forEach((l) => l({ name, payload } as ApiEvent))
   /** the event stream (re)opened */
   const reconnect = () => connected.forEach((l) => l())
-  return { client, calls, emit, reconnect }
+  /** how many event listeners are subscribed now (a view that leaks them makes this grow) */
+  const listenerCount = () => listeners.size
+  return { client, calls, emit, reconnect, listenerCount }
 }
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value })

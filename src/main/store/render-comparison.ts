@@ -93,6 +93,8 @@ function renderLatex(tables: ComparisonTable[]): string {
   for (const t of tables) {
     out.push(`% ${t.title}`, `\\begin{tabular}{${'l'.repeat(t.columns.length)}}`, '\\toprule')
     out.push(t.columns.map((c) => `\\textbf{${latexEscape(c)}}`).join(' & ') + ' \\\\', '\\midrule')
+    // a table whose rows were all equal (diffOnly) says so, as the Markdown does, instead of being empty
+    if (t.rows.length === 0) out.push(`\\multicolumn{${t.columns.length}}{l}{(no differences)} \\\\`)
     for (const r of t.rows) out.push(r.map(latexEscape).join(' & ') + ' \\\\')
     out.push('\\bottomrule', '\\end{tabular}', '')
   }

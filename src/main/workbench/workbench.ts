@@ -20,9 +20,8 @@ import { WorkbenchEvents } from './workbench-events'
 
 /**
  * The app-side service behind both doors (Electron IPC and serve): one object implementing the
- * whole API by composing the engine, the analysis modules and the experiment store. A method
- * whose backend is not in this build answers `unavailable` (the view then says "not available
- * yet"); nothing here fabricates a result.
+ * whole API by composing the engine, the analysis modules and the experiment store. A method that
+ * cannot answer (no model loaded) answers `unavailable`; nothing here fabricates a result.
  */
 export interface WorkbenchOptions {
   transport: 'electron' | 'http'
@@ -49,7 +48,8 @@ export class Workbench {
   /** Which methods have a backend in this build (all of them, today). */
   available(): Record<ApiMethod, boolean> {
     const out = {} as Record<ApiMethod, boolean>
-    for (const m of API_METHODS) out[m] = !UNAVAILABLE.has(m)
+    // every method has its backend in every build (app.info keeps the field for its clients)
+    for (const m of API_METHODS) out[m] = true
     return out
   }
 
@@ -194,6 +194,3 @@ export class Workbench {
     }
   }
 }
-
-/** Methods whose backend has not landed yet (none today: generate and suites come later). */
-const UNAVAILABLE = new Set<ApiMethod>([])

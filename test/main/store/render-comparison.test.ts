@@ -75,6 +75,12 @@ describe('renderComparison', () => {
     expect(tex.match(/\\begin\{tabular\}/g)).toHaveLength(3)
   })
 
+  it('LaTeX says "(no differences)" in a table whose rows were all equal, instead of an empty tabular', () => {
+    const tex = renderComparison({ ...comparison, edits: [], outputs: [], diffOnly: true }, 'latex')
+    expect(tex.match(/\\multicolumn\{4\}\{l\}\{\(no differences\)\} \\\\/g)).toHaveLength(2) // Edits, Outputs
+    expect(tex).toContain('0.123457') // Metrics keeps its row
+  })
+
   it('JSON is the comparison data itself; unknown formats are refused', () => {
     expect(JSON.parse(renderComparison(comparison, 'json'))).toEqual(comparison)
     expect(() => renderComparison(comparison, 'xml' as never)).toThrow(expect.objectContaining({ code: 'bad-request' }))

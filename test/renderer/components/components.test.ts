@@ -1,7 +1,6 @@
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/svelte'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import AttributionPanel from '../../../src/renderer/src/components/AttributionPanel.svelte'
-import NotAvailable from '../../../src/renderer/src/components/NotAvailable.svelte'
 import SenseCard from '../../../src/renderer/src/components/SenseCard.svelte'
 import TokenStrip from '../../../src/renderer/src/components/TokenStrip.svelte'
 import type { AttributeResponse, SenseCard as Card } from '../../../src/shared/ipc/api-types'
@@ -84,12 +83,5 @@ describe('AttributionPanel at T = 512', () => {
     const shown = dataRows().map((r) => Number(r.lastElementChild!.textContent))
     expect(shown).toContain((8192 - 4000) / 1000)
     expect(dataRows().length).toBeLessThan(60)
-  })
-})
-
-describe('NotAvailable', () => {
-  it('says what is missing', () => {
-    render(NotAvailable, { what: 'Generation' })
-    expect(screen.getByRole('status').textContent).toBe('Generation is not available yet in this build.')
   })
 })

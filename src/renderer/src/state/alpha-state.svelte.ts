@@ -1,6 +1,6 @@
-import type { ErrorInfo } from '../../../shared/errors'
 import type { TokenSpan } from '../../../shared/ipc/api-types'
 import type { ApiClient } from '../lib/api-client'
+import { LatestRequest } from './latest-request.svelte'
 
 export interface AlphaMatrix {
   sense: number
@@ -11,9 +11,7 @@ export interface AlphaMatrix {
 
 /** α (contextualization weights) of one sense for the prompt, for the canvas heatmap. */
 export class AlphaState {
-  #matrix = $state.raw<AlphaMatrix | null>(null)
-  #error = $state.raw<ErrorInfo | null>(null)
-  #seq = 0
+  readonly #req = new LatestRequest<AlphaMatrix, { text: string; sense: number }>()
   sense = $state(0)
   readonly #client: ApiClient
 
@@ -22,25 +20,26 @@ export class AlphaState {
   }
 
   get matrix() {
-    return this.#matrix
+    return this.#req.value
   }
   get error() {
-    return this.#error
+    return this.#req.error
+  }
+  /** the prompt and sense the matrix belongs to */
+  get about() {
+    return this.#req.about
   }
 
   async load(text: string): Promise<void> {
     if (text === '') return
-    const seq = ++this.#seq
-    const res = await this.#client.call('predict.contextualization', { text, sense: this.sense })
-    if (seq !== this.#seq) return
-    if (!res.ok) {
-      this.#error = res.error
-      return
-    }
-    const bin = atob(res.value.alpha)
-    const bytes = new Uint8Array(bin.length)
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i)
-    this.#matrix = { sense: res.value.sense, n: res.value.n, tokens: res.value.tokens, values: new Float32Array(bytes.buffer) }
-    this.#error = null
+    const sense = this.sense
+    await this.#req.run({ text, sense }, async () => {
+      const res = await this.#client.call('predict.contextualization', { text, sense })
+      if (!res.ok) return res
+      const bin = atob(res.value.alpha)
+      const bytes = new Uint8Array(bin.length)
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i)
+      return { ok: true, value: { sense: res.value.sense, n: res.value.n, tokens: res.value.tokens, values: new Float32Array(bytes.buffer) } }
+    })
   }
 }

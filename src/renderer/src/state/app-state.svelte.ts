@@ -1,4 +1,3 @@
-import type { ApiMethod } from '../../../shared/ipc/api'
 import type { AppInfo, ModelInfo } from '../../../shared/ipc/api-types'
 import type { ErrorInfo } from '../../../shared/errors'
 import type { ApiClient } from '../lib/api-client'
@@ -45,11 +44,6 @@ export class AppState {
   /** checkpoint folders opened before, newest first */
   get recent() {
     return this.#recent
-  }
-
-  /** Does this build have a backend for `method`? Unknown until app.info answered. */
-  available(method: ApiMethod): boolean {
-    return this.#info?.available[method] === true
   }
 
   async refresh(): Promise<void> {

@@ -11,6 +11,8 @@ export class EditsState {
   #document = $state.raw<SenseEditDocument>(emptySenseEdits())
   #error = $state.raw<ErrorInfo | null>(null)
   #blast = $state.raw<BlastRadiusResponse | null>(null)
+  /** the document the blast radius was computed for */
+  #blastDocument = $state.raw<SenseEditDocument | null>(null)
   readonly #client: ApiClient
 
   constructor(client: ApiClient) {
@@ -30,9 +32,31 @@ export class EditsState {
   get blastRadius() {
     return this.#blast
   }
+  /** the edits changed since the blast radius was computed: it bounds other edits */
+  get blastRadiusStale(): boolean {
+    return this.#blast !== null && this.#blastDocument !== this.#document
+  }
 
+  /** Appends an edit already known to be valid (e.g. from a validated document). */
   add(edit: SenseEdit): void {
     this.#document = { ...this.#document, edits: [...this.#document.edits, edit] }
+  }
+
+  /**
+   * Appends `edit` only if the document with it passes `edits.validate` (structure, and with a
+   * model loaded its tokens and senses): an invalid edit never joins the list. The error then
+   * names it by the number it would have had (the list counts from 1; see ErrorNote).
+   */
+  async addValidated(edit: SenseEdit): Promise<boolean> {
+    const candidate = { ...this.#document, edits: [...this.#document.edits, edit] }
+    const res = await this.#client.call('edits.validate', { document: candidate })
+    if (!res.ok) {
+      this.#error = res.error
+      return false
+    }
+    this.#error = null
+    this.#document = { ...this.#document, edits: [...this.#document.edits, edit] }
+    return true
   }
 
   replace(index: number, edit: SenseEdit): void {
@@ -77,9 +101,11 @@ export class EditsState {
   }
 
   async computeBlastRadius(pairs: { a: string | number; b: string | number }[]): Promise<void> {
-    const res = await this.#client.call('edits.blastRadius', { document: this.#document, pairs })
+    const document = this.#document
+    const res = await this.#client.call('edits.blastRadius', { document, pairs })
     if (res.ok) {
       this.#blast = res.value
+      this.#blastDocument = document
       this.#error = null
     } else this.#error = res.error
   }

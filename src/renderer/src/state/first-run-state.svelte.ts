@@ -20,20 +20,23 @@ export class FirstRunState {
   #jobId: string | null = null
   readonly #app: AppState
   readonly #client: ApiClient
+  readonly #offs: (() => void)[]
 
   constructor(app: AppState) {
     this.#app = app
     this.#client = app.client
-    this.#client.on('hub.progressed', ({ jobId, progress }) => {
-      if (jobId === this.#jobId) this.#progress = progress
-    })
-    this.#client.on('hub.finished', ({ jobId, result }) => {
+    this.#offs = [
+      this.#client.on('hub.progressed', ({ jobId, progress }) => {
+        if (jobId === this.#jobId) this.#progress = progress
+      }),
+      this.#client.on('hub.finished', ({ jobId, result }) => {
       if (jobId !== this.#jobId) return
       this.#jobId = null
       this.#progress = null
       if (result.ok) void this.#load(result.value.snapshot)
       else this.#fail(result.error)
-    })
+    }),
+    ]
   }
 
   get phase() {
@@ -73,5 +76,11 @@ export class FirstRunState {
   #fail(error: ErrorInfo): void {
     this.#error = error
     this.#phase = 'failed'
+  }
+
+  /** Stops listening to the client's events (the view that made this state is gone). */
+  dispose(): void {
+    for (const off of this.#offs) off()
+    this.#offs.length = 0
   }
 }

@@ -18,6 +18,8 @@ export class GenerateState {
   #error = $state.raw<ErrorInfo | null>(null)
   #progress = $state.raw<{ done: number; total: number } | null>(null)
   #runId: string | null = null
+  /** the prompt and edits the result was generated from */
+  #about = $state.raw<{ text: string; edits: SenseEditDocument } | null>(null)
   settings = $state<GenerateSettings>({ maxNewTokens: 32, strategy: 'greedy', temperature: 1, topK: null, topP: null, seed: 0 })
   readonly #client: ApiClient
 
@@ -30,6 +32,10 @@ export class GenerateState {
 
   get result() {
     return this.#result
+  }
+  /** the prompt and edits the result belongs to */
+  get about() {
+    return this.#about
   }
   get error() {
     return this.#error
@@ -60,6 +66,7 @@ export class GenerateState {
     this.#progress = null
     if (res.ok) {
       this.#result = res.value
+      this.#about = { text, edits }
       this.#error = null
     } else this.#error = res.error
   }

@@ -9,19 +9,22 @@ export class HubState {
   #done = $state.raw<HubDownloadDone | null>(null)
   #error = $state.raw<ErrorInfo | null>(null)
   readonly #client: ApiClient
+  readonly #offs: (() => void)[]
 
   constructor(client: ApiClient) {
     this.#client = client
-    client.on('hub.progressed', ({ jobId, progress }) => {
-      if (jobId === this.#job?.jobId) this.#progress = progress
-    })
-    client.on('hub.finished', ({ jobId, result }) => {
+    this.#offs = [
+      client.on('hub.progressed', ({ jobId, progress }) => {
+        if (jobId === this.#job?.jobId) this.#progress = progress
+      }),
+      client.on('hub.finished', ({ jobId, result }) => {
       if (jobId !== this.#job?.jobId) return
       this.#job = null
       this.#progress = null
       if (result.ok) this.#done = result.value
       else this.#error = result.error
-    })
+    }),
+    ]
   }
 
   get job() {
@@ -47,5 +50,11 @@ export class HubState {
 
   async cancel(): Promise<void> {
     if (this.#job) await this.#client.call('hub.cancel', { jobId: this.#job.jobId })
+  }
+
+  /** Stops listening to the client's events (the view that made this state is gone). */
+  dispose(): void {
+    for (const off of this.#offs) off()
+    this.#offs.length = 0
   }
 }

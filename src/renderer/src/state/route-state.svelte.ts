@@ -5,6 +5,12 @@
 export const VIEWS = ['model', 'prompt', 'senses', 'interventions', 'generate', 'suites', 'experiments', 'compare'] as const
 export type ViewName = (typeof VIEWS)[number]
 
+/**
+ * Parameters every view shares and carries from view to view: the prompt (`text`) and the current
+ * edits (`edits`, base64url JSON, see lib/edits-url.ts).
+ */
+export const SHARED_PARAMS = ['text', 'edits'] as const
+
 export interface Route {
   view: ViewName
   params: Record<string, string>
@@ -47,11 +53,23 @@ export class RouteState {
     return this.#route.params
   }
 
-  /** Opens a view with these parameters (a new history entry). */
+  /** Opens a view with these parameters and the shared ones of the current URL (a new history entry). */
   go(view: ViewName, params: Record<string, string> = {}): void {
-    this.#route = { view, params }
+    this.#route = { view, params: { ...this.shared, ...params } }
     const hash = formatHash(this.#route)
     if (this.#win.location.hash !== hash) this.#win.location.hash = hash
+  }
+
+  /** the shared parameters (prompt, edits) of the current URL */
+  get shared(): Record<string, string> {
+    const out: Record<string, string> = {}
+    for (const k of SHARED_PARAMS) if (this.#route.params[k] !== undefined) out[k] = this.#route.params[k]
+    return out
+  }
+
+  /** The URL of `view` with the shared parameters (for navigation links). */
+  href(view: ViewName): string {
+    return formatHash({ view, params: this.shared })
   }
 
   /** Updates parameters of the current view without a new history entry. */

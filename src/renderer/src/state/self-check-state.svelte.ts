@@ -15,14 +15,17 @@ export class SelfCheckState {
   #progress = $state.raw<{ done: number; total: number; message?: string } | null>(null)
   #seq = 0
   readonly #client: ApiClient
+  readonly #offs: (() => void)[]
 
   constructor(client: ApiClient) {
     this.#client = client
     // a new model makes the old verdict meaningless
-    client.on('model.loaded', () => this.reset())
-    client.on('run.progressed', (p) => {
-      if (p.runId === RUN_ID && this.#running) this.#progress = { done: p.done, total: p.total, message: p.message }
-    })
+    this.#offs = [
+      client.on('model.loaded', () => this.reset()),
+      client.on('run.progressed', (p) => {
+        if (p.runId === RUN_ID && this.#running) this.#progress = { done: p.done, total: p.total, message: p.message }
+      }),
+    ]
   }
 
   get report() {
@@ -63,5 +66,11 @@ export class SelfCheckState {
 
   async cancel(): Promise<void> {
     if (this.#running) await this.#client.call('run.cancel', { runId: RUN_ID })
+  }
+
+  /** Stops listening to the client's events (the view that made this state is gone). */
+  dispose(): void {
+    for (const off of this.#offs) off()
+    this.#offs.length = 0
   }
 }

@@ -3,7 +3,7 @@ import type { ErrorInfo } from '../../../shared/errors'
 import type { GenderBiasView, KnowledgeEditView, TopicSuiteView } from '../../../shared/ipc/api-types'
 import type { ApiClient } from '../lib/api-client'
 
-type SuiteName = 'genderBias' | 'knowledgeEdit' | 'topic'
+export type SuiteName = 'genderBias' | 'knowledgeEdit' | 'topic'
 
 /** The paper's suites (gender bias, knowledge edit, topic) on top of the current edits, with progress and cancel. */
 export class SuitesState {
@@ -14,6 +14,8 @@ export class SuitesState {
   #progress = $state.raw<{ done: number; total: number; message?: string } | null>(null)
   #running = $state<SuiteName | null>(null)
   #runId: string | null = null
+  /** the edits each suite's result ran with */
+  #ranWith = $state.raw<Partial<Record<SuiteName, SenseEditDocument>>>({})
   readonly #client: ApiClient
 
   constructor(client: ApiClient) {
@@ -38,28 +40,32 @@ export class SuitesState {
   get progress() {
     return this.#progress
   }
+  /** the edits the suite's result ran with */
+  ranWith(name: SuiteName): SenseEditDocument | null {
+    return this.#ranWith[name] ?? null
+  }
   /** which suite runs now, or null */
   get running() {
     return this.#running
   }
 
   runGenderBias(edits: SenseEditDocument, options: { sense?: number; optimize: boolean }): Promise<void> {
-    return this.#run('genderBias', (runId) => this.#client.call('suites.genderBias', { ...options, ...withEdits(edits), runId }), (v) => (this.#genderBias = v))
+    return this.#run('genderBias', edits, (runId) => this.#client.call('suites.genderBias', { ...options, ...withEdits(edits), runId }), (v) => (this.#genderBias = v))
   }
 
   runKnowledgeEdit(edits: SenseEditDocument): Promise<void> {
-    return this.#run('knowledgeEdit', (runId) => this.#client.call('suites.knowledgeEdit', { ...withEdits(edits), runId }), (v) => (this.#knowledgeEdit = v))
+    return this.#run('knowledgeEdit', edits, (runId) => this.#client.call('suites.knowledgeEdit', { ...withEdits(edits), runId }), (v) => (this.#knowledgeEdit = v))
   }
 
   runTopic(edits: SenseEditDocument, options: { topics?: string[]; samples: number; maxNewTokens: number; seed: number }): Promise<void> {
-    return this.#run('topic', (runId) => this.#client.call('suites.topic', { ...options, ...withEdits(edits), runId }), (v) => (this.#topic = v))
+    return this.#run('topic', edits, (runId) => this.#client.call('suites.topic', { ...options, ...withEdits(edits), runId }), (v) => (this.#topic = v))
   }
 
   async cancel(): Promise<void> {
     if (this.#runId) await this.#client.call('run.cancel', { runId: this.#runId })
   }
 
-  async #run<T>(name: SuiteName, call: (runId: string) => Promise<{ ok: true; value: T } | { ok: false; error: ErrorInfo }>, keep: (v: T) => void): Promise<void> {
+  async #run<T>(name: SuiteName, edits: SenseEditDocument, call: (runId: string) => Promise<{ ok: true; value: T } | { ok: false; error: ErrorInfo }>, keep: (v: T) => void): Promise<void> {
     const runId = `suite-${name}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
     this.#runId = runId
     this.#running = name
@@ -71,6 +77,7 @@ export class SuitesState {
     this.#progress = null
     if (res.ok) {
       keep(res.value)
+      this.#ranWith = { ...this.#ranWith, [name]: edits }
       this.#error = null
     } else this.#error = res.error
   }

@@ -1,21 +1,17 @@
 import { cleanup, render, screen } from '@testing-library/svelte'
 import { afterEach, describe, expect, it } from 'vitest'
 import GenerateView from '../../../../src/renderer/src/views/generate/GenerateView.svelte'
+import { GenerateState } from '../../../../src/renderer/src/state/generate-state.svelte'
+import { fakeClient } from '../../fake-client'
 
 afterEach(() => cleanup())
 
 describe('Generate view: settings ranges', () => {
   it('bounds its inputs by the ranges generate.run and the CLI accept (src/shared/generation-settings.ts)', () => {
     const app = { info: { version: 't' }, available: () => true, model: { name: 'm' } }
-    const generation = {
-      settings: { maxNewTokens: 32, strategy: 'sample', temperature: 1, topK: null, topP: null, seed: 0 },
-      running: false,
-      progress: null,
-      result: null,
-      error: null,
-      run: async () => undefined,
-      cancel: () => undefined,
-    }
+    // the real state (its settings are reactive: the view binds its inputs to them)
+    const generation = new GenerateState(fakeClient().client)
+    generation.settings.strategy = 'sample'
     const props = { app, generation, prompt: { text: 'The nurse' }, edits: { edits: [], document: null } }
     render(GenerateView, { props: props as never })
     const seed = screen.getByTestId('gen-seed')

@@ -12,9 +12,10 @@ const pair = { a: { id: 339, text: ' he' }, b: { id: 673, text: ' she' }, maxInc
 
 async function showRadius(response: BlastRadiusResponse) {
   window.location.hash = '#/interventions'
-  const { client, calls } = fakeClient({ 'app.info': () => ok(info), 'model.recent': () => ok({ checkpoints: [] }), 'edits.blastRadius': () => ok(response) })
+  const { client, calls } = fakeClient({ 'app.info': () => ok(info), 'model.recent': () => ok({ checkpoints: [] }), 'edits.validate': ({ document }) => ok({ document: document as never }), 'edits.blastRadius': () => ok(response) })
   render(App, { client })
   await fireEvent.click(await screen.findByTestId('add-edit')) // scale ' nurse' sense 10 by 0
+  await screen.findByTestId('edit-row') // once edits.validate accepted it
   await fireEvent.click(screen.getByRole('button', { name: 'Bound the change over all contexts' }))
   await screen.findByText('0.500')
   return calls
