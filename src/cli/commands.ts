@@ -12,6 +12,8 @@ import { reverse } from './commands/reverse'
 import { senses } from './commands/senses'
 import { serve } from './commands/serve'
 import { suite } from './commands/suite'
+import { sweep } from './commands/sweep'
+import { worker } from './commands/worker'
 
 /**
  * Every CLI command, by name. Each domain adds its own line here and keeps its code in
@@ -31,4 +33,6 @@ export const COMMANDS: Record<string, CliCommand> = {
   senses: senses,
   serve: serve,
   suite: suite,
+  sweep: sweep,
+  worker: worker,
 }

@@ -25,7 +25,7 @@ import { WorkbenchEvents } from './workbench-events'
  * yet"); nothing here fabricates a result.
  */
 export interface WorkbenchOptions {
-  transport: 'electron' | 'http'
+  transport: 'electron' | 'http' | 'worker'
   version: string
   /** experiment database (default: experiments.sqlite in the user data directory) */
   databasePath?: string
