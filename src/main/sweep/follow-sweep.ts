@@ -1,4 +1,5 @@
 import type { SenseEditDocument } from '../../shared/edits/sense-edits'
+import { WorkbenchError } from '../../shared/errors'
 import type { PredictResponse } from '../../shared/ipc/api-types'
 import { predictRun } from '../store/engine-runner'
 import type { ExperimentStore } from '../store/experiment-store'
@@ -24,8 +25,10 @@ export interface FollowOptions {
   checkpoint: { dir: string; config: Record<string, unknown> | null }
   onProgress?: (p: { done: number; failed: number; active: number; waiting: number; jobs: number }) => void
   pollMs?: number
-  /** give up after this long (a `queue` error); default: wait as long as jobs are pending */
+  /** stop waiting after this long (the summary then counts the unfinished jobs); default: as long as jobs are pending */
   timeoutMs?: number
+  /** how long Redis may stay unreachable before a `queue` error (default 30 s) */
+  outageMs?: number
 }
 
 /**
@@ -39,10 +42,22 @@ export async function followSweep(q: SweepQueue, meta: SweepMeta, o: FollowOptio
   const experiments = new Map<number, number>()
   const errors: SweepSummary['errors'] = []
   const deadline = o.timeoutMs === undefined ? Infinity : Date.now() + o.timeoutMs
+  let outageSince: number | null = null
   for (;;) {
     let active = 0
     let waiting = 0
-    for (const { index, job, state } of await q.jobs(meta, [...pending])) {
+    let states
+    try {
+      states = await q.jobs(meta, [...pending])
+      outageSince = null
+    } catch (e) {
+      // Redis went away: keep asking for a while (workers and Redis may come back), then fail typed
+      outageSince ??= Date.now()
+      if (!(e instanceof WorkbenchError) || e.code !== 'queue' || Date.now() - outageSince > (o.outageMs ?? 30_000)) throw e
+      await new Promise((r) => setTimeout(r, 500))
+      continue
+    }
+    for (const { index, job, state } of states) {
       if (state === 'completed' && job) {
         experiments.set(index, (await record(o.store, meta, job.data, job.returnvalue)).experimentId)
         pending.delete(index)

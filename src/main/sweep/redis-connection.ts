@@ -78,7 +78,7 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
  * Options for the long-lived connections of a command that must not hang when Redis goes away:
  * reconnect for about `giveUpMs`, then fail its commands.
  */
-export function boundedRedisOptions(url: string, giveUpMs = 15_000): RedisOptions {
+export function boundedRedisOptions(url: string, giveUpMs = 30_000): RedisOptions {
   const started = { at: 0 }
   return {
     ...redisOptions(url),

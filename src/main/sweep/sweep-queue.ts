@@ -58,8 +58,10 @@ export class SweepQueue {
     return this.call('reading job states', () =>
       Promise.all(
         which.map(async (index) => {
+          // the state first: a job read before its state could miss a result that landed in between
+          const state = (await this.queue.getJobState(jobId(meta.sweepId, index))) as JobState
           const job = (await Job.fromId(this.queue, jobId(meta.sweepId, index))) as SweepJob | undefined
-          return { index, job: job ?? null, state: job ? ((await job.getState()) as JobState) : 'unknown' }
+          return { index, job: job ?? null, state: job ? state : 'unknown' }
         }),
       ),
     )

@@ -76,6 +76,7 @@ export async function startSweepWorker(o: SweepWorkerOptions): Promise<RunningSw
     const cancelled = async () => (await control.exists(sweepKeys(o.queue, d.sweepId).cancelled)) === 1
     if (await cancelled()) fail('cancelled', `sweep ${d.sweepId} was cancelled before job ${job.id} started`)
     active.set(job.id!, d.sweepId)
+    o.log({ event: 'started', job: job.id })
     try {
       const t0 = performance.now()
       const res = await abortable(dispatch(d.method satisfies SweepMethod, d.request), signal)
@@ -93,11 +94,12 @@ export async function startSweepWorker(o: SweepWorkerOptions): Promise<RunningSw
   const workerRedis = new Redis(connection)
   workerRedis.on('error', () => undefined)
   const worker = new Worker<SweepJobData, SweepJobResult>(o.queue, processor, {
+    name, // each job records the worker that took it (processedBy)
     connection: workerRedis,
     concurrency: o.concurrency,
     lockDuration: o.lockMs,
     stalledInterval: o.lockMs,
-    maxStalledCount: 2,
+    maxStalledCount: 5, // a starved event loop can miss a lock renewal; only repeated stalls fail a job
     autorun: false,
   })
   let lastError = ''
