@@ -9,7 +9,8 @@ import { SweepQueue } from '../../../src/main/sweep/sweep-queue'
 import { appVersion } from '../../../src/cli/commands/worker'
 import { useTempCache } from '../cli-harness'
 import { startRedis, type TestRedis } from '../../main/sweep/helpers/redis-server'
-import { cliProcess, startWorker, stopWorker, TINY, type WorkerProcess } from '../../main/sweep/helpers/worker-process'
+import { freezeWhileHolding, submittedSweep } from '../../main/sweep/helpers/sweep-probe'
+import { cliProcess, startWorker, stopWorker, TINY, workerName, type WorkerProcess } from '../../main/sweep/helpers/worker-process'
 
 /**
  * A 12-document predict sweep on a real redis-server with two real worker processes on the tiny
@@ -43,24 +44,12 @@ describe('sweep run with two workers, one killed with SIGKILL', () => {
     workers.push(startWorker(redis.url, ['--concurrency', '2']), startWorker(redis.url))
     await Promise.all(workers.map((w) => w.waitFor((e) => e.event === 'ready')))
     const [victim, survivor] = workers
-    const victimName = (victim.events.find((e) => e.event === 'ready') as { worker: string }).worker
-    const survivorName = (survivor.events.find((e) => e.event === 'ready') as { worker: string }).worker
+    const survivorName = workerName(survivor)
 
     const run = cliProcess(['sweep', 'run', '--redis', redis.url, '--spec', spec, '--db', db, '--timeout-s', '240'])
-    // freeze the victim, and kill it only while Redis shows it holding a job (else let it go on and look again)
+    // freeze the victim, and kill it only while Redis shows it holding a job
     const q = await SweepQueue.open(redis.url, 'backpack-sweeps')
-    let held: number[] = []
-    for (let tries = 0; held.length === 0; tries++) {
-      expect(tries).toBeLessThan(3000)
-      const key = (await q.redis.keys('backpack:backpack-sweeps:sweep:*')).find((k) => !k.endsWith(':cancelled'))
-      if (key) {
-        victim.proc.kill('SIGSTOP')
-        await new Promise((r) => setTimeout(r, 300)) // commands it sent before stopping land first
-        held = (await q.jobs(await q.meta(key.split(':').pop()!))).filter((s) => s.state === 'active' && s.job?.processedBy === victimName).map((s) => s.index)
-        if (held.length === 0) victim.proc.kill('SIGCONT')
-      }
-      if (held.length === 0) await new Promise((r) => setTimeout(r, 20))
-    }
+    const held = await freezeWhileHolding(q, await submittedSweep(q), victim)
     victim.proc.kill('SIGKILL')
     expect((await victim.exited).signal).toBe('SIGKILL')
     const res = await run

@@ -91,3 +91,8 @@ export function cliProcess(args: string[], timeoutMs = 240_000): Promise<{ code:
     }),
   )
 }
+
+/** The worker's name as BullMQ records it in a job's processedBy (from its ready event). */
+export function workerName(w: WorkerProcess): string {
+  return (w.events.find((e) => e.event === 'ready') as { worker: string }).worker
+}
