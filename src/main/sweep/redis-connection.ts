@@ -56,7 +56,8 @@ export function redisError(e: unknown, url: string, what: string): WorkbenchErro
  */
 export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
   const client = new Redis({ ...redisOptions(url), lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
-  client.on('error', () => undefined) // reported through connect()/ping() below
+  let lastError: unknown = null // an AUTH refusal arrives here; connect() then only says the connection closed
+  client.on('error', (e) => (lastError = e))
   let timer: NodeJS.Timeout | undefined
   try {
     const timeout = new Promise<never>((_, reject) => {
@@ -67,7 +68,8 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
       await client.ping()
     })(), timeout])
   } catch (e) {
-    throw redisError(e, url, 'connecting')
+    const auth = lastError !== null && /WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(String((lastError as Error).message))
+    throw redisError(auth ? lastError : e, url, 'connecting')
   } finally {
     clearTimeout(timer)
     client.disconnect()
