@@ -55,7 +55,7 @@ describe('sweep run with two workers, one killed with SIGKILL', () => {
     const res = await run
     expect(res.stderr).toContain('"event":"progress"')
     expect(res.code, res.stdout + res.stderr.slice(-300)).toBe(0)
-    const summary = res.json()
+    const summary = res.json() as { sweepId: string; experiments: number[] }
     expect(summary).toMatchObject({ jobs: 12, completed: 12, failed: 0, cancelled: false })
     expect(new Set(summary.experiments).size).toBe(12)
 
