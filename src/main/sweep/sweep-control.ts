@@ -7,8 +7,10 @@ export interface SweepStatus {
   jobs: number
   cancelled: boolean
   counts: Record<'waiting' | 'active' | 'completed' | 'failed' | 'removed', number>
-  /** running jobs: index and the worker that holds each (as the job's progress or lock shows it) */
-  active: { index: number; attemptsMade: number }[]
+  /** running jobs: index, the worker that holds each (host/pid) and how often it was taken before */
+  active: { index: number; worker: string | null; attemptsMade: number }[]
+  /** finished jobs per worker (host/pid) */
+  completedBy: Record<string, number>
   failures: { index: number; code: string }[]
 }
 
@@ -18,13 +20,15 @@ export async function sweepStatus(q: SweepQueue, sweepId: string): Promise<Sweep
   const counts = { waiting: 0, active: 0, completed: 0, failed: 0, removed: 0 }
   const active: SweepStatus['active'] = []
   const failures: SweepStatus['failures'] = []
+  const completedBy: Record<string, number> = {}
   for (const { index, job, state } of await q.jobs(meta)) {
     const bucket = countAs(state, job !== null)
     counts[bucket]++
-    if (bucket === 'active') active.push({ index, attemptsMade: job!.attemptsMade })
+    if (bucket === 'active') active.push({ index, worker: job!.processedBy ?? null, attemptsMade: job!.attemptsMade })
+    if (bucket === 'completed') completedBy[job!.processedBy ?? 'unknown'] = (completedBy[job!.processedBy ?? 'unknown'] ?? 0) + 1
     if (bucket === 'failed') failures.push({ index, code: failedCode(job!.failedReason) })
   }
-  return { sweepId, name: meta.name, jobs: meta.jobs, cancelled: await q.isCancelled(sweepId), counts, active, failures }
+  return { sweepId, name: meta.name, jobs: meta.jobs, cancelled: await q.isCancelled(sweepId), counts, active, completedBy, failures }
 }
 
 export interface CancelResult {

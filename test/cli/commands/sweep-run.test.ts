@@ -7,7 +7,7 @@ import { engineRunner } from '../../../src/main/store/engine-runner'
 import { ExperimentStore } from '../../../src/main/store/experiment-store'
 import { SweepQueue } from '../../../src/main/sweep/sweep-queue'
 import { appVersion } from '../../../src/cli/commands/worker'
-import { useTempCache } from '../cli-harness'
+import { cli, useTempCache } from '../cli-harness'
 import { startRedis, type TestRedis } from '../../main/sweep/helpers/redis-server'
 import { freezeWhileHolding, submittedSweep } from '../../main/sweep/helpers/sweep-probe'
 import { cliProcess, startWorker, stopWorker, TINY, workerName, type WorkerProcess } from '../../main/sweep/helpers/worker-process'
@@ -64,6 +64,11 @@ describe('sweep run with two workers, one killed with SIGKILL', () => {
     await q.close()
     expect(states.every((s) => s.state === 'completed')).toBe(true)
     for (const i of held) expect(states[i].job).toMatchObject({ processedBy: survivorName, stalledCounter: 1 })
+    const status = await cli(['sweep', 'status', summary.sweepId, '--redis', redis.url])
+    expect(status.json()).toMatchObject({ jobs: 12, cancelled: false, counts: { completed: 12, waiting: 0, active: 0, failed: 0, removed: 0 }, active: [], failures: [] })
+    const by = status.json().completedBy as Record<string, number>
+    expect(Object.values(by).reduce((a, b) => a + b, 0)).toBe(12)
+    expect(by[survivorName]).toBeGreaterThanOrEqual(held.length)
     expect(survivor.events.some((e) => e.event === 'completed')).toBe(true)
 
     // the same runs made locally, as `experiment run` makes them
