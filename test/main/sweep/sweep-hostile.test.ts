@@ -10,7 +10,7 @@ import { failedCode, SweepQueue } from '../../../src/main/sweep/sweep-queue'
 import { cli, useTempCache } from '../../cli/cli-harness'
 import { freePort, startRedis, type TestRedis } from './helpers/redis-server'
 import { freezeWhileHolding, submittedSweep } from './helpers/sweep-probe'
-import { cliProcess, startWorker, stopWorker, TINY, type WorkerProcess } from './helpers/worker-process'
+import { cliProcess, startWorker, stopWorker, TINY, workerName, type WorkerProcess } from './helpers/worker-process'
 
 /**
  * Bad input to sweeps, each answered by a typed error or a retry in bounded time: an unreachable
@@ -122,6 +122,29 @@ describe('sweeps on bad input', () => {
     }
     await stopWorker(worker)
     expect((await worker.exited).code).toBe(0)
+    worker = undefined
+  })
+
+  it('SIGTERM mid-job: the worker finishes and stores its job, then exits; another worker does the rest', { timeout: 240_000 }, async () => {
+    worker = startWorker(redis.url, ['--queue', 'sigterm'])
+    await worker.waitFor((e) => e.event === 'ready')
+    const edits = [0, 1, 2, 3].map((factor) => ({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' doctor', sense: 0, factor }] }))
+    const run = cliProcess(['sweep', 'run', '--redis', redis.url, '--queue', 'sigterm', '--spec', spec({ ...good, edits }), '--db', join(cache(), 'sigterm.sqlite')])
+    const q = await SweepQueue.open(redis.url, 'sigterm')
+    const meta = await submittedSweep(q)
+    const held = await freezeWhileHolding(q, meta, worker)
+    const name = workerName(worker)
+    worker.proc.kill('SIGTERM')
+    worker.proc.kill('SIGCONT')
+    expect(await worker.exited).toEqual({ code: 0, signal: null })
+    const states = await q.jobs(meta, held)
+    expect(states.map((s) => [s.state, s.job?.processedBy, s.job?.stalledCounter])).toEqual(held.map(() => ['completed', name, 0]))
+    worker = startWorker(redis.url, ['--queue', 'sigterm'])
+    const res = await run
+    await q.close()
+    expect(res.code, res.stderr.slice(-500)).toBe(0)
+    expect(res.json()).toMatchObject({ jobs: 4, completed: 4, failed: 0 })
+    await stopWorker(worker)
     worker = undefined
   })
 
