@@ -68,7 +68,7 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
       const store = await ExperimentStore.open(dbPathFlag(values))
       try {
         const known = await store.checkpoint(meta.checkpointHash)
-        return finish(await followSweep(q, meta, { store, checkpoint: { dir: known?.source ?? '', config: known?.config ?? null }, onProgress: progress(io), timeoutMs }), io)
+        return finish(await followSweep(q, meta, { store, checkpoint: { dir: known?.source ?? null, config: known?.config ?? null }, onProgress: progress(io), timeoutMs }), io)
       } finally {
         await store.close()
       }

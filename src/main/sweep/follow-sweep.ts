@@ -22,7 +22,7 @@ export interface SweepSummary {
 export interface FollowOptions {
   store: ExperimentStore
   /** checkpoint directory and config, recorded with the experiments */
-  checkpoint: { dir: string; config: Record<string, unknown> | null }
+  checkpoint: { dir: string | null; config: Record<string, unknown> | null }
   onProgress?: (p: { done: number; failed: number; active: number; waiting: number; jobs: number }) => void
   pollMs?: number
   /** stop waiting after this long (the summary then counts the unfinished jobs); default: as long as jobs are pending */

@@ -69,6 +69,12 @@ describe('sweep run with two workers, one killed with SIGKILL', () => {
     const by = status.json().completedBy as Record<string, number>
     expect(Object.values(by).reduce((a, b) => a + b, 0)).toBe(12)
     expect(by[survivorName]).toBeGreaterThanOrEqual(held.length)
+    // following the finished sweep again writes nothing new; into another database, the same 12
+    const again = await cli(['sweep', 'follow', summary.sweepId, '--redis', redis.url, '--db', db])
+    expect(again.code).toBe(0)
+    expect(again.json()).toMatchObject({ completed: 12, experiments: summary.experiments })
+    const other = await cli(['sweep', 'follow', summary.sweepId, '--redis', redis.url, '--db', join(dir, 'other.sqlite')])
+    expect(other.json()).toMatchObject({ completed: 12, failed: 0 })
     expect(survivor.events.some((e) => e.event === 'completed')).toBe(true)
 
     // the same runs made locally, as `experiment run` makes them
@@ -79,6 +85,7 @@ describe('sweep run with two workers, one killed with SIGKILL', () => {
       await local.recordCheckpoint(engine.contentHash, TINY, { ...engine.config })
       const runner = engineRunner(engine, { appVersion: appVersion(), runtimeVersion: `onnxruntime-node ${ortVersion()}` })
       expect((await store.list({ tags: [`sweep:${summary.sweepId}`], limit: 100 })).total).toBe(12)
+      expect((await store.list({ limit: 100 })).total).toBe(12) // the second follow wrote nothing
       for (const [i, id] of (summary.experiments as number[]).entries()) {
         const exp = await store.get(id)
         expect(exp.name).toBe(edits[i].name)
