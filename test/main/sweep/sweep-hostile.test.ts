@@ -53,9 +53,12 @@ describe('sweeps on bad input', () => {
   it('wrong or missing credentials are `unauthorized`; the right ones get through', async () => {
     const port = new URL(locked.url).port
     for (const url of [`redis://:wrong@127.0.0.1:${port}`, `redis://127.0.0.1:${port}`]) {
-      const r = await cli(['sweep', 'status', 'sw1', '--redis', url])
-      expect(code(r.stderr)).toBe('unauthorized')
-      expect(r.stderr).not.toContain('s3cret')
+      for (const args of [['sweep', 'status', 'sw1'], ['worker']]) {
+        const r = await cli([...args, '--redis', url])
+        expect(r.code).toBe(1)
+        expect(code(r.stderr)).toBe('unauthorized')
+        expect(r.stderr).not.toContain('s3cret')
+      }
     }
     expect(code((await cli(['sweep', 'status', 'sw1', '--redis', locked.url])).stderr)).toBe('not-found')
   })
