@@ -28,6 +28,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'Experiment log: save, list, show, fork, run, reopen, compare, export, import, delete, restore (--db PATH, default in the user data folder)',
     load: async () => (await import('./commands/experiment')).experiment,
   },
+  finetune: {
+    summary: 'Fine-tune selected senses on canonical examples (JSON lines); writes the change as a sense-edit document',
+    load: async () => (await import('./commands/finetune')).finetune,
+  },
   forward: {
     summary: 'Run the model on --ids or --text and write logits/senses/contextualization .npy files to --out',
     load: async () => (await import('./commands/forward')).forward,
@@ -63,5 +67,13 @@ export const COMMANDS: Record<string, CommandEntry> = {
   suite: {
     summary: 'Run a paper experiment (gender-bias, topic, knowledge-edit) under --edits FILE; JSON results',
     load: async () => (await import('./commands/suite')).suite,
+  },
+  sweep: {
+    summary: 'Sweeps on Redis workers: run, follow, status, cancel (--redis URL, --queue NAME)',
+    load: async () => (await import('./commands/sweep')).sweep,
+  },
+  worker: {
+    summary: 'Run sweep jobs from a Redis queue on one model (--redis URL, --queue, --concurrency, --provider, --checkpoint)',
+    load: async () => (await import('./commands/worker')).worker,
   },
 }

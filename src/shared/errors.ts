@@ -27,7 +27,9 @@ export const ERROR_CODES = [
   'hub-offline', // offline mode and the file is not cached
   'hub-integrity', // downloaded bytes do not match the announced hash
   'unavailable', // the backend for this method is not part of this build yet, or no model is loaded
-  'unauthorized', // serve: a request without the session token
+  'unauthorized', // serve: a request without the session token; a sweep queue that refuses the Redis credentials
+  'queue', // a sweep queue's Redis is unreachable or was lost
+  'checkpoint-mismatch', // a sweep job names a checkpoint (content hash) other than the one its worker serves
   'internal',
 ] as const
 

@@ -5,14 +5,14 @@ import { parseArgs } from 'node:util'
 import { parsePhaseResult, runChild, type PhaseResult } from './bench-common'
 import { REPO_ROOT, benchDir, ensureFullSizeCheckpoint, referencePython } from './full-size-checkpoint'
 import { processPhase } from './process-phase'
-import { buildRows, renderTable } from './report-table'
+import { buildRows, renderTable, type BenchRow } from './report-table'
 
 /**
  * `npm run bench` (never part of `npm test`): the full-size random checkpoint through our
  * engine's public API and through the PyTorch reference (tools/reference/bench_reference.py),
  * same thread count, same run; prints a table metric / ours / PyTorch / ratio / target.
  *
- *   npm run bench [-- --repeats 5 --skip-table --skip-topic --skip-generation --skip-store --skip-reference
+ *   npm run bench [-- --repeats 5 --skip-table --skip-topic --skip-generation --skip-store --skip-sweep --skip-reference
  *                    --skip-process --full-reference --json out.json]
  *
  * Each of our phases runs in its own process (tools/bench/engine-phase.ts) so each peak RSS is
@@ -26,6 +26,8 @@ const { values: flags } = parseArgs({
     'skip-topic': { type: 'boolean', default: false },
     'skip-generation': { type: 'boolean', default: false },
     'skip-store': { type: 'boolean', default: false },
+    // sweeps on Redis workers (tools/bench/sweep-phase.ts): needs Debian's redis-server
+    'skip-sweep': { type: 'boolean', default: false },
     'skip-reference': { type: 'boolean', default: false },
     // whole processes: the built CLI's start-up and `forward` T=512 vs the PyTorch process (process-phase.ts)
     'skip-process': { type: 'boolean', default: false },
@@ -107,6 +109,28 @@ async function storePhase(): Promise<PhaseResult> {
   }
 }
 
+async function sweepPhase(): Promise<PhaseResult> {
+  if (flags['skip-sweep']) return { phase: 'sweep', figures: {}, notes: ['sweep skipped'] }
+  log('sweep phase (redis-server, 1 and 2 workers) …')
+  try {
+    return parsePhaseResult(await runChild(tsx, [join(REPO_ROOT, 'tools/bench/sweep-phase.ts')]))
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e)
+    return { phase: 'sweep', figures: {}, notes: [`sweep: not available (${why.split('\n')[0]})`] }
+  }
+}
+
+/** The sweep phase's rows (tiny fixture: the figures are the queue's own cost, not the model's). */
+function sweepRows(sweep: PhaseResult): BenchRow[] {
+  const f = (k: string) => (typeof sweep.figures[k] === 'number' ? (sweep.figures[k] as number) : null)
+  return [
+    { metric: 'sweep: jobs/s, 1 worker (tiny fixture)', unit: 'jobs/s', ours: f('sweepJobsPerSec1'), reference: null, target: 'reported', higherIsBetter: true },
+    { metric: 'sweep: jobs/s, 2 workers (tiny fixture)', unit: 'jobs/s', ours: f('sweepJobsPerSec2'), reference: null, target: 'reported', higherIsBetter: true },
+    { metric: 'sweep: local run + write, per job', unit: 'ms', ours: f('sweepLocalMsPerJob'), reference: null, target: 'reported' },
+    { metric: 'sweep: overhead per job vs local (1 worker)', unit: 'ms', ours: f('sweepOverheadMsPerJob'), reference: null, target: 'reported' },
+  ]
+}
+
 async function main(): Promise<void> {
   const { dir, generatedMs } = ensureFullSizeCheckpoint(log)
   if (generatedMs !== null) log(`generated in ${(generatedMs / 1000).toFixed(1)} s`)
@@ -126,12 +150,13 @@ async function main(): Promise<void> {
   }
   const ref = await reference(dir)
   const store = await storePhase()
-  const rows = buildRows(results, ref, store)
+  const sweep = await sweepPhase()
+  const rows = [...buildRows(results, ref, store), ...sweepRows(sweep)]
   const header = `Backpack bench — full-size random checkpoint (d=768, 12 layers, 16 senses, vocab 50264), ${threads} threads, ${process.platform}/${process.arch}, Node ${process.version}`
   process.stdout.write(`\n${header}\n\n${renderTable(rows)}\n`)
-  const notes = [...results, ref, store].flatMap((r) => r.notes)
+  const notes = [...results, ref, store, sweep].flatMap((r) => r.notes)
   if (notes.length > 0) process.stdout.write(`\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n`)
-  if (flags.json) writeFileSync(flags.json, JSON.stringify({ header, threads, checkpoint: dir, phases: [...results, ref, store], rows }, null, 2) + '\n')
+  if (flags.json) writeFileSync(flags.json, JSON.stringify({ header, threads, checkpoint: dir, phases: [...results, ref, store, sweep], rows }, null, 2) + '\n')
   // the bench checks what it times: outputs that disagree with the reference fail the run
   if (results.some((r) => r.figures.processOutputsAgree === 0)) process.exitCode = 1
 }

@@ -3,7 +3,7 @@ import type { PhaseResult } from './bench-common'
 /** The bench's comparison table: one row per metric, ours next to the PyTorch reference. */
 export interface BenchRow {
   metric: string
-  unit: 'ms' | 's' | 'MB' | 'tok/s'
+  unit: 'ms' | 's' | 'MB' | 'tok/s' | 'jobs/s'
   ours: number | null
   reference: number | null
   target: string

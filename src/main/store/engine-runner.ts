@@ -3,7 +3,7 @@ import { WorkbenchError } from '../../shared/errors'
 import type { NewRun, RunSpec } from '../../shared/store/experiment-types'
 import { parseSenseEditsFor } from '../interventions/apply-sense-edits'
 import type { InterventionRunner } from '../interventions/intervention-runner'
-import { predictTokens } from '../prediction/predict-tokens'
+import { predictTokens, type Prediction } from '../prediction/predict-tokens'
 import { promptIds } from '../tokenizer/prompt-ids'
 import type { ExperimentRunner } from './experiment-runner'
 
@@ -31,31 +31,48 @@ export function engineRunner(analysis: InterventionRunner, options: EngineRunner
       const parsed = edits.edits.length > 0 ? parseSenseEditsFor(engine, edits).edits : null
       const t0 = performance.now()
       const p = await predictTokens(analysis, ids, { top: topK, edits: parsed })
-      const lps = Float32Array.from(p.logProbs.map((l) => l.logProb)) // (pos - 1)
-      const finite = p.logProbs.map((l) => l.logProb).filter(Number.isFinite)
-      const meanLogProb = finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : 0
-      return {
-        kind: 'predict',
-        inputs: typeof spec.inputs.text === 'string' ? { text: spec.inputs.text, ids } : { ids },
-        settings: { topK },
-        outputs: {
-          tokens: p.tokens,
-          topk: p.next.map(({ id, text, prob, logit }) => ({ id, token: text, prob, logit })),
-          logProbs: p.logProbs.map(({ position, id, text, logProb, rank }) => ({ position, id, token: text, logProb, rank })),
-        },
-        metrics: {
-          top1Prob: p.next[0]?.prob ?? 0,
-          ...(finite.length ? { meanLogProb, perplexity: Math.exp(-meanLogProb) } : {}),
-        },
-        blobs: { logProbs: { dtype: 'float32', shape: [lps.length], data: lps } },
-        timingsMs: { ...p.timingsMs, total: performance.now() - t0 },
-        appVersion: options.appVersion,
-        runtimeVersion: options.runtimeVersion,
-        executionProvider: engine.provider.name,
-        checkpoint: engine.contentHash,
-        edits,
-      }
+      const meta = { appVersion: options.appVersion, runtimeVersion: options.runtimeVersion, executionProvider: engine.provider.name, checkpoint: engine.contentHash }
+      return predictRun(p, { text: typeof spec.inputs.text === 'string' ? spec.inputs.text : undefined, ids, topK }, edits, meta, performance.now() - t0)
     },
+  }
+}
+
+/** Where a run was made: the versions, the provider in use and the checkpoint's content hash. */
+export type RunOrigin = Pick<NewRun, 'appVersion' | 'runtimeVersion' | 'executionProvider' | 'checkpoint'>
+
+/**
+ * The stored form of one prediction (also used for predictions made by a sweep's workers, so a
+ * run made elsewhere is recorded exactly as a local one). The per-token log-probs are kept as a
+ * float32 blob too; `totalMs` is the wall time of the prediction.
+ */
+export function predictRun(
+  p: Pick<Prediction, 'tokens' | 'next' | 'logProbs' | 'timingsMs'>,
+  prompt: { text?: string; ids: number[]; topK: number },
+  edits: SenseEditDocument,
+  origin: RunOrigin,
+  totalMs: number,
+): NewRun {
+  const { text, ids, topK } = prompt
+  const lps = Float32Array.from(p.logProbs.map((l) => l.logProb)) // (pos - 1)
+  const finite = p.logProbs.map((l) => l.logProb).filter(Number.isFinite)
+  const meanLogProb = finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : 0
+  return {
+    kind: 'predict',
+    inputs: text !== undefined ? { text, ids } : { ids },
+    settings: { topK },
+    outputs: {
+      tokens: p.tokens.map(({ id, text: t }) => ({ id, text: t })),
+      topk: p.next.map(({ id, text: t, prob, logit }) => ({ id, token: t, prob, logit })),
+      logProbs: p.logProbs.map(({ position, id, text: t, logProb, rank }) => ({ position, id, token: t, logProb, rank })),
+    },
+    metrics: {
+      top1Prob: p.next[0]?.prob ?? 0,
+      ...(finite.length ? { meanLogProb, perplexity: Math.exp(-meanLogProb) } : {}),
+    },
+    blobs: { logProbs: { dtype: 'float32', shape: [lps.length], data: lps } },
+    timingsMs: { ...p.timingsMs, total: totalMs },
+    ...origin,
+    edits,
   }
 }
 

@@ -91,7 +91,7 @@ export interface ParityCheckReport {
 
 export interface AppInfo {
   version: string
-  transport: 'electron' | 'http'
+  transport: 'electron' | 'http' | 'worker'
   /** per method: is its backend present in this build (false → the view says "not available yet") */
   available: Record<string, boolean>
   model: ModelInfo | null

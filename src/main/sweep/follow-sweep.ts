@@ -1,0 +1,104 @@
+import type { SenseEditDocument } from '../../shared/edits/sense-edits'
+import { WorkbenchError } from '../../shared/errors'
+import type { PredictResponse } from '../../shared/ipc/api-types'
+import { predictRun } from '../store/engine-runner'
+import type { ExperimentStore } from '../store/experiment-store'
+import { recordSweepRun } from './record-sweep-run'
+import type { SweepJobData, SweepJobResult, SweepMeta } from './sweep-jobs'
+import { failedCode, type SweepQueue } from './sweep-queue'
+
+export interface SweepSummary {
+  sweepId: string
+  jobs: number
+  completed: number
+  failed: number
+  cancelled: boolean
+  /** experiment ids of the completed jobs, in job order */
+  experiments: number[]
+  /** why jobs failed: job index and error code */
+  errors: { index: number; code: string; reason: string }[]
+}
+
+export interface FollowOptions {
+  store: ExperimentStore
+  /** checkpoint directory and config, recorded with the experiments */
+  checkpoint: { dir: string | null; config: Record<string, unknown> | null }
+  onProgress?: (p: { done: number; failed: number; active: number; waiting: number; jobs: number }) => void
+  pollMs?: number
+  /** stop waiting after this long (the summary then counts the unfinished jobs); default: as long as jobs are pending */
+  timeoutMs?: number
+  /** how long Redis may stay unreachable before a `queue` error (default 30 s) */
+  outageMs?: number
+}
+
+/**
+ * Waits for a sweep's jobs to finish, writing each completed job to SQLite as it lands (one
+ * experiment per edit document, tagged `sweep:<id>`, its run recorded exactly as a local predict
+ * run). Writing is idempotent, so following a sweep twice, or a job that ran twice, writes once.
+ */
+export async function followSweep(q: SweepQueue, meta: SweepMeta, o: FollowOptions): Promise<SweepSummary> {
+  await o.store.recordCheckpoint(meta.checkpointHash, o.checkpoint.dir, o.checkpoint.config)
+  const pending = new Set(Array.from({ length: meta.jobs }, (_, i) => i))
+  const experiments = new Map<number, number>()
+  const errors: SweepSummary['errors'] = []
+  const deadline = o.timeoutMs === undefined ? Infinity : Date.now() + o.timeoutMs
+  let outageSince: number | null = null
+  for (;;) {
+    let active = 0
+    let waiting = 0
+    let states
+    try {
+      states = await q.jobs(meta, [...pending])
+      outageSince = null
+    } catch (e) {
+      // Redis went away: keep asking for a while (workers and Redis may come back), then fail typed
+      outageSince ??= Date.now()
+      if (!(e instanceof WorkbenchError) || e.code !== 'queue' || Date.now() - outageSince > (o.outageMs ?? 30_000)) throw e
+      await new Promise((r) => setTimeout(r, 500))
+      continue
+    }
+    for (const { index, job, state } of states) {
+      if (state === 'completed' && job) {
+        experiments.set(index, (await record(o.store, meta, job.data, job.returnvalue)).experimentId)
+        pending.delete(index)
+      } else if (state === 'failed' || !job) {
+        const reason = job?.failedReason ?? 'error[cancelled]: the job was removed from the queue'
+        errors.push({ index, code: failedCode(reason), reason })
+        pending.delete(index)
+      } else if (state === 'active') active++
+      else waiting++
+    }
+    o.onProgress?.({ done: experiments.size, failed: errors.length, active, waiting, jobs: meta.jobs })
+    if (pending.size === 0) break
+    if (Date.now() > deadline) break
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 250))
+  }
+  errors.sort((a, b) => a.index - b.index)
+  return {
+    sweepId: meta.sweepId,
+    jobs: meta.jobs,
+    completed: experiments.size,
+    failed: errors.length,
+    cancelled: await q.isCancelled(meta.sweepId),
+    experiments: [...experiments.entries()].sort((a, b) => a[0] - b[0]).map(([, id]) => id),
+    errors,
+  }
+}
+
+async function record(store: ExperimentStore, meta: SweepMeta, data: SweepJobData, result: SweepJobResult) {
+  const request = data.request as { text: string; topK?: number; edits?: SenseEditDocument }
+  const edits: SenseEditDocument = request.edits ?? { format: 'backpack-sense-edits', version: 1, edits: [] }
+  const r: PredictResponse = result.response
+  // JSON carries -Infinity (a padding id's log-prob) as null
+  const prediction = { ...r, logProbs: r.logProbs.map((l) => ({ ...l, logProb: l.logProb ?? -Infinity })) }
+  const ids = r.tokens.map((t) => t.id)
+  return recordSweepRun(store, {
+    sweepId: meta.sweepId,
+    index: data.index,
+    name: edits.name ?? `${meta.name} #${data.index + 1}`,
+    tags: [`sweep:${meta.sweepId}`, `sweep-name:${meta.name}`.slice(0, 100)],
+    checkpointHash: meta.checkpointHash,
+    edits,
+    run: (validated) => predictRun(prediction, { text: request.text, ids, topK: request.topK ?? 10 }, validated, result.origin, result.totalMs),
+  })
+}

@@ -1,0 +1,153 @@
+import { hostname } from 'node:os'
+import { UnrecoverableError, Worker, type Job } from 'bullmq'
+import { Redis } from 'ioredis'
+import { WorkbenchError, type ErrorCode, type ErrorInfo } from '../../shared/errors'
+import type { ModelInfo, PredictResponse } from '../../shared/ipc/api-types'
+import { SWEEP_KINDS, type SweepMethod } from '../../shared/sweep/sweep-document'
+import { createDispatcher } from '../ipc/create-dispatcher'
+import { ortVersion } from '../runtime/ort'
+import { parseProviderChoice } from '../runtime/select-provider'
+import { Workbench } from '../workbench/workbench'
+import { checkRedis, redisError, redisOptions } from './redis-connection'
+import { cancelChannel, sweepKeys, type SweepJobData, type SweepJobResult } from './sweep-jobs'
+
+/**
+ * A queue worker: the fourth door. It opens one model through the same handler table as every
+ * other door (kept for the worker's life), then pulls sweep jobs from BullMQ and dispatches each
+ * `{method, request}` through that table. Transport only: it refuses a job for another checkpoint
+ * (never runs it on this model), marks errors that can never succeed as unrecoverable (no retry),
+ * and aborts a running job when its sweep is cancelled.
+ */
+export interface SweepWorkerOptions {
+  redis: string
+  queue: string
+  concurrency: number
+  /** checkpoint directory; omitted: the bundled demo */
+  checkpoint?: string
+  /** execution provider the model must run on ('auto': whatever the engine picks) */
+  provider?: string
+  /** how long a job's lock lives without renewal; a killed worker's job is handed on after about this long */
+  lockMs: number
+  appVersion: string
+  /** one line per event (ready, job finished/failed, Redis trouble) */
+  log: (event: Record<string, unknown>) => void
+}
+
+export interface RunningSweepWorker {
+  model: ModelInfo
+  /** finishes (or hands back) the running jobs, then frees the model and the connections */
+  close(): Promise<void>
+}
+
+const METHODS = new Set<string>(Object.values(SWEEP_KINDS).map((k) => k.method))
+/** Error codes a second attempt could fix (the engine or the machine failed, not the request). */
+const RETRYABLE = new Set<ErrorCode>(['runtime', 'internal', 'store-io', 'queue'])
+
+export async function startSweepWorker(o: SweepWorkerOptions): Promise<RunningSweepWorker> {
+  const provider = parseProviderChoice(o.provider)
+  await checkRedis(o.redis)
+  const workbench = new Workbench({ transport: 'worker', version: o.appVersion })
+  const dispatch = createDispatcher(workbench.handlers())
+  const loaded = await dispatch('model.load', o.checkpoint ? { checkpoint: o.checkpoint } : {})
+  if (!loaded.ok) {
+    await workbench.dispose()
+    throw new WorkbenchError(loaded.error.code, loaded.error.message)
+  }
+  const model = loaded.value as ModelInfo
+  if (provider !== 'auto' && model.provider.name !== provider) {
+    await workbench.dispose()
+    throw new WorkbenchError('provider-unavailable', `--provider ${provider} was asked for but the model runs on ${model.provider.name}${model.provider.reason ? ` (${model.provider.reason})` : ''}`)
+  }
+  const name = `${hostname()}/${process.pid}`
+  const origin = { appVersion: o.appVersion, runtimeVersion: `onnxruntime-node ${ortVersion()}`, executionProvider: model.provider.name, checkpoint: model.contentHash }
+  const connection = { ...redisOptions(o.redis), maxRetriesPerRequest: null }
+  const control = new Redis(connection)
+  const subscriber = new Redis(connection)
+  control.on('error', () => undefined) // the worker's own 'error' handler reports connection trouble once
+  subscriber.on('error', () => undefined)
+  const active = new Map<string, string>() // job id → sweep id
+
+  const processor = async (job: Job<SweepJobData, SweepJobResult>, _token?: string, signal?: AbortSignal): Promise<SweepJobResult> => {
+    const d = job.data
+    if (!d || typeof d !== 'object' || !METHODS.has(d.method)) fail('bad-request', `job ${job.id}: method ${JSON.stringify(d?.method)} is not one a worker runs (${[...METHODS].join(', ')})`)
+    if (d.checkpointHash !== model.contentHash) {
+      fail('checkpoint-mismatch', `job ${job.id} is for checkpoint ${String(d.checkpointHash).slice(0, 16)}…, this worker serves ${model.contentHash.slice(0, 16)}… (${model.checkpointDir}); refused`)
+    }
+    const cancelled = async () => (await control.exists(sweepKeys(o.queue, d.sweepId).cancelled)) === 1
+    if (await cancelled()) fail('cancelled', `sweep ${d.sweepId} was cancelled before job ${job.id} started`)
+    active.set(job.id!, d.sweepId)
+    o.log({ event: 'started', job: job.id })
+    try {
+      const t0 = performance.now()
+      const res = await abortable(dispatch(d.method satisfies SweepMethod, d.request), signal)
+      if (!res.ok) {
+        if (RETRYABLE.has(res.error.code)) throw new Error(tagged(res.error))
+        fail(res.error.code, res.error.message)
+      }
+      if (await cancelled()) fail('cancelled', `sweep ${d.sweepId} was cancelled while job ${job.id} ran; its result is dropped`)
+      return { response: res.value as PredictResponse, origin, totalMs: performance.now() - t0, worker: name }
+    } finally {
+      active.delete(job.id!)
+    }
+  }
+
+  const workerRedis = new Redis(connection)
+  workerRedis.on('error', () => undefined)
+  const worker = new Worker<SweepJobData, SweepJobResult>(o.queue, processor, {
+    name, // each job records the worker that took it (processedBy)
+    connection: workerRedis,
+    concurrency: o.concurrency,
+    lockDuration: o.lockMs,
+    stalledInterval: o.lockMs,
+    maxStalledCount: 5, // a starved event loop can miss a lock renewal; only repeated stalls fail a job
+    autorun: false,
+  })
+  let lastError = ''
+  worker.on('error', (e) => {
+    const info = redisError(e, o.redis, 'waiting for jobs').toInfo()
+    if (info.message !== lastError) o.log({ event: 'redis-error', ...info })
+    lastError = info.message
+  })
+  worker.on('completed', (job) => o.log({ event: 'completed', job: job.id }))
+  worker.on('failed', (job, e) => o.log({ event: 'failed', job: job?.id, reason: e.message }))
+  await subscriber.subscribe(cancelChannel(o.queue))
+  subscriber.on('message', (_channel, sweepId: string) => {
+    for (const [id, sid] of active) if (sid === sweepId) worker.cancelJob(id, `sweep ${sweepId} was cancelled`)
+  })
+  void worker.run()
+  await worker.waitUntilReady()
+  o.log({ event: 'ready', worker: name, queue: o.queue, checkpoint: model.contentHash, provider: model.provider.name, concurrency: o.concurrency })
+
+  return {
+    model,
+    async close() {
+      await worker.close() // waits for the running jobs; their results are stored before it resolves
+      subscriber.disconnect()
+      control.disconnect()
+      workerRedis.disconnect()
+      await workbench.dispose()
+    },
+  }
+}
+
+/** A job failure that no retry can fix: BullMQ fails the job at once. */
+function fail(code: ErrorCode, message: string): never {
+  throw new UnrecoverableError(tagged({ code, message }))
+}
+
+/** `error[code]: message`, the failed reason BullMQ stores; the submitter reads the code back. */
+function tagged(e: ErrorInfo): string {
+  return `error[${e.code}]: ${e.message}`
+}
+
+/** The dispatch, or an unrecoverable `cancelled` as soon as BullMQ aborts the job. */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new UnrecoverableError(tagged({ code: 'cancelled', message: String(signal.reason ?? 'the job was cancelled') })))
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { WorkbenchError } from '../../../src/shared/errors'
+import { expandSweep } from '../../../src/shared/sweep/expand-sweep'
+import { parseSweepDocument } from '../../../src/shared/sweep/sweep-document'
+
+const edit = (factor: number, name?: string) => ({ format: 'backpack-sense-edits', version: 1, ...(name ? { name } : {}), edits: [{ kind: 'scale-sense', token: ' nurse', sense: 1, factor }] })
+const doc = (extra: Record<string, unknown>) => ({ format: 'backpack-sweep', version: 1, name: 'bias', kind: 'predict', request: { text: 'The nurse said' }, ...extra })
+const codeOf = (fn: () => unknown) => {
+  try {
+    fn()
+  } catch (e) {
+    return (e as WorkbenchError).code
+  }
+  return 'none'
+}
+
+describe('sweep documents', () => {
+  it('an edit list: one predict.next job per document, topK defaulted, names kept or derived', () => {
+    const jobs = expandSweep(parseSweepDocument(doc({ edits: [edit(0, 'off'), edit(2)] })), 4)
+    expect(jobs.map((j) => [j.index, j.name, j.method])).toEqual([[0, 'off', 'predict.next'], [1, 'bias #2', 'predict.next']])
+    expect(jobs[0].request).toEqual({ text: 'The nurse said', topK: 10 })
+    expect(jobs[1].edits.edits).toEqual([{ kind: 'scale-sense', token: ' nurse', sense: 1, factor: 2 }])
+  })
+
+  it('a grid: every sense × every factor, senses outer, as scale-sense documents', () => {
+    const jobs = expandSweep(parseSweepDocument(doc({ grid: { kind: 'scale-sense', token: ' nurse', senses: 'all', factors: [0, 2] } })), 3)
+    expect(jobs.map((j) => j.edits.edits[0])).toEqual([0, 1, 2].flatMap((sense) => [0, 2].map((factor) => ({ kind: 'scale-sense', token: ' nurse', sense, factor }))))
+    expect(new Set(jobs.map((j) => j.name)).size).toBe(6)
+    expect(expandSweep(parseSweepDocument(doc({ grid: { kind: 'scale-sense', token: 42, senses: [2], factors: [0.5] } })), 4)).toHaveLength(1)
+  })
+
+  it('refuses malformed documents with bad-request', () => {
+    for (const bad of [null, [], doc({}), doc({ edits: [edit(0)], grid: { kind: 'scale-sense', token: 'x', senses: 'all', factors: [1] } }), { ...doc({ edits: [edit(0)] }), version: 2 }, { ...doc({ edits: [edit(0)] }), extra: 1 }, doc({ edits: [edit(0)], request: { text: 'x', runId: 'r' } })]) {
+      expect(codeOf(() => parseSweepDocument(bad)), JSON.stringify(bad)).toBe('bad-request')
+    }
+    const grid = parseSweepDocument(doc({ grid: { kind: 'scale-sense', token: ' nurse', senses: [5], factors: [1] } }))
+    expect(codeOf(() => expandSweep(grid, 4))).toBe('bad-request')
+    const huge = parseSweepDocument(doc({ grid: { kind: 'scale-sense', token: ' nurse', senses: 'all', factors: Array.from({ length: 1000 }, (_, i) => i) } }))
+    expect(codeOf(() => expandSweep(huge, 16))).toBe('bad-request') // 16 000 jobs > 10 000
+  })
+})
