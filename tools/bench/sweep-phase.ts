@@ -35,7 +35,6 @@ async function main(): Promise<void> {
 
   // local: the same runs in one process, stored as `experiment run` stores them
   const session = await ModelSession.open({ checkpointDir: TINY })
-  const { engine } = session
   const local = await ExperimentStore.open(join(dir, 'local.sqlite'))
   try {
     const runner = engineRunner(session.runner, { appVersion: 'bench', runtimeVersion: null })
