@@ -48,7 +48,7 @@ export const experiment: CliCommand = {
 
 /** One line per subcommand, printed by `experiment --help` (a `Record<Sub, …>` so a new subcommand cannot go unlisted). */
 const SUB_SUMMARIES: Record<Sub, string> = {
-  save: 'save a sense-edit document as an experiment (--name, --edits FILE, --tag, --notes, --folder)',
+  save: 'save a sense-edit document as an experiment (--name, --edits FILE (none: a baseline), --tag, --notes, --folder)',
   list: 'list experiments, filtered and sorted (--tag, --search, --from/--to, --sort, --limit, --deleted, …)',
   show: 'show one experiment and its runs: experiment show ID',
   fork: 'copy an experiment as a new one that names it as parent: experiment fork ID [--name]',
@@ -70,12 +70,14 @@ function experimentHelp(): string {
   )
 }
 
+const BASELINE_EDITS = { format: 'backpack-sense-edits', version: 1, edits: [] }
+
 const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   async save(args) {
     const { values } = parseFlags(args, { ...DB, name: { type: 'string' }, edits: { type: 'string' }, tag: { type: 'string', multiple: true }, notes: { type: 'string' }, folder: { type: 'string' } })
     if (!values.name) throw new WorkbenchError('bad-request', '--name is required')
-    if (!values.edits) throw new WorkbenchError('bad-request', '--edits FILE is required (a sense-edit document)')
-    const edits = await readJson(values.edits, 'sense-edit file')
+    // without --edits: a baseline experiment (no edits), to compare edited ones against
+    const edits = values.edits ? await readJson(values.edits, 'sense-edit file') : BASELINE_EDITS
     return withStore(values, async (s) => ({ id: (await s.save({ name: values.name!, edits: edits as never, tags: values.tag, notes: values.notes, folder: values.folder })).id }))
   },
 

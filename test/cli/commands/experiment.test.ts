@@ -102,6 +102,15 @@ describe('cli experiment', () => {
     expect(show.runs[0].outputs.topk).toEqual(ra.outputs.topk)
   }, 180_000)
 
+  it('save without --edits keeps a baseline experiment (no edits) to compare edited ones against', async () => {
+    const id = (await cli('experiment', 'save', '--db', db, '--name', 'baseline')).json().id as number
+    expect((await cli('experiment', 'show', '--db', db, String(id))).json().edits).toEqual({ format: 'backpack-sense-edits', version: 1, edits: [] })
+    const edited = (await cli('experiment', 'save', '--db', db, '--name', 'edited', '--edits', join(dir, 'a.json'))).json().id as number
+    const compared = await cli('experiment', 'compare', '--db', db, String(id), String(edited), '--format', 'md')
+    expect(compared.code).toBe(0)
+    expect(compared.stdout).toContain('baseline')
+  })
+
   it('delete is undoable; errors are typed, exit non-zero, and change nothing', async () => {
     const id = (await cli('experiment', 'save', '--db', db, '--name', 'to delete', '--edits', join(dir, 'a.json'))).json().id
     // --to with a bare date includes that whole day (UTC); --from starts at its midnight
