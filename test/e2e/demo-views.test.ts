@@ -34,7 +34,7 @@ async function api<T>(method: string, request: unknown): Promise<T> {
 
 const shared = `text=${encodeURIComponent(TEXT)}&edits=${encodeEdits(EDITS)}`
 const open = (view: string, extra = '') => page.goto(`${origin}/#/${view}?${shared}${extra}`)
-const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: false })
+const shot = (name: string, fullPage = false) => page.screenshot({ path: join(shots, `${name}.png`), fullPage })
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
@@ -66,7 +66,7 @@ describe('the bundled demo in Chromium, view by view from shareable URLs', () =>
     const verdict = page.getByTestId('parity-verdict')
     await verdict.waitFor({ timeout: 120_000 })
     expect(await verdict.textContent()).toMatch(/^Passed/)
-    await shot('model')
+    await shot('model', true)
   })
 
   it('senses of " rough" with sense 12 selected', async () => {
