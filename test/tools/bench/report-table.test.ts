@@ -7,7 +7,7 @@ describe('bench table', () => {
     const rows = buildRows(
       [
         { phase: 'convert', figures: { conversionMs: 12_000, coldLoadMs: 15_000, peakRssMb: 1400 }, notes: [] },
-        { phase: 'run', figures: { cachedLoadMs: 1500, forwardT64Ms: 100, forwardT512Ms: 600, atlasMs: null }, notes: [] },
+        { phase: 'run', figures: { cachedLoadMs: 1500, cachedLoadMappedMs: 900, forwardT64Ms: 100, forwardT512Ms: 600, atlasMs: null }, notes: [] },
       ],
       { phase: 'reference', figures: { loadMs: 3000, forwardT64Ms: 200, forwardT512Ms: 1500 }, notes: [] },
       { phase: 'store', figures: {}, notes: [] },
@@ -15,7 +15,8 @@ describe('bench table', () => {
     const table = renderTable(rows)
     const line = (metric: string) => table.split('\n').find((l) => l.startsWith(metric)) ?? ''
     expect(line('forward T=512')).toMatch(/600 ms\s+1500 ms\s+0\.40×/)
-    expect(line('cached load')).toMatch(/1\.50 s\s+3\.00 s\s+0\.50×/)
+    expect(line('cached load, pre-packed')).toMatch(/1\.50 s\s+3\.00 s\s+0\.50×/)
+    expect(line('cached load, mapped')).toMatch(/0\.90 s\s+3\.00 s\s+0\.30×/)
     expect(line('conversion')).toMatch(/12\.00 s\s+—\s+—/)
     expect(line("one word's sense atlas")).toMatch(/not available/)
     expect(line('store: search')).toMatch(/not available/)
