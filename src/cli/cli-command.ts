@@ -24,6 +24,8 @@ type ParseArgsOption = NonNullable<ParseArgsConfig['options']>[string]
 export type Flag = ParseArgsOption & {
   /** one line: what the flag does and the values it takes */
   description: string
+  /** the value's name in `--help` (`--seed S`); `<value>` when not given */
+  arg?: string
   /** the default as `--help` shows it, when the command applies one itself (parseArgs' own `default` is shown as is) */
   defaultText?: string
 }
@@ -46,7 +48,7 @@ export function describeFlags(options: Options): string {
   const rows = Object.entries(options).map(([name, o]) => {
     const shown = o.defaultText ?? (o.default !== undefined ? String(o.default) : undefined)
     const notes = [o.multiple ? 'repeatable' : '', shown !== undefined ? `default: ${shown}` : ''].filter(Boolean)
-    return [`--${name}${o.type === 'string' ? ' <value>' : ''}`, `${o.description}${notes.length ? ` (${notes.join('; ')})` : ''}`]
+    return [`--${name}${o.type === 'string' ? ` ${o.arg ?? '<value>'}` : ''}`, `${o.description}${notes.length ? ` (${notes.join('; ')})` : ''}`]
   })
   const width = Math.max(0, ...rows.map(([left]) => left.length))
   return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`).join('\n')

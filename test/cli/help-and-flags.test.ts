@@ -15,7 +15,7 @@ describe('CLI --help', () => {
     async (command) => {
       const lines = await flagLines(command.split(' '))
       expect(lines.length).toBeGreaterThan(1)
-      const column = lines.map((l) => /^ {2}--\S+(?: <value>)? +(?=\S)/.exec(l)?.[0].length)
+      const column = lines.map((l) => /^ {2}--\S+(?: (?:<value>|[A-Z]+))? +(?=\S)/.exec(l)?.[0].length)
       expect(column.every((c) => c !== undefined && c === column[0])).toBe(true)
       for (const l of lines) expect(l.slice(column[0]).trim().length).toBeGreaterThan(5)
     },

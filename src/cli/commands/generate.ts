@@ -23,17 +23,17 @@ export const generate: CliCommand = {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
       ...PROMPT_FLAGS,
-      'max-new': { type: 'string', description: `new tokens, integer in ${describeRange('maxNewTokens')}; prompt + new tokens stop at 512 positions`, defaultText: String(GENERATION_LIMITS.maxNewTokens.default) },
+      'max-new': { type: 'string', arg: 'N', description: `new tokens, integer in ${describeRange('maxNewTokens')}; prompt + new tokens stop at 512 positions`, defaultText: String(GENERATION_LIMITS.maxNewTokens.default) },
       greedy: { type: 'boolean', description: 'always take the most likely token (the default without sampling flags)' },
-      temperature: { type: 'string', description: `sampling temperature, number in ${describeRange('temperature')}`, defaultText: String(GENERATION_LIMITS.temperature.default) },
-      'top-k': { type: 'string', description: `sample from the K most likely tokens, integer in ${describeRange('topK')}`, defaultText: 'all tokens' },
-      'top-p': { type: 'string', description: `nucleus sampling mass, number in ${describeRange('topP')}`, defaultText: '1' },
-      seed: { type: 'string', description: `sampling seed, integer in ${describeRange('seed')}`, defaultText: 'drawn at random, printed in decoding.seed' },
+      temperature: { type: 'string', arg: 'T', description: `number in ${describeRange('temperature')}`, defaultText: String(GENERATION_LIMITS.temperature.default) },
+      'top-k': { type: 'string', arg: 'K', description: `sample from the K most likely tokens, integer in ${describeRange('topK')}`, defaultText: 'all tokens' },
+      'top-p': { type: 'string', arg: 'P', description: `nucleus sampling mass, number in ${describeRange('topP')}`, defaultText: '1' },
+      seed: { type: 'string', arg: 'S', description: `integer in ${describeRange('seed')}`, defaultText: 'drawn at random, printed in decoding.seed' },
       ...EDITS_FLAG,
       compare: { type: 'boolean', description: 'print the baseline and the --edits run side by side, same seed' },
       attribute: { type: 'boolean', description: 'attribute each new token to (position, sense) contributions' },
       'full-recompute': { type: 'boolean', description: 'recompute the whole prefix each step instead of reusing cached states (same text)' },
-      speculate: { type: 'string', description: 'prompt-lookup guesses per step; 0 = one token per step (same text either way)', defaultText: '4' },
+      speculate: { type: 'string', arg: 'N', description: 'prompt-lookup guesses per step; 0 = one token per step (same text either way)', defaultText: '4' },
     })
     const ids = promptFlag(values)
     const L = GENERATION_LIMITS
