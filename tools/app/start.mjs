@@ -22,9 +22,9 @@ const HINT = '`npm run serve` serves the same UI in a browser'
 /** Where the electron package looks for its executable (node_modules/electron/index.js' rule). */
 function electronBinary(env = process.env) {
   const pathFile = join(ELECTRON_DIR, 'path.txt')
-  const rel = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : platformPath()
+  const rel = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : ''
   if (env.ELECTRON_OVERRIDE_DIST_PATH) return { path: join(env.ELECTRON_OVERRIDE_DIST_PATH, rel || 'electron'), override: true }
-  return { path: join(ELECTRON_DIR, 'dist', rel), override: false }
+  return { path: join(ELECTRON_DIR, 'dist', rel || platformPath()), override: false }
 }
 
 function platformPath() {
