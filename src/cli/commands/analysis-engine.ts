@@ -7,14 +7,25 @@ import type { SenseTableProgress } from '../../main/senses/sense-table'
 import { ModelSession } from '../../main/session/model-session'
 import { gpt2Tokenizer } from '../../main/tokenizer/gpt2-tokenizer'
 import { promptIds } from '../../main/tokenizer/prompt-ids'
-import type { CliIo } from '../cli-command'
+import type { CliIo, Flag } from '../cli-command'
 
 /** Flags every analysis command (senses, neighbours, reverse, predict, attribute) takes. */
 export const ENGINE_FLAGS = {
-  checkpoint: { type: 'string' },
-  onnx: { type: 'string' },
-  provider: { type: 'string' },
-} as const
+  checkpoint: { type: 'string', description: 'checkpoint directory (Hugging Face layout); converted to ONNX once, cached', defaultText: 'the bundled demo model' },
+  onnx: { type: 'string', description: 'an exported ONNX directory to run instead of --checkpoint' },
+  provider: { type: 'string', description: 'onnxruntime execution provider: auto, cpu, cuda, …', defaultText: 'auto' },
+} as const satisfies Record<string, Flag>
+
+/** --text / --ids: the prompt, exactly one of them (see promptFlag). */
+export const PROMPT_FLAGS = {
+  text: { type: 'string', description: 'the prompt as text (tokenized with GPT-2 BPE); or --ids' },
+  ids: { type: 'string', description: 'the prompt as comma-separated token ids; or --text' },
+} as const satisfies Record<string, Flag>
+
+/** --edits FILE (see editsFlag). */
+export const EDITS_FLAG = {
+  edits: { type: 'string', description: 'a sense-edit document (JSON) to run under', defaultText: 'none' },
+} as const satisfies Record<string, Flag>
 
 /**
  * Opens the model session named by --checkpoint/--onnx (default: the bundled demo) — the same
@@ -75,17 +86,52 @@ export function promptFlag(values: { text?: string; ids?: string }): number[] {
   return promptIds(values.text, Infinity, '--text')
 }
 
-/** Sense-table build progress as stderr lines, about every 10%. */
-export function tableProgress(io: CliIo): (p: SenseTableProgress) => void {
+/** What each phase of the sense table builds, for the first-build warning. */
+const TABLE_PHASE: Record<SenseTableProgress['phase'], string> = {
+  senses: 'the sense vectors of the whole vocabulary',
+  scores: 'the sense vectors and score extremes (max/min of E·C over the vocabulary) of every token',
+}
+
+/** Once a build has run this long, its remaining time is estimated and announced. */
+const WARN_AFTER_MS = 3000
+
+/**
+ * Sense-table build progress as stderr lines, about every 10%. A build still running after
+ * WARN_AFTER_MS first gets one line saying what is being built, about how long the rest takes at
+ * this size (extrapolated from the progress so far) and that the table is kept for next time;
+ * a table already built reports nothing. `now` is the clock (tests pass their own).
+ */
+export function tableProgress(io: CliIo, now: () => number = () => performance.now()): (p: SenseTableProgress) => void {
   let last = -1
   let quiet = false
+  let start: { t: number; done: number; phase: SenseTableProgress['phase'] } | undefined
+  let warned = false
   return (p) => {
     if (last === -1 && p.done === p.total) quiet = true // already built: nothing to report
     if (quiet) return
+    if (!p.heldBy) {
+      if (start?.phase !== p.phase) start = { t: now(), done: p.done, phase: p.phase }
+      else if (!warned && p.done > start.done && p.done < p.total && now() - start.t >= WARN_AFTER_MS) {
+        warned = true
+        const msPerToken = (now() - start.t) / (p.done - start.done)
+        io.stderr.write(
+          `sense table: building ${TABLE_PHASE[p.phase]} (${p.total} tokens) on first use of this checkpoint: ` +
+            `about ${roughDuration(msPerToken * (p.total - p.done))} more at this size; it is kept in the cache, so later runs skip this\n`,
+        )
+      }
+    }
     const tenth = Math.floor((10 * p.done) / p.total)
     if (tenth === last) return
     last = tenth
     const by = p.heldBy ? ` (built by process ${p.heldBy.pid} on ${p.heldBy.hostname}: waiting)` : ''
     io.stderr.write(`sense table (${p.phase}): ${p.done}/${p.total} tokens${by}\n`)
   }
+}
+
+/** 40 s, 3 min, 2.5 h: a rough duration for a warning. */
+export function roughDuration(ms: number): string {
+  const s = ms / 1000
+  if (s < 90) return `${Math.max(1, Math.round(s))} s`
+  if (s < 90 * 60) return `${Math.round(s / 60)} min`
+  return `${(s / 3600).toFixed(1)} h`
 }

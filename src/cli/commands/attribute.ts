@@ -1,7 +1,7 @@
 import { WorkbenchError } from '../../shared/errors'
 import { attributeLogit } from '../../main/prediction/attribute-logit'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, tokenFlag, withSession } from './analysis-engine'
+import { EDITS_FLAG, editsFlag, ENGINE_FLAGS, PROMPT_FLAGS, intFlag, promptFlag, tableProgress, tokenFlag, withSession } from './analysis-engine'
 
 /**
  * `attribute (--text "…" | --ids 1,2) --position P --target T [--top 20 | --all] [--edits FILE]`:
@@ -12,13 +12,12 @@ export const attribute: CliCommand = {
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
-      text: { type: 'string' },
-      ids: { type: 'string' },
-      position: { type: 'string' },
-      target: { type: 'string' },
-      top: { type: 'string' },
-      all: { type: 'boolean' },
-      edits: { type: 'string' },
+      ...PROMPT_FLAGS,
+      position: { type: 'string', description: 'query position; negative counts from the end (-1 = last token)', defaultText: '0' },
+      target: { type: 'string', description: 'the token whose logit is split: an id or one token such as " she"' },
+      top: { type: 'string', description: 'how many (position, sense) contributions to print, largest first', defaultText: '20' },
+      all: { type: 'boolean', description: 'print every contribution instead of the top ones' },
+      ...EDITS_FLAG,
     })
     const ids = promptFlag(values)
     if (values.position === undefined) throw new WorkbenchError('bad-request', `--position P is required: a query position in [0, ${ids.length}) or negative from the end`)

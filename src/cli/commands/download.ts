@@ -30,13 +30,13 @@ function progressReporter(stderr: CliIo['stderr']) {
 export const download: CliCommand = {
   async run(args, io) {
     const { values } = parseFlags(args, {
-      repo: { type: 'string' },
-      revision: { type: 'string' },
-      endpoint: { type: 'string' },
-      'cache-dir': { type: 'string' },
-      files: { type: 'string' },
-      offline: { type: 'boolean' },
-      refresh: { type: 'boolean' },
+      repo: { type: 'string', description: 'the Hub repository, owner/name (e.g. stanfordnlp/backpack-gpt2)' },
+      revision: { type: 'string', description: 'branch, tag or commit', defaultText: 'main' },
+      endpoint: { type: 'string', description: 'the Hub URL', defaultText: 'HF_ENDPOINT, else https://huggingface.co' },
+      'cache-dir': { type: 'string', description: 'the Hugging Face cache to download into', defaultText: 'HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub' },
+      files: { type: 'string', description: 'comma-separated file names to fetch instead of the checkpoint\'s own list' },
+      offline: { type: 'boolean', description: 'no network: resolve the snapshot from the cache only' },
+      refresh: { type: 'boolean', description: 'ask the Hub for the revision again even when the cache has it' },
     })
     if (!values.repo) throw new WorkbenchError('bad-request', '--repo is required, e.g. --repo stanfordnlp/backpack-gpt2')
     const files = values.files?.split(',').map((f) => f.trim()).filter((f) => f.length > 0)

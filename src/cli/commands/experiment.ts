@@ -12,7 +12,8 @@ import type { ExperimentRunner } from '../../main/store/experiment-runner'
 import { ExperimentStore } from '../../main/store/experiment-store'
 import { COMPARISON_FORMATS, renderComparison, type ComparisonFormat } from '../../main/store/render-comparison'
 import { reopenRun } from '../../main/store/reopen-run'
-import { HelpRequested, parseFlags, type CliCommand, type CliIo } from '../cli-command'
+import { HelpRequested, parseFlags, type CliCommand, type CliIo, type Flag } from '../cli-command'
+import { ENGINE_FLAGS } from './analysis-engine'
 
 /**
  * `experiment <sub> [--db PATH] …`: the experiment log from the command line. Every subcommand
@@ -22,9 +23,8 @@ const SUBCOMMANDS = ['save', 'list', 'show', 'fork', 'run', 'reopen', 'compare',
 type Sub = (typeof SUBCOMMANDS)[number]
 type Flags = Record<string, string | boolean | string[] | boolean[] | undefined>
 
-const DB = { db: { type: 'string' } } as const
-/** The model flags of `run`, `reopen` and `compare --rerun` (as the analysis commands take them). */
-const ENGINE_FLAGS = { checkpoint: { type: 'string' }, onnx: { type: 'string' }, provider: { type: 'string' } } as const
+const DB = { db: { type: 'string', description: 'the experiment log (SQLite file)', defaultText: 'experiments.sqlite in the user data folder' } } as const satisfies Record<string, Flag>
+const TOP = { top: { type: 'string', description: 'how many next tokens each prediction keeps', defaultText: '10' } } as const satisfies Record<string, Flag>
 
 export const experiment: CliCommand = {
   async run(args, io) {
@@ -74,7 +74,14 @@ const BASELINE_EDITS = { format: 'backpack-sense-edits', version: 1, edits: [] }
 
 const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   async save(args) {
-    const { values } = parseFlags(args, { ...DB, name: { type: 'string' }, edits: { type: 'string' }, tag: { type: 'string', multiple: true }, notes: { type: 'string' }, folder: { type: 'string' } })
+    const { values } = parseFlags(args, {
+      ...DB,
+      name: { type: 'string', description: 'the experiment\'s name' },
+      edits: { type: 'string', description: 'the sense-edit document (JSON) to save' },
+      tag: { type: 'string', multiple: true, description: 'a tag' },
+      notes: { type: 'string', description: 'free-text notes' },
+      folder: { type: 'string', description: 'a folder to file it under' },
+    })
     if (!values.name) throw new WorkbenchError('bad-request', '--name is required')
     // without --edits: a baseline experiment (no edits), to compare edited ones against
     const edits = values.edits ? await readJson(values.edits, 'sense-edit file') : BASELINE_EDITS
@@ -83,9 +90,20 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
 
   async list(args) {
     const { values } = parseFlags(args, {
-      ...DB, tag: { type: 'string', multiple: true }, search: { type: 'string' }, name: { type: 'string' }, token: { type: 'string' }, checkpoint: { type: 'string' },
-      folder: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, sort: { type: 'string' }, order: { type: 'string' },
-      limit: { type: 'string' }, offset: { type: 'string' }, deleted: { type: 'boolean' },
+      ...DB,
+      tag: { type: 'string', multiple: true, description: 'only experiments with this tag (all given tags)' },
+      search: { type: 'string', description: 'full-text search in names and notes' },
+      name: { type: 'string', description: 'only experiments with this name' },
+      token: { type: 'string', description: 'only experiments whose edits touch this token' },
+      checkpoint: { type: 'string', description: 'only experiments on a checkpoint whose content hash starts with this' },
+      folder: { type: 'string', description: 'only experiments in this folder' },
+      from: { type: 'string', description: 'created at or after this date or ISO time (2026-01-31)' },
+      to: { type: 'string', description: 'created at or before this date (the whole day) or ISO time' },
+      sort: { type: 'string', description: 'created, updated or name', defaultText: 'created' },
+      order: { type: 'string', description: 'asc or desc', defaultText: 'asc for name, else desc' },
+      limit: { type: 'string', description: 'at most this many, 1..1000', defaultText: '50' },
+      offset: { type: 'string', description: 'skip this many first', defaultText: '0' },
+      deleted: { type: 'boolean', description: 'list the deleted (restorable) experiments instead' },
     })
     return withStore(values, (s) =>
       s.list({
@@ -103,7 +121,7 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   },
 
   async fork(args) {
-    const { values, positionals } = parseFlags(args, { ...DB, name: { type: 'string' } }, true)
+    const { values, positionals } = parseFlags(args, { ...DB, name: { type: 'string', description: 'the copy\'s name', defaultText: 'the original\'s name' } }, true)
     const id = oneId(positionals)
     return withStore(values, async (s) => {
       const f = await s.fork(id, values.name ? { name: values.name } : {})
@@ -112,7 +130,7 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   },
 
   async run(args) {
-    const { values, positionals } = parseFlags(args, { ...DB, ...ENGINE_FLAGS, text: { type: 'string' }, top: { type: 'string' } }, true)
+    const { values, positionals } = parseFlags(args, { ...DB, ...ENGINE_FLAGS, text: { type: 'string', description: 'the prompt to predict from' }, ...TOP }, true)
     const id = oneId(positionals)
     if (!values.text) throw new WorkbenchError('bad-request', '--text "…" is required')
     const topK = intFlag(values.top, 'top', 10, 1, 1000)
@@ -127,7 +145,12 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   },
 
   async reopen(args) {
-    const { values, positionals } = parseFlags(args, { ...DB, ...ENGINE_FLAGS, atol: { type: 'string' }, rtol: { type: 'string' } }, true)
+    const { values, positionals } = parseFlags(args, {
+      ...DB,
+      ...ENGINE_FLAGS,
+      atol: { type: 'string', description: 'absolute tolerance: |stored − fresh| ≤ atol + rtol·|stored|', defaultText: '1e-5' },
+      rtol: { type: 'string', description: 'relative tolerance', defaultText: '1e-5' },
+    }, true)
     const runId = checkId(positionals[0], 'run')
     const atol = toleranceFlag(values.atol, 'atol')
     const rtol = toleranceFlag(values.rtol, 'rtol')
@@ -140,7 +163,15 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   },
 
   async compare(args, io) {
-    const { values, positionals } = parseFlags(args, { ...DB, ...ENGINE_FLAGS, 'diff-only': { type: 'boolean' }, format: { type: 'string' }, rerun: { type: 'boolean' }, prompt: { type: 'string', multiple: true }, top: { type: 'string' } }, true)
+    const { values, positionals } = parseFlags(args, {
+      ...DB,
+      ...ENGINE_FLAGS,
+      'diff-only': { type: 'boolean', description: 'show only what differs between the experiments' },
+      format: { type: 'string', description: COMPARISON_FORMATS.join(', '), defaultText: 'json' },
+      rerun: { type: 'boolean', description: 'run each experiment\'s edits again on the model (with --prompt) instead of only its recorded runs' },
+      prompt: { type: 'string', multiple: true, description: 'a prompt to run under every experiment\'s edits' },
+      ...TOP,
+    }, true)
     const ids = positionals.map((p) => checkId(p))
     if (ids.length === 0) throw new WorkbenchError('bad-request', 'compare needs experiment ids: experiment compare ID ID…')
     const format = (values.format ?? 'json') as ComparisonFormat
@@ -155,7 +186,7 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   },
 
   async export(args) {
-    const { values, positionals } = parseFlags(args, { ...DB, out: { type: 'string' } }, true)
+    const { values, positionals } = parseFlags(args, { ...DB, out: { type: 'string', description: 'the bundle file to write' } }, true)
     const ids = positionals.map((p) => checkId(p))
     if (ids.length === 0) throw new WorkbenchError('bad-request', 'export needs experiment ids: experiment export ID… --out FILE')
     if (!values.out) throw new WorkbenchError('bad-request', '--out FILE is required')
@@ -190,7 +221,7 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   },
 
   async delete(args) {
-    const { values, positionals } = parseFlags(args, { ...DB, purge: { type: 'boolean' } }, true)
+    const { values, positionals } = parseFlags(args, { ...DB, purge: { type: 'boolean', description: 'remove it now, with its runs (not restorable)' } }, true)
     const id = oneId(positionals)
     return withStore(values, async (s) => {
       const d = await s.delete(id)

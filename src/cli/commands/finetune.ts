@@ -20,31 +20,22 @@ import { ENGINE_FLAGS, intFlag, withSession } from './analysis-engine'
  * Progress goes to stderr, one line per epoch; Ctrl-C stops cleanly.
  */
 export const finetune: CliCommand = {
-  details: [
-    `--loss            ${FINETUNE_LOSSES.join(' | ')} (default nll); balance and good-v-bad read {"prefix","suffix1","suffix2"}, the others {"prefix","suffix"}`,
-    `--senses-per-example K  integer ≥ 1 (default ${FINETUNE_DEFAULTS.sensesPerExample})`,
-    `--lambda L        selection penalty on background α mass, ≥ 0 (default ${FINETUNE_DEFAULTS.lambda})`,
-    `--lr LR           Adam peak learning rate, cosine-decayed (default ${FINETUNE_DEFAULTS.lr})`,
-    `--kl-weight W     weight of KL(p_orig ‖ p_edited) on the background, ≥ 0 (default ${FINETUNE_DEFAULTS.klWeight})`,
-    `--epochs N        (default ${FINETUNE_DEFAULTS.epochs}); --batch-size B examples per step (default: all)`,
-    '--background FILE general text for the KL term and the degradation ball (default: the bundled demo held-out text)',
-    '--max-degradation EPS  > 0: keep the last epoch with background NLL ≤ (1+EPS) × the original; none → no edit written',
-  ].join('\n'),
+  details: 'balance and good-v-bad examples are {"prefix","suffix1","suffix2"} lines, the other losses\' {"prefix","suffix"}. See docs/finetune.md.',
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
-      examples: { type: 'string' },
-      out: { type: 'string' },
-      loss: { type: 'string' },
-      'senses-per-example': { type: 'string' },
-      lambda: { type: 'string' },
-      lr: { type: 'string' },
-      'kl-weight': { type: 'string' },
-      epochs: { type: 'string' },
-      'batch-size': { type: 'string' },
-      background: { type: 'string' },
-      'max-degradation': { type: 'string' },
-      seed: { type: 'string' },
+      examples: { type: 'string', description: 'canonical examples, one JSON object a line' },
+      out: { type: 'string', description: 'where to write the learned sense-edit document (JSON)' },
+      loss: { type: 'string', description: FINETUNE_LOSSES.join(' | '), defaultText: 'nll' },
+      'senses-per-example': { type: 'string', description: 'senses selected per example, integer ≥ 1', defaultText: String(FINETUNE_DEFAULTS.sensesPerExample) },
+      lambda: { type: 'string', description: 'selection penalty on background α mass, ≥ 0', defaultText: String(FINETUNE_DEFAULTS.lambda) },
+      lr: { type: 'string', description: 'Adam peak learning rate, cosine-decayed', defaultText: String(FINETUNE_DEFAULTS.lr) },
+      'kl-weight': { type: 'string', description: 'weight of KL(p_orig ‖ p_edited) on the background, ≥ 0', defaultText: String(FINETUNE_DEFAULTS.klWeight) },
+      epochs: { type: 'string', description: 'passes over the examples', defaultText: String(FINETUNE_DEFAULTS.epochs) },
+      'batch-size': { type: 'string', description: 'examples per step', defaultText: 'all' },
+      background: { type: 'string', description: 'general text for the KL term and the degradation ball', defaultText: 'the bundled demo held-out text' },
+      'max-degradation': { type: 'string', description: '> 0: keep the last epoch with background NLL ≤ (1+EPS) × the original; none → no edit written', defaultText: 'no limit' },
+      seed: { type: 'string', description: 'random seed, integer in [0, 2^32)', defaultText: String(FINETUNE_DEFAULTS.seed) },
     })
     if (!values.examples) throw new WorkbenchError('bad-request', '--examples FILE.jsonl is required')
     if (!values.out) throw new WorkbenchError('bad-request', '--out EDITS.json is required')

@@ -7,6 +7,7 @@ import { resolveModelSource } from '../../main/runtime/model-source'
 import { ModelSession } from '../../main/session/model-session'
 import { promptIds } from '../../main/tokenizer/prompt-ids'
 import { parseFlags, parseIntList, type CliCommand } from '../cli-command'
+import { EDITS_FLAG, ENGINE_FLAGS, PROMPT_FLAGS } from './analysis-engine'
 
 /**
  * `forward [--checkpoint DIR | --onnx DIR] (--ids 1,2,3 | --text "…") --out OUTDIR [--provider P]
@@ -19,15 +20,12 @@ export const forward: CliCommand = {
   details: '--weights mapped (default) keeps the weights memory-mapped from the conversion cache: the model opens several times faster; prepacked packs them for the CPU kernels at open, as the app does (same results)',
   async run(args, io) {
     const { values } = parseFlags(args, {
-      checkpoint: { type: 'string' },
-      onnx: { type: 'string' },
-      ids: { type: 'string' },
-      text: { type: 'string' },
-      out: { type: 'string' },
-      provider: { type: 'string' },
-      truncate: { type: 'boolean' },
-      edits: { type: 'string' },
-      weights: { type: 'string' },
+      ...ENGINE_FLAGS,
+      ...PROMPT_FLAGS,
+      out: { type: 'string', description: 'directory to write logits.npy, senses.npy and contextualization.npy into' },
+      truncate: { type: 'boolean', description: 'keep the first n_positions ids instead of refusing a longer prompt' },
+      ...EDITS_FLAG,
+      weights: { type: 'string', description: 'mapped (memory-mapped, opens faster) or prepacked (as the app does)', defaultText: 'mapped' },
     })
     if ((values.ids === undefined) === (values.text === undefined)) throw new WorkbenchError('bad-request', 'give exactly one of --ids 1,2,3 and --text "…"')
     const weights = values.weights ?? 'mapped'

@@ -4,7 +4,7 @@ import { checkGenerationSetting, describeRange, GENERATION_LIMITS, samplingSetti
 import { generate as generateText } from '../../main/generation/generate'
 import { generateCompare } from '../../main/generation/generate-compare'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, withSession } from './analysis-engine'
+import { EDITS_FLAG, editsFlag, ENGINE_FLAGS, PROMPT_FLAGS, intFlag, promptFlag, tableProgress, withSession } from './analysis-engine'
 
 /**
  * `generate (--text "…" | --ids 1,2) [--max-new 32] [--greedy | --temperature T --top-k K
@@ -16,30 +16,24 @@ import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, withSessio
  */
 export const generate: CliCommand = {
   details: [
-    `--max-new N       new tokens, integer in ${describeRange('maxNewTokens')} (default ${GENERATION_LIMITS.maxNewTokens.default}); prompt + new tokens stop at 512 positions`,
-    'sampling flags (any of them selects sampling; --greedy with one is refused):',
-    `--temperature T   number in ${describeRange('temperature')} (default ${GENERATION_LIMITS.temperature.default})`,
-    `--top-k K         integer in ${describeRange('topK')} (default: all tokens)`,
-    `--top-p P         number in ${describeRange('topP')} (default 1)`,
-    `--seed S          integer in ${describeRange('seed')} (default: drawn at random and printed in decoding.seed)`,
+    'Greedy unless a sampling flag (--temperature, --top-k, --top-p, --seed) is given; --greedy with one is refused.',
     'The same ranges hold for generate.run in the app and serve (src/shared/generation-settings.ts).',
   ].join('\n'),
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
-      text: { type: 'string' },
-      ids: { type: 'string' },
-      'max-new': { type: 'string' },
-      greedy: { type: 'boolean' },
-      temperature: { type: 'string' },
-      'top-k': { type: 'string' },
-      'top-p': { type: 'string' },
-      seed: { type: 'string' },
-      edits: { type: 'string' },
-      compare: { type: 'boolean' },
-      attribute: { type: 'boolean' },
-      'full-recompute': { type: 'boolean' },
-      speculate: { type: 'string' },
+      ...PROMPT_FLAGS,
+      'max-new': { type: 'string', arg: 'N', description: `new tokens, integer in ${describeRange('maxNewTokens')}; prompt + new tokens stop at 512 positions`, defaultText: String(GENERATION_LIMITS.maxNewTokens.default) },
+      greedy: { type: 'boolean', description: 'always take the most likely token (the default without sampling flags)' },
+      temperature: { type: 'string', arg: 'T', description: `number in ${describeRange('temperature')}`, defaultText: String(GENERATION_LIMITS.temperature.default) },
+      'top-k': { type: 'string', arg: 'K', description: `sample from the K most likely tokens, integer in ${describeRange('topK')}`, defaultText: 'all tokens' },
+      'top-p': { type: 'string', arg: 'P', description: `nucleus sampling mass, number in ${describeRange('topP')}`, defaultText: '1' },
+      seed: { type: 'string', arg: 'S', description: `integer in ${describeRange('seed')}`, defaultText: 'drawn at random, printed in decoding.seed' },
+      ...EDITS_FLAG,
+      compare: { type: 'boolean', description: 'print the baseline and the --edits run side by side, same seed' },
+      attribute: { type: 'boolean', description: 'attribute each new token to (position, sense) contributions' },
+      'full-recompute': { type: 'boolean', description: 'recompute the whole prefix each step instead of reusing cached states (same text)' },
+      speculate: { type: 'string', arg: 'N', description: 'prompt-lookup guesses per step; 0 = one token per step (same text either way)', defaultText: '4' },
     })
     const ids = promptFlag(values)
     const L = GENERATION_LIMITS

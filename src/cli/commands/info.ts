@@ -5,6 +5,7 @@ import { checkpointFingerprint } from '../../main/checkpoint/checkpoint-fingerpr
 import { resolveModelSource } from '../../main/runtime/model-source'
 import { runtimeInfo } from '../../main/runtime/runtime-info'
 import { parseFlags, type CliCommand } from '../cli-command'
+import { ENGINE_FLAGS } from './analysis-engine'
 
 /**
  * `info [--checkpoint DIR | --onnx DIR]`: config, parameter count, content hash, where the
@@ -13,7 +14,7 @@ import { parseFlags, type CliCommand } from '../cli-command'
  */
 export const info: CliCommand = {
   async run(args) {
-    const { values } = parseFlags(args, { checkpoint: { type: 'string' }, onnx: { type: 'string' } })
+    const { values } = parseFlags(args, { checkpoint: ENGINE_FLAGS.checkpoint, onnx: ENGINE_FLAGS.onnx })
     const source = resolveModelSource(values)
     const runtime = await runtimeInfo() // onnxruntime loads in the engine worker only
     const providers = { onnxruntime: runtime.onnxruntime, available: runtime.backends.filter((b) => b.bundled).map((b) => b.name), known: runtime.backends }

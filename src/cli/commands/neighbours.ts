@@ -17,12 +17,12 @@ export const neighbours: CliCommand = {
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
-      word: { type: 'string' },
-      sense: { type: 'string' },
-      min: { type: 'boolean' },
-      top: { type: 'string' },
-      policy: { type: 'string' },
-      'raw-spacing': { type: 'boolean' },
+      word: { type: 'string', description: 'the word to look up (mind the leading space: " nurse")' },
+      sense: { type: 'string', description: 'rank by this one sense\'s cosine (Sim_ℓ), 0..senses-1; or --min' },
+      min: { type: 'boolean', description: 'rank by the minimum cosine over senses (Sim_min); the default without --sense' },
+      top: { type: 'string', description: 'how many neighbours to list', defaultText: '10' },
+      policy: { type: 'string', description: 'first or mean: a word of several tokens as its first token or their mean', defaultText: 'first' },
+      'raw-spacing': { type: 'boolean', description: 'take --word exactly as given (no leading space added)' },
     })
     if (!values.word) throw new WorkbenchError('bad-request', '--word W is required')
     if (values.sense !== undefined && values.min) throw new WorkbenchError('bad-request', 'give --sense L or --min, not both')

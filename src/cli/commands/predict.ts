@@ -2,7 +2,7 @@ import { WorkbenchError } from '../../shared/errors'
 import { isVectorEdit } from '../../shared/edits/parse-sense-edits'
 import { predictTokens } from '../../main/prediction/predict-tokens'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { editsFlag, ENGINE_FLAGS, intFlag, promptFlag, tableProgress, tokenFlag, withSession } from './analysis-engine'
+import { EDITS_FLAG, editsFlag, ENGINE_FLAGS, PROMPT_FLAGS, intFlag, promptFlag, tableProgress, tokenFlag, withSession } from './analysis-engine'
 
 /**
  * `predict (--text "…" | --ids 1,2) [--top 10] [--edits FILE [--log-odds A --log-odds B]]
@@ -17,11 +17,10 @@ export const predict: CliCommand = {
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
-      text: { type: 'string' },
-      ids: { type: 'string' },
-      top: { type: 'string' },
-      edits: { type: 'string' },
-      'log-odds': { type: 'string', multiple: true },
+      ...PROMPT_FLAGS,
+      top: { type: 'string', description: 'how many next tokens to list', defaultText: '10' },
+      ...EDITS_FLAG,
+      'log-odds': { type: 'string', multiple: true, description: 'give twice (A, B): the blast radius and change of log p(A) - log p(B) under --edits' },
     })
     const ids = promptFlag(values)
     const top = intFlag(values.top, 'top', 10, 1, 1000)

@@ -11,9 +11,9 @@ export const reverse: CliCommand = {
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
-      token: { type: 'string' },
-      top: { type: 'string' },
-      suppress: { type: 'boolean' },
+      token: { type: 'string', description: 'the token to explain: an id or one token such as " she"' },
+      top: { type: 'string', description: 'how many (word, sense) pairs to list', defaultText: '20' },
+      suppress: { type: 'boolean', description: 'list the pairs that most lower the token instead of boost it' },
     })
     const top = intFlag(values.top, 'top', 20, 1, 1000)
     tokenFlag(values.token, 'token', Infinity) // usage errors before opening the model

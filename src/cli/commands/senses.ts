@@ -18,12 +18,12 @@ export const senses: CliCommand = {
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
-      word: { type: 'string' },
-      top: { type: 'string' },
-      policy: { type: 'string' },
-      'raw-spacing': { type: 'boolean' },
-      bins: { type: 'string' },
-      vectors: { type: 'boolean' },
+      word: { type: 'string', description: 'the word to look up (mind the leading space: " nurse")' },
+      top: { type: 'string', description: 'how many top and bottom tokens per sense', defaultText: '10' },
+      policy: { type: 'string', description: 'first or mean: a word of several tokens as its first token or their mean', defaultText: 'first' },
+      'raw-spacing': { type: 'boolean', description: 'take --word exactly as given (no leading space added)' },
+      bins: { type: 'string', description: 'histogram bins of each sense\'s score distribution', defaultText: '20' },
+      vectors: { type: 'boolean', description: 'include the sense vectors themselves in the JSON' },
     })
     if (!values.word) throw new WorkbenchError('bad-request', '--word W is required')
     const policy = parseWordPolicy(values.policy ?? 'first', '--policy')

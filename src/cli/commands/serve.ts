@@ -13,10 +13,10 @@ import { parseFlags, type CliCommand } from '../cli-command'
 export const serve: CliCommand = {
   async run(args, io) {
     const { values } = parseFlags(args, {
-      port: { type: 'string', default: '0' },
-      host: { type: 'string', default: '127.0.0.1' },
-      checkpoint: { type: 'string' },
-      web: { type: 'string' },
+      port: { type: 'string', default: '0', description: 'TCP port; 0 picks a free one' },
+      host: { type: 'string', default: '127.0.0.1', description: 'address to listen on' },
+      checkpoint: { type: 'string', description: 'checkpoint directory to load', defaultText: 'the last one used, else the bundled demo' },
+      web: { type: 'string', description: 'the built renderer to serve', defaultText: 'out/web' },
     })
     const port = Number(values.port)
     if (!Number.isInteger(port) || port < 0 || port > 65535) {

@@ -5,7 +5,7 @@ import { genderBiasSuite } from '../../main/suites/gender-bias-suite'
 import { knowledgeEditSuite } from '../../main/suites/knowledge-edit-suite'
 import { topicSuite, type TopicStrength } from '../../main/suites/topic-suite'
 import { parseFlags, parseIntList, type CliCommand } from '../cli-command'
-import { editsFlag, ENGINE_FLAGS, intFlag, tableProgress, withSession } from './analysis-engine'
+import { EDITS_FLAG, editsFlag, ENGINE_FLAGS, intFlag, tableProgress, withSession } from './analysis-engine'
 
 const SUITES = ['gender-bias', 'topic', 'knowledge-edit'] as const
 const T = TOPIC_SUITE_LIMITS
@@ -27,32 +27,29 @@ const SUITE_FLAGS: Record<(typeof SUITES)[number], readonly string[]> = {
  */
 export const suite: CliCommand = {
   details: [
-    'topic:',
-    `--samples N   generations per topic and strength, integer in [${T.samples.min}, ${T.samples.max}] (default ${T.samples.default}; the paper: 500)`,
-    `--max-new N   new tokens per generation, integer in [${T.maxNewTokens.min}, ${T.maxNewTokens.max}] (default ${T.maxNewTokens.default}); the prompt + new tokens stop at 512 positions`,
-    `--seed S      sample s uses seed S + s, so S + samples − 1 must be ≤ ${SEED_MAX} (default 0)`,
-    'The same ranges hold for suites.topic in the app and serve (src/shared/generation-settings.ts).',
+    'Each suite takes only its own flags (marked gender-bias:, topic:, knowledge-edit:) besides --checkpoint, --onnx, --provider and --edits.',
+    'The topic ranges are those of suites.topic in the app and serve (src/shared/generation-settings.ts).',
   ].join('\n'),
   async run(args, io) {
     const { values, positionals } = parseFlags(
       args,
       {
         ...ENGINE_FLAGS,
-        edits: { type: 'string' },
-        professions: { type: 'string' },
-        sense: { type: 'string' },
-        'skip-optimize': { type: 'boolean' },
-        'max-iterations': { type: 'string' },
-        topics: { type: 'string' },
-        words: { type: 'string' },
-        'prompt-ids': { type: 'string' },
-        strengths: { type: 'string' },
-        samples: { type: 'string' },
-        'max-new': { type: 'string' },
-        seed: { type: 'string' },
-        'no-texts': { type: 'boolean' },
-        heldout: { type: 'string' },
-        'max-heldout-tokens': { type: 'string' },
+        ...EDITS_FLAG,
+        professions: { type: 'string', description: 'gender-bias: comma-separated professions (one token with a leading space)', defaultText: "the paper's 40" },
+        sense: { type: 'string', description: 'gender-bias: the sense to intervene on', defaultText: 'min(10, senses - 1)' },
+        'skip-optimize': { type: 'boolean', description: 'gender-bias: skip fitting w per profession (Optimize-Sense)' },
+        'max-iterations': { type: 'string', description: 'gender-bias: Optimize-Sense iterations per profession, 1..10000', defaultText: '200' },
+        topics: { type: 'string', description: 'topic: comma-separated built-in topics', defaultText: 'all 17' },
+        words: { type: 'string', description: 'topic: comma-separated words, an extra topic named custom' },
+        'prompt-ids': { type: 'string', description: 'topic: the prompt as comma-separated token ids', defaultText: '50256 (<|endoftext|>)' },
+        strengths: { type: 'string', description: 'topic: comma-separated strengths from 0..3', defaultText: '0,1,2,3' },
+        samples: { type: 'string', arg: 'N', description: `topic: generations per topic and strength, integer in [${T.samples.min}, ${T.samples.max}] (the paper: 500)`, defaultText: String(T.samples.default) },
+        'max-new': { type: 'string', arg: 'N', description: `topic: new tokens per generation, integer in [${T.maxNewTokens.min}, ${T.maxNewTokens.max}]; prompt + new tokens stop at 512`, defaultText: String(T.maxNewTokens.default) },
+        seed: { type: 'string', arg: 'S', description: `topic: sample s uses seed S + s, so S + samples − 1 must be ≤ ${SEED_MAX}`, defaultText: '0' },
+        'no-texts': { type: 'boolean', description: 'topic: leave the generated texts out of the JSON' },
+        heldout: { type: 'string', description: 'knowledge-edit: held-out text file for the perplexity check', defaultText: 'the demo held-out text' },
+        'max-heldout-tokens': { type: 'string', description: 'knowledge-edit: held-out tokens used, 2..1000000', defaultText: '512' },
       },
       true,
     )

@@ -8,7 +8,7 @@ import { cancelSweep, sweepStatus } from '../../main/sweep/sweep-control'
 import { checkSweepId } from '../../main/sweep/sweep-jobs'
 import { SweepQueue } from '../../main/sweep/sweep-queue'
 import { submitSweep } from '../../main/sweep/submit-sweep'
-import { HelpRequested, parseFlags, type CliCommand, type CliIo } from '../cli-command'
+import { HelpRequested, parseFlags, type CliCommand, type CliIo, type Flag } from '../cli-command'
 import { dbPathFlag } from './experiment'
 import { intFlag, queueFlag } from './worker'
 
@@ -19,8 +19,14 @@ import { intFlag, queueFlag } from './worker'
  */
 const SUBCOMMANDS = ['run', 'follow', 'status', 'cancel'] as const
 type Sub = (typeof SUBCOMMANDS)[number]
-const COMMON = { redis: { type: 'string' }, queue: { type: 'string' } } as const
-const WAIT = { db: { type: 'string' }, 'timeout-s': { type: 'string' } } as const
+const COMMON = {
+  redis: { type: 'string', description: 'the Redis URL (redis://host:port)' },
+  queue: { type: 'string', description: 'the queue the workers take jobs from', defaultText: 'backpack-sweeps' },
+} as const satisfies Record<string, Flag>
+const WAIT = {
+  db: { type: 'string', description: 'the experiment log the finished jobs are written to', defaultText: 'experiments.sqlite in the user data folder' },
+  'timeout-s': { type: 'string', description: 'stop waiting after this many seconds (the sweep goes on; sweep follow resumes)', defaultText: 'no limit' },
+} as const satisfies Record<string, Flag>
 
 export const sweep: CliCommand = {
   details: 'sweep run --spec FILE [--db PATH] [--timeout-s S]; sweep follow ID [--db PATH]; sweep status ID; sweep cancel ID',
@@ -41,7 +47,7 @@ export const sweep: CliCommand = {
 
 const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   async run(args, io) {
-    const { values } = parseFlags(args, { ...COMMON, ...WAIT, spec: { type: 'string' } })
+    const { values } = parseFlags(args, { ...COMMON, ...WAIT, spec: { type: 'string', description: 'the sweep document (JSON, backpack-sweep)' } })
     if (!values.spec) throw new WorkbenchError('bad-request', '--spec FILE is required (a backpack-sweep document)')
     const doc = parseSweepDocument(await readJson(values.spec))
     const timeoutMs = timeoutFlag(values['timeout-s'])
@@ -81,7 +87,7 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   },
 
   async cancel(args) {
-    const { values, positionals } = parseFlags(args, { ...COMMON, 'wait-s': { type: 'string' } }, true)
+    const { values, positionals } = parseFlags(args, { ...COMMON, 'wait-s': { type: 'string', description: 'seconds to wait for running jobs to stop, 0..3600', defaultText: '15' } }, true)
     const id = sweepIdArg(positionals)
     const waitMs = intFlag(values['wait-s'], 'wait-s', 15, 0, 3600) * 1000
     return withQueue(values, (q) => cancelSweep(q, id, waitMs))

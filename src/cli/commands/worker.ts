@@ -16,12 +16,12 @@ export const worker: CliCommand = {
     '--checkpoint DIR (default: the bundled demo); --lock-ms 1000..600000 (default 30000): a killed worker\'s job is handed to another after about this long.',
   async run(args, io) {
     const { values } = parseFlags(args, {
-      redis: { type: 'string' },
-      queue: { type: 'string' },
-      concurrency: { type: 'string' },
-      provider: { type: 'string' },
-      checkpoint: { type: 'string' },
-      'lock-ms': { type: 'string' },
+      redis: { type: 'string', description: 'the Redis URL (redis://host:port)' },
+      queue: { type: 'string', description: 'the queue to take jobs from', defaultText: 'backpack-sweeps' },
+      concurrency: { type: 'string', description: 'jobs run at once, 1..64', defaultText: '1' },
+      provider: { type: 'string', description: 'onnxruntime execution provider the model runs on: auto, cpu, cuda, …', defaultText: 'auto' },
+      checkpoint: { type: 'string', description: 'checkpoint directory', defaultText: 'the bundled demo model' },
+      'lock-ms': { type: 'string', description: 'a killed worker\'s job goes to another after about this long, 1000..600000', defaultText: '30000' },
     })
     if (!values.redis) throw new WorkbenchError('bad-request', '--redis URL is required (e.g. redis://127.0.0.1:6379)')
     const queue = queueFlag(values.queue)
