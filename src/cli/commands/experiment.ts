@@ -77,7 +77,7 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
     const { values } = parseFlags(args, {
       ...DB,
       name: { type: 'string', description: 'the experiment\'s name' },
-      edits: { type: 'string', description: 'the sense-edit document (JSON) to save' },
+      edits: { type: 'string', description: 'the sense-edit document (JSON) to save; without it, a baseline (no edits)' },
       tag: { type: 'string', multiple: true, description: 'a tag' },
       notes: { type: 'string', description: 'free-text notes' },
       folder: { type: 'string', description: 'a folder to file it under' },
