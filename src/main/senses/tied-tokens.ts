@@ -105,19 +105,15 @@ export class TiedTokens {
     }
   }
 
-  /** Per-token warnings for edits of these ids: tied rows (the edit moves the whole group) or never seen. */
-  explain(id: number): string | null {
-    const tok = gpt2Tokenizer()
-    const name = JSON.stringify(tok.tokenText(id))
+  /** `"@" and "\"", "#", "$" and 12,228 more` — the token and the others tied with it (null: untied). */
+  describeGroup(id: number): string | null {
     const g = this.groupOf(id)
-    if (g) {
-      const others = g.filter((x) => x !== id)
-      const shown = others.slice(0, 3).map((x) => JSON.stringify(tok.tokenText(x))).join(', ')
-      const more = others.length > 3 ? ` and ${(others.length - 3).toLocaleString('en-US')} more` : ''
-      return `${name} and ${shown}${more} have identical embedding rows on this model: an edit cannot separate them, and scores for one are scores for all${this.isNeverSeen(id) ? ` (${name} never occurred in training)` : ''}`
-    }
-    if (this.isNeverSeen(id)) return `${name} never occurred in this model's training data: its senses were never trained`
-    return null
+    if (!g) return null
+    const tok = gpt2Tokenizer()
+    const others = g.filter((x) => x !== id)
+    const shown = others.slice(0, 3).map((x) => JSON.stringify(tok.tokenText(x))).join(', ')
+    const more = others.length > 3 ? ` and ${(others.length - 3).toLocaleString('en-US')} more` : ''
+    return `${JSON.stringify(tok.tokenText(id))} and ${shown}${more}`
   }
 }
 
