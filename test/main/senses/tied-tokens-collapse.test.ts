@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDispatcher, type Dispatch } from '../../../src/main/ipc/create-dispatcher'
 import { Workbench } from '../../../src/main/workbench/workbench'
-import type { NeighboursResponse, ReverseResponse, SenseLookupResponse, TiedGroupInfo, ValidatedEdits } from '../../../src/shared/ipc/api-types'
+import type { KnowledgeEditView, NeighboursResponse, ReverseResponse, SenseLookupResponse, TiedGroupInfo, ValidatedEdits } from '../../../src/shared/ipc/api-types'
 import { one, tiedCheckpoint } from './helpers/tied-checkpoint'
 
 // The real service (engine in its worker, sense table, int8 index) on a copy of the tiny
@@ -120,4 +120,16 @@ describe('tied embedding rows', () => {
     expect(plain.warnings).toBeUndefined()
     expect(one(' Colts')).toBe(fixture.pair.find((id) => id === one(' Colts')))
   })
+
+  it('the knowledge-edit suite explains the case whose edited token is tied and never seen, and the no-op whose add and remove rows are tied', async () => {
+    const r = await call<KnowledgeEditView>('suites.knowledgeEdit', {})
+    const macbook = r.cases.find((c) => c.name === 'MacBook→HP')
+    expect(macbook?.explanation?.some((w) => w.includes(JSON.stringify(' MacBook')))).toBe(true)
+    const colts = r.cases.filter((c) => c.name.includes('Colts'))
+    expect(colts.length).toBeGreaterThan(0)
+    for (const c of colts) {
+      expect(c.senseChange.norm).toBe(0) // E[add] = E[remove]: the edit is a no-op, and the case says why
+      expect(c.explanation?.some((w) => w.includes(JSON.stringify(' Colts')))).toBe(true)
+    }
+  }, 120_000)
 })
