@@ -37,7 +37,7 @@ export const neighbours: CliCommand = {
       const { engine } = session
       const measure = values.sense !== undefined ? intFlag(values.sense, 'sense', 0, 0, engine.config.numSenses - 1) : 'min'
       const table = await session.senseTable({ onProgress: tableProgress(io) })
-      const found = await senseNeighbours(engine, table, values.word as string, { measure, top, policy, rawSpacing: values['raw-spacing'], ties: { tied: await session.tiedTokens(), mode } })
+      const found = await senseNeighbours(engine, table, values.word as string, { measure, top, policy, rawSpacing: values['raw-spacing'], ties: await session.tiesOption(mode) })
       const note = multiTokenNote(found)
       if (note) io.stderr.write(`note: ${note}
 `)

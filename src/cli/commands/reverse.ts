@@ -27,7 +27,7 @@ export const reverse: CliCommand = {
       const t0 = performance.now()
       const table = await session.senseTable({ onProgress: tableProgress(io) })
       const tTable = performance.now() - t0
-      const r = await reverseLookup(engine, table, target, { top, direction: values.suppress ? 'suppress' : 'boost', ties: { tied: await session.tiedTokens(), mode } })
+      const r = await reverseLookup(engine, table, target, { top, direction: values.suppress ? 'suppress' : 'boost', ties: await session.tiesOption(mode) })
       return { contentHash: engine.contentHash, ...r, timingsMs: { table: tTable, ...r.timingsMs } }
     })
   },

@@ -35,7 +35,7 @@ export const senses: CliCommand = {
     const mode = tiesFlag(values.ties)
     return withSession(values, async (session) => {
       const { engine } = session
-      const atlas = await senseAtlas(engine, values.word as string, { top, bins, policy, rawSpacing: values['raw-spacing'], includeVectors: values.vectors, ties: { tied: await session.tiedTokens(), mode } })
+      const atlas = await senseAtlas(engine, values.word as string, { top, bins, policy, rawSpacing: values['raw-spacing'], includeVectors: values.vectors, ties: await session.tiesOption(mode) })
       const note = multiTokenNote(atlas)
       if (note) io.stderr.write(`note: ${note}
 `)

@@ -8,7 +8,8 @@ import type { ModelSource } from '../runtime/model-source'
 import { openEngine, type OpenEngineOptions } from '../runtime/open-engine'
 import type { WorkerEngine } from '../runtime/worker-engine'
 import { loadTiedTokens } from '../senses/load-tied-tokens'
-import type { TiedTokens } from '../senses/tied-tokens'
+import type { TiesOption } from '../senses/sense-atlas'
+import type { TiedTokens, TiesMode } from '../senses/tied-tokens'
 import { SenseTables, type OpenSenseTableOptions, type SenseTable } from '../senses/sense-table'
 import { promptIds } from '../tokenizer/prompt-ids'
 
@@ -72,6 +73,11 @@ export class ModelSession {
       throw e
     })
     return this.#tied
+  }
+
+  /** The `ties` option of the atlas, neighbours and reverse lookup: the tied tokens only when collapsing (finding them costs a read of E). */
+  async tiesOption(mode: TiesMode): Promise<TiesOption | undefined> {
+    return mode === 'collapse' ? { tied: await this.tiedTokens(), mode } : undefined
   }
 
   /** Validates an edit document against this model and resolves its tokens. */

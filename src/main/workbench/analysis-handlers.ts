@@ -70,7 +70,7 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
       const s = ctx.session()
       // the word is taken exactly as given: " nurse" is the token " nurse", "nurse" gets a space;
       // a multi-token word's senses are its first token's or the mean (policy, as the CLI's --policy)
-      const a = await senseAtlas(s.engine, word, { top: topK, policy, ties: { tied: await s.tiedTokens(), mode: ties } })
+      const a = await senseAtlas(s.engine, word, { top: topK, policy, ties: await s.tiesOption(ties) })
       return {
         word: a.word,
         text: a.text,
@@ -87,7 +87,7 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
         throw new WorkbenchError('bad-request', `sense ${sense} is outside [0, ${s.engine.config.numSenses})`)
       }
       const table = await s.senseTable()
-      const n = await senseNeighbours(s.engine, table, word, { measure: sense, top: topK, policy, ties: { tied: await s.tiedTokens(), mode: ties } })
+      const n = await senseNeighbours(s.engine, table, word, { measure: sense, top: topK, policy, ties: await s.tiesOption(ties) })
       return { word: n.word, tokens: n.tokens, policy: n.policy, used: n.used, multiToken: n.multiToken, measure: n.measure, neighbours: n.neighbours.map(({ id, text, score, tied }) => ({ id, text, score, ...(tied ? { tied } : {}) })) }
     },
     'senses.reverse': async ({ token, direction, topK, ties, runId }) => {
@@ -102,7 +102,7 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
           },
         })
         if (run.signal.aborted) throw new WorkbenchError('cancelled', 'reverse lookup cancelled')
-        const r = await reverseLookup(s.engine, table, target, { top: topK, direction, ties: { tied: await s.tiedTokens(), mode: ties } })
+        const r = await reverseLookup(s.engine, table, target, { top: topK, direction, ties: await s.tiesOption(ties) })
         return { target: r.target, direction: r.direction, entries: r.entries }
       } finally {
         run.done()
