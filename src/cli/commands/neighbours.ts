@@ -3,9 +3,11 @@ import { multiTokenNote, parseWordPolicy } from '../../main/senses/resolve-word'
 import { senseNeighbours } from '../../main/senses/sense-neighbours'
 import { parseFlags, type CliCommand } from '../cli-command'
 import { ENGINE_FLAGS, intFlag, tableProgress, withSession } from './analysis-engine'
+import { TIES_DETAILS, tiesFlag } from './ties-flag'
 
 /**
- * `neighbours --word W [--sense L | --min] [--top 10] [--policy first|mean] [--checkpoint DIR]`:
+ * `neighbours --word W [--sense L | --min] [--top 10] [--policy first|mean] [--ties collapse|show]
+ * [--checkpoint DIR]`:
  * nearest tokens by Sim_ℓ (one sense) or Sim_min (default), from the whole-vocabulary sense
  * table (built once per checkpoint, progress on stderr). A word of several tokens: as `senses`
  * (--policy, default first; the tokens and the policy used are printed on stderr).
@@ -13,7 +15,8 @@ import { ENGINE_FLAGS, intFlag, tableProgress, withSession } from './analysis-en
 export const neighbours: CliCommand = {
   details:
     '--policy first|mean: how a word of several tokens becomes its query vectors (as for senses; default first). ' +
-    'For such a word the tokens and the policy used are printed on stderr, and in the JSON (tokens, policy, used, multiToken).',
+    'For such a word the tokens and the policy used are printed on stderr, and in the JSON (tokens, policy, used, multiToken). ' +
+    TIES_DETAILS,
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
@@ -23,16 +26,18 @@ export const neighbours: CliCommand = {
       top: { type: 'string', description: 'how many neighbours to list', defaultText: '10' },
       policy: { type: 'string', description: 'first or mean: a word of several tokens as its first token or their mean', defaultText: 'first' },
       'raw-spacing': { type: 'boolean', description: 'take --word exactly as given (no leading space added)' },
+      ties: { type: 'string', description: 'collapse or show: tokens sharing one embedding row as one labelled entry, or each on its own', defaultText: 'collapse' },
     })
     if (!values.word) throw new WorkbenchError('bad-request', '--word W is required')
     if (values.sense !== undefined && values.min) throw new WorkbenchError('bad-request', 'give --sense L or --min, not both')
     const policy = parseWordPolicy(values.policy ?? 'first', '--policy')
     const top = intFlag(values.top, 'top', 10, 1, 1000)
+    const mode = tiesFlag(values.ties)
     return withSession(values, async (session) => {
       const { engine } = session
       const measure = values.sense !== undefined ? intFlag(values.sense, 'sense', 0, 0, engine.config.numSenses - 1) : 'min'
       const table = await session.senseTable({ onProgress: tableProgress(io) })
-      const found = await senseNeighbours(engine, table, values.word as string, { measure, top, policy, rawSpacing: values['raw-spacing'] })
+      const found = await senseNeighbours(engine, table, values.word as string, { measure, top, policy, rawSpacing: values['raw-spacing'], ties: await session.tiesOption(mode) })
       const note = multiTokenNote(found)
       if (note) io.stderr.write(`note: ${note}
 `)

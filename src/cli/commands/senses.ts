@@ -3,10 +3,11 @@ import { multiTokenNote, parseWordPolicy } from '../../main/senses/resolve-word'
 import { senseAtlas } from '../../main/senses/sense-atlas'
 import { parseFlags, type CliCommand } from '../cli-command'
 import { ENGINE_FLAGS, intFlag, withSession } from './analysis-engine'
+import { TIES_DETAILS, tiesFlag } from './ties-flag'
 
 /**
  * `senses --word W [--top 10] [--policy first|mean] [--raw-spacing] [--bins 20] [--vectors]
- * [--checkpoint DIR]`: a word's sense atlas — per sense the top/bottom tokens of E·C with scores
+ * [--ties collapse|show] [--checkpoint DIR]`: a word's sense atlas — per sense the top/bottom tokens of E·C with scores
  * and the score distribution over the vocabulary (docs/analysis.md). A word of several tokens is
  * taken as its first token's senses or their mean (--policy, default first); which, and the
  * tokens, are printed on stderr as well as in the JSON.
@@ -14,7 +15,8 @@ import { ENGINE_FLAGS, intFlag, withSession } from './analysis-engine'
 export const senses: CliCommand = {
   details:
     '--policy first|mean: how a word of several tokens becomes sense vectors (first: its first token\'s senses, the default; mean: the mean over its tokens). ' +
-    'For such a word the tokens and the policy used are printed on stderr, and in the JSON (tokens, policy, used, multiToken).',
+    'For such a word the tokens and the policy used are printed on stderr, and in the JSON (tokens, policy, used, multiToken). ' +
+    TIES_DETAILS,
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
@@ -24,13 +26,16 @@ export const senses: CliCommand = {
       'raw-spacing': { type: 'boolean', description: 'take --word exactly as given (no leading space added)' },
       bins: { type: 'string', description: 'histogram bins of each sense\'s score distribution', defaultText: '20' },
       vectors: { type: 'boolean', description: 'include the sense vectors themselves in the JSON' },
+      ties: { type: 'string', description: 'collapse or show: tokens sharing one embedding row as one labelled entry, or each on its own', defaultText: 'collapse' },
     })
     if (!values.word) throw new WorkbenchError('bad-request', '--word W is required')
     const policy = parseWordPolicy(values.policy ?? 'first', '--policy')
     const top = intFlag(values.top, 'top', 10, 1, 1000)
     const bins = intFlag(values.bins, 'bins', 20, 1, 1000)
-    return withSession(values, async ({ engine }) => {
-      const atlas = await senseAtlas(engine, values.word as string, { top, bins, policy, rawSpacing: values['raw-spacing'], includeVectors: values.vectors })
+    const mode = tiesFlag(values.ties)
+    return withSession(values, async (session) => {
+      const { engine } = session
+      const atlas = await senseAtlas(engine, values.word as string, { top, bins, policy, rawSpacing: values['raw-spacing'], includeVectors: values.vectors, ties: await session.tiesOption(mode) })
       const note = multiTokenNote(atlas)
       if (note) io.stderr.write(`note: ${note}
 `)

@@ -1,10 +1,13 @@
 import { WorkbenchError } from '../../shared/errors'
+import type { TiedGroupInfo } from '../../shared/ipc/api-types'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { textVocabSize } from '../prediction/top-k'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { exactBestRows } from './exact-best-rows'
 import { int8Index, type Int8Scorer } from './int8-index'
 import type { SenseTable } from './sense-table'
+import type { TiesOption } from './sense-atlas'
+import type { TiedTokens } from './tied-tokens'
 import { tokenSenses } from './token-senses'
 
 export interface ReverseEntry {
@@ -13,6 +16,8 @@ export interface ReverseEntry {
   sense: number
   /** E[target]·C(id)_sense: the logit this sense adds to the target per unit of α, exact (fp32) */
   score: number
+  /** on a collapsed entry: the tokens whose same sense gives this same score */
+  tied?: TiedGroupInfo
 }
 
 export interface ReverseLookup {
@@ -38,7 +43,7 @@ export async function reverseLookup(
   engine: BackpackEngine & Partial<Int8Scorer>,
   table: SenseTable,
   target: number,
-  options: { top?: number; direction?: 'boost' | 'suppress'; scan?: 'int8' | 'table'; scorer?: Int8Scorer } = {},
+  options: { top?: number; direction?: 'boost' | 'suppress'; scan?: 'int8' | 'table'; scorer?: Int8Scorer; ties?: TiesOption } = {},
 ): Promise<ReverseLookup> {
   const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
   if (!Number.isInteger(target) || target < 0 || target >= V) throw new WorkbenchError('bad-request', `target token ${target} is outside the vocabulary [0, ${V})`)
@@ -49,9 +54,11 @@ export async function reverseLookup(
   const t0 = performance.now()
   const e = await engine.embeddingRows([target]) // (1, d_model)
   const textV = textVocabSize(V)
-  const count = Math.min(textV * k, top * 4)
+  const want = Math.min(textV * k, top * 4)
   // exact either way: the int8 index + bounds (one onnxruntime MatMulInteger) or the norm-ordered scan
-  const { rows: candidates, scanned } = options.scan === 'table' ? table.bestRows(e, count, largest, textV) : await exactBestRows(table, await int8Index(table, scorerOf(engine, options.scorer)), e, count, largest, textV) // rows x·K + ℓ
+  const best = async (count: number) => (options.scan === 'table' ? table.bestRows(e, count, largest, textV) : await exactBestRows(table, await int8Index(table, scorerOf(engine, options.scorer)), e, count, largest, textV)) // rows x·K + ℓ
+  const tied = options.ties?.mode === 'collapse' ? options.ties.tied : null
+  const { rows: candidates, scanned } = tied ? await representativeRows(best, tied, k, want, textV * k) : await best(want)
   const t1 = performance.now()
   const needed = mayReachTop(table, e, candidates, top, largest)
   const tokens = [...new Set(needed.map((r) => Math.floor(r / k)))]
@@ -63,10 +70,37 @@ export async function reverseLookup(
     const c = exact.get(id) as Float32Array
     let s = 0
     for (let x = 0; x < d; x++) s += e[x] * c[sense * d + x]
-    return { id, text: tok.tokenText(id), sense, score: s }
+    const info = tied?.info(id)
+    return { id, text: tok.tokenText(id), sense, score: s, ...(info ? { tied: info } : {}) }
   })
   entries.sort((a, b) => (largest ? b.score - a.score : a.score - b.score))
   return { target: { id: target, text: tok.tokenText(target) }, direction, entries: entries.slice(0, top), scanned, rescored: needed.length, timingsMs: { scan: t1 - t0, total: performance.now() - t0 } }
+}
+
+/**
+ * The best `want` rows whose token is the first of its tied group (or untied), in table order:
+ * the scan asks for `want` rows plus, for each (group, sense) among them, the group's other
+ * members (they score the same, so they rank next to it), until enough remain after dropping
+ * those members — a few rescans at most, then the whole vocabulary.
+ */
+async function representativeRows(best: (count: number) => Promise<{ rows: number[]; scanned: number }>, tied: TiedTokens, k: number, want: number, all: number): Promise<{ rows: number[]; scanned: number }> {
+  let count = want
+  for (let attempt = 0; ; attempt++) {
+    const found = await best(count)
+    const kept = found.rows.filter((r) => tied.isRepresentative(Math.floor(r / k)))
+    if (kept.length >= want || found.rows.length < count || count >= all) return { rows: kept.slice(0, want), scanned: found.scanned }
+    const seen = new Set<number>()
+    let extra = 0
+    for (const r of found.rows) {
+      const g = tied.groupOf(Math.floor(r / k))
+      const key = g ? g[0] * k + (r % k) : -1
+      if (g && !seen.has(key)) {
+        seen.add(key)
+        extra += g.length - 1
+      }
+    }
+    count = attempt >= 4 ? all : Math.min(all, count + Math.max(extra, want - kept.length))
+  }
 }
 
 /**

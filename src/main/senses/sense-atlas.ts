@@ -1,4 +1,5 @@
 import { WorkbenchError } from '../../shared/errors'
+import type { TiedGroupInfo } from '../../shared/ipc/api-types'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { textVocabSize } from '../prediction/top-k'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
@@ -6,12 +7,22 @@ import { combineWordSenses, resolveWord, type ResolvedWord, type WordPolicy } fr
 import { rankScores, type RankedScores } from './rank-scores'
 import { awaitSharedScores, SCORES_BYTE } from './shared-ranking'
 import type { ScoreSummary } from './score-summary'
+import { collapseRanked } from './collapse-ties'
+import type { TiedTokens, TiesMode } from './tied-tokens'
 import { tokenSenses } from './token-senses'
 
 export interface ScoredVocabToken {
   id: number
   text: string
   score: number
+  /** on a collapsed entry: the tied group it stands for */
+  tied?: TiedGroupInfo
+}
+
+/** Tied tokens and what to do with them (absent: lists as ranked, every token shown). */
+export interface TiesOption {
+  tied: TiedTokens
+  mode: TiesMode
 }
 
 export interface SenseCard {
@@ -37,6 +48,7 @@ export interface SenseAtlasOptions {
   rawSpacing?: boolean
   bins?: number
   includeVectors?: boolean
+  ties?: TiesOption
 }
 
 /**
@@ -59,7 +71,7 @@ export async function senseAtlas(engine: BackpackEngine, word: string, options: 
 }
 
 /** Sense cards for any K vectors (sense, d_model), e.g. word arithmetic results. */
-export async function senseCards(engine: BackpackEngine, vectors: Float32Array, options: { top?: number; bins?: number } = {}): Promise<{ senses: SenseCard[]; timingsMs: Record<string, number> }> {
+export async function senseCards(engine: BackpackEngine, vectors: Float32Array, options: { top?: number; bins?: number; ties?: TiesOption } = {}): Promise<{ senses: SenseCard[]; timingsMs: Record<string, number> }> {
   const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
   const top = options.top ?? 10
   const bins = options.bins ?? 20
@@ -87,8 +99,14 @@ export async function senseCards(engine: BackpackEngine, vectors: Float32Array, 
     t1 = performance.now()
     ranked = Array.from({ length: k }, (_, l) => rankScores(scores, l * V, textV, top, bins))
   }
+  if (options.ties?.mode === 'collapse') ranked = ranked.map((r, l) => collapseRanked(r, scores, l * V, textV, top, options.ties?.tied as TiedTokens))
   const tok = gpt2Tokenizer()
-  const named = (l: number, ids: number[]) => ids.map((id) => ({ id, text: tok.tokenText(id), score: scores[l * V + id] }))
+  const tied = options.ties?.mode === 'collapse' ? options.ties.tied : null
+  const named = (l: number, ids: number[]) =>
+    ids.map((id) => {
+      const info = tied?.info(id)
+      return { id, text: tok.tokenText(id), score: scores[l * V + id], ...(info ? { tied: info } : {}) }
+    })
   const senses = ranked.map((r, l) => {
     let nn = 0
     for (let c = 0; c < d; c++) nn += vectors[l * d + c] ** 2

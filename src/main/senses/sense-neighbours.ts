@@ -1,9 +1,12 @@
 import { WorkbenchError } from '../../shared/errors'
+import type { TiedGroupInfo } from '../../shared/ipc/api-types'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { textVocabSize, topKIndices } from '../prediction/top-k'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { combineWordSenses, resolveWord, type ResolvedWord, type WordPolicy } from './resolve-word'
 import type { SenseTable } from './sense-table'
+import { maskHidden } from './collapse-ties'
+import type { TiesOption } from './sense-atlas'
 import { tokenSenses } from './token-senses'
 
 export interface Neighbour {
@@ -12,6 +15,8 @@ export interface Neighbour {
   score: number
   /** Sim_ℓ for every sense (only for the 'min' measure) */
   perSense?: number[]
+  /** on a collapsed entry: the tied group it stands for */
+  tied?: TiedGroupInfo
 }
 
 export interface Neighbours extends ResolvedWord {
@@ -27,7 +32,7 @@ export interface Neighbours extends ResolvedWord {
  * vectors are exact (fp32, from the engine); candidates come from the whole-vocabulary table
  * (fp16 by default: cosines within ~1e-3). Padding ids and the word's own tokens are excluded.
  */
-export async function senseNeighbours(engine: BackpackEngine, table: SenseTable, word: string, options: { measure?: 'min' | number; top?: number; policy?: WordPolicy; rawSpacing?: boolean } = {}): Promise<Neighbours> {
+export async function senseNeighbours(engine: BackpackEngine, table: SenseTable, word: string, options: { measure?: 'min' | number; top?: number; policy?: WordPolicy; rawSpacing?: boolean; ties?: TiesOption } = {}): Promise<Neighbours> {
   const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
   const measure = options.measure ?? 'min'
   if (measure !== 'min' && (!Number.isInteger(measure) || measure < 0 || measure >= k)) {
@@ -50,12 +55,19 @@ export async function senseNeighbours(engine: BackpackEngine, table: SenseTable,
     }
   }
   for (const t of resolved.tokens) score[t.id] = Number.NaN
+  // collapsed: a tied group's members after its first are left out (their scores are the first's)
+  const tied = options.ties?.mode === 'collapse' ? options.ties.tied : null
+  if (tied) maskHidden(score, tied)
   const tok = gpt2Tokenizer()
-  const neighbours = topKIndices(score, 0, textV, top).map((id) => ({
-    id,
-    text: tok.tokenText(id),
-    score: score[id],
-    ...(measure === 'min' ? { perSense: perSense.map((s) => s[id]) } : {}),
-  }))
+  const neighbours = topKIndices(score, 0, textV, top).map((id) => {
+    const info = tied?.info(id)
+    return {
+      id,
+      text: tok.tokenText(id),
+      score: score[id],
+      ...(measure === 'min' ? { perSense: perSense.map((s) => s[id]) } : {}),
+      ...(info ? { tied: info } : {}),
+    }
+  })
   return { ...resolved, measure, neighbours, timingsMs: { total: performance.now() - t0 } }
 }

@@ -7,6 +7,9 @@ import { demoCheckpointDir } from '../paths/app-paths'
 import type { ModelSource } from '../runtime/model-source'
 import { openEngine, type OpenEngineOptions } from '../runtime/open-engine'
 import type { WorkerEngine } from '../runtime/worker-engine'
+import { loadTiedTokens } from '../senses/load-tied-tokens'
+import type { TiesOption } from '../senses/sense-atlas'
+import type { TiedTokens, TiesMode } from '../senses/tied-tokens'
 import { SenseTables, type OpenSenseTableOptions, type SenseTable } from '../senses/sense-table'
 import { promptIds } from '../tokenizer/prompt-ids'
 
@@ -25,6 +28,7 @@ export class ModelSession {
   readonly source: ModelSource
   readonly info: ModelInfo
   #disposed: Promise<void> | null = null
+  #tied: Promise<TiedTokens> | null = null
 
   private constructor(engine: WorkerEngine, source: ModelSource) {
     this.engine = engine
@@ -57,6 +61,23 @@ export class ModelSession {
    */
   senseTable(options: Pick<OpenSenseTableOptions, 'need' | 'signal' | 'onProgress'> = {}): Promise<SenseTable> {
     return this.tables.open(options)
+  }
+
+  /**
+   * Tokens whose embedding rows are bit-identical (and, where the checkpoint ships unigram counts,
+   * those never seen in training): found once per session from E, on first use.
+   */
+  tiedTokens(): Promise<TiedTokens> {
+    this.#tied ??= loadTiedTokens(this.engine, 'checkpointDir' in this.source ? this.source.checkpointDir : null).catch((e: unknown) => {
+      this.#tied = null
+      throw e
+    })
+    return this.#tied
+  }
+
+  /** The `ties` option of the atlas, neighbours and reverse lookup: the tied tokens only when collapsing (finding them costs a read of E). */
+  async tiesOption(mode: TiesMode): Promise<TiesOption | undefined> {
+    return mode === 'collapse' ? { tied: await this.tiedTokens(), mode } : undefined
   }
 
   /** Validates an edit document against this model and resolves its tokens. */

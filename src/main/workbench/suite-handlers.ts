@@ -1,5 +1,6 @@
 import type { ApiHandlers } from '../ipc/create-dispatcher'
 import { genderBiasSuite } from '../suites/gender-bias-suite'
+import { explainEditTokens } from '../senses/edit-tie-warnings'
 import { knowledgeEditSuite } from '../suites/knowledge-edit-suite'
 import { topicSuite } from '../suites/topic-suite'
 import type { AnalysisContext } from './analysis-handlers'
@@ -12,12 +13,14 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
       const run = ctx.track(runId)
       try {
         const r = await knowledgeEditSuite(s.engine, { edits: edits && edits.edits.length > 0 ? s.parseEdits(edits) : null, runner: s.runner, signal: run.signal })
+        const tied = await s.tiedTokens()
         return {
           edited: r.edited,
           cases: r.cases.map((c) => ({
             name: c.name,
             mean: c.mean,
             senseChange: c.senseChange,
+            ...explanationOf(explainEditTokens(c.ids, tied), c.senseChange.norm),
             degradation: {
               heldout: {
                 tokens: c.degradation.heldout.tokens,
@@ -115,4 +118,10 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
       }
     },
   }
+}
+
+/** A case's explanation when its edit can have no (or a shared) effect: tied or never-seen tokens, or no change of the senses at all. */
+function explanationOf(reasons: string[], senseChange: number): { explanation?: string[] } {
+  const out = senseChange === 0 && reasons.length === 0 ? ['the edit leaves the token\'s senses exactly as they were: C̃(x) = C(x)'] : reasons
+  return out.length > 0 ? { explanation: out } : {}
 }

@@ -8,6 +8,7 @@ import { resolveCheckpointDir, userDataDir } from '../paths/app-paths'
 import { ExperimentStore } from '../store/experiment-store'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { analysisHandlers } from './analysis-handlers'
+import { editTieWarnings } from '../senses/edit-tie-warnings'
 import { encodePrompt } from './encode-prompt'
 import { experimentHandlers } from './experiment-handlers'
 import { generateHandler } from './generate-handler'
@@ -100,7 +101,11 @@ export class Workbench {
           const issue = res.error.issues[0]
           throw new WorkbenchError('edit-invalid', `sense-edit document: ${issue.path.join('.') || '(document)'}: ${issue.message}`)
         }
-        return { document: this.#session ? this.#session.parseEdits(res.data).document : res.data }
+        const session = this.#session
+        if (!session) return { document: res.data }
+        const parsed = session.parseEdits(res.data)
+        const warnings = editTieWarnings(parsed.edits, await session.tiedTokens())
+        return { document: parsed.document, ...(warnings.length > 0 ? { warnings } : {}) }
       },
       ...analysisHandlers(analysis),
       ...generateHandler(analysis),

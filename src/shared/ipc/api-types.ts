@@ -170,8 +170,21 @@ export interface ContextualizationResponse {
   alpha: string
 }
 
+/** Tokens whose embedding rows are bit-identical (every score of one is the score of all), shown as one entry. */
+export interface TiedGroupInfo {
+  size: number // tokens in the group, this one included
+  sample: TokenSpan[] // the first few members, by id
+  neverSeen: boolean // the checkpoint's unigram counts say none of them occurred in training
+  label: string // e.g. '"#" and 12,238 tokens with the same embedding row'
+}
+
+/** How lists treat tied tokens: one labelled entry per group (default) or every token. */
+export type TiesMode = 'show' | 'collapse'
+
 export interface SenseTokenScore extends TokenSpan {
   score: number
+  /** present on a collapsed entry: the group it stands for */
+  tied?: TiedGroupInfo
 }
 
 export interface ScoreDistribution {
@@ -214,6 +227,8 @@ export interface NeighboursResponse {
 export interface ReverseEntry extends TokenSpan {
   sense: number
   score: number
+  /** present on a collapsed entry: the tokens whose same sense gives this same score */
+  tied?: TiedGroupInfo
 }
 
 export interface ReverseResponse {
@@ -282,6 +297,8 @@ export interface KnowledgeEditView {
     name: string
     mean: { before: { pAdd: number; pRemove: number }; after: { pAdd: number; pRemove: number }; logOddsChange: number }
     senseChange: { norm: number; relative: number }
+    /** why this edit can have no (or a shared) effect on this model, e.g. tied or never-seen tokens */
+    explanation?: string[]
     degradation: {
       /** held-out text; without the edited token in it (`editedTokenOccurrences` 0) the change is exactly 0: the edit is local */
       heldout: { tokens: number; editedTokenOccurrences: number; perplexityBefore: number; perplexityAfter: number; relativeChange: number }
@@ -302,6 +319,8 @@ export interface TopicSuiteView {
 
 export interface ValidatedEdits {
   document: SenseEditDocument
+  /** what the edits cannot do on this model (e.g. a token whose embedding row is tied with others) */
+  warnings?: string[]
 }
 
 export interface BlastRadiusPair {

@@ -12,6 +12,8 @@ const text = z.string().max(100_000)
 const tokenId = z.int().min(0).max(1_000_000)
 const topK = z.int().min(1).max(1000)
 const runId = z.string().min(1).max(100).optional()
+/** how senses.lookup, neighbours and reverse treat tokens with bit-identical embedding rows */
+const ties = z.enum(['show', 'collapse']).default('collapse')
 const experimentId = z.int().min(1)
 const tag = z.string().min(1).max(100)
 const tokenRef = z.union([tokenId, z.string().min(1).max(200)])
@@ -78,17 +80,20 @@ export const REQUEST_SCHEMAS = {
     runId,
   }),
   // policy: how a multi-token word is handled, as the CLI's `senses --policy` (default first)
-  'senses.lookup': z.strictObject({ word: z.string().min(1).max(200), topK: topK.default(10), policy: z.enum(WORD_POLICIES).optional() }),
+  // ties: tokens with bit-identical embedding rows as one labelled entry ('collapse') or each shown ('show')
+  'senses.lookup': z.strictObject({ word: z.string().min(1).max(200), topK: topK.default(10), policy: z.enum(WORD_POLICIES).optional(), ties }),
   'senses.neighbours': z.strictObject({
     word: z.string().min(1).max(200),
     sense: z.union([z.literal('min'), z.int().min(0).max(1023)]).default('min'),
     topK: topK.default(10),
     policy: z.enum(WORD_POLICIES).optional(),
+    ties,
   }),
   'senses.reverse': z.strictObject({
     token: tokenRef,
     direction: z.enum(['boost', 'suppress']).default('boost'),
     topK: topK.default(20),
+    ties,
     runId,
   }),
   'edits.validate': z.strictObject({ document: z.unknown() }),

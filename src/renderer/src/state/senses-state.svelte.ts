@@ -1,5 +1,5 @@
 import type { ErrorInfo } from '../../../shared/errors'
-import type { NeighboursResponse, ReverseResponse, SenseLookupResponse } from '../../../shared/ipc/api-types'
+import type { NeighboursResponse, ReverseResponse, SenseLookupResponse, TiesMode } from '../../../shared/ipc/api-types'
 import type { WordPolicy } from '../../../shared/word-policy'
 import type { ApiClient } from '../lib/api-client'
 import { LatestRequest } from './latest-request.svelte'
@@ -18,12 +18,19 @@ export class SensesState {
   #reverseRun: string | null = null
   readonly #client: ApiClient
   readonly #off: () => void
+  /** tokens with bit-identical embedding rows: one labelled entry (default) or each shown; applies to the next lookups */
+  ties = $state<TiesMode>('collapse')
 
   constructor(client: ApiClient) {
     this.#client = client
     this.#off = client.on('run.progressed', (p) => {
       if (p.runId === this.#reverseRun) this.#reverseProgress = { done: p.done, total: p.total }
     })
+  }
+
+  /** the request field for a non-default ties mode (the default is left to the server) */
+  #ties(): { ties?: TiesMode } {
+    return this.ties === 'show' ? { ties: 'show' } : {}
   }
 
   get lookup() {
@@ -59,7 +66,7 @@ export class SensesState {
       this.#reverse.clear()
       this.#cancelReverseRun()
     }
-    await this.#lookup.run(word, () => this.#client.call('senses.lookup', policy ? { word, topK, policy } : { word, topK }))
+    await this.#lookup.run(word, () => this.#client.call('senses.lookup', { ...(policy ? { word, topK, policy } : { word, topK }), ...this.#ties() }))
   }
 
   async lookOther(word: string, topK = 10, policy?: WordPolicy): Promise<void> {
@@ -67,19 +74,19 @@ export class SensesState {
       this.#other.clear()
       return
     }
-    await this.#other.run(word, () => this.#client.call('senses.lookup', policy ? { word, topK, policy } : { word, topK }))
+    await this.#other.run(word, () => this.#client.call('senses.lookup', { ...(policy ? { word, topK, policy } : { word, topK }), ...this.#ties() }))
   }
 
   /** `policy`: how a multi-token word is handled (the server's default, first, when not given) */
   async findNeighbours(word: string, sense: number | 'min', topK = 10, policy?: WordPolicy): Promise<void> {
-    await this.#neighbours.run(word, () => this.#client.call('senses.neighbours', policy ? { word, sense, topK, policy } : { word, sense, topK }))
+    await this.#neighbours.run(word, () => this.#client.call('senses.neighbours', { ...(policy ? { word, sense, topK, policy } : { word, sense, topK }), ...this.#ties() }))
   }
 
   async findReverse(token: string | number, direction: 'boost' | 'suppress' = 'boost'): Promise<void> {
     const runId = `reverse-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
     this.#reverseRun = runId
     this.#reverseProgress = { done: 0, total: 0 }
-    const kept = await this.#reverse.run(token, () => this.#client.call('senses.reverse', { token, direction, runId }))
+    const kept = await this.#reverse.run(token, () => this.#client.call('senses.reverse', { token, direction, runId, ...this.#ties() }))
     if (!kept || this.#reverseRun !== runId) return
     this.#reverseRun = null
     this.#reverseProgress = null
