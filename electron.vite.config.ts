@@ -10,13 +10,15 @@ import { DEV_SERVER_CSP } from './src/shared/renderer-csp'
 export default defineConfig({
   main: {
     // each worker thread is its own entry: open-engine.ts starts out/main/engine-worker.js, the parity
-    // check's run-reference.ts starts out/main/reference-worker.js
+    // check's run-reference.ts starts out/main/reference-worker.js, tokenizer-thread.ts starts
+    // out/main/tokenizer-worker.js
     build: {
       rolldownOptions: {
         input: {
           index: resolve('src/main/index.ts'),
           'engine-worker': resolve('src/main/runtime/engine-worker.ts'),
           'reference-worker': resolve('src/main/parity/reference-worker.ts'),
+          'tokenizer-worker': resolve('src/main/tokenizer/tokenizer-worker.ts'),
         },
       },
     },

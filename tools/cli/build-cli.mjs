@@ -21,6 +21,8 @@ const ENTRIES = {
   'engine-worker': 'src/main/runtime/engine-worker.ts',
   // the parity self-check's float64 reference runs in a worker of its own (serve's model.selfCheck)
   'reference-worker': 'src/main/parity/reference-worker.ts',
+  // serve tokenizes user text in a worker of its own (src/main/tokenizer/tokenizer-thread.ts)
+  'tokenizer-worker': 'src/main/tokenizer/tokenizer-worker.ts',
 }
 /** besides the bundled sources: a change to these rebuilds too */
 const ALWAYS = ['package.json', 'package-lock.json', 'tools/cli/build-cli.mjs']

@@ -196,7 +196,7 @@ export class InterventionRunner {
     if (!logits) {
       const alphaRows = selectRows(alpha, k, n, positions) // (sense, n_query, pos)
       logits = await this.engine.combine({ senses, alphaRows, nQuery: positions.length })
-      if (rebasable && positions.length === n && positions.every((p, i) => p === i)) this.#keepBase(key, { perToken, logits: logits.slice() })
+      if (rebasable && positions.length === n && positions.every((p, i) => p === i)) this.#keepBase(key, perToken, logits)
     }
     if (all.length > 0) assertFiniteLogits(logits, V, positions)
     const t4 = performance.now()
@@ -268,12 +268,14 @@ export class InterventionRunner {
     return this.engine.addWeightedRows(rows, weights, projected, nq, r, V)
   }
 
-  #keepBase(key: string, base: RunBase): void {
+  /** Keeps a copy of `logits` as the base of these ids, if it fits (checked before copying). */
+  #keepBase(key: string, perToken: Float32Array[], logits: Float32Array): void {
     const budget = this.#options.baseCacheFloats ?? 2 ** 24
     // one base at most a quarter of the budget (83 positions at full vocab by default): a
-    // longer prompt run once (suites, perplexity) does not pay for copying its logits
-    if (base.logits.length > budget / 4) return
-    this.#bases.set(key, base) // least recently used bases dropped past the budget
+    // longer prompt run once (suites, perplexity) does not pay for copying its logits — a
+    // 512-position copy is 100 MB and held the event loop for a good part of a second
+    if (logits.length > budget / 4) return
+    this.#bases.set(key, { perToken, logits: logits.slice() }) // least recently used bases dropped past the budget
   }
 
   /** Topic steps 1–2 for a bag and strength, cached (needs the whole-vocabulary table: built with this call's options). */

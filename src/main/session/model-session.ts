@@ -12,6 +12,7 @@ import type { TiesOption } from '../senses/sense-atlas'
 import type { TiedTokens, TiesMode } from '../senses/tied-tokens'
 import { SenseTables, type OpenSenseTableOptions, type SenseTable } from '../senses/sense-table'
 import { promptIds } from '../tokenizer/prompt-ids'
+import type { TokenizerThread } from '../tokenizer/tokenizer-thread'
 
 /**
  * One loaded model and everything kept for it: the engine (its worker holds the ONNX sessions,
@@ -27,11 +28,13 @@ export class ModelSession {
   readonly tables: SenseTables
   readonly source: ModelSource
   readonly info: ModelInfo
+  readonly #tokenizer: TokenizerThread | null
   #disposed: Promise<void> | null = null
   #tied: Promise<TiedTokens> | null = null
 
-  private constructor(engine: WorkerEngine, source: ModelSource) {
+  private constructor(engine: WorkerEngine, source: ModelSource, tokenizer: TokenizerThread | null) {
     this.engine = engine
+    this.#tokenizer = tokenizer
     this.source = source
     this.tables = new SenseTables(engine)
     this.runner = analysisRunner(engine, this.tables)
@@ -47,10 +50,15 @@ export class ModelSession {
     }
   }
 
-  /** Opens the engine (converting the checkpoint once, cached) on the chosen provider. */
-  static async open(source: ModelSource, options: Pick<OpenEngineOptions, 'provider' | 'signal' | 'onProgress' | 'weights'> = {}): Promise<ModelSession> {
-    const engine = await openEngine({ ...source, ...options })
-    return new ModelSession(engine, source)
+  /**
+   * Opens the engine (converting the checkpoint once, cached) on the chosen provider. With
+   * `tokenizer` (the doors that answer many requests: serve, the app), `encode` tokenizes on that
+   * worker thread; without it (the CLI, one request per process), on the calling thread.
+   */
+  static async open(source: ModelSource, options: Pick<OpenEngineOptions, 'provider' | 'signal' | 'onProgress' | 'weights'> & { tokenizer?: TokenizerThread } = {}): Promise<ModelSession> {
+    const { tokenizer, ...engineOptions } = options
+    const engine = await openEngine({ ...source, ...engineOptions })
+    return new ModelSession(engine, source, tokenizer ?? null)
   }
 
   /**
@@ -85,9 +93,10 @@ export class ModelSession {
     return parseSenseEditsFor(this.engine, document).edits
   }
 
-  /** Token ids of a prompt, refusing what the model cannot take. */
-  encode(text: string): number[] {
-    return promptIds(text, this.engine.config.nPositions)
+  /** Token ids of a prompt, refusing what the model cannot take (typed `bad-request` / `too-long`). */
+  async encode(text: string): Promise<number[]> {
+    const max = this.engine.config.nPositions
+    return this.#tokenizer ? this.#tokenizer.promptIds(text, max) : promptIds(text, max)
   }
 
   /** Frees the engine and its worker (model and helper sessions, the sense cache) and lets go of the tables. */

@@ -13,7 +13,8 @@ import type { BackpackEngine } from '../runtime/backpack-engine'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { composeEdits } from './compose-edits'
 import { KNOWLEDGE_EDIT_MENTIONS } from './knowledge-edit-mentions'
-import { meanNextTokenKl, nextTokenKl, perplexity, tokenLogProbs } from './sequence-metrics'
+import { meanNextTokenKl, nextTokenKl, perplexity, tokenLogProbs, YIELD_MS } from './sequence-metrics'
+import { eventLoopYielder } from '../prediction/event-loop-yield'
 
 export interface KnowledgeEditOptions {
   /** the user's edits: "before" runs these, "after" these plus the knowledge edit */
@@ -202,7 +203,9 @@ export async function mentionDegradation(
     const lpAfter: number[] = []
     const kl: number[] = []
     const first = ids.indexOf(token)
+    const maybeYield = eventLoopYielder(YIELD_MS)
     for (let i = 0; i < ids.length; i++) {
+      await maybeYield()
       const row = i * V
       const lp = logSumExp(p, row, textV)
       const lq = logSumExp(q, row, textV)

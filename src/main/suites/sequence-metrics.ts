@@ -1,6 +1,13 @@
 import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
 import type { InterventionRunner } from '../interventions/intervention-runner'
+import { eventLoopYielder } from '../prediction/event-loop-yield'
 import { logSumExp, textVocabSize } from '../prediction/top-k'
+
+/**
+ * Each position's softmax scans the whole vocabulary (~4 ms at full size): the loops below return
+ * to the event loop every YIELD_MS so that serve and IPC answer other requests meanwhile.
+ */
+export const YIELD_MS = 20
 
 /**
  * Log-probabilities log p(x_i | x_<i) for i = 1..n−1 under edits (softmax over the real tokens,
@@ -11,10 +18,12 @@ export async function tokenLogProbs(runner: InterventionRunner, ids: readonly nu
   const { vocabSize: V, nPositions } = runner.engine.config
   const textV = textVocabSize(V)
   const out: number[] = []
+  const maybeYield = eventLoopYielder(YIELD_MS)
   for (let start = 0; start + 1 < ids.length; start += nPositions - 1) {
     const window = ids.slice(start, start + nPositions)
     const { logits } = await runner.run(window, edits, { positions: window.slice(0, -1).map((_, i) => i) }) // (pos, vocab)
     for (let i = 1; i < window.length; i++) {
+      await maybeYield()
       const row = (i - 1) * V
       out.push(window[i] < textV ? logits[row + window[i]] - logSumExp(logits, row, textV) : -Infinity)
     }
@@ -38,7 +47,11 @@ export async function meanNextTokenKl(runner: InterventionRunner, ids: readonly 
   const p = (await runner.run(ids, editsP)).logits // (pos, vocab)
   const q = (await runner.run(ids, editsQ)).logits
   let total = 0
-  for (let i = 0; i < ids.length; i++) total += nextTokenKl(p, q, i * V, textV)
+  const maybeYield = eventLoopYielder(YIELD_MS)
+  for (let i = 0; i < ids.length; i++) {
+    await maybeYield()
+    total += nextTokenKl(p, q, i * V, textV)
+  }
   return total / ids.length
 }
 

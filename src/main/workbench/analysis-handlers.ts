@@ -6,14 +6,16 @@ import { reverseLookup } from '../senses/reverse-lookup'
 import { senseAtlas } from '../senses/sense-atlas'
 import { senseNeighbours } from '../senses/sense-neighbours'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
-import { encodePrompt } from './encode-prompt'
 import type { ModelSession } from '../session/model-session'
+import type { TokenizerThread } from '../tokenizer/tokenizer-thread'
 import type { WorkbenchEvents } from './workbench-events'
 
 type AnalysisMethods = 'predict.next' | 'predict.attribute' | 'predict.contextualization' | 'senses.lookup' | 'senses.neighbours' | 'senses.reverse' | 'edits.blastRadius'
 
 export interface AnalysisContext {
   session: () => ModelSession // throws `unavailable` when no model is loaded
+  /** tokenizes user text off the thread that answers requests */
+  tokenizer: TokenizerThread
   events: WorkbenchEvents
   /** registers a cancellable run under a caller-chosen id */
   track: (runId: string | undefined) => { signal: AbortSignal; done: () => void }
@@ -38,14 +40,14 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
   return {
     'predict.next': async ({ text, topK, edits }) => {
       const s = ctx.session()
-      const ids = s.encode(text)
+      const ids = await s.encode(text)
       const parsed = edits ? s.parseEdits(edits) : null
       const p = await predictTokens(s.runner, ids, { top: topK, edits: parsed })
-      return { tokens: encodePrompt(tokenizer, text), next: p.next, logProbs: p.logProbs, edited: p.edited, timingsMs: p.timingsMs }
+      return { tokens: await ctx.tokenizer.promptTokens(text), next: p.next, logProbs: p.logProbs, edited: p.edited, timingsMs: p.timingsMs }
     },
     'predict.attribute': async ({ text, position, target, edits }) => {
       const s = ctx.session()
-      const ids = s.encode(text)
+      const ids = await s.encode(text)
       if (position >= ids.length) throw new WorkbenchError('bad-request', `position ${position} is outside the prompt's ${ids.length} tokens [0, ${ids.length})`)
       const a = await attributeLogit(s.runner, ids, position, tokenId(s, target, 'target'), edits ? s.parseEdits(edits) : null)
       return { position: a.position, target: a.target, logit: a.logit, total: a.total, contributions: a.contributions, edited: a.edited }
@@ -54,7 +56,7 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
       const s = ctx.session()
       const k = s.engine.config.numSenses
       if (sense >= k) throw new WorkbenchError('bad-request', `sense ${sense} is outside [0, ${k})`)
-      const ids = s.encode(text)
+      const ids = await s.encode(text)
       const n = ids.length
       const alpha = await s.runner.contextualization(ids) // (sense, pos, pos), shared: copy out
       const rows = alpha.slice(sense * n * n, (sense + 1) * n * n) // (query, key)

@@ -14,7 +14,7 @@ export function generateHandler(ctx: AnalysisContext): Pick<ApiHandlers, 'genera
   return {
     'generate.run': async ({ text, maxNewTokens, strategy, temperature, topK, topP, seed, edits, runId }) => {
       const s = ctx.session()
-      const ids = s.encode(text)
+      const ids = await s.encode(text)
       const parsed: ParsedSenseEdits | null = edits && edits.edits.length > 0 ? s.parseEdits(edits) : null
       const run = ctx.track(runId)
       const passes = parsed ? 2 : 1

@@ -6,10 +6,9 @@ import { senseEditDocumentSchema } from '../../shared/ipc/edit-schemas'
 import type { ApiHandlers } from '../ipc/create-dispatcher'
 import { resolveCheckpointDir, userDataDir } from '../paths/app-paths'
 import { ExperimentStore } from '../store/experiment-store'
-import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import { TokenizerThread } from '../tokenizer/tokenizer-thread'
 import { analysisHandlers } from './analysis-handlers'
 import { editTieWarnings } from '../senses/edit-tie-warnings'
-import { encodePrompt } from './encode-prompt'
 import { experimentHandlers } from './experiment-handlers'
 import { generateHandler } from './generate-handler'
 import { suiteHandlers } from './suite-handlers'
@@ -34,6 +33,8 @@ export interface WorkbenchOptions {
 export class Workbench {
   readonly events = new WorkbenchEvents()
   readonly #options: WorkbenchOptions
+  /** user text is tokenized on this worker thread, never on the one answering requests */
+  readonly #tokenizer = new TokenizerThread()
   readonly #runs = new Map<string, AbortController>()
   /** every run in flight, with or without a run id: dispose stops them all */
   readonly #active = new Set<AbortController>()
@@ -64,12 +65,12 @@ export class Workbench {
   }
 
   #makeHandlers(): ApiHandlers {
-    const tokenizer = gpt2Tokenizer()
+    const tokenizer = this.#tokenizer
     const session = () => {
       if (!this.#session) throw new WorkbenchError('unavailable', 'no model is loaded: load a checkpoint first (Model view, or serve --checkpoint DIR)')
       return this.#session
     }
-    const analysis = { session, events: this.events, track: (runId: string | undefined) => this.#track(runId) }
+    const analysis = { session, tokenizer, events: this.events, track: (runId: string | undefined) => this.#track(runId) }
     return {
       'app.info': async (): Promise<AppInfo> => ({
         version: this.#options.version,
@@ -93,7 +94,7 @@ export class Workbench {
         }
       },
       ...hubHandlers(this.events, (dir) => this.load(dir)),
-      'tokens.encode': async ({ text }) => ({ tokens: encodePrompt(tokenizer, text) }),
+      'tokens.encode': async ({ text }) => ({ tokens: await tokenizer.promptTokens(text) }),
       'edits.validate': async ({ document }) => {
         // without a model only the structure can be checked; with one, tokens and senses too
         const res = senseEditDocumentSchema.safeParse(document)
@@ -129,6 +130,7 @@ export class Workbench {
       const next = await ModelSession.open(
         { checkpointDir: dir },
         {
+          tokenizer: this.#tokenizer,
           signal: run.signal,
           onProgress: (p) => this.events.emit('model.progressed', { runId: runId ?? null, phase: p.phase, done: p.fraction, total: 1 }),
         },
@@ -167,6 +169,7 @@ export class Workbench {
     this.#runs.clear()
     await this.#session?.dispose()
     this.#session = null
+    await this.#tokenizer.dispose()
     const store = this.#store
     this.#store = null
     if (store) await (await store.catch(() => null))?.close()

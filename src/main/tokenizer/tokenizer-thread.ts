@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { WorkbenchError } from '../../shared/errors'
+import type { PromptToken } from '../../shared/ipc/api-types'
+import type { TokenizerRequest, TokenizerResponse } from './tokenizer-protocol'
+
+type Unsent = TokenizerRequest extends infer R ? (R extends TokenizerRequest ? Omit<R, 'id'> : never) : never
+type Pending = { resolve: (v: TokenizerResponse & { ok: true }) => void; reject: (e: Error) => void }
+
+/**
+ * Where the worker entry is: the built `tokenizer-worker.js` next to this module (electron-vite
+ * builds it as its own entry of `out/main`, see electron.vite.config.ts), the bundled CLI's
+ * `tokenizer-worker.mjs` beside it or one folder up from a chunk, else the TypeScript source loaded
+ * through tsx inside the worker (sources, vitest).
+ */
+function startWorker(): Worker {
+  for (const rel of ['./tokenizer-worker.js', '../tokenizer-worker.js', './tokenizer-worker.mjs', '../tokenizer-worker.mjs']) {
+    const url = new URL(rel, import.meta.url)
+    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return new Worker(url)
+  }
+  const ts = new URL('./tokenizer-worker.ts', import.meta.url)
+  if (!existsSync(fileURLToPath(ts))) throw new WorkbenchError('internal', `tokenizer worker not found next to ${import.meta.url}`)
+  // loader hooks of the parent (tsx, vitest) do not reach worker threads on Node 20
+  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'))
+  const api = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href
+  const code = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(ts.href)}, ${JSON.stringify(ts.href)}))`
+  return new Worker(code, { eval: true })
+}
+
+/**
+ * GPT-2 tokenization of user text on a worker thread of its own, so that a long or hostile string
+ * never holds up the thread that answers other requests. Started on first use (a door that never
+ * tokenizes starts nothing), kept while requests come, and restarted after a crash; it does not
+ * keep the process alive while idle. Answers and typed errors are those of the synchronous
+ * `promptIds` / `encodePrompt`.
+ */
+export class TokenizerThread {
+  #worker: Worker | null = null
+  readonly #pending = new Map<number, Pending>()
+  #nextId = 0
+
+  /** `promptIds(text, maxTokens, what)` (prompt-ids.ts), off this thread. */
+  async promptIds(text: string, maxTokens: number, what?: string): Promise<number[]> {
+    const res = await this.#request({ op: 'prompt-ids', text, maxTokens, ...(what !== undefined ? { what } : {}) })
+    return res.value as number[]
+  }
+
+  /** `encodePrompt` (each token with its character span) of the whole text, off this thread. */
+  async promptTokens(text: string): Promise<PromptToken[]> {
+    const res = await this.#request({ op: 'prompt-tokens', text })
+    return res.value as PromptToken[]
+  }
+
+  /** Stops the worker; requests in flight are refused with `cancelled`. A later request starts a new one. */
+  async dispose(): Promise<void> {
+    const worker = this.#worker
+    this.#worker = null
+    this.#failAll(new WorkbenchError('cancelled', 'the tokenizer was stopped'))
+    if (worker) await worker.terminate()
+  }
+
+  #request(req: Unsent): Promise<TokenizerResponse & { ok: true }> {
+    if (typeof req.text !== 'string') return Promise.reject(new WorkbenchError('bad-request', 'text to tokenize must be a string'))
+    const worker = this.#ensureWorker()
+    const id = this.#nextId++
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject })
+      worker.ref() // keep the process up until the answer arrives
+      worker.postMessage({ ...req, id } as TokenizerRequest)
+    })
+  }
+
+  #ensureWorker(): Worker {
+    if (this.#worker) return this.#worker
+    const worker = startWorker()
+    worker.unref()
+    worker.on('message', (msg: TokenizerResponse) => {
+      const p = this.#pending.get(msg.id)
+      if (!p) return
+      this.#pending.delete(msg.id)
+      if (this.#pending.size === 0) worker.unref()
+      if (msg.ok) p.resolve(msg)
+      else p.reject(new WorkbenchError(msg.error.code, msg.error.message))
+    })
+    const gone = (why: string, cause?: unknown) => {
+      if (this.#worker !== worker) return
+      this.#worker = null
+      this.#failAll(new WorkbenchError('runtime', `the tokenizer worker ${why}`, { cause }))
+    }
+    worker.on('error', (e) => gone(`crashed: ${e.message}`, e))
+    worker.on('exit', (code) => gone(`exited (code ${code})`))
+    this.#worker = worker
+    return worker
+  }
+
+  #failAll(e: Error): void {
+    const pending = [...this.#pending.values()]
+    this.#pending.clear()
+    for (const p of pending) p.reject(e)
+  }
+}
