@@ -1,29 +1,13 @@
-import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { WorkbenchError } from '../../shared/errors'
 import type { ReferenceProgress } from './reference-forward'
 import type { FromReferenceWorker, ReferenceRequest, ReferenceResult } from './reference-protocol'
+import { startWorkerEntry } from '../paths/worker-entry'
 
-/**
- * Where the worker entry is: the built `reference-worker.js` next to this module (electron-vite
- * builds it as its own entry of `out/main`, see electron.vite.config.ts) or one folder up from a
- * chunk, else the TypeScript source loaded through tsx inside the worker (CLI, vitest).
- */
+/** The reference pass's own worker thread (entry resolution: paths/worker-entry.ts). */
 function startWorker(): Worker {
-  for (const rel of ['./reference-worker.js', '../reference-worker.js', './reference-worker.mjs']) {
-    const url = new URL(rel, import.meta.url)
-    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return new Worker(url)
-  }
-  const ts = new URL('./reference-worker.ts', import.meta.url)
-  if (!existsSync(fileURLToPath(ts))) throw new WorkbenchError('internal', `reference worker not found next to ${import.meta.url}`)
-  // loader hooks of the parent (tsx, vitest) do not reach worker threads on Node 20
-  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'))
-  const api = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href
-  const code = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(ts.href)}, ${JSON.stringify(ts.href)}))`
-  return new Worker(code, { eval: true })
+  return startWorkerEntry('reference-worker', import.meta.url)
 }
 
 export interface RunReferenceOptions {

@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { WorkbenchError } from '../../shared/errors'
 import type { ConversionProgress } from '../checkpoint/onnx/onnx-cache'
@@ -9,6 +6,7 @@ import type { WeightLayout } from './engine-core'
 import { disableOrtTelemetry } from './ort-telemetry'
 import { parseProviderChoice } from './select-provider'
 import { RequestQueue, workerEngine, type WorkerEngine } from './worker-engine'
+import { startWorkerEntry } from '../paths/worker-entry'
 
 export interface OpenEngineOptions {
   /** an HF checkpoint directory (converted once, cached by content hash) */
@@ -23,25 +21,10 @@ export interface OpenEngineOptions {
   onProgress?: (p: ConversionProgress) => void
 }
 
-/**
- * Where the worker entry is: the built `engine-worker.js` next to this module (electron-vite
- * bundles `out/main`, where it must be its own entry — see docs/engine.md) or one folder up
- * from a chunk, else the TypeScript source run through tsx's loader (CLI, vitest).
- */
+/** The engine's worker thread (entry resolution: paths/worker-entry.ts). */
 export function startWorker(): Worker {
-  disableOrtTelemetry() // before the worker's first session: see ort.ts
-  for (const rel of ['./engine-worker.js', '../engine-worker.js', './engine-worker.mjs']) {
-    const url = new URL(rel, import.meta.url)
-    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return new Worker(url)
-  }
-  const ts = new URL('./engine-worker.ts', import.meta.url)
-  if (!existsSync(fileURLToPath(ts))) throw new WorkbenchError('internal', `engine worker not found next to ${import.meta.url}`)
-  // Loader hooks of the parent (tsx, vitest) do not reach worker threads on Node 20: load the
-  // source through tsx's tsImport inside the worker instead.
-  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'))
-  const api = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href
-  const code = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(ts.href)}, ${JSON.stringify(ts.href)}))`
-  return new Worker(code, { eval: true })
+  disableOrtTelemetry() // before the worker's first session: see ort-telemetry.ts
+  return startWorkerEntry('engine-worker', import.meta.url)
 }
 
 /**

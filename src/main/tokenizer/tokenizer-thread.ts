@@ -1,33 +1,15 @@
-import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { WorkbenchError } from '../../shared/errors'
 import type { PromptToken } from '../../shared/ipc/api-types'
 import type { TokenizerRequest, TokenizerResponse } from './tokenizer-protocol'
+import { startWorkerEntry } from '../paths/worker-entry'
 
 type Unsent = TokenizerRequest extends infer R ? (R extends TokenizerRequest ? Omit<R, 'id'> : never) : never
 type Pending = { resolve: (v: TokenizerResponse & { ok: true }) => void; reject: (e: Error) => void }
 
-/**
- * Where the worker entry is: the built `tokenizer-worker.js` next to this module (electron-vite
- * builds it as its own entry of `out/main`, see electron.vite.config.ts), the bundled CLI's
- * `tokenizer-worker.mjs` beside it or one folder up from a chunk, else the TypeScript source loaded
- * through tsx inside the worker (sources, vitest).
- */
+/** The tokenizer's worker thread (entry resolution: paths/worker-entry.ts). */
 function startWorker(): Worker {
-  for (const rel of ['./tokenizer-worker.js', '../tokenizer-worker.js', './tokenizer-worker.mjs', '../tokenizer-worker.mjs']) {
-    const url = new URL(rel, import.meta.url)
-    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return new Worker(url)
-  }
-  const ts = new URL('./tokenizer-worker.ts', import.meta.url)
-  if (!existsSync(fileURLToPath(ts))) throw new WorkbenchError('internal', `tokenizer worker not found next to ${import.meta.url}`)
-  // loader hooks of the parent (tsx, vitest) do not reach worker threads on Node 20
-  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'))
-  const api = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href
-  const code = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(ts.href)}, ${JSON.stringify(ts.href)}))`
-  return new Worker(code, { eval: true })
+  return startWorkerEntry('tokenizer-worker', import.meta.url)
 }
 
 /**
