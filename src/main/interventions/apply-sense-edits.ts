@@ -24,10 +24,10 @@ export function analysisRunner(engine: BackpackEngine, tables: SenseTables = new
 }
 
 /** Validates an untrusted document (JSON text or value) for this engine's model. */
-export function parseSenseEditsFor(engine: BackpackEngine, input: unknown): { edits: ParsedSenseEdits; warnings: string[] } {
+export function parseSenseEditsFor(engine: BackpackEngine, input: unknown, resolveToken?: (text: string) => number[]): { edits: ParsedSenseEdits; warnings: string[] } {
   const { vocabSize, numSenses, nEmbd, nPositions } = engine.config
   const tok = gpt2Tokenizer()
-  const edits = parseSenseEdits(input, { vocabSize, numSenses, dModel: nEmbd, maxPositions: nPositions, resolveToken: (t) => tok.encode(t) })
+  const edits = parseSenseEdits(input, { vocabSize, numSenses, dModel: nEmbd, maxPositions: nPositions, resolveToken: resolveToken ?? ((t) => tok.encode(t)) })
   const warnings: string[] = []
   if (edits.checkpoint && edits.checkpoint !== engine.contentHash) {
     warnings.push(`the edits were made for checkpoint ${edits.checkpoint.slice(0, 12)}…, this model is ${engine.contentHash.slice(0, 12)}…`)

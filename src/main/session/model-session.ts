@@ -11,6 +11,7 @@ import { loadTiedTokens } from '../senses/load-tied-tokens'
 import type { TiesOption } from '../senses/sense-atlas'
 import type { TiedTokens, TiesMode } from '../senses/tied-tokens'
 import { SenseTables, type OpenSenseTableOptions, type SenseTable } from '../senses/sense-table'
+import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { promptIds } from '../tokenizer/prompt-ids'
 import type { TokenizerThread } from '../tokenizer/tokenizer-thread'
 
@@ -88,9 +89,18 @@ export class ModelSession {
     return mode === 'collapse' ? { tied: await this.tiedTokens(), mode } : undefined
   }
 
-  /** Validates an edit document against this model and resolves its tokens. */
-  parseEdits(document: unknown): ParsedSenseEdits {
-    return parseSenseEditsFor(this.engine, document).edits
+  /**
+   * Validates an edit document against this model and resolves its tokens. With a tokenizer
+   * thread (serve, the app) the document's strings are tokenized there first, in one batch, so a
+   * topic edit of 10,000 long words does not hold the thread that answers other requests.
+   */
+  async parseEdits(document: unknown): Promise<ParsedSenseEdits> {
+    if (!this.#tokenizer) return parseSenseEditsFor(this.engine, document).edits
+    const texts = [...documentStrings(document)]
+    const ids = await this.#tokenizer.encodeMany(texts)
+    const resolved = new Map(texts.map((t, i) => [t, ids[i]]))
+    const fallback = gpt2Tokenizer()
+    return parseSenseEditsFor(this.engine, document, (t) => resolved.get(t) ?? fallback.encode(t)).edits
   }
 
   /** Token ids of a prompt, refusing what the model cannot take (typed `bad-request` / `too-long`). */
@@ -107,4 +117,12 @@ export class ModelSession {
     })()
     return this.#disposed
   }
+}
+
+/** Every string value in a (validated, size-bounded) edit document: the token strings it may name. */
+function documentStrings(value: unknown, out = new Set<string>()): Set<string> {
+  if (typeof value === 'string') out.add(value)
+  else if (Array.isArray(value)) for (const v of value) documentStrings(v, out)
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) documentStrings(v, out)
+  return out
 }

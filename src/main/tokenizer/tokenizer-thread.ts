@@ -36,6 +36,13 @@ export class TokenizerThread {
     return res.value as PromptToken[]
   }
 
+  /** The token ids of each text (plain GPT-2 encoding, as edit documents' token strings are resolved), off this thread. */
+  async encodeMany(texts: string[]): Promise<number[][]> {
+    if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) throw new WorkbenchError('bad-request', 'texts to tokenize must be strings')
+    const res = await this.#request({ op: 'encode-many', texts })
+    return res.value as number[][]
+  }
+
   /** Stops the worker; requests in flight are refused with `cancelled`. A later request starts a new one. */
   async dispose(): Promise<void> {
     const worker = this.#worker
@@ -45,7 +52,7 @@ export class TokenizerThread {
   }
 
   #request(req: Unsent): Promise<TokenizerResponse & { ok: true }> {
-    if (typeof req.text !== 'string') return Promise.reject(new WorkbenchError('bad-request', 'text to tokenize must be a string'))
+    if (req.op !== 'encode-many' && typeof req.text !== 'string') return Promise.reject(new WorkbenchError('bad-request', 'text to tokenize must be a string'))
     const worker = this.#ensureWorker()
     const id = this.#nextId++
     return new Promise((resolve, reject) => {

@@ -15,7 +15,12 @@ if (!port) throw new Error('tokenizer-worker must run in a worker thread')
 port.on('message', (req: TokenizerRequest) => {
   let msg: TokenizerResponse
   try {
-    const value = req.op === 'prompt-ids' ? promptIds(req.text, req.maxTokens, req.what) : encodePrompt(gpt2Tokenizer(), req.text)
+    const value =
+      req.op === 'prompt-ids'
+        ? promptIds(req.text, req.maxTokens, req.what)
+        : req.op === 'encode-many'
+          ? req.texts.map((t) => gpt2Tokenizer().encode(t))
+          : encodePrompt(gpt2Tokenizer(), req.text)
     msg = { id: req.id, ok: true, value }
   } catch (e) {
     msg = { id: req.id, ok: false, error: toErrorInfo(e) }

@@ -41,7 +41,7 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
     'predict.next': async ({ text, topK, edits }) => {
       const s = ctx.session()
       const ids = await s.encode(text)
-      const parsed = edits ? s.parseEdits(edits) : null
+      const parsed = edits ? await s.parseEdits(edits) : null
       const p = await predictTokens(s.runner, ids, { top: topK, edits: parsed })
       return { tokens: await ctx.tokenizer.promptTokens(text), next: p.next, logProbs: p.logProbs, edited: p.edited, timingsMs: p.timingsMs }
     },
@@ -49,7 +49,7 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
       const s = ctx.session()
       const ids = await s.encode(text)
       if (position >= ids.length) throw new WorkbenchError('bad-request', `position ${position} is outside the prompt's ${ids.length} tokens [0, ${ids.length})`)
-      const a = await attributeLogit(s.runner, ids, position, tokenId(s, target, 'target'), edits ? s.parseEdits(edits) : null)
+      const a = await attributeLogit(s.runner, ids, position, tokenId(s, target, 'target'), edits ? await s.parseEdits(edits) : null)
       return { position: a.position, target: a.target, logit: a.logit, total: a.total, contributions: a.contributions, edited: a.edited }
     },
     'predict.contextualization': async ({ text, sense }) => {
@@ -112,7 +112,7 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
     },
     'edits.blastRadius': async ({ document, pairs, runId }) => {
       const s = ctx.session()
-      const parsed = s.parseEdits(document)
+      const parsed = await s.parseEdits(document)
       const ids = pairs.map(({ a, b }) => [tokenId(s, a, 'token'), tokenId(s, b, 'token')] as const)
       const run = ctx.track(runId)
       try {

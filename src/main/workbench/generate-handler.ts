@@ -15,7 +15,7 @@ export function generateHandler(ctx: AnalysisContext): Pick<ApiHandlers, 'genera
     'generate.run': async ({ text, maxNewTokens, strategy, temperature, topK, topP, seed, edits, runId }) => {
       const s = ctx.session()
       const ids = await s.encode(text)
-      const parsed: ParsedSenseEdits | null = edits && edits.edits.length > 0 ? s.parseEdits(edits) : null
+      const parsed: ParsedSenseEdits | null = edits && edits.edits.length > 0 ? await s.parseEdits(edits) : null
       const run = ctx.track(runId)
       const passes = parsed ? 2 : 1
       let done = 0

@@ -19,7 +19,7 @@ export function predictRunner(session: ModelSession, appVersion: string): Experi
       if (typeof text !== 'string' || text === '') throw new WorkbenchError('bad-request', 'a predict run needs inputs.text (a non-empty string)')
       const topK = typeof spec.settings.topK === 'number' ? spec.settings.topK : 10
       const ids = await session.encode(text)
-      const parsed = edits.edits.length > 0 ? session.parseEdits(edits) : null
+      const parsed = edits.edits.length > 0 ? await session.parseEdits(edits) : null
       const p = await predictTokens(session.runner, ids, { top: topK, edits: parsed })
       const lps = p.logProbs.map((l) => l.logProb).filter(Number.isFinite)
       return {

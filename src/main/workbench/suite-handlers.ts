@@ -12,7 +12,7 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
       const s = ctx.session()
       const run = ctx.track(runId)
       try {
-        const r = await knowledgeEditSuite(s.engine, { edits: edits && edits.edits.length > 0 ? s.parseEdits(edits) : null, runner: s.runner, signal: run.signal })
+        const r = await knowledgeEditSuite(s.engine, { edits: edits && edits.edits.length > 0 ? await s.parseEdits(edits) : null, runner: s.runner, signal: run.signal })
         const tied = await s.tiedTokens()
         return {
           edited: r.edited,
@@ -58,7 +58,7 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
           maxNewTokens,
           seed,
           includeTexts: true,
-          edits: edits && edits.edits.length > 0 ? s.parseEdits(edits) : null,
+          edits: edits && edits.edits.length > 0 ? await s.parseEdits(edits) : null,
           runner: s.runner,
           signal: run.signal,
           onProgress: (p) => {
@@ -91,7 +91,7 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
         const r = await genderBiasSuite(s.engine, {
           ...(sense !== undefined ? { sense } : {}),
           optimize,
-          edits: edits && edits.edits.length > 0 ? s.parseEdits(edits) : null,
+          edits: edits && edits.edits.length > 0 ? await s.parseEdits(edits) : null,
           runner: s.runner,
           signal: run.signal,
           onProgress: (p) => {

@@ -104,7 +104,7 @@ export class Workbench {
         }
         const session = this.#session
         if (!session) return { document: res.data }
-        const parsed = session.parseEdits(res.data)
+        const parsed = await session.parseEdits(res.data)
         const warnings = editTieWarnings(parsed.edits, await session.tiedTokens())
         return { document: parsed.document, ...(warnings.length > 0 ? { warnings } : {}) }
       },

@@ -111,4 +111,31 @@ describe('tokenization off the request thread', () => {
     expect(await d('tokens.encode', { text: ' nurse' })).toMatchObject({ ok: true, value: { tokens: [{ id: 15849, text: ' nurse' }] } })
     await wb.dispose()
   }, 60_000)
+
+  it('edits.validate of a topic edit with 10,000 long words tokenizes them on the worker, as the synchronous parser would', async () => {
+    const words = Array.from({ length: 10_000 }, (_, i) => ` ${'roughness'.repeat(22).slice(0, 190)}${i}`)
+    const document = { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'topic', words, strength: 1 }] }
+    const spy = vi.spyOn(Gpt2Tokenizer.prototype, 'encode')
+    const order: string[] = []
+    let validated: Awaited<ReturnType<Dispatch>>
+    try {
+      const pending = dispatch('edits.validate', { document }).then((r) => (order.push('edits.validate'), r))
+      const info = dispatch('app.info', {}).then((r) => (order.push('app.info'), r))
+      ;[validated] = await Promise.all([pending, info])
+      expect(spy).not.toHaveBeenCalled()
+    } finally {
+      spy.mockRestore()
+    }
+    expect(order).toEqual(['app.info', 'edits.validate'])
+    expect(validated.ok).toBe(true)
+    // the same document through the synchronous parser (the CLI's path)
+    const { parseSenseEditsFor } = await import('../../../src/main/interventions/apply-sense-edits')
+    const { openEngine } = await import('../../../src/main/runtime/open-engine')
+    const engine = await openEngine({ checkpointDir: resolve('test/fixtures/checkpoints/tiny-fullvocab') })
+    try {
+      expect((validated as { ok: true; value: { document: unknown } }).value.document).toEqual(parseSenseEditsFor(engine, document).edits.document)
+    } finally {
+      await engine.dispose()
+    }
+  }, 120_000)
 })
