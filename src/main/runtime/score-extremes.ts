@@ -1,9 +1,9 @@
 import pkg from 'onnx-proto'
 import { WorkbenchError } from '../../shared/errors'
-import { createSessionFromBytes, floatTensor, runSession, tensorData, type OrtSession } from './ort'
+import { HelperGraph } from './helper-graph'
+import { floatTensor, runSession, tensorData } from './ort'
 
 const { onnx } = pkg
-const DT = onnx.TensorProto.DataType
 
 /** Rows per run: the (rows, vocab) score block onnxruntime keeps between the GEMM and the reductions stays ≤ 2^24 floats (64 MB; 333 rows at full size — 256 to 2048 rows measured the same speed). */
 const BLOCK_FLOATS = 2 ** 24
@@ -23,7 +23,15 @@ export class ScoreExtremes {
   /** rows per onnxruntime run */
   readonly blockRows: number
   readonly #e: Float32Array // (vocab, d_model)
-  #session: Promise<OrtSession> | null = null
+  /** h (n, d) · e (vocab, d)ᵀ → max (n), min (n); the (n, vocab) scores never leave onnxruntime. */
+  readonly #extremes = new HelperGraph('sense-score-extremes', () => {
+    const reduce = (op: string, out: string) => ({ opType: op, input: ['s'], output: [out], attribute: [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] }, { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] })
+    return {
+      node: [{ opType: 'Gemm', input: ['h', 'e'], output: ['s'], attribute: [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] }, reduce('ReduceMax', 'max'), reduce('ReduceMin', 'min')],
+      input: [['h', ['n', 'd']], ['e', ['vocab', 'd']]],
+      output: [['max', ['n']], ['min', ['n']]],
+    }
+  })
 
   private constructor(e: Float32Array, vocabSize: number, dModel: number, blockRows?: number) {
     this.#e = e
@@ -54,7 +62,7 @@ export class ScoreExtremes {
   async run(rows: Float32Array, n: number, options: { signal?: AbortSignal; onBlock?: (rowsDone: number) => void } = {}): Promise<{ max: Float32Array; min: Float32Array }> {
     const d = this.dModel
     if (rows.length < n * d) throw new WorkbenchError('internal', `score extremes: ${rows.length} values for ${n} rows of ${d}`)
-    const session = await this.#extremesSession()
+    const session = await this.#extremes.session()
     const e = floatTensor(this.#e, [this.vocabSize, d])
     const max = new Float32Array(n)
     const min = new Float32Array(n)
@@ -69,30 +77,7 @@ export class ScoreExtremes {
     return { max, min }
   }
 
-  /** h (n, d) · e (vocab, d)ᵀ → max (n), min (n); the (n, vocab) scores never leave onnxruntime. */
-  #extremesSession(): Promise<OrtSession> {
-    if (!this.#session) {
-      const vi = (name: string, dims: string[]) => ({ name, type: { tensorType: { elemType: DT.FLOAT, shape: { dim: dims.map((x) => ({ dimParam: x })) } } } })
-      const reduce = (op: string, out: string) => ({ opType: op, input: ['s'], output: [out], attribute: [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] }, { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] })
-      const graph = onnx.GraphProto.create({
-        name: 'sense-score-extremes',
-        node: [{ opType: 'Gemm', input: ['h', 'e'], output: ['s'], attribute: [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] }, reduce('ReduceMax', 'max'), reduce('ReduceMin', 'min')],
-        input: [vi('h', ['n', 'd']), vi('e', ['vocab', 'd'])],
-        output: [vi('max', ['n']), vi('min', ['n'])],
-      })
-      const model = onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 9, opsetImport: [{ domain: '', version: 17 }], graph })).finish()
-      const session = createSessionFromBytes(model, 'sense-score-extremes', { spinning: false })
-      this.#session = session
-      session.catch(() => {
-        if (this.#session === session) this.#session = null
-      })
-    }
-    return this.#session
-  }
-
   async release(): Promise<void> {
-    const session = this.#session
-    this.#session = null
-    await (await session?.catch(() => null))?.release()
+    await this.#extremes.release()
   }
 }
