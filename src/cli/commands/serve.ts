@@ -3,6 +3,7 @@ import { appVersion } from '../../main/paths/app-version'
 import { startServe } from '../../main/serve/start-serve'
 import { defaultWebRoot } from '../../main/serve/web-root'
 import { parseFlags, type CliCommand } from '../cli-command'
+import { untilStopSignal } from '../stop-signal'
 
 /**
  * `serve --port P [--host 127.0.0.1] [--checkpoint DIR] [--web DIR]`: the workbench UI and API
@@ -32,15 +33,7 @@ export const serve: CliCommand = {
       onLoadError: (e) => io.stderr.write(`error[${toErrorInfo(e).code}]: could not load ${values.checkpoint}: ${toErrorInfo(e).message}\n`),
     })
     io.stdout.write(JSON.stringify({ url: server.url, host: server.host, port: server.port }) + '\n')
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop)
-        process.off('SIGTERM', stop)
-        resolve()
-      }
-      process.on('SIGINT', stop)
-      process.on('SIGTERM', stop)
-    })
+    await untilStopSignal()
     // whatever it is doing: if closing does not finish in time (a native call in the engine's
     // worker, a store write), leave anyway
     setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref()

@@ -3,6 +3,7 @@ import { WorkbenchError } from '../../shared/errors'
 import { DEFAULT_QUEUE } from '../../main/sweep/redis-connection'
 import { startSweepWorker } from '../../main/sweep/sweep-worker'
 import { parseFlags, type CliCommand } from '../cli-command'
+import { untilStopSignal } from '../stop-signal'
 
 /**
  * `worker --redis URL [--queue NAME] [--concurrency N] [--provider P] [--checkpoint DIR]
@@ -35,15 +36,7 @@ export const worker: CliCommand = {
       appVersion: appVersion(),
       log: (e) => io.stderr.write(JSON.stringify(e) + '\n'),
     })
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop)
-        process.off('SIGTERM', stop)
-        resolve()
-      }
-      process.on('SIGINT', stop)
-      process.on('SIGTERM', stop)
-    })
+    await untilStopSignal()
     io.stderr.write(JSON.stringify({ event: 'stopping' }) + '\n')
     await running.close()
     io.stderr.write(JSON.stringify({ event: 'stopped' }) + '\n')
