@@ -5,7 +5,7 @@ import { WorkbenchError, type ErrorCode, type ErrorInfo } from '../../shared/err
 import type { ModelInfo, PredictResponse } from '../../shared/ipc/api-types'
 import { SWEEP_KINDS, type SweepMethod } from '../../shared/sweep/sweep-document'
 import { createDispatcher } from '../ipc/create-dispatcher'
-import { ortVersion } from '../runtime/ort'
+import { runtimeInfo } from '../runtime/runtime-info'
 import { parseProviderChoice } from '../runtime/select-provider'
 import { Workbench } from '../workbench/workbench'
 import { checkRedis, redisError, redisOptions } from './redis-connection'
@@ -59,7 +59,9 @@ export async function startSweepWorker(o: SweepWorkerOptions): Promise<RunningSw
     throw new WorkbenchError('provider-unavailable', `--provider ${provider} was asked for but the model runs on ${model.provider.name}${model.provider.reason ? ` (${model.provider.reason})` : ''}`)
   }
   const name = `${hostname()}/${process.pid}`
-  const origin = { appVersion: o.appVersion, runtimeVersion: `onnxruntime-node ${ortVersion()}`, executionProvider: model.provider.name, checkpoint: model.contentHash }
+  // the version as the engine worker reports it: onnxruntime stays off this thread
+  const { onnxruntime } = await runtimeInfo()
+  const origin = { appVersion: o.appVersion, runtimeVersion: `onnxruntime-node ${onnxruntime}`, executionProvider: model.provider.name, checkpoint: model.contentHash }
   const connection = { ...redisOptions(o.redis), maxRetriesPerRequest: null }
   const control = new Redis(connection)
   const subscriber = new Redis(connection)
