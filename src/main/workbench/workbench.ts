@@ -112,6 +112,13 @@ export class Workbench {
       ...generateHandler(analysis),
       ...suiteHandlers(analysis),
       ...experimentHandlers({ store: () => this.#openStore(), session: () => this.#session, appVersion: this.#options.version }),
+      // contract in place; the runners land with the run-kinds work (issue 16)
+      'evaluate.run': async () => {
+        throw new WorkbenchError('unavailable', 'evaluate.run is not implemented yet')
+      },
+      'experiments.saveRun': async () => {
+        throw new WorkbenchError('unavailable', 'experiments.saveRun is not implemented yet')
+      },
       'run.cancel': async ({ runId }) => {
         const run = this.#runs.get(runId)
         run?.abort()

@@ -356,3 +356,26 @@ export interface ExportedTable {
   format: 'csv' | 'md' | 'latex' | 'json'
   text: string
 }
+
+/** Log-prob figures of a span of text: `predicted` tokens scored (each window's first token is not). */
+export interface EvaluationFigures {
+  tokens: number
+  predicted: number
+  sumLogProb: number // natural log
+  meanLogProb: number
+  perplexity: number // exp(−meanLogProb)
+}
+
+/**
+ * Per-token log-probs of a corpus under the edits, in windows of at most n_positions tokens whose
+ * first token is not predicted: per document and pooled over all of them (the dataset figure).
+ */
+export interface EvaluateResponse {
+  documents: (EvaluationFigures & { name: string })[]
+  total: EvaluationFigures & { documents: number }
+  window: number // tokens per window (the model's n_positions)
+  /** every predicted token's log p, float32 little-endian base64, documents in order (documents[i].predicted each) */
+  logProbs: string
+  edited: boolean
+  timingsMs: Record<string, number>
+}

@@ -22,9 +22,10 @@ import type {
   ReverseResponse,
   SenseLookupResponse,
   ValidatedEdits,
+  EvaluateResponse,
 } from './api-types'
 import type { RequestSchemas } from './request-schemas'
-import type { Experiment, ExperimentPage } from '../store/experiment-types'
+import type { Experiment, ExperimentPage, RunSummary } from '../store/experiment-types'
 
 /**
  * The workbench API: one type map method → response (requests come from REQUEST_SCHEMAS), a
@@ -62,6 +63,8 @@ export interface ApiResponses {
   'experiments.delete': { id: number; deletedAt: number; restorableUntil: number }
   'experiments.compare': ExperimentComparison
   'experiments.exportTable': ExportedTable
+  'evaluate.run': EvaluateResponse
+  'experiments.saveRun': { experiment: Experiment; run: RunSummary }
   'run.cancel': { cancelled: boolean }
 }
 
@@ -98,6 +101,8 @@ export const API_METHODS = [
   'experiments.delete',
   'experiments.compare',
   'experiments.exportTable',
+  'evaluate.run',
+  'experiments.saveRun',
   'run.cancel',
 ] as const satisfies readonly ApiMethod[]
 

@@ -20,6 +20,21 @@ const tokenRef = z.union([tokenId, z.string().min(1).max(200)])
 const edits = senseEditDocumentSchema.optional()
 const empty = z.strictObject({})
 
+/** The methods whose calls can be saved as experiment runs (experiments.saveRun), one run kind each. */
+export const SAVEABLE_METHODS = [
+  'predict.next',
+  'predict.attribute',
+  'generate.run',
+  'suites.genderBias',
+  'suites.knowledgeEdit',
+  'suites.topic',
+  'senses.lookup',
+  'senses.neighbours',
+  'senses.reverse',
+  'evaluate.run',
+] as const
+export type SaveableMethod = (typeof SAVEABLE_METHODS)[number]
+
 export const REQUEST_SCHEMAS = {
   'app.info': empty,
   'model.info': empty,
@@ -134,6 +149,28 @@ export const REQUEST_SCHEMAS = {
     diffOnly: z.boolean().default(true),
     format: z.enum(['csv', 'md', 'latex', 'json']),
   }),
+  'evaluate.run': z.strictObject({
+    // the corpus: named texts (a file each); every token after a window's first is scored
+    documents: z
+      .array(z.strictObject({ name: z.string().min(1).max(500), text: z.string().min(1).max(1_000_000) }))
+      .min(1)
+      .max(1000),
+    edits,
+    runId,
+  }),
+  // runs one saveable method (its request validated by that method's schema) and records the
+  // call as a run: in the experiment `experimentId` (whose edits must equal the request's) or in a
+  // new experiment called `name` holding the request's edits (none: a baseline)
+  'experiments.saveRun': z
+    .strictObject({
+      method: z.enum(SAVEABLE_METHODS),
+      request: z.record(z.string(), z.unknown()),
+      experimentId: experimentId.optional(),
+      name: z.string().min(1).max(500).optional(),
+      notes: z.string().max(100_000).default(''),
+      tags: z.array(tag).max(100).default([]),
+    })
+    .refine((r) => (r.experimentId === undefined) !== (r.name === undefined), { message: 'give exactly one of experimentId (add to it) and name (a new experiment)' }),
   'run.cancel': z.strictObject({ runId: z.string().min(1).max(100) }),
 } as const
 

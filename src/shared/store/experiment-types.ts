@@ -6,7 +6,7 @@ import type { SenseEditDocument } from '../edits/sense-edits'
  */
 
 /** What produced a run. Free text is allowed for future kinds; these are the known ones. */
-export const RUN_KINDS = ['predict', 'attribute', 'generate', 'suite', 'senses'] as const
+export const RUN_KINDS = ['predict', 'attribute', 'generate', 'suite', 'senses', 'evaluate'] as const
 export type KnownRunKind = (typeof RUN_KINDS)[number]
 export type RunKind = KnownRunKind | (string & {})
 
