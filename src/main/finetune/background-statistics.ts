@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import { cacheDir } from '../paths/app-paths'
-import { logSumExp, textVocabSize } from '../prediction/top-k'
+import { tokenLogProb } from '../evaluation/prediction-windows'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { backgroundWindows } from './background-text'
 import { accumulateAlphaMass } from './sense-weights'
@@ -38,7 +38,6 @@ export async function backgroundStatistics(engine: BackpackEngine, ids: readonly
   const path = cachePath(engine.contentHash, ids, nPositions)
   const hit = await readCached(path, ids.length - 1, V, k)
   if (hit) return hit
-  const textV = textVocabSize(V)
   const acc = new Float64Array(V * k) // (vocab, sense)
   const nll = new Float32Array(ids.length - 1)
   let n = 0
@@ -49,7 +48,7 @@ export async function backgroundStatistics(engine: BackpackEngine, ids: readonly
     const out = await engine.forward(window, { positions: rows, signal: options.signal })
     for (const t of rows) {
       const y = window[t + 1]
-      nll[n++] = y < textV ? logSumExp(out.logits, t * V, textV) - out.logits[t * V + y] : Infinity
+      nll[n++] = -tokenLogProb(out.logits, t, y, V)
     }
     accumulateAlphaMass(out.contextualization, window, k, rows, acc)
   }

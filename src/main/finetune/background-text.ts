@@ -48,9 +48,5 @@ export async function loadBackgroundText(path: string | undefined, maxTokens = D
   }
 }
 
-/** Windows [start, end) of at most nPositions tokens overlapping by one token; rows 0..len−2 of each are predicted. */
-export function backgroundWindows(nTokens: number, nPositions: number): { start: number; end: number }[] {
-  const out: { start: number; end: number }[] = []
-  for (let start = 0; start + 1 < nTokens; start += nPositions - 1) out.push({ start, end: Math.min(nTokens, start + nPositions) })
-  return out
-}
+/** Windows [start, end) of at most nPositions tokens overlapping by one token; rows 0..len−2 of each are predicted (the shared convention). */
+export { predictionWindows as backgroundWindows } from '../evaluation/prediction-windows'

@@ -1,6 +1,7 @@
 import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
 import type { InterventionRunner } from '../interventions/intervention-runner'
 import { eventLoopYielder } from '../prediction/event-loop-yield'
+import { predictionWindows, tokenLogProb } from '../evaluation/prediction-windows'
 import { logSumExp, textVocabSize } from '../prediction/top-k'
 
 /**
@@ -16,16 +17,14 @@ export const YIELD_MS = 20
  */
 export async function tokenLogProbs(runner: InterventionRunner, ids: readonly number[], edits: ParsedSenseEdits | null): Promise<number[]> {
   const { vocabSize: V, nPositions } = runner.engine.config
-  const textV = textVocabSize(V)
   const out: number[] = []
   const maybeYield = eventLoopYielder(YIELD_MS)
-  for (let start = 0; start + 1 < ids.length; start += nPositions - 1) {
-    const window = ids.slice(start, start + nPositions)
+  for (const { start, end } of predictionWindows(ids.length, nPositions)) {
+    const window = ids.slice(start, end)
     const { logits } = await runner.run(window, edits, { positions: window.slice(0, -1).map((_, i) => i) }) // (pos, vocab)
     for (let i = 1; i < window.length; i++) {
       await maybeYield()
-      const row = (i - 1) * V
-      out.push(window[i] < textV ? logits[row + window[i]] - logSumExp(logits, row, textV) : -Infinity)
+      out.push(tokenLogProb(logits, i - 1, window[i], V))
     }
   }
   return out
