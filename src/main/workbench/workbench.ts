@@ -9,6 +9,7 @@ import { ExperimentStore } from '../store/experiment-store'
 import { TokenizerThread } from '../tokenizer/tokenizer-thread'
 import { analysisHandlers } from './analysis-handlers'
 import { editTieWarnings } from '../senses/edit-tie-warnings'
+import { evaluateHandler } from './evaluate-handler'
 import { experimentHandlers } from './experiment-handlers'
 import { generateHandler } from './generate-handler'
 import { suiteHandlers } from './suite-handlers'
@@ -112,10 +113,8 @@ export class Workbench {
       ...generateHandler(analysis),
       ...suiteHandlers(analysis),
       ...experimentHandlers({ store: () => this.#openStore(), session: () => this.#session, appVersion: this.#options.version }),
+      ...evaluateHandler(analysis),
       // contract in place; the runners land with the run-kinds work (issue 16)
-      'evaluate.run': async () => {
-        throw new WorkbenchError('unavailable', 'evaluate.run is not implemented yet')
-      },
       'experiments.saveRun': async () => {
         throw new WorkbenchError('unavailable', 'experiments.saveRun is not implemented yet')
       },
