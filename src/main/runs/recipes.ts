@@ -1,10 +1,11 @@
 import { WorkbenchError } from '../../shared/errors'
 import type { SaveableMethod } from '../../shared/ipc/request-schemas'
 import type { RunSpec } from '../../shared/store/experiment-types'
+import { evaluateRecipe } from './evaluate-recipe'
 import type { RunRecipe } from './run-recipe'
 
 /** Every saveable method's recipe (one per method). */
-const RECIPES: readonly RunRecipe[] = []
+const RECIPES: readonly RunRecipe[] = [evaluateRecipe as unknown as RunRecipe]
 
 /** The recipe of a saveable method; `unavailable` while a method has none. */
 export function recipeFor<M extends SaveableMethod>(method: M): RunRecipe<M> {
