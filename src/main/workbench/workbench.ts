@@ -25,7 +25,7 @@ import { WorkbenchEvents } from './workbench-events'
  * cannot answer (no model loaded) answers `unavailable`; nothing here fabricates a result.
  */
 export interface WorkbenchOptions {
-  transport: 'electron' | 'http' | 'worker'
+  transport: 'electron' | 'http' | 'worker' | 'cli'
   version: string
   /** experiment database (default: experiments.sqlite in the user data directory) */
   databasePath?: string

@@ -91,7 +91,7 @@ export interface ParityCheckReport {
 
 export interface AppInfo {
   version: string
-  transport: 'electron' | 'http' | 'worker'
+  transport: 'electron' | 'http' | 'worker' | 'cli'
   /** per method: is its backend present in this build (false → the view says "not available yet") */
   available: Record<string, boolean>
   model: ModelInfo | null
