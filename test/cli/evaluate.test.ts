@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, ftruncateSync } from 'node:fs'
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -27,6 +27,18 @@ beforeAll(() => {
   writeFileSync(join(dir, 'blank.txt'), '  \n\n\t')
   writeFileSync(join(dir, 'binary.txt'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0x14, 0x00]))
   writeFileSync(join(dir, 'latin1.txt'), Buffer.from('caf\xe9 au lait', 'latin1'))
+  mkdirSync(join(dir, 'device-link'))
+  writeFileSync(join(dir, 'device-link', 'a.txt'), 'The bank of the river.')
+  symlinkSync('/dev/zero', join(dir, 'device-link', 'zero.txt'))
+  mkdirSync(join(dir, 'many'))
+  for (let i = 0; i <= 1000; i++) writeFileSync(join(dir, 'many', `${String(i).padStart(4, '0')}.txt`), 'The bank of the river.')
+  mkdirSync(join(dir, 'big-total'))
+  for (let i = 0; i < 9; i++) {
+    const f = openSync(join(dir, 'big-total', `${i}.txt`), 'w')
+    ftruncateSync(f, 3_900_000) // each under the per-file bound, 35 MB together
+    closeSync(f)
+  }
+  writeFileSync(join(dir, 'long.txt'), 'a'.repeat(1_000_001))
   const fd = openSync(join(dir, 'huge.txt'), 'w')
   ftruncateSync(fd, 64 * 1024 * 1024) // sparse: 64 MiB the reader must refuse unread
   closeSync(fd)
@@ -76,6 +88,11 @@ describe('cli evaluate', () => {
     expect(await code('--file', join(dir, 'binary.txt'))).toEqual([2, 'bad-request'])
     expect(await code('--file', join(dir, 'latin1.txt'))).toEqual([2, 'bad-request'])
     expect(await code('--file', join(dir, 'huge.txt'))).toEqual([1, 'too-long'])
+    expect(await code('--file', join(dir, 'long.txt'))).toEqual([1, 'too-long'])
+    expect(await code('--dir', join(dir, 'big-total'))).toEqual([1, 'too-long'])
+    expect(await code('--file', '/dev/zero')).toEqual([2, 'bad-request'])
+    expect(await code('--dir', join(dir, 'device-link'))).toEqual([2, 'bad-request'])
+    expect(await code('--dir', join(dir, 'many'))).toEqual([2, 'bad-request'])
     expect(await code('--file', join(dir, 'missing.txt'))).toEqual([1, 'not-found'])
     expect(await code('--file', join(dir, 'corpus'))).toEqual([2, 'bad-request'])
     expect(await code('--dir', join(dir, 'no-text'))).toEqual([1, 'not-found'])

@@ -20,8 +20,8 @@ export const CORPUS_LIMITS = {
 } as const
 
 /**
- * The documents of `--file F` (one) or `--dir D` (every `.txt` file directly in D, sorted by
- * name), read as UTF-8 text. Refused with a typed error before anything large is read: a missing
+ * The documents of `--file F` (one) or `--dir D` (every `.txt` file directly in D, symbolic links
+ * followed, sorted by name), read as UTF-8 text. Refused with a typed error before anything large is read: a missing
  * path or a folder without `.txt` files (`not-found`), more than 1000 files, a file that is not
  * UTF-8 text or contains NUL bytes, or an empty one (`bad-request`), a file or corpus over the
  * size bounds (`too-long`).
@@ -44,7 +44,8 @@ async function textFiles(dir: string): Promise<string[]> {
     const code = (e as NodeJS.ErrnoException).code
     throw new WorkbenchError(code === 'ENOTDIR' ? 'bad-request' : 'not-found', `cannot list the folder ${dir}: ${(e as Error).message}`, { cause: e })
   }
-  const names = entries.filter((e) => e.isFile() && extname(e.name).toLowerCase() === '.txt').map((e) => e.name)
+  // symbolic links count (followed): one to anything but a regular file is refused by fileSize
+  const names = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && extname(e.name).toLowerCase() === '.txt').map((e) => e.name)
   if (names.length === 0) throw new WorkbenchError('not-found', `the folder ${dir} has no .txt files (only files directly in it ending in .txt are read)`)
   if (names.length > CORPUS_LIMITS.files) throw new WorkbenchError('bad-request', `the folder ${dir} has ${names.length} .txt files; one evaluation takes at most ${CORPUS_LIMITS.files}`)
   return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((n) => join(dir, n))
