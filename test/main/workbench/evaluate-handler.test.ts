@@ -61,6 +61,18 @@ describe('evaluate.run', () => {
     expect(progress.every((p) => p.method === 'evaluate.run' && p.total === 1306)).toBe(true)
   })
 
+  it('gives the per-token log-probs predict.next gives for a text of one window, with and without edits', async () => {
+    const text = documents[2].text
+    for (const edits of [undefined, golden('edits.json')]) {
+      const r = await evaluate({ documents: [{ name: 's', text }], ...(edits ? { edits } : {}) })
+      const p = await dispatch('predict.next', { text, ...(edits ? { edits } : {}) })
+      if (!p.ok) throw new Error(p.error.message)
+      const predicted = (p.value as { logProbs: { logProb: number }[] }).logProbs.map((l) => l.logProb)
+      expect(predicted).toHaveLength(r.total.predicted)
+      expect(Array.from(decodeLogProbs(r))).toEqual(Array.from(Float32Array.from(predicted)))
+    }
+  })
+
   it('scores under the edits as the reference does', async () => {
     const r = await evaluate({ documents, edits: golden('edits.json') })
     const want = golden('expected-edits.json') as { documents: { logProbs: number[] }[] }
