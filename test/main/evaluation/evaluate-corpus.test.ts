@@ -44,9 +44,10 @@ describe('evaluateCorpus on tiny-fullvocab', () => {
   }
 
   it('gives the same log-probs as the suites’ tokenLogProbs on the same windows, and sums each document in float64', async () => {
-    const r = await evaluateCorpus(runner(), documents, null)
+    const short = documents.slice(1) // one window each (the golden checks above cover three)
+    const r = await evaluateCorpus(runner(), short, null)
     let at = 0
-    for (const [i, d] of documents.entries()) {
+    for (const [i, d] of short.entries()) {
       const lp = await tokenLogProbs(runner(), d.ids, null)
       expect(Array.from(r.logProbs.subarray(at, at + lp.length))).toEqual(Array.from(Float32Array.from(lp)))
       expect(r.documents[i].sumLogProb).toBe(lp.reduce((s, x) => s + x, 0))
