@@ -10,6 +10,7 @@ import { TokenizerThread } from '../tokenizer/tokenizer-thread'
 import { analysisHandlers } from './analysis-handlers'
 import { editTieWarnings } from '../senses/edit-tie-warnings'
 import { experimentHandlers } from './experiment-handlers'
+import { finetuneHandler } from './finetune-handler'
 import { generateHandler } from './generate-handler'
 import { suiteHandlers } from './suite-handlers'
 import { hubHandlers } from './hub-handlers'
@@ -111,6 +112,7 @@ export class Workbench {
       ...analysisHandlers(analysis),
       ...generateHandler(analysis),
       ...suiteHandlers(analysis),
+      ...finetuneHandler(analysis),
       ...experimentHandlers({ store: () => this.#openStore(), session: () => this.#session, appVersion: this.#options.version }),
       // contract in place; the runners land with the run-kinds work (issue 16)
       'evaluate.run': async () => {
