@@ -16,7 +16,7 @@ import { golden, openCore, useTempCache } from '../runtime/core-fixture'
  * sum by k. `levanter-small` holds exactly the small-safetensors weights under that config; its
  * goldens come from the PyTorch reference with the factor (tools/reference, float64). Reading
  * folds 1/k into the sense network's last projection, so the ONNX export, the float64 parity
- * reference, edits and attribution all compute the Levanter function.
+ * reference, edits, the blast radius and attribution all compute the Levanter function.
  */
 const C = resolve('test/fixtures/checkpoints')
 const G = resolve('test/fixtures/golden')
@@ -82,6 +82,28 @@ describe('Levanter Backpack checkpoints', () => {
         const want = readNpy(join(dir, `${name}.npy`))
         expectAllClose(got, want.data, { rtolToScale: 1e-4, shape: want.shape, label: `edited ${name}` })
       }
+    })
+    it('the blast radius bounds every change of log-odds and is attained by one-token contexts (so it carries the 1/k)', async () => {
+      const { edits } = await loadSenseEdits(fixture.engine(), join(dir, 'edits.json'))
+      const runner = fixture.runner()
+      const V = fixture.engine().config.vocabSize
+      const [a, b] = [42, 300]
+      const radius = await runner.blastRadius(edits, a, b)
+      const change = async (p: number[], i: number) => {
+        const before = await runner.run(p, null)
+        const after = await runner.run(p, edits)
+        return after.logits[i * V + a] - after.logits[i * V + b] - (before.logits[i * V + a] - before.logits[i * V + b])
+      }
+      const tol = 1e-4 * radius.maxAbsChange
+      for (const p of [ids, [5, 5, 5, 5], [17, 1, 2, 3, 17, 5], [100, 200, 5, 17, 9, 9, 9, 5, 17]]) {
+        for (let i = 0; i < p.length; i++) {
+          const c = await change(p, i)
+          expect(c).toBeLessThanOrEqual(radius.maxIncrease + tol)
+          expect(c).toBeGreaterThanOrEqual(radius.maxDecrease - tol)
+        }
+      }
+      expect(radius.perToken.length).toBeGreaterThan(0)
+      for (const t of radius.perToken) expect(Math.abs((await change([t.token], 0)) - t.change)).toBeLessThanOrEqual(tol + 1e-6)
     })
     it('attribution sums to the logit, with and without edits', async () => {
       const { edits } = await loadSenseEdits(fixture.engine(), join(dir, 'edits.json'))
