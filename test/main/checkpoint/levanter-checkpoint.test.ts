@@ -7,6 +7,7 @@ import { readNpy } from '../../../src/main/npy/npy'
 import { referenceForward } from '../../../src/main/parity/reference-forward'
 import { ReferenceWeights } from '../../../src/main/parity/reference-weights'
 import { attributeLogit } from '../../../src/main/prediction/attribute-logit'
+import { paritySelfCheck } from '../../../src/main/workbench/parity-self-check'
 import { expectAllClose } from '../../helpers/all-close'
 import { useEngine } from '../generation/engine-fixture'
 import { golden, openCore, useTempCache } from '../runtime/core-fixture'
@@ -104,6 +105,11 @@ describe('Levanter Backpack checkpoints', () => {
       }
       expect(radius.perToken.length).toBeGreaterThan(0)
       for (const t of radius.perToken) expect(Math.abs((await change([t.token], 0)) - t.change)).toBeLessThanOrEqual(tol + 1e-6)
+    })
+    it("the app's float64 parity self-check passes on the Levanter checkpoint", async () => {
+      const report = await paritySelfCheck(fixture.engine(), join(C, 'levanter-small'))
+      expect(report.references.map((r) => r.reference)).toEqual(['float64']) // the fixture ships no reference/ folder
+      expect(report.passed).toBe(true)
     })
     it('attribution sums to the logit, with and without edits', async () => {
       const { edits } = await loadSenseEdits(fixture.engine(), join(dir, 'edits.json'))
