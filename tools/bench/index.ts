@@ -13,7 +13,7 @@ import { buildRows, renderTable, type BenchRow } from './report-table'
  * same thread count, same run; prints a table metric / ours / PyTorch / ratio / target.
  *
  *   npm run bench [-- --repeats 5 --skip-table --skip-topic --skip-generation --skip-store --skip-sweep --skip-reference
- *                    --skip-process --full-reference --json out.json]
+ *                    --skip-process --skip-finetune --full-reference --json out.json]
  *
  * Each of our phases runs in its own process (tools/bench/engine-phase.ts) so each peak RSS is
  * that phase's own; conversion uses an empty ONNX cache made for this run (removed at the end).
@@ -31,6 +31,8 @@ const { values: flags } = parseArgs({
     'skip-reference': { type: 'boolean', default: false },
     // whole processes: the built CLI's start-up and `forward` T=512 vs the PyTorch process (process-phase.ts)
     'skip-process': { type: 'boolean', default: false },
+    // one epoch of sense fine-tuning (10 examples) vs the same loop in PyTorch autograd (finetune-phase.ts)
+    'skip-finetune': { type: 'boolean', default: false },
     // the reference's generation (full recompute) and sense table are minutes on 2 cores: by
     // default time a uniform sample of steps/batches; --full-reference times every one
     'full-reference': { type: 'boolean', default: false },
@@ -98,6 +100,16 @@ async function reference(dir: string): Promise<PhaseResult> {
   }
 }
 
+async function finetunePhase(dir: string, env: NodeJS.ProcessEnv): Promise<PhaseResult> {
+  log('fine-tune phase (ours in the engine worker, then PyTorch autograd on the same senses) …')
+  try {
+    return parsePhaseResult(await runChild(tsx, [join(REPO_ROOT, 'tools/bench/finetune-phase.ts'), dir], env))
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e)
+    return { phase: 'finetune', figures: {}, notes: [`fine-tune: not available (${why.split('\n')[0]})`] }
+  }
+}
+
 async function storePhase(): Promise<PhaseResult> {
   if (flags['skip-store']) return { phase: 'store', figures: {}, notes: ['store skipped'] }
   log('store scale phase …')
@@ -145,6 +157,7 @@ async function main(): Promise<void> {
     if (!flags['skip-process']) results.push(await guarded('process', () => processPhase(dir, env, repeats, flags['skip-reference'], log)))
     if (!flags['skip-table']) results.push(await phase('table', dir, env))
     if (!flags['skip-topic']) results.push(await phase('topic', dir, env))
+    if (!flags['skip-finetune']) results.push(await finetunePhase(dir, env))
   } finally {
     rmSync(cache, { recursive: true, force: true })
   }

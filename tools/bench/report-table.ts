@@ -51,6 +51,7 @@ export function buildRows(ours: readonly PhaseResult[], ref: PhaseResult, store:
     { metric: 'topic steps 1–2 for one bag (exact δ)', unit: 'ms', ours: o('topic', 'topicStep1Ms'), reference: null, target: '' },
     { metric: 'topic suite: 2 topics × 3 strengths × 2 × 20 tokens', unit: 's', ours: s(o('topic', 'topicSuiteMs')), reference: null, target: 'reported' },
     { metric: 'peak RSS: topic phase', unit: 'MB', ours: o('topic', 'peakRssMb'), reference: null, target: '' },
+    { metric: 'fine-tune: one epoch, 10 examples (same senses; PyTorch autograd)', unit: 'ms', ours: o('finetune', 'finetuneEpochMs'), reference: o('finetune', 'referenceFinetuneEpochMs'), target: 'reported' },
     { metric: 'store: list a page (10k exp, 100k runs)', unit: 'ms', ours: st('listPageMs'), reference: null, target: '≤ 50 ms' },
     { metric: 'store: search', unit: 'ms', ours: st('searchMs'), reference: null, target: '≤ 100 ms' },
     { metric: 'store: compare 10 experiments', unit: 'ms', ours: st('compare10Ms'), reference: null, target: '≤ 200 ms' },

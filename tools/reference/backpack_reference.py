@@ -40,6 +40,9 @@ class BackpackConfig:
     layer_norm_epsilon: float
     scale_attn_weights: bool
     scale_attn_by_inverse_layer_idx: bool
+    # factor on the sense sum: 1 for HF Backpack-GPT2, 1/num_senses for Levanter exports
+    # (model_type "backpack-gpt2", same weight names)
+    sense_sum_scale: float = 1.0
 
     @staticmethod
     def from_json(raw: dict) -> "BackpackConfig":
@@ -48,6 +51,7 @@ class BackpackConfig:
         if missing:
             raise ValueError(f"config.json lacks {missing}; a Backpack-GPT2 config needs {list(required)}")
         d = int(raw["n_embd"])
+        k = int(raw["num_senses"])
         return BackpackConfig(
             vocab_size=int(raw["vocab_size"]),
             n_embd=d,
@@ -60,6 +64,7 @@ class BackpackConfig:
             layer_norm_epsilon=float(raw.get("layer_norm_epsilon", 1e-5)),
             scale_attn_weights=bool(raw.get("scale_attn_weights", True)),
             scale_attn_by_inverse_layer_idx=bool(raw.get("scale_attn_by_inverse_layer_idx", True)),
+            sense_sum_scale=1.0 / k if raw.get("model_type") == "backpack-gpt2" else 1.0,
         )
 
 
@@ -182,6 +187,7 @@ class BackpackReference:
         r = r + self.mlp(self.ln(r, s + "block.ln_1"), s + "block.mlp")
         c = self.mlp(self.ln(r, s + "block.ln_2"), s + "final_mlp")  # (n, k·d)
         n, k, d = ids.shape[0], self.cfg.num_senses, self.cfg.n_embd
+        c = c * self.cfg.sense_sum_scale  # Levanter divides the sense sum by k: C as the sum uses it
         return c.reshape(n, k, d).transpose(0, 1).contiguous()  # (sense, n, d)
 
     # ---- §3.2 contextualization network (GPT-2) ------------------------------------------
@@ -221,8 +227,12 @@ class BackpackReference:
 
     # ---- §3.4 combination and LM head ----------------------------------------------------
     def combine(self, senses: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
-        """senses (sense, pos, d), alpha (sense, n_query, pos) → logits (n_query, vocab)."""
-        o = (alpha @ senses).sum(0)  # (n_query, d): no 1/k, no final LN
+        """senses (sense, pos, d), alpha (sense, n_query, pos) → logits (n_query, vocab).
+
+        HF: o = Σ_ℓ Σ_j α·C (no 1/k, no final LN). Levanter: o = (1/k)·Σ_ℓ Σ_j α·C; here the factor
+        is carried by the sense vectors (sense_vectors scales them), so this sum is the same code.
+        """
+        o = (alpha @ senses).sum(0)  # (n_query, d)
         return o @ self.embedding.T
 
     def forward(self, ids: list[int]) -> dict[str, torch.Tensor]:

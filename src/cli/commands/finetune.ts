@@ -2,11 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
-import { loadBackgroundText } from '../../main/finetune/background-text'
-import { FINETUNE_LOSSES, MAX_EXAMPLES_BYTES, parseCanonicalExamples, type FinetuneLoss } from '../../main/finetune/canonical-examples'
+import { FINETUNE_LOSSES, MAX_EXAMPLES_BYTES, type FinetuneLoss } from '../../main/finetune/canonical-examples'
 import { FINETUNE_DEFAULTS, validateFinetuneOptions, type FinetuneOptions } from '../../main/finetune/finetune-options'
-import { runFinetune } from '../../main/finetune/run-finetune'
-import { gpt2Tokenizer } from '../../main/tokenizer/gpt2-tokenizer'
 import { parseFlags, type CliCommand } from '../cli-command'
 import { ENGINE_FLAGS, intFlag, withSession } from './analysis-engine'
 
@@ -17,7 +14,8 @@ import { ENGINE_FLAGS, intFlag, withSession } from './analysis-engine'
  * on canonical examples (docs/finetune.md). Prints the selected senses with their scores, the
  * losses before and after, the epoch kept; writes the learned changes as a sense-edit document
  * (atomically: never a partial file; not at all when no epoch stays inside the ball).
- * Progress goes to stderr, one line per epoch; Ctrl-C stops cleanly.
+ * Training runs in the engine worker; progress goes to stderr, one line per epoch; Ctrl-C stops
+ * cleanly (a `cancelled` error, nothing written).
  */
 export const finetune: CliCommand = {
   details: 'balance and good-v-bad examples are {"prefix","suffix1","suffix2"} lines, the other losses\' {"prefix","suffix"}. See docs/finetune.md.',
@@ -54,32 +52,37 @@ export const finetune: CliCommand = {
     }
     validateFinetuneOptions(options, 1 << 16)
     const text = await readExamples(values.examples)
-    const background = await loadBackgroundText(values.background)
+    if (values.background !== undefined) await readableBackground(values.background)
     const out = resolve(values.out)
     return withSession(values, async ({ engine }) => {
-      validateFinetuneOptions(options, engine.config.numSenses)
-      const tok = gpt2Tokenizer()
-      const examples = parseCanonicalExamples(text, { loss, tokenize: (s) => tok.encode(s), nPositions: engine.config.nPositions, vocabSize: engine.config.vocabSize })
       const controller = new AbortController()
       const onSigint = () => controller.abort()
       process.once('SIGINT', onSigint)
       try {
-        const r = await runFinetune(engine, {
-          examples,
-          background,
-          options,
-          signal: controller.signal,
-          name: `fine-tuned on ${basename(values.examples as string)}`,
-          onProgress: (p) => io.stderr.write(`epoch ${p.epoch}/${p.epochs}: canonical loss ${p.canonicalLoss.toFixed(4)}, KL ${p.kl.toExponential(3)}, background NLL ${p.backgroundNll.toFixed(5)}\n`),
-        })
+        // the whole run happens in the engine worker (tokenizing included); this thread waits
+        const r = await engine.finetune(
+          {
+            examples: text,
+            options,
+            ...(values.background !== undefined ? { background: { path: resolve(values.background) } } : {}),
+            name: `fine-tuned on ${basename(values.examples as string)}`,
+          },
+          {
+            signal: controller.signal,
+            onProgress: (p) => {
+              const f = p.figures
+              if (f) io.stderr.write(`epoch ${f.epoch}/${f.epochs}: canonical loss ${f.canonicalLoss.toFixed(4)}, KL ${f.kl.toExponential(3)}, background NLL ${f.backgroundNll.toFixed(5)}\n`)
+            },
+          },
+        )
         if (r.document) await writeAtomic(out, JSON.stringify(r.document) + '\n')
         return {
-          contentHash: engine.contentHash,
+          contentHash: r.contentHash,
           examples: values.examples,
           loss,
           options,
           background: r.background,
-          selected: r.selected.map((s) => ({ token: s.token, text: tok.tokenText(s.token), sense: s.sense, score: s.score, suffixMass: s.suffixMass, backgroundMass: s.backgroundMass, lines: s.lines })),
+          selected: r.selected,
           before: r.before,
           after: r.after,
           epochKept: r.epochKept,
@@ -94,6 +97,15 @@ export const finetune: CliCommand = {
       }
     })
   },
+}
+
+/** A missing background file is `not-found` before the model opens (the worker reads it). */
+async function readableBackground(path: string): Promise<void> {
+  try {
+    await stat(path)
+  } catch (e) {
+    throw new WorkbenchError('not-found', `cannot read the background text ${path}: ${(e as Error).message}`, { cause: e })
+  }
 }
 
 async function readExamples(path: string): Promise<string> {

@@ -3,11 +3,28 @@ import type { BackpackConfig } from '../../shared/model/config'
 
 /**
  * Reads the HF `config.json` of a Backpack-GPT2 checkpoint (backpack-spec.md §1.1) and refuses
- * anything that is not exactly that architecture: plain GPT-2 (no `num_senses`), Levanter exports
- * (`model_type: "backpack-gpt2"`, which divide the sense sum by k), other activations.
+ * anything that is not that architecture: plain GPT-2 (no `num_senses`), other activations.
+ * Levanter exports (`model_type: "backpack-gpt2"`, the same weight names) are the same network
+ * except that they divide the sense sum by k; `senseSumScale` says by how much, and reading folds
+ * it into the weights (read-checkpoint.ts).
  */
 
 type Json = Record<string, unknown>
+
+/** The model_type of Levanter's Backpack exports. */
+export const LEVANTER_MODEL_TYPE = 'backpack-gpt2'
+
+/** The layout of the checkpoint's sense sum: HF's plain sum, or Levanter's sum divided by k. */
+export type CheckpointLayout = 'hf' | 'levanter'
+
+export function checkpointLayout(rawConfig: unknown): CheckpointLayout {
+  return (rawConfig as Json | null)?.model_type === LEVANTER_MODEL_TYPE ? 'levanter' : 'hf'
+}
+
+/** The factor on Σ_ℓ Σ_j α·C(x_j)_ℓ: 1 for HF Backpacks, 1/k for Levanter's. */
+export function senseSumScale(layout: CheckpointLayout, config: BackpackConfig): number {
+  return layout === 'levanter' ? 1 / config.numSenses : 1
+}
 
 const LIMITS = {
   vocabSize: 1 << 20,
@@ -46,15 +63,8 @@ function optionalBool(cfg: Json, key: string, fallback: boolean): boolean {
 }
 
 function refuseNonBackpack(cfg: Json): void {
-  if (cfg.model_type === 'backpack-gpt2') {
-    throw configError(
-      'model_type "backpack-gpt2" is a Levanter export. Levanter Backpacks divide the sense sum by ' +
-        'num_senses and are not weight-compatible with stanfordnlp/backpack-gpt2 (backpack-spec.md §7.13); ' +
-        'only the HF Backpack-GPT2 layout (model_type "gpt2", architectures ["BackpackGPT2LMHeadModel"]) is supported',
-    )
-  }
-  if (cfg.model_type !== undefined && cfg.model_type !== 'gpt2') {
-    throw configError(`model_type ${JSON.stringify(cfg.model_type)} is not a Backpack-GPT2 config (expected "gpt2" with num_senses)`)
+  if (cfg.model_type !== undefined && cfg.model_type !== 'gpt2' && cfg.model_type !== LEVANTER_MODEL_TYPE) {
+    throw configError(`model_type ${JSON.stringify(cfg.model_type)} is not a Backpack-GPT2 config (expected "gpt2" with num_senses, or Levanter's "${LEVANTER_MODEL_TYPE}")`)
   }
   const arch = cfg.architectures
   if (arch !== undefined && arch !== null) {

@@ -128,3 +128,23 @@ function checkFinite(name: string, data: Float32Array): void {
     }
   }
 }
+
+/** The tensors of the sense network's last projection: C(x) is linear in them. */
+export const SENSE_OUTPUT_TENSORS = ['backpack.sense_network.final_mlp.c_proj.weight', 'backpack.sense_network.final_mlp.c_proj.bias'] as const
+
+/**
+ * Folds a factor on the sense sum into the sense vectors: logits = E · scale · Σ α·C(x) equals
+ * E · Σ α·(scale·C(x)), and C(x) = W·g(x) + b is linear in the last projection, so scaling W and
+ * b gives the HF-layout state dict of the same function. Everything downstream — the ONNX export,
+ * the float64 parity reference, attribution, edits, the blast radius and fine-tuning's gradients —
+ * then sees the sense vectors as the sum uses them, with no factor of its own to remember.
+ */
+export function foldSenseSumScale(tensors: Map<string, CheckpointTensor>, scale: number): void {
+  if (scale === 1) return
+  for (const name of SENSE_OUTPUT_TENSORS) {
+    const t = tensors.get(name)!
+    const data = new Float32Array(t.data.length)
+    for (let i = 0; i < data.length; i++) data[i] = t.data[i] * scale
+    tensors.set(name, { shape: t.shape, data })
+  }
+}

@@ -3,8 +3,8 @@ import { endianness } from 'node:os'
 import { join } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import type { BackpackConfig } from '../../shared/model/config'
-import { parseBackpackConfig } from './backpack-config'
-import { canonicalTensors } from './canonical-tensors'
+import { checkpointLayout, parseBackpackConfig, senseSumScale, type CheckpointLayout } from './backpack-config'
+import { canonicalTensors, foldSenseSumScale } from './canonical-tensors'
 import type { CheckpointTensor } from './canonical-tensors'
 import { contentHash } from './content-hash'
 import type { RawTensor } from './raw-tensor'
@@ -25,9 +25,15 @@ export interface LoadedCheckpoint {
   files: string[]
   config: BackpackConfig
   rawConfig: Record<string, unknown>
-  /** Canonical names (backpack-spec.md §2.2), mask buffers dropped, tied copies verified and dropped. */
+  /** 'levanter' (model_type "backpack-gpt2"): its 1/k on the sense sum is folded into `tensors` */
+  layout: CheckpointLayout
+  /**
+   * Canonical names (backpack-spec.md §2.2), mask buffers dropped, tied copies verified and
+   * dropped; for a Levanter checkpoint the sense network's last projection is scaled by 1/k, so
+   * these are the HF-layout weights of the same function.
+   */
   tensors: Map<string, CheckpointTensor>
-  /** sha256 hex over the canonical tensors and the math-relevant config fields. */
+  /** sha256 hex over the canonical tensors (as folded) and the math-relevant config fields. */
   contentHash: string
 }
 
@@ -140,10 +146,13 @@ export async function readCheckpoint(dir: string, options?: { signal?: AbortSign
   }
   throwIfAborted(signal, `reading ${dir}`)
   const tensors = canonicalTensors(raw, config, () => throwIfAborted(signal, `reading ${dir}`))
+  const layout = checkpointLayout(rawConfig)
+  foldSenseSumScale(tensors, senseSumScale(layout, config))
   throwIfAborted(signal, `reading ${dir}`)
   return {
     dir,
     format,
+    layout,
     files,
     config,
     rawConfig: rawConfig as Record<string, unknown>,

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import { cacheDir } from '../paths/app-paths'
 import { tokenLogProb } from '../evaluation/prediction-windows'
-import type { BackpackEngine } from '../runtime/backpack-engine'
+import type { FinetuneEngine } from './finetune-engine'
 import { backgroundWindows } from './background-text'
 import { accumulateAlphaMass } from './sense-weights'
 
@@ -33,7 +33,7 @@ function cachePath(contentHash: string, ids: readonly number[], nPositions: numb
   return join(cacheDir(), 'finetune', contentHash, `background-${key}.bin`)
 }
 
-export async function backgroundStatistics(engine: BackpackEngine, ids: readonly number[], options: { signal?: AbortSignal } = {}): Promise<BackgroundStatistics> {
+export async function backgroundStatistics(engine: FinetuneEngine, ids: readonly number[], options: { signal?: AbortSignal } = {}): Promise<BackgroundStatistics> {
   const { vocabSize: V, numSenses: k, nPositions } = engine.config
   const path = cachePath(engine.contentHash, ids, nPositions)
   const hit = await readCached(path, ids.length - 1, V, k)

@@ -20,7 +20,7 @@ export interface BackgroundText {
 }
 
 export const DEFAULT_MAX_BACKGROUND_TOKENS = 8192
-const MAX_BACKGROUND_BYTES = 8 * 1024 * 1024
+export const MAX_BACKGROUND_BYTES = 8 * 1024 * 1024
 
 export function defaultBackgroundPath(): string {
   return join(demoCheckpointDir(), 'heldout.txt')
@@ -37,15 +37,17 @@ export async function loadBackgroundText(path: string | undefined, maxTokens = D
     if (e instanceof WorkbenchError) throw e
     throw new WorkbenchError('not-found', `cannot read the background text ${file}: ${(e as Error).message}`, { cause: e })
   }
+  const source = path === undefined ? `the bundled demo's held-out text (resources/demo-backpack/heldout.txt, none given)` : file
+  return { ...backgroundFromText(text, source, maxTokens), isDefault: path === undefined }
+}
+
+/** Background text given as a string (the app's Teach view sends it), at most MAX_BACKGROUND_BYTES characters. */
+export function backgroundFromText(text: string, source: string, maxTokens = DEFAULT_MAX_BACKGROUND_TOKENS): BackgroundText {
+  if (text.length > MAX_BACKGROUND_BYTES) throw new WorkbenchError('bad-request', `the background text has ${text.length} characters; at most ${MAX_BACKGROUND_BYTES} are read`)
   const all = gpt2Tokenizer().encode(text)
-  if (all.length < 2) throw new WorkbenchError('bad-request', `the background text ${file} has ${all.length} tokens; at least 2 are needed (one predicted)`)
+  if (all.length < 2) throw new WorkbenchError('bad-request', `the background text ${source} has ${all.length} tokens; at least 2 are needed (one predicted)`)
   const ids = all.slice(0, maxTokens)
-  return {
-    ids,
-    source: path === undefined ? `the bundled demo's held-out text (resources/demo-backpack/heldout.txt, no --background given)` : file,
-    isDefault: path === undefined,
-    truncated: all.length > ids.length,
-  }
+  return { ids, source, isDefault: false, truncated: all.length > ids.length }
 }
 
 /** Windows [start, end) of at most nPositions tokens overlapping by one token; rows 0..len−2 of each are predicted (the shared convention). */

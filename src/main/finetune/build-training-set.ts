@@ -1,6 +1,6 @@
 import { WorkbenchError } from '../../shared/errors'
 import { logSumExp, textVocabSize } from '../prediction/top-k'
-import type { BackpackEngine } from '../runtime/backpack-engine'
+import type { FinetuneEngine } from './finetune-engine'
 import type { BackgroundStatistics } from './background-statistics'
 import { backgroundWindows } from './background-text'
 import type { CanonicalExample } from './canonical-examples'
@@ -22,7 +22,7 @@ function cancelled(signal?: AbortSignal): void {
 }
 
 /** ids = prefix ++ suffix; rows P−1 … P+S−2 predict the suffix tokens. */
-export async function forwardExamples(engine: BackpackEngine, examples: readonly CanonicalExample[], signal?: AbortSignal): Promise<ExampleForward[]> {
+export async function forwardExamples(engine: FinetuneEngine, examples: readonly CanonicalExample[], signal?: AbortSignal): Promise<ExampleForward[]> {
   const out: ExampleForward[] = []
   for (const ex of examples) {
     const sequences: ExampleForward['sequences'] = []
@@ -44,7 +44,7 @@ export async function forwardExamples(engine: BackpackEngine, examples: readonly
  * base logits of those rows and α). Rows before a window's first selected token are unreached.
  */
 export async function buildTrainingSet(
-  engine: BackpackEngine,
+  engine: FinetuneEngine,
   examples: readonly ExampleForward[],
   pairs: readonly SensePair[],
   backgroundIds: readonly number[],

@@ -1,4 +1,7 @@
 import { WorkbenchError } from '../../shared/errors'
+import { isPairLoss, type FinetuneLoss } from '../../shared/finetune/finetune-settings'
+
+export { FINETUNE_LOSSES, isPairLoss, type FinetuneLoss } from '../../shared/finetune/finetune-settings'
 
 /**
  * Canonical examples in the JSON-lines format of Hewitt et al., "Model Editing with Canonical
@@ -7,14 +10,6 @@ import { WorkbenchError } from '../../shared/errors'
  * `good-v-bad`). An example's ids are tokenize(prefix) ++ tokenize(suffix); the loss covers the
  * suffix tokens, each predicted from the logits of the position before it.
  */
-export const FINETUNE_LOSSES = ['nll', 'unlikely', 'balance', 'good-v-bad'] as const
-export type FinetuneLoss = (typeof FINETUNE_LOSSES)[number]
-
-/** The pair losses read `suffix1`/`suffix2`; the others read `suffix`. */
-export function isPairLoss(loss: FinetuneLoss): boolean {
-  return loss === 'balance' || loss === 'good-v-bad'
-}
-
 export interface CanonicalExample {
   /** 1-based line of the file */
   line: number

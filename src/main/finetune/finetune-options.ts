@@ -1,5 +1,5 @@
 import { WorkbenchError } from '../../shared/errors'
-import { FINETUNE_LOSSES, type FinetuneLoss } from './canonical-examples'
+import { FINETUNE_DEFAULTS as SHARED_DEFAULTS, FINETUNE_LOSSES, type FinetuneLoss } from '../../shared/finetune/finetune-settings'
 
 /** The settings of a fine-tuning run (docs/finetune.md explains each default). */
 export interface FinetuneOptions {
@@ -21,14 +21,7 @@ export interface FinetuneOptions {
   seed: number
 }
 
-export const FINETUNE_DEFAULTS: Omit<FinetuneOptions, 'loss'> = {
-  sensesPerExample: 4,
-  lambda: 1000,
-  lr: 0.5,
-  klWeight: 1,
-  epochs: 10,
-  seed: 0,
-}
+export const FINETUNE_DEFAULTS: Omit<FinetuneOptions, 'loss'> = { ...SHARED_DEFAULTS }
 
 /** Checks every setting; each problem is a `bad-request` naming the setting and the allowed values. */
 export function validateFinetuneOptions(o: FinetuneOptions, numSenses: number): FinetuneOptions {

@@ -1,8 +1,9 @@
 import { WorkbenchError } from '../../shared/errors'
 import type { SenseEditDocument } from '../../shared/edits/sense-edits'
+import type { FinetuneEpochFigures, FinetuneMetrics } from '../../shared/ipc/api-types'
 import { SeededRandom } from '../generation/seeded-random'
 import { textVocabSize } from '../prediction/top-k'
-import type { BackpackEngine } from '../runtime/backpack-engine'
+import type { FinetuneEngine } from './finetune-engine'
 import { Adam, cosineLearningRate } from './adam'
 import { backgroundStatistics } from './background-statistics'
 import type { BackgroundText } from './background-text'
@@ -24,25 +25,8 @@ import type { TrainingSet } from './training-set'
  * With maxDegradation ε the result is the last epoch whose mean background NLL is at most
  * (1 + ε) × the original's (the paper's rule); when none is, there is no edit.
  */
-export interface FinetuneProgress {
-  epoch: number
-  epochs: number
-  canonicalLoss: number
-  objective: number
-  kl: number
-  backgroundNll: number
-}
-
-export interface FinetuneMetrics {
-  /** mean over examples of the summed NLL (natural log) of the suffix (suffix1 for the pair losses) */
-  canonicalLoss: number
-  /** mean example loss + klWeight · KL */
-  objective: number
-  kl: number
-  /** mean per-token NLL of the background text (natural log) */
-  backgroundNll: number
-  examples: { line: number; loss: number; suffixNll: number[] }[]
-}
+export type FinetuneProgress = FinetuneEpochFigures
+export type { FinetuneMetrics }
 
 export interface FinetuneResult {
   selected: SelectedSense[]
@@ -70,7 +54,7 @@ export interface RunFinetuneArgs {
   name?: string
 }
 
-export async function runFinetune(engine: BackpackEngine, a: RunFinetuneArgs): Promise<FinetuneResult> {
+export async function runFinetune(engine: FinetuneEngine, a: RunFinetuneArgs): Promise<FinetuneResult> {
   const o = a.options
   const { signal } = a
   const t0 = performance.now()

@@ -66,6 +66,8 @@ export interface EngineProgress {
   phase: string
   fraction: number
   message: string
+  /** named figures of a long request's step (fine-tuning: each epoch's losses) */
+  figures?: Record<string, number>
 }
 
 /**

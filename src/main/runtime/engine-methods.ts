@@ -1,3 +1,5 @@
+import { finetuneInWorker } from '../finetune/finetune-in-worker'
+import type { FinetuneJob } from '../finetune/finetune-job'
 import { projectIntoShared, type ProjectRankArgs } from '../senses/shared-ranking'
 import type { AuxSessions } from './aux-sessions'
 import type { EngineProgress, ForwardOptions, RequestOptions } from './backpack-engine'
@@ -90,6 +92,12 @@ export const engineMethods = {
     c.core().disposeDecoder(decoder)
     return null
   },
+  /**
+   * A whole sense fine-tuning run (finetune/finetune-job.ts) on the worker's sessions: training
+   * never runs on the calling thread; cancellable mid-epoch; each epoch's figures arrive as a
+   * progress report carrying `figures`.
+   */
+  finetune: (c: CallContext, job: FinetuneJob) => finetuneInWorker(c, job),
   /** Counters for tests and diagnostics (sense-cache misses, live decoders). */
   stats: (c: CallContext): EngineStats => c.core().stats(),
   /** The onnxruntime version and execution providers of the worker's build (no model needed). */
@@ -106,4 +114,4 @@ export type EngineCall<H> = H extends (c: CallContext, ...args: infer A) => infe
 export type EngineCalls = { [M in EngineMethod]: EngineCall<EngineMethodTable[M]> }
 
 /** Methods the proxy has but the model contract (`BackpackEngine`) leaves out: handles, helpers of the worker, diagnostics. */
-export type WorkerOnlyMethod = 'projectRanked' | 'openInt8Scores' | 'int8Scores' | 'closeInt8Scores' | `decoder${string}` | 'stats' | 'runtimeInfo'
+export type WorkerOnlyMethod = 'projectRanked' | 'openInt8Scores' | 'int8Scores' | 'closeInt8Scores' | `decoder${string}` | 'stats' | 'runtimeInfo' | 'finetune'

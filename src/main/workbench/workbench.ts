@@ -11,6 +11,7 @@ import { analysisHandlers } from './analysis-handlers'
 import { editTieWarnings } from '../senses/edit-tie-warnings'
 import { evaluateHandler } from './evaluate-handler'
 import { experimentHandlers } from './experiment-handlers'
+import { finetuneHandler } from './finetune-handler'
 import { generateHandler } from './generate-handler'
 import { suiteHandlers } from './suite-handlers'
 import { hubHandlers } from './hub-handlers'
@@ -112,6 +113,7 @@ export class Workbench {
       ...analysisHandlers(analysis),
       ...generateHandler(analysis),
       ...suiteHandlers(analysis),
+      ...finetuneHandler(analysis),
       ...experimentHandlers({ store: () => this.#openStore(), session: () => this.#session, appVersion: this.#options.version }),
       ...evaluateHandler(analysis),
       // contract in place; the runners land with the run-kinds work (issue 16)

@@ -379,3 +379,63 @@ export interface EvaluateResponse {
   edited: boolean
   timingsMs: Record<string, number>
 }
+
+/** Figures of one state of the changes during fine-tuning (natural log throughout). */
+export interface FinetuneFigures {
+  /** mean over examples of the summed NLL of the suffix (suffix1 for the pair losses) */
+  canonicalLoss: number
+  /** mean example loss + klWeight · KL */
+  objective: number
+  /** mean over background positions of KL(p_orig ‖ p_edited) */
+  kl: number
+  /** mean per-token NLL of the background text */
+  backgroundNll: number
+}
+
+/** One epoch's report, streamed as `finetune.progressed` and kept in `history`. */
+export interface FinetuneEpochFigures extends FinetuneFigures {
+  epoch: number
+  epochs: number
+}
+
+/** The figures plus each example's loss and summed suffix NLL (one per suffix). */
+export interface FinetuneMetrics extends FinetuneFigures {
+  examples: { line: number; loss: number; suffixNll: number[] }[]
+}
+
+/** A trained (token, sense) with its selection score (Eq. 9 of Hewitt et al. 2024). */
+export interface FinetuneSelectedSense {
+  token: number
+  /** the token as text */
+  text: string
+  sense: number
+  score: number
+  /** α mass sent to the suffix rows */
+  suffixMass: number
+  /** mean α mass per background position */
+  backgroundMass: number
+  /** lines of the examples that chose it */
+  lines: number[]
+}
+
+/**
+ * A fine-tuning run: the senses chosen, the figures before and after (the kept epoch's; null with
+ * no epoch inside the degradation ball), every epoch's figures, the examples as parsed, and the
+ * learned changes as a sense-edit document (null when no epoch was kept).
+ */
+export interface FinetuneResponse {
+  contentHash: string
+  loss: 'nll' | 'unlikely' | 'balance' | 'good-v-bad'
+  selected: FinetuneSelectedSense[]
+  before: FinetuneMetrics
+  after: FinetuneMetrics | null
+  epochKept: number | null
+  /** (1 + ε) × the original background NLL, when a ball was asked for */
+  backgroundNllLimit: number | null
+  history: FinetuneEpochFigures[]
+  /** the examples as read: line, prefix and suffix texts (one suffix, or suffix1 and suffix2) */
+  examples: { line: number; prefix: string; suffixes: string[] }[]
+  document: SenseEditDocument | null
+  background: { source: string; isDefault: boolean; truncated: boolean; tokens: number; positions: number; reachedPositions: number; statisticsCached: boolean }
+  timingsMs: { prepare: number; epochs: number[] }
+}

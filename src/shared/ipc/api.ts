@@ -23,6 +23,8 @@ import type {
   SenseLookupResponse,
   ValidatedEdits,
   EvaluateResponse,
+  FinetuneEpochFigures,
+  FinetuneResponse,
 } from './api-types'
 import type { RequestSchemas } from './request-schemas'
 import type { Experiment, ExperimentPage, RunSummary } from '../store/experiment-types'
@@ -65,6 +67,7 @@ export interface ApiResponses {
   'experiments.exportTable': ExportedTable
   'evaluate.run': EvaluateResponse
   'experiments.saveRun': { experiment: Experiment; run: RunSummary }
+  'finetune.run': FinetuneResponse
   'run.cancel': { cancelled: boolean }
 }
 
@@ -103,6 +106,7 @@ export const API_METHODS = [
   'experiments.exportTable',
   'evaluate.run',
   'experiments.saveRun',
+  'finetune.run',
   'run.cancel',
 ] as const satisfies readonly ApiMethod[]
 
@@ -128,6 +132,8 @@ export function isApiMethod(name: unknown): name is ApiMethod {
 export interface ApiEvents {
   'model.progressed': { runId: string | null; phase: string; done: number; total: number }
   'run.progressed': { runId: string; method: ApiMethod; done: number; total: number; message?: string }
+  /** an epoch of `finetune.run` finished (also reported as run.progressed, done = epoch) */
+  'finetune.progressed': { runId: string; figures: FinetuneEpochFigures }
   'model.loaded': { model: ModelInfo }
   'hub.progressed': { jobId: string; progress: HubProgress }
   'hub.finished': { jobId: string; result: Result<HubDownloadDone> }
@@ -137,7 +143,7 @@ export interface ApiEvents {
 
 export type ApiEventName = keyof ApiEvents
 
-export const API_EVENTS = ['model.progressed', 'run.progressed', 'model.loaded', 'hub.progressed', 'hub.finished', 'edits.imported'] as const satisfies readonly ApiEventName[]
+export const API_EVENTS = ['model.progressed', 'run.progressed', 'finetune.progressed', 'model.loaded', 'hub.progressed', 'hub.finished', 'edits.imported'] as const satisfies readonly ApiEventName[]
 type MissingEvent = Exclude<ApiEventName, (typeof API_EVENTS)[number]>
 const _everyEventListed: MissingEvent extends never ? true : MissingEvent = true
 void _everyEventListed

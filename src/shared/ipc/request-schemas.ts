@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { GENERATION_LIMITS as GEN, samplingSettingsGiven, TOPIC_SUITE_LIMITS as TOPIC } from '../generation-settings'
 import { WORD_POLICIES } from '../word-policy'
+import { FINETUNE_DEFAULTS as FT, FINETUNE_LOSSES } from '../finetune/finetune-settings'
 import { senseEditDocumentSchema } from './edit-schemas'
 
 /**
@@ -171,6 +172,24 @@ export const REQUEST_SCHEMAS = {
       tags: z.array(tag).max(100).default([]),
     })
     .refine((r) => (r.experimentId === undefined) !== (r.name === undefined), { message: 'give exactly one of experimentId (add to it) and name (a new experiment)' }),
+  // sense fine-tuning on canonical examples (JSON lines); the ranges of lr and maxDegradation
+  // are checked with the other settings on the engine side, so every door gets the same errors
+  'finetune.run': z.strictObject({
+    examples: z.string().max(4 * 1024 * 1024),
+    loss: z.enum(FINETUNE_LOSSES).default('nll'),
+    sensesPerExample: z.int().min(1).max(256).default(FT.sensesPerExample),
+    lambda: z.number().min(0).default(FT.lambda),
+    lr: z.number().default(FT.lr),
+    klWeight: z.number().min(0).default(FT.klWeight),
+    epochs: z.int().min(1).max(10_000).default(FT.epochs),
+    batchSize: z.int().min(1).max(100_000).optional(),
+    maxDegradation: z.number().optional(),
+    seed: z.int().min(0).max(2 ** 32 - 1).default(FT.seed),
+    // general text for the KL term and the ball (default: the bundled demo's held-out text)
+    background: z.string().min(1).max(8 * 1024 * 1024).optional(),
+    name: z.string().min(1).max(500).optional(),
+    runId,
+  }),
   'run.cancel': z.strictObject({ runId: z.string().min(1).max(100) }),
 } as const
 

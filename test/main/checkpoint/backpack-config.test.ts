@@ -70,13 +70,14 @@ describe('parseBackpackConfig', () => {
     expect(codeOf(c)).toBe('checkpoint-config')
   })
 
-  it('refuses plain GPT-2, Levanter exports, other activations and inconsistent sizes', () => {
+  it('refuses plain GPT-2, other activations and inconsistent sizes; reads Levanter exports', () => {
     const gpt2: Record<string, unknown> = { ...HF_CONFIG, architectures: ['GPT2LMHeadModel'] }
     expect(codeOf(gpt2)).toBe('checkpoint-config')
     delete gpt2.num_senses
     delete gpt2.architectures
     expect(() => parseBackpackConfig(gpt2)).toThrow(/plain GPT-2/)
-    expect(() => parseBackpackConfig({ ...HF_CONFIG, model_type: 'backpack-gpt2' })).toThrow(/Levanter/)
+    expect(parseBackpackConfig({ ...HF_CONFIG, model_type: 'backpack-gpt2' })).toEqual(parseBackpackConfig(HF_CONFIG)) // the factor is the layout's (read-checkpoint)
+    expect(codeOf({ ...HF_CONFIG, model_type: 'llama' })).toBe('checkpoint-config')
     expect(codeOf({ ...HF_CONFIG, activation_function: 'gelu' })).toBe('checkpoint-config')
     expect(codeOf({ ...HF_CONFIG, n_head: 7 })).toBe('checkpoint-config')
     expect(codeOf({ ...HF_CONFIG, num_senses: 5 })).toBe('checkpoint-config')

@@ -13,7 +13,7 @@ import { ROOT, useEngine } from '../generation/engine-fixture'
 /**
  * The closed-form fine-tuning gradient ∂objective/∂Δ = Eᵀ·Σ_t w_t·∂objective/∂logits_t equals
  * PyTorch autograd through the reference model (tools/reference/finetune_gradients.py, float64,
- * goldens in test/fixtures/golden/finetune-small-bin) within 1e-4 of the gradient's scale, for
+ * goldens in test/fixtures/golden/finetune-small-bin and, for a Levanter export, finetune-levanter-small) within 1e-4 of the gradient's scale, for
  * every loss with the KL term, with the KL term alone dominating, and without it.
  */
 interface Case {
@@ -24,10 +24,16 @@ interface Case {
   delta: number[][]
   expected: { objective: number; kl: number; backgroundNll: number; exampleLosses: number[]; suffixNll: number[][]; backgroundMass: number[]; gradient: number[] }
 }
-const golden = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/golden/finetune-small-bin/cases.json'), 'utf8')) as { background: number[]; dModel: number; cases: Case[] }
+type Golden = { background: number[]; dModel: number; cases: Case[] }
+const FIXTURES: [fixture: string, golden: string][] = [
+  ['small-bin', 'finetune-small-bin'],
+  // a Levanter export (sense sum divided by k, folded into the sense vectors when read)
+  ['levanter-small', 'finetune-levanter-small'],
+]
 
-describe('fine-tuning gradients against autograd (small-bin)', () => {
-  const fixture = useEngine('small-bin')
+for (const [name, goldenName] of FIXTURES) describe(`fine-tuning gradients against autograd (${name})`, () => {
+  const golden = JSON.parse(readFileSync(join(ROOT, `test/fixtures/golden/${goldenName}/cases.json`), 'utf8')) as Golden
+  const fixture = useEngine(name)
   let engine: WorkerEngine
   let E: Float32Array
   beforeAll(async () => {

@@ -8,6 +8,7 @@ describe('bench table', () => {
       [
         { phase: 'convert', figures: { conversionMs: 12_000, coldLoadMs: 15_000, peakRssMb: 1400 }, notes: [] },
         { phase: 'run', figures: { cachedLoadMs: 1500, cachedLoadMappedMs: 900, forwardT64Ms: 100, forwardT512Ms: 600, atlasMs: null }, notes: [] },
+        { phase: 'finetune', figures: { finetuneEpochMs: 250, referenceFinetuneEpochMs: 1000 }, notes: [] },
       ],
       { phase: 'reference', figures: { loadMs: 3000, forwardT64Ms: 200, forwardT512Ms: 1500 }, notes: [] },
       { phase: 'store', figures: {}, notes: [] },
@@ -20,6 +21,7 @@ describe('bench table', () => {
     expect(line('conversion')).toMatch(/12\.00 s\s+—\s+—/)
     expect(line("one word's sense atlas")).toMatch(/not available/)
     expect(line('store: search')).toMatch(/not available/)
+    expect(line('fine-tune: one epoch')).toMatch(/250 ms\s+1000 ms\s+0\.25×/)
   })
 })
 

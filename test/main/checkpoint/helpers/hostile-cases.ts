@@ -325,7 +325,7 @@ function addConfigCases(add: Add): void {
     ['n_head not dividing n_embd', { n_head: 3 }],
     ['num_senses not dividing n_embd', { num_senses: 3 }],
     ['relu activation', { activation_function: 'relu' }],
-    ['Levanter model_type', { model_type: 'backpack-gpt2' }],
+    ['an unknown model_type', { model_type: 'llama' }],
     ['plain GPT-2 architectures', { architectures: ['GPT2LMHeadModel'] }],
     ['architectures not a list', { architectures: 'BackpackGPT2LMHeadModel' }],
     ['layer_norm_epsilon 0', { layer_norm_epsilon: 0 }],
