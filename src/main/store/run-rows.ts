@@ -38,7 +38,17 @@ export function promptText(inputs: Record<string, unknown>): string {
   if (typeof inputs.text === 'string') return inputs.text
   if (Array.isArray(inputs.ids)) return `ids:${inputs.ids.join(',')}`
   if (typeof inputs.suite === 'string') return `suite:${inputs.suite}`
+  if (typeof inputs.lookup === 'string') return `${inputs.lookup}:${canonicalJson(inputs.word ?? inputs.token ?? null)}`
+  if (Array.isArray(inputs.documents)) return documentsText(inputs.documents)
   return canonicalJson(inputs)
+}
+
+/** A corpus as its document names and a hash of its texts (two corpora with the same names but other texts differ). */
+function documentsText(docs: unknown[]): string {
+  const names = docs.map((d) => (d && typeof d === 'object' && typeof (d as { name?: unknown }).name === 'string' ? (d as { name: string }).name : '?'))
+  const hash = createHash('sha256').update(canonicalJson(docs)).digest('hex').slice(0, 12)
+  const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')}, … (${names.length} documents)` : names.join(', ')
+  return `documents:${shown} #${hash}`
 }
 
 export function checkNewRun(run: NewRun): void {
