@@ -37,9 +37,18 @@ export async function editEffects(experiments: Experiment[], calc: EditEffectCal
   }
   const other = edited.filter((e) => e.checkpointHash !== null && e.checkpointHash !== calc.checkpointHash)
   const rows = new Map<string, EditEffectRow>()
+  const failed: string[] = []
   for (const [col, exp] of experiments.entries()) {
     if (!edited.includes(exp) || other.includes(exp)) continue
-    for (const fx of await calc.effects(exp.edits)) {
+    let effects: EditedSenseEffect[]
+    try {
+      effects = await calc.effects(exp.edits)
+    } catch (e) {
+      // one experiment's edits that do not apply to this model leave its column empty, not the comparison
+      failed.push(`"${exp.name}": ${(e as Error).message}`)
+      continue
+    }
+    for (const fx of effects) {
       const key = `${tokenLabel(fx.token)} sense ${fx.sense}`
       let row = rows.get(key)
       if (!row) {
@@ -55,7 +64,8 @@ export async function editEffects(experiments: Experiment[], calc: EditEffectCal
     row.status = statusOf(present.length, row.cells.length, differs)
   }
   const skipped = other.length ? `; not for ${other.map((e) => `"${e.name}"`).join(', ')} (made on checkpoint ${other[0].checkpointHash!.slice(0, 12)}…)` : ''
-  return { needed: true, computed: true, note: `Δ = E·(C̃ − C) on the loaded checkpoint ${calc.checkpointHash.slice(0, 12)}…${skipped}`, rows: [...rows.values()].sort((a, b) => a.token - b.token || a.sense - b.sense) }
+  const errors = failed.length ? `; could not apply the edits of ${failed.join('; ')}` : ''
+  return { needed: true, computed: true, note: `Δ = E·(C̃ − C) on the loaded checkpoint ${calc.checkpointHash.slice(0, 12)}…${skipped}${errors}`, rows: [...rows.values()].sort((a, b) => a.token - b.token || a.sense - b.sense) }
 }
 
 function sameEffect(a: SenseEffect, b: SenseEffect): boolean {

@@ -3,6 +3,7 @@ import type { ApiHandlers } from '../ipc/create-dispatcher'
 import { compareExperiments } from '../store/compare-experiments'
 import type { ExperimentStore } from '../store/experiment-store'
 import { comparisonTables, renderComparison } from '../store/render-comparison'
+import { senseEditEffects } from '../store/sense-edit-effects'
 import type { ModelSession } from '../session/model-session'
 import { predictRunner } from './predict-runner'
 
@@ -29,7 +30,10 @@ export function experimentHandlers(ctx: ExperimentContext): Pick<ApiHandlers, Ex
     const s = ctx.session()
     return s ? predictRunner(s, ctx.appVersion) : undefined
   }
-  const compare = async (ids: number[], diffOnly: boolean) => compareExperiments(await ctx.store(), ids, { diffOnly, runner: runner() })
+  const compare = async (ids: number[], diffOnly: boolean) => {
+    const s = ctx.session()
+    return compareExperiments(await ctx.store(), ids, { diffOnly, runner: runner(), ...(s ? { editEffects: senseEditEffects(s.runner) } : {}) })
+  }
 
   return {
     'experiments.list': async ({ search, tag, limit, offset }) =>
