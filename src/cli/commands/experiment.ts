@@ -1,4 +1,4 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import { userDataDir } from '../../main/paths/app-paths'
@@ -8,6 +8,7 @@ import type { InterventionRunner } from '../../main/interventions/intervention-r
 import { compareExperiments, type CompareOptions } from '../../main/store/compare-experiments'
 import { engineRunner } from '../../main/store/engine-runner'
 import { exportBundle, importBundle } from '../../main/store/experiment-bundle'
+import { exportRunArrays } from '../../main/store/export-run-arrays'
 import { checkId } from '../../main/store/experiment-fields'
 import type { ExperimentRunner } from '../../main/store/experiment-runner'
 import { ExperimentStore } from '../../main/store/experiment-store'
@@ -21,7 +22,7 @@ import { ENGINE_FLAGS } from './analysis-engine'
  * `experiment <sub> [--db PATH] …`: the experiment log from the command line. Every subcommand
  * prints JSON (compare prints the chosen table format); writes print only after their commit.
  */
-const SUBCOMMANDS = ['save', 'list', 'show', 'fork', 'run', 'reopen', 'compare', 'export', 'import', 'delete', 'restore'] as const
+const SUBCOMMANDS = ['save', 'list', 'show', 'fork', 'run', 'reopen', 'compare', 'export', 'export-arrays', 'import', 'delete', 'restore'] as const
 type Sub = (typeof SUBCOMMANDS)[number]
 type Flags = Record<string, string | boolean | string[] | boolean[] | undefined>
 
@@ -58,6 +59,7 @@ const SUB_SUMMARIES: Record<Sub, string> = {
   reopen: 'rerun a recorded run and check it reproduces: experiment reopen RUN_ID [--atol, --rtol]',
   compare: 'compare experiments\' edits and runs (differences only unless --all): experiment compare ID ID… [--format, --all, --effects, --rerun, --prompt]',
   export: 'write experiments and their runs to a bundle file: experiment export ID… --out FILE',
+  'export-arrays': 'write a run\'s arrays for numpy: experiment export-arrays RUN_ID --out DIR (DIR/run-ID.npz and DIR/run-ID.index.json)',
   import: 'read a bundle file into the log: experiment import FILE',
   delete: 'delete an experiment (restorable for a while; --purge removes it now): experiment delete ID',
   restore: 'bring back a deleted experiment: experiment restore ID',
@@ -216,6 +218,24 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
     })
   },
 
+  async 'export-arrays'(args) {
+    const { values, positionals } = parseFlags(args, { ...DB, out: { type: 'string', description: 'the folder to write run-ID.npz and run-ID.index.json into (made if missing)' } }, true)
+    const runId = oneId(positionals)
+    if (!values.out) throw new WorkbenchError('bad-request', '--out DIR is required')
+    const dir = resolve(values.out)
+    const file = await withStore(values, (s) => exportRunArrays(s, runId))
+    const npz = join(dir, file.fileName)
+    const index = join(dir, file.fileName.replace(/\.npz$/, '.index.json'))
+    try {
+      await mkdir(dir, { recursive: true })
+      await writeAtomically(npz, file.bytes)
+      await writeAtomically(index, JSON.stringify(file.index, null, 2) + '\n')
+    } catch (e) {
+      throw new WorkbenchError('store-io', `cannot write the arrays of run ${runId} to ${dir}: ${(e as Error).message}`, { cause: e })
+    }
+    return { runId, npz, index, arrays: Object.keys(file.index.arrays) }
+  },
+
   async import(args, io) {
     const { values, positionals } = parseFlags(args, DB, true)
     if (positionals.length !== 1) throw new WorkbenchError('bad-request', 'import needs one bundle file: experiment import FILE')
@@ -248,6 +268,18 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
     const id = oneId(positionals)
     return withStore(values, async (s) => ({ id: (await s.restore(id)).id, restored: true }))
   },
+}
+
+/** Writes a file through a temporary name beside it, so `path` never holds a half-written file. */
+async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`
+  try {
+    await writeFile(tmp, data)
+    await rename(tmp, path)
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined)
+    throw e
+  }
 }
 
 /** The database from --db, else `experiments.sqlite` in the user data folder. */
