@@ -9,7 +9,7 @@ import type { ExperimentRunner } from './experiment-runner'
 import type { ExperimentStore } from './experiment-store'
 import { checkId } from './experiment-fields'
 import { runHeadline } from './run-details'
-import { promptKey, promptText } from './run-rows'
+import { otherInputs, promptKey, promptText } from './run-rows'
 
 export interface CompareOptions {
   /** leave out rows that are the same in every experiment */
@@ -123,7 +123,8 @@ async function editEffectsOf(experiments: Experiment[], calc: EditEffectCalculat
 }
 
 function promptOf(spec: RunSpec): PromptKey {
-  return { kind: spec.kind, text: promptText(spec.inputs), settings: canonicalJson(spec.settings) }
+  const rest = otherInputs(spec.inputs)
+  return { kind: spec.kind, text: promptText(spec.inputs) + (rest ? ` ${canonicalJson(rest)}` : ''), settings: canonicalJson(spec.settings) }
 }
 
 function whyNotRunnable(exp: Experiment, spec: RunSpec, runner: ExperimentRunner | undefined): string | undefined {

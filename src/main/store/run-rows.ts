@@ -29,9 +29,20 @@ interface RunRow {
   created_at: number
 }
 
-/** What makes two runs comparable: kind, the prompt (text or ids) and the settings. */
+/** What makes two runs comparable: kind, the prompt (text or ids, suite, lookup, corpus), any other inputs and the settings. */
 export function promptKey(spec: RunSpec): string {
-  return canonicalJson({ kind: spec.kind, prompt: promptText(spec.inputs), settings: spec.settings })
+  const rest = otherInputs(spec.inputs)
+  return canonicalJson({ kind: spec.kind, prompt: promptText(spec.inputs), settings: spec.settings, ...(rest ? { inputs: rest } : {}) })
+}
+
+/** The fields `promptText` names (a prompt's ids come from its text, so they do not tell runs apart). */
+const PROMPT_FIELDS = new Set(['text', 'ids', 'suite', 'lookup', 'word', 'token', 'documents'])
+
+/** Inputs besides those `promptText` names (e.g. an attribution's position and target when kept in inputs), or null. */
+export function otherInputs(inputs: Record<string, unknown>): Record<string, unknown> | null {
+  if (typeof inputs.text !== 'string' && !Array.isArray(inputs.ids) && typeof inputs.suite !== 'string' && typeof inputs.lookup !== 'string' && !Array.isArray(inputs.documents)) return null
+  const rest = Object.fromEntries(Object.entries(inputs).filter(([k]) => !PROMPT_FIELDS.has(k)))
+  return Object.keys(rest).length > 0 ? rest : null
 }
 
 export function promptText(inputs: Record<string, unknown>): string {

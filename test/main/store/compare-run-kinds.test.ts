@@ -5,7 +5,7 @@ import { ExperimentStore } from '../../../src/main/store/experiment-store'
 import { comparisonTables, markedText, renderComparison } from '../../../src/main/store/render-comparison'
 import type { SenseEditDocument } from '../../../src/shared/edits/sense-edits'
 import type { Comparison } from '../../../src/shared/store/comparison-types'
-import { CHECKPOINT, runsOfEveryKind } from '../../helpers/run-factories'
+import { attributeRunOf, CHECKPOINT, runsOfEveryKind } from '../../helpers/run-factories'
 import { dbPath, tempDir } from './helpers/temp-db'
 
 let tmp: ReturnType<typeof tempDir>
@@ -116,6 +116,15 @@ describe('compare: runs of every kind', () => {
     expect(rows(diff).every((r) => r.status !== 'same')).toBe(true)
     expect(rows(diff).length).toBeGreaterThan(0)
     expect(rows(diff).length).toBeLessThan(rows(all).length)
+  })
+
+  it('keeps runs apart whose inputs differ beyond their text (an attribution\'s position kept in inputs)', async () => {
+    const e = await store.save({ name: 'attr', edits: doc([]) })
+    const at = (position: number) => ({ ...attributeRunOf('The nurse'), inputs: { text: 'The nurse', position }, settings: {} })
+    await store.addRun(e.id, at(0))
+    await store.addRun(e.id, at(1))
+    const c = await compareExperiments(store, [e.id])
+    expect(c.outputs.map((r) => r.prompt.text)).toEqual(['The nurse {"position":0}', 'The nurse {"position":1}'])
   })
 
   it('has no cap on the number of experiments', async () => {
