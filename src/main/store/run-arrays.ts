@@ -27,7 +27,10 @@ class Collector {
   readonly arrays = new Map<string, RunArray>()
   constructor(blobs: Record<string, RunBlob>) {
     for (const [name, b] of Object.entries(blobs)) {
-      this.arrays.set(safeName(name), { ...b, meaning: BLOB_MEANINGS[name] ?? `the run's stored array "${name}"`, source: 'blob' })
+      // two stored names that become the same member name ("a/b", "a_b") both stay: the later gets a suffix
+      let member = safeName(name)
+      for (let n = 2; this.arrays.has(member); n++) member = `${safeName(name)}_${n}`
+      this.arrays.set(member, { ...b, meaning: BLOB_MEANINGS[name] ?? `the run's stored array "${name}"`, source: 'blob' })
     }
   }
 

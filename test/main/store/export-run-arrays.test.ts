@@ -102,3 +102,28 @@ describe('a run\'s arrays as .npz for notebooks', () => {
     await expect(exportRunArrays(store, -1)).rejects.toMatchObject({ code: 'bad-request' })
   })
 })
+
+describe('runArrays and runDetails on odd stored runs', () => {
+  it('read what is there and skip the rest: wrong types, missing fields, ragged lists, clashing blob names', async () => {
+    const { runArrays } = await import('../../../src/main/store/run-arrays')
+    const { runDetails } = await import('../../../src/main/store/run-details')
+    const odd = [
+      { kind: 'evaluate', inputs: { documents: 'x' }, outputs: { documents: [{ name: 3, perplexity: 'high' }, null, { name: 'b', perplexity: 2 }], total: 5, logProbs: 'AACAvw==' } },
+      { kind: 'senses', inputs: { lookup: 'atlas' }, outputs: { senses: [{ sense: 0, top: [{ id: 1, score: 2 }] }, { sense: 1, top: [] }] } },
+      { kind: 'suite', inputs: { suite: 'topic' }, outputs: { topics: [{ results: 7 }], summary: [{ strength: 'one' }] } },
+      { kind: 'generate', inputs: {}, outputs: { baseline: { tokens: [{ id: 'x' }] }, edited: null } },
+      { kind: 'mystery', inputs: {}, outputs: { anything: [1, 2] } },
+    ]
+    for (const run of odd) {
+      expect(() => runDetails(run)).not.toThrow()
+      expect(() => runArrays({ ...run, blobs: {} })).not.toThrow()
+    }
+    const ev = runArrays({ ...odd[0], blobs: {} })
+    expect(ev.get('documents.perplexity')).toMatchObject({ shape: [2] })
+    expect(Array.from(ev.get('documents.perplexity')!.data)).toEqual([NaN, 2])
+    expect(Array.from(ev.get('logProbs')!.data)).toEqual([-1])
+    expect(runArrays({ ...odd[1], blobs: {} }).has('senses.top.ids')).toBe(false) // ragged: 1 and 0 tokens
+    const blob = { dtype: 'float32' as const, shape: [1], data: Float32Array.from([1]) }
+    expect([...runArrays({ kind: 'predict', inputs: {}, outputs: {}, blobs: { 'a/b': blob, a_b: blob } }).keys()]).toEqual(['a_b', 'a_b_2'])
+  })
+})
