@@ -74,6 +74,9 @@ describe('Compare view: runs of every kind', () => {
     expect(screen.getByTestId('comparison-details-evaluate-documents-a-txt').textContent).toContain('a.txt')
     expect(screen.getByRole('img', { name: 'evaluate · documents:a.txt per experiment' }).querySelectorAll('g[aria-label="bar"] rect')).toHaveLength(2)
     expect(screen.getByTestId('edit-effects-note').textContent).toContain('load the experiments\' model')
+    // each chart group exports on its own: one metric-chart button, one per detail section
+    expect(screen.getAllByRole('button', { name: 'Export chart SVG' })).toHaveLength(1)
+    expect(screen.getByRole('button', { name: 'Export the evaluate · documents:a.txt charts as PNG' })).toBeTruthy()
     // the metric chart: both bars drawn, the first one too
     const heights = [...screen.getByRole('img', { name: 'Metrics per experiment' }).querySelectorAll('g[aria-label="bar"] rect')].map((r) => Number(r.getAttribute('height')))
     expect(heights).toHaveLength(2)
