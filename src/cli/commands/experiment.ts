@@ -1,17 +1,20 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import { userDataDir } from '../../main/paths/app-paths'
 import { appVersion } from '../../main/paths/app-version'
 import { withSession } from './analysis-engine'
-import { compareExperiments } from '../../main/store/compare-experiments'
+import type { InterventionRunner } from '../../main/interventions/intervention-runner'
+import { compareExperiments, type CompareOptions } from '../../main/store/compare-experiments'
 import { engineRunner } from '../../main/store/engine-runner'
 import { exportBundle, importBundle } from '../../main/store/experiment-bundle'
+import { exportRunArrays } from '../../main/store/export-run-arrays'
 import { checkId } from '../../main/store/experiment-fields'
 import type { ExperimentRunner } from '../../main/store/experiment-runner'
 import { ExperimentStore } from '../../main/store/experiment-store'
 import { COMPARISON_FORMATS, renderComparison, type ComparisonFormat } from '../../main/store/render-comparison'
 import { reopenRun } from '../../main/store/reopen-run'
+import { senseEditEffects } from '../../main/store/sense-edit-effects'
 import { HelpRequested, parseFlags, type CliCommand, type CliIo, type Flag } from '../cli-command'
 import { ENGINE_FLAGS } from './analysis-engine'
 
@@ -19,7 +22,7 @@ import { ENGINE_FLAGS } from './analysis-engine'
  * `experiment <sub> [--db PATH] …`: the experiment log from the command line. Every subcommand
  * prints JSON (compare prints the chosen table format); writes print only after their commit.
  */
-const SUBCOMMANDS = ['save', 'list', 'show', 'fork', 'run', 'reopen', 'compare', 'export', 'import', 'delete', 'restore'] as const
+const SUBCOMMANDS = ['save', 'list', 'show', 'fork', 'run', 'reopen', 'compare', 'export', 'export-arrays', 'import', 'delete', 'restore'] as const
 type Sub = (typeof SUBCOMMANDS)[number]
 type Flags = Record<string, string | boolean | string[] | boolean[] | undefined>
 
@@ -54,8 +57,9 @@ const SUB_SUMMARIES: Record<Sub, string> = {
   fork: 'copy an experiment as a new one that names it as parent: experiment fork ID [--name]',
   run: 'run a prediction with the experiment\'s edits and record it: experiment run ID --text "…" [--top]',
   reopen: 'rerun a recorded run and check it reproduces: experiment reopen RUN_ID [--atol, --rtol]',
-  compare: 'compare experiments\' edits and runs: experiment compare ID ID… [--format, --diff-only, --rerun, --prompt]',
+  compare: 'compare experiments\' edits and runs (differences only unless --all): experiment compare ID ID… [--format, --all, --effects, --rerun, --prompt]',
   export: 'write experiments and their runs to a bundle file: experiment export ID… --out FILE',
+  'export-arrays': 'write a run\'s arrays for numpy: experiment export-arrays RUN_ID --out DIR (DIR/run-ID.npz and DIR/run-ID.index.json)',
   import: 'read a bundle file into the log: experiment import FILE',
   delete: 'delete an experiment (restorable for a while; --purge removes it now): experiment delete ID',
   restore: 'bring back a deleted experiment: experiment restore ID',
@@ -166,20 +170,28 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
     const { values, positionals } = parseFlags(args, {
       ...DB,
       ...ENGINE_FLAGS,
-      'diff-only': { type: 'boolean', description: 'show only what differs between the experiments' },
+      'diff-only': { type: 'boolean', description: 'show only what differs between the experiments (the default; see --all)' },
+      all: { type: 'boolean', description: 'show every row, also those equal in every experiment' },
       format: { type: 'string', description: COMPARISON_FORMATS.join(', '), defaultText: 'json' },
       rerun: { type: 'boolean', description: 'run each experiment\'s edits again on the model (with --prompt) instead of only its recorded runs' },
+      effects: { type: 'boolean', description: 'load the model (--checkpoint, --onnx, default the demo) to show what each edit does to its senses\' projections (also with --rerun)' },
       prompt: { type: 'string', multiple: true, description: 'a prompt to run under every experiment\'s edits' },
       ...TOP,
     }, true)
     const ids = positionals.map((p) => checkId(p))
     if (ids.length === 0) throw new WorkbenchError('bad-request', 'compare needs experiment ids: experiment compare ID ID…')
+    if (values.all && values['diff-only']) throw new WorkbenchError('bad-request', '--all and --diff-only contradict each other; give one')
     const format = (values.format ?? 'json') as ComparisonFormat
     if (!COMPARISON_FORMATS.includes(format)) throw new WorkbenchError('bad-request', `--format must be one of ${COMPARISON_FORMATS.join(', ')}, got ${JSON.stringify(values.format)}`)
     const topK = intFlag(values.top, 'top', 10, 1, 1000)
     const prompts = (values.prompt ?? []).map((text) => ({ kind: 'predict', inputs: { text }, settings: { topK } }))
-    const doCompare = (s: ExperimentStore, runner?: ExperimentRunner) => compareExperiments(s, ids, { diffOnly: values['diff-only'], prompts, runner })
-    const comparison = await withStore(values, (s) => (values.rerun ? withRunner(values, s, (r) => doCompare(s, r)) : doCompare(s)))
+    const diffOnly = !values.all
+    const doCompare = (s: ExperimentStore, extra: Pick<CompareOptions, 'runner' | 'editEffects'> = {}) => compareExperiments(s, ids, { diffOnly, prompts, ...extra })
+    const comparison = await withStore(values, (s) => {
+      if (values.rerun) return withRunner(values, s, (runner, analysis) => doCompare(s, { runner, editEffects: senseEditEffects(analysis) }))
+      if (values.effects) return withSession(values as Parameters<typeof withSession>[0], ({ runner }) => doCompare(s, { editEffects: senseEditEffects(runner) }))
+      return doCompare(s)
+    })
     if (format === 'json') return comparison
     io.stdout.write(renderComparison(comparison, format))
     return undefined
@@ -204,6 +216,24 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
       }
       return { out, experiments: bundle.experiments.length, runs: bundle.experiments.reduce((n, e) => n + e.runs.length, 0), bytes: Buffer.byteLength(text) }
     })
+  },
+
+  async 'export-arrays'(args) {
+    const { values, positionals } = parseFlags(args, { ...DB, out: { type: 'string', description: 'the folder to write run-ID.npz and run-ID.index.json into (made if missing)' } }, true)
+    const runId = oneId(positionals)
+    if (!values.out) throw new WorkbenchError('bad-request', '--out DIR is required')
+    const dir = resolve(values.out)
+    const file = await withStore(values, (s) => exportRunArrays(s, runId))
+    const npz = join(dir, file.fileName)
+    const index = join(dir, file.fileName.replace(/\.npz$/, '.index.json'))
+    try {
+      await mkdir(dir, { recursive: true })
+      await writeAtomically(npz, file.bytes)
+      await writeAtomically(index, JSON.stringify(file.index, null, 2) + '\n')
+    } catch (e) {
+      throw new WorkbenchError('store-io', `cannot write the arrays of run ${runId} to ${dir}: ${(e as Error).message}`, { cause: e })
+    }
+    return { runId, npz, index, arrays: Object.keys(file.index.arrays) }
   },
 
   async import(args, io) {
@@ -240,6 +270,18 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   },
 }
 
+/** Writes a file through a temporary name beside it, so `path` never holds a half-written file. */
+async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`
+  try {
+    await writeFile(tmp, data)
+    await rename(tmp, path)
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined)
+    throw e
+  }
+}
+
 /** The database from --db, else `experiments.sqlite` in the user data folder. */
 export function dbPathFlag(flags: Flags): string {
   return typeof flags.db === 'string' && flags.db !== '' ? resolve(flags.db) : join(userDataDir(), 'experiments.sqlite')
@@ -255,13 +297,13 @@ async function withStore<T>(flags: Flags, fn: (s: ExperimentStore) => Promise<T>
 }
 
 /** Opens the model from --checkpoint/--onnx (default: the bundled demo), records its checkpoint, disposes it after. */
-async function withRunner<T>(flags: Flags, store: ExperimentStore, fn: (r: ExperimentRunner) => Promise<T>): Promise<T> {
+async function withRunner<T>(flags: Flags, store: ExperimentStore, fn: (r: ExperimentRunner, analysis: InterventionRunner) => Promise<T>): Promise<T> {
   const f = flags as { checkpoint?: string; onnx?: string; provider?: string }
   return withSession(f, async ({ engine, runner }) => {
     const source = f.checkpoint ? resolve(f.checkpoint) : f.onnx ? resolve(f.onnx) : 'bundled demo checkpoint'
     await store.recordCheckpoint(engine.contentHash, source, { ...engine.config })
     const { onnxruntime } = await engine.runtimeInfo()
-    return await fn(engineRunner(runner, { appVersion: appVersion(), runtimeVersion: `onnxruntime-node ${onnxruntime}` }))
+    return await fn(engineRunner(runner, { appVersion: appVersion(), runtimeVersion: `onnxruntime-node ${onnxruntime}` }), runner)
   })
 }
 

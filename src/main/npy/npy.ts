@@ -2,8 +2,9 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { WorkbenchError } from '../../shared/errors'
 
 /**
- * NumPy .npy v1/v2/v3 for float32 little-endian, C order: what `forward` writes and the golden
- * fixtures hold. Reading also accepts float64 (converted) so numpy defaults can be compared.
+ * NumPy .npy, little-endian, C order: what `forward` writes and the golden fixtures hold (float32),
+ * and a run's arrays for notebooks (float32, float64, int32, uint8; written as v1.0). Reading takes
+ * v1/v2/v3 float32, and float64 (converted) so numpy defaults can be compared.
  */
 export interface NpyArray {
   shape: number[]
@@ -12,12 +13,22 @@ export interface NpyArray {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59] // \x93NUMPY
 
-/** The .npy v1.0 preamble (magic, version, header padded to 64 bytes, as numpy does) for a float32 array. */
-function npyHeader(shape: readonly number[], data: Float32Array): Uint8Array {
+/** Typed arrays .npy files are written from (little-endian, as numpy's '<f4', '<f8', '<i4', '|u1'). */
+export type NpyData = Float32Array | Float64Array | Int32Array | Uint8Array
+
+function descrOf(data: NpyData): string {
+  if (data instanceof Float32Array) return '<f4'
+  if (data instanceof Float64Array) return '<f8'
+  if (data instanceof Int32Array) return '<i4'
+  return '|u1'
+}
+
+/** The .npy v1.0 preamble (magic, version, header padded to 64 bytes, as numpy does) for an array. */
+function npyHeader(shape: readonly number[], data: NpyData): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1)
   if (count !== data.length) throw new WorkbenchError('bad-request', `npy: shape [${shape.join(', ')}] holds ${count} values, data has ${data.length}`)
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`
+  let header = `{'descr': '${descrOf(data)}', 'fortran_order': False, 'shape': ${shapeText}, }`
   const unpadded = 10 + header.length + 1
   header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n'
   const out = new Uint8Array(10 + header.length)
@@ -29,8 +40,8 @@ function npyHeader(shape: readonly number[], data: Float32Array): Uint8Array {
   return out
 }
 
-/** Encodes a float32 array as .npy v1.0 bytes. */
-export function encodeNpy(shape: readonly number[], data: Float32Array): Uint8Array {
+/** Encodes an array (float32, float64, int32 or uint8) as .npy v1.0 bytes. */
+export function encodeNpy(shape: readonly number[], data: NpyData): Uint8Array {
   const header = npyHeader(shape, data)
   const out = new Uint8Array(header.length + data.byteLength)
   out.set(header, 0)

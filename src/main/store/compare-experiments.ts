@@ -1,12 +1,15 @@
 import { WorkbenchError } from '../../shared/errors'
-import type { Comparison, MetricRow, OutputCell, OutputRow, PromptKey } from '../../shared/store/comparison-types'
+import type { Comparison, DetailSection, GenerationRow, MetricRow, OutputCell, OutputRow, PromptKey } from '../../shared/store/comparison-types'
 import type { Experiment, RunSpec, RunSummary } from '../../shared/store/experiment-types'
 import { canonicalJson } from './canonical-json'
+import { detailSection, generationRow } from './compare-details'
+import { editEffects, type EditEffectCalculator } from './edit-effects'
 import { editRows, statusOf } from './edit-rows'
 import type { ExperimentRunner } from './experiment-runner'
 import type { ExperimentStore } from './experiment-store'
 import { checkId } from './experiment-fields'
-import { promptKey, promptText } from './run-rows'
+import { runHeadline } from './run-details'
+import { otherInputs, promptKey, promptText } from './run-rows'
 
 export interface CompareOptions {
   /** leave out rows that are the same in every experiment */
@@ -17,6 +20,8 @@ export interface CompareOptions {
   prompts?: RunSpec[]
   /** absolute tolerance under which two metric values count as equal (default 1e-9) */
   metricAtol?: number
+  /** computes what each edited sense's change does to its projection (needs the model loaded) */
+  editEffects?: EditEffectCalculator
 }
 
 /**
@@ -66,8 +71,15 @@ export async function compareExperiments(store: ExperimentStore, ids: number[], 
   const atol = options.metricAtol ?? 1e-9
   const outputs: OutputRow[] = []
   const metrics: MetricRow[] = []
+  const generations: GenerationRow[] = []
+  const details: DetailSection[] = []
   for (const [key, spec] of specs) {
     const byExp = cells.get(key)!
+    const shared = { prompt: promptOf(spec), runs: experiments.map((exp) => byExp.get(exp.id)?.run ?? null) }
+    const gen = generationRow(shared)
+    if (gen) generations.push(gen)
+    const detail = detailSection(shared, atol)
+    if (detail) details.push({ ...detail, rows: diffOnlyRows(detail.rows, options.diffOnly ?? false) })
     const row: (OutputCell | null)[] = experiments.map((exp) => {
       const c = byExp.get(exp.id)
       return c ? { runId: c.run.id, summary: summarize(c.run), metrics: c.run.metrics, fresh: c.fresh } : null
@@ -91,15 +103,28 @@ export async function compareExperiments(store: ExperimentStore, ids: number[], 
     version: 1,
     experiments: experiments.map((e) => ({ id: e.id, uid: e.uid, name: e.name, checkpoint: e.checkpointHash, tags: e.tags, editCount: e.editCount })),
     edits: keep(editRows(experiments.map((e) => e.edits.edits))),
+    editEffects: await editEffectsOf(experiments, options.editEffects, diffOnly),
     outputs: keep(outputs),
     metrics: keep(metrics),
+    generations: keep(generations),
+    details: details.filter((d) => d.rows.length > 0),
     diffOnly,
     missing,
   }
 }
 
+function diffOnlyRows<T extends { status: string }>(rows: T[], diffOnly: boolean): T[] {
+  return diffOnly ? rows.filter((r) => r.status !== 'same') : rows
+}
+
+async function editEffectsOf(experiments: Experiment[], calc: EditEffectCalculator | undefined, diffOnly: boolean): Promise<Comparison['editEffects']> {
+  const fx = await editEffects(experiments, calc)
+  return { ...fx, rows: diffOnlyRows(fx.rows, diffOnly) }
+}
+
 function promptOf(spec: RunSpec): PromptKey {
-  return { kind: spec.kind, text: promptText(spec.inputs), settings: canonicalJson(spec.settings) }
+  const rest = otherInputs(spec.inputs)
+  return { kind: spec.kind, text: promptText(spec.inputs) + (rest ? ` ${canonicalJson(rest)}` : ''), settings: canonicalJson(spec.settings) }
 }
 
 function whyNotRunnable(exp: Experiment, spec: RunSpec, runner: ExperimentRunner | undefined): string | undefined {
@@ -114,6 +139,8 @@ function whyNotRunnable(exp: Experiment, spec: RunSpec, runner: ExperimentRunner
 /** One line per output cell: top-1 token and probability, or the generated text, or the metrics. */
 export function summarize(run: RunSummary): string {
   const out = run.outputs ?? {}
+  const headline = runHeadline(run)
+  if (headline !== undefined) return headline
   const topk = out.topk
   if (Array.isArray(topk) && topk.length > 0) {
     const first = topk[0] as { token?: unknown; id?: unknown; prob?: unknown }

@@ -7,7 +7,8 @@ export type ComparisonFormat = (typeof COMPARISON_FORMATS)[number]
 
 /** A rendered table: two label columns, then one column per experiment (headed by its name). */
 export interface ComparisonTable {
-  title: 'Edits' | 'Outputs' | 'Metrics'
+  /** 'Edits', 'Edit effects', 'Outputs', 'Metrics', 'Generations', or 'Details: <kind · prompt>' */
+  title: string
   columns: string[]
   rows: string[][]
 }
@@ -29,7 +30,46 @@ export function comparisonTables(c: Comparison): ComparisonTable[] {
     { title: 'Edits', columns: ['edit', 'status', ...heads], rows: c.edits.map((r) => [r.key, r.status === 'changed' ? `changed: ${r.changedFields.join(', ')}` : r.status, ...r.values.map((v) => v ?? ABSENT)]) },
     { title: 'Outputs', columns: ['prompt', 'kind', ...heads], rows: c.outputs.map((r) => [r.prompt.text, r.prompt.kind, ...r.cells.map((cell) => cell?.summary ?? ABSENT)]) },
     { title: 'Metrics', columns: ['prompt', 'metric', ...heads], rows: c.metrics.map((r) => [r.prompt, r.metric, ...r.values.map((v) => (v === null ? ABSENT : formatNumber(v)))]) },
+    ...(c.editEffects.needed ? [effectsTable(c, heads)] : []),
+    ...(c.generations.length > 0
+      ? [{ title: 'Generations', columns: ['prompt', 'settings', ...heads], rows: c.generations.map((r) => [r.prompt.text, r.prompt.settings, ...r.cells.map((cell) => (cell ? markedText(cell) : ABSENT))]) }]
+      : []),
+    ...c.details.map((d) => ({
+      title: `Details: ${d.title}`,
+      columns: ['item', 'figure', ...heads],
+      rows: d.rows.map((r) => [r.item, r.field, ...r.values.map((v, i) => detailCell(v, r.deltas?.[i] ?? null, i === r.values.findIndex((x) => x !== null)))]),
+    })),
   ]
+}
+
+/** A generation with its first token that differs from the first experiment's in [[double brackets]]. */
+export function markedText(cell: { text: string; tokens: string[]; firstDifference: number | null }): string {
+  const i = cell.firstDifference
+  if (i === null) return cell.text
+  const head = cell.tokens.slice(0, i).join('')
+  if (i >= cell.tokens.length) return `${head}[[]]`
+  return `${head}[[${cell.tokens[i]}]]${cell.tokens.slice(i + 1).join('')}`
+}
+
+function detailCell(v: number | string | null, delta: number | null, reference: boolean): string {
+  if (v === null) return ABSENT
+  if (typeof v === 'string') return v
+  if (reference || delta === null) return formatNumber(v)
+  return `${formatNumber(v)} (${delta >= 0 ? '+' : ''}${formatNumber(delta)})`
+}
+
+function effectsTable(c: Comparison, heads: string[]): ComparisonTable {
+  const columns = ['edited sense', 'figure', ...heads]
+  const fx = c.editEffects
+  if (!fx.computed) return { title: 'Edit effects', columns, rows: [['(not computed)', fx.note, ...heads.map(() => ABSENT)]] }
+  const tokens = (ts: { token: string; score: number }[]) => ts.map((t) => `${JSON.stringify(t.token)} ${formatNumber(t.score)}`).join(', ')
+  const rows = fx.rows.flatMap((r) => [
+    [r.key, 'projection norm', ...r.cells.map((e) => (e ? formatNumber(e.norm) : ABSENT))],
+    [r.key, 'vector norm', ...r.cells.map((e) => (e ? formatNumber(e.vectorNorm) : ABSENT))],
+    [r.key, 'promoted', ...r.cells.map((e) => (e ? tokens(e.promoted) : ABSENT))],
+    [r.key, 'suppressed', ...r.cells.map((e) => (e ? tokens(e.suppressed) : ABSENT))],
+  ])
+  return { title: 'Edit effects', columns, rows }
 }
 
 export function renderComparison(c: Comparison, format: ComparisonFormat): string {
@@ -52,7 +92,11 @@ function renderCsv(tables: ComparisonTable[]): string {
   const field = (s: string) => (/[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
   const heads = tables[0].columns.slice(2)
   const lines = [['section', 'item', 'detail', ...heads].map(field).join(',')]
-  for (const t of tables) for (const r of t.rows) lines.push([t.title.toLowerCase(), ...r].map(field).join(','))
+  for (const t of tables) {
+    // the section: the table's title in lower case ("edits", …), a detail table's prompt as given
+    const section = t.title.startsWith('Details: ') ? `details: ${t.title.slice('Details: '.length)}` : t.title.toLowerCase()
+    for (const r of t.rows) lines.push([section, ...r].map(field).join(','))
+  }
   return lines.join('\r\n') + '\r\n'
 }
 

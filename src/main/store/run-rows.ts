@@ -29,16 +29,37 @@ interface RunRow {
   created_at: number
 }
 
-/** What makes two runs comparable: kind, the prompt (text or ids) and the settings. */
+/** What makes two runs comparable: kind, the prompt (text or ids, suite, lookup, corpus), any other inputs and the settings. */
 export function promptKey(spec: RunSpec): string {
-  return canonicalJson({ kind: spec.kind, prompt: promptText(spec.inputs), settings: spec.settings })
+  const rest = otherInputs(spec.inputs)
+  return canonicalJson({ kind: spec.kind, prompt: promptText(spec.inputs), settings: spec.settings, ...(rest ? { inputs: rest } : {}) })
+}
+
+/** The fields `promptText` names (a prompt's ids come from its text, so they do not tell runs apart). */
+const PROMPT_FIELDS = new Set(['text', 'ids', 'suite', 'lookup', 'word', 'token', 'documents'])
+
+/** Inputs besides those `promptText` names (e.g. an attribution's position and target when kept in inputs), or null. */
+export function otherInputs(inputs: Record<string, unknown>): Record<string, unknown> | null {
+  if (typeof inputs.text !== 'string' && !Array.isArray(inputs.ids) && typeof inputs.suite !== 'string' && typeof inputs.lookup !== 'string' && !Array.isArray(inputs.documents)) return null
+  const rest = Object.fromEntries(Object.entries(inputs).filter(([k]) => !PROMPT_FIELDS.has(k)))
+  return Object.keys(rest).length > 0 ? rest : null
 }
 
 export function promptText(inputs: Record<string, unknown>): string {
   if (typeof inputs.text === 'string') return inputs.text
   if (Array.isArray(inputs.ids)) return `ids:${inputs.ids.join(',')}`
   if (typeof inputs.suite === 'string') return `suite:${inputs.suite}`
+  if (typeof inputs.lookup === 'string') return `${inputs.lookup}:${canonicalJson(inputs.word ?? inputs.token ?? null)}`
+  if (Array.isArray(inputs.documents)) return documentsText(inputs.documents)
   return canonicalJson(inputs)
+}
+
+/** A corpus as its document names and a hash of its texts (two corpora with the same names but other texts differ). */
+function documentsText(docs: unknown[]): string {
+  const names = docs.map((d) => (d && typeof d === 'object' && typeof (d as { name?: unknown }).name === 'string' ? (d as { name: string }).name : '?'))
+  const hash = createHash('sha256').update(canonicalJson(docs)).digest('hex').slice(0, 12)
+  const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')}, … (${names.length} documents)` : names.join(', ')
+  return `documents:${shown} #${hash}`
 }
 
 export function checkNewRun(run: NewRun): void {

@@ -2,7 +2,9 @@ import { WorkbenchError } from '../../shared/errors'
 import type { ApiHandlers } from '../ipc/create-dispatcher'
 import { compareExperiments } from '../store/compare-experiments'
 import type { ExperimentStore } from '../store/experiment-store'
+import { exportRunArrays } from '../store/export-run-arrays'
 import { comparisonTables, renderComparison } from '../store/render-comparison'
+import { senseEditEffects } from '../store/sense-edit-effects'
 import type { ModelSession } from '../session/model-session'
 import { predictRunner } from './predict-runner'
 
@@ -15,6 +17,7 @@ type ExperimentMethods =
   | 'experiments.delete'
   | 'experiments.compare'
   | 'experiments.exportTable'
+  | 'experiments.exportArrays'
 
 export interface ExperimentContext {
   store: () => Promise<ExperimentStore>
@@ -29,7 +32,10 @@ export function experimentHandlers(ctx: ExperimentContext): Pick<ApiHandlers, Ex
     const s = ctx.session()
     return s ? predictRunner(s, ctx.appVersion) : undefined
   }
-  const compare = async (ids: number[], diffOnly: boolean) => compareExperiments(await ctx.store(), ids, { diffOnly, runner: runner() })
+  const compare = async (ids: number[], diffOnly: boolean) => {
+    const s = ctx.session()
+    return compareExperiments(await ctx.store(), ids, { diffOnly, runner: runner(), ...(s ? { editEffects: senseEditEffects(s.runner) } : {}) })
+  }
 
   return {
     'experiments.list': async ({ search, tag, limit, offset }) =>
@@ -56,5 +62,9 @@ export function experimentHandlers(ctx: ExperimentContext): Pick<ApiHandlers, Ex
       return { comparison, tables: comparisonTables(comparison) }
     },
     'experiments.exportTable': async ({ ids, diffOnly, format }) => ({ format, text: renderComparison(await compare(ids, diffOnly), format) }),
+    'experiments.exportArrays': async ({ runId }) => {
+      const { fileName, bytes, index } = await exportRunArrays(await ctx.store(), runId)
+      return { fileName, base64: Buffer.from(bytes).toString('base64'), index }
+    },
   }
 }

@@ -28,6 +28,7 @@ import type {
 } from './api-types'
 import type { RequestSchemas } from './request-schemas'
 import type { Experiment, ExperimentPage, RunSummary } from '../store/experiment-types'
+import type { ExportedRunArrays } from '../store/run-array-types'
 
 /**
  * The workbench API: one type map method → response (requests come from REQUEST_SCHEMAS), a
@@ -65,6 +66,7 @@ export interface ApiResponses {
   'experiments.delete': { id: number; deletedAt: number; restorableUntil: number }
   'experiments.compare': ExperimentComparison
   'experiments.exportTable': ExportedTable
+  'experiments.exportArrays': ExportedRunArrays
   'evaluate.run': EvaluateResponse
   'experiments.saveRun': { experiment: Experiment; run: RunSummary }
   'finetune.run': FinetuneResponse
@@ -104,6 +106,7 @@ export const API_METHODS = [
   'experiments.delete',
   'experiments.compare',
   'experiments.exportTable',
+  'experiments.exportArrays',
   'evaluate.run',
   'experiments.saveRun',
   'finetune.run',

@@ -150,6 +150,8 @@ export const REQUEST_SCHEMAS = {
     diffOnly: z.boolean().default(true),
     format: z.enum(['csv', 'md', 'latex', 'json']),
   }),
+  // a stored run's arrays as one .npz (numpy) with an index of what each holds
+  'experiments.exportArrays': z.strictObject({ runId: z.int().min(1) }),
   'evaluate.run': z.strictObject({
     // the corpus: named texts (a file each); every token after a window's first is scored
     documents: z

@@ -12,6 +12,9 @@ const comparison: Comparison = {
   edits: [{ key: 'scale-sense token=" nurse"#15849 sense=10', kind: 'scale-sense', cells: [{ kind: 'scale-sense', token: ' nurse', sense: 10, factor: 0 }, null], values: ['factor=0', null], status: 'partial', changedFields: [] }],
   outputs: [{ prompt: { kind: 'predict', text: 'costs 5$ | 50% off, "really"\nnext', settings: '{}' }, cells: [{ runId: 1, summary: '" the" 0.5000', metrics: { p: 0.5 }, fresh: false }, null], status: 'partial' }],
   metrics: [{ prompt: 'costs 5$ | 50% off, "really"\nnext', metric: 'p', values: [0.123456789, null], status: 'partial' }],
+  editEffects: { needed: false, computed: false, note: 'no experiment edits a sense vector', rows: [] },
+  generations: [],
+  details: [],
   diffOnly: false,
   missing: [],
 }

@@ -11,6 +11,20 @@ export function downloadText(fileName: string, text: string, type = 'text/plain'
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
 
+/** Saves base64-encoded bytes (e.g. a run's .npz) as a file through the browser's download. */
+export function downloadBase64(fileName: string, base64: string, type = 'application/octet-stream'): void {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+  const url = URL.createObjectURL(new Blob([bytes], { type }))
+  const a = document.createElement('a')
+  a.href = url
+  a.download = fileName
+  a.rel = 'noopener'
+  document.body.append(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}
+
 /** A token field's value: an integer is an id, anything else is text taken exactly as typed. */
 export function tokenRef(value: string): string | number {
   return /^\d+$/.test(value.trim()) ? Number(value.trim()) : value

@@ -2,6 +2,7 @@ import type { SenseEditDocument } from '../../../shared/edits/sense-edits'
 import type { ErrorInfo } from '../../../shared/errors'
 import type { ExperimentComparison, ExportedTable } from '../../../shared/ipc/api-types'
 import type { ExperimentSummary } from '../../../shared/store/experiment-types'
+import type { ExportedRunArrays } from '../../../shared/store/run-array-types'
 import type { ApiClient } from '../lib/api-client'
 
 /** The experiment library (list, search, save, fork, tag) and the comparison of a selection. */
@@ -111,6 +112,16 @@ export class ExperimentsState {
 
   async exportTable(ids: number[], diffOnly: boolean, format: 'csv' | 'md' | 'latex' | 'json'): Promise<ExportedTable | null> {
     const res = await this.#client.call('experiments.exportTable', { ids, diffOnly, format })
+    if (!res.ok) {
+      this.#error = res.error
+      return null
+    }
+    return res.value
+  }
+
+  /** A run's arrays as a .npz (numpy), to download. */
+  async exportArrays(runId: number): Promise<ExportedRunArrays | null> {
+    const res = await this.#client.call('experiments.exportArrays', { runId })
     if (!res.ok) {
       this.#error = res.error
       return null
