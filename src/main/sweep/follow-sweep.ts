@@ -1,11 +1,12 @@
 import type { SenseEditDocument } from '../../shared/edits/sense-edits'
 import { WorkbenchError } from '../../shared/errors'
-import type { PredictResponse } from '../../shared/ipc/api-types'
-import { predictRun } from '../store/engine-runner'
 import type { ExperimentStore } from '../store/experiment-store'
 import { recordSweepRun } from './record-sweep-run'
 import type { SweepJobData, SweepJobResult, SweepMeta } from './sweep-jobs'
+import { decodeRun } from './sweep-run-codec'
 import { failedCode, type SweepQueue } from './sweep-queue'
+
+const UNRECORDABLE = new Set(['queue', 'bad-request', 'edit-invalid', 'checkpoint-mismatch'])
 
 export interface SweepSummary {
   sweepId: string
@@ -33,8 +34,8 @@ export interface FollowOptions {
 
 /**
  * Waits for a sweep's jobs to finish, writing each completed job to SQLite as it lands (one
- * experiment per edit document, tagged `sweep:<id>`, its run recorded exactly as a local predict
- * run). Writing is idempotent, so following a sweep twice, or a job that ran twice, writes once.
+ * experiment per edit document, tagged `sweep:<id>`, its run recorded exactly as a local run).
+ * Writing is idempotent, so following a sweep twice, or a job that ran twice, writes once.
  */
 export async function followSweep(q: SweepQueue, meta: SweepMeta, o: FollowOptions): Promise<SweepSummary> {
   await o.store.recordCheckpoint(meta.checkpointHash, o.checkpoint.dir, o.checkpoint.config)
@@ -59,7 +60,13 @@ export async function followSweep(q: SweepQueue, meta: SweepMeta, o: FollowOptio
     }
     for (const { index, job, state } of states) {
       if (state === 'completed' && job) {
-        experiments.set(index, (await record(o.store, meta, job.data, job.returnvalue)).experimentId)
+        try {
+          experiments.set(index, (await recordCompletedJob(o.store, meta, job.data, job.returnvalue)).experimentId)
+        } catch (e) {
+          // a result that can never be recorded (malformed, or edits the store refuses) fails that job only
+          if (!(e instanceof WorkbenchError) || !UNRECORDABLE.has(e.code)) throw e
+          errors.push({ index, code: e.code, reason: `error[${e.code}]: ${e.message}` })
+        }
         pending.delete(index)
       } else if (state === 'failed' || !job) {
         const reason = job?.failedReason ?? 'error[cancelled]: the job was removed from the queue'
@@ -85,20 +92,22 @@ export async function followSweep(q: SweepQueue, meta: SweepMeta, o: FollowOptio
   }
 }
 
-async function record(store: ExperimentStore, meta: SweepMeta, data: SweepJobData, result: SweepJobResult) {
-  const request = data.request as { text: string; topK?: number; edits?: SenseEditDocument }
-  const edits: SenseEditDocument = request.edits ?? { format: 'backpack-sense-edits', version: 1, edits: [] }
-  const r: PredictResponse = result.response
-  // JSON carries -Infinity (a padding id's log-prob) as null
-  const prediction = { ...r, logProbs: r.logProbs.map((l) => ({ ...l, logProb: l.logProb ?? -Infinity })) }
-  const ids = r.tokens.map((t) => t.id)
+/** Writes one completed job (idempotently): its experiment and the run the worker made. */
+export async function recordCompletedJob(store: ExperimentStore, meta: SweepMeta, data: SweepJobData, result: SweepJobResult) {
+  const edits = (data.request as { edits?: SenseEditDocument }).edits ?? { format: 'backpack-sense-edits', version: 1, edits: [] }
+  const run = decodeRun(result?.run)
   return recordSweepRun(store, {
     sweepId: meta.sweepId,
     index: data.index,
     name: edits.name ?? `${meta.name} #${data.index + 1}`,
-    tags: [`sweep:${meta.sweepId}`, `sweep-name:${meta.name}`.slice(0, 100)],
+    tags: sweepTags(meta),
     checkpointHash: meta.checkpointHash,
     edits,
-    run: (validated) => predictRun(prediction, { text: request.text, ids, topK: request.topK ?? 10 }, validated, result.origin, result.totalMs),
+    run: (validated) => ({ ...run, edits: validated }),
   })
+}
+
+/** The tags every experiment of a sweep carries: `sweep:<id>` and the sweep's name. */
+export function sweepTags(meta: Pick<SweepMeta, 'sweepId' | 'name'>): string[] {
+  return [`sweep:${meta.sweepId}`, `sweep-name:${meta.name}`.slice(0, 100)]
 }

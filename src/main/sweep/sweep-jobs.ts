@@ -1,7 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import type { PredictResponse } from '../../shared/ipc/api-types'
 import type { SweepMethod } from '../../shared/sweep/sweep-document'
-import type { RunOrigin } from '../store/engine-runner'
 
 /**
  * What travels through Redis for a sweep: the job's data (method, request, checkpoint hash), its
@@ -18,9 +16,8 @@ export interface SweepJobData {
 }
 
 export interface SweepJobResult {
-  /** the dispatcher's answer for `method` */
-  response: PredictResponse
-  origin: RunOrigin
+  /** the run, made with the method's recipe on the worker (sweep-run-codec.ts) */
+  run: string
   totalMs: number
   /** which worker ran it (hostname/pid) */
   worker: string

@@ -14,6 +14,7 @@ import { generateHandler } from './generate-handler'
 import { suiteHandlers } from './suite-handlers'
 import { hubHandlers } from './hub-handlers'
 import { ModelSession } from '../session/model-session'
+import type { ProviderChoice } from '../runtime/select-provider'
 import { paritySelfCheck } from './parity-self-check'
 import { readRecentCheckpoints, rememberCheckpoint } from './recent-checkpoints'
 import { WorkbenchEvents } from './workbench-events'
@@ -28,6 +29,8 @@ export interface WorkbenchOptions {
   version: string
   /** experiment database (default: experiments.sqlite in the user data directory) */
   databasePath?: string
+  /** execution provider every checkpoint loads on (default 'auto') */
+  provider?: ProviderChoice
 }
 
 export class Workbench {
@@ -137,6 +140,7 @@ export class Workbench {
       const next = await ModelSession.open(
         { checkpointDir: dir },
         {
+          provider: this.#options.provider,
           tokenizer: this.#tokenizer,
           signal: run.signal,
           onProgress: (p) => this.events.emit('model.progressed', { runId: runId ?? null, phase: p.phase, done: p.fraction, total: 1 }),

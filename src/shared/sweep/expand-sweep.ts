@@ -1,6 +1,6 @@
 import { WorkbenchError } from '../errors'
 import { SENSE_EDITS_FORMAT, SENSE_EDITS_VERSION, type SenseEditDocument } from '../edits/sense-edits'
-import { MAX_SWEEP_JOBS, SWEEP_KINDS, type SenseGrid, type SweepDocument, type SweepMethod } from './sweep-document'
+import { MAX_SWEEP_JOBS, type SenseGrid, type SweepDocument, type SweepMethod } from './sweep-document'
 
 /** One job of a sweep: the method, its request without edits, and the edit document it runs under. */
 export interface SweepJobSpec {
@@ -17,7 +17,7 @@ export interface SweepJobSpec {
  * order, then factors). `numSenses` resolves a grid's `"senses": "all"` and bounds listed senses.
  */
 export function expandSweep(doc: SweepDocument, numSenses: number): SweepJobSpec[] {
-  const { method } = SWEEP_KINDS[doc.kind]
+  const { method } = doc
   const docs = doc.edits ?? expandGrid(doc.grid!, numSenses)
   return docs.map((edits, index) => ({
     index,

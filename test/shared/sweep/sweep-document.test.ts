@@ -38,4 +38,24 @@ describe('sweep documents', () => {
     const huge = parseSweepDocument(doc({ grid: { kind: 'scale-sense', token: ' nurse', senses: 'all', factors: Array.from({ length: 1000 }, (_, i) => i) } }))
     expect(codeOf(() => expandSweep(huge, 16))).toBe('bad-request') // 16 000 jobs > 10 000
   })
+
+  it('every kind maps to its method(s); a kind with several names one; the request is that method\'s', () => {
+    const one = (extra: Record<string, unknown>) => parseSweepDocument(doc({ edits: [edit(0)], ...extra }))
+    expect(one({ kind: 'generate', request: { text: 'x', maxNewTokens: 3 } })).toMatchObject({ method: 'generate.run', request: { text: 'x', maxNewTokens: 3, strategy: 'greedy' } })
+    expect(one({ kind: 'suite', method: 'suites.genderBias', request: {} }).request).toEqual({ optimize: true })
+    expect(one({ kind: 'evaluate', request: { documents: [{ name: 'a', text: 'b' }] } }).method).toBe('evaluate.run')
+    expect(expandSweep(one({ kind: 'suite', method: 'suites.knowledgeEdit', request: {} }), 4)[0]).toMatchObject({ method: 'suites.knowledgeEdit', request: {} })
+    const noEdits = { format: 'backpack-sense-edits', version: 1, edits: [] }
+    expect(parseSweepDocument(doc({ kind: 'senses', method: 'senses.lookup', request: { word: 'nurse' }, edits: [noEdits] })).method).toBe('senses.lookup')
+    for (const bad of [
+      { kind: 'suite', request: {} }, // which suite?
+      { kind: 'suite', method: 'predict.next', request: { text: 'x' } }, // not a suite method
+      { kind: 'senses', method: 'senses.lookup', request: { word: 'nurse' } }, // lookups take no edits
+      { kind: 'generate', request: { text: 'x', temperature: 0.5 } }, // greedy with a sampling setting
+      { kind: 'evaluate', request: { documents: [] } },
+      { kind: 'predict', request: { text: 'x', runId: 'r' } },
+    ]) {
+      expect(codeOf(() => one(bad)), JSON.stringify(bad)).toBe('bad-request')
+    }
+  })
 })
