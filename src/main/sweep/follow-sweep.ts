@@ -99,12 +99,17 @@ export async function recordCompletedJob(store: ExperimentStore, meta: SweepMeta
   return recordSweepRun(store, {
     sweepId: meta.sweepId,
     index: data.index,
-    name: edits.name ?? `${meta.name} #${data.index + 1}`,
+    name: jobName(meta, data),
     tags: sweepTags(meta),
     checkpointHash: meta.checkpointHash,
     edits,
     run: (validated) => ({ ...run, edits: validated }),
   })
+}
+
+/** A job's experiment name: its edit document's name, else the sweep's with the job's number. */
+export function jobName(meta: Pick<SweepMeta, 'name'>, data: Pick<SweepJobData, 'index' | 'request'>): string {
+  return (data.request as { edits?: SenseEditDocument }).edits?.name ?? `${meta.name} #${data.index + 1}`
 }
 
 /** The tags every experiment of a sweep carries: `sweep:<id>` and the sweep's name. */

@@ -23,14 +23,7 @@ export interface SweepJobResult {
   worker: string
 }
 
-/** Facts about a sweep kept in Redis so `sweep status`/`cancel` need only its id. */
-export interface SweepMeta {
-  sweepId: string
-  name: string
-  jobs: number
-  checkpointHash: string
-  createdAt: number
-}
+export type { SweepMeta } from '../../shared/sweep/sweep-view'
 
 export function newSweepId(): string {
   return `sw${Date.now().toString(36)}${randomBytes(4).toString('hex')}`

@@ -12,6 +12,7 @@ import { editTieWarnings } from '../senses/edit-tie-warnings'
 import { experimentHandlers } from './experiment-handlers'
 import { generateHandler } from './generate-handler'
 import { suiteHandlers } from './suite-handlers'
+import { sweepHandlers } from './sweep-handlers'
 import { hubHandlers } from './hub-handlers'
 import { ModelSession } from '../session/model-session'
 import type { ProviderChoice } from '../runtime/select-provider'
@@ -115,6 +116,7 @@ export class Workbench {
       ...generateHandler(analysis),
       ...suiteHandlers(analysis),
       ...experimentHandlers({ store: () => this.#openStore(), session: () => this.#session, appVersion: this.#options.version }),
+      ...sweepHandlers({ store: () => this.#openStore(), model: () => this.model }),
       // contract in place; the runners land with the run-kinds work (issue 16)
       'evaluate.run': async () => {
         throw new WorkbenchError('unavailable', 'evaluate.run is not implemented yet')

@@ -26,6 +26,7 @@ import type {
 } from './api-types'
 import type { RequestSchemas } from './request-schemas'
 import type { Experiment, ExperimentPage, RunSummary } from '../store/experiment-types'
+import type { SweepCancelResult, SweepMeta, SweepProgress } from '../sweep/sweep-view'
 
 /**
  * The workbench API: one type map method → response (requests come from REQUEST_SCHEMAS), a
@@ -66,6 +67,10 @@ export interface ApiResponses {
   'evaluate.run': EvaluateResponse
   'experiments.saveRun': { experiment: Experiment; run: RunSummary }
   'run.cancel': { cancelled: boolean }
+  'sweeps.submit': SweepMeta
+  'sweeps.list': { sweeps: SweepMeta[] }
+  'sweeps.status': SweepProgress
+  'sweeps.cancel': SweepCancelResult
 }
 
 export type ApiMethod = keyof ApiResponses & keyof RequestSchemas
@@ -104,6 +109,10 @@ export const API_METHODS = [
   'evaluate.run',
   'experiments.saveRun',
   'run.cancel',
+  'sweeps.submit',
+  'sweeps.list',
+  'sweeps.status',
+  'sweeps.cancel',
 ] as const satisfies readonly ApiMethod[]
 
 // Compile-time: the list names every method of the map, and the map has a schema per method.
