@@ -2,6 +2,7 @@ import { WorkbenchError } from '../../shared/errors'
 import type { SweepMeta, SweepProgress } from '../../shared/sweep/sweep-view'
 import type { ExperimentStore } from '../store/experiment-store'
 import { jobName, recordCompletedJob } from './follow-sweep'
+import { TABLE_ROWS_METHOD } from './sweep-jobs'
 import type { SweepQueue } from './sweep-queue'
 
 /**
@@ -14,7 +15,7 @@ export async function collectSweep(q: SweepQueue, meta: SweepMeta, store: Experi
   const unrecordable: { index: number; code: string }[] = []
   let recorded = 0
   for (const { index, job, state } of await q.jobs(meta)) {
-    if (state !== 'completed' || !job) continue
+    if (state !== 'completed' || !job || job.data.method === TABLE_ROWS_METHOD) continue
     try {
       const r = await recordCompletedJob(store, meta, job.data, job.returnvalue)
       experiments.push({ index, experimentId: r.experimentId, name: jobName(meta, job.data) })

@@ -9,7 +9,7 @@ import type { SweepQueue } from './sweep-queue'
 /** Attempts of a job whose failure may be transient (a worker crash counts as a stall, not an attempt). */
 export const JOB_ATTEMPTS = 3
 /** How long finished jobs (and the sweep's keys) stay in Redis for `sweep status`/`follow`. */
-const KEEP_S = 7 * 24 * 3600
+export const KEEP_S = 7 * 24 * 3600
 
 export interface SubmittedSweep {
   meta: SweepMeta

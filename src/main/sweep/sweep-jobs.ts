@@ -8,7 +8,7 @@ import type { SweepMethod } from '../../shared/sweep/sweep-document'
 export interface SweepJobData {
   sweepId: string
   index: number
-  method: SweepMethod
+  method: SweepMethod | typeof TABLE_ROWS_METHOD
   /** the method's request, edits included (validated again by the worker's dispatcher) */
   request: Record<string, unknown>
   /** content hash of the checkpoint this job must run on */
@@ -17,11 +17,16 @@ export interface SweepJobData {
 
 export interface SweepJobResult {
   /** the run, made with the method's recipe on the worker (sweep-run-codec.ts) */
-  run: string
+  run?: string
+  /** a sense-table rows job's rows (sense-table-shards.ts) */
+  rows?: string
   totalMs: number
   /** which worker ran it (hostname/pid) */
   worker: string
 }
+
+/** The internal job method of a sharded sense table (sense-table-shards.ts); not an API method. */
+export const TABLE_ROWS_METHOD = 'senses.tableRows'
 
 export type { SweepMeta } from '../../shared/sweep/sweep-view'
 

@@ -13,6 +13,7 @@ import { Workbench } from '../workbench/workbench'
 import { checkRedis, redisError, redisOptions } from './redis-connection'
 import { cancelChannel, sweepKeys, type SweepJobData, type SweepJobResult } from './sweep-jobs'
 import { encodeRun } from './sweep-run-codec'
+import { TABLE_ROWS_METHOD, tableRows, type TableRowsRequest } from './sense-table-shards'
 import { sweepRunRecord, type RecipeLookup } from './sweep-run-record'
 
 /**
@@ -45,7 +46,7 @@ export interface RunningSweepWorker {
   close(): Promise<void>
 }
 
-const METHODS = new Set<string>(SWEEP_METHODS)
+const METHODS = new Set<string>([...SWEEP_METHODS, TABLE_ROWS_METHOD])
 /** Error codes a second attempt could fix (the engine or the machine failed, not the request). */
 const RETRYABLE = new Set<ErrorCode>(['runtime', 'internal', 'store-io', 'queue'])
 
@@ -86,6 +87,20 @@ export async function startSweepWorker(o: SweepWorkerOptions): Promise<RunningSw
     if (await cancelled()) fail('cancelled', `sweep ${d.sweepId} was cancelled before job ${job.id} started`)
     active.set(job.id!, d.sweepId)
     o.log({ event: 'started', job: job.id })
+    if (d.method === TABLE_ROWS_METHOD) {
+      try {
+        const t0 = performance.now()
+        const rows = await abortable(tableRows(workbench.engine!, d.request as unknown as TableRowsRequest, signal), signal)
+        return { rows, totalMs: performance.now() - t0, worker: name }
+      } catch (e) {
+        if (e instanceof UnrecoverableError) throw e
+        const info = toErrorInfo(e)
+        if (RETRYABLE.has(info.code)) throw new Error(tagged(info))
+        fail(info.code, info.message)
+      } finally {
+        active.delete(job.id!)
+      }
+    }
     const method = d.method as SweepMethod
     // a method that takes a run id gets the job's, so a cancel stops the engine work too
     const runId = 'runId' in REQUEST_SCHEMAS[method].shape ? `sweep-${job.id}` : undefined

@@ -16,6 +16,7 @@ import { sweepHandlers } from './sweep-handlers'
 import { hubHandlers } from './hub-handlers'
 import { ModelSession } from '../session/model-session'
 import type { ProviderChoice } from '../runtime/select-provider'
+import type { BackpackEngine } from '../runtime/backpack-engine'
 import { paritySelfCheck } from './parity-self-check'
 import { readRecentCheckpoints, rememberCheckpoint } from './recent-checkpoints'
 import { WorkbenchEvents } from './workbench-events'
@@ -61,6 +62,11 @@ export class Workbench {
 
   get model(): ModelInfo | null {
     return this.#session?.info ?? null
+  }
+
+  /** the loaded model's engine, for a queue worker's internal jobs (rows of a sharded sense table) */
+  get engine(): BackpackEngine | null {
+    return this.#session?.engine ?? null
   }
 
   handlers(): ApiHandlers {
