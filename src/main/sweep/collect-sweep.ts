@@ -1,7 +1,7 @@
 import { WorkbenchError } from '../../shared/errors'
 import type { SweepMeta, SweepProgress } from '../../shared/sweep/sweep-view'
 import type { ExperimentStore } from '../store/experiment-store'
-import { jobName, recordCompletedJob } from './follow-sweep'
+import { SweepRecorder } from './follow-sweep'
 import { TABLE_ROWS_METHOD } from './sweep-jobs'
 import type { SweepQueue } from './sweep-queue'
 
@@ -14,11 +14,13 @@ export async function collectSweep(q: SweepQueue, meta: SweepMeta, store: Experi
   const experiments: SweepProgress['experiments'] = []
   const unrecordable: { index: number; code: string }[] = []
   let recorded = 0
+  const recorder = new SweepRecorder(store, meta)
   for (const { index, job, state } of await q.jobs(meta)) {
     if (state !== 'completed' || !job || job.data.method === TABLE_ROWS_METHOD) continue
     try {
-      const r = await recordCompletedJob(store, meta, job.data, job.returnvalue)
-      experiments.push({ index, experimentId: r.experimentId, name: jobName(meta, job.data) })
+      const r = await recorder.add(job.data, job.returnvalue)
+      if (!r) continue // a part of a split job whose other parts are not in yet
+      experiments.push({ index: r.index, experimentId: r.experimentId, name: r.name })
       if (r.created) recorded++
     } catch (e) {
       if (!(e instanceof WorkbenchError) || e.code === 'store-io' || e.code === 'store-corrupt') throw e

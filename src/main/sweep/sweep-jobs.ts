@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
+import type { SweepPart } from '../../shared/sweep/expand-sweep'
 import type { SweepMethod } from '../../shared/sweep/sweep-document'
+import type { RunOrigin } from '../store/engine-runner'
 
 /**
  * What travels through Redis for a sweep: the job's data (method, request, checkpoint hash), its
@@ -13,6 +15,8 @@ export interface SweepJobData {
   request: Record<string, unknown>
   /** content hash of the checkpoint this job must run on */
   checkpointHash: string
+  /** a part of a split evaluate job: the worker returns the answer, the follower merges the parts into one run */
+  part?: SweepPart
 }
 
 export interface SweepJobResult {
@@ -20,6 +24,9 @@ export interface SweepJobResult {
   run?: string
   /** a sense-table rows job's rows (sense-table-shards.ts) */
   rows?: string
+  /** a part's answer (sweep-run-codec.ts encodeValue) and where it was made */
+  response?: string
+  origin?: RunOrigin
   totalMs: number
   /** which worker ran it (hostname/pid) */
   worker: string

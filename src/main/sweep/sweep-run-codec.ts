@@ -16,14 +16,23 @@ export function encodeRun(run: TravellingRun): string {
   for (const [name, b] of Object.entries(run.blobs ?? {})) {
     blobs[name] = { dtype: b.dtype, shape: b.shape, base64: Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength).toString('base64') }
   }
-  return JSON.stringify({ ...run, blobs }, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { $nonfinite: String(v) } : v))
+  return encodeValue({ ...run, blobs })
+}
+
+/** Any JSON-like value with its non-finite numbers tagged (a split job's answer). */
+export function encodeValue(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { $nonfinite: String(v) } : v))
+}
+
+export function decodeValue(text: string): unknown {
+  return JSON.parse(text, (_key, v: unknown) => (isNonFinite(v) ? Number(v.$nonfinite) : v))
 }
 
 export function decodeRun(text: unknown): TravellingRun {
   if (typeof text !== 'string') throw new WorkbenchError('queue', 'a sweep job finished without a run in its result (a worker of another version?)')
   let raw: TravellingRun & { blobs: Record<string, { dtype: BlobDtype; shape: number[]; base64: string }> }
   try {
-    raw = JSON.parse(text, (_key, v: unknown) => (isNonFinite(v) ? Number(v.$nonfinite) : v))
+    raw = decodeValue(text) as typeof raw
   } catch (e) {
     throw new WorkbenchError('queue', `a sweep job's result is not a run: ${(e as Error).message}`, { cause: e })
   }

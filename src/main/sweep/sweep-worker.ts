@@ -12,7 +12,7 @@ import { parseProviderChoice } from '../runtime/select-provider'
 import { Workbench } from '../workbench/workbench'
 import { checkRedis, redisError, redisOptions } from './redis-connection'
 import { cancelChannel, sweepKeys, type SweepJobData, type SweepJobResult } from './sweep-jobs'
-import { encodeRun } from './sweep-run-codec'
+import { encodeRun, encodeValue } from './sweep-run-codec'
 import { TABLE_ROWS_METHOD, tableRows, type TableRowsRequest } from './sense-table-shards'
 import { sweepRunRecord, type RecipeLookup } from './sweep-run-record'
 
@@ -109,13 +109,16 @@ export async function startSweepWorker(o: SweepWorkerOptions): Promise<RunningSw
     try {
       const t0 = performance.now()
       let run
+      let part: string | undefined
       try {
         const request = parseRequest(method, runId ? { ...d.request, runId } : d.request)
         const handler = handlers[method] as ApiHandler<ApiMethod> as (r: unknown) => Promise<never>
         const response = await abortable(handler(request), signal)
         const totalMs = performance.now() - t0
         const { runId: _r, ...asked } = request as typeof request & { runId?: string }
-        run = sweepRunRecord(method, asked as never, response, origin, totalMs, o.recipes)
+        // a part of a split job: its answer goes back whole, the follower merges the parts into one run
+        if (d.part) part = encodeValue(response)
+        else run = sweepRunRecord(method, asked as never, response, origin, totalMs, o.recipes)
       } catch (e) {
         if (e instanceof UnrecoverableError) throw e
         const info = toErrorInfo(e)
@@ -123,7 +126,8 @@ export async function startSweepWorker(o: SweepWorkerOptions): Promise<RunningSw
         fail(info.code, info.message)
       }
       if (await cancelled()) fail('cancelled', `sweep ${d.sweepId} was cancelled while job ${job.id} ran; its result is dropped`)
-      return { run: encodeRun(run), totalMs: performance.now() - t0, worker: name }
+      if (part !== undefined) return { response: part, origin, totalMs: performance.now() - t0, worker: name }
+      return { run: encodeRun(run!), totalMs: performance.now() - t0, worker: name }
     } finally {
       signal?.removeEventListener('abort', onAbort)
       active.delete(job.id!)

@@ -60,6 +60,8 @@ export const sweepDocumentSchema = z
     request: z.record(z.string(), z.unknown()),
     edits: z.array(senseEditDocumentSchema).min(1).max(MAX_SWEEP_JOBS).optional(),
     grid: senseGridSchema.optional(),
+    /** evaluate only: split each job's documents into jobs of this many, merged into one run */
+    documentsPerJob: z.int().min(1).max(1000).optional(),
   })
   .refine((d) => (d.edits === undefined) !== (d.grid === undefined), { message: 'give exactly one of "edits" (a list of sense-edit documents) and "grid"' })
 
@@ -76,6 +78,7 @@ export function parseSweepDocument(value: unknown): SweepDocument {
   if (!method || !methods.includes(method)) {
     throw new WorkbenchError('bad-request', `sweep document: method: kind "${doc.kind}" runs one of ${methods.join(', ')}; got ${doc.method === undefined ? 'none' : JSON.stringify(doc.method)}`)
   }
+  if (doc.documentsPerJob !== undefined && method !== 'evaluate.run') throw new WorkbenchError('bad-request', `sweep document: documentsPerJob: only an "evaluate" sweep splits its documents, not kind "${doc.kind}"`)
   for (const key of ['edits', 'runId']) {
     if (key in doc.request) throw new WorkbenchError('bad-request', `sweep document: request.${key}: not allowed in a sweep's request (${key === 'edits' ? 'the sweep supplies the edits' : 'the worker sets its own'})`)
   }
