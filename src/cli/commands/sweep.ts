@@ -102,12 +102,14 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
       ...COMMON,
       checkpoint: { type: 'string', description: 'checkpoint directory (the workers must serve the same one)', defaultText: 'the bundled demo model' },
       scores: { type: 'boolean', description: 'also each sense\'s max and min score over the vocabulary (topic edits need them)' },
+      'timeout-s': WAIT['timeout-s'],
     })
     return withQueue(values, async (q) => {
       const { sweepId, jobs, table } = await buildSenseTableOnWorkers(q, {
         checkpointDir: resolveCheckpointDir(values.checkpoint),
         need: values.scores ? 'scores' : 'senses',
         onProgress: progress(io),
+        timeoutMs: timeoutFlag(values['timeout-s']),
       })
       return { sweepId, jobs, dir: table.dir, vocabSize: table.vocabSize, numSenses: table.numSenses, precision: table.precision }
     })

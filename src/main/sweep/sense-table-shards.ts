@@ -44,6 +44,8 @@ export interface ShardedTableOptions {
   dir?: string
   onProgress?: (p: { done: number; failed: number; jobs: number }) => void
   pollMs?: number
+  /** stop waiting after this long with a `queue` error (the jobs go on); default: as long as jobs are pending */
+  timeoutMs?: number
 }
 
 /** Submitter side: splits the table into jobs, waits for them, and builds the folder from their rows. */
@@ -68,7 +70,9 @@ export async function buildSenseTableOnWorkers(q: SweepQueue, o: ShardedTableOpt
   const max = new Float32Array(V * k)
   const min = new Float32Array(V * k)
   const pending = new Set(ranges.map((_, i) => i))
+  const deadline = o.timeoutMs === undefined ? Infinity : Date.now() + o.timeoutMs
   while (pending.size > 0) {
+    if (Date.now() > deadline) throw new WorkbenchError('queue', `sense table sweep ${sweepId}: ${pending.size} of ${ranges.length} jobs unfinished when the wait ran out (are workers serving this checkpoint on queue ${JSON.stringify(q.name)}?)`)
     for (const { index, job, state } of await q.jobs(meta, [...pending])) {
       if (state === 'completed' && job) {
         const rows = JSON.parse(job.returnvalue.rows!) as { start: number; count: number; vectors: string; max?: string; min?: string }

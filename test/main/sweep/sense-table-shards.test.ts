@@ -63,4 +63,13 @@ describe('sharded sense table', () => {
       await session.dispose()
     }
   })
+
+  it('with no worker serving the queue, the wait ends in a `queue` error when its time runs out', { timeout: 60_000 }, async () => {
+    const q = await SweepQueue.open(redis.url, 'nobody')
+    try {
+      await expect(buildSenseTableOnWorkers(q, { checkpointDir: TINY, dir: join(dir, 'never'), timeoutMs: 300, pollMs: 50 })).rejects.toMatchObject({ code: 'queue' })
+    } finally {
+      await q.close()
+    }
+  })
 })

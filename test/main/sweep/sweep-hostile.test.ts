@@ -43,7 +43,7 @@ const good = { format: 'backpack-sweep', version: 1, name: 'x', checkpoint: TINY
 describe('sweeps on bad input', () => {
   it('an unreachable Redis is a `queue` error for every command', { timeout: 60_000 }, async () => {
     const url = `redis://127.0.0.1:${await freePort()}`
-    for (const args of [['sweep', 'status', 'sw1'], ['sweep', 'cancel', 'sw1'], ['sweep', 'run', '--spec', spec(good)], ['worker']]) {
+    for (const args of [['sweep', 'status', 'sw1'], ['sweep', 'cancel', 'sw1'], ['sweep', 'run', '--spec', spec(good)], ['sweep', 'table'], ['worker']]) {
       const r = await cli([...args, '--redis', url])
       expect(r.code, args.join(' ')).toBe(1)
       expect(code(r.stderr)).toBe('queue')
