@@ -73,7 +73,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: async () => (await import('./commands/suite')).suite,
   },
   sweep: {
-    summary: 'Sweeps on Redis workers: run, follow, status, cancel (--redis URL, --queue NAME)',
+    summary: 'Sweeps on Redis workers: run, follow, status, cancel; the sense table on workers (--redis URL, --queue NAME)',
     load: async () => (await import('./commands/sweep')).sweep,
   },
   worker: {

@@ -8,16 +8,20 @@ import { cancelSweep, sweepStatus } from '../../main/sweep/sweep-control'
 import { checkSweepId } from '../../main/sweep/sweep-jobs'
 import { SweepQueue } from '../../main/sweep/sweep-queue'
 import { submitSweep } from '../../main/sweep/submit-sweep'
+import { buildSenseTableOnWorkers } from '../../main/sweep/sense-table-shards'
+import { resolveCheckpointDir } from '../../main/paths/app-paths'
 import { HelpRequested, parseFlags, type CliCommand, type CliIo, type Flag } from '../cli-command'
 import { dbPathFlag } from './experiment'
 import { intFlag, queueFlag } from './worker'
 
 /**
- * `sweep run|follow|status|cancel`: sweeps over a Redis queue. `run` submits a sweep document
+ * `sweep run|follow|status|cancel|table`: sweeps over a Redis queue. `run` submits a sweep document
  * and waits, writing each finished job to the experiment database; `follow ID` waits for (and
- * writes) an existing sweep; `status ID` and `cancel ID` read and stop one. Progress on stderr.
+ * writes) an existing sweep; `status ID` and `cancel ID` read and stop one; `table` builds the
+ * checkpoint's whole-vocabulary sense table on the workers (into the same cache folder as a local
+ * build). Progress on stderr.
  */
-const SUBCOMMANDS = ['run', 'follow', 'status', 'cancel'] as const
+const SUBCOMMANDS = ['run', 'follow', 'status', 'cancel', 'table'] as const
 type Sub = (typeof SUBCOMMANDS)[number]
 const COMMON = {
   redis: { type: 'string', description: 'the Redis URL (redis://host:port)' },
@@ -29,7 +33,7 @@ const WAIT = {
 } as const satisfies Record<string, Flag>
 
 export const sweep: CliCommand = {
-  details: 'sweep run --spec FILE [--db PATH] [--timeout-s S]; sweep follow ID [--db PATH]; sweep status ID; sweep cancel ID',
+  details: 'sweep run --spec FILE [--db PATH] [--timeout-s S]; sweep follow ID [--db PATH]; sweep status ID; sweep cancel ID; sweep table [--checkpoint DIR] [--scores]',
   async run(args, io) {
     const [sub, ...rest] = args
     if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) {
@@ -92,6 +96,24 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
     const waitMs = intFlag(values['wait-s'], 'wait-s', 15, 0, 3600) * 1000
     return withQueue(values, (q) => cancelSweep(q, id, waitMs))
   },
+
+  async table(args, io) {
+    const { values } = parseFlags(args, {
+      ...COMMON,
+      checkpoint: { type: 'string', description: 'checkpoint directory (the workers must serve the same one)', defaultText: 'the bundled demo model' },
+      scores: { type: 'boolean', description: 'also each sense\'s max and min score over the vocabulary (topic edits need them)' },
+      'timeout-s': WAIT['timeout-s'],
+    })
+    return withQueue(values, async (q) => {
+      const { sweepId, jobs, table } = await buildSenseTableOnWorkers(q, {
+        checkpointDir: resolveCheckpointDir(values.checkpoint),
+        need: values.scores ? 'scores' : 'senses',
+        onProgress: progress(io),
+        timeoutMs: timeoutFlag(values['timeout-s']),
+      })
+      return { sweepId, jobs, dir: table.dir, vocabSize: table.vocabSize, numSenses: table.numSenses, precision: table.precision }
+    })
+  },
 }
 
 /** Prints the summary; a sweep with failed or cancelled jobs then exits 1 with the first error's code. */
@@ -109,7 +131,7 @@ function finish(summary: SweepSummary, io: CliIo): undefined {
 
 function progress(io: CliIo) {
   let last = ''
-  return (p: { done: number; failed: number; active: number; waiting: number; jobs: number }) => {
+  return (p: { done: number; failed: number; active?: number; waiting?: number; jobs: number }) => {
     const line = JSON.stringify({ event: 'progress', ...p })
     if (line !== last) io.stderr.write(line + '\n')
     last = line

@@ -9,7 +9,7 @@ import type { SweepQueue } from './sweep-queue'
 /** Attempts of a job whose failure may be transient (a worker crash counts as a stall, not an attempt). */
 export const JOB_ATTEMPTS = 3
 /** How long finished jobs (and the sweep's keys) stay in Redis for `sweep status`/`follow`. */
-const KEEP_S = 7 * 24 * 3600
+export const KEEP_S = 7 * 24 * 3600
 
 export interface SubmittedSweep {
   meta: SweepMeta
@@ -33,7 +33,7 @@ export async function submitSweep(q: SweepQueue, doc: SweepDocument, specPath: s
   await q.call('recording the sweep', () => client.set(sweepKeys(q.name, sweepId).meta, JSON.stringify(meta), 'EX', KEEP_S))
   const jobs = specs.map((s) => {
     const request = s.edits.edits.length > 0 ? { ...s.request, edits: s.edits } : s.request
-    const data: SweepJobData = { sweepId, index: s.index, method: s.method, request, checkpointHash: manifest.contentHash }
+    const data: SweepJobData = { sweepId, index: s.index, method: s.method, request, checkpointHash: manifest.contentHash, ...(s.part ? { part: s.part } : {}) }
     return {
       name: s.method,
       data,

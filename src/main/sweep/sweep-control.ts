@@ -1,18 +1,6 @@
+import type { SweepCancelResult, SweepMeta, SweepStatus } from '../../shared/sweep/sweep-view'
 import { cancelChannel, sweepKeys } from './sweep-jobs'
 import { failedCode, type JobState, type SweepQueue } from './sweep-queue'
-
-export interface SweepStatus {
-  sweepId: string
-  name: string
-  jobs: number
-  cancelled: boolean
-  counts: Record<'waiting' | 'active' | 'completed' | 'failed' | 'removed', number>
-  /** running jobs: index, the worker that holds each (host/pid) and how often it was taken before */
-  active: { index: number; worker: string | null; attemptsMade: number }[]
-  /** finished jobs per worker (host/pid) */
-  completedBy: Record<string, number>
-  failures: { index: number; code: string }[]
-}
 
 /** Where a sweep's jobs stand, read from the queue (nothing is written). */
 export async function sweepStatus(q: SweepQueue, sweepId: string): Promise<SweepStatus> {
@@ -31,17 +19,7 @@ export async function sweepStatus(q: SweepQueue, sweepId: string): Promise<Sweep
   return { sweepId, name: meta.name, jobs: meta.jobs, cancelled: await q.isCancelled(sweepId), counts, active, completedBy, failures }
 }
 
-export interface CancelResult {
-  sweepId: string
-  /** waiting jobs removed from the queue */
-  removed: number
-  /** jobs that were running when the cancel arrived (aborted, failed as `cancelled`, not retried) */
-  aborted: number
-  /** finished jobs, kept */
-  completed: number
-  /** jobs still running when the wait ran out (they fail as `cancelled` when they finish) */
-  stillActive: number
-}
+export type CancelResult = SweepCancelResult
 
 /**
  * Cancels a sweep: marks it cancelled (a worker checks the mark before and after each job, so no
@@ -77,6 +55,28 @@ export async function cancelSweep(q: SweepQueue, sweepId: string, waitMs = 15_00
   }
   const completed = (await q.jobs(meta)).filter((s) => s.state === 'completed').length
   return { sweepId, removed, aborted: running.size, completed, stillActive: stillActive.length }
+}
+
+/** The sweeps a queue knows (newest first), read from their keys in Redis. */
+export async function listSweeps(q: SweepQueue, limit = 100): Promise<SweepMeta[]> {
+  const prefix = sweepKeys(q.name, '').meta
+  const keys: string[] = []
+  let cursor = '0'
+  do {
+    const [next, batch] = await q.call('listing sweeps', () => q.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500))
+    cursor = next
+    keys.push(...batch.filter((k) => !k.endsWith(':cancelled')))
+  } while (cursor !== '0' && keys.length < 10_000)
+  if (keys.length === 0) return []
+  const raw = await q.call('listing sweeps', () => q.redis.mget(keys))
+  const metas = raw.flatMap((r) => {
+    try {
+      return r ? [JSON.parse(r) as SweepMeta] : []
+    } catch {
+      return []
+    }
+  })
+  return metas.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit)
 }
 
 function countAs(state: JobState, exists: boolean): keyof SweepStatus['counts'] {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import type { PredictResponse } from '../../shared/ipc/api-types'
+import type { SweepPart } from '../../shared/sweep/expand-sweep'
 import type { SweepMethod } from '../../shared/sweep/sweep-document'
 import type { RunOrigin } from '../store/engine-runner'
 
@@ -10,30 +10,32 @@ import type { RunOrigin } from '../store/engine-runner'
 export interface SweepJobData {
   sweepId: string
   index: number
-  method: SweepMethod
+  method: SweepMethod | typeof TABLE_ROWS_METHOD
   /** the method's request, edits included (validated again by the worker's dispatcher) */
   request: Record<string, unknown>
   /** content hash of the checkpoint this job must run on */
   checkpointHash: string
+  /** a part of a split evaluate job: the worker returns the answer, the follower merges the parts into one run */
+  part?: SweepPart
 }
 
 export interface SweepJobResult {
-  /** the dispatcher's answer for `method` */
-  response: PredictResponse
-  origin: RunOrigin
+  /** the run, made with the method's recipe on the worker (sweep-run-codec.ts) */
+  run?: string
+  /** a sense-table rows job's rows (sense-table-shards.ts) */
+  rows?: string
+  /** a part's answer (sweep-run-codec.ts encodeValue) and where it was made */
+  response?: string
+  origin?: RunOrigin
   totalMs: number
   /** which worker ran it (hostname/pid) */
   worker: string
 }
 
-/** Facts about a sweep kept in Redis so `sweep status`/`cancel` need only its id. */
-export interface SweepMeta {
-  sweepId: string
-  name: string
-  jobs: number
-  checkpointHash: string
-  createdAt: number
-}
+/** The internal job method of a sharded sense table (sense-table-shards.ts); not an API method. */
+export const TABLE_ROWS_METHOD = 'senses.tableRows'
+
+export type { SweepMeta } from '../../shared/sweep/sweep-view'
 
 export function newSweepId(): string {
   return `sw${Date.now().toString(36)}${randomBytes(4).toString('hex')}`

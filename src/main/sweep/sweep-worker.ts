@@ -1,15 +1,20 @@
 import { hostname } from 'node:os'
 import { UnrecoverableError, Worker, type Job } from 'bullmq'
 import { Redis } from 'ioredis'
-import { WorkbenchError, type ErrorCode, type ErrorInfo } from '../../shared/errors'
-import type { ModelInfo, PredictResponse } from '../../shared/ipc/api-types'
-import { SWEEP_KINDS, type SweepMethod } from '../../shared/sweep/sweep-document'
-import { createDispatcher } from '../ipc/create-dispatcher'
+import { toErrorInfo, WorkbenchError, type ErrorCode, type ErrorInfo } from '../../shared/errors'
+import type { ApiMethod } from '../../shared/ipc/api'
+import type { ModelInfo } from '../../shared/ipc/api-types'
+import { REQUEST_SCHEMAS } from '../../shared/ipc/request-schemas'
+import { SWEEP_METHODS, type SweepMethod } from '../../shared/sweep/sweep-document'
+import { parseRequest, type ApiHandler } from '../ipc/create-dispatcher'
 import { runtimeInfo } from '../runtime/runtime-info'
 import { parseProviderChoice } from '../runtime/select-provider'
 import { Workbench } from '../workbench/workbench'
 import { checkRedis, redisError, redisOptions } from './redis-connection'
 import { cancelChannel, sweepKeys, type SweepJobData, type SweepJobResult } from './sweep-jobs'
+import { encodeRun, encodeValue } from './sweep-run-codec'
+import { TABLE_ROWS_METHOD, tableRows, type TableRowsRequest } from './sense-table-shards'
+import { sweepRunRecord, type RecipeLookup } from './sweep-run-record'
 
 /**
  * A queue worker: the fourth door. It opens one model through the same handler table as every
@@ -31,6 +36,8 @@ export interface SweepWorkerOptions {
   appVersion: string
   /** one line per event (ready, job finished/failed, Redis trouble) */
   log: (event: Record<string, unknown>) => void
+  /** where runs get their recipe (default: the registry) */
+  recipes?: RecipeLookup
 }
 
 export interface RunningSweepWorker {
@@ -39,21 +46,22 @@ export interface RunningSweepWorker {
   close(): Promise<void>
 }
 
-const METHODS = new Set<string>(Object.values(SWEEP_KINDS).map((k) => k.method))
+const METHODS = new Set<string>([...SWEEP_METHODS, TABLE_ROWS_METHOD])
 /** Error codes a second attempt could fix (the engine or the machine failed, not the request). */
 const RETRYABLE = new Set<ErrorCode>(['runtime', 'internal', 'store-io', 'queue'])
 
 export async function startSweepWorker(o: SweepWorkerOptions): Promise<RunningSweepWorker> {
   const provider = parseProviderChoice(o.provider)
   await checkRedis(o.redis)
-  const workbench = new Workbench({ transport: 'worker', version: o.appVersion })
-  const dispatch = createDispatcher(workbench.handlers())
-  const loaded = await dispatch('model.load', o.checkpoint ? { checkpoint: o.checkpoint } : {})
-  if (!loaded.ok) {
+  const workbench = new Workbench({ transport: 'worker', version: o.appVersion, provider })
+  const handlers = workbench.handlers()
+  let model: ModelInfo
+  try {
+    model = await handlers['model.load'](parseRequest('model.load', o.checkpoint ? { checkpoint: o.checkpoint } : {}))
+  } catch (e) {
     await workbench.dispose()
-    throw new WorkbenchError(loaded.error.code, loaded.error.message)
+    throw e
   }
-  const model = loaded.value as ModelInfo
   if (provider !== 'auto' && model.provider.name !== provider) {
     await workbench.dispose()
     throw new WorkbenchError('provider-unavailable', `--provider ${provider} was asked for but the model runs on ${model.provider.name}${model.provider.reason ? ` (${model.provider.reason})` : ''}`)
@@ -79,16 +87,49 @@ export async function startSweepWorker(o: SweepWorkerOptions): Promise<RunningSw
     if (await cancelled()) fail('cancelled', `sweep ${d.sweepId} was cancelled before job ${job.id} started`)
     active.set(job.id!, d.sweepId)
     o.log({ event: 'started', job: job.id })
+    if (d.method === TABLE_ROWS_METHOD) {
+      try {
+        const t0 = performance.now()
+        const rows = await abortable(tableRows(workbench.engine!, d.request as unknown as TableRowsRequest, signal), signal)
+        return { rows, totalMs: performance.now() - t0, worker: name }
+      } catch (e) {
+        if (e instanceof UnrecoverableError) throw e
+        const info = toErrorInfo(e)
+        if (RETRYABLE.has(info.code)) throw new Error(tagged(info))
+        fail(info.code, info.message)
+      } finally {
+        active.delete(job.id!)
+      }
+    }
+    const method = d.method as SweepMethod
+    // a method that takes a run id gets the job's, so a cancel stops the engine work too
+    const runId = 'runId' in REQUEST_SCHEMAS[method].shape ? `sweep-${job.id}` : undefined
+    const onAbort = () => runId && void handlers['run.cancel']({ runId }).catch(() => undefined)
+    signal?.addEventListener('abort', onAbort, { once: true })
     try {
       const t0 = performance.now()
-      const res = await abortable(dispatch(d.method satisfies SweepMethod, d.request), signal)
-      if (!res.ok) {
-        if (RETRYABLE.has(res.error.code)) throw new Error(tagged(res.error))
-        fail(res.error.code, res.error.message)
+      let run
+      let part: string | undefined
+      try {
+        const request = parseRequest(method, runId ? { ...d.request, runId } : d.request)
+        const handler = handlers[method] as ApiHandler<ApiMethod> as (r: unknown) => Promise<never>
+        const response = await abortable(handler(request), signal)
+        const totalMs = performance.now() - t0
+        const { runId: _r, ...asked } = request as typeof request & { runId?: string }
+        // a part of a split job: its answer goes back whole, the follower merges the parts into one run
+        if (d.part) part = encodeValue(response)
+        else run = sweepRunRecord(method, asked as never, response, origin, totalMs, o.recipes)
+      } catch (e) {
+        if (e instanceof UnrecoverableError) throw e
+        const info = toErrorInfo(e)
+        if (RETRYABLE.has(info.code)) throw new Error(tagged(info))
+        fail(info.code, info.message)
       }
       if (await cancelled()) fail('cancelled', `sweep ${d.sweepId} was cancelled while job ${job.id} ran; its result is dropped`)
-      return { response: res.value as PredictResponse, origin, totalMs: performance.now() - t0, worker: name }
+      if (part !== undefined) return { response: part, origin, totalMs: performance.now() - t0, worker: name }
+      return { run: encodeRun(run!), totalMs: performance.now() - t0, worker: name }
     } finally {
+      signal?.removeEventListener('abort', onAbort)
       active.delete(job.id!)
     }
   }

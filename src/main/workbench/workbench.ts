@@ -14,8 +14,11 @@ import { experimentHandlers } from './experiment-handlers'
 import { finetuneHandler } from './finetune-handler'
 import { generateHandler } from './generate-handler'
 import { suiteHandlers } from './suite-handlers'
+import { sweepHandlers } from './sweep-handlers'
 import { hubHandlers } from './hub-handlers'
 import { ModelSession } from '../session/model-session'
+import type { ProviderChoice } from '../runtime/select-provider'
+import type { BackpackEngine } from '../runtime/backpack-engine'
 import { paritySelfCheck } from './parity-self-check'
 import { readRecentCheckpoints, rememberCheckpoint } from './recent-checkpoints'
 import { WorkbenchEvents } from './workbench-events'
@@ -30,6 +33,8 @@ export interface WorkbenchOptions {
   version: string
   /** experiment database (default: experiments.sqlite in the user data directory) */
   databasePath?: string
+  /** execution provider every checkpoint loads on (default 'auto') */
+  provider?: ProviderChoice
 }
 
 export class Workbench {
@@ -59,6 +64,11 @@ export class Workbench {
 
   get model(): ModelInfo | null {
     return this.#session?.info ?? null
+  }
+
+  /** the loaded model's engine, for a queue worker's internal jobs (rows of a sharded sense table) */
+  get engine(): BackpackEngine | null {
+    return this.#session?.engine ?? null
   }
 
   handlers(): ApiHandlers {
@@ -116,6 +126,7 @@ export class Workbench {
       ...finetuneHandler(analysis),
       ...experimentHandlers({ store: () => this.#openStore(), session: () => this.#session, appVersion: this.#options.version }),
       ...evaluateHandler(analysis),
+      ...sweepHandlers({ store: () => this.#openStore(), model: () => this.model }),
       // contract in place; the runners land with the run-kinds work (issue 16)
       'experiments.saveRun': async () => {
         throw new WorkbenchError('unavailable', 'experiments.saveRun is not implemented yet')
@@ -138,6 +149,7 @@ export class Workbench {
       const next = await ModelSession.open(
         { checkpointDir: dir },
         {
+          provider: this.#options.provider,
           tokenizer: this.#tokenizer,
           signal: run.signal,
           onProgress: (p) => this.events.emit('model.progressed', { runId: runId ?? null, phase: p.phase, done: p.fraction, total: 1 }),

@@ -29,6 +29,7 @@ import type {
 import type { RequestSchemas } from './request-schemas'
 import type { Experiment, ExperimentPage, RunSummary } from '../store/experiment-types'
 import type { ExportedRunArrays } from '../store/run-array-types'
+import type { SweepCancelResult, SweepMeta, SweepProgress } from '../sweep/sweep-view'
 
 /**
  * The workbench API: one type map method → response (requests come from REQUEST_SCHEMAS), a
@@ -71,6 +72,10 @@ export interface ApiResponses {
   'experiments.saveRun': { experiment: Experiment; run: RunSummary }
   'finetune.run': FinetuneResponse
   'run.cancel': { cancelled: boolean }
+  'sweeps.submit': SweepMeta
+  'sweeps.list': { sweeps: SweepMeta[] }
+  'sweeps.status': SweepProgress
+  'sweeps.cancel': SweepCancelResult
 }
 
 export type ApiMethod = keyof ApiResponses & keyof RequestSchemas
@@ -111,6 +116,10 @@ export const API_METHODS = [
   'experiments.saveRun',
   'finetune.run',
   'run.cancel',
+  'sweeps.submit',
+  'sweeps.list',
+  'sweeps.status',
+  'sweeps.cancel',
 ] as const satisfies readonly ApiMethod[]
 
 // Compile-time: the list names every method of the map, and the map has a schema per method.

@@ -20,6 +20,9 @@ const tag = z.string().min(1).max(100)
 const tokenRef = z.union([tokenId, z.string().min(1).max(200)])
 const edits = senseEditDocumentSchema.optional()
 const empty = z.strictObject({})
+const redisUrl = z.string().min(1).max(2000)
+const queueName = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, "_", "." or "-"').default('backpack-sweeps')
+const sweepId = z.string().regex(/^sw[0-9a-z]{1,40}$/, 'a sweep id (sw…)')
 
 /** The methods whose calls can be saved as experiment runs (experiments.saveRun), one run kind each. */
 export const SAVEABLE_METHODS = [
@@ -193,6 +196,11 @@ export const REQUEST_SCHEMAS = {
     runId,
   }),
   'run.cancel': z.strictObject({ runId: z.string().min(1).max(100) }),
+  // sweeps over a Redis queue (src/main/sweep): the document is a backpack-sweep one, validated by its parser
+  'sweeps.submit': z.strictObject({ redis: redisUrl, queue: queueName, document: z.unknown() }),
+  'sweeps.list': z.strictObject({ redis: redisUrl, queue: queueName }),
+  'sweeps.status': z.strictObject({ redis: redisUrl, queue: queueName, sweepId }),
+  'sweeps.cancel': z.strictObject({ redis: redisUrl, queue: queueName, sweepId, waitMs: z.int().min(0).max(60_000).default(5000) }),
 } as const
 
 export type RequestSchemas = typeof REQUEST_SCHEMAS

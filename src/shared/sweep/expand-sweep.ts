@@ -1,6 +1,6 @@
 import { WorkbenchError } from '../errors'
 import { SENSE_EDITS_FORMAT, SENSE_EDITS_VERSION, type SenseEditDocument } from '../edits/sense-edits'
-import { MAX_SWEEP_JOBS, SWEEP_KINDS, type SenseGrid, type SweepDocument, type SweepMethod } from './sweep-document'
+import { MAX_SWEEP_JOBS, type SenseGrid, type SweepDocument, type SweepMethod } from './sweep-document'
 
 /** One job of a sweep: the method, its request without edits, and the edit document it runs under. */
 export interface SweepJobSpec {
@@ -10,6 +10,15 @@ export interface SweepJobSpec {
   method: SweepMethod
   request: Record<string, unknown>
   edits: SenseEditDocument
+  /** a part of a split evaluate job: the experiment (`group`, its edit document's index) it is merged into */
+  part?: SweepPart
+}
+
+/** Where one part of a split job belongs: parts `0..of-1` of experiment `group`, documents in order. */
+export interface SweepPart {
+  group: number
+  index: number
+  of: number
 }
 
 /**
@@ -17,15 +26,25 @@ export interface SweepJobSpec {
  * order, then factors). `numSenses` resolves a grid's `"senses": "all"` and bounds listed senses.
  */
 export function expandSweep(doc: SweepDocument, numSenses: number): SweepJobSpec[] {
-  const { method } = SWEEP_KINDS[doc.kind]
+  const { method } = doc
   const docs = doc.edits ?? expandGrid(doc.grid!, numSenses)
-  return docs.map((edits, index) => ({
-    index,
-    name: edits.name ?? `${doc.name} #${index + 1}`,
-    method,
-    request: { ...doc.request },
-    edits,
-  }))
+  const name = (edits: SenseEditDocument, i: number) => edits.name ?? `${doc.name} #${i + 1}`
+  const per = doc.documentsPerJob
+  if (per === undefined) return docs.map((edits, index) => ({ index, name: name(edits, index), method, request: { ...doc.request }, edits }))
+  // an evaluate sweep split by documents: every edit document × every chunk of documents
+  const documents = doc.request.documents as unknown[]
+  const of = Math.ceil(documents.length / per)
+  if (docs.length * of > MAX_SWEEP_JOBS) throw new WorkbenchError('bad-request', `sweep document: ${docs.length} edit documents × ${of} chunks of documents is more than ${MAX_SWEEP_JOBS} jobs`)
+  return docs.flatMap((edits, group) =>
+    Array.from({ length: of }, (_, i) => ({
+      index: group * of + i,
+      name: name(edits, group),
+      method,
+      request: { ...doc.request, documents: documents.slice(i * per, (i + 1) * per) },
+      edits,
+      part: { group, index: i, of },
+    })),
+  )
 }
 
 /** The scale-sense edit documents of a grid: every chosen sense × every factor. */

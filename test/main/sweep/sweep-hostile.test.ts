@@ -43,7 +43,7 @@ const good = { format: 'backpack-sweep', version: 1, name: 'x', checkpoint: TINY
 describe('sweeps on bad input', () => {
   it('an unreachable Redis is a `queue` error for every command', { timeout: 60_000 }, async () => {
     const url = `redis://127.0.0.1:${await freePort()}`
-    for (const args of [['sweep', 'status', 'sw1'], ['sweep', 'cancel', 'sw1'], ['sweep', 'run', '--spec', spec(good)], ['worker']]) {
+    for (const args of [['sweep', 'status', 'sw1'], ['sweep', 'cancel', 'sw1'], ['sweep', 'run', '--spec', spec(good)], ['sweep', 'table'], ['worker']]) {
       const r = await cli([...args, '--redis', url])
       expect(r.code, args.join(' ')).toBe(1)
       expect(code(r.stderr)).toBe('queue')
@@ -87,6 +87,19 @@ describe('sweeps on bad input', () => {
       expect(r.stderr).toContain(path)
     }
     expect(code((await cli(['sweep', 'run', '--spec', join(cache(), 'missing.json'), '--redis', redis.url])).stderr)).toBe('not-found')
+    // an unknown checkpoint is refused before anything is queued
+    const unknown = await cli(['sweep', 'run', '--spec', spec({ ...good, checkpoint: join(cache(), 'no-such-checkpoint') }), '--redis', redis.url, '--db', join(cache(), 'bad.sqlite')])
+    expect(unknown.code).toBe(1)
+    expect(code(unknown.stderr)).toBe('not-found')
+    const q = await SweepQueue.open(redis.url, 'backpack-sweeps')
+    expect(await q.queue.count()).toBe(0)
+    await q.close()
+    // kinds: a suite without its method, a lookup with edits, a generate request greedy with a temperature
+    for (const doc of [{ ...good, kind: 'suite', request: {} }, { ...good, kind: 'senses', method: 'senses.lookup', request: { word: 'nurse' }, edits: [{ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', sense: 0, factor: 0 }] }] }, { ...good, kind: 'generate', request: { text: 'x', temperature: 0.5 } }]) {
+      const r = await cli(['sweep', 'run', '--spec', spec(doc), '--redis', redis.url, '--db', join(cache(), 'bad.sqlite')])
+      expect(r.code, JSON.stringify(doc)).toBe(2)
+      expect(code(r.stderr)).toBe('bad-request')
+    }
     for (const args of [['sweep'], ['sweep', 'status'], ['sweep', 'status', 'x:y'], ['sweep', 'run', '--redis', redis.url], ['sweep', 'status', 'sw1', '--redis', 'http://x'], ['sweep', 'status', 'sw1', '--redis', redis.url, '--queue', 'a:b'], ['worker', '--redis', redis.url, '--concurrency', '0'], ['worker', '--redis', redis.url, '--provider', 'gpu9']]) {
       const r = await cli(args)
       expect(r.code, args.join(' ')).toBe(2)

@@ -14,7 +14,9 @@ describe('Keyboard', () => {
   it('maps keys to actions, and never steals keys typed into a field', () => {
     expect(shortcutFor(key('3'), document.body)).toEqual({ kind: 'view', view: 'senses' })
     expect(shortcutFor(key('?'), document.body)).toEqual({ kind: 'help' })
-    expect(shortcutFor(key(String(VIEWS.length + 1)), document.body)).toBeNull() // a digit past the last view
+    expect(shortcutFor(key('9'), document.body)).toEqual({ kind: 'view', view: 'teach' }) // the ninth view
+    expect(shortcutFor(key('0'), document.body)).toEqual({ kind: 'view', view: 'sweeps' }) // 0: the tenth
+    expect(shortcutFor(key(String(VIEWS.length + 1)), document.body)).toBeNull() // no view past the last
     expect(shortcutFor({ ...key('1'), ctrlKey: true }, document.body)).toBeNull()
     expect(shortcutFor(key('3'), document.createElement('input'))).toBeNull()
     expect(shortcutFor(key('?'), document.createElement('textarea'))).toBeNull()

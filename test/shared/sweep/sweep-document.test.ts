@@ -38,4 +38,47 @@ describe('sweep documents', () => {
     const huge = parseSweepDocument(doc({ grid: { kind: 'scale-sense', token: ' nurse', senses: 'all', factors: Array.from({ length: 1000 }, (_, i) => i) } }))
     expect(codeOf(() => expandSweep(huge, 16))).toBe('bad-request') // 16 000 jobs > 10 000
   })
+
+  it('every kind maps to its method(s); a kind with several names one; the request is that method\'s', () => {
+    const one = (extra: Record<string, unknown>) => parseSweepDocument(doc({ edits: [edit(0)], ...extra }))
+    expect(one({ kind: 'generate', request: { text: 'x', maxNewTokens: 3 } })).toMatchObject({ method: 'generate.run', request: { text: 'x', maxNewTokens: 3, strategy: 'greedy' } })
+    expect(one({ kind: 'suite', method: 'suites.genderBias', request: {} }).request).toEqual({ optimize: true })
+    expect(one({ kind: 'evaluate', request: { documents: [{ name: 'a', text: 'b' }] } }).method).toBe('evaluate.run')
+    expect(expandSweep(one({ kind: 'suite', method: 'suites.knowledgeEdit', request: {} }), 4)[0]).toMatchObject({ method: 'suites.knowledgeEdit', request: {} })
+    const noEdits = { format: 'backpack-sense-edits', version: 1, edits: [] }
+    expect(parseSweepDocument(doc({ kind: 'senses', method: 'senses.lookup', request: { word: 'nurse' }, edits: [noEdits] })).method).toBe('senses.lookup')
+    for (const bad of [
+      { kind: 'suite', request: {} }, // which suite?
+      { kind: 'suite', method: 'predict.next', request: { text: 'x' } }, // not a suite method
+      { kind: 'senses', method: 'senses.lookup', request: { word: 'nurse' } }, // lookups take no edits
+      { kind: 'generate', request: { text: 'x', temperature: 0.5 } }, // greedy with a sampling setting
+      { kind: 'evaluate', request: { documents: [] } },
+      { kind: 'predict', request: { text: 'x', runId: 'r' } },
+    ]) {
+      expect(codeOf(() => one(bad)), JSON.stringify(bad)).toBe('bad-request')
+    }
+  })
+})
+
+describe('split evaluate sweeps', () => {
+  const corpus = Array.from({ length: 5 }, (_, i) => ({ name: `d${i}`, text: `text ${i}` }))
+  it('every edit document × every chunk of documents, in order, each part naming its experiment', () => {
+    const jobs = expandSweep(parseSweepDocument(doc({ kind: 'evaluate', request: { documents: corpus }, edits: [edit(0, 'a'), edit(2, 'b')], documentsPerJob: 2 })), 4)
+    expect(jobs.map((j) => [j.index, j.name, j.part])).toEqual([
+      [0, 'a', { group: 0, index: 0, of: 3 }],
+      [1, 'a', { group: 0, index: 1, of: 3 }],
+      [2, 'a', { group: 0, index: 2, of: 3 }],
+      [3, 'b', { group: 1, index: 0, of: 3 }],
+      [4, 'b', { group: 1, index: 1, of: 3 }],
+      [5, 'b', { group: 1, index: 2, of: 3 }],
+    ])
+    expect(jobs.slice(0, 3).flatMap((j) => j.request.documents as unknown[])).toEqual(corpus)
+    expect(expandSweep(parseSweepDocument(doc({ kind: 'evaluate', request: { documents: corpus }, edits: [edit(0)] })), 4)[0].part).toBeUndefined()
+  })
+  it('only evaluate splits, within the job limit', () => {
+    expect(codeOf(() => parseSweepDocument(doc({ edits: [edit(0)], documentsPerJob: 2 })))).toBe('bad-request')
+    expect(codeOf(() => parseSweepDocument(doc({ kind: 'evaluate', request: { documents: corpus }, edits: [edit(0)], documentsPerJob: 0 })))).toBe('bad-request')
+    const many = parseSweepDocument(doc({ kind: 'evaluate', request: { documents: Array.from({ length: 1000 }, (_, i) => ({ name: `d${i}`, text: 'x' })) }, grid: { kind: 'scale-sense', token: ' nurse', senses: 'all', factors: Array.from({ length: 11 }, (_, i) => i) }, documentsPerJob: 1 }))
+    expect(codeOf(() => expandSweep(many, 1))).toBe('bad-request') // 11 × 1000 jobs
+  })
 })

@@ -6,7 +6,7 @@ export type ShortcutAction = { kind: 'view'; view: ViewName } | { kind: 'help' }
 /** The shortcut list shown behind `?` (and the only keys the app binds globally). */
 export const SHORTCUTS: { keys: string; what: string }[] = [
   { keys: '?', what: 'show or hide this list' },
-  ...VIEWS.map((v, i) => ({ keys: String(i + 1), what: `open the ${v[0].toUpperCase() + v.slice(1)} view` })),
+  ...VIEWS.map((v, i) => ({ keys: String((i + 1) % 10), what: `open the ${v[0].toUpperCase() + v.slice(1)} view` })),
   { keys: 'd', what: 'toggle the dark/light theme' },
   { keys: 'Esc', what: 'close this list; in the α heatmap, hide the cursor' },
   { keys: 'Tab / Shift+Tab', what: 'move between controls; Enter or Space presses a button, sense card or token' },
@@ -21,7 +21,8 @@ export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey'
   if (e.key === '?') return { kind: 'help' }
   if (e.key === 'Escape') return { kind: 'close' }
   if (e.key === 'd') return { kind: 'theme' }
-  const n = Number(e.key)
-  if (Number.isInteger(n) && n >= 1 && n <= VIEWS.length) return { kind: 'view', view: VIEWS[n - 1] }
+  // 1–9 open the first nine views, 0 the tenth
+  const n = e.key === '0' ? 10 : Number(e.key)
+  if (/^[0-9]$/.test(e.key) && n >= 1 && n <= VIEWS.length) return { kind: 'view', view: VIEWS[n - 1] }
   return null
 }
