@@ -23,8 +23,8 @@ import { REPO_ROOT, ensureFullSizeCheckpoint } from './full-size-checkpoint'
  *
  * It fails fast (exit 2, before any checkpoint work) when the provider cannot start here: the
  * tiny fixture is opened with it first, and onnxruntime's refusal is printed as is (no WebGPU
- * adapter; no CUDA libraries — onnxruntime-node installs them only with
- * `--onnxruntime-node-install=cuda12`, which this repository's .npmrc skips). Exit 1 when the
+ * adapter; no CUDA libraries — `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`
+ * fetches them). Exit 1 when the
  * outputs disagree with the CPU's.
  */
 const { values: flags } = parseArgs({
