@@ -98,7 +98,7 @@ export class RerunBases {
     const deltas = changes.filter((c): c is Extract<Change, { delta: Float32Array }> => 'delta' in c)
     const m = missing.length + deltas.length
     const fresh = new Map<string, Float32Array>()
-    let projected = new Float32Array(0)
+    let projected: Float32Array = new Float32Array(0)
     if (m > 0) {
       const vectors = new Float32Array(m * d) // (row, d_model): ΔC rows, then the unedited C_ℓ not yet projected
       deltas.forEach((c, i) => vectors.set(c.delta, i * d))
