@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
@@ -14,6 +15,8 @@ import { buildRows, renderTable, type BenchRow } from './report-table'
  *
  *   npm run bench [-- --repeats 5 --skip-table --skip-topic --skip-generation --skip-store --skip-sweep --skip-reference
  *                    --skip-process --skip-finetune --full-reference --json out.json]
+ *   npm run bench -- --provider webgpu|cuda [--checkpoint DIR] [--repeats 5] [--skip-table]
+ *                    (the GPU bench instead: tools/bench/provider-phase.ts; exit 2 at once when the provider cannot start)
  *
  * Each of our phases runs in its own process (tools/bench/engine-phase.ts) so each peak RSS is
  * that phase's own; conversion uses an empty ONNX cache made for this run (removed at the end).
@@ -37,6 +40,9 @@ const { values: flags } = parseArgs({
     // default time a uniform sample of steps/batches; --full-reference times every one
     'full-reference': { type: 'boolean', default: false },
     json: { type: 'string' },
+    // the GPU bench (provider-phase.ts) instead of the CPU one: parity vs CPU, forward T=512, generation, sense table
+    provider: { type: 'string' },
+    checkpoint: { type: 'string' },
   },
 })
 const repeats = Math.max(1, Number(flags.repeats) || 5)
@@ -143,7 +149,17 @@ function sweepRows(sweep: PhaseResult): BenchRow[] {
   ]
 }
 
+/** `--provider X`: the GPU bench in a child process, its output and exit status passed through. */
+function providerBench(provider: string): void {
+  const args = [join(REPO_ROOT, 'tools/bench/provider-phase.ts'), '--provider', provider, '--repeats', String(repeats)]
+  if (flags.checkpoint) args.push('--checkpoint', flags.checkpoint)
+  if (flags['skip-table']) args.push('--skip-table')
+  const r = spawnSync(tsx, args, { stdio: 'inherit' })
+  process.exitCode = r.status ?? 1
+}
+
 async function main(): Promise<void> {
+  if (flags.provider) return providerBench(flags.provider)
   const { dir, generatedMs } = ensureFullSizeCheckpoint(log)
   if (generatedMs !== null) log(`generated in ${(generatedMs / 1000).toFixed(1)} s`)
   mkdirSync(benchDir(), { recursive: true })

@@ -9,6 +9,8 @@ import { computeBlastRadii, type BlastRadius, type BlastRadiusBounds, type Blast
 export type { BlastRadiusNotCovered, BlastRadiusOptions } from './blast-radius'
 import { editContextualization } from './edit-contextualization'
 import { editSenseVectors } from './edit-sense-vectors'
+import { RerunBases } from './rerun-base'
+import { senseScales } from './sense-scales'
 import { annealedTopicScale, exactTopicSenseScores, topicStaticDeltas } from './topic-weights'
 
 type TopicEdit = Extract<ResolvedSenseEdit, { kind: 'topic' }>
@@ -52,12 +54,6 @@ export interface InterventionRunnerOptions {
   baseCacheFloats?: number
 }
 
-/** A directly computed run of a prompt under vector edits only: what later re-runs add to. */
-interface RunBase {
-  perToken: readonly Float32Array[] // C̃ per position as combined, (sense, d_model) each
-  logits: Float32Array // (pos, vocab), every position
-}
-
 /**
  * Runs prompts under a sense-edit document. Composition order (documented in docs/analysis.md):
  * 1. vector edits (scale-sense, knowledge-edit, replace-sense, add-sense) in document order on
@@ -67,29 +63,26 @@ interface RunBase {
  * then logits = E · Σ_ℓ Σ_j α̃ · δ_eff · C̃ through `engine.combine`.
  * α comes from a small cache keyed by the ids: changing only the edits never reruns the GPT-2.
  *
- * Re-runs after vector edits changed (no topic or α edits): logits are linear in the senses, so
- * the last directly computed run of the same ids (all positions) is a base, and a re-run whose
- * senses differ from it in r (token, sense) pairs present in the prompt is
- * logits = base + W·(E·ΔC) with ΔC the r changed vectors (C̃ − C̃_base) and
- * W[q, (x, ℓ)] = Σ_{j: x_j = x} α[ℓ, q, j] — the same formula in float32, summed in another
- * order (tested against direct combine to 1e-5 of scale). It runs the LM head over r rows
- * instead of the n query rows, so it is taken when r ≤ n_query / 2; r = 0 returns the base rows.
+ * Re-runs after vector edits changed (no topic or α edits) add the changed senses' share to the
+ * last direct run of the same ids (rerun-base.ts): logits = base + W·(E·ΔC), with E·C(x)_ℓ kept
+ * per (token, sense) so that a changed scale-sense factor needs no LM-head pass.
  */
 export class InterventionRunner {
   readonly engine: BackpackEngine
   readonly #options: InterventionRunnerOptions
   readonly #alpha: LRUCache<string, Float32Array> // ids key → (sense, pos, pos)
   readonly #edited: LRUCache<string, Float32Array> // edit key + token → (sense, d_model)
+  readonly #scales = new WeakMap<Float32Array, Float64Array>() // edited vector → its senses' factors over C(x) (sense-scales.ts)
   readonly #embeddings = new Map<number, Float32Array>() // token → (d_model)
   readonly #topic = new Map<string, Float32Array>() // bag + strength → δ (vocab, sense)
-  readonly #bases: LRUCache<string, RunBase> // ids key → the last direct run under vector edits only, sized in logits floats
+  readonly #bases: RerunBases
 
   constructor(engine: BackpackEngine, options: InterventionRunnerOptions = {}) {
     this.engine = engine
     this.#options = options
     this.#alpha = new LRUCache({ max: options.alphaCacheSize ?? 16 })
     this.#edited = new LRUCache({ max: options.editedCacheSize ?? 4096 })
-    this.#bases = new LRUCache({ maxSize: options.baseCacheFloats ?? 2 ** 24, sizeCalculation: (b) => Math.max(1, b.logits.length) })
+    this.#bases = new RerunBases(engine, options)
   }
 
   /** Sense vectors C(x) of tokens, (sense, d_model) each, from the engine's cache (see tokenSenses). Shared: do not modify. */
@@ -142,6 +135,7 @@ export class InterventionRunner {
           sourceSense: (t, l) => (src.get(t) as Float32Array).subarray(l * d, (l + 1) * d),
         })
         this.#edited.set(k, v)
+        this.#scales.set(v, senseScales(id, this.engine.config.numSenses, targets.get(id) as VectorEdit[]))
       }
       return v
     })
@@ -192,11 +186,13 @@ export class InterventionRunner {
     const alpha = alphaEdits.length > 0 ? editContextualization(baseAlpha, n, alphaEdits) : baseAlpha
     const key = ids.join(',')
     const rebasable = !topic && alphaEdits.length === 0
-    let logits = rebasable ? await this.#fromBase(key, ids, perToken, alpha, positions) : null
+    // factors of each position's senses over the unedited C(x): 1 for vectors no edit touched
+    const scales = perToken.map((v) => this.#scales.get(v) ?? unscaled(k))
+    let logits = rebasable ? await this.#bases.rows(key, ids, perToken, scales, alpha, positions, (tokens) => this.tokenSenses(tokens)) : null
     if (!logits) {
       const alphaRows = selectRows(alpha, k, n, positions) // (sense, n_query, pos)
       logits = await this.engine.combine({ senses, alphaRows, nQuery: positions.length })
-      if (rebasable && positions.length === n && positions.every((p, i) => p === i)) this.#keepBase(key, perToken, logits)
+      if (rebasable && positions.length === n && positions.every((p, i) => p === i)) this.#bases.keep(key, perToken, scales, logits)
     }
     if (all.length > 0) assertFiniteLogits(logits, V, positions)
     const t4 = performance.now()
@@ -210,72 +206,6 @@ export class InterventionRunner {
       edited: all.length > 0,
       timingsMs: { senses: t1 - t0, topic: t2 - t1, contextualize: t3 - t2, combine: t4 - t3, total: t4 - t0 },
     }
-  }
-
-  /**
-   * Logits of `positions` from the base run of these ids plus the changed senses' share (see the
-   * class comment), or null when there is no base or too many (token, sense) pairs changed.
-   */
-  async #fromBase(key: string, ids: readonly number[], perToken: readonly Float32Array[], alpha: Float32Array, positions: readonly number[]): Promise<Float32Array | null> {
-    const base = this.#bases.get(key)
-    if (!base) return null
-    const { numSenses: k, nEmbd: d, vocabSize: V } = this.engine.config
-    const n = ids.length
-    const nq = positions.length
-    const maxPairs = Math.floor(nq / 2)
-    const where = new Map<number, number[]>() // token → its positions
-    ids.forEach((id, j) => {
-      const list = where.get(id)
-      if (list) list.push(j)
-      else where.set(id, [j])
-    })
-    const pairs: { at: number[]; sense: number }[] = []
-    const deltas: number[] = []
-    for (const at of where.values()) {
-      const j = at[0]
-      const now = perToken[j]
-      const was = base.perToken[j]
-      if (now === was) continue
-      for (let l = 0; l < k; l++) {
-        let same = true
-        for (let c = l * d; c < (l + 1) * d && same; c++) same = now[c] === was[c]
-        if (same) continue
-        if (pairs.length >= maxPairs) return null
-        pairs.push({ at, sense: l })
-        deltas.push(j * k + l)
-      }
-    }
-    const r = pairs.length
-    // base rows of the query positions (read only below: a copy only for a subset or r = 0)
-    const all = nq === n && positions.every((p, q) => p === q)
-    const rows = all ? base.logits : new Float32Array(nq * V)
-    if (!all) positions.forEach((p, q) => rows.set(base.logits.subarray(p * V, (p + 1) * V), q * V))
-    if (r === 0) return all ? rows.slice() : rows
-    const changes = new Float32Array(r * d) // ΔC, (pair, d_model)
-    deltas.forEach((jl, i) => {
-      const [j, l] = [Math.floor(jl / k), jl % k]
-      for (let c = 0; c < d; c++) changes[i * d + c] = perToken[j][l * d + c] - base.perToken[j][l * d + c]
-    })
-    const weights = new Float32Array(nq * r) // W (query, pair)
-    positions.forEach((p, q) => {
-      pairs.forEach(({ at, sense }, i) => {
-        let w = 0
-        for (const j of at) w += alpha[(sense * n + p) * n + j]
-        weights[q * r + i] = w
-      })
-    })
-    const projected = await this.engine.project(changes, r) // E·ΔC, (pair, vocab)
-    return this.engine.addWeightedRows(rows, weights, projected, nq, r, V)
-  }
-
-  /** Keeps a copy of `logits` as the base of these ids, if it fits (checked before copying). */
-  #keepBase(key: string, perToken: Float32Array[], logits: Float32Array): void {
-    const budget = this.#options.baseCacheFloats ?? 2 ** 24
-    // one base at most a quarter of the budget (83 positions at full vocab by default): a
-    // longer prompt run once (suites, perplexity) does not pay for copying its logits — a
-    // 512-position copy is 100 MB and held the event loop for a good part of a second
-    if (logits.length > budget / 4) return
-    this.#bases.set(key, { perToken, logits: logits.slice() }) // least recently used bases dropped past the budget
   }
 
   /** Topic steps 1–2 for a bag and strength, cached (needs the whole-vocabulary table: built with this call's options). */
@@ -366,6 +296,14 @@ export class InterventionRunner {
   async blastRadii(edits: ParsedSenseEdits, pairs: readonly (readonly [number, number])[], options: BlastRadiusOptions = {}): Promise<{ radii: BlastRadiusBounds[]; notCovered: BlastRadiusNotCovered }> {
     return computeBlastRadii(this, edits, pairs, false, options)
   }
+}
+
+const ones = new Map<number, Float64Array>()
+/** The factors of unedited senses: all 1 (one shared read-only array per sense count). */
+function unscaled(k: number): Float64Array {
+  let s = ones.get(k)
+  if (!s) ones.set(k, (s = new Float64Array(k).fill(1)))
+  return s
 }
 
 /** Rows of α for the query positions: (sense, pos, pos) → (sense, n_query, pos). */

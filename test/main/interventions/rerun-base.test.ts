@@ -44,11 +44,34 @@ describe('InterventionRunner re-runs from a base run (vector edits only)', () =>
       const before = { ...counts }
       const out = await runner.run(ids, parse(engine, edits(factor)))
       expect(counts.combine, 'no direct combine').toBe(before.combine)
-      expect(counts.projectedRows - before.projectedRows, 'two changed pairs: token 3, senses 1 and 2').toBe(2)
+      // two changed pairs (token 3, senses 1 and 2), both scale changes of C: E·C projected once, then reused
+      expect(counts.projectedRows - before.projectedRows, 'two changed pairs: token 3, senses 1 and 2').toBe(factor === 0.5 ? 2 : 0)
       const direct = await new InterventionRunner(engine).run(ids, parse(engine, edits(factor)))
       expectAllClose(out.logits, direct.logits, { rtolToScale: 1e-5, label: `factor ${factor}` })
       expect(Array.from(out.senses)).toEqual(Array.from(direct.senses))
       expect(out.contextualization).toEqual(direct.contextualization)
+    }
+  })
+
+  it('mixes kept projections of scale changes with projected ΔC where a sense is no longer a multiple of C (1e-5 of scale)', async () => {
+    const { engine, counts } = countingEngine()
+    const runner = new InterventionRunner(engine)
+    await runner.run(ids, parse(engine, [{ kind: 'scale-sense', token: 3, sense: [1, 2], factor: 2 }]))
+    const docs = [
+      // sense 1 scaled twice (factors multiply), sense 2 now also knowledge-edited: ΔC projected for sense 2 only
+      [{ kind: 'scale-sense', token: 3, sense: [1, 2], factor: 0.5 }, { kind: 'scale-sense', token: 3, sense: 1, factor: 3 }, { kind: 'knowledge-edit', token: 3, remove: 10, add: 11, senses: [2] }],
+      // back to scale changes only, of both senses (E·C₂ is projected now), then another factor
+      [{ kind: 'scale-sense', token: 3, sense: [1, 2], factor: -4 }],
+      [{ kind: 'scale-sense', token: 3, sense: [1, 2], factor: 7 }],
+    ]
+    const rows = [2, 1, 0] // E·C₁ and ΔC₂; E·C₂; nothing
+    for (const [i, doc] of docs.entries()) {
+      const before = { ...counts }
+      const out = await runner.run(ids, parse(engine, doc))
+      expect(counts.combine, 'no direct combine').toBe(before.combine)
+      expect(counts.projectedRows - before.projectedRows).toBe(rows[i])
+      const direct = await new InterventionRunner(engine).run(ids, parse(engine, doc))
+      expectAllClose(out.logits, direct.logits, { rtolToScale: 1e-5, label: `document ${i}` })
     }
   })
 

@@ -249,6 +249,20 @@ describe('EngineCore', () => {
     }
   })
 
+  it('a request of exactly 1024 ids (a sense-table chunk) reads the cache but does not fill it', async () => {
+    const { vocabSize: V } = core.config
+    const fresh = await openCore(FIXTURE)
+    try {
+      const ids = Array.from({ length: 1024 }, (_, i) => i % V) // repeats where the vocabulary is smaller
+      await fresh.senseVectors(ids)
+      expect(fresh.stats().senseCacheSize).toBe(0)
+      await fresh.senseVectors(ids.slice(0, 1023))
+      expect(fresh.stats().senseCacheSize).toBe(Math.min(1023, V))
+    } finally {
+      fresh.dispose()
+    }
+  })
+
   it('keeps at most MAX_DECODERS live decoders, dropping the oldest', async () => {
     const ids = Array.from({ length: MAX_DECODERS + 1 }, () => core.createDecoder())
     expect(await codeOf(core.decoderAppend(ids[0], [1]))).toBe('not-found')
