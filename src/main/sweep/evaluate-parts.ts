@@ -1,5 +1,6 @@
 import type { SenseEditDocument } from '../../shared/edits/sense-edits'
 import { WorkbenchError } from '../../shared/errors'
+import { mergeEvaluations } from '../evaluation/evaluation-figures'
 import type { EvaluateResponse } from '../../shared/ipc/api-types'
 import { parseRequest } from '../ipc/create-dispatcher'
 import type { SweepJobData, SweepJobResult } from './sweep-jobs'
@@ -12,15 +13,8 @@ import { sweepRunRecord, type RecipeLookup } from './sweep-run-record'
  */
 export type MergeEvaluate = (parts: EvaluateResponse[]) => EvaluateResponse
 
-/**
- * INTEGRATION POINT: the evaluate kind's merge of document chunks (summed log-probs and token
- * counts, per-document figures and log-probs concatenated in order). Until this build has it, a
- * split evaluate sweep's parts run and are kept in Redis, and recording them fails as
- * `unavailable` (they are recorded once a build with the merge follows the sweep again).
- */
-export const mergeEvaluateParts: MergeEvaluate = () => {
-  throw new WorkbenchError('unavailable', 'merging the parts of a split evaluate job needs the evaluate merge of document chunks, which this build does not have')
-}
+/** The evaluate kind's merge of document chunks (figures derived again from the summed log-probs, as a local run). */
+export const mergeEvaluateParts: MergeEvaluate = (parts) => mergeEvaluations(parts)
 
 /** The run of a whole evaluate request from its parts (all completed; any order). */
 export function evaluateRunFromParts(parts: { data: SweepJobData; result: SweepJobResult }[], merge: MergeEvaluate, lookup?: RecipeLookup): TravellingRun {

@@ -11,8 +11,8 @@ import { dbPath, sampleEdits, tempDir } from '../store/helpers/temp-db'
 
 /**
  * A split evaluate job: its parts are recorded as one experiment with one run once every part is
- * in, whatever order they finish in, through the merge and the evaluate recipe (both defined here:
- * this build has neither yet); without the merge, recording is refused as `unavailable`.
+ * in, whatever order they finish in, through the merge and the evaluate recipe  (a simple one defined
+ * here, and the evaluate kind's own).
  */
 let tmp: ReturnType<typeof tempDir>
 beforeEach(() => {
@@ -81,14 +81,20 @@ describe('split evaluate jobs', () => {
     }
   })
 
-  it('without the evaluate merge, the last part is refused as `unavailable` and nothing is written', async () => {
+  it('by default, through the evaluate kind\'s own merge and recipe: the pooled figures of every part\'s log-probs', async () => {
     const store = await ExperimentStore.open(dbPath(tmp.dir))
     try {
       await store.recordCheckpoint(HASH, null, null)
-      const recorder = new SweepRecorder(store, meta, undefined, recipes)
-      for (const i of [0, 1]) await recorder.add(part(i).data, part(i).result)
-      await expect(recorder.add(part(2).data, part(2).result)).rejects.toMatchObject({ code: 'unavailable' })
-      expect((await store.list({ limit: 10 })).total).toBe(0)
+      const lp = (n: number) => Buffer.from(new Float32Array(n).fill(-1).buffer).toString('base64')
+      const real = (i: number) => ({ ...part(i), result: { ...part(i).result, response: encodeValue({ ...answer(i), logProbs: lp(i + 1) }) } })
+      const recorder = new SweepRecorder(store, meta)
+      for (const i of [2, 0]) expect(await recorder.add(real(i).data, real(i).result)).toBeNull()
+      const done = await recorder.add(real(1).data, real(1).result)
+      const run = await store.getRun((await store.runs(done!.experimentId))[0].id)
+      expect(run.kind).toBe('evaluate')
+      expect(run.metrics).toMatchObject({ perplexity: Math.E, meanLogProb: -1 })
+      expect((run.outputs.documents as { name: string }[]).map((d) => d.name)).toEqual(['a', 'b', 'c'])
+      expect(Array.from(run.blobs.logProbs.data)).toEqual(new Array(6).fill(-1))
     } finally {
       await store.close()
     }
