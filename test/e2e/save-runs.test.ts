@@ -67,6 +67,8 @@ describe('save a generation and a suite run from their views, then compare', () 
   it('saves both kinds into experiments and Compare shows one column per experiment', async () => {
     const shared = `text=${encodeURIComponent(TEXT)}&edits=${encodeEdits(EDITS)}`
     await page.goto(`${origin}/#/generate?${shared}`)
+    // the URL's edits are validated before they apply
+    await expect.poll(() => page.getByTestId('generate').textContent(), { timeout: 60_000 }).toContain('1 edits')
     await page.getByTestId('gen-strategy').selectOption('sample')
     await page.getByTestId('gen-seed').fill('1')
     await page.getByTestId('generate').click()

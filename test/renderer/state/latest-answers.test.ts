@@ -25,7 +25,7 @@ const gen = (text: string) => ({ prompt: text, settings: { strategy: 'greedy', m
 describe('Prompt, Generate and Suites keep only the latest answer', () => {
   it('Generate: an answer to an earlier run that arrives last is dropped; an error replaces the old result', async () => {
     const slow = deferred<Result<GenerateResponse>>()
-    const answers = [() => slow.promise, () => ok(gen('second')), () => ({ ok: false as const, error: { code: 'too-long', message: 'x' } })]
+    const answers: (() => Result<GenerateResponse> | Promise<Result<GenerateResponse>>)[] = [() => slow.promise, () => ok(gen('second')), () => ({ ok: false, error: { code: 'too-long', message: 'x' } })]
     const { client } = fakeClient({ 'generate.run': () => answers.shift()!() })
     const g = new GenerateState(client)
     const first = g.run('first', none)

@@ -55,9 +55,9 @@ export class EvaluateState {
 
   /** Adds a document; a name already taken gets a number (" (2)") so rows stay distinguishable. */
   add(name: string, text: string): void {
-    const taken = new Set(this.#documents.map((d) => d.name))
+    const taken = this.#documents.map((d) => d.name)
     let unique = name
-    for (let i = 2; taken.has(unique); i++) unique = `${name} (${i})`
+    for (let i = 2; taken.includes(unique); i++) unique = `${name} (${i})`
     this.#documents = [...this.#documents, { name: unique, text }]
   }
 
