@@ -58,7 +58,9 @@ async function save(scope: string, name: string, existing = false): Promise<{ ex
   } else await panel.getByTestId('save-run-name').fill(name)
   await panel.getByTestId('save-run-submit').click()
   const saved = panel.getByTestId('save-run-saved')
-  await saved.waitFor({ timeout: 300_000 })
+  const refused = panel.getByRole('alert')
+  await saved.or(refused).waitFor({ timeout: 300_000 })
+  if (await refused.isVisible()) throw new Error(`experiments.saveRun refused the save: ${await refused.textContent()}`)
   const text = (await saved.textContent()) ?? ''
   return { runId: Number(/run #(\d+)/.exec(text)![1]), experimentId: Number(/#(\d+) /.exec(await saved.getByTestId('save-run-link').textContent() ?? '')![1]) }
 }
@@ -68,7 +70,7 @@ describe('save a generation and a suite run from their views, then compare', () 
     const shared = `text=${encodeURIComponent(TEXT)}&edits=${encodeEdits(EDITS)}`
     await page.goto(`${origin}/#/generate?${shared}`)
     // the URL's edits are validated before they apply
-    await expect.poll(() => page.getByTestId('generate').textContent(), { timeout: 60_000 }).toContain('1 edits')
+    await expect.poll(() => page.getByTestId('generate').textContent(), { timeout: 60_000 }).toContain('1 edit)')
     await page.getByTestId('gen-strategy').selectOption('sample')
     await page.getByTestId('gen-seed').fill('1')
     await page.getByTestId('generate').click()
@@ -107,5 +109,5 @@ describe('save a generation and a suite run from their views, then compare', () 
     const head = (await main.locator('table thead').first().textContent()) ?? ''
     expect(head).toContain('baseline')
     expect(await main.textContent()).toContain(generated.trim().split(/\s+/)[0]) // the edited generation is shown
-  })
+  }, 900_000)
 })
