@@ -1,8 +1,9 @@
-import { cleanup, render, screen } from '@testing-library/svelte'
+import { cleanup, render, screen, waitFor } from '@testing-library/svelte'
 import { tick } from 'svelte'
 import { afterEach, describe, expect, it } from 'vitest'
 import PromptView from '../../../src/renderer/src/views/prompt/PromptView.svelte'
 import { GenerateState } from '../../../src/renderer/src/state/generate-state.svelte'
+import { EditsState } from '../../../src/renderer/src/state/edits-state.svelte'
 import { PromptState } from '../../../src/renderer/src/state/prompt-state.svelte'
 import { SuitesState } from '../../../src/renderer/src/state/suites-state.svelte'
 import type { SenseEditDocument } from '../../../src/shared/edits/sense-edits'
@@ -75,5 +76,19 @@ describe('Prompt, Generate and Suites keep only the latest answer', () => {
     await prompt.setText('The doctor')
     await tick()
     expect(screen.getByTestId('prediction-for').dataset.stale).toBe('true')
+  })
+
+  it('Prompt: edits that arrive after the first prediction (from the URL, another view) are applied by predicting again', async () => {
+    const predicted = { next: [], logProbs: [], edited: false } as unknown as PredictResponse
+    const fake = fakeClient({ 'tokens.encode': ({ text }) => ok({ tokens: [{ id: 1, text, start: 0, end: text.length }] }), 'predict.next': () => ok(predicted) })
+    const prompt = new PromptState(fake.client)
+    await prompt.setText('The rough')
+    const edits = new EditsState(fake.client)
+    const app = { client: fake.client, model: { config: { nPositions: 512, numSenses: 16 } } }
+    render(PromptView, { props: { app, prompt, edits, route: { params: {}, update: () => undefined } } as never })
+    await waitFor(() => expect(prompt.predictionRequest).toEqual({ text: 'The rough', topK: 10 }))
+    edits.add({ kind: 'scale-sense', token: ' rough', sense: 12, factor: 0 })
+    await waitFor(() => expect(prompt.predictionRequest).toEqual({ text: 'The rough', topK: 10, edits: edits.document }))
+    expect(screen.getByTestId('prediction-for').dataset.stale).toBe('false')
   })
 })
