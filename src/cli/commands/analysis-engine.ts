@@ -2,9 +2,9 @@ import { WorkbenchError } from '../../shared/errors'
 import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
 import { loadSenseEdits } from '../../main/interventions/apply-sense-edits'
 import { resolveModelSource } from '../../main/runtime/model-source'
-import type { BackpackEngine } from '../../main/runtime/backpack-engine'
 import type { SenseTableProgress } from '../../main/senses/sense-table'
 import { ModelSession } from '../../main/session/model-session'
+import { editTieWarnings } from '../../main/senses/edit-tie-warnings'
 import { gpt2Tokenizer } from '../../main/tokenizer/gpt2-tokenizer'
 import { promptIds } from '../../main/tokenizer/prompt-ids'
 import type { CliIo, Flag } from '../cli-command'
@@ -40,11 +40,15 @@ export async function withSession<T>(flags: { checkpoint?: string; onnx?: string
   }
 }
 
-/** --edits FILE: validated for this engine; warnings go to stderr. */
-export async function editsFlag(engine: BackpackEngine, path: string | undefined, io: CliIo): Promise<ParsedSenseEdits | null> {
+/**
+ * --edits FILE: validated for this session's engine; warnings go to stderr, those about edits of
+ * tied or never-seen tokens included (the ones edits.validate answers).
+ */
+export async function editsFlag(session: Pick<ModelSession, 'engine' | 'tiedTokens'>, path: string | undefined, io: CliIo): Promise<ParsedSenseEdits | null> {
   if (path === undefined) return null
-  const { edits, warnings } = await loadSenseEdits(engine, path)
-  for (const w of warnings) io.stderr.write(`warning: ${w}\n`)
+  const { edits, warnings } = await loadSenseEdits(session.engine, path)
+  const ties = editTieWarnings(edits.edits, await session.tiedTokens())
+  for (const w of [...warnings, ...ties]) io.stderr.write(`warning: ${w}\n`)
   return edits
 }
 

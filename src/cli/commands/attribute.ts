@@ -25,9 +25,10 @@ export const attribute: CliCommand = {
     if (position < 0) position += ids.length
     const top = intFlag(values.top, 'top', 20, 1, 100_000)
     tokenFlag(values.target, 'target', Infinity) // usage errors before opening the model
-    return withSession(values, async ({ engine, runner }) => {
+    return withSession(values, async (session) => {
+      const { engine, runner } = session
       const target = tokenFlag(values.target, 'target', engine.config.vocabSize)
-      const edits = await editsFlag(engine, values.edits, io)
+      const edits = await editsFlag(session, values.edits, io)
       const a = await attributeLogit(runner, ids, position, target, edits, { onTableProgress: tableProgress(io) })
       const count = a.contributions.length
       return {

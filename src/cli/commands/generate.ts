@@ -58,8 +58,9 @@ export const generate: CliCommand = {
       recompute: values['full-recompute'] ? ('full' as const) : ('incremental' as const),
       ...(values.speculate !== undefined ? { speculate: intFlag(values.speculate, 'speculate', 4, 0, 64) } : {}),
     }
-    return withSession(values, async ({ engine, runner }) => {
-      const edits = await editsFlag(engine, values.edits, io)
+    return withSession(values, async (session) => {
+      const { engine, runner } = session
+      const edits = await editsFlag(session, values.edits, io)
       const onTableProgress = tableProgress(io)
       if (values.compare) return { contentHash: engine.contentHash, ...(await generateCompare(engine, { ...settings, edits, runner, onTableProgress })) }
       return { contentHash: engine.contentHash, ...(await generateText(engine, { ...settings, edits, runner, onTableProgress })) }

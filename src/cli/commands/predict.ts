@@ -27,8 +27,9 @@ export const predict: CliCommand = {
     const pair = values['log-odds']
     if (pair && (pair.length !== 2 || values.edits === undefined)) throw new WorkbenchError('bad-request', '--log-odds takes exactly two tokens (give the flag twice) and needs --edits FILE')
     pair?.forEach((t) => tokenFlag(t, 'log-odds', Infinity))
-    return withSession(values, async ({ engine, runner }) => {
-      const edits = await editsFlag(engine, values.edits, io)
+    return withSession(values, async (session) => {
+      const { engine, runner } = session
+      const edits = await editsFlag(session, values.edits, io)
       const onTableProgress = tableProgress(io)
       const prediction = await predictTokens(runner, ids, { top, edits, onTableProgress })
       if (!pair || !edits) return { contentHash: engine.contentHash, ...prediction }

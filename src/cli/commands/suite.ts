@@ -64,7 +64,7 @@ export const suite: CliCommand = {
     const heldoutText = values.heldout !== undefined ? await readText(values.heldout) : undefined
     return withSession(values, async (session) => {
       const { engine, runner } = session
-      const edits = await editsFlag(engine, values.edits, io)
+      const edits = await editsFlag(session, values.edits, io)
       const onTableProgress = tableProgress(io)
       const progress = (s: string) => io.stderr.write(s + '\n')
       let result: unknown

@@ -1,5 +1,6 @@
 import type { ApiHandlers } from '../ipc/create-dispatcher'
 import { genderBiasSuite } from '../suites/gender-bias-suite'
+import { explainGenderBias } from '../suites/gender-bias-explanation'
 import { explainEditTokens } from '../senses/edit-tie-warnings'
 import { knowledgeEditSuite } from '../suites/knowledge-edit-suite'
 import { topicSuite } from '../suites/topic-suite'
@@ -98,6 +99,7 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
             if (runId) ctx.events.emit('run.progressed', { runId, method: 'suites.genderBias', done: p.done, total: p.total, message: p.profession })
           },
         })
+        const explanation = explainGenderBias(r, await s.tiedTokens())
         return {
           sense: r.sense,
           professions: r.professions,
@@ -112,6 +114,7 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
             ...(w !== undefined ? { w } : {}),
           })),
           edited: r.edited,
+          ...(explanation.length > 0 ? { explanation } : {}),
         }
       } finally {
         run.done()

@@ -273,6 +273,8 @@ export interface GenderBiasView {
   }
   perProfession: { profession: string; token: number; unmodified: number; removeSense: number; optimizeSense?: number; w?: number }[]
   edited: boolean
+  /** why the suite shows a null or misleading effect on this model (tied professions, a sense without the he/she direction, a fit stuck at w = 1) */
+  explanation?: string[]
 }
 
 /** Before/after figures of a knowledge edit on sentences that mention the edited token outside the edited fact. */

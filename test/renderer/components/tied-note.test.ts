@@ -22,4 +22,18 @@ describe('SenseCard: collapsed tied entries', () => {
     expect(notes[0].getAttribute('title')).toContain(tied.label)
     expect(screen.getByText(tied.label)).toBeTruthy()
   })
+
+  it('in a compact card, the count is short (the full label stays on hover and for screen readers)', () => {
+    const tied = { size: 12232, sample: [{ id: 1, text: '"' }], neverSeen: true, label: '"\\"" and 12,231 tokens with the same embedding row (never seen in training)' }
+    const card: Card = {
+      sense: 3,
+      norm: 1,
+      top: [{ id: 1, text: '"', score: 2, tied }],
+      bottom: [],
+      summary: { min: -3, max: 2, mean: 0, std: 1, histogram: { edges: [], counts: [] }, quantiles: {} },
+    }
+    render(SenseCard, { props: { card, compact: true } })
+    expect(screen.getByTestId('tied-note').textContent).toBe('+12K tied')
+    expect(screen.getByTestId('tied-note').getAttribute('title')).toContain(tied.label)
+  })
 })

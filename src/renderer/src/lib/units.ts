@@ -30,3 +30,8 @@ export function withUnit(value: number, unit: string, digits = 3): string {
 export function signedWithUnit(delta: number, unit: string, digits = 3): string {
   return `${delta > 0 ? '+' : ''}${withUnit(delta, unit, digits)}`
 }
+
+/** `n noun` with the noun in the plural unless n is 1: `1 edit`, `3 edits`. */
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
+}

@@ -1,21 +1,22 @@
 import type { SenseEditDocument } from '../../../shared/edits/sense-edits'
 import type { ErrorInfo } from '../../../shared/errors'
+import type { ApiRequest } from '../../../shared/ipc/api'
 import type { AttributeResponse, PredictResponse, PromptToken } from '../../../shared/ipc/api-types'
 import type { ApiClient } from '../lib/api-client'
+import { LatestRequest } from './latest-request.svelte'
 
 /**
  * The prompt under study: live tokenisation, the model's prediction (with the current edits, if
- * any) and the exact attribution of one chosen logit. Responses to stale requests are dropped.
+ * any) and the exact attribution of one chosen logit. Each result keeps the exact request it
+ * answers (what a saved run records); answers to stale requests are dropped.
  */
 export class PromptState {
   #text = $state('')
   #tokens = $state.raw<PromptToken[]>([])
-  #prediction = $state.raw<PredictResponse | null>(null)
-  #attribution = $state.raw<AttributeResponse | null>(null)
-  #error = $state.raw<ErrorInfo | null>(null)
-  #busy = $state(false)
+  #tokensError = $state.raw<ErrorInfo | null>(null)
   #seq = 0
-  #predictSeq = 0
+  readonly #prediction = new LatestRequest<PredictResponse, ApiRequest<'predict.next'>>()
+  readonly #attribution = new LatestRequest<AttributeResponse, ApiRequest<'predict.attribute'>>()
   readonly #client: ApiClient
   topK = $state(10)
 
@@ -30,46 +31,50 @@ export class PromptState {
     return this.#tokens
   }
   get prediction() {
-    return this.#prediction
+    return this.#prediction.value
+  }
+  /** the exact predict.next request the prediction (or its error) answers */
+  get predictionRequest() {
+    return this.#prediction.about
   }
   get attribution() {
-    return this.#attribution
+    return this.#attribution.value
   }
-  get error() {
-    return this.#error
+  /** the exact predict.attribute request the attribution answers */
+  get attributionRequest() {
+    return this.#attribution.about
+  }
+  /** the error of the prediction, else of the attribution, else of tokenising */
+  get error(): ErrorInfo | null {
+    return this.#prediction.error ?? this.#attribution.error ?? this.#tokensError
   }
   get busy() {
-    return this.#busy
+    return this.#prediction.busy
   }
 
   /** Sets the prompt and re-tokenises it (cheap; called on every keystroke). */
   async setText(text: string): Promise<void> {
-    if (text !== this.#text) this.#attribution = null // it explained a logit of the old prompt
+    if (text !== this.#text) this.#attribution.clear() // it explained a logit of the old prompt
     this.#text = text
     const seq = ++this.#seq
     if (text === '') {
       this.#tokens = []
+      this.#tokensError = null
       return
     }
     const res = await this.#client.call('tokens.encode', { text })
     if (seq !== this.#seq) return
-    if (res.ok) this.#tokens = res.value.tokens
-    else this.#error = res.error
+    if (res.ok) {
+      this.#tokens = res.value.tokens
+      this.#tokensError = null
+    } else this.#tokensError = res.error
   }
 
   /** Runs the model on the prompt with these edits (none: the unedited model). */
   async predict(edits?: SenseEditDocument): Promise<void> {
     if (this.#text === '') return
-    const seq = ++this.#predictSeq
-    this.#busy = true
-    const hasEdits = edits !== undefined && edits.edits.length > 0
-    const res = await this.#client.call('predict.next', { text: this.#text, topK: this.topK, ...(hasEdits ? { edits } : {}) })
-    if (seq !== this.#predictSeq) return
-    this.#busy = false
-    if (res.ok) {
-      this.#prediction = res.value
-      this.#error = null
-    } else this.#error = res.error
+    const request: ApiRequest<'predict.next'> = { text: this.#text, topK: this.topK, ...withEdits(edits) }
+    await this.#prediction.run(request, () => this.#client.call('predict.next', request))
   }
 
   /**
@@ -77,15 +82,15 @@ export class PromptState {
    * i.e. why the model predicted `target` after the prompt's first position+1 tokens.
    */
   async attribute(position: number, target: number, edits?: SenseEditDocument): Promise<void> {
-    const hasEdits = edits !== undefined && edits.edits.length > 0
-    const res = await this.#client.call('predict.attribute', { text: this.#text, position, target, ...(hasEdits ? { edits } : {}) })
-    if (res.ok) {
-      this.#attribution = res.value
-      this.#error = null
-    } else this.#error = res.error
+    const request: ApiRequest<'predict.attribute'> = { text: this.#text, position, target, ...withEdits(edits) }
+    await this.#attribution.run(request, () => this.#client.call('predict.attribute', request))
   }
 
   clearAttribution(): void {
-    this.#attribution = null
+    this.#attribution.clear()
   }
+}
+
+function withEdits(edits: SenseEditDocument | undefined): { edits?: SenseEditDocument } {
+  return edits !== undefined && edits.edits.length > 0 ? { edits } : {}
 }

@@ -1,4 +1,5 @@
 import type { ErrorInfo } from '../../../shared/errors'
+import type { ApiRequest } from '../../../shared/ipc/api'
 import type { NeighboursResponse, ReverseResponse, SenseLookupResponse, TiesMode } from '../../../shared/ipc/api-types'
 import type { WordPolicy } from '../../../shared/word-policy'
 import type { ApiClient } from '../lib/api-client'
@@ -10,10 +11,11 @@ import { LatestRequest } from './latest-request.svelte'
  * shown under a word it does not belong to.
  */
 export class SensesState {
-  readonly #lookup = new LatestRequest<SenseLookupResponse, string>()
-  readonly #other = new LatestRequest<SenseLookupResponse, string>()
-  readonly #neighbours = new LatestRequest<NeighboursResponse, string>()
-  readonly #reverse = new LatestRequest<ReverseResponse, string | number>()
+  readonly #lookup = new LatestRequest<SenseLookupResponse, ApiRequest<'senses.lookup'>>()
+  readonly #other = new LatestRequest<SenseLookupResponse, ApiRequest<'senses.lookup'>>()
+  readonly #neighbours = new LatestRequest<NeighboursResponse, ApiRequest<'senses.neighbours'>>()
+  /** about: the request without its progress id */
+  readonly #reverse = new LatestRequest<ReverseResponse, ApiRequest<'senses.reverse'>>()
   #reverseProgress = $state.raw<{ done: number; total: number } | null>(null)
   #reverseRun: string | null = null
   readonly #client: ApiClient
@@ -46,6 +48,16 @@ export class SensesState {
   get reverse() {
     return this.#reverse.value
   }
+  /** the exact requests the shown results answer (what a saved run records) */
+  get lookupRequest() {
+    return this.#lookup.about
+  }
+  get neighboursRequest() {
+    return this.#neighbours.about
+  }
+  get reverseRequest() {
+    return this.#reverse.about
+  }
   get reverseProgress() {
     return this.#reverseProgress
   }
@@ -60,13 +72,14 @@ export class SensesState {
   /** `policy`: how a multi-token word is handled (the server's default, first, when not given) */
   async look(word: string, topK = 10, policy?: WordPolicy): Promise<void> {
     if (word === '') return
-    if (this.#lookup.about !== null && this.#lookup.about !== word) {
+    if (this.#lookup.about !== null && this.#lookup.about.word !== word) {
       // the neighbours and reverse lookup were asked under the previous word
       this.#neighbours.clear()
       this.#reverse.clear()
       this.#cancelReverseRun()
     }
-    await this.#lookup.run(word, () => this.#client.call('senses.lookup', { ...(policy ? { word, topK, policy } : { word, topK }), ...this.#ties() }))
+    const request: ApiRequest<'senses.lookup'> = { ...(policy ? { word, topK, policy } : { word, topK }), ...this.#ties() }
+    await this.#lookup.run(request, () => this.#client.call('senses.lookup', request))
   }
 
   async lookOther(word: string, topK = 10, policy?: WordPolicy): Promise<void> {
@@ -74,19 +87,22 @@ export class SensesState {
       this.#other.clear()
       return
     }
-    await this.#other.run(word, () => this.#client.call('senses.lookup', { ...(policy ? { word, topK, policy } : { word, topK }), ...this.#ties() }))
+    const request: ApiRequest<'senses.lookup'> = { ...(policy ? { word, topK, policy } : { word, topK }), ...this.#ties() }
+    await this.#other.run(request, () => this.#client.call('senses.lookup', request))
   }
 
   /** `policy`: how a multi-token word is handled (the server's default, first, when not given) */
   async findNeighbours(word: string, sense: number | 'min', topK = 10, policy?: WordPolicy): Promise<void> {
-    await this.#neighbours.run(word, () => this.#client.call('senses.neighbours', { ...(policy ? { word, sense, topK, policy } : { word, sense, topK }), ...this.#ties() }))
+    const request: ApiRequest<'senses.neighbours'> = { ...(policy ? { word, sense, topK, policy } : { word, sense, topK }), ...this.#ties() }
+    await this.#neighbours.run(request, () => this.#client.call('senses.neighbours', request))
   }
 
   async findReverse(token: string | number, direction: 'boost' | 'suppress' = 'boost'): Promise<void> {
     const runId = `reverse-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
     this.#reverseRun = runId
     this.#reverseProgress = { done: 0, total: 0 }
-    const kept = await this.#reverse.run(token, () => this.#client.call('senses.reverse', { token, direction, runId, ...this.#ties() }))
+    const request: ApiRequest<'senses.reverse'> = { token, direction, ...this.#ties() }
+    const kept = await this.#reverse.run(request, () => this.#client.call('senses.reverse', { ...request, runId }))
     if (!kept || this.#reverseRun !== runId) return
     this.#reverseRun = null
     this.#reverseProgress = null

@@ -25,8 +25,9 @@ describe('Suites view: knowledge-edit explanations', () => {
       edited: false,
       cases: [kase('Brady→Colts', ['" Patriots" and " Colts" have identical embedding rows on this model: the edit cannot separate them and has no effect']), kase('Other')],
     }
-    const suites = { running: null, progress: null, error: null, genderBias: null, knowledgeEdit, topic: null, cancel: () => undefined, ranWith: () => null }
-    render(SuitesView, { props: { app, suites, edits: { edits: [], document: null } } as never })
+    const suites = { running: null, progress: null, errorOf: () => null, requestOf: () => null, genderBias: null, knowledgeEdit, topic: null, cancel: () => undefined, ranWith: () => null }
+    const evaluation = { documents: [], result: null, about: null, error: null, running: false, progress: null }
+    render(SuitesView, { props: { app, suites, evaluation, edits: { edits: [], document: null } } as never })
     const notes = screen.getAllByTestId('knowledge-explanation')
     expect(notes).toHaveLength(1)
     expect(notes[0].textContent).toContain('" Colts"')

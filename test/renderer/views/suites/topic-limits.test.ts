@@ -7,8 +7,9 @@ afterEach(() => cleanup())
 describe('Suites view: topic settings ranges', () => {
   it('bounds the topic inputs by the ranges suites.topic and the CLI\'s suite topic accept (src/shared/generation-settings.ts)', () => {
     const app = { info: { version: 't' }, available: () => true, model: { name: 'm', config: { numSenses: 16 } } }
-    const suites = { running: null, progress: null, error: null, genderBias: null, knowledgeEdit: null, topic: null, cancel: () => undefined }
-    render(SuitesView, { props: { app, suites, edits: { edits: [], document: null } } as never })
+    const suites = { running: null, progress: null, errorOf: () => null, requestOf: () => null, genderBias: null, knowledgeEdit: null, topic: null, cancel: () => undefined }
+    const evaluation = { documents: [], result: null, about: null, error: null, running: false, progress: null }
+    render(SuitesView, { props: { app, suites, evaluation, edits: { edits: [], document: null } } as never })
     const samples = screen.getByLabelText('samples')
     expect(samples.getAttribute('min')).toBe('1')
     expect(samples.getAttribute('max')).toBe('10000')
