@@ -1,4 +1,4 @@
-import { logSumExp, textVocabSize } from '../prediction/top-k'
+import { logSumExp, textVocabSize } from '../math/top-k'
 
 /**
  * The one scoring convention of the workbench (corpus evaluation, the fine-tuning background

@@ -1,5 +1,5 @@
 import { WorkbenchError } from '../../shared/errors'
-import { logSumExp, textVocabSize } from '../prediction/top-k'
+import { logSumExp, textVocabSize } from '../math/top-k'
 import type { FinetuneEngine } from './finetune-engine'
 import type { BackgroundStatistics } from './background-statistics'
 import { backgroundWindows } from './background-text'

@@ -1,6 +1,6 @@
 import { WorkbenchError } from '../../shared/errors'
 import { checkGenerationSetting } from '../../shared/generation-settings'
-import { textVocabSize, topKIndices } from '../prediction/top-k'
+import { textVocabSize, topKIndices } from '../math/top-k'
 import type { SeededRandom } from './seeded-random'
 
 /** How the next token is chosen from the logits. */

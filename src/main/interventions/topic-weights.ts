@@ -1,5 +1,5 @@
 import { TOPIC_STRENGTH_WEIGHTS } from '../../shared/edits/topic-words'
-import { quantiles } from '../senses/quantiles'
+import { quantiles } from '../math/quantiles'
 import { dot } from './edit-sense-vectors'
 
 /**

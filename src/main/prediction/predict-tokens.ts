@@ -3,7 +3,7 @@ import { WorkbenchError } from '../../shared/errors'
 import type { InterventionRunner, RunCallOptions } from '../interventions/intervention-runner'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { eventLoopYielder } from './event-loop-yield'
-import { logSumExp, textVocabSize, topKIndices } from './top-k'
+import { logSumExp, textVocabSize, topKIndices } from '../math/top-k'
 
 export interface ScoredToken {
   id: number

@@ -73,7 +73,7 @@ export interface EngineProgress {
 /**
  * The model as its users see it: the methods of the engine table (engine-methods.ts, where each is
  * declared and documented) except the worker's handles and diagnostics, plus what opening told.
- * `projectRanked` is optional: the worker engine has it (senses/shared-ranking.ts).
+ * `projectRanked` is optional: the worker engine has it (math/shared-ranking.ts).
  */
 export interface BackpackEngine extends Omit<EngineCalls, WorkerOnlyMethod>, Partial<Pick<EngineCalls, 'projectRanked'>> {
   readonly config: BackpackConfig

@@ -1,6 +1,6 @@
 import { finetuneInWorker } from '../finetune/finetune-in-worker'
 import type { FinetuneJob } from '../finetune/finetune-job'
-import { projectIntoShared, type ProjectRankArgs } from '../senses/shared-ranking'
+import { projectIntoShared, type ProjectRankArgs } from '../math/shared-ranking'
 import type { AuxSessions } from './aux-sessions'
 import type { EngineProgress, ForwardOptions, RequestOptions } from './backpack-engine'
 import type { EngineCore } from './engine-core'
@@ -57,7 +57,7 @@ export const engineMethods = {
   combine: (c: CallContext, a: CombineArgs) => c.core().combine(a.senses, a.alphaRows, a.nQuery, a.senseScale),
   /** Scores of vectors over the vocabulary, E·v: (n, d_model) → (n, vocab). */
   project: (c: CallContext, vectors: Float32Array, n: number) => c.core().project(vectors, n),
-  /** `project` into a shared buffer, then rank some rows in the worker while the caller ranks the others (senses/shared-ranking.ts). */
+  /** `project` into a shared buffer, then rank some rows in the worker while the caller ranks the others (math/shared-ranking.ts). */
   projectRanked: (c: CallContext, a: ProjectRankArgs) => projectIntoShared((vectors, n) => c.core().project(vectors, n), a),
   /** Rows of the (tied) embedding matrix E: (n, d_model). */
   embeddingRows: (c: CallContext, ids: readonly number[]) => c.core().embeddingRows(ids),

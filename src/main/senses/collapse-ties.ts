@@ -1,5 +1,5 @@
-import { topKIndices } from '../prediction/top-k'
-import type { RankedScores } from './rank-scores'
+import { topKIndices } from '../math/top-k'
+import type { RankedScores } from '../math/rank-scores'
 import type { TiedTokens } from './tied-tokens'
 
 /**

@@ -1,4 +1,4 @@
-import { insertBestFirst, topKIndices } from '../prediction/top-k'
+import { insertBestFirst, topKIndices } from '../math/top-k'
 import type { Int8SenseIndex } from './int8-index'
 import type { SenseTable } from './sense-table'
 

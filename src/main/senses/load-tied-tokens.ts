@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { textVocabSize } from '../prediction/top-k'
+import { textVocabSize } from '../math/top-k'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { TiedTokens } from './tied-tokens'
 

@@ -1,7 +1,7 @@
 import { WorkbenchError } from '../../shared/errors'
 import type { TiedGroupInfo } from '../../shared/ipc/api-types'
 import type { BackpackEngine } from '../runtime/backpack-engine'
-import { textVocabSize } from '../prediction/top-k'
+import { textVocabSize } from '../math/top-k'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { exactBestRows } from './exact-best-rows'
 import { int8Index, type Int8Scorer } from './int8-index'

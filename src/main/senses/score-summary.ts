@@ -1,4 +1,4 @@
-import { quantiles } from './quantiles'
+import { quantiles } from '../math/quantiles'
 
 export interface ScoreSummary {
   min: number

@@ -1,7 +1,7 @@
 import { WorkbenchError } from '../../shared/errors'
 import type { TiedGroupInfo } from '../../shared/ipc/api-types'
 import type { BackpackEngine } from '../runtime/backpack-engine'
-import { textVocabSize, topKIndices } from '../prediction/top-k'
+import { textVocabSize, topKIndices } from '../math/top-k'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { combineWordSenses, resolveWord, type ResolvedWord, type WordPolicy } from './resolve-word'
 import type { SenseTable } from './sense-table'

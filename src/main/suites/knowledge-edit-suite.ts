@@ -8,7 +8,7 @@ import { BUILTIN_HELDOUT_TEXT, KNOWLEDGE_EDIT_CASES, UNRELATED_PROMPTS, type Kno
 import { analysisRunner } from '../interventions/apply-sense-edits'
 import type { InterventionRunner } from '../interventions/intervention-runner'
 import { demoCheckpointDir } from '../paths/app-paths'
-import { logSumExp, textVocabSize } from '../prediction/top-k'
+import { logSumExp, textVocabSize } from '../math/top-k'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { composeEdits } from './compose-edits'

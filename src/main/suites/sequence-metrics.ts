@@ -2,7 +2,7 @@ import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
 import type { InterventionRunner } from '../interventions/intervention-runner'
 import { eventLoopYielder } from '../prediction/event-loop-yield'
 import { predictionWindows, tokenLogProb } from '../evaluation/prediction-windows'
-import { logSumExp, textVocabSize } from '../prediction/top-k'
+import { logSumExp, textVocabSize } from '../math/top-k'
 
 /**
  * Each position's softmax scans the whole vocabulary (~4 ms at full size): the loops below return

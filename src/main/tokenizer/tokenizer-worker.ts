@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads'
 import { toErrorInfo } from '../../shared/errors'
-import { encodePrompt } from '../workbench/encode-prompt'
+import { encodePrompt } from './encode-prompt'
 import { gpt2Tokenizer } from './gpt2-tokenizer'
 import { promptIds } from './prompt-ids'
 import type { TokenizerRequest, TokenizerResponse } from './tokenizer-protocol'

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createDispatcher, type Dispatch } from '../../../src/main/ipc/create-dispatcher'
 import { Gpt2Tokenizer, gpt2Tokenizer } from '../../../src/main/tokenizer/gpt2-tokenizer'
 import { promptIds } from '../../../src/main/tokenizer/prompt-ids'
-import { encodePrompt } from '../../../src/main/workbench/encode-prompt'
+import { encodePrompt } from '../../../src/main/tokenizer/encode-prompt'
 import { Workbench } from '../../../src/main/workbench/workbench'
 import type { PromptToken } from '../../../src/shared/ipc/api-types'
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { parseSenseEditsFor } from '../../../src/main/interventions/apply-sense-edits'
 import { genderBiasSuite } from '../../../src/main/suites/gender-bias-suite'
 import { fillProfession, GENDER_TEST_PROMPTS } from '../../../src/shared/suites/gender-bias-data'
-import { logSumExp } from '../../../src/main/prediction/top-k'
+import { logSumExp } from '../../../src/main/math/top-k'
 import { gpt2Tokenizer } from '../../../src/main/tokenizer/gpt2-tokenizer'
 import { useEngine } from './engine-fixture'
 

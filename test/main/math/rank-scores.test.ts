@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { topKIndices } from '../../../src/main/prediction/top-k'
-import { rankScores, rankScoresGeneral } from '../../../src/main/senses/rank-scores'
+import { topKIndices } from '../../../src/main/math/top-k'
+import { rankScores, rankScoresGeneral } from '../../../src/main/math/rank-scores'
 import { scoreSummary } from '../../../src/main/senses/score-summary'
 import { mulberry32 } from '../../helpers/mulberry32'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { logSumExp, topKIndices } from '../../../src/main/prediction/top-k'
+import { logSumExp, topKIndices } from '../../../src/main/math/top-k'
 import { mulberry32 } from '../../helpers/mulberry32'
 
 describe('topKIndices', () => {

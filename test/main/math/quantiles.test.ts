@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { quantiles } from '../../../src/main/senses/quantiles'
+import { quantiles } from '../../../src/main/math/quantiles'
 import { mulberry32 } from '../../helpers/mulberry32'
 
 /** numpy/torch default: linear interpolation at q·(n−1) of the sorted values. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { encodePrompt } from '../../../src/main/workbench/encode-prompt'
+import { encodePrompt } from '../../../src/main/tokenizer/encode-prompt'
 import { gpt2Tokenizer } from '../../../src/main/tokenizer/gpt2-tokenizer'
 
 describe('encodePrompt', () => {

@@ -1,5 +1,5 @@
 import type { PromptToken } from '../../shared/ipc/api-types'
-import type { Gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import type { Gpt2Tokenizer } from './gpt2-tokenizer'
 
 /**
  * Tokenises a prompt and gives each token its character span. A token that ends inside a

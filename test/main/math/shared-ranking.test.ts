@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { BackpackEngine } from '../../../src/main/runtime/backpack-engine'
 import { senseAtlas, senseCards } from '../../../src/main/senses/sense-atlas'
-import { awaitSharedScores, SCORES_BYTE } from '../../../src/main/senses/shared-ranking'
+import { awaitSharedScores, SCORES_BYTE } from '../../../src/main/math/shared-ranking'
 import { useEngine } from '../generation/engine-fixture'
 
 /** The same engine without projectRanked: senseCards projects and ranks every row on this thread. */
