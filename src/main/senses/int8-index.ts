@@ -6,7 +6,7 @@ import pkg from 'onnx-proto'
 import type { EngineCalls } from '../runtime/engine-methods'
 import { WorkbenchError } from '../../shared/errors'
 import type { SenseTable } from './sense-table'
-import { tryFolderLock } from './folder-lock'
+import { tryFolderLock } from '../fs/file-lock'
 import { readFully } from './file-io'
 
 const { onnx } = pkg

@@ -5,7 +5,7 @@ import type { BackpackEngine } from '../runtime/backpack-engine'
 import { createFolder } from '../paths/create-folder'
 import { readFileInto, writeAt } from './file-io'
 import { toHalfArray } from './float16'
-import { acquireFolderLock } from './folder-lock'
+import { acquireFolderLock } from '../fs/file-lock'
 import type { OpenSenseTableOptions } from './sense-table'
 
 /**

@@ -4,7 +4,7 @@ import type { BackpackEngine } from '../runtime/backpack-engine'
 import { cacheDir } from '../paths/app-paths'
 import { HALF_TO_FLOAT } from './float16'
 import { insertBestFirst } from '../math/top-k'
-import type { LockHolder } from './folder-lock'
+import type { LockHolder } from '../fs/file-lock'
 import type { Int8SenseIndex } from './int8-index'
 import { buildOrLoad, type StoredTable } from './sense-table-store'
 
@@ -22,7 +22,7 @@ import { buildOrLoad, type StoredTable } from './sense-table-store'
  *   senses.bin      (vocab, sense, d_model) fp16 or fp32, little-endian
  *   stats.bin       (3, vocab, sense) float32: norm, max score, min score
  *   progress.bin    one byte per chunk: bit 0 senses written, bit 1 scores written
- *   build.lock      while a process builds or resumes the table (see folder-lock.ts)
+ *   build.lock      while a process builds or resumes the table (see src/main/fs/file-lock.ts)
  * Processes share the folder (the app, CLI runs, benchmarks): building takes the folder's lock,
  * and a process that finds it held by a live process waits — reporting the holder's progress as
  * read from progress.bin, cancellable by its signal — then re-reads the folder, usually finding

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSyn
 import { hostname, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { acquireFolderLock, tryFolderLock } from '../../../src/main/senses/folder-lock'
+import { acquireFolderLock, tryFolderLock } from '../../../src/main/fs/file-lock'
 import { int8Index } from '../../../src/main/senses/int8-index'
 import { openSenseTable, type SenseTableProgress } from '../../../src/main/senses/sense-table'
 import { ArrayEngine } from '../interventions/array-engine'

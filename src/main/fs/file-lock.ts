@@ -5,8 +5,10 @@ import { resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 
 /**
- * A cross-process lock on a cache folder (the sense table and its int8 index): a file
- * `build.lock` created with exclusive create, holding `{pid, hostname, startedAt, token}`.
+ * The one cross-process lock of the workbench: a lock file created with exclusive create, holding
+ * `{pid, hostname, startedAt, token}` — `build.lock` in a cache folder (the sense table and its
+ * int8 index) or a download's blob lock in the Hub cache. A lock file in the older `pid@host` form
+ * is understood too.
  * The holder touches it every HEARTBEAT_MS; it is stale — and taken over — when its process is
  * gone on this host (kill(pid, 0) → ESRCH), when it has not been touched for STALE_MS (a crash
  * on another host, or a recycled pid), or when it is unreadable for longer than a creator needs
@@ -33,8 +35,12 @@ const MAX_POLL_MS = 1_000
 const held = new Map<string, string>()
 
 /** Takes the folder's lock if nobody holds it (a stale lock is taken over), else undefined. */
-export async function tryFolderLock(dir: string): Promise<FolderLock | undefined> {
-  const path = resolve(dir, LOCK_FILE)
+export function tryFolderLock(dir: string): Promise<FolderLock | undefined> {
+  return tryFileLock(resolve(dir, LOCK_FILE))
+}
+
+/** Takes the lock file `path` if nobody holds it (a stale lock is taken over), else undefined. */
+export async function tryFileLock(path: string): Promise<FolderLock | undefined> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const lock = await create(path)
     if (lock) return lock
@@ -49,8 +55,18 @@ export async function tryFolderLock(dir: string): Promise<FolderLock | undefined
  * Takes the folder's lock, waiting while another live process holds it: `onWait` is called on
  * every poll (about once a second at most) with the holder as the lock file names it.
  */
-export async function acquireFolderLock(dir: string, options: { signal?: AbortSignal; onWait?: (holder: LockHolder | undefined) => void | Promise<void>; what?: string } = {}): Promise<FolderLock> {
-  const path = resolve(dir, LOCK_FILE)
+export function acquireFolderLock(dir: string, options: AcquireOptions = {}): Promise<FolderLock> {
+  return acquireFileLock(resolve(dir, LOCK_FILE), options)
+}
+
+export interface AcquireOptions {
+  signal?: AbortSignal
+  onWait?: (holder: LockHolder | undefined) => void | Promise<void>
+  what?: string
+}
+
+/** Takes the lock file `path`, waiting while another live process holds it (as acquireFolderLock). */
+export async function acquireFileLock(path: string, options: AcquireOptions = {}): Promise<FolderLock> {
   let delay = 20
   for (;;) {
     if (options.signal?.aborted) throw cancelledWaiting(path, options.what)
@@ -121,8 +137,9 @@ async function inspect(path: string): Promise<Seen> {
   }
   const age = Date.now() - mtime
   let h: (LockHolder & { token?: unknown }) | undefined
+  const legacy = /^(\d+)@(.+)$/.exec(text.trim()) // the older `pid@host` form
   try {
-    h = JSON.parse(text) as LockHolder & { token?: unknown }
+    h = legacy ? { pid: Number(legacy[1]), hostname: legacy[2], startedAt: '' } : (JSON.parse(text) as LockHolder & { token?: unknown })
   } catch {
     h = undefined
   }
