@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDispatcher, type Dispatch } from '../../src/main/ipc/create-dispatcher'
+import { createDispatcher, type Dispatch } from '../../src/main/workbench/create-dispatcher'
 import { Workbench } from '../../src/main/workbench/workbench'
 import type { Result } from '../../src/shared/errors'
 import { finetuneCases, type FinetuneCase } from './finetune-cases'

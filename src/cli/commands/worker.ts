@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { WorkbenchError } from '../../shared/errors'
 import { DEFAULT_QUEUE } from '../../main/sweep/redis-connection'
-import { startSweepWorker } from '../../main/sweep/sweep-worker'
+import { startSweepWorker } from '../../main/queue-worker/sweep-worker'
 import { parseFlags, type CliCommand } from '../cli-command'
 import { untilStopSignal } from '../stop-signal'
 

@@ -1,6 +1,6 @@
 import { WorkbenchError } from '../../shared/errors'
 import type { EvaluateResponse, EvaluationFigures } from '../../shared/ipc/api-types'
-import { blobToBuffer, bufferToBlob } from '../store/blob-codec'
+import { blobToBuffer, bufferToBlob } from '../npy/blob-codec'
 
 /** What a document's evaluation adds up to before any figure is derived: counts and the float64 sum. */
 export interface DocumentSums {

@@ -1,6 +1,6 @@
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
 import { IPC_CHANNELS, type ApiEvent } from '../../shared/ipc/api'
-import type { Dispatch } from './create-dispatcher'
+import type { Dispatch } from '../workbench/create-dispatcher'
 import { isTrustedSenderUrl } from './trusted-sender'
 
 /**

@@ -1,5 +1,5 @@
 import { insertBestFirst } from './top-k'
-import { SUMMARY_QUANTILES, type ScoreSummary } from '../senses/score-summary'
+import { SUMMARY_QUANTILES, type ScoreSummary } from './score-summary'
 import { binOfRankIn } from './quantiles'
 
 export interface RankedScores {

@@ -3,7 +3,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { WorkbenchError, type ErrorInfo, type Result } from '../../shared/errors'
 import type { ApiEvent } from '../../shared/ipc/api'
-import type { Dispatch } from '../ipc/create-dispatcher'
+import type { Dispatch } from '../workbench/create-dispatcher'
 import { RequestGuard } from './request-guard'
 import { staticFile } from './static-files'
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
-import { createDispatcher } from '../ipc/create-dispatcher'
+import { createDispatcher } from '../workbench/create-dispatcher'
 import { Workbench } from '../workbench/workbench'
 import { serveWorkbench, type RunningServer } from './serve-workbench'
 

@@ -1,5 +1,5 @@
 import { WorkbenchError } from '../../shared/errors'
-import type { ApiHandlers } from '../ipc/create-dispatcher'
+import type { ApiHandlers } from './create-dispatcher'
 import { attributeLogit } from '../prediction/attribute-logit'
 import { predictTokens } from '../prediction/predict-tokens'
 import { reverseLookup } from '../senses/reverse-lookup'

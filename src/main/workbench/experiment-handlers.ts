@@ -1,5 +1,5 @@
 import { WorkbenchError } from '../../shared/errors'
-import type { ApiHandlers } from '../ipc/create-dispatcher'
+import type { ApiHandlers } from './create-dispatcher'
 import { compareExperiments } from '../store/compare-experiments'
 import type { ExperimentStore } from '../store/experiment-store'
 import { exportRunArrays } from '../store/export-run-arrays'

@@ -1,7 +1,7 @@
 import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
 import type { GenerationView } from '../../shared/ipc/api-types'
 import { generate, type GenerateOptions, type GenerationResult } from '../generation/generate'
-import type { ApiHandlers } from '../ipc/create-dispatcher'
+import type { ApiHandlers } from './create-dispatcher'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import type { AnalysisContext } from './analysis-handlers'
 

@@ -1,4 +1,4 @@
-import type { ApiHandlers } from '../ipc/create-dispatcher'
+import type { ApiHandlers } from './create-dispatcher'
 import { genderBiasSuite } from '../suites/gender-bias-suite'
 import { explainGenderBias } from '../suites/gender-bias-explanation'
 import { explainEditTokens } from '../senses/edit-tie-warnings'

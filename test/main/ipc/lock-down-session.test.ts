@@ -3,7 +3,7 @@ import { fakeEvent, FakeSession } from './fake-electron'
 
 vi.mock('electron', async () => (await import('./fake-electron')).electron)
 
-const { lockDownSession } = await import('../../../src/main/ipc/lock-down-session')
+const { lockDownSession } = await import('../../../src/main/shell/lock-down-session')
 
 describe('lockDownSession', () => {
   it('denies every permission request and check, and every device permission', () => {

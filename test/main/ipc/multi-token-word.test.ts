@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDispatcher, type Dispatch } from '../../../src/main/ipc/create-dispatcher'
+import { createDispatcher, type Dispatch } from '../../../src/main/workbench/create-dispatcher'
 import { gpt2Tokenizer } from '../../../src/main/tokenizer/gpt2-tokenizer'
 import { Workbench } from '../../../src/main/workbench/workbench'
 

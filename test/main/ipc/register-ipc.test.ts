@@ -10,7 +10,7 @@ vi.mock('electron', () => ({
 }))
 
 const { registerIpc } = await import('../../../src/main/ipc/register-ipc')
-const { createDispatcher } = await import('../../../src/main/ipc/create-dispatcher')
+const { createDispatcher } = await import('../../../src/main/workbench/create-dispatcher')
 const { Workbench } = await import('../../../src/main/workbench/workbench')
 const { IPC_CHANNELS } = await import('../../../src/shared/ipc/api')
 const { isTrustedSenderUrl } = await import('../../../src/main/ipc/trusted-sender')

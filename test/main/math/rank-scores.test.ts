@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { topKIndices } from '../../../src/main/math/top-k'
 import { rankScores, rankScoresGeneral } from '../../../src/main/math/rank-scores'
-import { scoreSummary } from '../../../src/main/senses/score-summary'
+import { scoreSummary } from '../../../src/main/math/score-summary'
 import { mulberry32 } from '../../helpers/mulberry32'
 
 describe('rankScores', () => {

@@ -1,6 +1,6 @@
 import { unzipSync } from 'fflate'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createDispatcher, type Dispatch } from '../../../src/main/ipc/create-dispatcher'
+import { createDispatcher, type Dispatch } from '../../../src/main/workbench/create-dispatcher'
 import { ExperimentStore } from '../../../src/main/store/experiment-store'
 import { experimentHandlers } from '../../../src/main/workbench/experiment-handlers'
 import type { ExportedRunArrays } from '../../../src/shared/store/run-array-types'

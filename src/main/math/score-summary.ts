@@ -1,4 +1,4 @@
-import { quantiles } from '../math/quantiles'
+import { quantiles } from './quantiles'
 
 export interface ScoreSummary {
   min: number

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ERROR_CODES, isErrorInfo } from '../../../src/shared/errors'
 import { API_METHODS } from '../../../src/shared/ipc/api'
 import { REQUEST_SCHEMAS } from '../../../src/shared/ipc/request-schemas'
-import { createDispatcher } from '../../../src/main/ipc/create-dispatcher'
+import { createDispatcher } from '../../../src/main/workbench/create-dispatcher'
 import { Workbench } from '../../../src/main/workbench/workbench'
 
 // no model loaded and no bundled demo: model methods answer typed errors; the store is a real file

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { blobToBuffer, bufferToBlob, checkBlob } from '../../../src/main/store/blob-codec'
+import { blobToBuffer, bufferToBlob, checkBlob } from '../../../src/main/npy/blob-codec'
 
 describe('blob codec', () => {
   it('round-trips every dtype bit for bit, including views into larger buffers', () => {

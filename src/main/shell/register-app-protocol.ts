@@ -1,5 +1,5 @@
 import { protocol } from 'electron'
-import { APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol'
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from '../ipc/app-protocol'
 
 /** Before `ready`: makes app:// a standard, secure scheme (an origin of its own). */
 export function registerAppScheme(): void {

@@ -1,7 +1,6 @@
-import type { z } from 'zod'
 import { toErrorInfo, WorkbenchError, type Result } from '../../shared/errors'
 import { API_METHODS, isApiMethod, type ApiMethod, type ApiParsedRequest, type ApiResponse } from '../../shared/ipc/api'
-import { REQUEST_SCHEMAS } from '../../shared/ipc/request-schemas'
+import { parseRequest } from '../../shared/ipc/parse-request'
 
 /**
  * The one dispatcher both doors use (Electron IPC and serve's HTTP): refuses unknown methods,
@@ -27,18 +26,4 @@ export function createDispatcher(handlers: ApiHandlers): Dispatch {
       return { ok: false, error: toErrorInfo(e) }
     }
   }
-}
-
-/** Validates a request for `method`, throwing a `bad-request` that names each bad field. */
-export function parseRequest<M extends ApiMethod>(method: M, request: unknown): ApiParsedRequest<M> {
-  const schema = REQUEST_SCHEMAS[method] as z.ZodType
-  const res = schema.safeParse(request ?? {})
-  if (!res.success) {
-    const issues = res.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.length ? i.path.join('.') : '(request)'}: ${i.message}`)
-      .join('; ')
-    throw new WorkbenchError('bad-request', `invalid request for ${method}: ${issues}`)
-  }
-  return res.data as ApiParsedRequest<M>
 }
