@@ -6,6 +6,8 @@ import { reverseLookup } from '../senses/reverse-lookup'
 import { senseAtlas } from '../senses/sense-atlas'
 import { senseNeighbours } from '../senses/sense-neighbours'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import type { SenseEditDocument } from '../../shared/edits/sense-edits'
+import { resolvePrompt, resolveTokenRef } from './resolve-prompt'
 import type { ModelSession } from '../session/model-session'
 import type { TokenizerThread } from '../tokenizer/tokenizer-thread'
 import type { WorkbenchEvents } from './workbench-events'
@@ -27,30 +29,35 @@ export interface AnalysisContext {
  */
 export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, AnalysisMethods> {
   const tokenizer = gpt2Tokenizer()
-  const tokenId = (s: ModelSession, ref: string | number, what: string): number => {
-    if (typeof ref === 'number') {
-      if (ref >= s.engine.config.vocabSize) throw new WorkbenchError('bad-request', `${what} ${ref} is outside the vocabulary [0, ${s.engine.config.vocabSize})`)
-      return ref
-    }
-    const ids = tokenizer.encode(ref)
-    if (ids.length !== 1) throw new WorkbenchError('bad-request', `${what} ${JSON.stringify(ref)} is ${ids.length} tokens; give one token (e.g. " she") or a token id`)
-    return ids[0]
-  }
+  const tokenId = resolveTokenRef
+  const editsOf = async (s: ModelSession, edits: SenseEditDocument | undefined) => (edits && edits.edits.length > 0 ? s.parseEdits(edits) : null)
 
   return {
-    'predict.next': async ({ text, topK, edits }) => {
+    'predict.next': async ({ text, ids: given, topK, edits }) => {
       const s = ctx.session()
-      const ids = await s.encode(text)
-      const parsed = edits ? await s.parseEdits(edits) : null
-      const p = await predictTokens(s.runner, ids, { top: topK, edits: parsed })
-      return { tokens: await ctx.tokenizer.promptTokens(text), next: p.next, logProbs: p.logProbs, edited: p.edited, timingsMs: p.timingsMs }
+      const prompt = await resolvePrompt(s, ctx.tokenizer, { text, ids: given })
+      const parsed = await editsOf(s, edits)
+      const t0 = performance.now()
+      const p = await predictTokens(s.runner, prompt.ids, { top: topK, edits: parsed })
+      const timingsMs = { ...p.timingsMs, total: performance.now() - t0 }
+      return { tokens: prompt.tokens, next: p.next, logProbs: p.logProbs, edited: p.edited, timingsMs, contentHash: s.engine.contentHash }
     },
-    'predict.attribute': async ({ text, position, target, edits }) => {
+    'predict.attribute': async ({ text, ids: given, position, target, edits }) => {
       const s = ctx.session()
-      const ids = await s.encode(text)
+      const { ids, tokens } = await resolvePrompt(s, ctx.tokenizer, { text, ids: given })
       if (position >= ids.length) throw new WorkbenchError('bad-request', `position ${position} is outside the prompt's ${ids.length} tokens [0, ${ids.length})`)
-      const a = await attributeLogit(s.runner, ids, position, tokenId(s, target, 'target'), edits ? await s.parseEdits(edits) : null)
-      return { position: a.position, target: a.target, logit: a.logit, total: a.total, contributions: a.contributions, edited: a.edited }
+      const a = await attributeLogit(s.runner, ids, position, tokenId(s, target, 'target'), await editsOf(s, edits))
+      return {
+        tokens: tokens.map(({ id, text: t }) => ({ id, text: t })),
+        position: a.position,
+        target: a.target,
+        logit: a.logit,
+        total: a.total,
+        contributions: a.contributions,
+        byTokenSense: a.byTokenSense,
+        edited: a.edited,
+        contentHash: s.engine.contentHash,
+      }
     },
     'predict.contextualization': async ({ text, sense }) => {
       const s = ctx.session()

@@ -4,6 +4,7 @@ import { generate, type GenerateOptions, type GenerationResult } from '../genera
 import type { ApiHandlers } from '../ipc/create-dispatcher'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import type { AnalysisContext } from './analysis-handlers'
+import { resolvePrompt } from './resolve-prompt'
 
 /**
  * `generate.run`: the baseline continuation and, when edits are given, the edited one with the
@@ -12,9 +13,9 @@ import type { AnalysisContext } from './analysis-handlers'
  */
 export function generateHandler(ctx: AnalysisContext): Pick<ApiHandlers, 'generate.run'> {
   return {
-    'generate.run': async ({ text, maxNewTokens, strategy, temperature, topK, topP, seed, edits, runId }) => {
+    'generate.run': async ({ text, ids: given, maxNewTokens, strategy, temperature, topK, topP, seed, edits, runId }) => {
       const s = ctx.session()
-      const ids = await s.encode(text)
+      const { ids, text: prompt } = await resolvePrompt(s, ctx.tokenizer, { text, ids: given })
       const parsed: ParsedSenseEdits | null = edits && edits.edits.length > 0 ? await s.parseEdits(edits) : null
       const run = ctx.track(runId)
       const passes = parsed ? 2 : 1
@@ -34,7 +35,7 @@ export function generateHandler(ctx: AnalysisContext): Pick<ApiHandlers, 'genera
           const n = Math.max(baseline.ids.length, edited.ids.length)
           for (let i = 0; i < n && firstDifference === null; i++) if (baseline.ids[i] !== edited.ids[i]) firstDifference = i
         }
-        return { prompt: text, settings, baseline: view(baseline), edited: edited ? view(edited) : null, firstDifference }
+        return { prompt, settings, baseline: view(baseline), edited: edited ? view(edited) : null, firstDifference }
       } finally {
         run.done()
       }

@@ -91,7 +91,7 @@ export interface ParityCheckReport {
 
 export interface AppInfo {
   version: string
-  transport: 'electron' | 'http' | 'worker'
+  transport: 'electron' | 'http' | 'worker' | 'cli'
   /** per method: is its backend present in this build (false → the view says "not available yet") */
   available: Record<string, boolean>
   model: ModelInfo | null
@@ -142,6 +142,8 @@ export interface PredictResponse {
   logProbs: TokenLogProb[]
   edited: boolean // edits were applied
   timingsMs: Record<string, number>
+  /** the content hash of the checkpoint that answered */
+  contentHash?: string
 }
 
 export interface Contribution {
@@ -158,7 +160,12 @@ export interface AttributeResponse {
   logit: number // the model's logit (after edits, when given)
   total: number // Σ contributions: equals logit up to float rounding
   contributions: Contribution[] // every (position, sense) pair, largest |value| first
+  /** the contributions summed per (source token, sense) over the positions holding that token, largest |value| first */
+  byTokenSense?: { tokenId: number; text: string; sense: number; value: number; positions: number[] }[]
+  /** the prompt's tokens */
+  tokens?: TokenSpan[]
   edited: boolean
+  contentHash?: string
 }
 
 /** α of one sense for a prompt: (query, key), row-major float32 little-endian, base64. */

@@ -19,6 +19,11 @@ const tag = z.string().min(1).max(100)
 const tokenRef = z.union([tokenId, z.string().min(1).max(200)])
 const edits = senseEditDocumentSchema.optional()
 const empty = z.strictObject({})
+/** a prompt as token ids: the alternative to its text (the CLI's --ids), at most the text's length */
+const ids = z.array(tokenId).min(1).max(100_000).optional()
+/** exactly one of text and ids */
+const onePrompt = (r: { text?: string; ids?: number[] }) => (r.text === undefined) !== (r.ids === undefined)
+const onePromptIssue = { message: 'give exactly one of text (the prompt) and ids (its token ids)', path: ['text'] }
 
 /** The methods whose calls can be saved as experiment runs (experiments.saveRun), one run kind each. */
 export const SAVEABLE_METHODS = [
@@ -50,18 +55,22 @@ export const REQUEST_SCHEMAS = {
   'hub.cancel': z.strictObject({ jobId: z.string().min(1).max(100) }),
   'hub.cached': z.strictObject({ repo: z.string().min(3).max(200), revision: z.string().min(1).max(200).optional() }),
   'tokens.encode': z.strictObject({ text }),
-  'predict.next': z.strictObject({ text: text.min(1), topK: topK.default(10), edits }),
-  'predict.attribute': z.strictObject({
-    text: text.min(1),
-    position: z.int().min(0),
-    target: tokenRef,
-    edits,
-  }),
+  'predict.next': z.strictObject({ text: text.min(1).optional(), ids, topK: topK.default(10), edits }).refine(onePrompt, onePromptIssue),
+  'predict.attribute': z
+    .strictObject({
+      text: text.min(1).optional(),
+      ids,
+      position: z.int().min(0),
+      target: tokenRef,
+      edits,
+    })
+    .refine(onePrompt, onePromptIssue),
   // the ranges are the CLI's too (src/shared/generation-settings.ts); sampling-only settings with
   // greedy decoding are refused, as the CLI refuses --greedy with a sampling flag
   'generate.run': z
     .strictObject({
-      text: text.min(1),
+      text: text.min(1).optional(),
+      ids,
       maxNewTokens: z.int().min(GEN.maxNewTokens.min).max(GEN.maxNewTokens.max).default(GEN.maxNewTokens.default),
       strategy: z.enum(['greedy', 'sample']).default('greedy'),
       temperature: z.number().gt(GEN.temperature.min).max(GEN.temperature.max).optional(),
@@ -72,6 +81,7 @@ export const REQUEST_SCHEMAS = {
       runId,
     })
     .superRefine((r, ctx) => {
+      if (!onePrompt(r)) ctx.addIssue({ code: 'custom', ...onePromptIssue })
       if (r.strategy !== 'greedy') return
       for (const name of samplingSettingsGiven(r)) {
         ctx.addIssue({ code: 'custom', path: [name], message: `${name} is a sampling setting and strategy is "greedy" (the default), which would ignore it; set strategy "sample" or leave ${name} out` })
