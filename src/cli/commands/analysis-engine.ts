@@ -86,6 +86,11 @@ export function promptFlag(values: { text?: string; ids?: string }): number[] {
   return promptIds(values.text, Infinity, '--text')
 }
 
+/** The prompt of --text / --ids as a request's text or ids (checked by promptFlag first). */
+export function promptRequest(values: { text?: string; ids?: string }): { text: string } | { ids: number[] } {
+  return values.ids !== undefined ? { ids: promptFlag(values) } : { text: values.text! }
+}
+
 /** What each phase of the sense table builds, for the first-build warning. */
 const TABLE_PHASE: Record<SenseTableProgress['phase'], string> = {
   senses: 'the sense vectors of the whole vocabulary',

@@ -14,7 +14,7 @@ export const atlasRecipe: RunRecipe<'senses.lookup'> = {
   method: 'senses.lookup',
   kind: 'senses',
   matches: isLookup('atlas'),
-  spec: (r) => ({ kind: 'senses', inputs: { lookup: 'atlas', word: r.word }, settings: { topK: r.topK, ...optional('policy', r.policy), ties: r.ties } }),
+  spec: (r) => ({ kind: 'senses', inputs: { lookup: 'atlas', word: r.word }, settings: { topK: r.topK, ...optional('policy', r.policy), ties: r.ties, ...optional('rawSpacing', r.rawSpacing), ...optional('bins', r.bins), ...optional('vectors', r.vectors) } }),
   request: (spec) => ({ word: spec.inputs.word, ...spec.settings }),
   record(_request, a) {
     const norms = a.senses.map((c) => c.norm)
@@ -31,7 +31,7 @@ export const neighboursRecipe: RunRecipe<'senses.neighbours'> = {
   method: 'senses.neighbours',
   kind: 'senses',
   matches: isLookup('neighbours'),
-  spec: (r) => ({ kind: 'senses', inputs: { lookup: 'neighbours', word: r.word }, settings: { sense: r.sense, topK: r.topK, ...optional('policy', r.policy), ties: r.ties } }),
+  spec: (r) => ({ kind: 'senses', inputs: { lookup: 'neighbours', word: r.word }, settings: { sense: r.sense, topK: r.topK, ...optional('policy', r.policy), ties: r.ties, ...optional('rawSpacing', r.rawSpacing) } }),
   request: (spec) => ({ word: spec.inputs.word, ...spec.settings }),
   record: (_request, n) => ({ outputs: answerOf(n), metrics: topScore(n.neighbours), timingsMs: {} }),
 }

@@ -75,11 +75,11 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
         alpha: Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength).toString('base64'),
       }
     },
-    'senses.lookup': async ({ word, topK, policy, ties }) => {
+    'senses.lookup': async ({ word, topK, policy, ties, rawSpacing, bins, vectors }) => {
       const s = ctx.session()
-      // the word is taken exactly as given: " nurse" is the token " nurse", "nurse" gets a space;
-      // a multi-token word's senses are its first token's or the mean (policy, as the CLI's --policy)
-      const a = await senseAtlas(s.engine, word, { top: topK, policy, ties: await s.tiesOption(ties) })
+      // the word is taken exactly as given: " nurse" is the token " nurse", "nurse" gets a space
+      // (unless rawSpacing); a multi-token word's senses are its first token's or the mean (policy)
+      const a = await senseAtlas(s.engine, word, { top: topK, policy, ties: await s.tiesOption(ties), ...(rawSpacing ? { rawSpacing } : {}), ...(bins !== undefined ? { bins } : {}), ...(vectors ? { includeVectors: true } : {}) })
       return {
         word: a.word,
         text: a.text,
@@ -88,16 +88,27 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
         used: a.used,
         multiToken: a.multiToken,
         senses: a.senses.map((c) => ({ sense: c.sense, norm: c.norm, top: c.top, bottom: c.bottom, summary: c.summary })),
+        ...(a.vectors ? { vectors: a.vectors } : {}),
+        contentHash: s.engine.contentHash,
       }
     },
-    'senses.neighbours': async ({ word, sense, topK, policy, ties }) => {
+    'senses.neighbours': async ({ word, sense, topK, policy, ties, rawSpacing }) => {
       const s = ctx.session()
       if (typeof sense === 'number' && sense >= s.engine.config.numSenses) {
         throw new WorkbenchError('bad-request', `sense ${sense} is outside [0, ${s.engine.config.numSenses})`)
       }
       const table = await s.senseTable()
-      const n = await senseNeighbours(s.engine, table, word, { measure: sense, top: topK, policy, ties: await s.tiesOption(ties) })
-      return { word: n.word, tokens: n.tokens, policy: n.policy, used: n.used, multiToken: n.multiToken, measure: n.measure, neighbours: n.neighbours.map(({ id, text, score, tied }) => ({ id, text, score, ...(tied ? { tied } : {}) })) }
+      const n = await senseNeighbours(s.engine, table, word, { measure: sense, top: topK, policy, ties: await s.tiesOption(ties), ...(rawSpacing ? { rawSpacing } : {}) })
+      return {
+        word: n.word,
+        tokens: n.tokens,
+        policy: n.policy,
+        used: n.used,
+        multiToken: n.multiToken,
+        measure: n.measure,
+        neighbours: n.neighbours.map(({ id, text, score, perSense, tied }) => ({ id, text, score, perSense, ...(tied ? { tied } : {}) })),
+        contentHash: s.engine.contentHash,
+      }
     },
     'senses.reverse': async ({ token, direction, topK, ties, runId }) => {
       const s = ctx.session()
@@ -112,7 +123,7 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
         })
         if (run.signal.aborted) throw new WorkbenchError('cancelled', 'reverse lookup cancelled')
         const r = await reverseLookup(s.engine, table, target, { top: topK, direction, ties: await s.tiesOption(ties) })
-        return { target: r.target, direction: r.direction, entries: r.entries }
+        return { target: r.target, direction: r.direction, entries: r.entries, timingsMs: r.timingsMs, contentHash: s.engine.contentHash }
       } finally {
         run.done()
       }

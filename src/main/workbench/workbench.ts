@@ -67,6 +67,11 @@ export class Workbench {
     return this.#session?.info ?? null
   }
 
+  /** The loaded model session (a door may open its sense table ahead, reporting progress its own way). */
+  get session(): ModelSession | null {
+    return this.#session
+  }
+
   handlers(): ApiHandlers {
     this.#handlers ??= this.#makeHandlers()
     return this.#handlers

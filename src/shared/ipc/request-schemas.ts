@@ -106,13 +106,24 @@ export const REQUEST_SCHEMAS = {
   }),
   // policy: how a multi-token word is handled, as the CLI's `senses --policy` (default first)
   // ties: tokens with bit-identical embedding rows as one labelled entry ('collapse') or each shown ('show')
-  'senses.lookup': z.strictObject({ word: z.string().min(1).max(200), topK: topK.default(10), policy: z.enum(WORD_POLICIES).optional(), ties }),
+  // rawSpacing: the word exactly as given (no leading space added); bins: of each sense's score
+  // histogram; vectors: the sense vectors themselves too (as the CLI's --raw-spacing, --bins, --vectors)
+  'senses.lookup': z.strictObject({
+    word: z.string().min(1).max(200),
+    topK: topK.default(10),
+    policy: z.enum(WORD_POLICIES).optional(),
+    ties,
+    rawSpacing: z.boolean().optional(),
+    bins: z.int().min(1).max(1000).optional(),
+    vectors: z.boolean().optional(),
+  }),
   'senses.neighbours': z.strictObject({
     word: z.string().min(1).max(200),
     sense: z.union([z.literal('min'), z.int().min(0).max(1023)]).default('min'),
     topK: topK.default(10),
     policy: z.enum(WORD_POLICIES).optional(),
     ties,
+    rawSpacing: z.boolean().optional(),
   }),
   'senses.reverse': z.strictObject({
     token: tokenRef,
