@@ -9,7 +9,7 @@ import { finiteMean, promptInputs, promptRequest } from './prompt-spec'
  * topP and the seed), so a reopen decodes exactly the same; outputs the baseline and (with edits)
  * the edited continuation and the first differing token; each side's per-token log-probs as a
  * float32 blob; metrics the token counts, mean log-probs and firstDifference. Speed (tokens per
- * second) goes to the timings, never to the outputs a reopen compares.
+ * second, speculation counts) goes to the timings, never to the outputs a reopen compares.
  */
 export const generateRecipe: RunRecipe<'generate.run'> = {
   method: 'generate.run',
@@ -20,7 +20,8 @@ export const generateRecipe: RunRecipe<'generate.run'> = {
       r.strategy === 'sample'
         ? { strategy: r.strategy, maxNewTokens: r.maxNewTokens, temperature: r.temperature ?? 1, ...(r.topK !== undefined ? { topK: r.topK } : {}), ...(r.topP !== undefined ? { topP: r.topP } : {}), seed: r.seed ?? 0 }
         : { strategy: r.strategy, maxNewTokens: r.maxNewTokens }
-    return { kind: 'generate', inputs: promptInputs(r), settings }
+    const speed = { ...(r.speculate !== undefined ? { speculate: r.speculate } : {}), ...(r.recompute !== undefined ? { recompute: r.recompute } : {}), ...(r.attribute !== undefined ? { attribute: r.attribute } : {}) }
+    return { kind: 'generate', inputs: promptInputs(r), settings: { ...settings, ...speed } }
   },
   request: (spec) => ({ ...promptRequest(spec), ...spec.settings }),
   record(_request, g) {
@@ -38,8 +39,8 @@ export const generateRecipe: RunRecipe<'generate.run'> = {
   },
 }
 
-function stored(v: GenerationView): Omit<GenerationView, 'tokensPerSecond'> {
-  const { tokensPerSecond: _speed, ...rest } = v
+function stored(v: GenerationView): Omit<GenerationView, 'tokensPerSecond' | 'timingsMs' | 'speculation'> {
+  const { tokensPerSecond: _speed, timingsMs: _timings, speculation: _guesses, ...rest } = v
   return rest
 }
 

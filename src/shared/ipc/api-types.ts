@@ -257,6 +257,13 @@ export interface GenerationView {
   stopReason: 'end-of-text' | 'max-new-tokens' | 'position-limit'
   edited: boolean
   tokensPerSecond: number
+  /** the prompt's ids and the generated ones (the <|endoftext|> that stopped it not included) */
+  promptIds?: number[]
+  ids?: number[]
+  decoding?: { strategy: 'greedy' | 'sample'; temperature?: number; topK?: number; topP?: number; seed?: number }
+  recompute?: 'incremental' | 'full'
+  speculation?: { guessed: number; accepted: number }
+  timingsMs?: Record<string, number>
 }
 
 export interface GenerateResponse {
@@ -266,6 +273,7 @@ export interface GenerateResponse {
   /** with the same settings and seed; null when no edits were given */
   edited: GenerationView | null
   firstDifference: number | null
+  contentHash?: string
 }
 
 /** The paper's gender-bias experiment (bias = max(p(he)/p(she), p(she)/p(he)); 1 = unbiased). */

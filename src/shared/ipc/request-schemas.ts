@@ -77,6 +77,12 @@ export const REQUEST_SCHEMAS = {
       topK: z.int().min(GEN.topK.min).max(GEN.topK.max).optional(),
       topP: z.number().gt(GEN.topP.min).max(GEN.topP.max).optional(),
       seed: z.int().min(GEN.seed.min).max(GEN.seed.max).optional(),
+      // prompt-lookup guesses per step (0: one token per step) and full recomputation of the prefix
+      // each step: both change only the speed, never the tokens (as the CLI's --speculate, --full-recompute)
+      speculate: z.int().min(0).max(64).optional(),
+      recompute: z.enum(['incremental', 'full']).optional(),
+      // each token's dominant (source token, sense); default true (without it, speculation can run)
+      attribute: z.boolean().optional(),
       edits,
       runId,
     })
