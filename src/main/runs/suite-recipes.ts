@@ -8,12 +8,17 @@ import { answerOf } from './prompt-spec'
  * metrics the summary figures; the per-item values also as float64 blobs, for notebooks.
  */
 const isSuite = (name: string) => (spec: RunSpec) => spec.kind === 'suite' && spec.inputs.suite === name
+/** every request field but the edits and the run id (defaults filled in by validation) */
+const settingsOf = (r: object): Record<string, unknown> => {
+  const { edits: _edits, runId: _runId, ...settings } = r as Record<string, unknown>
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined))
+}
 
 export const genderBiasRecipe: RunRecipe<'suites.genderBias'> = {
   method: 'suites.genderBias',
   kind: 'suite',
   matches: isSuite('gender-bias'),
-  spec: (r) => ({ kind: 'suite', inputs: { suite: 'gender-bias' }, settings: { ...(r.sense !== undefined ? { sense: r.sense } : {}), optimize: r.optimize } }),
+  spec: (r) => ({ kind: 'suite', inputs: { suite: 'gender-bias' }, settings: settingsOf(r) }),
   request: (spec) => ({ ...spec.settings }),
   record(_request, g) {
     const rows = g.perProfession
@@ -40,8 +45,9 @@ export const knowledgeEditRecipe: RunRecipe<'suites.knowledgeEdit'> = {
   method: 'suites.knowledgeEdit',
   kind: 'suite',
   matches: isSuite('knowledge-edit'),
-  spec: () => ({ kind: 'suite', inputs: { suite: 'knowledge-edit' }, settings: {} }),
-  request: () => ({}),
+  // a held-out text given is an input of the run (the default one is the suite's own)
+  spec: ({ heldoutText, ...r }) => ({ kind: 'suite', inputs: { suite: 'knowledge-edit', ...(heldoutText !== undefined ? { heldoutText } : {}) }, settings: settingsOf(r) }),
+  request: (spec) => ({ ...(typeof spec.inputs.heldoutText === 'string' ? { heldoutText: spec.inputs.heldoutText } : {}), ...spec.settings }),
   record(_request, k) {
     const metrics: Record<string, number> = {}
     for (const c of k.cases) {
@@ -57,7 +63,7 @@ export const topicRecipe: RunRecipe<'suites.topic'> = {
   method: 'suites.topic',
   kind: 'suite',
   matches: isSuite('topic'),
-  spec: (r) => ({ kind: 'suite', inputs: { suite: 'topic' }, settings: { ...(r.topics ? { topics: r.topics } : {}), samples: r.samples, maxNewTokens: r.maxNewTokens, seed: r.seed } }),
+  spec: (r) => ({ kind: 'suite', inputs: { suite: 'topic' }, settings: settingsOf(r) }),
   request: (spec) => ({ ...spec.settings }),
   record(_request, t) {
     const metrics: Record<string, number> = {}

@@ -96,17 +96,28 @@ export const REQUEST_SCHEMAS = {
   'suites.genderBias': z.strictObject({
     sense: z.int().min(0).max(1023).optional(),
     optimize: z.boolean().default(true),
+    // the professions to test (one token each with a leading space; default the paper's 40) and
+    // the Optimize-Sense iterations per profession (as the CLI's --professions, --max-iterations)
+    professions: z.array(z.string().min(1).max(100)).min(1).max(1000).optional(),
+    maxIterations: z.int().min(1).max(10_000).optional(),
     edits,
     runId,
   }),
   'predict.contextualization': z.strictObject({ text: text.min(1), sense: z.int().min(0).max(1023) }),
-  'suites.knowledgeEdit': z.strictObject({ edits, runId }),
+  // heldoutText: the held-out text of the perplexity check (default: the demo's), as the CLI's --heldout FILE
+  'suites.knowledgeEdit': z.strictObject({ heldoutText: z.string().min(1).max(10_000_000).optional(), maxHeldoutTokens: z.int().min(2).max(1_000_000).optional(), edits, runId }),
   'suites.topic': z.strictObject({
     topics: z.array(z.string().min(1).max(100)).min(1).max(17).optional(),
     // the CLI's `suite topic` ranges too (src/shared/generation-settings.ts)
     samples: z.int().min(TOPIC.samples.min).max(TOPIC.samples.max).default(TOPIC.samples.default),
     maxNewTokens: z.int().min(TOPIC.maxNewTokens.min).max(TOPIC.maxNewTokens.max).default(TOPIC.maxNewTokens.default),
     seed: z.int().min(GEN.seed.min).max(GEN.seed.max).default(0),
+    // an extra topic "custom" of these words, the strengths, the prompt's ids and whether the
+    // generated texts are kept (as the CLI's --words, --strengths, --prompt-ids, --no-texts)
+    words: z.array(z.string().min(1).max(100)).min(1).max(1000).optional(),
+    strengths: z.array(z.int().min(0).max(3)).min(1).max(4).optional(),
+    promptIds: z.array(tokenId).min(1).max(512).optional(),
+    includeTexts: z.boolean().optional(),
     edits,
     runId,
   }),
