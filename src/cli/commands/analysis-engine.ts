@@ -1,8 +1,5 @@
 import { WorkbenchError } from '../../shared/errors'
-import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
-import { loadSenseEdits } from '../../main/interventions/apply-sense-edits'
 import { resolveModelSource } from '../../main/runtime/model-source'
-import type { BackpackEngine } from '../../main/runtime/backpack-engine'
 import type { SenseTableProgress } from '../../main/senses/sense-table'
 import { ModelSession } from '../../main/session/model-session'
 import { gpt2Tokenizer } from '../../main/tokenizer/gpt2-tokenizer'
@@ -22,7 +19,7 @@ export const PROMPT_FLAGS = {
   ids: { type: 'string', description: 'the prompt as comma-separated token ids; or --text' },
 } as const satisfies Record<string, Flag>
 
-/** --edits FILE (see editsFlag). */
+/** --edits FILE (read and validated by the handler table: cli-workbench.ts editsRequest). */
 export const EDITS_FLAG = {
   edits: { type: 'string', description: 'a sense-edit document (JSON) to run under', defaultText: 'none' },
 } as const satisfies Record<string, Flag>
@@ -38,14 +35,6 @@ export async function withSession<T>(flags: { checkpoint?: string; onnx?: string
   } finally {
     await session.dispose()
   }
-}
-
-/** --edits FILE: validated for this engine; warnings go to stderr. */
-export async function editsFlag(engine: BackpackEngine, path: string | undefined, io: CliIo): Promise<ParsedSenseEdits | null> {
-  if (path === undefined) return null
-  const { edits, warnings } = await loadSenseEdits(engine, path)
-  for (const w of warnings) io.stderr.write(`warning: ${w}\n`)
-  return edits
 }
 
 /** A token flag: an id, or text that is exactly one token (as given, e.g. " she"). */

@@ -38,7 +38,7 @@ export const neighbours: CliCommand = {
     return withWorkbench(values, async (wb) => {
       const measure = values.sense !== undefined ? intFlag(values.sense, 'sense', 0, 0, wb.model!.config.numSenses - 1) : ('min' as const)
       await wb.session!.senseTable({ onProgress: tableProgress(io) }) // built (or read) here, with progress on stderr
-      const request = { word: values.word as string, sense: measure, topK: top, policy, ties: mode, ...(values['raw-spacing'] ? { rawSpacing: true } : {}) }
+      const request = { word: values.word as string, sense: measure, topK: top, ...(values.policy !== undefined ? { policy } : {}), ties: mode, ...(values['raw-spacing'] ? { rawSpacing: true } : {}) }
       const { response: found, saved } = await callAndSave(wb, 'senses.neighbours', request, target)
       const note = multiTokenNote(found)
       if (note) io.stderr.write(`note: ${note}\n`)

@@ -37,7 +37,7 @@ export const senses: CliCommand = {
     const mode = tiesFlag(values.ties)
     const target = saveTarget(values)
     return withWorkbench(values, async (wb) => {
-      const request = { word: values.word as string, topK: top, policy, ties: mode, ...(values['raw-spacing'] ? { rawSpacing: true } : {}), ...(values.bins !== undefined ? { bins } : {}), ...(values.vectors ? { vectors: true } : {}) }
+      const request = { word: values.word as string, topK: top, ...(values.policy !== undefined ? { policy } : {}), ties: mode, ...(values['raw-spacing'] ? { rawSpacing: true } : {}), ...(values.bins !== undefined ? { bins } : {}), ...(values.vectors ? { vectors: true } : {}) }
       const { response: atlas, saved } = await callAndSave(wb, 'senses.lookup', request, target)
       const note = multiTokenNote(atlas)
       if (note) io.stderr.write(`note: ${note}\n`)

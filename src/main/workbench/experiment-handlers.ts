@@ -3,7 +3,6 @@ import type { ApiHandlers } from '../ipc/create-dispatcher'
 import { saveRun, type SaveRunContext } from '../runs/save-run'
 import { compareExperiments } from '../store/compare-experiments'
 import type { ExperimentRunner } from '../store/experiment-runner'
-import type { ExperimentStore } from '../store/experiment-store'
 import { comparisonTables, renderComparison } from '../store/render-comparison'
 import type { ModelSession } from '../session/model-session'
 
