@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import type { SenseEditDocument } from '../../shared/edits/sense-edits'
 import type { ApiRequest, ApiResponse } from '../../shared/ipc/api'
 import type { SaveableMethod } from '../../shared/ipc/request-schemas'
+import { loadSenseEdits } from '../../main/interventions/apply-sense-edits'
 import { userDataDir } from '../../main/paths/app-paths'
 import { appVersion } from '../../main/paths/app-version'
 import { resolveModelSource } from '../../main/runtime/model-source'
@@ -62,24 +62,16 @@ export async function withWorkbench<T>(flags: Flags, fn: (wb: Workbench) => Prom
   }
 }
 
-/** --edits FILE as a request's edits: read, validated for the loaded model (warnings to stderr); undefined without the flag. */
+/**
+ * --edits FILE as a request's edits: read and validated for the loaded model by the same
+ * validator the handlers use (messages name the edit and field; warnings to stderr); undefined
+ * without the flag.
+ */
 export async function editsRequest(wb: Workbench, path: string | undefined, io: CliIo): Promise<SenseEditDocument | undefined> {
   if (path === undefined) return undefined
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (e) {
-    throw new WorkbenchError('not-found', `cannot read the sense-edit file ${path}: ${(e as Error).message}`, { cause: e })
-  }
-  let document: unknown
-  try {
-    document = JSON.parse(text)
-  } catch (e) {
-    throw new WorkbenchError('edit-invalid', `the sense-edit file ${path} is not valid JSON: ${(e as Error).message}`, { cause: e })
-  }
-  const { document: checked, warnings } = await wb.call('edits.validate', { document })
-  for (const w of warnings ?? []) io.stderr.write(`warning: ${w}\n`)
-  return checked
+  const { edits, warnings } = await loadSenseEdits(wb.session!.engine, path)
+  for (const w of warnings) io.stderr.write(`warning: ${w}\n`)
+  return edits.document
 }
 
 /**

@@ -55,16 +55,16 @@ export const REQUEST_SCHEMAS = {
   'hub.cancel': z.strictObject({ jobId: z.string().min(1).max(100) }),
   'hub.cached': z.strictObject({ repo: z.string().min(3).max(200), revision: z.string().min(1).max(200).optional() }),
   'tokens.encode': z.strictObject({ text }),
-  'predict.next': z.strictObject({ text: text.min(1).optional(), ids, topK: topK.default(10), edits }).refine(onePrompt, onePromptIssue),
-  'predict.attribute': z
-    .strictObject({
-      text: text.min(1).optional(),
-      ids,
-      position: z.int().min(0),
-      target: tokenRef,
-      edits,
-    })
-    .refine(onePrompt, onePromptIssue),
+  // text or ids: exactly one (the handlers refuse both or neither as a bad-request; plain objects
+  // here, so other schemas can be derived from these with .omit/.extend)
+  'predict.next': z.strictObject({ text: text.min(1).optional(), ids, topK: topK.default(10), edits }),
+  'predict.attribute': z.strictObject({
+    text: text.min(1).optional(),
+    ids,
+    position: z.int().min(0),
+    target: tokenRef,
+    edits,
+  }),
   // the ranges are the CLI's too (src/shared/generation-settings.ts); sampling-only settings with
   // greedy decoding are refused, as the CLI refuses --greedy with a sampling flag
   'generate.run': z
