@@ -17,6 +17,8 @@ import { cli } from '../../cli/cli-harness'
  * reproduced on the same checkpoint and provider, sampled generation from its seed included.
  */
 const TINY = resolve('test/fixtures/checkpoints/tiny-fullvocab')
+/** the topic suite's sense table with score extremes is built in seconds on this one (minutes on TINY's full vocabulary) */
+const SMALL = resolve('test/fixtures/checkpoints/small-bin')
 const env = { ...process.env }
 let dir: string
 let db: string
@@ -45,8 +47,8 @@ const http = async (method: string, body: unknown) => {
   const res = await fetch(`http://127.0.0.1:${server.port}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` }, body: JSON.stringify(body) })
   return (await res.json()) as { ok: boolean; value: { experiment: { id: number; editCount: number }; run: { id: number; kind: string } }; error?: { code: string; message: string } }
 }
-const reopen = async (runId: number) => {
-  const r = await cli(['experiment', 'reopen', String(runId), '--db', db, '--checkpoint', TINY])
+const reopen = async (runId: number, checkpoint = TINY) => {
+  const r = await cli(['experiment', 'reopen', String(runId), '--db', db, '--checkpoint', checkpoint])
   expect(r.code, r.stderr).toBe(0)
   return r.json() as { reproduced: boolean; kind: string; differences: string[]; outputs: { mismatches: string[] } }
 }
@@ -71,12 +73,12 @@ const getRun = async (id: number) => {
 
 const EDIT_FILE = () => join(dir, 'edits.json')
 /** per kind: the CLI command, the same call's method and request for serve, and what the stored run must hold */
-const KINDS: { name: string; cliReopen?: boolean; args: () => string[]; method: string; request: Record<string, unknown>; check: (run: Awaited<ReturnType<typeof getRun>>) => void }[] = [
+const KINDS: { name: string; cliReopen?: boolean; checkpoint?: string; args: () => string[]; method: string; request: Record<string, unknown>; check: (run: Awaited<ReturnType<typeof getRun>>) => void }[] = [
   {
     name: 'attribute',
     args: () => ['attribute', '--text', 'The nurse said', '--position', '2', '--target', ' that', '--edits', EDIT_FILE()],
     method: 'predict.attribute',
-    request: { text: 'The nurse said', position: 2, target: ' that', edits: EDITS },
+    request: { text: 'The nurse said', position: 2, target: 326, edits: EDITS }, // ' that', as the CLI resolves --target
     check: (run) => {
       expect(run.kind).toBe('attribute')
       expect(run.blobs.contributions.shape).toEqual([3, 4]) // (position, sense)
@@ -88,7 +90,7 @@ const KINDS: { name: string; cliReopen?: boolean; args: () => string[]; method: 
     name: 'generate (greedy, edited pair)',
     args: () => ['generate', '--text', 'The nurse said', '--max-new', '4', '--edits', EDIT_FILE()],
     method: 'generate.run',
-    request: { text: 'The nurse said', maxNewTokens: 4, edits: EDITS },
+    request: { text: 'The nurse said', maxNewTokens: 4, attribute: false, edits: EDITS }, // as the CLI without --attribute
     check: (run) => {
       expect(run.settings).toMatchObject({ strategy: 'greedy', maxNewTokens: 4 })
       expect(run.metrics).toMatchObject({ baselineTokens: 4, editedTokens: 4 })
@@ -101,7 +103,7 @@ const KINDS: { name: string; cliReopen?: boolean; args: () => string[]; method: 
     cliReopen: true,
     args: () => ['generate', '--text', 'The nurse said', '--max-new', '5', '--temperature', '1.5', '--top-k', '50', '--top-p', '0.95', '--seed', '7'],
     method: 'generate.run',
-    request: { text: 'The nurse said', maxNewTokens: 5, strategy: 'sample', temperature: 1.5, topK: 50, topP: 0.95, seed: 7 },
+    request: { text: 'The nurse said', maxNewTokens: 5, strategy: 'sample', temperature: 1.5, topK: 50, topP: 0.95, seed: 7, attribute: false },
     check: (run) => expect(run.settings).toMatchObject({ strategy: 'sample', temperature: 1.5, topK: 50, topP: 0.95, seed: 7, maxNewTokens: 5 }),
   },
   {
@@ -118,7 +120,7 @@ const KINDS: { name: string; cliReopen?: boolean; args: () => string[]; method: 
   },
   {
     name: 'suite topic',
-    cliReopen: true,
+    checkpoint: SMALL, // CLI only: serve holds TINY
     args: () => ['suite', 'topic', '--words', 'the,and', '--strengths', '0,1', '--samples', '1', '--max-new', '3', '--prompt-ids', '0'],
     method: 'suites.topic',
     request: { words: ['the', 'and'], strengths: [0, 1], samples: 1, maxNewTokens: 3, promptIds: [0] },
@@ -155,11 +157,15 @@ const KINDS: { name: string; cliReopen?: boolean; args: () => string[]; method: 
 describe('every saveable kind, from the CLI and from serve', () => {
   for (const k of KINDS) {
     it(`${k.name}: saved by both doors alike, and reopened reproduced`, async () => {
-      const c = await cli([...k.args(), '--save-new', `cli ${k.name}`, '--db', db, '--checkpoint', TINY])
+      const c = await cli([...k.args(), '--save-new', `cli ${k.name}`, '--db', db, '--checkpoint', k.checkpoint ?? TINY])
       expect(c.code, c.stderr).toBe(0)
       const { saved } = c.json()
       const fromCli = await getRun(saved.runId)
       k.check(fromCli)
+      if (k.checkpoint) {
+        expect(await reopen(fromCli.id, k.checkpoint)).toMatchObject({ reproduced: true, kind: fromCli.kind, differences: [] })
+        return
+      }
       const s = await http('experiments.saveRun', { method: k.method, request: k.request, name: `serve ${k.name}` })
       expect(s.ok, s.error?.message).toBe(true)
       const fromServe = await getRun(s.value.run.id)
