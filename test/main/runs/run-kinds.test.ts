@@ -119,6 +119,18 @@ const KINDS: { name: string; cliReopen?: boolean; checkpoint?: string; args: () 
     },
   },
   {
+    name: 'suite knowledge-edit',
+    args: () => ['suite', 'knowledge-edit', '--max-heldout-tokens', '64', '--edits', EDIT_FILE()],
+    method: 'suites.knowledgeEdit',
+    request: { maxHeldoutTokens: 64, edits: EDITS },
+    check: (run) => {
+      expect(run.inputs).toEqual({ suite: 'knowledge-edit' })
+      expect(run.settings).toEqual({ maxHeldoutTokens: 64 })
+      expect(run.metrics['MacBook→HP.logOddsChange']).toEqual(expect.any(Number))
+      expect(run.blobs.logOddsChange.shape).toEqual([2]) // (case)
+    },
+  },
+  {
     name: 'suite topic',
     checkpoint: SMALL, // CLI only: serve holds TINY
     args: () => ['suite', 'topic', '--words', 'the,and', '--strengths', '0,1', '--samples', '1', '--max-new', '3', '--prompt-ids', '0'],
