@@ -1,10 +1,7 @@
 import { WorkbenchError } from '../../shared/errors'
-import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
-import { loadSenseEdits } from '../../main/interventions/apply-sense-edits'
 import { resolveModelSource } from '../../main/runtime/model-source'
 import type { SenseTableProgress } from '../../main/senses/sense-table'
 import { ModelSession } from '../../main/session/model-session'
-import { editTieWarnings } from '../../main/senses/edit-tie-warnings'
 import { gpt2Tokenizer } from '../../main/tokenizer/gpt2-tokenizer'
 import { promptIds } from '../../main/tokenizer/prompt-ids'
 import type { CliIo, Flag } from '../cli-command'
@@ -22,7 +19,7 @@ export const PROMPT_FLAGS = {
   ids: { type: 'string', description: 'the prompt as comma-separated token ids; or --text' },
 } as const satisfies Record<string, Flag>
 
-/** --edits FILE (see editsFlag). */
+/** --edits FILE (read and validated by the handler table: cli-workbench.ts editsRequest). */
 export const EDITS_FLAG = {
   edits: { type: 'string', description: 'a sense-edit document (JSON) to run under', defaultText: 'none' },
 } as const satisfies Record<string, Flag>
@@ -38,18 +35,6 @@ export async function withSession<T>(flags: { checkpoint?: string; onnx?: string
   } finally {
     await session.dispose()
   }
-}
-
-/**
- * --edits FILE: validated for this session's engine; warnings go to stderr, those about edits of
- * tied or never-seen tokens included (the ones edits.validate answers).
- */
-export async function editsFlag(session: Pick<ModelSession, 'engine' | 'tiedTokens'>, path: string | undefined, io: CliIo): Promise<ParsedSenseEdits | null> {
-  if (path === undefined) return null
-  const { edits, warnings } = await loadSenseEdits(session.engine, path)
-  const ties = editTieWarnings(edits.edits, await session.tiedTokens())
-  for (const w of [...warnings, ...ties]) io.stderr.write(`warning: ${w}\n`)
-  return edits
 }
 
 /** A token flag: an id, or text that is exactly one token (as given, e.g. " she"). */
@@ -88,6 +73,11 @@ export function promptFlag(values: { text?: string; ids?: string }): number[] {
     return parts.map(Number)
   }
   return promptIds(values.text, Infinity, '--text')
+}
+
+/** The prompt of --text / --ids as a request's text or ids (checked by promptFlag first). */
+export function promptRequest(values: { text?: string; ids?: string }): { text: string } | { ids: number[] } {
+  return values.ids !== undefined ? { ids: promptFlag(values) } : { text: values.text! }
 }
 
 /** What each phase of the sense table builds, for the first-build warning. */

@@ -1,12 +1,11 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
-import { userDataDir } from '../../main/paths/app-paths'
 import { appVersion } from '../../main/paths/app-version'
 import { withSession } from './analysis-engine'
 import type { InterventionRunner } from '../../main/interventions/intervention-runner'
+import { handlerRunner } from '../../main/runs/handler-runner'
 import { compareExperiments, type CompareOptions } from '../../main/store/compare-experiments'
-import { engineRunner } from '../../main/store/engine-runner'
 import { exportBundle, importBundle } from '../../main/store/experiment-bundle'
 import { exportRunArrays } from '../../main/store/export-run-arrays'
 import { checkId } from '../../main/store/experiment-fields'
@@ -17,6 +16,9 @@ import { reopenRun } from '../../main/store/reopen-run'
 import { senseEditEffects } from '../../main/store/sense-edit-effects'
 import { HelpRequested, parseFlags, type CliCommand, type CliIo, type Flag } from '../cli-command'
 import { ENGINE_FLAGS } from './analysis-engine'
+import { dbPathFlag, withWorkbench } from './cli-workbench'
+
+export { dbPathFlag }
 
 /**
  * `experiment <sub> [--db PATH] …`: the experiment log from the command line. Every subcommand
@@ -56,7 +58,7 @@ const SUB_SUMMARIES: Record<Sub, string> = {
   show: 'show one experiment and its runs: experiment show ID',
   fork: 'copy an experiment as a new one that names it as parent: experiment fork ID [--name]',
   run: 'run a prediction with the experiment\'s edits and record it: experiment run ID --text "…" [--top]',
-  reopen: 'rerun a recorded run and check it reproduces: experiment reopen RUN_ID [--atol, --rtol]',
+  reopen: 'rerun a recorded run of any kind and check it reproduces: experiment reopen RUN_ID [--atol, --rtol]',
   compare: 'compare experiments\' edits and runs (differences only unless --all): experiment compare ID ID… [--format, --all, --effects, --rerun, --prompt]',
   export: 'write experiments and their runs to a bundle file: experiment export ID… --out FILE',
   'export-arrays': 'write a run\'s arrays for numpy: experiment export-arrays RUN_ID --out DIR (DIR/run-ID.npz and DIR/run-ID.index.json)',
@@ -161,7 +163,7 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
     return withStore(values, (s) =>
       withRunner(values, s, async (runner) => {
         const r = await reopenRun(s, runId, runner, { atol, rtol })
-        return { runId, experimentId: r.run.experimentId, reproduced: r.reproduced, atol: r.atol, rtol: r.rtol, outputs: r.outputs, metrics: r.metrics, blobs: r.blobs }
+        return { runId, experimentId: r.run.experimentId, kind: r.run.kind, reproduced: r.reproduced, differences: r.differences, atol: r.atol, rtol: r.rtol, outputs: r.outputs, metrics: r.metrics, blobs: r.blobs }
       }),
     )
   },
@@ -282,11 +284,6 @@ async function writeAtomically(path: string, data: string | Uint8Array): Promise
   }
 }
 
-/** The database from --db, else `experiments.sqlite` in the user data folder. */
-export function dbPathFlag(flags: Flags): string {
-  return typeof flags.db === 'string' && flags.db !== '' ? resolve(flags.db) : join(userDataDir(), 'experiments.sqlite')
-}
-
 async function withStore<T>(flags: Flags, fn: (s: ExperimentStore) => Promise<T>): Promise<T> {
   const store = await ExperimentStore.open(dbPathFlag(flags))
   try {
@@ -296,14 +293,17 @@ async function withStore<T>(flags: Flags, fn: (s: ExperimentStore) => Promise<T>
   }
 }
 
-/** Opens the model from --checkpoint/--onnx (default: the bundled demo), records its checkpoint, disposes it after. */
+/**
+ * Opens the model from --checkpoint/--onnx (default: the bundled demo) behind the handler table,
+ * records its checkpoint, and hands over the one runner over that table (every run kind).
+ */
 async function withRunner<T>(flags: Flags, store: ExperimentStore, fn: (r: ExperimentRunner, analysis: InterventionRunner) => Promise<T>): Promise<T> {
-  const f = flags as { checkpoint?: string; onnx?: string; provider?: string }
-  return withSession(f, async ({ engine, runner }) => {
+  const f = flags as { checkpoint?: string; onnx?: string }
+  return withWorkbench(flags, async (wb) => {
+    const model = wb.model!
     const source = f.checkpoint ? resolve(f.checkpoint) : f.onnx ? resolve(f.onnx) : 'bundled demo checkpoint'
-    await store.recordCheckpoint(engine.contentHash, source, { ...engine.config })
-    const { onnxruntime } = await engine.runtimeInfo()
-    return await fn(engineRunner(runner, { appVersion: appVersion(), runtimeVersion: `onnxruntime-node ${onnxruntime}` }), runner)
+    await store.recordCheckpoint(model.contentHash, source, { ...model.config })
+    return await fn(handlerRunner(wb.handlers(), await wb.origin()), wb.session!.runner)
   })
 }
 

@@ -1,10 +1,9 @@
 import { randomInt } from 'node:crypto'
 import { WorkbenchError } from '../../shared/errors'
 import { checkGenerationSetting, describeRange, GENERATION_LIMITS, samplingSettingsGiven, SEED_MAX, type SamplingOnlySetting } from '../../shared/generation-settings'
-import { generate as generateText } from '../../main/generation/generate'
-import { generateCompare } from '../../main/generation/generate-compare'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { EDITS_FLAG, editsFlag, ENGINE_FLAGS, PROMPT_FLAGS, intFlag, promptFlag, tableProgress, withSession } from './analysis-engine'
+import { EDITS_FLAG, ENGINE_FLAGS, PROMPT_FLAGS, intFlag, promptFlag, promptRequest } from './analysis-engine'
+import { callAndSave, editsRequest, SAVE_FLAGS, saveTarget, withWorkbench } from './cli-workbench'
 
 /**
  * `generate (--text "…" | --ids 1,2) [--max-new 32] [--greedy | --temperature T --top-k K
@@ -12,7 +11,9 @@ import { EDITS_FLAG, editsFlag, ENGINE_FLAGS, PROMPT_FLAGS, intFlag, promptFlag,
  * [--speculate N]`: greedy unless a sampling flag is given; `--speculate` sets the prompt-lookup
  * guesses per step (default 4, 0 = one token per GPT-2 step; the text is the same either way); with sampling and no --seed a random seed is drawn
  * and printed, so every run can be repeated. `--compare` prints baseline and edited side by
- * side with the same seed.
+ * side with the same seed. generate.run through the handler table (which always decodes the
+ * baseline and, with edits, the edited side: without --compare the edited one is printed);
+ * --save-new NAME / --save ID record the pair as a run.
  */
 export const generate: CliCommand = {
   details: [
@@ -34,8 +35,9 @@ export const generate: CliCommand = {
       attribute: { type: 'boolean', description: 'attribute each new token to (position, sense) contributions' },
       'full-recompute': { type: 'boolean', description: 'recompute the whole prefix each step instead of reusing cached states (same text)' },
       speculate: { type: 'string', arg: 'N', description: 'prompt-lookup guesses per step; 0 = one token per step (same text either way)', defaultText: '4' },
+      ...SAVE_FLAGS,
     })
-    const ids = promptFlag(values)
+    promptFlag(values) // usage errors before opening the model
     const L = GENERATION_LIMITS
     const maxNewTokens = intFlag(values['max-new'], 'max-new', L.maxNewTokens.default, L.maxNewTokens.min, L.maxNewTokens.max)
     const sampling = samplingSettingsGiven({ temperature: values.temperature, topK: values['top-k'], topP: values['top-p'], seed: values.seed }).map((name) => FLAG[name])
@@ -43,7 +45,7 @@ export const generate: CliCommand = {
     if (values.compare && values.edits === undefined) throw new WorkbenchError('bad-request', '--compare needs --edits FILE (the edited side)')
     const strategy = sampling.length > 0 ? ('sample' as const) : ('greedy' as const)
     const settings = {
-      ids,
+      ...promptRequest(values),
       maxNewTokens,
       strategy,
       ...(strategy === 'sample'
@@ -55,15 +57,16 @@ export const generate: CliCommand = {
           }
         : {}),
       attribute: values.attribute ?? false,
-      recompute: values['full-recompute'] ? ('full' as const) : ('incremental' as const),
+      ...(values['full-recompute'] ? { recompute: 'full' as const } : {}),
       ...(values.speculate !== undefined ? { speculate: intFlag(values.speculate, 'speculate', 4, 0, 64) } : {}),
     }
-    return withSession(values, async (session) => {
-      const { engine, runner } = session
-      const edits = await editsFlag(session, values.edits, io)
-      const onTableProgress = tableProgress(io)
-      if (values.compare) return { contentHash: engine.contentHash, ...(await generateCompare(engine, { ...settings, edits, runner, onTableProgress })) }
-      return { contentHash: engine.contentHash, ...(await generateText(engine, { ...settings, edits, runner, onTableProgress })) }
+    const target = saveTarget(values)
+    return withWorkbench(values, async (wb) => {
+      const edits = await editsRequest(wb, values.edits, io)
+      const { response: g, saved } = await callAndSave(wb, 'generate.run', { ...settings, ...(edits ? { edits } : {}) }, target)
+      const s = saved ? { saved } : {}
+      if (values.compare) return { contentHash: g.contentHash, baseline: g.baseline, edited: g.edited, firstDifference: g.firstDifference, ...s }
+      return { contentHash: g.contentHash, ...(g.edited ?? g.baseline), ...s }
     })
   },
 }

@@ -1,8 +1,8 @@
 import { WorkbenchError } from '../../shared/errors'
 import { multiTokenNote, parseWordPolicy } from '../../main/senses/resolve-word'
-import { senseNeighbours } from '../../main/senses/sense-neighbours'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { ENGINE_FLAGS, intFlag, tableProgress, withSession } from './analysis-engine'
+import { ENGINE_FLAGS, intFlag, tableProgress } from './analysis-engine'
+import { callAndSave, SAVE_FLAGS, saveTarget, withWorkbench } from './cli-workbench'
 import { TIES_DETAILS, tiesFlag } from './ties-flag'
 
 /**
@@ -27,21 +27,22 @@ export const neighbours: CliCommand = {
       policy: { type: 'string', description: 'first or mean: a word of several tokens as its first token or their mean', defaultText: 'first' },
       'raw-spacing': { type: 'boolean', description: 'take --word exactly as given (no leading space added)' },
       ties: { type: 'string', description: 'collapse or show: tokens sharing one embedding row as one labelled entry, or each on its own', defaultText: 'collapse' },
+      ...SAVE_FLAGS,
     })
     if (!values.word) throw new WorkbenchError('bad-request', '--word W is required')
     if (values.sense !== undefined && values.min) throw new WorkbenchError('bad-request', 'give --sense L or --min, not both')
     const policy = parseWordPolicy(values.policy ?? 'first', '--policy')
     const top = intFlag(values.top, 'top', 10, 1, 1000)
     const mode = tiesFlag(values.ties)
-    return withSession(values, async (session) => {
-      const { engine } = session
-      const measure = values.sense !== undefined ? intFlag(values.sense, 'sense', 0, 0, engine.config.numSenses - 1) : 'min'
-      const table = await session.senseTable({ onProgress: tableProgress(io) })
-      const found = await senseNeighbours(engine, table, values.word as string, { measure, top, policy, rawSpacing: values['raw-spacing'], ties: await session.tiesOption(mode) })
+    const target = saveTarget(values)
+    return withWorkbench(values, async (wb) => {
+      const measure = values.sense !== undefined ? intFlag(values.sense, 'sense', 0, 0, wb.model!.config.numSenses - 1) : ('min' as const)
+      await wb.session!.senseTable({ onProgress: tableProgress(io) }) // built (or read) here, with progress on stderr
+      const request = { word: values.word as string, sense: measure, topK: top, ...(values.policy !== undefined ? { policy } : {}), ties: mode, ...(values['raw-spacing'] ? { rawSpacing: true } : {}) }
+      const { response: found, saved } = await callAndSave(wb, 'senses.neighbours', request, target)
       const note = multiTokenNote(found)
-      if (note) io.stderr.write(`note: ${note}
-`)
-      return { contentHash: engine.contentHash, ...found }
+      if (note) io.stderr.write(`note: ${note}\n`)
+      return { ...found, ...(saved ? { saved } : {}) }
     })
   },
 }

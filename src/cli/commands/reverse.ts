@@ -1,6 +1,6 @@
-import { reverseLookup } from '../../main/senses/reverse-lookup'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { ENGINE_FLAGS, intFlag, tableProgress, tokenFlag, withSession } from './analysis-engine'
+import { ENGINE_FLAGS, intFlag, tableProgress, tokenFlag } from './analysis-engine'
+import { callAndSave, SAVE_FLAGS, saveTarget, withWorkbench } from './cli-workbench'
 import { TIES_DETAILS, tiesFlag } from './ties-flag'
 
 /**
@@ -17,18 +17,20 @@ export const reverse: CliCommand = {
       top: { type: 'string', description: 'how many (word, sense) pairs to list', defaultText: '20' },
       suppress: { type: 'boolean', description: 'list the pairs that most lower the token instead of boost it' },
       ties: { type: 'string', description: 'collapse or show: tokens sharing one embedding row as one labelled entry, or each on its own', defaultText: 'collapse' },
+      ...SAVE_FLAGS,
     })
     const mode = tiesFlag(values.ties)
     const top = intFlag(values.top, 'top', 20, 1, 1000)
     tokenFlag(values.token, 'token', Infinity) // usage errors before opening the model
-    return withSession(values, async (session) => {
-      const { engine } = session
-      const target = tokenFlag(values.token, 'token', engine.config.vocabSize)
+    const saveTo = saveTarget(values)
+    return withWorkbench(values, async (wb) => {
+      const target = tokenFlag(values.token, 'token', wb.model!.config.vocabSize)
       const t0 = performance.now()
-      const table = await session.senseTable({ onProgress: tableProgress(io) })
+      await wb.session!.senseTable({ onProgress: tableProgress(io) }) // built (or read) here, with progress on stderr
       const tTable = performance.now() - t0
-      const r = await reverseLookup(engine, table, target, { top, direction: values.suppress ? 'suppress' : 'boost', ties: await session.tiesOption(mode) })
-      return { contentHash: engine.contentHash, ...r, timingsMs: { table: tTable, ...r.timingsMs } }
+      const { response: r, saved } = await callAndSave(wb, 'senses.reverse', { token: target, topK: top, direction: values.suppress ? 'suppress' : 'boost', ties: mode }, saveTo)
+      const timings = (r as typeof r & { timingsMs?: Record<string, number> }).timingsMs
+      return { ...r, timingsMs: { table: tTable, ...timings }, ...(saved ? { saved } : {}) }
     })
   },
 }

@@ -1,11 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { WorkbenchError } from '../../shared/errors'
 import { SEED_MAX, TOPIC_SUITE_LIMITS } from '../../shared/generation-settings'
-import { genderBiasSuite } from '../../main/suites/gender-bias-suite'
-import { knowledgeEditSuite } from '../../main/suites/knowledge-edit-suite'
-import { topicSuite, type TopicStrength } from '../../main/suites/topic-suite'
 import { parseFlags, parseIntList, type CliCommand } from '../cli-command'
-import { EDITS_FLAG, editsFlag, ENGINE_FLAGS, intFlag, tableProgress, withSession } from './analysis-engine'
+import { EDITS_FLAG, ENGINE_FLAGS, intFlag, tableProgress } from './analysis-engine'
+import { callAndSave, editsRequest, SAVE_FLAGS, saveTarget, withWorkbench } from './cli-workbench'
 
 const SUITES = ['gender-bias', 'topic', 'knowledge-edit'] as const
 const T = TOPIC_SUITE_LIMITS
@@ -24,10 +22,12 @@ const SUITE_FLAGS: Record<(typeof SUITES)[number], readonly string[]> = {
  *   topic:          --topics music,sports  --words w1,w2 (an extra bag "custom")  --strengths 0,1,2,3
  *                   --samples 2  --max-new 30  --seed 0  --no-texts  --prompt-ids 50256
  *   knowledge-edit: --heldout FILE  --max-heldout-tokens 512
+ * Each runs through the handler table (suites.genderBias / suites.topic / suites.knowledgeEdit);
+ * --save-new NAME / --save ID record the result as a run.
  */
 export const suite: CliCommand = {
   details: [
-    'Each suite takes only its own flags (marked gender-bias:, topic:, knowledge-edit:) besides --checkpoint, --onnx, --provider and --edits.',
+    'Each suite takes only its own flags (marked gender-bias:, topic:, knowledge-edit:) besides --checkpoint, --onnx, --provider, --edits and the save flags (--save-new, --save, --db).',
     'The topic ranges are those of suites.topic in the app and serve (src/shared/generation-settings.ts).',
   ].join('\n'),
   async run(args, io) {
@@ -50,6 +50,7 @@ export const suite: CliCommand = {
         'no-texts': { type: 'boolean', description: 'topic: leave the generated texts out of the JSON' },
         heldout: { type: 'string', description: 'knowledge-edit: held-out text file for the perplexity check', defaultText: 'the demo held-out text' },
         'max-heldout-tokens': { type: 'string', description: 'knowledge-edit: held-out tokens used, 2..1000000', defaultText: '512' },
+        ...SAVE_FLAGS,
       },
       true,
     )
@@ -58,57 +59,56 @@ export const suite: CliCommand = {
       throw new WorkbenchError('bad-request', `give one suite name: ${SUITES.join(', ')}; got ${JSON.stringify(positionals.join(' '))}`)
     }
     const which = name as (typeof SUITES)[number]
-    const foreign = Object.keys(values).filter((k) => !['checkpoint', 'onnx', 'provider', 'edits'].includes(k) && !SUITE_FLAGS[which].includes(k))
+    const foreign = Object.keys(values).filter((k) => !['checkpoint', 'onnx', 'provider', 'edits', 'save-new', 'save', 'db'].includes(k) && !SUITE_FLAGS[which].includes(k))
     if (foreign.length > 0) throw new WorkbenchError('bad-request', `suite ${which} does not take ${foreign.map((f) => '--' + f).join(', ')}; it takes ${SUITE_FLAGS[which].map((f) => '--' + f).join(', ')}`)
     const list = (v: string | undefined) => v?.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
     const heldoutText = values.heldout !== undefined ? await readText(values.heldout) : undefined
-    return withSession(values, async (session) => {
-      const { engine, runner } = session
-      const edits = await editsFlag(session, values.edits, io)
-      const onTableProgress = tableProgress(io)
-      const progress = (s: string) => io.stderr.write(s + '\n')
-      let result: unknown
-      if (which === 'gender-bias') {
-        result = await genderBiasSuite(engine, {
-          edits,
-          runner,
-          professions: list(values.professions),
-          ...(values.sense !== undefined ? { sense: intFlag(values.sense, 'sense', 0, 0, 1023) } : {}),
-          optimize: !values['skip-optimize'],
-          onTableProgress,
-          ...(values['max-iterations'] !== undefined ? { maxIterations: intFlag(values['max-iterations'], 'max-iterations', 200, 1, 10_000) } : {}),
-          onProgress: (p) => progress(`gender-bias: ${p.profession} (${p.done}/${p.total})`),
-        })
-      } else if (which === 'topic') {
-        result = await topicSuite(engine, {
-          edits,
-          runner,
-          ...(values.topics !== undefined || values.words !== undefined
-            ? { topics: [...(list(values.topics) ?? []), ...(values.words !== undefined ? [{ name: 'custom', words: list(values.words) ?? [] }] : [])] }
-            : {}),
-          ...(values['prompt-ids'] !== undefined ? { prompt: parseIntList(values['prompt-ids'], 'prompt-ids') } : {}),
-          ...(values.strengths !== undefined ? { strengths: parseIntList(values.strengths, 'strengths') as TopicStrength[] } : {}),
-          samples: intFlag(values.samples, 'samples', T.samples.default, T.samples.min, T.samples.max),
-          maxNewTokens: intFlag(values['max-new'], 'max-new', T.maxNewTokens.default, T.maxNewTokens.min, T.maxNewTokens.max),
-          seed: intFlag(values.seed, 'seed', 0, 0, SEED_MAX),
-          includeTexts: !values['no-texts'],
-          onTableProgress,
-          onProgress: (p) => progress(`topic: ${p.topic} strength ${p.strength} (${p.done}/${p.total})`),
-        })
-      } else {
-        // a topic edit among the edits needs the table with its scores: opened first, with progress
-        if (edits?.edits.some((e) => e.kind === 'topic')) await session.senseTable({ need: 'scores', onProgress: onTableProgress })
-        result = await knowledgeEditSuite(engine, {
-          edits,
-          runner,
-          heldoutText,
-          ...(values['max-heldout-tokens'] !== undefined ? { maxHeldoutTokens: intFlag(values['max-heldout-tokens'], 'max-heldout-tokens', 512, 2, 1_000_000) } : {}),
-        })
+    const flags = values
+    const target = saveTarget(values)
+    const settings =
+      which === 'gender-bias'
+        ? {
+            ...(flags.professions !== undefined ? { professions: list(flags.professions) } : {}),
+            ...(flags.sense !== undefined ? { sense: intFlag(flags.sense, 'sense', 0, 0, 1023) } : {}),
+            optimize: !flags['skip-optimize'],
+            ...(flags['max-iterations'] !== undefined ? { maxIterations: intFlag(flags['max-iterations'], 'max-iterations', 200, 1, 10_000) } : {}),
+          }
+        : which === 'topic'
+          ? {
+              ...(flags.topics !== undefined ? { topics: list(flags.topics) } : {}),
+              ...(flags.words !== undefined ? { words: list(flags.words) } : {}),
+              ...(flags['prompt-ids'] !== undefined ? { promptIds: parseIntList(flags['prompt-ids'], 'prompt-ids') } : {}),
+              ...(flags.strengths !== undefined ? { strengths: parseIntList(flags.strengths, 'strengths') } : {}),
+              samples: intFlag(flags.samples, 'samples', T.samples.default, T.samples.min, T.samples.max),
+              maxNewTokens: intFlag(flags['max-new'], 'max-new', T.maxNewTokens.default, T.maxNewTokens.min, T.maxNewTokens.max),
+              seed: intFlag(flags.seed, 'seed', 0, 0, SEED_MAX),
+              ...(flags['no-texts'] ? { includeTexts: false } : {}),
+            }
+          : {
+              ...(heldoutText !== undefined ? { heldoutText } : {}),
+              ...(flags['max-heldout-tokens'] !== undefined ? { maxHeldoutTokens: intFlag(flags['max-heldout-tokens'], 'max-heldout-tokens', 512, 2, 1_000_000) } : {}),
+            }
+    const method = METHOD[which]
+    return withWorkbench(values, async (wb) => {
+      const edits = await editsRequest(wb, values.edits, io)
+      // a topic edit among the edits needs the table with its scores: opened first, with progress
+      if (edits?.edits.some((e) => e.kind === 'topic')) await wb.session!.senseTable({ need: 'scores', onProgress: tableProgress(io) })
+      const stop = wb.events.subscribe((e) => {
+        if (e.name === 'run.progressed' && e.payload.runId === RUN_ID) io.stderr.write(`${which}: ${e.payload.message ?? ''} (${e.payload.done}/${e.payload.total})\n`)
+      })
+      try {
+        const { response, saved } = await callAndSave(wb, method, { ...settings, ...(edits ? { edits } : {}), runId: RUN_ID } as never, target)
+        return { ...(response as object), editsFile: values.edits ?? null, ...(saved ? { saved } : {}) }
+      } finally {
+        stop()
       }
-      return { contentHash: engine.contentHash, editsFile: values.edits ?? null, ...(result as object) }
     })
   },
 }
+
+/** The run id the CLI gives its suite call (its progress events carry it). */
+const RUN_ID = 'cli-suite'
+const METHOD = { 'gender-bias': 'suites.genderBias', topic: 'suites.topic', 'knowledge-edit': 'suites.knowledgeEdit' } as const
 
 async function readText(path: string): Promise<string> {
   try {

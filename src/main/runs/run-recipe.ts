@@ -18,6 +18,9 @@ export interface RunRecipe<M extends SaveableMethod = SaveableMethod> {
   spec(request: ApiParsedRequest<M>): Pick<RunSpec, 'kind' | 'inputs' | 'settings'>
   /** the request a stored spec stands for, without edits or runId: validated again before it runs */
   request(spec: RunSpec): Record<string, unknown>
-  /** outputs, metrics, blobs and timings of one response */
-  record(request: ApiParsedRequest<M>, response: ApiResponse<M>): Pick<NewRun, 'outputs' | 'metrics' | 'blobs' | 'timingsMs'>
+  /**
+   * outputs, metrics, blobs and timings of one response; `inputs`, when given, adds what only the
+   * response knows to the spec's inputs (e.g. the prompt's token ids)
+   */
+  record(request: ApiParsedRequest<M>, response: ApiResponse<M>): Pick<NewRun, 'outputs' | 'metrics' | 'blobs' | 'timingsMs'> & { inputs?: Record<string, unknown> }
 }

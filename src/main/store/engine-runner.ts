@@ -6,6 +6,8 @@ import type { InterventionRunner } from '../interventions/intervention-runner'
 import { predictTokens, type Prediction } from '../prediction/predict-tokens'
 import { promptIds } from '../tokenizer/prompt-ids'
 import type { ExperimentRunner } from './experiment-runner'
+import { predictRecord } from '../runs/predict-recipe'
+import type { RunOrigin } from '../runs/record-run'
 
 export interface EngineRunnerOptions {
   appVersion: string
@@ -14,9 +16,9 @@ export interface EngineRunnerOptions {
 }
 
 /**
- * An ExperimentRunner on a real engine: `predict` runs (next-token top-k and per-token
- * log-probs under the experiment's edits, via the prediction module). The per-token log-probs
- * are also kept as a float32 blob, so a reopened run is checked value by value.
+ * A predict-only ExperimentRunner on an intervention runner alone (no handler table), for code
+ * that holds just an engine: records through the predict recipe, as handlerRunner does for every
+ * kind (src/main/runs/handler-runner.ts), so both store a prediction identically.
  */
 export function engineRunner(analysis: InterventionRunner, options: EngineRunnerOptions): ExperimentRunner {
   const { engine } = analysis
@@ -37,13 +39,12 @@ export function engineRunner(analysis: InterventionRunner, options: EngineRunner
   }
 }
 
-/** Where a run was made: the versions, the provider in use and the checkpoint's content hash. */
-export type RunOrigin = Pick<NewRun, 'appVersion' | 'runtimeVersion' | 'executionProvider' | 'checkpoint'>
+export type { RunOrigin }
 
 /**
- * The stored form of one prediction (also used for predictions made by a sweep's workers, so a
- * run made elsewhere is recorded exactly as a local one). The per-token log-probs are kept as a
- * float32 blob too; `totalMs` is the wall time of the prediction.
+ * The stored form of one prediction — the predict recipe's record (src/main/runs/predict-recipe.ts),
+ * so a prediction made by a sweep's workers or this runner is recorded exactly as one saved from
+ * any door. `totalMs` is the wall time of the prediction.
  */
 export function predictRun(
   p: Pick<Prediction, 'tokens' | 'next' | 'logProbs' | 'timingsMs'>,
@@ -53,24 +54,13 @@ export function predictRun(
   totalMs: number,
 ): NewRun {
   const { text, ids, topK } = prompt
-  const lps = Float32Array.from(p.logProbs.map((l) => l.logProb)) // (pos - 1)
-  const finite = p.logProbs.map((l) => l.logProb).filter(Number.isFinite)
-  const meanLogProb = finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : 0
+  const recorded = predictRecord(p)
   return {
     kind: 'predict',
     inputs: text !== undefined ? { text, ids } : { ids },
     settings: { topK },
-    outputs: {
-      tokens: p.tokens.map(({ id, text: t }) => ({ id, text: t })),
-      topk: p.next.map(({ id, text: t, prob, logit }) => ({ id, token: t, prob, logit })),
-      logProbs: p.logProbs.map(({ position, id, text: t, logProb, rank }) => ({ position, id, token: t, logProb, rank })),
-    },
-    metrics: {
-      top1Prob: p.next[0]?.prob ?? 0,
-      ...(finite.length ? { meanLogProb, perplexity: Math.exp(-meanLogProb) } : {}),
-    },
-    blobs: { logProbs: { dtype: 'float32', shape: [lps.length], data: lps } },
-    timingsMs: { ...p.timingsMs, total: totalMs },
+    ...recorded,
+    timingsMs: { ...recorded.timingsMs, total: totalMs },
     ...origin,
     edits,
   }

@@ -11,5 +11,7 @@ export interface ExperimentRunner {
   readonly checkpointHash: string
   /** run kinds this runner can execute, e.g. ['predict'] */
   readonly kinds: readonly string[]
+  /** where this runner's runs are made (versions, provider), to say what differs from a stored run's */
+  readonly origin?: Pick<NewRun, 'appVersion' | 'runtimeVersion' | 'executionProvider'>
   run(spec: RunSpec, edits: SenseEditDocument): Promise<NewRun>
 }

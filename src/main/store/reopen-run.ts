@@ -15,14 +15,17 @@ export interface ReopenedRun {
   outputs: ValueDiff
   metrics: ValueDiff
   blobs: ValueDiff
+  /** how the stored run's making differs from the fresh one's (provider, runtime and app versions), e.g. 'executionProvider: cpu → cuda' */
+  differences: string[]
 }
 
 /**
- * Reopens a stored run exactly: re-runs its kind, inputs and settings with the edit document
+ * Reopens a stored run exactly (any kind the runner knows; a sampled generation from its seed): re-runs its kind, inputs and settings with the edit document
  * it was recorded with, on the same checkpoint, and checks that the outputs are the same
  * within |stored − fresh| ≤ atol + rtol·|stored| (defaults 1e-5 and 1e-5: float32 model outputs
  * may differ in the last bits between execution providers or thread counts, and derived metrics
- * such as a perplexity can be large).
+ * such as a perplexity can be large). `differences` names what differs in how the two were made
+ * (provider, runtime and app versions), which explains a run that does not reproduce.
  */
 export async function reopenRun(store: ExperimentStore, runId: number, runner: ExperimentRunner, options: { atol?: number; rtol?: number } = {}): Promise<ReopenedRun> {
   const run = await store.getRun(runId)
@@ -41,5 +44,10 @@ export async function reopenRun(store: ExperimentStore, runId: number, runner: E
     atol,
     rtol,
   )
-  return { run, rerun: { outputs: fresh.outputs, metrics: fresh.metrics, blobs: fresh.blobs ?? {} }, reproduced: outputs.equal && metrics.equal && blobs.equal, atol, rtol, outputs, metrics, blobs }
+  const differences: string[] = []
+  for (const key of ['executionProvider', 'runtimeVersion', 'appVersion'] as const) {
+    const now = runner.origin?.[key]
+    if (now !== undefined && run[key] !== now) differences.push(`${key}: ${run[key] ?? 'unknown'} → ${now ?? 'unknown'}`)
+  }
+  return { differences, run, rerun: { outputs: fresh.outputs, metrics: fresh.metrics, blobs: fresh.blobs ?? {} }, reproduced: outputs.equal && metrics.equal && blobs.equal, atol, rtol, outputs, metrics, blobs }
 }

@@ -1,11 +1,13 @@
 import { WorkbenchError } from '../../shared/errors'
-import type { ApiHandlers } from './create-dispatcher'
+import type { ApiHandlers } from '../../shared/ipc/api'
 import { attributeLogit } from '../prediction/attribute-logit'
 import { predictTokens } from '../prediction/predict-tokens'
 import { reverseLookup } from '../senses/reverse-lookup'
 import { senseAtlas } from '../senses/sense-atlas'
 import { senseNeighbours } from '../senses/sense-neighbours'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
+import type { SenseEditDocument } from '../../shared/edits/sense-edits'
+import { resolvePrompt, resolveTokenRef } from './resolve-prompt'
 import type { ModelSession } from '../session/model-session'
 import type { TokenizerThread } from '../tokenizer/tokenizer-thread'
 import type { WorkbenchEvents } from './workbench-events'
@@ -27,30 +29,35 @@ export interface AnalysisContext {
  */
 export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, AnalysisMethods> {
   const tokenizer = gpt2Tokenizer()
-  const tokenId = (s: ModelSession, ref: string | number, what: string): number => {
-    if (typeof ref === 'number') {
-      if (ref >= s.engine.config.vocabSize) throw new WorkbenchError('bad-request', `${what} ${ref} is outside the vocabulary [0, ${s.engine.config.vocabSize})`)
-      return ref
-    }
-    const ids = tokenizer.encode(ref)
-    if (ids.length !== 1) throw new WorkbenchError('bad-request', `${what} ${JSON.stringify(ref)} is ${ids.length} tokens; give one token (e.g. " she") or a token id`)
-    return ids[0]
-  }
+  const tokenId = resolveTokenRef
+  const editsOf = async (s: ModelSession, edits: SenseEditDocument | undefined) => (edits && edits.edits.length > 0 ? s.parseEdits(edits) : null)
 
   return {
-    'predict.next': async ({ text, topK, edits }) => {
+    'predict.next': async ({ text, ids: given, topK, edits }) => {
       const s = ctx.session()
-      const ids = await s.encode(text)
-      const parsed = edits ? await s.parseEdits(edits) : null
-      const p = await predictTokens(s.runner, ids, { top: topK, edits: parsed })
-      return { tokens: await ctx.tokenizer.promptTokens(text), next: p.next, logProbs: p.logProbs, edited: p.edited, timingsMs: p.timingsMs }
+      const prompt = await resolvePrompt(s, ctx.tokenizer, { text, ids: given })
+      const parsed = await editsOf(s, edits)
+      const t0 = performance.now()
+      const p = await predictTokens(s.runner, prompt.ids, { top: topK, edits: parsed })
+      const timingsMs = { ...p.timingsMs, total: performance.now() - t0 }
+      return { tokens: prompt.tokens, next: p.next, logProbs: p.logProbs, edited: p.edited, timingsMs, contentHash: s.engine.contentHash }
     },
-    'predict.attribute': async ({ text, position, target, edits }) => {
+    'predict.attribute': async ({ text, ids: given, position, target, edits }) => {
       const s = ctx.session()
-      const ids = await s.encode(text)
+      const { ids, tokens } = await resolvePrompt(s, ctx.tokenizer, { text, ids: given })
       if (position >= ids.length) throw new WorkbenchError('bad-request', `position ${position} is outside the prompt's ${ids.length} tokens [0, ${ids.length})`)
-      const a = await attributeLogit(s.runner, ids, position, tokenId(s, target, 'target'), edits ? await s.parseEdits(edits) : null)
-      return { position: a.position, target: a.target, logit: a.logit, total: a.total, contributions: a.contributions, edited: a.edited }
+      const a = await attributeLogit(s.runner, ids, position, tokenId(s, target, 'target'), await editsOf(s, edits))
+      return {
+        tokens: tokens.map(({ id, text: t }) => ({ id, text: t })),
+        position: a.position,
+        target: a.target,
+        logit: a.logit,
+        total: a.total,
+        contributions: a.contributions,
+        byTokenSense: a.byTokenSense,
+        edited: a.edited,
+        contentHash: s.engine.contentHash,
+      }
     },
     'predict.contextualization': async ({ text, sense }) => {
       const s = ctx.session()
@@ -68,11 +75,11 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
         alpha: Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength).toString('base64'),
       }
     },
-    'senses.lookup': async ({ word, topK, policy, ties }) => {
+    'senses.lookup': async ({ word, topK, policy, ties, rawSpacing, bins, vectors }) => {
       const s = ctx.session()
-      // the word is taken exactly as given: " nurse" is the token " nurse", "nurse" gets a space;
-      // a multi-token word's senses are its first token's or the mean (policy, as the CLI's --policy)
-      const a = await senseAtlas(s.engine, word, { top: topK, policy, ties: await s.tiesOption(ties) })
+      // the word is taken exactly as given: " nurse" is the token " nurse", "nurse" gets a space
+      // (unless rawSpacing); a multi-token word's senses are its first token's or the mean (policy)
+      const a = await senseAtlas(s.engine, word, { top: topK, policy, ties: await s.tiesOption(ties), ...(rawSpacing ? { rawSpacing } : {}), ...(bins !== undefined ? { bins } : {}), ...(vectors ? { includeVectors: true } : {}) })
       return {
         word: a.word,
         text: a.text,
@@ -81,16 +88,27 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
         used: a.used,
         multiToken: a.multiToken,
         senses: a.senses.map((c) => ({ sense: c.sense, norm: c.norm, top: c.top, bottom: c.bottom, summary: c.summary })),
+        ...(a.vectors ? { vectors: a.vectors } : {}),
+        contentHash: s.engine.contentHash,
       }
     },
-    'senses.neighbours': async ({ word, sense, topK, policy, ties }) => {
+    'senses.neighbours': async ({ word, sense, topK, policy, ties, rawSpacing }) => {
       const s = ctx.session()
       if (typeof sense === 'number' && sense >= s.engine.config.numSenses) {
         throw new WorkbenchError('bad-request', `sense ${sense} is outside [0, ${s.engine.config.numSenses})`)
       }
       const table = await s.senseTable()
-      const n = await senseNeighbours(s.engine, table, word, { measure: sense, top: topK, policy, ties: await s.tiesOption(ties) })
-      return { word: n.word, tokens: n.tokens, policy: n.policy, used: n.used, multiToken: n.multiToken, measure: n.measure, neighbours: n.neighbours.map(({ id, text, score, tied }) => ({ id, text, score, ...(tied ? { tied } : {}) })) }
+      const n = await senseNeighbours(s.engine, table, word, { measure: sense, top: topK, policy, ties: await s.tiesOption(ties), ...(rawSpacing ? { rawSpacing } : {}) })
+      return {
+        word: n.word,
+        tokens: n.tokens,
+        policy: n.policy,
+        used: n.used,
+        multiToken: n.multiToken,
+        measure: n.measure,
+        neighbours: n.neighbours.map(({ id, text, score, perSense, tied }) => ({ id, text, score, perSense, ...(tied ? { tied } : {}) })),
+        contentHash: s.engine.contentHash,
+      }
     },
     'senses.reverse': async ({ token, direction, topK, ties, runId }) => {
       const s = ctx.session()
@@ -105,7 +123,7 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
         })
         if (run.signal.aborted) throw new WorkbenchError('cancelled', 'reverse lookup cancelled')
         const r = await reverseLookup(s.engine, table, target, { top: topK, direction, ties: await s.tiesOption(ties) })
-        return { target: r.target, direction: r.direction, entries: r.entries }
+        return { target: r.target, direction: r.direction, entries: r.entries, timingsMs: r.timingsMs, contentHash: s.engine.contentHash }
       } finally {
         run.done()
       }

@@ -1,5 +1,5 @@
 import { toErrorInfo, WorkbenchError, type Result } from '../../shared/errors'
-import { API_METHODS, isApiMethod, type ApiMethod, type ApiParsedRequest, type ApiResponse } from '../../shared/ipc/api'
+import { API_METHODS, isApiMethod, type ApiHandlers } from '../../shared/ipc/api'
 import { parseRequest } from '../../shared/ipc/parse-request'
 
 /**
@@ -7,8 +7,6 @@ import { parseRequest } from '../../shared/ipc/parse-request'
  * validates the request against the method's schema, calls the handler and turns whatever it
  * throws into a typed error Result. It never throws and never imports electron.
  */
-export type ApiHandler<M extends ApiMethod> = (request: ApiParsedRequest<M>) => Promise<ApiResponse<M>>
-export type ApiHandlers = { [M in ApiMethod]: ApiHandler<M> }
 export type Dispatch = (method: unknown, request: unknown) => Promise<Result<unknown>>
 
 export function createDispatcher(handlers: ApiHandlers): Dispatch {

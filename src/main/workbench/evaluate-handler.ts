@@ -1,7 +1,7 @@
 import { WorkbenchError } from '../../shared/errors'
 import { evaluateCorpus, type TokenizedDocument } from '../evaluation/evaluate-corpus'
 import { evaluationResponse } from '../evaluation/evaluation-figures'
-import type { ApiHandlers } from './create-dispatcher'
+import type { ApiHandlers } from '../../shared/ipc/api'
 import type { AnalysisContext } from './analysis-handlers'
 
 /**

@@ -1,17 +1,18 @@
 import { WorkbenchError } from '../../shared/errors'
-import type { ApiHandlers } from './create-dispatcher'
+import type { ApiHandlers } from '../../shared/ipc/api'
+import { saveRun, type SaveRunContext } from '../runs/save-run'
 import { compareExperiments } from '../store/compare-experiments'
-import type { ExperimentStore } from '../store/experiment-store'
+import type { ExperimentRunner } from '../store/experiment-runner'
 import { exportRunArrays } from '../store/export-run-arrays'
 import { comparisonTables, renderComparison } from '../store/render-comparison'
 import { senseEditEffects } from '../store/sense-edit-effects'
 import type { ModelSession } from '../session/model-session'
-import { predictRunner } from './predict-runner'
 
 type ExperimentMethods =
   | 'experiments.list'
   | 'experiments.get'
   | 'experiments.save'
+  | 'experiments.saveRun'
   | 'experiments.update'
   | 'experiments.fork'
   | 'experiments.delete'
@@ -19,22 +20,18 @@ type ExperimentMethods =
   | 'experiments.exportTable'
   | 'experiments.exportArrays'
 
-export interface ExperimentContext {
-  store: () => Promise<ExperimentStore>
+export interface ExperimentContext extends SaveRunContext {
   /** the loaded model, or null: saving a prompt's run and re-running comparisons need one */
   session: () => ModelSession | null
-  appVersion: string
+  /** the runner over the handler table for the loaded model (every run kind), or undefined without one */
+  runner: () => Promise<ExperimentRunner | undefined>
 }
 
-/** The experiment library over the store: list/search, save (with the prompt's run), fork, compare, export. */
+/** The experiment library over the store: list/search, save (with a run of any saveable method), fork, compare, export. */
 export function experimentHandlers(ctx: ExperimentContext): Pick<ApiHandlers, ExperimentMethods> {
-  const runner = () => {
-    const s = ctx.session()
-    return s ? predictRunner(s, ctx.appVersion) : undefined
-  }
   const compare = async (ids: number[], diffOnly: boolean) => {
     const s = ctx.session()
-    return compareExperiments(await ctx.store(), ids, { diffOnly, runner: runner(), ...(s ? { editEffects: senseEditEffects(s.runner) } : {}) })
+    return compareExperiments(await ctx.store(), ids, { diffOnly, runner: await ctx.runner(), ...(s ? { editEffects: senseEditEffects(s.runner) } : {}) })
   }
 
   return {
@@ -48,12 +45,14 @@ export function experimentHandlers(ctx: ExperimentContext): Pick<ApiHandlers, Ex
       const checkpoint = edits.checkpoint ?? s?.engine.contentHash ?? null
       const saved = await store.save({ name, notes, tags, edits: { ...edits, ...(checkpoint ? { checkpoint } : {}) } })
       if (prompt) {
-        const r = runner()
+        const r = await ctx.runner()
         if (!r) throw new WorkbenchError('unavailable', `experiment ${saved.id} was saved without its run: no model is loaded to run the prompt`)
+        // the prompt's prediction, recorded by the predict recipe as every door records it
         await store.addRun(saved.id, await r.run({ kind: 'predict', inputs: { text: prompt }, settings: { topK: 10 } }, saved.edits))
       }
       return store.get(saved.id)
     },
+    'experiments.saveRun': async (request) => saveRun(ctx, request),
     'experiments.update': async ({ id, ...patch }) => (await ctx.store()).update(id, patch),
     'experiments.fork': async ({ id, name }) => (await ctx.store()).fork(id, name ? { name } : {}),
     'experiments.delete': async ({ id }) => (await ctx.store()).delete(id),

@@ -1,5 +1,5 @@
 import type { FinetuneEpochFigures } from '../../shared/ipc/api-types'
-import type { ApiHandlers } from './create-dispatcher'
+import type { ApiHandlers } from '../../shared/ipc/api'
 import type { AnalysisContext } from './analysis-handlers'
 
 /**

@@ -1,6 +1,6 @@
 import { HubDownloads } from '../hub/hub-downloads'
 import { validateRepoId, validateRevision } from '../hub/hub-names'
-import type { ApiHandlers } from './create-dispatcher'
+import type { ApiHandlers } from '../../shared/ipc/api'
 import type { WorkbenchEvents } from './workbench-events'
 
 type HubMethods = 'hub.download' | 'hub.cancel' | 'hub.cached'

@@ -1,29 +1,36 @@
-import type { ApiHandlers } from './create-dispatcher'
+import type { ApiHandlers } from '../../shared/ipc/api'
 import { genderBiasSuite } from '../suites/gender-bias-suite'
 import { explainGenderBias } from '../suites/gender-bias-explanation'
 import { explainEditTokens } from '../senses/edit-tie-warnings'
 import { knowledgeEditSuite } from '../suites/knowledge-edit-suite'
-import { topicSuite } from '../suites/topic-suite'
+import { topicSuite, type TopicStrength } from '../suites/topic-suite'
 import type { AnalysisContext } from './analysis-handlers'
 
 /** The paper's experiments as suites, run on top of the user's edits, with progress and cancel. */
 export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.genderBias' | 'suites.knowledgeEdit' | 'suites.topic'> {
   return {
-    'suites.knowledgeEdit': async ({ edits, runId }) => {
+    'suites.knowledgeEdit': async ({ heldoutText, maxHeldoutTokens, edits, runId }) => {
       const s = ctx.session()
       const run = ctx.track(runId)
       try {
-        const r = await knowledgeEditSuite(s.engine, { edits: edits && edits.edits.length > 0 ? await s.parseEdits(edits) : null, runner: s.runner, signal: run.signal })
+        const parsed = edits && edits.edits.length > 0 ? await s.parseEdits(edits) : null
+        // a topic edit among the edits needs the table with its scores
+        if (parsed?.edits.some((e) => e.kind === 'topic')) await s.senseTable({ need: 'scores', signal: run.signal })
+        const r = await knowledgeEditSuite(s.engine, { edits: parsed, runner: s.runner, signal: run.signal, ...(heldoutText !== undefined ? { heldoutText } : {}), ...(maxHeldoutTokens !== undefined ? { maxHeldoutTokens } : {}) })
         const tied = await s.tiedTokens()
         return {
+          ...r,
+          contentHash: s.engine.contentHash,
           edited: r.edited,
           cases: r.cases.map((c) => ({
+            ...c,
             name: c.name,
             mean: c.mean,
             senseChange: c.senseChange,
             ...explanationOf(explainEditTokens(c.ids, tied), c.senseChange.norm),
             degradation: {
               heldout: {
+                ...c.degradation.heldout,
                 tokens: c.degradation.heldout.tokens,
                 editedTokenOccurrences: c.degradation.heldout.editedTokenOccurrences,
                 perplexityBefore: c.degradation.heldout.perplexityBefore,
@@ -32,6 +39,7 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
               },
               unrelated: c.degradation.unrelated,
               mentions: c.degradation.mentions && {
+                ...c.degradation.mentions,
                 sentences: c.degradation.mentions.sentences,
                 tokens: c.degradation.mentions.tokens,
                 editedTokenOccurrences: c.degradation.mentions.editedTokenOccurrences,
@@ -49,16 +57,18 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
         run.done()
       }
     },
-    'suites.topic': async ({ topics, samples, maxNewTokens, seed, edits, runId }) => {
+    'suites.topic': async ({ topics, words, strengths, promptIds, includeTexts, samples, maxNewTokens, seed, edits, runId }) => {
       const s = ctx.session()
       const run = ctx.track(runId)
       try {
         const r = await topicSuite(s.engine, {
-          ...(topics ? { topics } : {}),
+          ...(topics || words ? { topics: [...(topics ?? []), ...(words ? [{ name: 'custom', words }] : [])] } : {}),
+          ...(strengths ? { strengths: strengths as TopicStrength[] } : {}),
+          ...(promptIds ? { prompt: promptIds } : {}),
           samples,
           maxNewTokens,
           seed,
-          includeTexts: true,
+          includeTexts: includeTexts ?? true,
           edits: edits && edits.edits.length > 0 ? await s.parseEdits(edits) : null,
           runner: s.runner,
           signal: run.signal,
@@ -67,17 +77,20 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
           },
         })
         return {
+          ...r,
+          contentHash: s.engine.contentHash,
           edited: r.edited,
           summary: r.summary,
           topics: r.topics.map((t) => ({
             topic: t.topic,
             bag: t.bag,
             results: t.results.map((x) => ({
+              ...x,
               strength: x.strength,
               bagMass: x.bagMass,
               bagShare: x.bagShare,
               perplexity: x.perplexity,
-              ...(x.samples ? { samples: x.samples.map(({ seed: sd, text: tx }) => ({ seed: sd, text: tx })) } : {}),
+              ...(x.samples ? { samples: x.samples.map(({ seed: sd, text: tx, ...rest }) => ({ ...rest, seed: sd, text: tx })) } : {}),
             })),
           })),
         }
@@ -85,13 +98,15 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
         run.done()
       }
     },
-    'suites.genderBias': async ({ sense, optimize, edits, runId }) => {
+    'suites.genderBias': async ({ sense, optimize, professions, maxIterations, edits, runId }) => {
       const s = ctx.session()
       const run = ctx.track(runId)
       try {
         const r = await genderBiasSuite(s.engine, {
           ...(sense !== undefined ? { sense } : {}),
           optimize,
+          ...(professions ? { professions } : {}),
+          ...(maxIterations !== undefined ? { maxIterations } : {}),
           edits: edits && edits.edits.length > 0 ? await s.parseEdits(edits) : null,
           runner: s.runner,
           signal: run.signal,
@@ -101,11 +116,14 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
         })
         const explanation = explainGenderBias(r, await s.tiedTokens())
         return {
+          ...r,
+          contentHash: s.engine.contentHash,
           sense: r.sense,
           professions: r.professions,
           prompts: r.prompts,
           settings: r.settings,
-          perProfession: r.perProfession.map(({ profession, token, unmodified, removeSense, optimizeSense, w }) => ({
+          perProfession: r.perProfession.map(({ profession, token, unmodified, removeSense, optimizeSense, w, ...rest }) => ({
+            ...rest,
             profession,
             token,
             unmodified,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import type { ModelInfo } from '../../shared/ipc/api-types'
 import { parseSweepDocument } from '../../shared/sweep/sweep-document'
-import type { ApiHandlers } from './create-dispatcher'
+import type { ApiHandlers } from '../../shared/ipc/api'
 import type { ExperimentStore } from '../store/experiment-store'
 import { collectSweep } from '../sweep/collect-sweep'
 import { cancelSweep, listSweeps, sweepStatus } from '../sweep/sweep-control'

@@ -1,9 +1,15 @@
 import { join } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
-import { API_METHODS, type ApiMethod } from '../../shared/ipc/api'
+import { API_METHODS, type ApiMethod, type ApiParsedRequest, type ApiResponse } from '../../shared/ipc/api'
+import { SAVEABLE_METHODS, type SaveableMethod } from '../../shared/ipc/request-schemas'
 import type { AppInfo, ModelInfo } from '../../shared/ipc/api-types'
 import { senseEditDocumentSchema } from '../../shared/ipc/edit-schemas'
-import type { ApiHandlers } from './create-dispatcher'
+import { parseRequest } from '../../shared/ipc/parse-request'
+import type { ApiHandlers } from '../../shared/ipc/api'
+import { handlerRunner } from '../runs/handler-runner'
+import type { RunOrigin } from '../runs/record-run'
+import { ResponseMemo, type MemoizedResponse } from '../runs/response-memo'
+import type { ModelSource } from '../runtime/model-source'
 import { resolveCheckpointDir, userDataDir } from '../paths/app-paths'
 import { ExperimentStore } from '../store/experiment-store'
 import { TokenizerThread } from '../tokenizer/tokenizer-thread'
@@ -49,6 +55,9 @@ export class Workbench {
   #loading: Promise<ModelInfo> | null = null
   #store: Promise<ExperimentStore> | null = null
   #handlers: ApiHandlers | null = null
+  /** this model session's last answers of saveable calls, so saving one does not compute it again */
+  readonly #memo = new ResponseMemo()
+  #runtimeVersion: Promise<string> | null = null
 
   constructor(options: WorkbenchOptions) {
     this.#options = options
@@ -71,9 +80,20 @@ export class Workbench {
     return this.#session?.engine ?? null
   }
 
+  /** The loaded model session (a door may open its sense table ahead, reporting progress its own way). */
+  get session(): ModelSession | null {
+    return this.#session
+  }
+
   handlers(): ApiHandlers {
     this.#handlers ??= this.#makeHandlers()
     return this.#handlers
+  }
+
+  /** One call through the handler table, its request validated as every door validates it (a door without a wire: the CLI). */
+  async call<M extends ApiMethod>(method: M, request: unknown): Promise<ApiResponse<M>> {
+    const handler = this.handlers()[method] as (r: ApiParsedRequest<M>) => Promise<ApiResponse<M>>
+    return handler(parseRequest(method, request))
   }
 
   #makeHandlers(): ApiHandlers {
@@ -83,6 +103,29 @@ export class Workbench {
       return this.#session
     }
     const analysis = { session, tokenizer, events: this.events, track: (runId: string | undefined) => this.#track(runId) }
+    const table = this.#table(session, analysis)
+    // a saveable call's answer is remembered for this model session (experiments.saveRun saves it as is)
+    for (const method of SAVEABLE_METHODS) {
+      const run = table[method] as (r: object) => Promise<unknown>
+      ;(table as Record<SaveableMethod, unknown>)[method] = async (request: object) => {
+        const t0 = performance.now()
+        const response = await run(request)
+        this.#memo.remember(method, request, { response, totalMs: performance.now() - t0 })
+        return response
+      }
+    }
+    return table
+  }
+
+  #table(session: () => ModelSession, analysis: Parameters<typeof analysisHandlers>[0]): ApiHandlers {
+    const tokenizer = this.#tokenizer
+    const answer = async (method: SaveableMethod, request: object): Promise<MemoizedResponse> => {
+      const remembered = this.#memo.get(method, request)
+      if (remembered) return remembered
+      const t0 = performance.now()
+      const response = await (this.handlers()[method] as (r: object) => Promise<unknown>)(request)
+      return { response, totalMs: performance.now() - t0 }
+    }
     return {
       'app.info': async (): Promise<AppInfo> => ({
         version: this.#options.version,
@@ -124,13 +167,18 @@ export class Workbench {
       ...generateHandler(analysis),
       ...suiteHandlers(analysis),
       ...finetuneHandler(analysis),
-      ...experimentHandlers({ store: () => this.#openStore(), session: () => this.#session, appVersion: this.#options.version }),
       ...evaluateHandler(analysis),
       ...sweepHandlers({ store: () => this.#openStore(), model: () => this.model }),
-      // contract in place; the runners land with the run-kinds work (issue 16)
-      'experiments.saveRun': async () => {
-        throw new WorkbenchError('unavailable', 'experiments.saveRun is not implemented yet')
-      },
+      ...experimentHandlers({
+        store: () => this.#openStore(),
+        session: () => this.#session,
+        origin: async () => {
+          const s = session()
+          return { ...(await this.origin()), source: s.info.checkpointDir, config: { ...s.engine.config } }
+        },
+        answer,
+        runner: async () => (this.#session ? handlerRunner(this.handlers(), await this.origin()) : undefined),
+      }),
       'run.cancel': async ({ runId }) => {
         const run = this.#runs.get(runId)
         run?.abort()
@@ -139,26 +187,42 @@ export class Workbench {
     }
   }
 
+  /** Where a run made now is made: app and runtime versions, the provider in use, the checkpoint's content hash. */
+  async origin(): Promise<RunOrigin & { checkpoint: string }> {
+    const s = this.#session
+    if (!s) throw new WorkbenchError('unavailable', 'no model is loaded: load a checkpoint first (Model view, or serve --checkpoint DIR)')
+    this.#runtimeVersion ??= s.engine.runtimeInfo().then((r) => `onnxruntime-node ${r.onnxruntime}`)
+    return { appVersion: this.#options.version, runtimeVersion: await this.#runtimeVersion, executionProvider: s.engine.provider.name, checkpoint: s.engine.contentHash }
+  }
+
   /** Loads a checkpoint (default: the bundled demo), replacing the current model. */
   async load(checkpoint?: string, runId?: string): Promise<ModelInfo> {
-    if (this.#loading) await this.#loading.catch(() => undefined)
     const dir = resolveCheckpointDir(checkpoint)
+    return this.open({ checkpointDir: dir }, { runId, remember: true })
+  }
+
+  /**
+   * Opens a model source (a checkpoint or an ONNX export) on a provider, replacing the current
+   * model; `remember` adds it to the recent checkpoints (the app's and serve's loads do).
+   */
+  async open(source: ModelSource, options: { runId?: string; provider?: string; remember?: boolean } = {}): Promise<ModelInfo> {
+    const { runId } = options
+    if (this.#loading) await this.#loading.catch(() => undefined)
     const run = this.#track(runId)
     const task = (async () => {
       this.events.emit('model.progressed', { runId: runId ?? null, phase: 'open', done: 0, total: 1 })
-      const next = await ModelSession.open(
-        { checkpointDir: dir },
-        {
-          provider: this.#options.provider,
-          tokenizer: this.#tokenizer,
-          signal: run.signal,
-          onProgress: (p) => this.events.emit('model.progressed', { runId: runId ?? null, phase: p.phase, done: p.fraction, total: 1 }),
-        },
-      )
+      const next = await ModelSession.open(source, {
+        tokenizer: this.#tokenizer,
+        signal: run.signal,
+        ...((options.provider ?? this.#options.provider) !== undefined ? { provider: options.provider ?? this.#options.provider } : {}),
+        onProgress: (p) => this.events.emit('model.progressed', { runId: runId ?? null, phase: p.phase, done: p.fraction, total: 1 }),
+      })
       const previous = this.#session
       this.#session = next
+      this.#memo.clear()
+      this.#runtimeVersion = null
       await previous?.dispose()
-      await rememberCheckpoint(dir).catch(() => undefined)
+      if (options.remember && 'checkpointDir' in source) await rememberCheckpoint(source.checkpointDir).catch(() => undefined)
       this.events.emit('model.loaded', { model: next.info })
       return next.info
     })()
@@ -189,6 +253,7 @@ export class Workbench {
     this.#runs.clear()
     await this.#session?.dispose()
     this.#session = null
+    this.#memo.clear()
     await this.#tokenizer.dispose()
     const store = this.#store
     this.#store = null

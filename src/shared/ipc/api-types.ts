@@ -142,6 +142,8 @@ export interface PredictResponse {
   logProbs: TokenLogProb[]
   edited: boolean // edits were applied
   timingsMs: Record<string, number>
+  /** the content hash of the checkpoint that answered */
+  contentHash?: string
 }
 
 export interface Contribution {
@@ -158,7 +160,12 @@ export interface AttributeResponse {
   logit: number // the model's logit (after edits, when given)
   total: number // Σ contributions: equals logit up to float rounding
   contributions: Contribution[] // every (position, sense) pair, largest |value| first
+  /** the contributions summed per (source token, sense) over the positions holding that token, largest |value| first */
+  byTokenSense?: { tokenId: number; text: string; sense: number; value: number; positions: number[] }[]
+  /** the prompt's tokens */
+  tokens?: TokenSpan[]
   edited: boolean
+  contentHash?: string
 }
 
 /** α of one sense for a prompt: (query, key), row-major float32 little-endian, base64. */
@@ -250,6 +257,13 @@ export interface GenerationView {
   stopReason: 'end-of-text' | 'max-new-tokens' | 'position-limit'
   edited: boolean
   tokensPerSecond: number
+  /** the prompt's ids and the generated ones (the <|endoftext|> that stopped it not included) */
+  promptIds?: number[]
+  ids?: number[]
+  decoding?: { strategy: 'greedy' | 'sample'; temperature?: number; topK?: number; topP?: number; seed?: number }
+  recompute?: 'incremental' | 'full'
+  speculation?: { guessed: number; accepted: number }
+  timingsMs?: Record<string, number>
 }
 
 export interface GenerateResponse {
@@ -259,6 +273,7 @@ export interface GenerateResponse {
   /** with the same settings and seed; null when no edits were given */
   edited: GenerationView | null
   firstDifference: number | null
+  contentHash?: string
 }
 
 /** The paper's gender-bias experiment (bias = max(p(he)/p(she), p(she)/p(he)); 1 = unbiased). */

@@ -136,6 +136,10 @@ export type ApiRequest<M extends ApiMethod> = z.input<RequestSchemas[M]>
 export type ApiParsedRequest<M extends ApiMethod> = z.output<RequestSchemas[M]>
 export type ApiResponse<M extends ApiMethod> = ApiResponses[M]
 
+/** What answers one method (after the dispatcher validated its request), and the whole table of them. */
+export type ApiHandler<M extends ApiMethod> = (request: ApiParsedRequest<M>) => Promise<ApiResponse<M>>
+export type ApiHandlers = { [M in ApiMethod]: ApiHandler<M> }
+
 export function isApiMethod(name: unknown): name is ApiMethod {
   return typeof name === 'string' && (API_METHODS as readonly string[]).includes(name)
 }

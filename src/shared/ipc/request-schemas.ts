@@ -23,6 +23,11 @@ const empty = z.strictObject({})
 const redisUrl = z.string().min(1).max(2000)
 const queueName = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, "_", "." or "-"').default('backpack-sweeps')
 const sweepId = z.string().regex(/^sw[0-9a-z]{1,40}$/, 'a sweep id (sw…)')
+/** a prompt as token ids: the alternative to its text (the CLI's --ids), at most the text's length */
+const ids = z.array(tokenId).min(1).max(100_000).optional()
+/** exactly one of text and ids */
+const onePrompt = (r: { text?: string; ids?: number[] }) => (r.text === undefined) !== (r.ids === undefined)
+const onePromptIssue = { message: 'give exactly one of text (the prompt) and ids (its token ids)', path: ['text'] }
 
 /** The methods whose calls can be saved as experiment runs (experiments.saveRun), one run kind each. */
 export const SAVEABLE_METHODS = [
@@ -54,9 +59,12 @@ export const REQUEST_SCHEMAS = {
   'hub.cancel': z.strictObject({ jobId: z.string().min(1).max(100) }),
   'hub.cached': z.strictObject({ repo: z.string().min(3).max(200), revision: z.string().min(1).max(200).optional() }),
   'tokens.encode': z.strictObject({ text }),
-  'predict.next': z.strictObject({ text: text.min(1), topK: topK.default(10), edits }),
+  // text or ids: exactly one (the handlers refuse both or neither as a bad-request; plain objects
+  // here, so other schemas can be derived from these with .omit/.extend)
+  'predict.next': z.strictObject({ text: text.min(1).optional(), ids, topK: topK.default(10), edits }),
   'predict.attribute': z.strictObject({
-    text: text.min(1),
+    text: text.min(1).optional(),
+    ids,
     position: z.int().min(0),
     target: tokenRef,
     edits,
@@ -65,17 +73,25 @@ export const REQUEST_SCHEMAS = {
   // greedy decoding are refused, as the CLI refuses --greedy with a sampling flag
   'generate.run': z
     .strictObject({
-      text: text.min(1),
+      text: text.min(1).optional(),
+      ids,
       maxNewTokens: z.int().min(GEN.maxNewTokens.min).max(GEN.maxNewTokens.max).default(GEN.maxNewTokens.default),
       strategy: z.enum(['greedy', 'sample']).default('greedy'),
       temperature: z.number().gt(GEN.temperature.min).max(GEN.temperature.max).optional(),
       topK: z.int().min(GEN.topK.min).max(GEN.topK.max).optional(),
       topP: z.number().gt(GEN.topP.min).max(GEN.topP.max).optional(),
       seed: z.int().min(GEN.seed.min).max(GEN.seed.max).optional(),
+      // prompt-lookup guesses per step (0: one token per step) and full recomputation of the prefix
+      // each step: both change only the speed, never the tokens (as the CLI's --speculate, --full-recompute)
+      speculate: z.int().min(0).max(64).optional(),
+      recompute: z.enum(['incremental', 'full']).optional(),
+      // each token's dominant (source token, sense); default true (without it, speculation can run)
+      attribute: z.boolean().optional(),
       edits,
       runId,
     })
     .superRefine((r, ctx) => {
+      if (!onePrompt(r)) ctx.addIssue({ code: 'custom', ...onePromptIssue })
       if (r.strategy !== 'greedy') return
       for (const name of samplingSettingsGiven(r)) {
         ctx.addIssue({ code: 'custom', path: [name], message: `${name} is a sampling setting and strategy is "greedy" (the default), which would ignore it; set strategy "sample" or leave ${name} out` })
@@ -84,29 +100,51 @@ export const REQUEST_SCHEMAS = {
   'suites.genderBias': z.strictObject({
     sense: z.int().min(0).max(1023).optional(),
     optimize: z.boolean().default(true),
+    // the professions to test (one token each with a leading space; default the paper's 40) and
+    // the Optimize-Sense iterations per profession (as the CLI's --professions, --max-iterations)
+    professions: z.array(z.string().min(1).max(100)).min(1).max(1000).optional(),
+    maxIterations: z.int().min(1).max(10_000).optional(),
     edits,
     runId,
   }),
   'predict.contextualization': z.strictObject({ text: text.min(1), sense: z.int().min(0).max(1023) }),
-  'suites.knowledgeEdit': z.strictObject({ edits, runId }),
+  // heldoutText: the held-out text of the perplexity check (default: the demo's), as the CLI's --heldout FILE
+  'suites.knowledgeEdit': z.strictObject({ heldoutText: z.string().min(1).max(10_000_000).optional(), maxHeldoutTokens: z.int().min(2).max(1_000_000).optional(), edits, runId }),
   'suites.topic': z.strictObject({
     topics: z.array(z.string().min(1).max(100)).min(1).max(17).optional(),
     // the CLI's `suite topic` ranges too (src/shared/generation-settings.ts)
     samples: z.int().min(TOPIC.samples.min).max(TOPIC.samples.max).default(TOPIC.samples.default),
     maxNewTokens: z.int().min(TOPIC.maxNewTokens.min).max(TOPIC.maxNewTokens.max).default(TOPIC.maxNewTokens.default),
     seed: z.int().min(GEN.seed.min).max(GEN.seed.max).default(0),
+    // an extra topic "custom" of these words, the strengths, the prompt's ids and whether the
+    // generated texts are kept (as the CLI's --words, --strengths, --prompt-ids, --no-texts)
+    words: z.array(z.string().min(1).max(100)).min(1).max(1000).optional(),
+    strengths: z.array(z.int().min(0).max(3)).min(1).max(4).optional(),
+    promptIds: z.array(tokenId).min(1).max(512).optional(),
+    includeTexts: z.boolean().optional(),
     edits,
     runId,
   }),
   // policy: how a multi-token word is handled, as the CLI's `senses --policy` (default first)
   // ties: tokens with bit-identical embedding rows as one labelled entry ('collapse') or each shown ('show')
-  'senses.lookup': z.strictObject({ word: z.string().min(1).max(200), topK: topK.default(10), policy: z.enum(WORD_POLICIES).optional(), ties }),
+  // rawSpacing: the word exactly as given (no leading space added); bins: of each sense's score
+  // histogram; vectors: the sense vectors themselves too (as the CLI's --raw-spacing, --bins, --vectors)
+  'senses.lookup': z.strictObject({
+    word: z.string().min(1).max(200),
+    topK: topK.default(10),
+    policy: z.enum(WORD_POLICIES).optional(),
+    ties,
+    rawSpacing: z.boolean().optional(),
+    bins: z.int().min(1).max(1000).optional(),
+    vectors: z.boolean().optional(),
+  }),
   'senses.neighbours': z.strictObject({
     word: z.string().min(1).max(200),
     sense: z.union([z.literal('min'), z.int().min(0).max(1023)]).default('min'),
     topK: topK.default(10),
     policy: z.enum(WORD_POLICIES).optional(),
     ties,
+    rawSpacing: z.boolean().optional(),
   }),
   'senses.reverse': z.strictObject({
     token: tokenRef,

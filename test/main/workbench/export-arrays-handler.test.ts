@@ -13,7 +13,10 @@ let dispatch: Dispatch
 beforeEach(async () => {
   tmp = tempDir('arrays-api-')
   store = await ExperimentStore.open(dbPath(tmp.dir))
-  const handlers = experimentHandlers({ store: async () => store, session: () => null, appVersion: 'test' })
+  const none = async (): Promise<never> => {
+    throw new Error('no model in this test')
+  }
+  const handlers = experimentHandlers({ store: async () => store, session: () => null, origin: none, answer: none, runner: async () => undefined })
   dispatch = createDispatcher(handlers as Parameters<typeof createDispatcher>[0])
 })
 afterEach(async () => {
