@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { SweepPart } from '../../shared/sweep/expand-sweep'
 import type { SweepMethod } from '../../shared/sweep/sweep-document'
-import type { RunOrigin } from '../store/engine-runner'
+import type { RunOrigin } from '../runs/record-run'
 
 /**
  * What travels through Redis for a sweep: the job's data (method, request, checkpoint hash), its
