@@ -32,8 +32,16 @@ const folderPatterns = (folders) => folders.flatMap((f) => [`**/main/${f}`, `**/
 const unplaced = readdirSync('src/main', { withFileTypes: true }).filter((e) => e.isDirectory() && !LAYERS.flat().includes(e.name))
 if (unplaced.length) throw new Error(`eslint.config.js: place src/main/${unplaced[0].name} in LAYERS`)
 const DOORWAYS = [
-  { name: 'electron', only: ['src/main/index.ts', 'src/main/window.ts', 'src/main/shell/**', 'src/main/ipc/**', 'src/preload/**'], message: 'Only the Electron shell (src/main/index.ts, window.ts, shell/*, ipc/*, preload) imports electron.' },
-  { name: 'onnxruntime-node', only: ['src/main/runtime/ort.ts'], message: 'onnxruntime-node is imported only by src/main/runtime/ort.ts (the engine worker loads it).' },
+  {
+    name: 'electron',
+    only: ['src/main/index.ts', 'src/main/window.ts', 'src/main/shell/**', 'src/main/ipc/**', 'src/preload/**'],
+    message: 'Only the Electron shell (src/main/index.ts, window.ts, shell/*, ipc/*, preload) imports electron.',
+  },
+  {
+    name: 'onnxruntime-node',
+    only: ['src/main/runtime/ort.ts'],
+    message: 'onnxruntime-node is imported only by src/main/runtime/ort.ts (the engine worker loads it).',
+  },
   { name: 'sqlite3', only: ['src/main/store/database.ts'], message: 'sqlite3 is imported only by src/main/store/database.ts.' },
 ]
 const matches = (file, glob) => (glob.endsWith('/**') ? file.startsWith(glob.slice(0, -2)) : file === glob)
@@ -45,9 +53,21 @@ function layerRules() {
   const exceptions = [...new Set(DOORWAYS.flatMap((d) => d.only))]
   const push = (files, ignores, above, sample) => {
     const patterns = []
-    if (above && above.length) patterns.push({ group: folderPatterns(above), message: 'Layers point down: this folder may not import a higher layer of src/main (eslint.config.js LAYERS).' })
-    if (above === null) patterns.push({ group: ['**/main/**', '**/cli/**', '**/renderer/**', '../main/**'], message: 'src/shared and the renderer import only src/shared (and their own files).' })
-    blocks.push({ files, ...(ignores.length ? { ignores } : {}), rules: { 'no-restricted-imports': ['error', { paths: restricted(sample), patterns }] } })
+    if (above && above.length)
+      patterns.push({
+        group: folderPatterns(above),
+        message: 'Layers point down: this folder may not import a higher layer of src/main (eslint.config.js LAYERS).',
+      })
+    if (above === null)
+      patterns.push({
+        group: ['**/main/**', '**/cli/**', '**/renderer/**', '../main/**'],
+        message: 'src/shared and the renderer import only src/shared (and their own files).',
+      })
+    blocks.push({
+      files,
+      ...(ignores.length ? { ignores } : {}),
+      rules: { 'no-restricted-imports': ['error', { paths: restricted(sample), patterns }] },
+    })
   }
   LAYERS.forEach((folders, i) => {
     const above = LAYERS.slice(i + 1).flat()
@@ -55,7 +75,13 @@ function layerRules() {
     const special = [...new Set([...exceptions, ...Object.keys(UPWARD)])]
     const own = special.filter((g) => folders.some((f) => g.startsWith(`src/main/${f}/`)))
     push(files, own, above, files[0].replace('**/*.ts', 'x.ts'))
-    for (const g of own) push([g.endsWith('/**') ? `${g}/*.ts` : g], [], above.filter((f) => !(UPWARD[g] ?? []).includes(f)), g)
+    for (const g of own)
+      push(
+        [g.endsWith('/**') ? `${g}/*.ts` : g],
+        [],
+        above.filter((f) => !(UPWARD[g] ?? []).includes(f)),
+        g,
+      )
   })
   push(['src/main/*.ts'], ['src/main/index.ts', 'src/main/window.ts'], [], 'src/main/x.ts')
   push(['src/main/index.ts', 'src/main/window.ts'], [], [], 'src/main/index.ts')

@@ -44,7 +44,9 @@ const DISABLED = 48
  */
 export function electronBinaryPath(context) {
   const platform = context.electronPlatformName
-  const packager = /** @type {{ executableName?: string, appInfo: { productFilename: string } }} */ (/** @type {unknown} */ (context.packager))
+  const packager = /** @type {{ executableName?: string, appInfo: { productFilename: string } }} */ (
+    /** @type {unknown} */ (context.packager)
+  )
   if (platform === 'linux') return join(context.appOutDir, packager.executableName ?? packager.appInfo.productFilename)
   if (platform === 'win32') return join(context.appOutDir, `${packager.appInfo.productFilename}.exe`)
   if (platform === 'darwin' || platform === 'mas') return join(context.appOutDir, `${packager.appInfo.productFilename}.app`)
@@ -61,7 +63,9 @@ export async function afterPack(context) {
   for (const [key, want] of Object.entries(FUSES)) {
     if (key === 'version') continue
     if (wire[key] !== (want ? ENABLED : DISABLED)) {
-      throw new Error(`after-pack: fuse ${FuseV1Options[Number(key)]} of ${binary} is ${JSON.stringify(wire[key])} after flipping, expected ${want ? 'enabled' : 'disabled'}`)
+      throw new Error(
+        `after-pack: fuse ${FuseV1Options[Number(key)]} of ${binary} is ${JSON.stringify(wire[key])} after flipping, expected ${want ? 'enabled' : 'disabled'}`,
+      )
     }
   }
 }

@@ -48,7 +48,10 @@ export function describeFlags(options: Options): string {
   const rows = Object.entries(options).map(([name, o]) => {
     const shown = o.defaultText ?? (o.default !== undefined ? String(o.default) : undefined)
     const notes = [o.multiple ? 'repeatable' : '', shown !== undefined ? `default: ${shown}` : ''].filter(Boolean)
-    return [`--${name}${o.type === 'string' ? ` ${o.arg ?? '<value>'}` : ''}`, `${o.description}${notes.length ? ` (${notes.join('; ')})` : ''}`]
+    return [
+      `--${name}${o.type === 'string' ? ` ${o.arg ?? '<value>'}` : ''}`,
+      `${o.description}${notes.length ? ` (${notes.join('; ')})` : ''}`,
+    ]
   })
   const width = Math.max(0, ...rows.map(([left]) => left.length))
   return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`).join('\n')
@@ -121,7 +124,10 @@ function negativeValues(args: string[], options: Options): string[] {
 
 /** Parses "1,2,3" into integers, naming the flag in errors. */
 export function parseIntList(value: string, flag: string): number[] {
-  const parts = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
+  const parts = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
   const ids = parts.map(Number)
   const bad = parts.findIndex((_, i) => !Number.isInteger(ids[i]))
   if (bad >= 0 || parts.length === 0) {

@@ -25,11 +25,13 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: async () => (await import('./commands/download')).download,
   },
   evaluate: {
-    summary: 'Per-token log-probs and perplexity of a text file (--file) or a folder of .txt files (--dir), optionally under --edits; --save-new/--save record the run',
+    summary:
+      'Per-token log-probs and perplexity of a text file (--file) or a folder of .txt files (--dir), optionally under --edits; --save-new/--save record the run',
     load: async () => (await import('./commands/evaluate')).evaluate,
   },
   experiment: {
-    summary: 'Experiment log: save, list, show, fork, run, reopen, compare, export, import, delete, restore (--db PATH, default in the user data folder)',
+    summary:
+      'Experiment log: save, list, show, fork, run, reopen, compare, export, import, delete, restore (--db PATH, default in the user data folder)',
     load: async () => (await import('./commands/experiment')).experiment,
   },
   finetune: {

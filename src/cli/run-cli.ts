@@ -25,7 +25,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 0
   } catch (e) {
     if (e instanceof HelpRequested) {
-      io.stdout.write(`usage: npm run -s cli -- ${e.command ?? name} [options]\n${entry.summary}\n\noptions:\n${describeFlags(e.options)}\n${command?.details ? `\n${command.details}\n` : ''}`)
+      io.stdout.write(
+        `usage: npm run -s cli -- ${e.command ?? name} [options]\n${entry.summary}\n\noptions:\n${describeFlags(e.options)}\n${command?.details ? `\n${command.details}\n` : ''}`,
+      )
       return 0
     }
     const info = toErrorInfo(e)

@@ -70,7 +70,10 @@ export function checkGenerationSetting(name: keyof typeof GENERATION_LIMITS, val
   const integer = name !== 'temperature' && name !== 'topP'
   const above = r.minExclusive ? value > r.min : value >= r.min
   if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || !above || value > r.max) {
-    throw new WorkbenchError('bad-request', `${label} must be ${integer ? 'an integer' : 'a number'} in ${describeRange(name)}, got ${value}`)
+    throw new WorkbenchError(
+      'bad-request',
+      `${label} must be ${integer ? 'an integer' : 'a number'} in ${describeRange(name)}, got ${value}`,
+    )
   }
   return value
 }

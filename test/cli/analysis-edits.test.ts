@@ -35,13 +35,16 @@ describe('cli predict', () => {
   })
 
   it('with --edits ablating every prompt token, the distribution is uniform over the 50257 real tokens', async () => {
-    const file = editsFile('ablate.json', [...new Set(ids)].map((token) => ({ kind: 'scale-sense', token, factor: 0 })))
+    const file = editsFile(
+      'ablate.json',
+      [...new Set(ids)].map((token) => ({ kind: 'scale-sense', token, factor: 0 })),
+    )
     const j = (await cli(['predict', '--text', text, '--top', '2', '--edits', file, '--checkpoint', TINY])).json()
     expect(j.edited).toBe(true)
     for (const l of j.logProbs) expect(l.logProb).toBeCloseTo(-Math.log(50257), 5) // padding ids masked
   })
 
-  it('with --log-odds prints the blast radius, and this prompt\'s changes stay within it', async () => {
+  it("with --log-odds prints the blast radius, and this prompt's changes stay within it", async () => {
     const file = editsFile('radius.json', [
       { kind: 'scale-sense', token: ' nurse', sense: [0, 2], factor: -2 },
       { kind: 'knowledge-edit', token: ' MacBook', remove: ' Apple', add: ' HP' },
@@ -59,7 +62,7 @@ describe('cli predict', () => {
     expect((await cli(['predict', '--text', text, '--log-odds', ' he', '--checkpoint', TINY])).code).toBe(2)
   })
 
-  it('with an α edit too: the radius names the edits it does not bound, observedChange is the bounded edits\' own', async () => {
+  it("with an α edit too: the radius names the edits it does not bound, observedChange is the bounded edits' own", async () => {
     const file = editsFile('radius-alpha.json', [
       { kind: 'scale-sense', token: ' nurse', sense: [0, 2], factor: -2 },
       { kind: 'scale-contextualization', position: 1, factor: 40 },
@@ -85,7 +88,7 @@ describe('cli predict', () => {
 })
 
 describe('cli attribute and forward --edits', () => {
-  it('contributions sum to the logit, which equals forward\'s logits.npy entry (1e-4)', async () => {
+  it("contributions sum to the logit, which equals forward's logits.npy entry (1e-4)", async () => {
     const out = join(cacheDir(), 'fw')
     expect((await cli(['forward', '--ids', ids.join(','), '--out', out, '--checkpoint', TINY])).code).toBe(0)
     const logits = readNpy(join(out, 'logits.npy'))
@@ -105,7 +108,20 @@ describe('cli attribute and forward --edits', () => {
       { kind: 'scale-sense', token: ' nurse', sense: [1, 3], factor: 2.5 },
       { kind: 'scale-contextualization', position: 1, factor: 0.5, renormalize: true },
     ])
-    const r = await cli(['attribute', '--ids', ids.join(','), '--position', '3', '--target', ' she', '--all', '--edits', file, '--checkpoint', TINY])
+    const r = await cli([
+      'attribute',
+      '--ids',
+      ids.join(','),
+      '--position',
+      '3',
+      '--target',
+      ' she',
+      '--all',
+      '--edits',
+      file,
+      '--checkpoint',
+      TINY,
+    ])
     expect(r.code, r.stderr).toBe(0)
     const j = r.json()
     expect(j.edited).toBe(true)

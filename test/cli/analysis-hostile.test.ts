@@ -29,7 +29,18 @@ describe('cli analysis under hostile input', () => {
     const p = await cli(['predict', '--text', 'in the end', '--edits', compounding, '--checkpoint', TINY])
     expect(p.code).toBe(1)
     expect(p.stderr).toMatch(/^error\[edit-invalid\]: .*not finite/)
-    const a = await cli(['attribute', '--text', 'in the end', '--position=-1', '--target', ' the', '--edits', compounding, '--checkpoint', TINY])
+    const a = await cli([
+      'attribute',
+      '--text',
+      'in the end',
+      '--position=-1',
+      '--target',
+      ' the',
+      '--edits',
+      compounding,
+      '--checkpoint',
+      TINY,
+    ])
     expect(a.code).toBe(1)
     expect(a.stderr).toMatch(/^error\[edit-invalid\]: .*not finite/)
     const g = await cli(['generate', '--text', 'in the end', '--max-new', '2', '--edits', compounding, '--checkpoint', TINY])
@@ -37,11 +48,26 @@ describe('cli analysis under hostile input', () => {
     expect(g.stderr).toMatch(/^error\[edit-invalid\]: .*not finite/)
     // predict --log-odds prints the blast radius first: it read 0 (no change at all) for these edits
     const man = file('man-compound.json', doc(Array.from({ length: 60 }, () => ({ kind: 'scale-sense', token: ' man', factor: 1e6 }))))
-    const b = await cli(['predict', '--text', 'in the end', '--edits', man, '--log-odds', ' he', '--log-odds', ' she', '--checkpoint', TINY])
+    const b = await cli([
+      'predict',
+      '--text',
+      'in the end',
+      '--edits',
+      man,
+      '--log-odds',
+      ' he',
+      '--log-odds',
+      ' she',
+      '--checkpoint',
+      TINY,
+    ])
     expect(b.code).toBe(1)
     expect(b.stderr).toMatch(/^error\[edit-invalid\]: the edits make sense \d+ of token 582 not finite/)
     // the gender-bias suite's own last-position path (it printed meanBias null)
-    const nurse = file('nurse-compound.json', doc(Array.from({ length: 60 }, () => ({ kind: 'scale-sense', token: ' nurse', factor: 1e6 }))))
+    const nurse = file(
+      'nurse-compound.json',
+      doc(Array.from({ length: 60 }, () => ({ kind: 'scale-sense', token: ' nurse', factor: 1e6 }))),
+    )
     const s = await cli(['suite', 'gender-bias', '--professions', 'nurse', '--skip-optimize', '--edits', nurse, '--checkpoint', TINY])
     expect(s.code).toBe(1)
     expect(s.stderr).toMatch(/^error\[edit-invalid\]: .*not finite \((NaN|-?Infinity) for token (339|673) at position/)
@@ -59,10 +85,15 @@ describe('cli analysis under hostile input', () => {
   })
 
   it('a deeply nested or huge token value gets a short edit-invalid message, not an internal stack overflow', async () => {
-    const deep = file('deep.json', `{"format":"backpack-sense-edits","version":1,"edits":[{"kind":"scale-sense","token":${'['.repeat(100_000)}${']'.repeat(100_000)},"factor":0}]}`)
+    const deep = file(
+      'deep.json',
+      `{"format":"backpack-sense-edits","version":1,"edits":[{"kind":"scale-sense","token":${'['.repeat(100_000)}${']'.repeat(100_000)},"factor":0}]}`,
+    )
     const r = await cli(['predict', '--text', 'in the end', '--edits', deep, '--checkpoint', TINY])
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/^error\[edit-invalid\]: edit 0 \(scale-sense\): "token" must be a token id or a single-token string, got \[…\]/)
+    expect(r.stderr).toMatch(
+      /^error\[edit-invalid\]: edit 0 \(scale-sense\): "token" must be a token id or a single-token string, got \[…\]/,
+    )
     expect(r.stderr.length).toBeLessThan(400)
   })
 
@@ -71,7 +102,8 @@ describe('cli analysis under hostile input', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toBe('')
     expect(r.stdout).toMatch(/^usage: npm run -s cli -- attribute \[options\]\n/)
-    for (const flag of ['--text <value>', '--position <value>', '--target <value>', '--all  ', '--edits <value>', '--checkpoint <value>']) expect(r.stdout).toContain(flag)
+    for (const flag of ['--text <value>', '--position <value>', '--target <value>', '--all  ', '--edits <value>', '--checkpoint <value>'])
+      expect(r.stdout).toContain(flag)
     const g = await cli(['generate', '-h'])
     expect(g.code).toBe(0)
     expect(g.stdout).toMatch(/--seed S +\S/) // a flag may name its value (S); a description follows
@@ -81,7 +113,9 @@ describe('cli analysis under hostile input', () => {
     const notFolder = file('not-a-folder', 'x')
     const f = await cli(['forward', '--text', 'hi', '--out', notFolder, '--checkpoint', TINY])
     expect(f.code).toBe(2)
-    expect(f.stderr).toBe(`error[bad-request]: --out ${notFolder} cannot be used as the output folder: it (or a parent) exists and is not a folder\n`)
+    expect(f.stderr).toBe(
+      `error[bad-request]: --out ${notFolder} cannot be used as the output folder: it (or a parent) exists and is not a folder\n`,
+    )
     const blocked = join(cacheDir(), 'blocked')
     mkdirSync(join(blocked, 'senses.npy'), { recursive: true }) // a folder where a file must go
     const w = await cli(['forward', '--text', 'hi', '--out', blocked, '--checkpoint', TINY])
@@ -90,9 +124,33 @@ describe('cli analysis under hostile input', () => {
   })
 
   it('a negative flag value is read as a value: attribute --position -1 is the last position (parseArgs refused it as ambiguous)', async () => {
-    const last = await cli(['attribute', '--text', 'in the end', '--position', '-1', '--target', ' the', '--top', '2', '--checkpoint', TINY])
+    const last = await cli([
+      'attribute',
+      '--text',
+      'in the end',
+      '--position',
+      '-1',
+      '--target',
+      ' the',
+      '--top',
+      '2',
+      '--checkpoint',
+      TINY,
+    ])
     expect(last.code, last.stderr).toBe(0)
-    const explicit = await cli(['attribute', '--text', 'in the end', '--position', '2', '--target', ' the', '--top', '2', '--checkpoint', TINY])
+    const explicit = await cli([
+      'attribute',
+      '--text',
+      'in the end',
+      '--position',
+      '2',
+      '--target',
+      ' the',
+      '--top',
+      '2',
+      '--checkpoint',
+      TINY,
+    ])
     expect(last.json().position).toBe(2)
     expect(last.json().logit).toBe(explicit.json().logit)
     const out = await cli(['neighbours', '--word', 'nurse', '--sense', '-1', '--checkpoint', TINY])

@@ -9,7 +9,10 @@ export const TINY = join(import.meta.dirname, '../fixtures/checkpoints/tiny-full
 
 export async function cli(args: string[]) {
   const out = { stdout: '', stderr: '' }
-  const code = await runCli(args, { stdout: { write: (s: string) => (out.stdout += s) }, stderr: { write: (s: string) => (out.stderr += s) } })
+  const code = await runCli(args, {
+    stdout: { write: (s: string) => (out.stdout += s) },
+    stderr: { write: (s: string) => (out.stderr += s) },
+  })
   return { code, ...out, json: () => JSON.parse(out.stdout) }
 }
 

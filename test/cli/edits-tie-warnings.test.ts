@@ -15,7 +15,13 @@ describe('--edits tie warnings', () => {
   it('names the edit of a tied, never-seen token by its index; an untied edit gets none', async () => {
     const tied = join(cache(), 'tied.json')
     const plain = join(cache(), 'plain.json')
-    writeFileSync(tied, doc([{ kind: 'scale-sense', token: ' nurse', sense: 0, factor: 0 }, { kind: 'scale-sense', token: ' MacBook', sense: 0, factor: 2 }]))
+    writeFileSync(
+      tied,
+      doc([
+        { kind: 'scale-sense', token: ' nurse', sense: 0, factor: 0 },
+        { kind: 'scale-sense', token: ' MacBook', sense: 0, factor: 2 },
+      ]),
+    )
     writeFileSync(plain, doc([{ kind: 'scale-sense', token: ' nurse', sense: 0, factor: 0 }]))
     const warned = await cli(['predict', '--text', 'The nurse said', '--edits', tied, '--checkpoint', fixture.dir])
     expect(warned.code).toBe(0)

@@ -70,7 +70,9 @@ describe('cli evaluate', () => {
     expect(edited.code).toBe(0)
     const e = edited.json()
     expect(e.edited).toBe(true)
-    const refEdited = JSON.parse(readFileSync(join(G, 'expected-edits.json'), 'utf8')) as { documents: { name: string; logProbs: number[] }[] }
+    const refEdited = JSON.parse(readFileSync(join(G, 'expected-edits.json'), 'utf8')) as {
+      documents: { name: string; logProbs: number[] }[]
+    }
     for (const d of e.documents) {
       const ref = refEdited.documents.find((x) => x.name === d.name)!.logProbs.reduce((s, x) => s + x, 0)
       expect(Math.abs(d.sumLogProb - ref)).toBeLessThan(1e-3)
@@ -107,14 +109,18 @@ describe('cli evaluate', () => {
 
   // experiments.saveRun is another part of this change; until its handler is in this build the
   // placeholder answers `unavailable` and the saving path cannot run
-  const saveRunLanded = !readFileSync(resolve('src/main/workbench/workbench.ts'), 'utf8').includes('experiments.saveRun is not implemented yet')
+  const saveRunLanded = !readFileSync(resolve('src/main/workbench/workbench.ts'), 'utf8').includes(
+    'experiments.saveRun is not implemented yet',
+  )
   it.skipIf(!saveRunLanded)('--save-new records the run in a new experiment and --save adds one to it, log-probs as blobs', async () => {
     const db = join(dir, 'runs.sqlite')
     const first = await cli(['evaluate', '--dir', join(dir, 'corpus'), '--checkpoint', TINY, '--save-new', 'corpus baseline', '--db', db])
     expect(first.code).toBe(0)
     const out = first.json()
     expect(out.saved).toEqual({ experimentId: expect.any(Number), runId: expect.any(Number) })
-    const again = (await cli(['evaluate', '--dir', join(dir, 'corpus'), '--checkpoint', TINY, '--save', String(out.saved.experimentId), '--db', db])).json()
+    const again = (
+      await cli(['evaluate', '--dir', join(dir, 'corpus'), '--checkpoint', TINY, '--save', String(out.saved.experimentId), '--db', db])
+    ).json()
     expect(again.saved.experimentId).toBe(out.saved.experimentId)
     expect(again.total).toEqual(out.total) // the same corpus on the same model: the same figures
     const store = await ExperimentStore.open(db)

@@ -8,7 +8,17 @@ const CKPT = join(import.meta.dirname, '../fixtures/checkpoints/tiny-fullvocab')
 
 const dir = useTempCache('generate-cli-')
 beforeAll(() => {
-  writeFileSync(join(dir(), 'edits.json'), JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' MacBook', factor: 0 }, { kind: 'knowledge-edit', token: ' is', remove: ' Apple', add: ' HP' }] }))
+  writeFileSync(
+    join(dir(), 'edits.json'),
+    JSON.stringify({
+      format: 'backpack-sense-edits',
+      version: 1,
+      edits: [
+        { kind: 'scale-sense', token: ' MacBook', factor: 0 },
+        { kind: 'knowledge-edit', token: ' is', remove: ' Apple', add: ' HP' },
+      ],
+    }),
+  )
 })
 
 describe('cli generate', () => {
@@ -20,7 +30,21 @@ describe('cli generate', () => {
     expect(g.ids).toHaveLength(6)
     expect(g.promptIds).toEqual([464, 28084, 318, 925, 416])
     expect(g.contentHash).toMatch(/^[0-9a-f]{64}$/)
-    const sample = ['generate', '--text', 'The MacBook is made by', '--max-new', '8', '--temperature', '1.2', '--top-k', '1000', '--top-p', '0.9', '--checkpoint', CKPT]
+    const sample = [
+      'generate',
+      '--text',
+      'The MacBook is made by',
+      '--max-new',
+      '8',
+      '--temperature',
+      '1.2',
+      '--top-k',
+      '1000',
+      '--top-p',
+      '0.9',
+      '--checkpoint',
+      CKPT,
+    ]
     const a = (await cli([...sample, '--seed', '5'])).json()
     const b = (await cli([...sample, '--seed', '5'])).json()
     expect(a.decoding).toEqual({ strategy: 'sample', temperature: 1.2, topK: 1000, topP: 0.9, seed: 5 })
@@ -33,17 +57,49 @@ describe('cli generate', () => {
 
   it('--compare prints baseline and edited generations with the same seed; --edits alone runs edited', async () => {
     const edits = join(dir(), 'edits.json')
-    const r = await cli(['generate', '--text', 'The MacBook is made by', '--max-new', '5', '--seed', '2', '--edits', edits, '--compare', '--attribute', '--checkpoint', CKPT])
+    const r = await cli([
+      'generate',
+      '--text',
+      'The MacBook is made by',
+      '--max-new',
+      '5',
+      '--seed',
+      '2',
+      '--edits',
+      edits,
+      '--compare',
+      '--attribute',
+      '--checkpoint',
+      CKPT,
+    ])
     expect(r.code, r.stderr).toBe(0)
     const j = r.json()
     expect(j.baseline.edited).toBe(false)
     expect(j.edited.edited).toBe(true)
     expect(j.baseline.decoding.seed).toBe(2)
     expect(j.edited.decoding.seed).toBe(2)
-    for (const t of j.edited.tokens) expect(t.dominant).toMatchObject({ tokenId: expect.any(Number), sense: expect.any(Number), text: expect.any(String) })
-    const alone = (await cli(['generate', '--text', 'The MacBook is made by', '--max-new', '5', '--seed', '2', '--edits', edits, '--checkpoint', CKPT])).json()
+    for (const t of j.edited.tokens)
+      expect(t.dominant).toMatchObject({ tokenId: expect.any(Number), sense: expect.any(Number), text: expect.any(String) })
+    const alone = (
+      await cli(['generate', '--text', 'The MacBook is made by', '--max-new', '5', '--seed', '2', '--edits', edits, '--checkpoint', CKPT])
+    ).json()
     expect(alone.ids).toEqual(j.edited.ids)
-    const full = (await cli(['generate', '--text', 'The MacBook is made by', '--max-new', '5', '--seed', '2', '--edits', edits, '--full-recompute', '--checkpoint', CKPT])).json()
+    const full = (
+      await cli([
+        'generate',
+        '--text',
+        'The MacBook is made by',
+        '--max-new',
+        '5',
+        '--seed',
+        '2',
+        '--edits',
+        edits,
+        '--full-recompute',
+        '--checkpoint',
+        CKPT,
+      ])
+    ).json()
     expect(full.recompute).toBe('full')
     expect(full.ids).toEqual(j.edited.ids)
   })

@@ -31,7 +31,10 @@ describe('CLI --help', () => {
   })
 
   it('describeFlags marks repeatable flags and leaves a flag without default plain', () => {
-    const text = describeFlags({ tag: { type: 'string', multiple: true, description: 'a tag' }, all: { type: 'boolean', description: 'every one', defaultText: 'off' } })
+    const text = describeFlags({
+      tag: { type: 'string', multiple: true, description: 'a tag' },
+      all: { type: 'boolean', description: 'every one', defaultText: 'off' },
+    })
     expect(text.split('\n')).toEqual(['  --tag <value>  a tag (repeatable)', '  --all          every one (default: off)'])
   })
 })
@@ -51,7 +54,7 @@ describe('CLI unknown flags', () => {
     expect(r.stdout).toBe('')
   })
 
-  it('a flag near nothing lists the command\'s flags instead', async () => {
+  it("a flag near nothing lists the command's flags instead", async () => {
     const r = await cli(['reverse', '--zzzzzz'])
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/^error\[bad-request\]/)

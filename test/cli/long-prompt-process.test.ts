@@ -18,10 +18,15 @@ function cliProcess(args: string[]): Promise<{ code: number | null; signal: Node
   const env: NodeJS.ProcessEnv = { ...process.env, BACKPACK_CACHE_DIR: cache }
   delete env.ORT_DISABLE_TELEMETRY // the CLI must protect itself
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { cwd: ROOT, env, maxBuffer: 1 << 24 }, (error, _stdout, stderr) => {
-      const e = error as (Error & { code?: number; signal?: NodeJS.Signals }) | null
-      resolve({ code: e ? (e.code ?? null) : 0, signal: e?.signal ?? null, stderr })
-    })
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/index.ts', ...args],
+      { cwd: ROOT, env, maxBuffer: 1 << 24 },
+      (error, _stdout, stderr) => {
+        const e = error as (Error & { code?: number; signal?: NodeJS.Signals }) | null
+        resolve({ code: e ? (e.code ?? null) : 0, signal: e?.signal ?? null, stderr })
+      },
+    )
   })
 }
 

@@ -9,18 +9,45 @@ const SMALL = join(import.meta.dirname, '../fixtures/checkpoints/small-bin')
 
 const dir = useTempCache('suite-cli-')
 beforeAll(() => {
-  writeFileSync(join(dir(), 'nurse.json'), JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', sense: 2, factor: 0 }] }))
+  writeFileSync(
+    join(dir(), 'nurse.json'),
+    JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', sense: 2, factor: 0 }] }),
+  )
   writeFileSync(join(dir(), 'heldout.txt'), 'I bought a MacBook last year. The MacBook was fast.')
 })
 
 describe('cli suite', () => {
-  it('gender-bias: the user\'s edits are the unmodified setting; options select professions and the sense', async () => {
-    const plain = await cli(['suite', 'gender-bias', '--professions', 'nurse,janitor', '--sense', '1', '--skip-optimize', '--checkpoint', CKPT])
+  it("gender-bias: the user's edits are the unmodified setting; options select professions and the sense", async () => {
+    const plain = await cli([
+      'suite',
+      'gender-bias',
+      '--professions',
+      'nurse,janitor',
+      '--sense',
+      '1',
+      '--skip-optimize',
+      '--checkpoint',
+      CKPT,
+    ])
     expect(plain.code, plain.stderr).toBe(0)
     const p = plain.json()
     expect(p).toMatchObject({ suite: 'gender-bias', sense: 1, editsFile: null, edited: false, professions: { used: ['nurse'] } })
     expect(p.professions.dropped[0].profession).toBe('janitor')
-    const edited = (await cli(['suite', 'gender-bias', '--professions', 'nurse', '--sense', '1', '--skip-optimize', '--edits', join(dir(), 'nurse.json'), '--checkpoint', CKPT])).json()
+    const edited = (
+      await cli([
+        'suite',
+        'gender-bias',
+        '--professions',
+        'nurse',
+        '--sense',
+        '1',
+        '--skip-optimize',
+        '--edits',
+        join(dir(), 'nurse.json'),
+        '--checkpoint',
+        CKPT,
+      ])
+    ).json()
     expect(edited.edited).toBe(true)
     expect(edited.perProfession[0].unmodified).not.toBe(p.perProfession[0].unmodified)
     const fitted = (await cli(['suite', 'gender-bias', '--professions', 'nurse', '--max-iterations', '3', '--checkpoint', CKPT])).json()
@@ -44,7 +71,22 @@ describe('cli suite', () => {
   })
 
   it('topic with a custom bag on small-bin', async () => {
-    const r = await cli(['suite', 'topic', '--words', 'the,and', '--strengths', '0,2', '--samples', '1', '--max-new', '6', '--prompt-ids', '0', '--checkpoint', SMALL])
+    const r = await cli([
+      'suite',
+      'topic',
+      '--words',
+      'the,and',
+      '--strengths',
+      '0,2',
+      '--samples',
+      '1',
+      '--max-new',
+      '6',
+      '--prompt-ids',
+      '0',
+      '--checkpoint',
+      SMALL,
+    ])
     expect(r.code, r.stderr).toBe(0)
     const j = r.json()
     expect(j.topics).toHaveLength(1)
@@ -64,7 +106,7 @@ describe('cli suite', () => {
     expect(c.stderr).toMatch(/unknown topic "cooking"/)
   })
 
-  it('topic seeds stay within the generator\'s exact range [0, 2^32 − 1], as serve\'s suites.topic', async () => {
+  it("topic seeds stay within the generator's exact range [0, 2^32 − 1], as serve's suites.topic", async () => {
     const a = await cli(['suite', 'topic', '--seed', '4294967296', '--checkpoint', CKPT])
     expect(a.code).toBe(2)
     expect(a.stderr).toMatch(/--seed must be an integer in \[0, 4294967295\]/)
@@ -87,7 +129,22 @@ describe('cli suite', () => {
       expect(r.stderr).toMatch(message)
     }
     // 512 passes (was refused above 511); the prompt token + new tokens stop at the model's positions (small-bin: 64)
-    const top = await cli(['suite', 'topic', '--words', 'the', '--strengths', '0', '--samples', '1', '--max-new', '512', '--prompt-ids', '0', '--checkpoint', SMALL])
+    const top = await cli([
+      'suite',
+      'topic',
+      '--words',
+      'the',
+      '--strengths',
+      '0',
+      '--samples',
+      '1',
+      '--max-new',
+      '512',
+      '--prompt-ids',
+      '0',
+      '--checkpoint',
+      SMALL,
+    ])
     expect(top.code, top.stderr).toBe(0)
     expect(top.json().settings.maxNewTokens).toBe(512)
     expect(top.json().topics[0].results[0].samples[0].stopReason).toBe('position-limit')

@@ -36,7 +36,11 @@ describe('--ties', () => {
   }, 180_000)
 
   it('refuses an unknown mode with bad-request before opening the model', async () => {
-    for (const cmd of [['senses', '--word', ' nurse'], ['neighbours', '--word', ' nurse'], ['reverse', '--token', ' the']]) {
+    for (const cmd of [
+      ['senses', '--word', ' nurse'],
+      ['neighbours', '--word', ' nurse'],
+      ['reverse', '--token', ' the'],
+    ]) {
       const out = await cli([...cmd, '--ties', 'hide', '--checkpoint', fixture.dir])
       expect(out.code).toBe(2)
       expect(out.stderr).toMatch(/^error\[bad-request\]/)

@@ -26,7 +26,11 @@ let origin: string
 let token: string
 
 async function api<T>(method: string, request: unknown): Promise<T> {
-  const res = await fetch(`${origin}/api/${method}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify(request) })
+  const res = await fetch(`${origin}/api/${method}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}` },
+    body: JSON.stringify(request),
+  })
   const body = (await res.json()) as { ok: boolean; value: T; error?: unknown }
   if (!body.ok) throw new Error(`${method}: ${JSON.stringify(body.error)}`)
   return body.value
@@ -41,7 +45,10 @@ beforeAll(async () => {
   const web = await buildWeb()
   const data = mkdtempSync(join(tmpdir(), 'bw-demo-data-'))
   // no --checkpoint: a first start opens the bundled demo
-  serve = await startServeProcess(['--port', '0', '--web', web], { BACKPACK_CACHE_DIR: join(data, 'cache'), BACKPACK_DATA_DIR: join(data, 'data') })
+  serve = await startServeProcess(['--port', '0', '--web', web], {
+    BACKPACK_CACHE_DIR: join(data, 'cache'),
+    BACKPACK_DATA_DIR: join(data, 'data'),
+  })
   origin = new URL(serve.url).origin
   token = new URL(serve.url).searchParams.get('token')!
   browser = await launchChromium()
@@ -74,7 +81,9 @@ describe('the bundled demo in Chromium, view by view from shareable URLs', () =>
     const atlas = await api<{ senses: { top: { text: string }[] }[] }>('senses.lookup', { word: ' rough' })
     const cards = page.getByTestId('sense-card')
     await expect.poll(() => cards.count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(16)
-    await expect.poll(async () => (await page.locator('main').textContent()) ?? '', { timeout: 30_000 }).toContain(JSON.stringify(atlas.senses[12].top[0].text))
+    await expect
+      .poll(async () => (await page.locator('main').textContent()) ?? '', { timeout: 30_000 })
+      .toContain(JSON.stringify(atlas.senses[12].top[0].text))
     await shot('senses')
   })
 
@@ -100,7 +109,9 @@ describe('the bundled demo in Chromium, view by view from shareable URLs', () =>
     await page.getByTestId('gen-strategy').selectOption('sample')
     await page.getByTestId('gen-seed').fill('1')
     await page.getByTestId('generate').click()
-    await expect.poll(async () => (await page.locator('main').textContent()) ?? '', { timeout: 120_000 }).toMatch(/The continuations part at generated token \d+/)
+    await expect
+      .poll(async () => (await page.locator('main').textContent()) ?? '', { timeout: 120_000 })
+      .toMatch(/The continuations part at generated token \d+/)
     await shot('generate')
   })
 
@@ -163,7 +174,9 @@ describe('the bundled demo in Chromium, view by view from shareable URLs', () =>
     const edited = await api<{ next: { text: string; prob: number }[] }>('predict.next', { text: TEXT, topK: 10, edits: EDITS })
     const ness = edited.next.find((t) => t.text === 'ness')!
     await expect.poll(() => page.getByTestId('prediction-for').textContent(), { timeout: 60_000 }).toContain('with 1 edit')
-    await expect.poll(async () => (await caption.locator('tbody tr').filter({ hasText: '"ness"' }).textContent()) ?? '').toContain(`${(ness.prob * 100).toFixed(2)}%`)
+    await expect
+      .poll(async () => (await caption.locator('tbody tr').filter({ hasText: '"ness"' }).textContent()) ?? '')
+      .toContain(`${(ness.prob * 100).toFixed(2)}%`)
     await page.getByText('Contextualization α').click()
     const tokens = await page.locator('.tok').count()
     await expect.poll(() => page.getByTestId('alpha-heatmap').evaluate((c: HTMLCanvasElement) => c.width), { timeout: 60_000 }).toBe(tokens)
@@ -189,7 +202,9 @@ describe('the bundled demo in Chromium, view by view from shareable URLs', () =>
     expect(await editsTable.locator('thead').textContent()).toContain('walk: rough s12 off')
     const url = page.url()
     await page.reload()
-    await expect.poll(() => page.getByTestId('comparison-edits').locator('thead').textContent(), { timeout: 60_000 }).toContain('walk: rough s12 off')
+    await expect
+      .poll(() => page.getByTestId('comparison-edits').locator('thead').textContent(), { timeout: 60_000 })
+      .toContain('walk: rough s12 off')
     expect(await page.getByTestId('comparison-edits').locator('thead').textContent()).toContain('walk: baseline')
     expect(page.url()).toBe(url)
   })

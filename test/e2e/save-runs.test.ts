@@ -23,7 +23,11 @@ let origin: string
 let token: string
 
 async function api<T>(method: string, request: unknown): Promise<T> {
-  const res = await fetch(`${origin}/api/${method}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify(request) })
+  const res = await fetch(`${origin}/api/${method}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}` },
+    body: JSON.stringify(request),
+  })
   const body = (await res.json()) as { ok: boolean; value: T; error?: unknown }
   if (!body.ok) throw new Error(`${method}: ${JSON.stringify(body.error)}`)
   return body.value
@@ -32,7 +36,10 @@ async function api<T>(method: string, request: unknown): Promise<T> {
 beforeAll(async () => {
   const web = await buildWeb()
   const data = mkdtempSync(join(tmpdir(), 'bw-save-runs-'))
-  serve = await startServeProcess(['--port', '0', '--web', web], { BACKPACK_CACHE_DIR: join(data, 'cache'), BACKPACK_DATA_DIR: join(data, 'data') })
+  serve = await startServeProcess(['--port', '0', '--web', web], {
+    BACKPACK_CACHE_DIR: join(data, 'cache'),
+    BACKPACK_DATA_DIR: join(data, 'data'),
+  })
   origin = new URL(serve.url).origin
   token = new URL(serve.url).searchParams.get('token')!
   browser = await launchChromium()
@@ -62,7 +69,10 @@ async function save(scope: string, name: string, existing = false): Promise<{ ex
   await saved.or(refused).waitFor({ timeout: 300_000 })
   if (await refused.isVisible()) throw new Error(`experiments.saveRun refused the save: ${await refused.textContent()}`)
   const text = (await saved.textContent()) ?? ''
-  return { runId: Number(/run #(\d+)/.exec(text)![1]), experimentId: Number(/#(\d+) /.exec(await saved.getByTestId('save-run-link').textContent() ?? '')![1]) }
+  return {
+    runId: Number(/run #(\d+)/.exec(text)![1]),
+    experimentId: Number(/#(\d+) /.exec((await saved.getByTestId('save-run-link').textContent()) ?? '')![1]),
+  }
 }
 
 describe('save a generation and a suite run from their views, then compare', () => {
@@ -105,7 +115,9 @@ describe('save a generation and a suite run from their views, then compare', () 
     await page.getByTestId('save-generation').getByTestId('save-run-link').click()
     await page.goto(`${origin}/#/compare?ids=${baseline.experimentId}%2C${edited.experimentId}`)
     const main = page.locator('main')
-    await expect.poll(async () => (await main.locator('table thead').first().textContent()) ?? '', { timeout: 120_000 }).toContain('rough s12 off')
+    await expect
+      .poll(async () => (await main.locator('table thead').first().textContent()) ?? '', { timeout: 120_000 })
+      .toContain('rough s12 off')
     const head = (await main.locator('table thead').first().textContent()) ?? ''
     expect(head).toContain('baseline')
     expect(await main.textContent()).toContain(generated.trim().split(/\s+/)[0]) // the edited generation is shown

@@ -25,7 +25,11 @@ let origin: string
 let token: string
 
 async function api<T>(method: string, request: unknown): Promise<T> {
-  const res = await fetch(`${origin}/api/${method}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify(request) })
+  const res = await fetch(`${origin}/api/${method}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}` },
+    body: JSON.stringify(request),
+  })
   const body = (await res.json()) as { ok: boolean; value: T; error?: unknown }
   if (!body.ok) throw new Error(`${method}: ${JSON.stringify(body.error)}`)
   return body.value
@@ -60,7 +64,9 @@ describe('workbench in Chromium', () => {
   it('serve prints a 127.0.0.1 URL with a token, and the API refuses requests without it', async () => {
     expect(serve.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/)
     expect((await fetch(`${origin}/api/app.info`, { method: 'POST', body: '{}' })).status).toBe(401)
-    expect((await fetch(`${origin}/api/app.info`, { method: 'POST', body: '{}', headers: { Authorization: 'Bearer wrong' } })).status).toBe(401)
+    expect((await fetch(`${origin}/api/app.info`, { method: 'POST', body: '{}', headers: { Authorization: 'Bearer wrong' } })).status).toBe(
+      401,
+    )
   })
 
   it('loads the checkpoint and shows its hash and execution provider', async () => {
@@ -79,7 +85,10 @@ describe('workbench in Chromium', () => {
     await page.getByRole('button', { name: 'Run parity check' }).click()
     const verdict = page.getByTestId('parity-verdict')
     await verdict.waitFor({ timeout: 120_000 })
-    const report = await api<{ passed: boolean; tensors: { tensor: string; relativeError: number; worstIndex: number[] }[] }>('model.selfCheck', {})
+    const report = await api<{ passed: boolean; tensors: { tensor: string; relativeError: number; worstIndex: number[] }[] }>(
+      'model.selfCheck',
+      {},
+    )
     expect(report.passed).toBe(true)
     expect(await verdict.textContent()).toMatch(/^Passed/)
     for (const t of report.tensors) {
@@ -95,7 +104,10 @@ describe('workbench in Chromium', () => {
   it('#/senses?word=%20nurse shows the top tokens of each sense of " nurse" computed by the engine', async () => {
     await page.goto(`${origin}/#/senses?word=%20nurse`)
     const cards = page.getByTestId('sense-card')
-    const atlas = await api<{ tokens: { id: number }[]; senses: { top: { text: string }[]; bottom: { text: string }[] }[] }>('senses.lookup', { word: ' nurse' })
+    const atlas = await api<{ tokens: { id: number }[]; senses: { top: { text: string }[]; bottom: { text: string }[] }[] }>(
+      'senses.lookup',
+      { word: ' nurse' },
+    )
     await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(atlas.senses.length)
     expect(atlas.tokens.map((t) => t.id)).toEqual([15849])
     for (const [i, sense] of atlas.senses.entries()) {
@@ -111,7 +123,9 @@ describe('workbench in Chromium', () => {
     const pairs = page.getByTestId('sense-pairs').locator('.pair')
     await expect.poll(() => pairs.count(), { timeout: 30_000 }).toBe(atlas.senses.length)
     const doctor = await api<{ senses: { top: { text: string }[] }[] }>('senses.lookup', { word: ' doctor' })
-    expect(await pairs.nth(0).getByTestId('sense-card').nth(1).locator('.top li').first().textContent()).toContain(JSON.stringify(doctor.senses[0].top[0].text))
+    expect(await pairs.nth(0).getByTestId('sense-card').nth(1).locator('.top li').first().textContent()).toContain(
+      JSON.stringify(doctor.senses[0].top[0].text),
+    )
   })
 
   it('tokenises the prompt live, predicts, and attributes a token exactly', async () => {
@@ -166,7 +180,9 @@ describe('workbench in Chromium', () => {
 
     await page.getByRole('button', { name: 'Bound the change over all contexts' }).click()
     const radius = await api<{ pairs: { maxDecrease: number }[] }>('edits.blastRadius', { document: doc, pairs: [{ a: ' he', b: ' she' }] })
-    await expect.poll(() => page.getByRole('table').filter({ hasText: 'max increase' }).textContent()).toContain(radius.pairs[0].maxDecrease.toFixed(3))
+    await expect
+      .poll(() => page.getByRole('table').filter({ hasText: 'max increase' }).textContent())
+      .toContain(radius.pairs[0].maxDecrease.toFixed(3))
     await shot('interventions')
   })
 
@@ -200,7 +216,10 @@ describe('workbench in Chromium', () => {
     const summary = page.getByTestId('gender-bias-summary')
     await summary.waitFor({ timeout: 120_000 })
     const doc = { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', factor: 0 }] }
-    const r = await api<{ settings: { unmodified: { meanBias: number }; removeSense: { meanBias: number } }; perProfession: unknown[] }>('suites.genderBias', { optimize: false, edits: doc })
+    const r = await api<{ settings: { unmodified: { meanBias: number }; removeSense: { meanBias: number } }; perProfession: unknown[] }>(
+      'suites.genderBias',
+      { optimize: false, edits: doc },
+    )
     const cells = await summary.locator('tbody tr td.num').allTextContents()
     expect(cells[0]).toBe(r.settings.unmodified.meanBias.toFixed(3))
     expect(cells[2]).toBe(r.settings.removeSense.meanBias.toFixed(3))
@@ -240,7 +259,9 @@ describe('workbench in Chromium', () => {
     const parent = list.items.find((x) => x.name === 'ablate nurse')!
     const child = list.items.find((x) => x.name === 'ablate nurse (fork)')!
     expect(child.parentId).toBe(parent.id)
-    await expect.poll(async () => (await api<{ edits: { edits: { factor: number }[] } }>('experiments.get', { id: child.id })).edits.edits[0].factor).toBeCloseTo(0.1, 6)
+    await expect
+      .poll(async () => (await api<{ edits: { edits: { factor: number }[] } }>('experiments.get', { id: child.id })).edits.edits[0].factor)
+      .toBeCloseTo(0.1, 6)
     await shot('experiments')
 
     for (const row of await rows.all()) await row.getByRole('checkbox').check()
@@ -299,7 +320,10 @@ describe('workbench in Chromium', () => {
     await page.evaluate(() => {
       const w = window as unknown as { __perf: { events: PerformanceEventTiming[]; longTasks: PerformanceEntry[] } }
       w.__perf = { events: [], longTasks: [] }
-      new PerformanceObserver((l) => w.__perf.events.push(...(l.getEntries() as PerformanceEventTiming[]))).observe({ type: 'event', durationThreshold: 16 } as PerformanceObserverInit)
+      new PerformanceObserver((l) => w.__perf.events.push(...(l.getEntries() as PerformanceEventTiming[]))).observe({
+        type: 'event',
+        durationThreshold: 16,
+      } as PerformanceObserverInit)
       new PerformanceObserver((l) => w.__perf.longTasks.push(...l.getEntries())).observe({ type: 'longtask' })
     })
     const input = page.getByTestId('prompt-input')

@@ -33,7 +33,9 @@ export function predictRunOf(text: string, shift = 0): NewRun {
         { id: 262, text: ' the', prob: 0.4 + shift, logit: 3 + shift },
         { id: 257, text: ' a', prob: 0.2, logit: 2 },
       ],
-      logProbs: ids.slice(1).map((id, i) => ({ position: i + 1, id, text: String.fromCharCode(id), logProb: -2 - i - shift, rank: i + 1, alternatives: [] })),
+      logProbs: ids
+        .slice(1)
+        .map((id, i) => ({ position: i + 1, id, text: String.fromCharCode(id), logProb: -2 - i - shift, rank: i + 1, alternatives: [] })),
       timingsMs: { forward: 1 },
     },
     { text, ids, topK: 2 },
@@ -59,13 +61,22 @@ export function generateRunOf(prompt: string, baseline: string[], edited: string
   const b = generation(baseline, 0)
   const e = edited ? generation(edited, 0.5) : null
   const firstDifference = e ? baseline.findIndex((t, i) => t !== edited![i]) : null
-  const outputs: GenerateResponse = { prompt, settings, baseline: b, edited: e, firstDifference: firstDifference === -1 ? null : firstDifference }
+  const outputs: GenerateResponse = {
+    prompt,
+    settings,
+    baseline: b,
+    edited: e,
+    firstDifference: firstDifference === -1 ? null : firstDifference,
+  }
   return {
     kind: 'generate',
     inputs: { text: prompt },
     settings,
     outputs: outputs as unknown as Record<string, unknown>,
-    metrics: { baselineMeanLogProb: mean(b.tokens.map((t) => t.logProb)), ...(e ? { editedMeanLogProb: mean(e.tokens.map((t) => t.logProb)) } : {}) },
+    metrics: {
+      baselineMeanLogProb: mean(b.tokens.map((t) => t.logProb)),
+      ...(e ? { editedMeanLogProb: mean(e.tokens.map((t) => t.logProb)) } : {}),
+    },
     blobs: {
       'baseline.logProbs': f32(b.tokens.map((t) => t.logProb)),
       ...(e ? { 'edited.logProbs': f32(e.tokens.map((t) => t.logProb)) } : {}),
@@ -82,12 +93,23 @@ export function genderBiasRunOf(shift = 0): NewRun {
     professions: { used: professions, dropped: [] },
     prompts: { test: 4, train: 2 },
     settings: { unmodified: { meanBias: 3.5 }, removeSense: { meanBias: 2.1 - shift, reduction: 0.4 + shift / 3.5 } },
-    perProfession: professions.map((profession, i) => ({ profession, token: 100 + i, unmodified: 3 + i / 2, removeSense: 2 + i / 10 - shift })),
+    perProfession: professions.map((profession, i) => ({
+      profession,
+      token: 100 + i,
+      unmodified: 3 + i / 2,
+      removeSense: 2 + i / 10 - shift,
+    })),
     edited: shift !== 0,
   }
-  return suiteRun('gender-bias', { sense: 10, optimize: false }, view, { meanBiasUnmodified: 3.5, meanBiasRemoveSense: 2.1 - shift }, {
-    'perProfession.removeSense': f32(view.perProfession.map((p) => p.removeSense)),
-  })
+  return suiteRun(
+    'gender-bias',
+    { sense: 10, optimize: false },
+    view,
+    { meanBiasUnmodified: 3.5, meanBiasRemoveSense: 2.1 - shift },
+    {
+      'perProfession.removeSense': f32(view.perProfession.map((p) => p.removeSense)),
+    },
+  )
 }
 
 export function knowledgeEditRunOf(shift = 0): NewRun {
@@ -110,7 +132,12 @@ export function knowledgeEditRunOf(shift = 0): NewRun {
 }
 
 export function topicRunOf(shift = 0): NewRun {
-  const result = (strength: number) => ({ strength, bagMass: 0.01 * (1 + strength * shift), bagShare: 0.1 + strength * shift / 10, perplexity: 30 + strength })
+  const result = (strength: number) => ({
+    strength,
+    bagMass: 0.01 * (1 + strength * shift),
+    bagShare: 0.1 + (strength * shift) / 10,
+    perplexity: 30 + strength,
+  })
   const view: TopicSuiteView = {
     topics: [{ topic: 'arts', bag: [{ id: 5, text: ' art' }], results: [0, 1, 2].map(result) }],
     summary: [0, 1, 2].map(result),
@@ -119,8 +146,23 @@ export function topicRunOf(shift = 0): NewRun {
   return suiteRun('topic', { samples: 1, maxNewTokens: 8, seed: 0 }, view, { bagShareStrength2: result(2).bagShare })
 }
 
-function suiteRun(suite: string, settings: Record<string, unknown>, view: object, metrics: Record<string, number>, blobs: Record<string, RunBlob> = {}): NewRun {
-  return { kind: 'suite', inputs: { suite }, settings, outputs: view as Record<string, unknown>, metrics, blobs, timingsMs: { total: 10 }, ...origin }
+function suiteRun(
+  suite: string,
+  settings: Record<string, unknown>,
+  view: object,
+  metrics: Record<string, number>,
+  blobs: Record<string, RunBlob> = {},
+): NewRun {
+  return {
+    kind: 'suite',
+    inputs: { suite },
+    settings,
+    outputs: view as Record<string, unknown>,
+    metrics,
+    blobs,
+    timingsMs: { total: 10 },
+    ...origin,
+  }
 }
 
 export function atlasRunOf(word: string, shift = 0): NewRun {
@@ -139,7 +181,12 @@ export function atlasRunOf(word: string, shift = 0): NewRun {
       summary: { min: -9, max: 9, mean: 0, std: 1, histogram: { edges: [-9, 0, 9], counts: [3, 4] }, quantiles: { q50: 0 } },
     })),
   }
-  return sensesRun('atlas', { word }, { topK: 1, ties: 'collapse' }, view, { 'senses.top.score': f32(view.senses.map((s) => s.top[0].score), [2, 1]) })
+  return sensesRun('atlas', { word }, { topK: 1, ties: 'collapse' }, view, {
+    'senses.top.score': f32(
+      view.senses.map((s) => s.top[0].score),
+      [2, 1],
+    ),
+  })
 }
 
 export function neighboursRunOf(word: string, shift = 0): NewRun {
@@ -164,8 +211,23 @@ export function reverseRunOf(token: string, shift = 0): NewRun {
   return sensesRun('reverse', { token }, { direction: 'boost', topK: 2, ties: 'collapse' }, view)
 }
 
-function sensesRun(lookup: string, inputs: Record<string, unknown>, settings: Record<string, unknown>, view: object, blobs: Record<string, RunBlob> = {}): NewRun {
-  return { kind: 'senses', inputs: { lookup, ...inputs }, settings, outputs: view as Record<string, unknown>, metrics: {}, blobs, timingsMs: { total: 3 }, ...origin }
+function sensesRun(
+  lookup: string,
+  inputs: Record<string, unknown>,
+  settings: Record<string, unknown>,
+  view: object,
+  blobs: Record<string, RunBlob> = {},
+): NewRun {
+  return {
+    kind: 'senses',
+    inputs: { lookup, ...inputs },
+    settings,
+    outputs: view as Record<string, unknown>,
+    metrics: {},
+    blobs,
+    timingsMs: { total: 3 },
+    ...origin,
+  }
 }
 
 export function attributeRunOf(text: string, shift = 0): NewRun {
@@ -173,7 +235,14 @@ export function attributeRunOf(text: string, shift = 0): NewRun {
     { position: 0, tokenId: 464, text: 'The', sense: 3, value: 1.5 + shift },
     { position: 1, tokenId: 15849, text: ' nurse', sense: 10, value: -0.75 },
   ]
-  const view: AttributeResponse = { position: 1, target: { id: 373, text: ' was' }, logit: 0.75 + shift, total: 0.75 + shift, contributions, edited: shift !== 0 }
+  const view: AttributeResponse = {
+    position: 1,
+    target: { id: 373, text: ' was' },
+    logit: 0.75 + shift,
+    total: 0.75 + shift,
+    contributions,
+    edited: shift !== 0,
+  }
   return {
     kind: 'attribute',
     inputs: { text },
@@ -191,7 +260,13 @@ export function evaluateRunOf(documents: { name: string; text: string }[], shift
   const perDoc = documents.map((d, i) => Array.from({ length: 3 + i }, (_, j) => -1 - j / 4 - shift))
   const figures = (lps: number[]) => {
     const sum = lps.reduce((a, b) => a + b, 0)
-    return { tokens: lps.length + 1, predicted: lps.length, sumLogProb: sum, meanLogProb: sum / lps.length, perplexity: Math.exp(-sum / lps.length) }
+    return {
+      tokens: lps.length + 1,
+      predicted: lps.length,
+      sumLogProb: sum,
+      meanLogProb: sum / lps.length,
+      perplexity: Math.exp(-sum / lps.length),
+    }
   }
   const all = perDoc.flat()
   const response: Omit<EvaluateResponse, 'logProbs'> = {
@@ -225,7 +300,13 @@ export function runsOfEveryKind(shift = 0, generated: string[] | null = null): N
     neighboursRunOf('nurse', shift),
     reverseRunOf(' nurse', shift),
     attributeRunOf('The nurse', shift),
-    evaluateRunOf([{ name: 'a.txt', text: 'One two three.' }, { name: 'b.txt', text: 'Four five six seven.' }], shift),
+    evaluateRunOf(
+      [
+        { name: 'a.txt', text: 'One two three.' },
+        { name: 'b.txt', text: 'Four five six seven.' },
+      ],
+      shift,
+    ),
   ]
 }
 

@@ -91,7 +91,13 @@ function truncations(total: number, count: number): number[] {
 }
 
 /** `count` (offset, bit) pairs drawn in [from, to) (seeded). */
-function flips(seed: number, from: number, to: number, count: number, where: (at: number) => boolean = () => true): Array<[number, number]> {
+function flips(
+  seed: number,
+  from: number,
+  to: number,
+  count: number,
+  where: (at: number) => boolean = () => true,
+): Array<[number, number]> {
   const random = mulberry32(seed)
   const out: Array<[number, number]> = []
   while (out.length < count) {
@@ -107,7 +113,9 @@ const stDataStart = 8 + stHeaderLen
 
 export async function checkpointCases(): Promise<CheckpointCase[]> {
   const canonical = (await readCheckpoint(BASES.zip)).tensors
-  const tensors = new Map<string, HelperTensor>([...canonical].map(([k, t]) => [k, { shape: [...t.shape], data: Float32Array.from(t.data) }]))
+  const tensors = new Map<string, HelperTensor>(
+    [...canonical].map(([k, t]) => [k, { shape: [...t.shape], data: Float32Array.from(t.data) }]),
+  )
   const names = [...tensors.keys()]
   const cases: CheckpointCase[] = []
   const add: Add = (category, label, codes, make, extra = {}) => cases.push({ category, label, base: baseOf(label), codes, make, ...extra })
@@ -124,7 +132,10 @@ export async function checkpointCases(): Promise<CheckpointCase[]> {
     return torchZipFromParts(stateDictPickle(p), st, 'pytorch_model')
   }
   const stOf = (ts: Map<string, HelperTensor>, lie: (name: string, shape: number[]) => number[] = (_, s) => s): Uint8Array =>
-    safetensorsBytes([...ts].map(([name, t]) => ({ name, dtype: 'F32', shape: lie(name, [...t.shape]), bytes: encode(t.data, 'F32') })), { format: 'pt' })
+    safetensorsBytes(
+      [...ts].map(([name, t]) => ({ name, dtype: 'F32', shape: lie(name, [...t.shape]), bytes: encode(t.data, 'F32') })),
+      { format: 'pt' },
+    )
   const withValues = (name: string, count: number, value: number): Map<string, HelperTensor> => {
     const out = new Map([...tensors].map(([k, t]) => [k, { shape: t.shape, data: k === name ? Float32Array.from(t.data) : t.data }]))
     const d = out.get(name)!.data
@@ -132,32 +143,82 @@ export async function checkpointCases(): Promise<CheckpointCase[]> {
     return out
   }
 
-  for (const n of truncations(zipBytes.length, 40)) add('truncation', `zip cut at ${n}`, STRUCTURE, zipCase(() => zipBytes.subarray(0, n)))
-  for (const n of truncations(stBytes.length, 40)) add('truncation', `safetensors cut at ${n}`, STRUCTURE, stCase(() => stBytes.subarray(0, n)))
+  for (const n of truncations(zipBytes.length, 40))
+    add(
+      'truncation',
+      `zip cut at ${n}`,
+      STRUCTURE,
+      zipCase(() => zipBytes.subarray(0, n)),
+    )
+  for (const n of truncations(stBytes.length, 40))
+    add(
+      'truncation',
+      `safetensors cut at ${n}`,
+      STRUCTURE,
+      stCase(() => stBytes.subarray(0, n)),
+    )
 
-  for (const [at, bit] of flips(1, pkl.start, pkl.end, 40)) add('pickle flip', `zip pickle byte ${at} bit ${bit}`, ['checkpoint-corrupt'], zipCase(() => flipped(zipBytes, at, bit)))
+  for (const [at, bit] of flips(1, pkl.start, pkl.end, 40))
+    add(
+      'pickle flip',
+      `zip pickle byte ${at} bit ${bit}`,
+      ['checkpoint-corrupt'],
+      zipCase(() => flipped(zipBytes, at, bit)),
+    )
   for (const [at, bit] of flips(2, pkl.start, pkl.end, 60)) {
-    add('pickle flip, CRC rewritten', `zip pickle byte ${at} bit ${bit}`, [...STRUCTURE, 'checkpoint-forbidden', 'checkpoint-values'], zipCase(() => pickleFlipWithCrc(at, bit)), {
-      accept: { identical: true, altered: 'the CRC was rewritten to match: a self-consistent file that says other weights' },
-    })
+    add(
+      'pickle flip, CRC rewritten',
+      `zip pickle byte ${at} bit ${bit}`,
+      [...STRUCTURE, 'checkpoint-forbidden', 'checkpoint-values'],
+      zipCase(() => pickleFlipWithCrc(at, bit)),
+      {
+        accept: { identical: true, altered: 'the CRC was rewritten to match: a self-consistent file that says other weights' },
+      },
+    )
   }
   for (const [at, bit] of flips(3, 8, stDataStart, 60)) {
-    add('header flip', `safetensors header byte ${at} bit ${bit}`, STRUCTURE, stCase(() => flipped(stBytes, at, bit)), { accept: { identical: true } })
+    add(
+      'header flip',
+      `safetensors header byte ${at} bit ${bit}`,
+      STRUCTURE,
+      stCase(() => flipped(stBytes, at, bit)),
+      { accept: { identical: true } },
+    )
   }
   for (const [at, bit] of flips(4, 0, zipBytes.length, 60, (at) => !inData(at))) {
-    add('zip structure flip', `zip header/directory byte ${at} bit ${bit}`, STRUCTURE, zipCase(() => flipped(zipBytes, at, bit)), { accept: { identical: true } })
+    add(
+      'zip structure flip',
+      `zip header/directory byte ${at} bit ${bit}`,
+      STRUCTURE,
+      zipCase(() => flipped(zipBytes, at, bit)),
+      { accept: { identical: true } },
+    )
   }
 
   for (const [at, bit] of flips(5, 0, zipBytes.length, 40, (at) => storages.some((e) => at >= e.start && at < e.end))) {
-    add('tensor flip', `zip tensor byte ${at} bit ${bit}`, ['checkpoint-corrupt'], zipCase(() => flipped(zipBytes, at, bit)))
+    add(
+      'tensor flip',
+      `zip tensor byte ${at} bit ${bit}`,
+      ['checkpoint-corrupt'],
+      zipCase(() => flipped(zipBytes, at, bit)),
+    )
   }
   for (const [at, bit] of flips(6, stDataStart, stBytes.length, 40)) {
-    add('tensor flip', `safetensors tensor byte ${at} bit ${bit}`, ['checkpoint-values'], stCase(() => flipped(stBytes, at, bit)), {
-      accept: { altered: 'safetensors has no checksum: a flipped weight that stays finite and in range is undetectable' },
-    })
+    add(
+      'tensor flip',
+      `safetensors tensor byte ${at} bit ${bit}`,
+      ['checkpoint-values'],
+      stCase(() => flipped(stBytes, at, bit)),
+      {
+        accept: { altered: 'safetensors has no checksum: a flipped weight that stays finite and in range is undetectable' },
+      },
+    )
   }
 
-  const matrices = names.filter((n) => tensors.get(n)!.shape.length === 2).filter((_, i) => i % 3 === 0).slice(0, 4)
+  const matrices = names
+    .filter((n) => tensors.get(n)!.shape.length === 2)
+    .filter((_, i) => i % 3 === 0)
+    .slice(0, 4)
   for (const name of matrices) {
     const [a, b] = tensors.get(name)!.shape
     const lies: Array<[string, number[], ErrorCode[]]> = [
@@ -167,54 +228,121 @@ export async function checkpointCases(): Promise<CheckpointCase[]> {
       ['one row less', [a - 1, b], ['checkpoint-format', 'checkpoint-shape']],
     ]
     for (const [what, shape, codes] of lies) {
-      add('shape lie', `zip ${name} ${what}`, codes, zipCase(() => zipOf(tensors, (p) => (p.name === name ? { ...p, shape } : p))), { mentions: name })
-      add('shape lie', `safetensors ${name} ${what}`, ['checkpoint-format', 'checkpoint-shape'], stCase(() => stOf(tensors, (n, s) => (n === name ? shape : s))), { mentions: name })
+      add(
+        'shape lie',
+        `zip ${name} ${what}`,
+        codes,
+        zipCase(() => zipOf(tensors, (p) => (p.name === name ? { ...p, shape } : p))),
+        { mentions: name },
+      )
+      add(
+        'shape lie',
+        `safetensors ${name} ${what}`,
+        ['checkpoint-format', 'checkpoint-shape'],
+        stCase(() => stOf(tensors, (n, s) => (n === name ? shape : s))),
+        { mentions: name },
+      )
     }
   }
 
   const first = names[0]
   const huge = 2 ** 40
-  add('size bomb', 'zip: storage of 2^40 elements behind a [2^20, 2^20] tensor', STRUCTURE, zipCase(() => zipOf(tensors, (p) => (p.name === first ? { ...p, storageNumel: huge, shape: [2 ** 20, 2 ** 20] } : p))))
-  add('size bomb', 'zip: shape [2^31, 2^31, 2^31]', STRUCTURE, zipCase(() => zipOf(tensors, (p) => (p.name === first ? { ...p, shape: [2 ** 31, 2 ** 31, 2 ** 31] } : p))))
-  for (const [field, value] of [[20, 0x7fffffff], [24, 0x7fffffff], [20, 0xffffffff]] as const) {
-    add('size bomb', `zip: central size field +${field} of ${storages[0].name} = ${value}`, STRUCTURE, zipCase(() => {
-      const z = Uint8Array.from(zipBytes)
-      new DataView(z.buffer).setUint32(storages[0].central + field, value, true)
-      return z
-    }))
+  add(
+    'size bomb',
+    'zip: storage of 2^40 elements behind a [2^20, 2^20] tensor',
+    STRUCTURE,
+    zipCase(() => zipOf(tensors, (p) => (p.name === first ? { ...p, storageNumel: huge, shape: [2 ** 20, 2 ** 20] } : p))),
+  )
+  add(
+    'size bomb',
+    'zip: shape [2^31, 2^31, 2^31]',
+    STRUCTURE,
+    zipCase(() => zipOf(tensors, (p) => (p.name === first ? { ...p, shape: [2 ** 31, 2 ** 31, 2 ** 31] } : p))),
+  )
+  for (const [field, value] of [
+    [20, 0x7fffffff],
+    [24, 0x7fffffff],
+    [20, 0xffffffff],
+  ] as const) {
+    add(
+      'size bomb',
+      `zip: central size field +${field} of ${storages[0].name} = ${value}`,
+      STRUCTURE,
+      zipCase(() => {
+        const z = Uint8Array.from(zipBytes)
+        new DataView(z.buffer).setUint32(storages[0].central + field, value, true)
+        return z
+      }),
+    )
   }
-  for (const [field, value, what] of [[32, 2n ** 31n, 'entries'], [40, 2n ** 40n, 'directory bytes']] as const) {
-    add('size bomb', `zip: the zip64 end record claims ${value} ${what}`, STRUCTURE, zipCase(() => {
-      const z = Uint8Array.from(zipBytes)
-      const v = new DataView(z.buffer)
-      const record = Number(v.getBigUint64(z.length - 22 - 20 + 8, true)) // from the zip64 locator
-      v.setBigUint64(record + field, value, true)
-      return z
-    }))
+  for (const [field, value, what] of [
+    [32, 2n ** 31n, 'entries'],
+    [40, 2n ** 40n, 'directory bytes'],
+  ] as const) {
+    add(
+      'size bomb',
+      `zip: the zip64 end record claims ${value} ${what}`,
+      STRUCTURE,
+      zipCase(() => {
+        const z = Uint8Array.from(zipBytes)
+        const v = new DataView(z.buffer)
+        const record = Number(v.getBigUint64(z.length - 22 - 20 + 8, true)) // from the zip64 locator
+        v.setBigUint64(record + field, value, true)
+        return z
+      }),
+    )
   }
   const stHeaderBomb = (len: bigint) => () => {
     const s = Uint8Array.from(stBytes)
     new DataView(s.buffer).setBigUint64(0, len, true)
     return s
   }
-  for (const len of [2n ** 62n, BigInt(stBytes.length), 100n * 1024n * 1024n + 1n, 0n]) add('size bomb', `safetensors header length ${len}`, STRUCTURE, stCase(stHeaderBomb(len)))
-  add('size bomb', 'safetensors shape [2^21, 2^21, 2^21]', STRUCTURE, stCase(() => stOf(tensors, (n, s) => (n === first ? [2 ** 21, 2 ** 21, 2 ** 21] : s))))
-  add('size bomb', 'safetensors data_offsets [0, 2^53]', STRUCTURE, stCase(() => {
-    const header = JSON.parse(new TextDecoder().decode(stBytes.subarray(8, stDataStart)))
-    const key = Object.keys(header).find((k) => k !== '__metadata__')!
-    header[key].data_offsets = [0, 2 ** 53]
-    header[key].shape = [2 ** 51]
-    const json = new TextEncoder().encode(JSON.stringify(header))
-    const len = new Uint8Array(8)
-    new DataView(len.buffer).setBigUint64(0, BigInt(json.length), true)
-    return Uint8Array.from([...len, ...json, ...stBytes.subarray(stDataStart)])
-  }))
+  for (const len of [2n ** 62n, BigInt(stBytes.length), 100n * 1024n * 1024n + 1n, 0n])
+    add('size bomb', `safetensors header length ${len}`, STRUCTURE, stCase(stHeaderBomb(len)))
+  add(
+    'size bomb',
+    'safetensors shape [2^21, 2^21, 2^21]',
+    STRUCTURE,
+    stCase(() => stOf(tensors, (n, s) => (n === first ? [2 ** 21, 2 ** 21, 2 ** 21] : s))),
+  )
+  add(
+    'size bomb',
+    'safetensors data_offsets [0, 2^53]',
+    STRUCTURE,
+    stCase(() => {
+      const header = JSON.parse(new TextDecoder().decode(stBytes.subarray(8, stDataStart)))
+      const key = Object.keys(header).find((k) => k !== '__metadata__')!
+      header[key].data_offsets = [0, 2 ** 53]
+      header[key].shape = [2 ** 51]
+      const json = new TextEncoder().encode(JSON.stringify(header))
+      const len = new Uint8Array(8)
+      new DataView(len.buffer).setBigUint64(0, BigInt(json.length), true)
+      return Uint8Array.from([...len, ...json, ...stBytes.subarray(stDataStart)])
+    }),
+  )
 
-  const targets = ['backpack.sense_network.final_mlp.c_fc.weight', 'backpack.gpt2_model.h.0.attn.c_attn.weight', 'backpack.gpt2_model.h.1.mlp.c_proj.weight', 'backpack.gpt2_model.ln_f.bias']
+  const targets = [
+    'backpack.sense_network.final_mlp.c_fc.weight',
+    'backpack.gpt2_model.h.0.attn.c_attn.weight',
+    'backpack.gpt2_model.h.1.mlp.c_proj.weight',
+    'backpack.gpt2_model.ln_f.bias',
+  ]
   for (const name of targets) {
     for (const value of [NaN, Infinity, -Infinity]) {
-      add('non-finite values', `zip ${name} = ${value}`, ['checkpoint-values'], zipCase(() => zipOf(withValues(name, 1, value))), { mentions: name })
-      add('non-finite values', `safetensors ${name} = ${value}`, ['checkpoint-values'], stCase(() => stOf(withValues(name, 1, value))), { mentions: name })
+      add(
+        'non-finite values',
+        `zip ${name} = ${value}`,
+        ['checkpoint-values'],
+        zipCase(() => zipOf(withValues(name, 1, value))),
+        { mentions: name },
+      )
+      add(
+        'non-finite values',
+        `safetensors ${name} = ${value}`,
+        ['checkpoint-values'],
+        stCase(() => stOf(withValues(name, 1, value))),
+        { mentions: name },
+      )
     }
   }
   const hugeTargets: Array<[string, number, number]> = [
@@ -228,8 +356,20 @@ export async function checkpointCases(): Promise<CheckpointCase[]> {
     ['backpack.gpt2_model.wte.weight', 1, 1e25],
   ]
   for (const [name, count, value] of hugeTargets) {
-    add('huge values', `zip ${count} × ${value} in ${name}`, ['checkpoint-values'], zipCase(() => zipOf(withValues(name, count, value))), { mentions: name })
-    add('huge values', `safetensors ${count} × ${value} in ${name}`, ['checkpoint-values'], stCase(() => stOf(withValues(name, count, value))), { mentions: name })
+    add(
+      'huge values',
+      `zip ${count} × ${value} in ${name}`,
+      ['checkpoint-values'],
+      zipCase(() => zipOf(withValues(name, count, value))),
+      { mentions: name },
+    )
+    add(
+      'huge values',
+      `safetensors ${count} × ${value} in ${name}`,
+      ['checkpoint-values'],
+      stCase(() => stOf(withValues(name, count, value))),
+      { mentions: name },
+    )
   }
 
   specialFileCases(add)
@@ -246,7 +386,10 @@ function specialFileCases(add: Add): void {
     mkdirSync(dir, { recursive: true })
     writeFileSync(join(dir, 'config.json'), configOf(base))
   }
-  for (const [name, base] of [[ST_FILE, BASES.safetensors], [ZIP_FILE, BASES.zip]] as const) {
+  for (const [name, base] of [
+    [ST_FILE, BASES.safetensors],
+    [ZIP_FILE, BASES.zip],
+  ] as const) {
     add(cat, `${name} is a symlink loop`, ['checkpoint-format'], (dir) => {
       withConfig(dir, base)
       symlinkSync('other', join(dir, name))
@@ -274,10 +417,16 @@ function specialFileCases(add: Add): void {
         symlinkSync(dev, join(dir, name))
       })
     }
-    add(cat, `${name} links to the fixture's own file (valid)`, [], (dir) => {
-      withConfig(dir, base)
-      symlinkSync(join(base, name), join(dir, name))
-    }, { accept: { identical: true } })
+    add(
+      cat,
+      `${name} links to the fixture's own file (valid)`,
+      [],
+      (dir) => {
+        withConfig(dir, base)
+        symlinkSync(join(base, name), join(dir, name))
+      },
+      { accept: { identical: true } },
+    )
   }
   add(cat, 'config.json is a symlink loop', ['checkpoint-config'], (dir) => {
     mkdirSync(dir, { recursive: true })

@@ -51,7 +51,11 @@ function snapshot(dir: string): Record<string, string> {
 
 function cacheEntries(): string[] {
   const root = onnxCacheRoot()
-  return existsSync(root) ? readdirSync(root).filter((n) => n !== 'fingerprints').sort() : []
+  return existsSync(root)
+    ? readdirSync(root)
+        .filter((n) => n !== 'fingerprints')
+        .sort()
+    : []
 }
 
 let cache: ReturnType<typeof useTempCache>
@@ -67,10 +71,19 @@ beforeAll(async () => {
 })
 
 afterAll(() => {
-  for (const [k, dir] of Object.entries(BASES)) expect(snapshot(dir), `fixture ${k} is byte-identical after the suite`).toEqual(fixturesBefore[k])
+  for (const [k, dir] of Object.entries(BASES))
+    expect(snapshot(dir), `fixture ${k} is byte-identical after the suite`).toEqual(fixturesBefore[k])
   const cols: Outcome[] = ['typed', 'crash', 'hang', 'wrongly accepted', 'data lost', 'identical', 'altered']
-  const rows = [...tally].map(([cat, t]) => `| ${cat} | ${[...t.values()].reduce((a, b) => a + b, 0)} | ${cols.map((c) => t.get(c) ?? 0).join(' | ')} |`)
-  console.log(['| category | cases | typed errors | crashes | hangs | wrongly accepted | data lost | accepted identical | accepted altered |', '|---|---|---|---|---|---|---|---|---|', ...rows].join('\n'))
+  const rows = [...tally].map(
+    ([cat, t]) => `| ${cat} | ${[...t.values()].reduce((a, b) => a + b, 0)} | ${cols.map((c) => t.get(c) ?? 0).join(' | ')} |`,
+  )
+  console.log(
+    [
+      '| category | cases | typed errors | crashes | hangs | wrongly accepted | data lost | accepted identical | accepted altered |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...rows,
+    ].join('\n'),
+  )
   cache.cleanup()
   rmSync(scratch, { recursive: true, force: true })
 })
@@ -95,7 +108,19 @@ describe('hostile checkpoints', () => {
   it('generates every category with enough cases', () => {
     expect(all.length).toBeGreaterThanOrEqual(400)
     expect([...byCategory.keys()].sort()).toEqual(
-      ['huge values', 'non-finite values', 'pickle flip', 'pickle flip, CRC rewritten', 'header flip', 'shape lie', 'size bomb', 'symlinks and special files', 'tensor flip', 'truncation', 'zip structure flip'].sort(),
+      [
+        'huge values',
+        'non-finite values',
+        'pickle flip',
+        'pickle flip, CRC rewritten',
+        'header flip',
+        'shape lie',
+        'size bomb',
+        'symlinks and special files',
+        'tensor flip',
+        'truncation',
+        'zip structure flip',
+      ].sort(),
     )
   })
 
@@ -138,7 +163,9 @@ describe('hostile checkpoints', () => {
       count(c, 'altered') // c.accept.altered says why these bytes legitimately mean other weights
     } else {
       count(c, 'wrongly accepted')
-      expect.fail(`accepted with content hash ${result.contentHash} (${identical ? 'identical' : 'altered'}); expected one of ${c.codes.join(', ')}`)
+      expect.fail(
+        `accepted with content hash ${result.contentHash} (${identical ? 'identical' : 'altered'}); expected one of ${c.codes.join(', ')}`,
+      )
     }
     rmSync(dir, { recursive: true, force: true })
   })

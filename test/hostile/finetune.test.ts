@@ -57,7 +57,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await workbench?.dispose()
   process.env = env
-  const rows = [...table].map(([category, r]) => `${category.padEnd(16)} ${[r.tried, r.typed, r.crash, r.hang, r['wrongly accepted'], r['other answer']].map((n) => String(n).padStart(6)).join('')}`)
+  const rows = [...table].map(
+    ([category, r]) =>
+      `${category.padEnd(16)} ${[r.tried, r.typed, r.crash, r.hang, r['wrongly accepted'], r['other answer']].map((n) => String(n).padStart(6)).join('')}`,
+  )
   process.stdout.write(`\nhostile finetune: category, tried, typed, crash, hang, wrongly accepted, other\n${rows.join('\n')}\n`)
   rmSync(dir, { recursive: true, force: true })
 })
@@ -70,9 +73,11 @@ describe('hostile fine-tuning input', () => {
       const wrong: string[] = []
       for (const c of sampleCases(cases, PER_CATEGORY)) {
         const a = await answer('finetune.run', c.request)
-        const verdict: Verdict = a === 'hang' || a === 'crash' ? a : a.ok ? 'wrongly accepted' : a.error.code === c.code ? 'typed' : 'other answer'
+        const verdict: Verdict =
+          a === 'hang' || a === 'crash' ? a : a.ok ? 'wrongly accepted' : a.error.code === c.code ? 'typed' : 'other answer'
         record(category, verdict)
-        if (verdict !== 'typed') wrong.push(`${c.name}: ${verdict}${typeof a === 'object' && !a.ok ? ` (${a.error.code}: ${a.error.message})` : ''}`)
+        if (verdict !== 'typed')
+          wrong.push(`${c.name}: ${verdict}${typeof a === 'object' && !a.ok ? ` (${a.error.code}: ${a.error.message})` : ''}`)
       }
       expect(wrong).toEqual([])
       expect(await answer('predict.next', { text: 'The nurse said', topK: 1 })).toMatchObject({ ok: true })
@@ -89,12 +94,30 @@ describe('hostile fine-tuning input', () => {
         }
       }),
     )
-    const examples = ['{"prefix": "the capital and largest city of", "suffix": " France"}', '{"prefix": "a member of the genus", "suffix": " Canis"}'].join('\n')
-    const pending = answer('finetune.run', { examples, epochs: 500, batchSize: 1, background: 'the capital of France. a member of the genus Canis. '.repeat(20), runId: 'ft-cancel' })
+    const examples = [
+      '{"prefix": "the capital and largest city of", "suffix": " France"}',
+      '{"prefix": "a member of the genus", "suffix": " Canis"}',
+    ].join('\n')
+    const pending = answer('finetune.run', {
+      examples,
+      epochs: 500,
+      batchSize: 1,
+      background: 'the capital of France. a member of the genus Canis. '.repeat(20),
+      runId: 'ft-cancel',
+    })
     await firstEpoch
     expect(await dispatch('run.cancel', { runId: 'ft-cancel' })).toEqual({ ok: true, value: { cancelled: true } })
     const a = await pending
-    record('cancellation', typeof a === 'object' && !a.ok && a.error.code === 'cancelled' ? 'typed' : typeof a === 'string' ? a : a.ok ? 'wrongly accepted' : 'other answer')
+    record(
+      'cancellation',
+      typeof a === 'object' && !a.ok && a.error.code === 'cancelled'
+        ? 'typed'
+        : typeof a === 'string'
+          ? a
+          : a.ok
+            ? 'wrongly accepted'
+            : 'other answer',
+    )
     expect(a).toMatchObject({ ok: false, error: { code: 'cancelled' } })
     expect(epochs.length).toBeLessThan(500)
     const again = await answer('finetune.run', { examples, epochs: 1, background: 'the capital of France. a member of the genus Canis.' })
@@ -106,12 +129,36 @@ describe('hostile fine-tuning input', () => {
     const examples = join(work, 'ex.jsonl')
     const background = join(work, 'bg.txt')
     const out = join(work, 'edits.json')
-    writeFileSync(examples, '{"prefix": "the capital and largest city of", "suffix": " France"}\n{"prefix": "a member of the genus", "suffix": " Canis"}\n')
+    writeFileSync(
+      examples,
+      '{"prefix": "the capital and largest city of", "suffix": " France"}\n{"prefix": "a member of the genus", "suffix": " Canis"}\n',
+    )
     writeFileSync(background, 'the capital of France. a member of the genus Canis. '.repeat(20))
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'finetune', '--checkpoint', TINY, '--examples', examples, '--background', background, '--out', out, '--epochs', '2000', '--batch-size', '1'], {
-      env: { ...process.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/index.ts',
+        'finetune',
+        '--checkpoint',
+        TINY,
+        '--examples',
+        examples,
+        '--background',
+        background,
+        '--out',
+        out,
+        '--epochs',
+        '2000',
+        '--batch-size',
+        '1',
+      ],
+      {
+        env: { ...process.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let stderr = ''
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)))
     await new Promise<void>((res) =>

@@ -76,10 +76,24 @@ beforeAll(async () => {
   symlinkSync(join(web, 'loop-b'), join(web, 'loop-a'))
   symlinkSync(join(dir, 'missing.js'), join(web, 'dangling.js'))
   execFileSync('mkfifo', [join(web, 'fifo')])
-  serve = await startServeProcess(['--port', '0', '--web', web, '--checkpoint', TINY], { BACKPACK_CACHE_DIR: join(dir, 'cache'), BACKPACK_DATA_DIR: join(dir, 'data') })
+  serve = await startServeProcess(['--port', '0', '--web', web, '--checkpoint', TINY], {
+    BACKPACK_CACHE_DIR: join(dir, 'cache'),
+    BACKPACK_DATA_DIR: join(dir, 'data'),
+  })
   const token = new URL(serve.url).searchParams.get('token')!
-  const raw: ServeClient['raw'] = (o) => rawRequest(serve.port, { ...o, headers: { Authorization: `Bearer ${token}`, ...o.headers }, timeoutMs: 60_000 })
-  client = { port: serve.port, raw, api: (method, body, headers) => raw({ method: 'POST', path: `/api/${method}`, headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) }) }
+  const raw: ServeClient['raw'] = (o) =>
+    rawRequest(serve.port, { ...o, headers: { Authorization: `Bearer ${token}`, ...o.headers }, timeoutMs: 60_000 })
+  client = {
+    port: serve.port,
+    raw,
+    api: (method, body, headers) =>
+      raw({
+        method: 'POST',
+        path: `/api/${method}`,
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      }),
+  }
   for (;;) {
     const info = await client.api('model.info', {})
     if (resultCode(info) === 'ok' && (info.body as { value: unknown }).value) break
@@ -93,8 +107,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (table.size > 0) {
-    const rows = [...table].map(([category, r]) => `| ${category} | ${r.tried} | ${r.typed} | ${r.crash} | ${r.hang} | ${r['wrongly accepted']} | ${r['other answer']} |`)
-    console.log(['| category | cases | typed | crashes | hangs | wrongly accepted | other answer |', '|---|---|---|---|---|---|---|', ...rows].join('\n'))
+    const rows = [...table].map(
+      ([category, r]) =>
+        `| ${category} | ${r.tried} | ${r.typed} | ${r.crash} | ${r.hang} | ${r['wrongly accepted']} | ${r['other answer']} |`,
+    )
+    console.log(
+      ['| category | cases | typed | crashes | hangs | wrongly accepted | other answer |', '|---|---|---|---|---|---|---|', ...rows].join(
+        '\n',
+      ),
+    )
     console.log(`data lost: ${changedOnDisk ?? 'not checked'} files changed on disk (web root, files beside it, data folder)`)
   }
   await serve?.stop()
@@ -105,25 +126,37 @@ describe('serve under hostile requests (real process)', () => {
   const all = serveCases()
   const categories = [...new Set(all.map((c) => c.category))]
 
-  it.each(categories)('%s: typed answers, still answering afterwards', async (category) => {
-    const failures: string[] = []
-    for (const c of sampleCases(all.filter((x) => x.category === category), PER_CATEGORY)) {
-      const answers = [await c.send(client)].flat()
-      for (const a of answers) {
-        const verdict = judge(c, a)
-        record(category, verdict)
-        if (verdict !== 'typed') failures.push(`${c.name}: ${verdict} (${a.status} ${a.error ?? a.text.slice(0, 120)})`)
+  it.each(categories)(
+    '%s: typed answers, still answering afterwards',
+    async (category) => {
+      const failures: string[] = []
+      for (const c of sampleCases(
+        all.filter((x) => x.category === category),
+        PER_CATEGORY,
+      )) {
+        const answers = [await c.send(client)].flat()
+        for (const a of answers) {
+          const verdict = judge(c, a)
+          record(category, verdict)
+          if (verdict !== 'typed') failures.push(`${c.name}: ${verdict} (${a.status} ${a.error ?? a.text.slice(0, 120)})`)
+        }
       }
-    }
-    expect(failures).toEqual([])
-    await stillAnswers()
-  }, 600_000)
+      expect(failures).toEqual([])
+      await stillAnswers()
+    },
+    600_000,
+  )
 
   it('concurrent requests: each gets its own typed answer, app.info among them', async () => {
-    const cheap = all.filter((c) => ['wrong types', 'extra fields', 'unknown methods', 'long words', 'bad Host/Origin'].includes(c.category))
+    const cheap = all.filter((c) =>
+      ['wrong types', 'extra fields', 'unknown methods', 'long words', 'bad Host/Origin'].includes(c.category),
+    )
     const burst = sampleCases(cheap, process.env.BACKPACK_HOSTILE === 'all' ? 120 : 24)
     const info = { codes: ['ok'] }
-    const sends = [...burst.map((c) => c.send(client).then((a) => [c, a] as const)), ...Array.from({ length: 8 }, () => client.api('app.info', {}).then((a) => [info, a] as const))]
+    const sends = [
+      ...burst.map((c) => c.send(client).then((a) => [c, a] as const)),
+      ...Array.from({ length: 8 }, () => client.api('app.info', {}).then((a) => [info, a] as const)),
+    ]
     const failures: string[] = []
     for (const [c, a] of await Promise.all(sends)) {
       for (const one of [a].flat()) {
@@ -141,18 +174,34 @@ describe('serve under hostile requests (real process)', () => {
     const open: ClientRequest[] = []
     const stream = (auth: boolean) =>
       new Promise<RawAnswer>((done) => {
-        const req = request({ host: '127.0.0.1', port: serve.port, path: '/api/events', headers: auth ? { Authorization: `Bearer ${new URL(serve.url).searchParams.get('token')}` } : {} }, (res) => {
-          res.once('data', (chunk: Buffer) => done({ status: res.statusCode ?? 0, body: null, text: String(chunk) }))
-        })
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: serve.port,
+            path: '/api/events',
+            headers: auth ? { Authorization: `Bearer ${new URL(serve.url).searchParams.get('token')}` } : {},
+          },
+          (res) => {
+            res.once('data', (chunk: Buffer) => done({ status: res.statusCode ?? 0, body: null, text: String(chunk) }))
+          },
+        )
         req.setTimeout(60_000, () => done({ status: 0, body: null, text: '', error: 'timeout' }))
         req.on('error', (e) => done({ status: 0, body: null, text: '', error: e.message }))
         req.end()
         open.push(req)
       })
-    const answers = await Promise.all([...Array.from({ length: n }, () => stream(true)), ...Array.from({ length: 20 }, () => stream(false))])
+    const answers = await Promise.all([
+      ...Array.from({ length: n }, () => stream(true)),
+      ...Array.from({ length: 20 }, () => stream(false)),
+    ])
     const failures: string[] = []
     answers.forEach((a, i) => {
-      const verdict = i < n ? (a.status === 200 && a.text.startsWith(': connected') ? 'typed' : judge({ codes: [], status: [200] }, a)) : judge({ codes: [], status: [401] }, a)
+      const verdict =
+        i < n
+          ? a.status === 200 && a.text.startsWith(': connected')
+            ? 'typed'
+            : judge({ codes: [], status: [200] }, a)
+          : judge({ codes: [], status: [401] }, a)
       record('many event streams', verdict)
       if (verdict !== 'typed') failures.push(`stream ${i}: ${verdict}`)
     })

@@ -16,7 +16,8 @@ export interface StoreCase {
   files: (m: StoreMaterial) => Promise<Record<string, Buffer>>
 }
 
-const only = (main: Buffer, wal?: Buffer): Record<string, Buffer> => (wal ? { 'log.sqlite': main, 'log.sqlite-wal': wal } : { 'log.sqlite': main })
+const only = (main: Buffer, wal?: Buffer): Record<string, Buffer> =>
+  wal ? { 'log.sqlite': main, 'log.sqlite-wal': wal } : { 'log.sqlite': main }
 
 function noise(n: number, seed: number): Buffer {
   const random = mulberry32(seed)
@@ -30,7 +31,24 @@ function flipBit(b: Buffer, byte: number, bit: number): Buffer {
 }
 
 function truncated(): StoreCase[] {
-  const at = (m: StoreMaterial) => [1, 15, 16, 50, 99, 100, 101, 1024, m.pageSize - 1, m.pageSize, m.pageSize + 1, 2 * m.pageSize, 3 * m.pageSize + 7, Math.floor(m.log.length / 2), m.log.length - m.pageSize, m.log.length - 1]
+  const at = (m: StoreMaterial) => [
+    1,
+    15,
+    16,
+    50,
+    99,
+    100,
+    101,
+    1024,
+    m.pageSize - 1,
+    m.pageSize,
+    m.pageSize + 1,
+    2 * m.pageSize,
+    3 * m.pageSize + 7,
+    Math.floor(m.log.length / 2),
+    m.log.length - m.pageSize,
+    m.log.length - 1,
+  ]
   // the lengths depend on the material; 16 slots, each resolved when the case runs
   return Array.from({ length: 16 }, (_, i) => ({
     category: 'truncated',
@@ -44,7 +62,12 @@ function headerBitFlips(): StoreCase[] {
   const cases: StoreCase[] = []
   for (let byte = 0; byte < 100; byte++) {
     for (let bit = 0; bit < 8; bit++) {
-      cases.push({ category: 'header bit flip', name: `byte ${byte} bit ${bit}`, expect: 'either', files: async (m) => only(flipBit(m.log, byte, bit)) })
+      cases.push({
+        category: 'header bit flip',
+        name: `byte ${byte} bit ${bit}`,
+        expect: 'either',
+        files: async (m) => only(flipBit(m.log, byte, bit)),
+      })
     }
   }
   return cases
@@ -96,7 +119,12 @@ function garbage(): StoreCase[] {
     ['the log page 1 and noise', (m) => Buffer.concat([m.log.subarray(0, m.pageSize), noise(m.log.length - m.pageSize, 8)])],
     ['the log reversed', (m) => Buffer.from(m.log).reverse()],
   ]
-  return items.map(([name, make]) => ({ category: 'garbage', name, expect: name.startsWith('the log page 1') ? ('either' as const) : ('refuse' as const), files: async (m) => only(make(m)) }))
+  return items.map(([name, make]) => ({
+    category: 'garbage',
+    name,
+    expect: name.startsWith('the log page 1') ? ('either' as const) : ('refuse' as const),
+    files: async (m) => only(make(m)),
+  }))
 }
 
 function walsFromElsewhere(): StoreCase[] {
@@ -104,7 +132,11 @@ function walsFromElsewhere(): StoreCase[] {
     ['the log with another program’s WAL (4 KiB pages)', 'either', (m) => only(m.log, m.foreignWal)],
     ['the log with a WAL of random bytes', 'read', (m) => only(m.log, noise(40000, 9))],
     ['the log with an empty WAL', 'read', (m) => only(m.log, Buffer.alloc(0))],
-    ['the log with half of another log’s WAL', 'either', (m) => only(m.log, m.otherLogWal.subarray(0, Math.floor(m.otherLogWal.length / 2)))],
+    [
+      'the log with half of another log’s WAL',
+      'either',
+      (m) => only(m.log, m.otherLogWal.subarray(0, Math.floor(m.otherLogWal.length / 2))),
+    ],
     ['the log with another log’s WAL, its header damaged', 'read', (m) => only(m.log, flipBit(m.otherLogWal, 20, 3))],
     ['another program’s database with a log’s WAL', 'refuse', (m) => only(m.foreignMain, m.otherLogWal)],
     ['another program’s database with its own WAL', 'refuse', (m) => only(m.foreignMain, m.foreignWal)],
@@ -117,12 +149,27 @@ function walsFromElsewhere(): StoreCase[] {
 
 function foreignDatabases(): StoreCase[] {
   const sql: [string, string][] = [
-    ['its own "experiments" table', "CREATE TABLE experiments (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO experiments (title) VALUES ('theirs')"],
-    ['"experiments" and "runs" of its own', 'CREATE TABLE experiments (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE runs (id INTEGER PRIMARY KEY, experiment_id INTEGER, score REAL)'],
-    ['a browser history', 'PRAGMA user_version = 48; CREATE TABLE urls (id INTEGER PRIMARY KEY, url TEXT, title TEXT); CREATE TABLE visits (id INTEGER PRIMARY KEY, url INTEGER, visit_time INTEGER)'],
-    ['GeoPackage', 'PRAGMA application_id = 1196444487; PRAGMA user_version = 10300; CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY)'],
+    [
+      'its own "experiments" table',
+      "CREATE TABLE experiments (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO experiments (title) VALUES ('theirs')",
+    ],
+    [
+      '"experiments" and "runs" of its own',
+      'CREATE TABLE experiments (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE runs (id INTEGER PRIMARY KEY, experiment_id INTEGER, score REAL)',
+    ],
+    [
+      'a browser history',
+      'PRAGMA user_version = 48; CREATE TABLE urls (id INTEGER PRIMARY KEY, url TEXT, title TEXT); CREATE TABLE visits (id INTEGER PRIMARY KEY, url INTEGER, visit_time INTEGER)',
+    ],
+    [
+      'GeoPackage',
+      'PRAGMA application_id = 1196444487; PRAGMA user_version = 10300; CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY)',
+    ],
     ['Fossil', 'PRAGMA application_id = 252006674; CREATE TABLE blob (rid INTEGER PRIMARY KEY, content BLOB)'],
-    ['MBTiles', 'PRAGMA application_id = 1297105496; CREATE TABLE metadata (name TEXT, value TEXT); CREATE TABLE tiles (zoom_level INTEGER, tile_data BLOB)'],
+    [
+      'MBTiles',
+      'PRAGMA application_id = 1297105496; CREATE TABLE metadata (name TEXT, value TEXT); CREATE TABLE tiles (zoom_level INTEGER, tile_data BLOB)',
+    ],
     ['an application id one bit off ours', 'PRAGMA application_id = 1112561475; CREATE TABLE t (x)'],
     ['the largest application id', 'PRAGMA application_id = -1; CREATE TABLE t (x)'],
     ['user_version 1 over its own tables', 'PRAGMA user_version = 1; CREATE TABLE notes (body TEXT)'],
@@ -131,15 +178,44 @@ function foreignDatabases(): StoreCase[] {
     ['the largest user_version', 'PRAGMA user_version = -1; CREATE TABLE notes (body TEXT)'],
     ['a blank database', 'PRAGMA page_size = 4096; VACUUM'],
     ['a view named "experiments"', 'CREATE TABLE t (x); CREATE VIEW experiments AS SELECT x FROM t'],
-    ['an FTS5 table named "experiments_fts"', "CREATE VIRTUAL TABLE experiments_fts USING fts5(name, notes); INSERT INTO experiments_fts VALUES ('a', 'b')"],
-    ['in WAL mode, closed', "PRAGMA journal_mode = WAL; CREATE TABLE experiments (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO experiments (title) VALUES ('theirs')"],
-    ['with 512-byte pages', 'PRAGMA page_size = 512; VACUUM; CREATE TABLE big (x); INSERT INTO big SELECT randomblob(300) FROM (SELECT 1 UNION SELECT 2 UNION SELECT 3)'],
+    [
+      'an FTS5 table named "experiments_fts"',
+      "CREATE VIRTUAL TABLE experiments_fts USING fts5(name, notes); INSERT INTO experiments_fts VALUES ('a', 'b')",
+    ],
+    [
+      'in WAL mode, closed',
+      "PRAGMA journal_mode = WAL; CREATE TABLE experiments (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO experiments (title) VALUES ('theirs')",
+    ],
+    [
+      'with 512-byte pages',
+      'PRAGMA page_size = 512; VACUUM; CREATE TABLE big (x); INSERT INTO big SELECT randomblob(300) FROM (SELECT 1 UNION SELECT 2 UNION SELECT 3)',
+    ],
   ]
-  const cases: StoreCase[] = sql.map(([name, s]) => ({ category: 'foreign database', name, expect: 'refuse', files: async (m) => only(await m.sqlite(s)) }))
+  const cases: StoreCase[] = sql.map(([name, s]) => ({
+    category: 'foreign database',
+    name,
+    expect: 'refuse',
+    files: async (m) => only(await m.sqlite(s)),
+  }))
   cases.push(
-    { category: 'foreign database', name: 'our tables and user_version under another application id', expect: 'refuse', files: async (m) => only(await m.alteredLog('PRAGMA application_id = 1196444487')) },
-    { category: 'foreign database', name: 'our tables without the stamp, one table missing', expect: 'refuse', files: async (m) => only(await m.alteredLog('PRAGMA application_id = 0; DROP TABLE run_blobs')) },
-    { category: 'foreign database', name: 'our tables without the stamp, one column more', expect: 'refuse', files: async (m) => only(await m.alteredLog('PRAGMA application_id = 0; ALTER TABLE experiments ADD COLUMN owner TEXT')) },
+    {
+      category: 'foreign database',
+      name: 'our tables and user_version under another application id',
+      expect: 'refuse',
+      files: async (m) => only(await m.alteredLog('PRAGMA application_id = 1196444487')),
+    },
+    {
+      category: 'foreign database',
+      name: 'our tables without the stamp, one table missing',
+      expect: 'refuse',
+      files: async (m) => only(await m.alteredLog('PRAGMA application_id = 0; DROP TABLE run_blobs')),
+    },
+    {
+      category: 'foreign database',
+      name: 'our tables without the stamp, one column more',
+      expect: 'refuse',
+      files: async (m) => only(await m.alteredLog('PRAGMA application_id = 0; ALTER TABLE experiments ADD COLUMN owner TEXT')),
+    },
   )
   return cases
 }
@@ -156,7 +232,11 @@ function alteredLogs(): StoreCase[] {
     ['the search index dropped', 'DROP TABLE experiments_fts', 'refuse'],
     ['a search trigger dropped', 'DROP TRIGGER experiments_fts_insert', 'refuse'],
     ['an index dropped', 'DROP INDEX experiments_name', 'refuse'],
-    ['a table replaced by a view', 'PRAGMA foreign_keys = OFF; DROP TABLE experiment_tokens; CREATE VIEW experiment_tokens AS SELECT 1 AS experiment_id, 2 AS token_id, 3 AS word', 'refuse'],
+    [
+      'a table replaced by a view',
+      'PRAGMA foreign_keys = OFF; DROP TABLE experiment_tokens; CREATE VIEW experiment_tokens AS SELECT 1 AS experiment_id, 2 AS token_id, 3 AS word',
+      'refuse',
+    ],
     ['user_version set back to 2', 'PRAGMA user_version = 2', 'refuse'],
     ['user_version set back to 1', 'PRAGMA user_version = 1', 'refuse'],
     ['user_version set to 0', 'PRAGMA user_version = 0', 'refuse'],
@@ -172,5 +252,14 @@ function alteredLogs(): StoreCase[] {
 
 /** Every case; the tests draw a sample per category (see sample-cases.ts). */
 export function storeCases(): StoreCase[] {
-  return [...truncated(), ...headerBitFlips(), ...pageBitFlips(200), ...zeroedPages(12), ...garbage(), ...walsFromElsewhere(), ...foreignDatabases(), ...alteredLogs()]
+  return [
+    ...truncated(),
+    ...headerBitFlips(),
+    ...pageBitFlips(200),
+    ...zeroedPages(12),
+    ...garbage(),
+    ...walsFromElsewhere(),
+    ...foreignDatabases(),
+    ...alteredLogs(),
+  ]
 }

@@ -28,7 +28,11 @@ export interface StoreMaterial {
   cleanup: () => void
 }
 
-const EDITS = (i: number): SenseEditDocument => ({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', sense: i % 16, factor: i / 10 }] })
+const EDITS = (i: number): SenseEditDocument => ({
+  format: 'backpack-sense-edits',
+  version: 1,
+  edits: [{ kind: 'scale-sense', token: ' nurse', sense: i % 16, factor: i / 10 }],
+})
 
 /** Everything a reader of the log sees, as one string: experiments (with the trash), runs and blob bytes. */
 export async function fingerprint(store: ExperimentStore): Promise<string> {
@@ -40,9 +44,27 @@ export async function fingerprint(store: ExperimentStore): Promise<string> {
     const runs = []
     for (const r of await store.runs(e.id)) {
       const run = await store.getRun(r.id)
-      runs.push({ uid: run.uid, metrics: run.metrics, outputs: run.outputs, blobs: Object.entries(run.blobs).map(([k, b]) => [k, b.dtype, b.shape, Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength).toString('hex')]) })
+      runs.push({
+        uid: run.uid,
+        metrics: run.metrics,
+        outputs: run.outputs,
+        blobs: Object.entries(run.blobs).map(([k, b]) => [
+          k,
+          b.dtype,
+          b.shape,
+          Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength).toString('hex'),
+        ]),
+      })
     }
-    out.push({ uid: full.uid, name: full.name, notes: full.notes, tags: full.tags, edits: full.edits, deleted: full.deletedAt !== null, runs })
+    out.push({
+      uid: full.uid,
+      name: full.name,
+      notes: full.notes,
+      tags: full.tags,
+      edits: full.edits,
+      deleted: full.deletedAt !== null,
+      runs,
+    })
   }
   return JSON.stringify(out)
 }
@@ -52,9 +74,16 @@ async function fillLog(store: ExperimentStore, label: string): Promise<void> {
     const e = await store.save({ name: `${label} ${i}`, notes: `notes ${i} `.repeat(40), tags: [`t${i % 3}`], edits: EDITS(i) })
     if (i % 4 === 0) continue
     await store.addRun(e.id, {
-      kind: 'predict', inputs: { text: `prompt ${i}` }, settings: { topK: 5 }, outputs: { topk: [{ id: i, prob: 0.5 }] }, metrics: { top1Prob: i / 12 },
+      kind: 'predict',
+      inputs: { text: `prompt ${i}` },
+      settings: { topK: 5 },
+      outputs: { topk: [{ id: i, prob: 0.5 }] },
+      metrics: { top1Prob: i / 12 },
       blobs: { logProbs: { dtype: 'float32', shape: [2048], data: new Float32Array(2048).map((_, j) => Math.sin(i * j)) } },
-      appVersion: 'test', runtimeVersion: null, executionProvider: null, checkpoint: null,
+      appVersion: 'test',
+      runtimeVersion: null,
+      executionProvider: null,
+      checkpoint: null,
     })
     if (i % 5 === 1) await store.delete(e.id)
   }
@@ -85,7 +114,9 @@ export async function buildMaterial(): Promise<StoreMaterial> {
 
   const foreignPath = fresh()
   const foreign = await Database.open(foreignPath)
-  await foreign.exec("PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE messages (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO messages (body) VALUES ('hello')")
+  await foreign.exec(
+    "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE messages (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO messages (body) VALUES ('hello')",
+  )
   const foreignMain = readFileSync(foreignPath)
   for (let i = 0; i < 20; i++) await foreign.run('INSERT INTO messages (body) VALUES (?)', ['x'.repeat(500)])
   const foreignWal = liveWal(foreignPath)
@@ -106,6 +137,15 @@ export async function buildMaterial(): Promise<StoreMaterial> {
     await raw.close()
     return readFileSync(p)
   }
-  return { log, pageSize, expected, otherLogWal, foreignWal, foreignMain, sqlite, alteredLog, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+  return {
+    log,
+    pageSize,
+    expected,
+    otherLogWal,
+    foreignWal,
+    foreignMain,
+    sqlite,
+    alteredLog,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  }
 }
-

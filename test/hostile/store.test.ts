@@ -70,17 +70,25 @@ const categories = [...new Set(all.map((c) => c.category))]
 describe('hostile store inputs', () => {
   for (const category of categories) {
     describe(category, () => {
-      for (const c of sampleCases(all.filter((x) => x.category === category), PER_CATEGORY)) {
-        it(c.name, async () => {
-          const o = await attempt(await c.files(material))
-          results.push({ c, o })
-          expect(o.kind, `${o.kind} ${o.code ?? ''}`).not.toBe('untyped')
-          expect(o.kind).not.toBe('hang')
-          if (o.kind === 'refused') expect(o.changed, 'a refused file must stay as it was').toEqual([])
-          if (c.expect === 'refuse') expect(o.kind).toBe('refused')
-          if (c.expect === 'read') expect(o.kind).toBe('read')
-          if (c.expect === 'either' && o.kind === 'wrong') console.warn(`[hostile store] ${category} / ${c.name}: opened, content differs (SQLite keeps no page checksums)`)
-        }, CASE_TIMEOUT_MS + 10_000)
+      for (const c of sampleCases(
+        all.filter((x) => x.category === category),
+        PER_CATEGORY,
+      )) {
+        it(
+          c.name,
+          async () => {
+            const o = await attempt(await c.files(material))
+            results.push({ c, o })
+            expect(o.kind, `${o.kind} ${o.code ?? ''}`).not.toBe('untyped')
+            expect(o.kind).not.toBe('hang')
+            if (o.kind === 'refused') expect(o.changed, 'a refused file must stay as it was').toEqual([])
+            if (c.expect === 'refuse') expect(o.kind).toBe('refused')
+            if (c.expect === 'read') expect(o.kind).toBe('read')
+            if (c.expect === 'either' && o.kind === 'wrong')
+              console.warn(`[hostile store] ${category} / ${c.name}: opened, content differs (SQLite keeps no page checksums)`)
+          },
+          CASE_TIMEOUT_MS + 10_000,
+        )
       }
     })
   }
@@ -92,10 +100,19 @@ function printTable(): void {
     const count = (f: (r: { c: StoreCase; o: Outcome }) => boolean) => rs.filter(f).length
     const codes = [...new Set(rs.filter((r) => r.o.kind === 'refused').map((r) => r.o.code))].sort().join(' ')
     return [
-      category, rs.length, count((r) => r.o.kind === 'refused'), count((r) => r.o.kind === 'read'), count((r) => r.o.kind === 'untyped'), count((r) => r.o.kind === 'hang'),
-      count((r) => r.o.kind === 'wrong' || (r.o.kind === 'read' && r.c.expect === 'refuse')), count((r) => r.o.changed.length > 0), codes,
+      category,
+      rs.length,
+      count((r) => r.o.kind === 'refused'),
+      count((r) => r.o.kind === 'read'),
+      count((r) => r.o.kind === 'untyped'),
+      count((r) => r.o.kind === 'hang'),
+      count((r) => r.o.kind === 'wrong' || (r.o.kind === 'read' && r.c.expect === 'refuse')),
+      count((r) => r.o.changed.length > 0),
+      codes,
     ]
   })
   const head = ['category', 'cases', 'typed errors', 'read exactly', 'crashes', 'hangs', 'wrongly accepted', 'data lost', 'codes']
-  console.log(['', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n'))
+  console.log(
+    ['', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n'),
+  )
 }

@@ -7,10 +7,12 @@ import { describe, expect, it } from 'vitest'
 import { DEV_SERVER_CSP, PLOT_STYLE_HASHES, RENDERER_CSP } from '../../src/shared/renderer-csp'
 
 /** The renderer's CSP: strict, and its style hashes are exactly those of the installed Plot. */
-const directives = new Map(RENDERER_CSP.split(';').map((d) => {
-  const [name, ...values] = d.trim().split(/\s+/)
-  return [name, values] as const
-}))
+const directives = new Map(
+  RENDERER_CSP.split(';').map((d) => {
+    const [name, ...values] = d.trim().split(/\s+/)
+    return [name, values] as const
+  }),
+)
 
 describe('RENDERER_CSP', () => {
   it('allows scripts, styles, fonts and fetches from the app only: no inline script, eval, frames, plugins or forms', () => {
@@ -18,7 +20,8 @@ describe('RENDERER_CSP', () => {
     expect(directives.get('default-src')).toEqual(["'self'"])
     expect(directives.get('script-src')).toEqual(["'self'"])
     expect(directives.get('style-src')).toEqual(["'self'", ...PLOT_STYLE_HASHES.map((h) => `'${h}'`)])
-    for (const d of ['object-src', 'frame-src', 'frame-ancestors', 'base-uri', 'form-action', 'worker-src']) expect(directives.get(d), d).toEqual(["'none'"])
+    for (const d of ['object-src', 'frame-src', 'frame-ancestors', 'base-uri', 'form-action', 'worker-src'])
+      expect(directives.get(d), d).toEqual(["'none'"])
   })
 
   it('the dev-server variant differs only in allowing inline styles (Vite injects stylesheets)', () => {
@@ -28,7 +31,7 @@ describe('RENDERER_CSP', () => {
     expect(dev).toHaveLength(built.length)
   })
 
-  it("allows exactly the <style> elements Observable Plot writes into charts and legends", () => {
+  it('allows exactly the <style> elements Observable Plot writes into charts and legends', () => {
     // (jsdom: the charts the app draws, in the default class name the hashes cover)
     const rendered = [
       Plot.plot({ marks: [Plot.dot([{ x: 1 }, { x: 2 }], { x: 'x' })] }),
@@ -36,7 +39,14 @@ describe('RENDERER_CSP', () => {
       Plot.legend({ color: { type: 'categorical', domain: ['a', 'b'] }, columns: '2' }),
       Plot.legend({ color: { type: 'threshold', domain: [0.5], range: ['red', 'blue'] } }),
     ]
-    const hashes = rendered.flatMap((el) => [...el.querySelectorAll('style')].map((s) => `sha256-${createHash('sha256').update(s.textContent ?? '').digest('base64')}`))
+    const hashes = rendered.flatMap((el) =>
+      [...el.querySelectorAll('style')].map(
+        (s) =>
+          `sha256-${createHash('sha256')
+            .update(s.textContent ?? '')
+            .digest('base64')}`,
+      ),
+    )
     expect(hashes, 'after a Plot upgrade, put these hashes in src/shared/renderer-csp.ts').toEqual([...PLOT_STYLE_HASHES])
   })
 
@@ -51,7 +61,9 @@ describe('RENDERER_CSP', () => {
     walk(join(import.meta.dirname, '../../src/renderer'))
     expect(files.length).toBeGreaterThan(10)
     for (const f of files) {
-      const markup = readFileSync(f, 'utf8').replace(/<style[\s\S]*?<\/style>/g, '').replace(/<script[\s\S]*?<\/script>/g, '')
+      const markup = readFileSync(f, 'utf8')
+        .replace(/<style[\s\S]*?<\/style>/g, '')
+        .replace(/<script[\s\S]*?<\/script>/g, '')
       expect(markup.match(/\sstyle\s*=\s*["']/g), f).toBeNull()
     }
   })

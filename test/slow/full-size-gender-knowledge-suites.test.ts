@@ -37,7 +37,9 @@ describe('full-size suites: gender bias and knowledge edit', () => {
   it('knowledge edit: MacBook→HP and Brady→Colts move the probes; text without the edited token is unchanged exactly', async () => {
     const t0 = performance.now()
     const r = await knowledgeEditSuite(engine)
-    console.log(`knowledge-edit (full size, ${((performance.now() - t0) / 1000).toFixed(1)} s): ${JSON.stringify(r.cases.map((c) => ({ name: c.name, senseChange: c.senseChange, mean: c.mean, degradation: c.degradation })))}`)
+    console.log(
+      `knowledge-edit (full size, ${((performance.now() - t0) / 1000).toFixed(1)} s): ${JSON.stringify(r.cases.map((c) => ({ name: c.name, senseChange: c.senseChange, mean: c.mean, degradation: c.degradation })))}`,
+    )
     expect(r.cases.map((c) => c.name)).toEqual(['MacBook→HP', 'Brady→Colts'])
     for (const c of r.cases) {
       expect(c.senseChange.norm).toBeGreaterThan(0)

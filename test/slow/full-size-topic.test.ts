@@ -26,7 +26,9 @@ describe('full-size topic control', () => {
     engine = await openEngine({ checkpointDir: ensureFullSizeCheckpoint((l) => console.log(l)).dir })
     const opened = await openTopicTable(engine)
     table = opened.table
-    console.log(`topic table (${topicTableDir(engine)}): opened in ${(opened.openMs / 1000).toFixed(1)} s; ${opened.built ? `built ${opened.built.fromScratch ? 'from scratch' : '(resumed)'} in ${(opened.built.ms / 1000).toFixed(0)} s` : `recorded build ${opened.recorded ? `${(opened.recorded.ms / 1000).toFixed(0)} s at ${opened.recorded.at}` : 'unknown'}`}`)
+    console.log(
+      `topic table (${topicTableDir(engine)}): opened in ${(opened.openMs / 1000).toFixed(1)} s; ${opened.built ? `built ${opened.built.fromScratch ? 'from scratch' : '(resumed)'} in ${(opened.built.ms / 1000).toFixed(0)} s` : `recorded build ${opened.recorded ? `${(opened.recorded.ms / 1000).toFixed(0)} s at ${opened.recorded.at}` : 'unknown'}`}`,
+    )
   })
 
   afterAll(async () => {
@@ -40,7 +42,21 @@ describe('full-size topic control', () => {
     const npz = given ?? join(scratch, 'reference.npz')
     // the local weights' hash (--tokens 0: hash only), to match a given .npz to these weights
     const local = join(scratch, 'local.npz')
-    execFileSync(referencePython(), [join(REPO_ROOT, 'tools/reference/sense_extremes.py'), '--checkpoint', ensureFullSizeCheckpoint().dir, '--out', given ? local : npz, '--tokens', given ? '0' : '128', '--batch', '32'], { stdio: ['ignore', 'inherit', 'inherit'] })
+    execFileSync(
+      referencePython(),
+      [
+        join(REPO_ROOT, 'tools/reference/sense_extremes.py'),
+        '--checkpoint',
+        ensureFullSizeCheckpoint().dir,
+        '--out',
+        given ? local : npz,
+        '--tokens',
+        given ? '0' : '128',
+        '--batch',
+        '32',
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    )
     // compare in numpy: the reference's rows (NaN beyond --tokens) against stats.bin planes 1–2
     const script = `
 import json, sys, numpy as np
@@ -54,7 +70,12 @@ for i, name in ((1, 'max'), (2, 'min')):
 out['sha'] = str(ref['weights_sha256'])
 out['localSha'] = str(np.load(sys.argv[3])['weights_sha256'])
 print(json.dumps(out))`
-    const res = JSON.parse(execFileSync(referencePython(), ['-c', script, npz, join(table.dir, 'stats.bin'), given ? local : npz], { encoding: 'utf8' }).trim().split('\n').pop() as string) as Record<'max' | 'min', { rows: number; maxAbs: number; maxRel: number }> & { sha: string; localSha: string }
+    const res = JSON.parse(
+      execFileSync(referencePython(), ['-c', script, npz, join(table.dir, 'stats.bin'), given ? local : npz], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop() as string,
+    ) as Record<'max' | 'min', { rows: number; maxAbs: number; maxRel: number }> & { sha: string; localSha: string }
     console.log(`topic scores vs PyTorch float64 (${given ? 'given .npz' : '128 tokens on the CPU'}): ${JSON.stringify(res)}`)
     // a given .npz must come from these weights (E and the sense network, hashed the same way)
     expect(res.sha).toBe(res.localSha)

@@ -10,15 +10,34 @@ export const RELATIVE_TOLERANCE = 1e-4
 
 export function runBothSides(ckpt: string, ids: readonly number[], work: string, edits?: string): void {
   const extra = edits ? ['--edits', edits] : []
-  execFileSync(referencePython(), [join(REPO_ROOT, 'tools/reference/run_reference.py'), '--checkpoint', ckpt, '--ids', ids.join(','), '--out', join(work, 'ref'), '--dtype', 'float64', ...extra], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  const summary = execFileSync(join(REPO_ROOT, 'node_modules/.bin/tsx'), [join(REPO_ROOT, 'src/cli/index.ts'), 'forward', '--checkpoint', ckpt, '--ids', ids.join(','), '--out', join(work, 'ours'), ...extra], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, BACKPACK_CACHE_DIR: join(benchDir(), 'cache') },
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 16 << 20,
-  })
+  execFileSync(
+    referencePython(),
+    [
+      join(REPO_ROOT, 'tools/reference/run_reference.py'),
+      '--checkpoint',
+      ckpt,
+      '--ids',
+      ids.join(','),
+      '--out',
+      join(work, 'ref'),
+      '--dtype',
+      'float64',
+      ...extra,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
+  const summary = execFileSync(
+    join(REPO_ROOT, 'node_modules/.bin/tsx'),
+    [join(REPO_ROOT, 'src/cli/index.ts'), 'forward', '--checkpoint', ckpt, '--ids', ids.join(','), '--out', join(work, 'ours'), ...extra],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, BACKPACK_CACHE_DIR: join(benchDir(), 'cache') },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 16 << 20,
+    },
+  )
   console.log(`ours: ${summary.toString().trim()}`)
 }
 

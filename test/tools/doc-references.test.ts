@@ -28,7 +28,11 @@ function sections(file: string): Set<string> {
 }
 
 function citations(): { where: string; file: string; section: string }[] {
-  const grep = execFileSync('git', ['grep', '-nE', '(backpack-spec|design)\\.md ?§ ?[0-9]', '--', 'src', 'tools', 'test', 'docs', 'README.md'], { cwd: ROOT, encoding: 'utf8' })
+  const grep = execFileSync(
+    'git',
+    ['grep', '-nE', '(backpack-spec|design)\\.md ?§ ?[0-9]', '--', 'src', 'tools', 'test', 'docs', 'README.md'],
+    { cwd: ROOT, encoding: 'utf8' },
+  )
   const out: { where: string; file: string; section: string }[] = []
   for (const line of grep.split('\n').filter(Boolean)) {
     const where = line.split(':').slice(0, 2).join(':')
@@ -42,7 +46,9 @@ describe('§ references', () => {
     const known = { 'backpack-spec.md': sections('backpack-spec.md'), 'design.md': sections('design.md') }
     const found = citations()
     expect(found.length).toBeGreaterThan(20)
-    const missing = found.filter((c) => !known[c.file as keyof typeof known].has(c.section)).map((c) => `${c.where}: ${c.file} §${c.section}`)
+    const missing = found
+      .filter((c) => !known[c.file as keyof typeof known].has(c.section))
+      .map((c) => `${c.where}: ${c.file} §${c.section}`)
     expect(missing).toEqual([])
   })
 

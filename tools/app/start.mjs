@@ -34,7 +34,10 @@ function platformPath() {
 
 /** The first line of the downloader's output that says what went wrong (no stack frames). */
 function reason(output) {
-  const lines = output.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at ') && !/^Downloading/i.test(l))
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('at ') && !/^Downloading/i.test(l))
   let line = lines.find((l) => /error|fail|ENOTFOUND|ECONN|EAI_AGAIN|status|\b[45]\d\d\b/i.test(l)) ?? lines[0] ?? 'no output'
   line = line.replace(/^TypeError: /, '')
   return line.length > 160 ? line.slice(0, 157) + '…' : line
@@ -53,11 +56,17 @@ function ensureBinary() {
     fail(`Electron's binary is missing: ELECTRON_OVERRIDE_DIST_PATH points at ${found.path}, which does not exist; ${HINT}.`)
   }
   if (process.stderr.isTTY) process.stderr.write(`Electron ${VERSION} is not installed yet: downloading it (first launch only)…`)
-  const r = spawnSync(process.execPath, [join(ELECTRON_DIR, 'install.js')], { cwd: ELECTRON_DIR, encoding: 'utf8', env: { ...process.env, ELECTRON_GET_NO_PROGRESS: '1' } })
+  const r = spawnSync(process.execPath, [join(ELECTRON_DIR, 'install.js')], {
+    cwd: ELECTRON_DIR,
+    encoding: 'utf8',
+    env: { ...process.env, ELECTRON_GET_NO_PROGRESS: '1' },
+  })
   const after = electronBinary()
   if (process.stderr.isTTY && r.status === 0) process.stderr.write('\n')
   if (r.status !== 0 || !existsSync(after.path)) {
-    fail(`Electron ${VERSION}'s binary is missing and could not be downloaded (${reason(`${r.stderr ?? ''}\n${r.stdout ?? ''}${r.error ? `\n${r.error.message}` : ''}`)}); ${HINT}, or run \`npx install-electron\` where the network allows it.`)
+    fail(
+      `Electron ${VERSION}'s binary is missing and could not be downloaded (${reason(`${r.stderr ?? ''}\n${r.stdout ?? ''}${r.error ? `\n${r.error.message}` : ''}`)}); ${HINT}, or run \`npx install-electron\` where the network allows it.`,
+    )
   }
   return after.path
 }

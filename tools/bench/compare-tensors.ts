@@ -25,7 +25,9 @@ export function unravel(flat: number, shape: readonly number[]): number[] {
 export function compareTensors(name: string, shape: readonly number[], ours: Float32Array, reference: Float32Array): TensorComparison {
   const count = shape.reduce((a, b) => a * b, 1)
   if (ours.length !== count || reference.length !== count) {
-    throw new Error(`${name}: expected ${count} values for shape [${shape.join(', ')}], ours has ${ours.length}, reference ${reference.length}`)
+    throw new Error(
+      `${name}: expected ${count} values for shape [${shape.join(', ')}], ours has ${ours.length}, reference ${reference.length}`,
+    )
   }
   let scale = 0
   let worst = 0

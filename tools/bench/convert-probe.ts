@@ -19,7 +19,9 @@ let t = performance.now()
 let c = process.cpuUsage()
 const lap = (name: string) => {
   const u = process.cpuUsage(c)
-  process.stdout.write(`${name.padEnd(12)} wall ${(performance.now() - t).toFixed(0).padStart(6)} ms, user ${(u.user / 1000).toFixed(0).padStart(5)} ms, system ${(u.system / 1000).toFixed(0).padStart(5)} ms\n`)
+  process.stdout.write(
+    `${name.padEnd(12)} wall ${(performance.now() - t).toFixed(0).padStart(6)} ms, user ${(u.user / 1000).toFixed(0).padStart(5)} ms, system ${(u.system / 1000).toFixed(0).padStart(5)} ms\n`,
+  )
   t = performance.now()
   c = process.cpuUsage()
 }

@@ -33,7 +33,9 @@ async function convertPhase(dir: string, figures: Figures, notes: string[]): Pro
   // as a one-shot CLI command opens (the app's pre-packed open is timed cached in the run phase)
   const engine = await openEngine({ checkpointDir: dir, weights: 'mapped' })
   figures.coldLoadMs = performance.now() - t0
-  notes.push(`cold open did: ${engine.opened.work}; provider ${engine.provider.name}; open timings ${JSON.stringify(roundAll(engine.opened.timingsMs))}`)
+  notes.push(
+    `cold open did: ${engine.opened.work}; provider ${engine.provider.name}; open timings ${JSON.stringify(roundAll(engine.opened.timingsMs))}`,
+  )
   // onnx-cache laps: lookup (fingerprint), read (parse + hash the checkpoint), convert (write ONNX)
   const t = engine.opened.timingsMs
   if (typeof t.convert === 'number') figures.conversionMs = (t.lookup ?? 0) + (t.read ?? 0) + t.convert
@@ -50,7 +52,9 @@ async function runPhase(dir: string, repeats: number, figures: Figures, notes: s
   t0 = performance.now()
   const engine = await openEngine({ checkpointDir: dir, weights: 'prepacked' })
   figures.cachedLoadMs = performance.now() - t0
-  notes.push(`cached open did: ${engine.opened.work}; provider ${engine.provider.name}; pre-packed weights: ${JSON.stringify(roundAll(engine.opened.timingsMs))}`)
+  notes.push(
+    `cached open did: ${engine.opened.work}; provider ${engine.provider.name}; pre-packed weights: ${JSON.stringify(roundAll(engine.opened.timingsMs))}`,
+  )
   try {
     const V = engine.config.vocabSize
     for (const T of [64, 512]) {
@@ -85,7 +89,19 @@ async function analysisSections(engine: WorkerEngine, repeats: number, figures: 
   })
   await section(figures, notes, 'atlasMs', async () => {
     const { senseAtlas } = await import('../../src/main/senses/sense-atlas')
-    const words = [' nurse', ' science', ' quickly', ' build', ' Apple', ' believe', ' pizza', ' Messi', ' interest', ' tasty', ' developer']
+    const words = [
+      ' nurse',
+      ' science',
+      ' quickly',
+      ' build',
+      ' Apple',
+      ' believe',
+      ' pizza',
+      ' Messi',
+      ' interest',
+      ' tasty',
+      ' developer',
+    ]
     // The first atlas calls of a process are slow (JIT of the ranking code in both threads, first
     // runs of the sense network and projection at these shapes: 370, 195, 70, 48 ms measured):
     // reported on their own, then "warm" = after four warm-up words, a new word each time.
@@ -96,17 +112,25 @@ async function analysisSections(engine: WorkerEngine, repeats: number, figures: 
     let i = 0
     const parts: Record<string, number>[] = []
     const walls: number[] = []
-    figures.atlasMs = await timed(async () => {
-      const t = performance.now()
-      const atlas = await senseAtlas(engine, words[i++ % words.length], { top: 10 })
-      walls.push(performance.now() - t)
-      parts.push(atlas.timingsMs)
-    }, Math.min(Math.max(repeats, 7), words.length - 1))
+    figures.atlasMs = await timed(
+      async () => {
+        const t = performance.now()
+        const atlas = await senseAtlas(engine, words[i++ % words.length], { top: 10 })
+        walls.push(performance.now() - t)
+        parts.push(atlas.timingsMs)
+      },
+      Math.min(Math.max(repeats, 7), words.length - 1),
+    )
     // the measured calls (timed's first call is its warm-up): where the time goes, and the spread
     const measured = parts.slice(1)
     const med = (key: string) => median(measured.map((p) => p[key] ?? 0)).toFixed(1)
-    const spread = walls.slice(1).map((w) => w.toFixed(1)).join(', ')
-    notes.push(`atlas, medians of the measured calls: senses ${med('senses')} ms, projection ${med('project')} ms, ranking ${med('rank')} ms; every call: ${spread} ms`)
+    const spread = walls
+      .slice(1)
+      .map((w) => w.toFixed(1))
+      .join(', ')
+    notes.push(
+      `atlas, medians of the measured calls: senses ${med('senses')} ms, projection ${med('project')} ms, ranking ${med('rank')} ms; every call: ${spread} ms`,
+    )
   })
   await section(figures, notes, 'generationTokensPerS', async () => {
     const generate = await loadGenerate()
@@ -120,7 +144,8 @@ async function analysisSections(engine: WorkerEngine, repeats: number, figures: 
     t0 = performance.now()
     const spec = await generate(engine, prompt.slice(0, 64), 128, 'incremental', undefined)
     figures.generationSpeculativeTokensPerS = spec.tokens / ((performance.now() - t0) / 1000)
-    if (spec.speculation) notes.push(`generation with speculation (default): ${spec.speculation.accepted} of ${spec.speculation.guessed} guessed tokens kept`)
+    if (spec.speculation)
+      notes.push(`generation with speculation (default): ${spec.speculation.accepted} of ${spec.speculation.guessed} guessed tokens kept`)
     // full recompute per step, like the reference: one step at 8 evenly spaced lengths 64..191
     const steps: number[] = []
     for (let i = 0; i < 8; i++) {
@@ -131,7 +156,9 @@ async function analysisSections(engine: WorkerEngine, repeats: number, figures: 
     }
     figures.generationFullRecomputeTokensPerS = 1000 / (steps.reduce((a, b) => a + b, 0) / steps.length)
     const speedUp = figures.generationTokensPerS / figures.generationFullRecomputeTokensPerS
-    notes.push(`generation: ${made} tokens incremental without speculation (includes the 64-token prompt pass), ${speedUp.toFixed(1)}× our full recompute (8 sampled steps)`)
+    notes.push(
+      `generation: ${made} tokens incremental without speculation (includes the 64-token prompt pass), ${speedUp.toFixed(1)}× our full recompute (8 sampled steps)`,
+    )
   })
 }
 
@@ -150,8 +177,19 @@ async function loadGenerate(): Promise<Generate> {
   const fn = mod.generate
   if (typeof fn !== 'function') throw new Error(`${path} exports no generate()`)
   return async (engine, prompt, n, recompute, speculate) => {
-    const options = { ids: prompt, maxNewTokens: n, strategy: 'greedy', recompute, stopAtEndOfText: false, ...(speculate === undefined ? {} : { speculate }) }
-    const result = (await (fn as (e: WorkerEngine, o: unknown) => Promise<{ ids?: unknown; speculation?: { guessed: number; accepted: number } }>)(engine, options)) ?? {}
+    const options = {
+      ids: prompt,
+      maxNewTokens: n,
+      strategy: 'greedy',
+      recompute,
+      stopAtEndOfText: false,
+      ...(speculate === undefined ? {} : { speculate }),
+    }
+    const result =
+      (await (fn as (e: WorkerEngine, o: unknown) => Promise<{ ids?: unknown; speculation?: { guessed: number; accepted: number } }>)(
+        engine,
+        options,
+      )) ?? {}
     if (!Array.isArray(result.ids)) throw new Error('generate() returned no ids')
     return { tokens: result.ids.length, ...(result.speculation ? { speculation: result.speculation } : {}) }
   }

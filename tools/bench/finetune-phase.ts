@@ -46,7 +46,12 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-finetune-'))
   try {
     const r = await engine.finetune({ examples: examplesText, options, background: { text: backgroundText, source: 'bench' } })
-    const examples = parseCanonicalExamples(examplesText, { loss: 'nll', tokenize: (s) => tok.encode(s), nPositions: engine.config.nPositions, vocabSize: engine.config.vocabSize })
+    const examples = parseCanonicalExamples(examplesText, {
+      loss: 'nll',
+      tokenize: (s) => tok.encode(s),
+      nPositions: engine.config.nPositions,
+      vocabSize: engine.config.vocabSize,
+    })
     const job = {
       examples: examples.map((e) => ({ prefix: e.prefix, suffix: e.suffixes[0] })),
       pairs: r.selected.map((s) => ({ token: s.token, sense: s.sense })),
@@ -58,8 +63,21 @@ async function main(): Promise<void> {
     const jobPath = join(work, 'job.json')
     writeFileSync(jobPath, JSON.stringify(job))
     const threads = availableParallelism()
-    const refOut = await runChild(referencePython(), [join(REPO_ROOT, 'tools/reference/finetune_bench.py'), '--checkpoint', dir, '--job', jobPath, '--threads', String(threads)])
-    const ref = JSON.parse(refOut.trim().split('\n').pop() ?? '{}') as { epochMs: number[]; threads: number; torch: string; objective: number[] }
+    const refOut = await runChild(referencePython(), [
+      join(REPO_ROOT, 'tools/reference/finetune_bench.py'),
+      '--checkpoint',
+      dir,
+      '--job',
+      jobPath,
+      '--threads',
+      String(threads),
+    ])
+    const ref = JSON.parse(refOut.trim().split('\n').pop() ?? '{}') as {
+      epochMs: number[]
+      threads: number
+      torch: string
+      objective: number[]
+    }
     const result: PhaseResult = {
       phase: 'finetune',
       figures: {

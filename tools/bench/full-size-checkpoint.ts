@@ -20,7 +20,8 @@ export function benchDir(): string {
 /** The reference tools' interpreter: $BACKPACK_PYTHON, else tools/.venv/bin/python. */
 export function referencePython(): string {
   const py = process.env.BACKPACK_PYTHON ?? join(REPO_ROOT, 'tools', '.venv', 'bin', 'python')
-  if (!existsSync(py)) throw new Error(`reference Python not found at ${py}: create tools/.venv (torch, numpy, safetensors) or set BACKPACK_PYTHON`)
+  if (!existsSync(py))
+    throw new Error(`reference Python not found at ${py}: create tools/.venv (torch, numpy, safetensors) or set BACKPACK_PYTHON`)
   return py
 }
 
@@ -32,8 +33,12 @@ export function ensureFullSizeCheckpoint(log: (line: string) => void = () => {})
   mkdirSync(dir, { recursive: true })
   log(`generating the full-size random checkpoint in ${dir} …`)
   const t0 = performance.now()
-  execFileSync(referencePython(), [join(REPO_ROOT, 'tools', 'fixtures', 'make_checkpoint.py'), '--out', dir, '--seed', String(FULL_SIZE_SEED), '--format', 'bin'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
+  execFileSync(
+    referencePython(),
+    [join(REPO_ROOT, 'tools', 'fixtures', 'make_checkpoint.py'), '--out', dir, '--seed', String(FULL_SIZE_SEED), '--format', 'bin'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
   return { dir, generatedMs: performance.now() - t0 }
 }

@@ -27,7 +27,11 @@ export interface GenerationBench {
   sameTokens: boolean
 }
 
-export async function generationBench(engine: WorkerEngine, dir: string, options: { prompt?: number; newTokens?: number; fullNewTokens?: number } = {}): Promise<GenerationBench> {
+export async function generationBench(
+  engine: WorkerEngine,
+  dir: string,
+  options: { prompt?: number; newTokens?: number; fullNewTokens?: number } = {},
+): Promise<GenerationBench> {
   const prompt = benchIds(options.prompt ?? 64, engine.config.vocabSize, 3)
   const newTokens = options.newTokens ?? 128
   const fullNew = options.fullNewTokens ?? newTokens
@@ -38,7 +42,12 @@ export async function generationBench(engine: WorkerEngine, dir: string, options
   const spec = await generate(engine, { ids: prompt, maxNewTokens: newTokens, stopAtEndOfText: false, runner })
   const full = await generate(engine, { ids: prompt, maxNewTokens: fullNew, stopAtEndOfText: false, runner, recompute: 'full' })
   const n = Math.min(inc.ids.length, full.ids.length)
-  const rate = (r: typeof inc) => ({ newTokens: r.ids.length, tokensPerS: r.tokensPerSecond, promptMs: r.timingsMs.prompt, totalMs: r.timingsMs.total })
+  const rate = (r: typeof inc) => ({
+    newTokens: r.ids.length,
+    tokensPerS: r.tokensPerSecond,
+    promptMs: r.timingsMs.prompt,
+    totalMs: r.timingsMs.total,
+  })
   return {
     checkpoint: dir,
     provider: engine.provider.name,
@@ -47,7 +56,10 @@ export async function generationBench(engine: WorkerEngine, dir: string, options
     speculative: { ...rate(spec), ...spec.speculation },
     full: rate(full),
     speedup: inc.tokensPerSecond / full.tokensPerSecond,
-    sameTokens: inc.ids.slice(0, n).every((id, i) => id === full.ids[i]) && spec.ids.length === inc.ids.length && spec.ids.every((id, i) => id === inc.ids[i]),
+    sameTokens:
+      inc.ids.slice(0, n).every((id, i) => id === full.ids[i]) &&
+      spec.ids.length === inc.ids.length &&
+      spec.ids.every((id, i) => id === inc.ids[i]),
   }
 }
 
@@ -57,7 +69,8 @@ async function main(): Promise<void> {
     options: { prompt: { type: 'string' }, new: { type: 'string' }, 'full-new': { type: 'string' }, provider: { type: 'string' } },
   })
   const dir = positionals[0]
-  if (!dir) throw new Error('usage: tsx tools/bench/generation-bench.ts <checkpointDir> [--prompt 64] [--new 128] [--full-new N] [--provider cpu]')
+  if (!dir)
+    throw new Error('usage: tsx tools/bench/generation-bench.ts <checkpointDir> [--prompt 64] [--new 128] [--full-new N] [--provider cpu]')
   const engine = await openEngine({ ...resolveModelSource({ checkpoint: dir }), provider: values.provider }) // an HF checkpoint or a converted ONNX export
   try {
     const r = await generationBench(engine, dir, {

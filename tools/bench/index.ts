@@ -74,7 +74,15 @@ async function guarded(name: string, run: () => Promise<PhaseResult>): Promise<P
 async function reference(dir: string): Promise<PhaseResult> {
   if (flags['skip-reference']) return { phase: 'reference', figures: {}, notes: ['reference skipped'] }
   log(`PyTorch reference (${threads} threads) …`)
-  const args = [join(REPO_ROOT, 'tools/reference/bench_reference.py'), '--checkpoint', dir, '--threads', String(threads), '--repeats', String(repeats)]
+  const args = [
+    join(REPO_ROOT, 'tools/reference/bench_reference.py'),
+    '--checkpoint',
+    dir,
+    '--threads',
+    String(threads),
+    '--repeats',
+    String(repeats),
+  ]
   if (!flags['skip-table']) args.push('--sense-table', ...(flags['full-reference'] ? [] : ['--table-sample', '8']))
   if (flags['skip-generation']) args.push('--skip-generation')
   else if (!flags['full-reference']) args.push('--gen-sample', '16')
@@ -142,10 +150,30 @@ async function sweepPhase(): Promise<PhaseResult> {
 function sweepRows(sweep: PhaseResult): BenchRow[] {
   const f = (k: string) => (typeof sweep.figures[k] === 'number' ? (sweep.figures[k] as number) : null)
   return [
-    { metric: 'sweep: jobs/s, 1 worker (tiny fixture)', unit: 'jobs/s', ours: f('sweepJobsPerSec1'), reference: null, target: 'reported', higherIsBetter: true },
-    { metric: 'sweep: jobs/s, 2 workers (tiny fixture)', unit: 'jobs/s', ours: f('sweepJobsPerSec2'), reference: null, target: 'reported', higherIsBetter: true },
+    {
+      metric: 'sweep: jobs/s, 1 worker (tiny fixture)',
+      unit: 'jobs/s',
+      ours: f('sweepJobsPerSec1'),
+      reference: null,
+      target: 'reported',
+      higherIsBetter: true,
+    },
+    {
+      metric: 'sweep: jobs/s, 2 workers (tiny fixture)',
+      unit: 'jobs/s',
+      ours: f('sweepJobsPerSec2'),
+      reference: null,
+      target: 'reported',
+      higherIsBetter: true,
+    },
     { metric: 'sweep: local run + write, per job', unit: 'ms', ours: f('sweepLocalMsPerJob'), reference: null, target: 'reported' },
-    { metric: 'sweep: overhead per job vs local (1 worker)', unit: 'ms', ours: f('sweepOverheadMsPerJob'), reference: null, target: 'reported' },
+    {
+      metric: 'sweep: overhead per job vs local (1 worker)',
+      unit: 'ms',
+      ours: f('sweepOverheadMsPerJob'),
+      reference: null,
+      target: 'reported',
+    },
   ]
 }
 
@@ -165,7 +193,11 @@ async function main(): Promise<void> {
   mkdirSync(benchDir(), { recursive: true })
   const cache = mkdtempSync(join(benchDir(), 'onnx-cache-'))
   // the phases' cache is temporary; the topic table (minutes to build) is kept in <benchDir>/topic-sense-table
-  const env = { ...process.env, BACKPACK_CACHE_DIR: cache, BACKPACK_TOPIC_TABLE_DIR: process.env.BACKPACK_TOPIC_TABLE_DIR ?? join(benchDir(), 'topic-sense-table') }
+  const env = {
+    ...process.env,
+    BACKPACK_CACHE_DIR: cache,
+    BACKPACK_TOPIC_TABLE_DIR: process.env.BACKPACK_TOPIC_TABLE_DIR ?? join(benchDir(), 'topic-sense-table'),
+  }
   const results: PhaseResult[] = []
   try {
     results.push(await phase('convert', dir, env))
@@ -185,7 +217,11 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${header}\n\n${renderTable(rows)}\n`)
   const notes = [...results, ref, store, sweep].flatMap((r) => r.notes)
   if (notes.length > 0) process.stdout.write(`\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n`)
-  if (flags.json) writeFileSync(flags.json, JSON.stringify({ header, threads, checkpoint: dir, phases: [...results, ref, store, sweep], rows }, null, 2) + '\n')
+  if (flags.json)
+    writeFileSync(
+      flags.json,
+      JSON.stringify({ header, threads, checkpoint: dir, phases: [...results, ref, store, sweep], rows }, null, 2) + '\n',
+    )
   // the bench checks what it times: outputs that disagree with the reference fail the run
   if (results.some((r) => r.figures.processOutputsAgree === 0)) process.exitCode = 1
 }

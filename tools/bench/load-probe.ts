@@ -16,7 +16,11 @@ for (const g of GRAPH_NAMES) {
   const c = process.cpuUsage()
   await createSession(join(dir, GRAPHS[g].file), 'cpu', { spinning: false, prepack: layout === 'prepacked' })
   const u = process.cpuUsage(c)
-  process.stdout.write(`${layout} ${g}: wall ${(performance.now() - t).toFixed(0)} ms, cpu ${((u.user + u.system) / 1000).toFixed(0)} ms (system ${(u.system / 1000).toFixed(0)})\n`)
+  process.stdout.write(
+    `${layout} ${g}: wall ${(performance.now() - t).toFixed(0)} ms, cpu ${((u.user + u.system) / 1000).toFixed(0)} ms (system ${(u.system / 1000).toFixed(0)})\n`,
+  )
 }
 const u = process.cpuUsage(total.c)
-process.stdout.write(`${layout} all: wall ${(performance.now() - total.t).toFixed(0)} ms, cpu ${((u.user + u.system) / 1000).toFixed(0)} ms, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB\n`)
+process.stdout.write(
+  `${layout} all: wall ${(performance.now() - total.t).toFixed(0)} ms, cpu ${((u.user + u.system) / 1000).toFixed(0)} ms, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB\n`,
+)

@@ -31,7 +31,13 @@ async function medianWall(cmd: string, args: string[], env: NodeJS.ProcessEnv, n
   return median(times)
 }
 
-export async function processPhase(dir: string, env: NodeJS.ProcessEnv, repeats: number, skipReference: boolean, log: (line: string) => void): Promise<PhaseResult> {
+export async function processPhase(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  repeats: number,
+  skipReference: boolean,
+  log: (line: string) => void,
+): Promise<PhaseResult> {
   const figures: PhaseResult['figures'] = {}
   const notes: string[] = []
   log('built CLI: build if stale …')
@@ -61,18 +67,42 @@ export async function processPhase(dir: string, env: NodeJS.ProcessEnv, repeats:
         ours.push(o.ms)
         breakdown.push({ open: t.open, forward: t.forward, write: t.write })
       }
-      const p = await wall(node, [CLI, 'forward', '--checkpoint', dir, '--ids', ids, '--out', join(work, 'prepacked'), '--weights', 'prepacked'], env)
+      const p = await wall(
+        node,
+        [CLI, 'forward', '--checkpoint', dir, '--ids', ids, '--out', join(work, 'prepacked'), '--weights', 'prepacked'],
+        env,
+      )
       if (i >= 0) prepacked.push(p.ms)
       if (skipReference) continue
-      const r = await wall(referencePython(), [join(REPO_ROOT, 'tools/reference/run_reference.py'), '--checkpoint', dir, '--ids', ids, '--out', refOut, '--dtype', 'float32', '--threads', String(availableParallelism())], env)
+      const r = await wall(
+        referencePython(),
+        [
+          join(REPO_ROOT, 'tools/reference/run_reference.py'),
+          '--checkpoint',
+          dir,
+          '--ids',
+          ids,
+          '--out',
+          refOut,
+          '--dtype',
+          'float32',
+          '--threads',
+          String(availableParallelism()),
+        ],
+        env,
+      )
       if (i >= 0) theirs.push(r.ms)
     }
     figures.processForwardT512Ms = median(ours)
     figures.processForwardT512PrepackedMs = median(prepacked)
     figures.referenceProcessForwardT512Ms = skipReference ? null : median(theirs)
     const part = (k: string) => median(breakdown.map((b) => b[k])).toFixed(0)
-    notes.push(`whole process (ours), medians: open ${part('open')} ms, forward ${part('forward')} ms, write ${part('write')} ms; the rest is Node start, module loading and exit`)
-    notes.push(`whole process walls, ours: ${ours.map((m) => (m / 1000).toFixed(2)).join(', ')} s; --weights prepacked: ${prepacked.map((m) => (m / 1000).toFixed(2)).join(', ')} s; PyTorch: ${theirs.map((m) => (m / 1000).toFixed(2)).join(', ') || 'skipped'} s`)
+    notes.push(
+      `whole process (ours), medians: open ${part('open')} ms, forward ${part('forward')} ms, write ${part('write')} ms; the rest is Node start, module loading and exit`,
+    )
+    notes.push(
+      `whole process walls, ours: ${ours.map((m) => (m / 1000).toFixed(2)).join(', ')} s; --weights prepacked: ${prepacked.map((m) => (m / 1000).toFixed(2)).join(', ')} s; PyTorch: ${theirs.map((m) => (m / 1000).toFixed(2)).join(', ') || 'skipped'} s`,
+    )
     if (!skipReference) {
       const worst: string[] = []
       let agree = true

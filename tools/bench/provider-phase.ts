@@ -44,7 +44,12 @@ const tolerance = Number(flags.tolerance)
 /** The card(s) as nvidia-smi names them, or why not. */
 function cardInfo(): string {
   try {
-    return execFileSync('nvidia-smi', ['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader'], { encoding: 'utf8', timeout: 10_000 }).trim().replace(/\n/g, '; ')
+    return execFileSync('nvidia-smi', ['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    })
+      .trim()
+      .replace(/\n/g, '; ')
   } catch (e) {
     return `unknown (nvidia-smi: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]})`
   }
@@ -76,14 +81,17 @@ async function timedRuns(fn: () => Promise<unknown>): Promise<number[]> {
 async function main(): Promise<void> {
   const provider = parseProviderChoice(flags.provider)
   // 'cpu' runs the same steps against itself: a dry run of this script on a machine without a GPU
-  if (provider === 'auto') throw new Error(`--provider names one provider (cuda, webgpu, tensorrt, dml, coreml, or cpu for a dry run); got ${flags.provider}`)
+  if (provider === 'auto')
+    throw new Error(`--provider names one provider (cuda, webgpu, tensorrt, dml, coreml, or cpu for a dry run); got ${flags.provider}`)
   const card = cardInfo()
   log(`provider ${provider}; card: ${card}`)
   try {
     await preflight(provider)
   } catch (e) {
     const code = (e as { code?: string }).code ?? 'error'
-    process.stderr.write(`\nThe ${provider} provider is not available here (${code}):\n  ${(e as Error).message.split('\n')[0]}\nNothing was benchmarked. See docs/benchmarks.md, "GPU bench".\n`)
+    process.stderr.write(
+      `\nThe ${provider} provider is not available here (${code}):\n  ${(e as Error).message.split('\n')[0]}\nNothing was benchmarked. See docs/benchmarks.md, "GPU bench".\n`,
+    )
     process.exit(2)
   }
   const dir = flags.checkpoint ?? ensureFullSizeCheckpoint(log).dir
@@ -117,7 +125,9 @@ async function main(): Promise<void> {
       figures[`${c.name}RelativeError`] = c.relativeError
       const ok = c.relativeError <= tolerance
       agree &&= ok
-      notes.push(`parity ${c.name}: max |error| ${c.maxAbsError.toExponential(2)} = ${c.relativeError.toExponential(2)} of scale ${c.scale.toPrecision(4)} at [${c.worstIndex.join(', ')}] (${ok ? 'ok' : 'EXCEEDS'} ${tolerance})`)
+      notes.push(
+        `parity ${c.name}: max |error| ${c.maxAbsError.toExponential(2)} = ${c.relativeError.toExponential(2)} of scale ${c.scale.toPrecision(4)} at [${c.worstIndex.join(', ')}] (${ok ? 'ok' : 'EXCEEDS'} ${tolerance})`,
+      )
     }
     const forward = await timedRuns(() => engine.forward(ids))
     figures.forwardT512Ms = median(forward)
@@ -130,7 +140,9 @@ async function main(): Promise<void> {
     const sameTokens = gen.ids.length === wantTokens.length && gen.ids.every((id, i) => id === wantTokens[i])
     figures.generationSameTokens = sameTokens ? 1 : 0
     agree &&= sameTokens
-    notes.push(`generation: ${gen.ids.length} greedy tokens after a 64-token prompt, ${sameTokens ? 'the same as' : 'DIFFERENT from'} the CPU's`)
+    notes.push(
+      `generation: ${gen.ids.length} greedy tokens after a 64-token prompt, ${sameTokens ? 'the same as' : 'DIFFERENT from'} the CPU's`,
+    )
 
     if (!flags['skip-table']) {
       const tableDir = mkdtempSync(join(tmpdir(), 'bench-gpu-sense-table-'))
@@ -150,7 +162,8 @@ async function main(): Promise<void> {
   }
   figures.outputsAgree = agree ? 1 : 0
   figures.peakRssMb = process.resourceUsage().maxRSS / 1024
-  for (const [key, value] of Object.entries(figures)) process.stdout.write(`${key.padEnd(24)} ${typeof value === 'number' ? +value.toPrecision(4) : value}\n`)
+  for (const [key, value] of Object.entries(figures))
+    process.stdout.write(`${key.padEnd(24)} ${typeof value === 'number' ? +value.toPrecision(4) : value}\n`)
   for (const note of notes) process.stdout.write(`- ${note}\n`)
   const result: PhaseResult = { phase: `provider-${provider}`, figures, notes }
   process.stdout.write(`${PHASE_RESULT_PREFIX}${JSON.stringify(result)}\n`)

@@ -28,7 +28,7 @@ const WORDS = ['nurse', 'doctor', 'teacher', 'engineer', 'pilot', 'chef', 'lawye
 const PROMPTS = Array.from({ length: 40 }, (_, i) => `The ${WORDS[i % WORDS.length]} said that prompt ${i} was`)
 
 let seed = 12345
-const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]
 
 function edits(i: number): SenseEditDocument {
@@ -36,19 +36,38 @@ function edits(i: number): SenseEditDocument {
   return {
     format: 'backpack-sense-edits',
     version: 1,
-    edits: Array.from({ length: n }, (_, j) => ({ kind: 'scale-sense' as const, token: ` ${WORDS[(i + j) % WORDS.length]}`, sense: (i + j) % 16, factor: Math.round(rand() * 20) / 10 })),
+    edits: Array.from({ length: n }, (_, j) => ({
+      kind: 'scale-sense' as const,
+      token: ` ${WORDS[(i + j) % WORDS.length]}`,
+      sense: (i + j) % 16,
+      factor: Math.round(rand() * 20) / 10,
+    })),
   }
 }
 
 function run(prompt: string): NewRun {
   const n = 12
   const lps = Float32Array.from({ length: n - 1 }, () => -rand() * 8)
-  const topk = Array.from({ length: 10 }, (_, k) => ({ id: Math.floor(rand() * 50257), token: ` ${pick(WORDS)}`, prob: 0.3 / (k + 1), logit: 10 - k }))
+  const topk = Array.from({ length: 10 }, (_, k) => ({
+    id: Math.floor(rand() * 50257),
+    token: ` ${pick(WORDS)}`,
+    prob: 0.3 / (k + 1),
+    logit: 10 - k,
+  }))
   return {
     kind: 'predict',
     inputs: { text: prompt, ids: Array.from({ length: n }, () => Math.floor(rand() * 50257)) },
     settings: { topK: 10 },
-    outputs: { topk, logProbs: Array.from(lps, (logProb, p) => ({ position: p + 1, id: Math.floor(rand() * 50257), token: ` ${pick(WORDS)}`, logProb, rank: 1 + Math.floor(rand() * 100) })) },
+    outputs: {
+      topk,
+      logProbs: Array.from(lps, (logProb, p) => ({
+        position: p + 1,
+        id: Math.floor(rand() * 50257),
+        token: ` ${pick(WORDS)}`,
+        logProb,
+        rank: 1 + Math.floor(rand() * 100),
+      })),
+    },
     metrics: { top1Prob: topk[0].prob, meanLogProb: lps.reduce((a, b) => a + b, 0) / lps.length },
     blobs: { logProbs: { dtype: 'float32', shape: [lps.length], data: lps } },
     timingsMs: { total: 20 + rand() * 10 },
@@ -83,7 +102,20 @@ try {
         const now = Date.UTC(2026, 0, 1) + i * 60_000
         const tags = [pick(['bias', 'topic', 'knowledge', 'ablation']), `batch${i % 50}`]
         const notes = `run ${i}: ${pick(WORDS)} ${pick(WORDS)} ${i % 100 === 0 ? 'serendipitous' : 'routine'} observation`
-        const id = await insertExperimentTx(tx, { name: `experiment ${i} ${pick(WORDS)}`, notes, tags, folder: '', parentId: null, checkpointHash: 'ab'.repeat(32), createdAt: now, updatedAt: now }, validateEdits(edits(i)))
+        const id = await insertExperimentTx(
+          tx,
+          {
+            name: `experiment ${i} ${pick(WORDS)}`,
+            notes,
+            tags,
+            folder: '',
+            parentId: null,
+            checkpointHash: 'ab'.repeat(32),
+            createdAt: now,
+            updatedAt: now,
+          },
+          validateEdits(edits(i)),
+        )
         ids.push(id)
         for (let r = 0; r < RUNS_PER; r++) await insertRunTx(tx, id, run(PROMPTS[r % PROMPTS.length]), edits(i), now + r)
       }
@@ -100,7 +132,9 @@ try {
   const compared = await compareExperiments(store, ten)
   await store.database.get('PRAGMA wal_checkpoint(TRUNCATE)')
   const size = statSync(path).size + (existsSync(path + '-wal') ? statSync(path + '-wal').size : 0)
-  const counts = await store.database.get<{ e: number; r: number }>('SELECT (SELECT count(*) FROM experiments) AS e, (SELECT count(*) FROM runs) AS r')
+  const counts = await store.database.get<{ e: number; r: number }>(
+    'SELECT (SELECT count(*) FROM experiments) AS e, (SELECT count(*) FROM runs) AS r',
+  )
   await store.close()
 
   const result = {
@@ -119,8 +153,15 @@ try {
     targets: { listPageMs: 50, searchMs: 100, compare10Ms: 200 },
   }
   process.stdout.write(JSON.stringify(result, null, 2) + '\n')
-  const figures = { listPageMs: listPage.medianMs, searchMs: Math.max(searchRare.medianMs, searchCommon.medianMs), compare10Ms: compare10.medianMs, databaseMb: result.databaseMb }
-  process.stdout.write(`BENCH_RESULT ${JSON.stringify({ phase: 'store', figures, notes: [`store: ${counts?.e} experiments, ${counts?.r} runs, populated in ${result.populateSeconds} s; ${result.bytesPerRun} bytes per run`] })}\n`)
+  const figures = {
+    listPageMs: listPage.medianMs,
+    searchMs: Math.max(searchRare.medianMs, searchCommon.medianMs),
+    compare10Ms: compare10.medianMs,
+    databaseMb: result.databaseMb,
+  }
+  process.stdout.write(
+    `BENCH_RESULT ${JSON.stringify({ phase: 'store', figures, notes: [`store: ${counts?.e} experiments, ${counts?.r} runs, populated in ${result.populateSeconds} s; ${result.bytesPerRun} bytes per run`] })}\n`,
+  )
 } finally {
   if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true })
   else process.stderr.write(`kept ${path}\n`)

@@ -20,7 +20,12 @@ function run(i: number, prompt: number): NewRun {
     kind: 'predict',
     inputs: { text: `The ${NOUNS[prompt % NOUNS.length]} walked into the room, prompt ${prompt}`, ids },
     settings: { topK: 10 },
-    outputs: { top: [{ id: 673, text: ' she', prob: 0.2 + (i % 10) / 100 }, { id: 339, text: ' he', prob: 0.1 }] },
+    outputs: {
+      top: [
+        { id: 673, text: ' she', prob: 0.2 + (i % 10) / 100 },
+        { id: 339, text: ' he', prob: 0.1 },
+      ],
+    },
     metrics: { heShe: 1 + (i % 13) / 10, top1Prob: 0.2 + (i % 10) / 100 },
     appVersion: '0.1.0',
     runtimeVersion: 'onnxruntime-node 1.30.0',
@@ -49,7 +54,11 @@ async function main(): Promise<void> {
         name: `${VERBS[i % VERBS.length]} ${noun} sense ${i % 16} #${i}`,
         notes: `bench experiment ${i}: ${VERBS[(i >> 3) % VERBS.length]} the ${noun} senses`,
         tags: [`t${i % 20}`, noun],
-        edits: { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: 15849 + (i % 50), sense: i % 16, factor: (i % 10) / 10 }] },
+        edits: {
+          format: 'backpack-sense-edits',
+          version: 1,
+          edits: [{ kind: 'scale-sense', token: 15849 + (i % 50), sense: i % 16, factor: (i % 10) / 10 }],
+        },
       })
       ids.push(e.id)
     }
@@ -60,14 +69,17 @@ async function main(): Promise<void> {
       await store.database.transaction(async (tx) => {
         for (const [j, id] of slice.entries()) {
           const exp = b + j
-          for (let r = 0; r < runsEach; r++) await insertRunTx(tx, id, run(exp * runsEach + r, r), { format: 'backpack-sense-edits', version: 1, edits: [] })
+          for (let r = 0; r < runsEach; r++)
+            await insertRunTx(tx, id, run(exp * runsEach + r, r), { format: 'backpack-sense-edits', version: 1, edits: [] })
         }
       }, 'bench seeding')
     }
     const t2 = performance.now()
     figures.seedExperimentsMs = t1 - t0
     figures.seedRunsMs = t2 - t1
-    notes.push(`store: seeded ${experiments} experiments in ${((t1 - t0) / 1000).toFixed(1)} s and ${experiments * runsEach} runs in ${((t2 - t1) / 1000).toFixed(1)} s`)
+    notes.push(
+      `store: seeded ${experiments} experiments in ${((t1 - t0) / 1000).toFixed(1)} s and ${experiments * runsEach} runs in ${((t2 - t1) / 1000).toFixed(1)} s`,
+    )
 
     let page = 0
     figures.listPageMs = await timed(() => store.list({ limit: 50, offset: 50 * (page++ % 100), sort: 'updated', order: 'desc' }), 7)

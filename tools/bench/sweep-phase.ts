@@ -30,8 +30,20 @@ async function main(): Promise<void> {
   process.env.BACKPACK_CACHE_DIR = join(dir, 'cache')
   const figures: PhaseResult['figures'] = {}
   const notes: string[] = []
-  const edits = Array.from({ length: jobs }, (_, i) => ({ format: 'backpack-sense-edits' as const, version: 1 as const, edits: [{ kind: 'scale-sense' as const, token: ' nurse', sense: i % 4, factor: 1 + i / jobs }] }))
-  const doc = parseSweepDocument({ format: 'backpack-sweep', version: 1, name: 'bench', checkpoint: TINY, kind: 'predict', request: { text: TEXT, topK: 10 }, edits })
+  const edits = Array.from({ length: jobs }, (_, i) => ({
+    format: 'backpack-sense-edits' as const,
+    version: 1 as const,
+    edits: [{ kind: 'scale-sense' as const, token: ' nurse', sense: i % 4, factor: 1 + i / jobs }],
+  }))
+  const doc = parseSweepDocument({
+    format: 'backpack-sweep',
+    version: 1,
+    name: 'bench',
+    checkpoint: TINY,
+    kind: 'predict',
+    request: { text: TEXT, topK: 10 },
+    edits,
+  })
 
   // local: the same runs in one process, stored as `experiment run` stores them
   const session = await ModelSession.open({ checkpointDir: TINY })
@@ -50,7 +62,9 @@ async function main(): Promise<void> {
   }
 
   const port = 20000 + Math.floor(Math.random() * 20000)
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  })
   const url = `redis://127.0.0.1:${port}`
   const workers: ChildProcess[] = []
   try {
@@ -82,7 +96,9 @@ async function main(): Promise<void> {
         for (const w of workers.splice(0)) await stop(w)
       }
     }
-    notes.push(`sweep: ${jobs} predict jobs on the tiny fixture (${TEXT.length} characters); workers are separate processes on this machine, sharing its cores`)
+    notes.push(
+      `sweep: ${jobs} predict jobs on the tiny fixture (${TEXT.length} characters); workers are separate processes on this machine, sharing its cores`,
+    )
   } finally {
     for (const w of workers) await stop(w)
     redis.kill('SIGTERM')
@@ -93,7 +109,11 @@ async function main(): Promise<void> {
 
 /** A worker process on the tiny fixture (`node --import tsx`, so signals reach it), once it is ready. */
 function startWorker(url: string, queue: string): Promise<ChildProcess> {
-  const w = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'worker', '--redis', url, '--queue', queue, '--checkpoint', TINY], { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'ignore', 'pipe'] })
+  const w = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/index.ts', 'worker', '--redis', url, '--queue', queue, '--checkpoint', TINY],
+    { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'ignore', 'pipe'] },
+  )
   return new Promise((resolve, reject) => {
     let err = ''
     w.stderr!.on('data', (d: Buffer) => {

@@ -31,7 +31,12 @@ export function topicTableDir(engine: BackpackEngine): string {
  * A build that starts from nothing records its wall time in scores-build.json next to the table,
  * so later runs (which only read it, ~1–2 s) still report the build time.
  */
-export async function openTopicTable(engine: BackpackEngine): Promise<{ table: SenseTable; openMs: number; built: { ms: number; fromScratch: boolean } | null; recorded: { ms: number; at: string } | null }> {
+export async function openTopicTable(engine: BackpackEngine): Promise<{
+  table: SenseTable
+  openMs: number
+  built: { ms: number; fromScratch: boolean } | null
+  recorded: { ms: number; at: string } | null
+}> {
   const dir = topicTableDir(engine)
   const record = join(dir, 'scores-build.json')
   let first: number | null = null
@@ -57,7 +62,10 @@ export async function openTopicTable(engine: BackpackEngine): Promise<{ table: S
 }
 
 /** Runs the small topic suite on a runner wired to the given table; returns the result and its time. */
-export async function smallTopicSuite(engine: BackpackEngine, table: SenseTable): Promise<{ result: TopicSuiteResult; ms: number; runner: InterventionRunner }> {
+export async function smallTopicSuite(
+  engine: BackpackEngine,
+  table: SenseTable,
+): Promise<{ result: TopicSuiteResult; ms: number; runner: InterventionRunner }> {
   const runner = new InterventionRunner(engine, { senseTable: async () => table })
   const t0 = performance.now()
   let last = t0
@@ -87,8 +95,12 @@ export async function topicPhase(dir: string, figures: Figures, notes: string[])
     const { table, openMs, built, recorded } = await openTopicTable(engine)
     figures.topicTableOpenMs = openMs
     figures.topicScoresBuildMs = built?.fromScratch ? built.ms : (recorded?.ms ?? null)
-    if (built && !built.fromScratch) notes.push(`topic scores: resumed an interrupted build this run (${(built.ms / 1000).toFixed(0)} s for the rest)`)
-    else if (!built && recorded) notes.push(`topic scores: read from ${topicTableDir(engine)} in ${(openMs / 1000).toFixed(1)} s (built ${recorded.at} in ${(recorded.ms / 1000).toFixed(0)} s)`)
+    if (built && !built.fromScratch)
+      notes.push(`topic scores: resumed an interrupted build this run (${(built.ms / 1000).toFixed(0)} s for the rest)`)
+    else if (!built && recorded)
+      notes.push(
+        `topic scores: read from ${topicTableDir(engine)} in ${(openMs / 1000).toFixed(1)} s (built ${recorded.at} in ${(recorded.ms / 1000).toFixed(0)} s)`,
+      )
     const { result, ms, runner } = await smallTopicSuite(engine, table)
     figures.topicSuiteMs = ms
     figures.topicStep1Ms = runner.lastTopicScores?.ms ?? null
@@ -100,11 +112,21 @@ export async function topicPhase(dir: string, figures: Figures, notes: string[])
 
 export function describeTopicSuite(r: TopicSuiteResult, runner: InterventionRunner): string[] {
   const s = r.settings
-  const lines = [`topic suite: ${r.topics.map((t) => t.topic).join(', ')} × strengths ${s.strengths.join('/')} × ${s.samples} samples × ${s.maxNewTokens} new tokens, seed ${s.seed}`]
-  if (runner.lastTopicScores) lines.push(`topic step 1 (last bag): ${runner.lastTopicScores.rescored} of ${runner.lastTopicScores.rows} rows rescored exactly, ${runner.lastTopicScores.ms.toFixed(0)} ms`)
-  for (const m of r.summary) lines.push(`topic strength ${m.strength}: bag mass ${m.bagMass.toExponential(3)}, bag share ${m.bagShare.toFixed(3)}, unedited perplexity ${m.perplexity.toFixed(1)}`)
+  const lines = [
+    `topic suite: ${r.topics.map((t) => t.topic).join(', ')} × strengths ${s.strengths.join('/')} × ${s.samples} samples × ${s.maxNewTokens} new tokens, seed ${s.seed}`,
+  ]
+  if (runner.lastTopicScores)
+    lines.push(
+      `topic step 1 (last bag): ${runner.lastTopicScores.rescored} of ${runner.lastTopicScores.rows} rows rescored exactly, ${runner.lastTopicScores.ms.toFixed(0)} ms`,
+    )
+  for (const m of r.summary)
+    lines.push(
+      `topic strength ${m.strength}: bag mass ${m.bagMass.toExponential(3)}, bag share ${m.bagShare.toFixed(3)}, unedited perplexity ${m.perplexity.toFixed(1)}`,
+    )
   for (const t of r.topics) {
-    lines.push(`topic ${t.topic} (bag ${t.bag.map((b) => JSON.stringify(b.text)).join(' ')}): ${t.results.map((x) => `s${x.strength} mass ${x.bagMass.toExponential(2)} share ${x.bagShare.toFixed(3)} ppl ${x.perplexity.toFixed(0)}`).join('; ')}`)
+    lines.push(
+      `topic ${t.topic} (bag ${t.bag.map((b) => JSON.stringify(b.text)).join(' ')}): ${t.results.map((x) => `s${x.strength} mass ${x.bagMass.toExponential(2)} share ${x.bagShare.toFixed(3)} ppl ${x.perplexity.toFixed(0)}`).join('; ')}`,
+    )
   }
   return lines
 }

@@ -8,7 +8,11 @@ import type { CliIo, Flag } from '../cli-command'
 
 /** Flags every analysis command (senses, neighbours, reverse, predict, attribute) takes. */
 export const ENGINE_FLAGS = {
-  checkpoint: { type: 'string', description: 'checkpoint directory (Hugging Face layout); converted to ONNX once, cached', defaultText: 'the bundled demo model' },
+  checkpoint: {
+    type: 'string',
+    description: 'checkpoint directory (Hugging Face layout); converted to ONNX once, cached',
+    defaultText: 'the bundled demo model',
+  },
   onnx: { type: 'string', description: 'an exported ONNX directory to run instead of --checkpoint' },
   provider: { type: 'string', description: 'onnxruntime execution provider: auto, cpu, cuda, …', defaultText: 'auto' },
 } as const satisfies Record<string, Flag>
@@ -28,7 +32,10 @@ export const EDITS_FLAG = {
  * Opens the model session named by --checkpoint/--onnx (default: the bundled demo) — the same
  * session object the app and `serve` hold per loaded checkpoint — runs fn, disposes it.
  */
-export async function withSession<T>(flags: { checkpoint?: string; onnx?: string; provider?: string }, fn: (session: ModelSession) => Promise<T>): Promise<T> {
+export async function withSession<T>(
+  flags: { checkpoint?: string; onnx?: string; provider?: string },
+  fn: (session: ModelSession) => Promise<T>,
+): Promise<T> {
   const session = await ModelSession.open(resolveModelSource(flags), { provider: flags.provider })
   try {
     return await fn(session)
@@ -39,15 +46,24 @@ export async function withSession<T>(flags: { checkpoint?: string; onnx?: string
 
 /** A token flag: an id, or text that is exactly one token (as given, e.g. " she"). */
 export function tokenFlag(value: string | undefined, flag: string, vocabSize: number): number {
-  if (value === undefined || value === '') throw new WorkbenchError('bad-request', `--${flag} is required: a token id or a single-token string such as " she"`)
+  if (value === undefined || value === '')
+    throw new WorkbenchError('bad-request', `--${flag} is required: a token id or a single-token string such as " she"`)
   if (/^\d+$/.test(value)) {
     const id = Number(value)
     if (id >= vocabSize) throw new WorkbenchError('bad-request', `--${flag} ${id} is outside the vocabulary [0, ${vocabSize})`)
     return id
   }
   const ids = gpt2Tokenizer().encode(value)
-  if (ids.length !== 1) throw new WorkbenchError('bad-request', `--${flag} ${JSON.stringify(value)} is ${ids.length} tokens [${ids.join(', ')}]; give a token id or a single-token string (mind the leading space)`)
-  if (ids[0] >= vocabSize) throw new WorkbenchError('bad-request', `--${flag} ${JSON.stringify(value)} is token ${ids[0]}, outside the vocabulary [0, ${vocabSize})`)
+  if (ids.length !== 1)
+    throw new WorkbenchError(
+      'bad-request',
+      `--${flag} ${JSON.stringify(value)} is ${ids.length} tokens [${ids.join(', ')}]; give a token id or a single-token string (mind the leading space)`,
+    )
+  if (ids[0] >= vocabSize)
+    throw new WorkbenchError(
+      'bad-request',
+      `--${flag} ${JSON.stringify(value)} is token ${ids[0]}, outside the vocabulary [0, ${vocabSize})`,
+    )
   return ids[0]
 }
 
@@ -55,7 +71,8 @@ export function tokenFlag(value: string | undefined, flag: string, vocabSize: nu
 export function intFlag(value: string | undefined, flag: string, fallback: number, min = 1, max = 100_000): number {
   if (value === undefined) return fallback
   const n = Number(value)
-  if (!/^-?\d+$/.test(value) || n < min || n > max) throw new WorkbenchError('bad-request', `--${flag} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`)
+  if (!/^-?\d+$/.test(value) || n < min || n > max)
+    throw new WorkbenchError('bad-request', `--${flag} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`)
   return n
 }
 
@@ -66,10 +83,15 @@ export function intFlag(value: string | undefined, flag: string, fallback: numbe
  * which the tokenizer handles in well under a second.
  */
 export function promptFlag(values: { text?: string; ids?: string }): number[] {
-  if ((values.text === undefined) === (values.ids === undefined)) throw new WorkbenchError('bad-request', 'give exactly one of --text "…" and --ids 1,2,3')
+  if ((values.text === undefined) === (values.ids === undefined))
+    throw new WorkbenchError('bad-request', 'give exactly one of --text "…" and --ids 1,2,3')
   if (values.ids !== undefined) {
     const parts = values.ids.split(',').map((s) => s.trim())
-    if (parts.some((p) => !/^\d+$/.test(p))) throw new WorkbenchError('bad-request', `--ids must be a comma-separated list of token ids, got ${JSON.stringify(values.ids.length > 200 ? values.ids.slice(0, 200) + '…' : values.ids)}`)
+    if (parts.some((p) => !/^\d+$/.test(p)))
+      throw new WorkbenchError(
+        'bad-request',
+        `--ids must be a comma-separated list of token ids, got ${JSON.stringify(values.ids.length > 200 ? values.ids.slice(0, 200) + '…' : values.ids)}`,
+      )
     return parts.map(Number)
   }
   return promptIds(values.text, Infinity, '--text')

@@ -22,7 +22,8 @@ export const attribute: CliCommand = {
       ...SAVE_FLAGS,
     })
     const ids = promptFlag(values)
-    if (values.position === undefined) throw new WorkbenchError('bad-request', `--position P is required: a query position in [0, ${ids.length}) or negative from the end`)
+    if (values.position === undefined)
+      throw new WorkbenchError('bad-request', `--position P is required: a query position in [0, ${ids.length}) or negative from the end`)
     let position = intFlag(values.position, 'position', 0, -ids.length, ids.length - 1)
     if (position < 0) position += ids.length
     const top = intFlag(values.top, 'top', 20, 1, 100_000)
@@ -31,7 +32,12 @@ export const attribute: CliCommand = {
     return withWorkbench(values, async (wb) => {
       const target = tokenFlag(values.target, 'target', wb.model!.config.vocabSize)
       const edits = await editsRequest(wb, values.edits, io)
-      const { response: a, saved } = await callAndSave(wb, 'predict.attribute', { ...promptRequest(values), position, target, ...(edits ? { edits } : {}) }, saveTo)
+      const { response: a, saved } = await callAndSave(
+        wb,
+        'predict.attribute',
+        { ...promptRequest(values), position, target, ...(edits ? { edits } : {}) },
+        saveTo,
+      )
       const count = a.contributions.length
       return {
         ...a,

@@ -18,8 +18,12 @@ export const DB_FLAG = {
 
 /** --save-new NAME / --save EXPERIMENT_ID (+ --db): record the command's run as an experiment run. */
 export const SAVE_FLAGS = {
-  'save-new': { type: 'string', arg: 'NAME', description: 'save this run in a new experiment NAME holding the command\'s edits (none: a baseline)' },
-  save: { type: 'string', arg: 'ID', description: 'save this run in experiment ID (its edits must be the command\'s)' },
+  'save-new': {
+    type: 'string',
+    arg: 'NAME',
+    description: "save this run in a new experiment NAME holding the command's edits (none: a baseline)",
+  },
+  save: { type: 'string', arg: 'ID', description: "save this run in experiment ID (its edits must be the command's)" },
   ...DB_FLAG,
 } as const satisfies Record<string, Flag>
 
@@ -34,13 +38,15 @@ export function dbPathFlag(flags: Flags): string {
 export function saveTarget(flags: Flags): { name: string } | { experimentId: number } | null {
   const name = flags['save-new']
   const id = flags.save
-  if (name !== undefined && id !== undefined) throw new WorkbenchError('bad-request', 'give --save-new NAME or --save EXPERIMENT_ID, not both')
+  if (name !== undefined && id !== undefined)
+    throw new WorkbenchError('bad-request', 'give --save-new NAME or --save EXPERIMENT_ID, not both')
   if (typeof name === 'string') {
     if (name.trim() === '') throw new WorkbenchError('bad-request', '--save-new needs a name')
     return { name }
   }
   if (typeof id === 'string') {
-    if (!/^\d+$/.test(id) || Number(id) < 1) throw new WorkbenchError('bad-request', `--save must be an experiment id (a positive integer), got ${JSON.stringify(id)}`)
+    if (!/^\d+$/.test(id) || Number(id) < 1)
+      throw new WorkbenchError('bad-request', `--save must be an experiment id (a positive integer), got ${JSON.stringify(id)}`)
     return { experimentId: Number(id) }
   }
   return null

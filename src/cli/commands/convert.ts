@@ -10,7 +10,9 @@ import { parseFlags, type CliCommand } from '../cli-command'
  */
 export const convert: CliCommand = {
   async run(args, io) {
-    const { values } = parseFlags(args, { checkpoint: { type: 'string', description: 'checkpoint directory (Hugging Face layout)', defaultText: 'the bundled demo model' } })
+    const { values } = parseFlags(args, {
+      checkpoint: { type: 'string', description: 'checkpoint directory (Hugging Face layout)', defaultText: 'the bundled demo model' },
+    })
     const source = resolveModelSource(values)
     if (!('checkpointDir' in source)) throw new WorkbenchError('bad-request', `${source.onnxDir} is already an ONNX export`)
     const t0 = performance.now()

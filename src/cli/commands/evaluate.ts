@@ -24,30 +24,64 @@ export const evaluate: CliCommand = {
   details: [
     'Give exactly one of --file and --dir, and at most one of --save-new and --save; --db only with them.',
     'A folder means every .txt file directly in it, in name order (at most 1000; each at most 1,000,000 characters).',
-    'Windows of the model\'s n_positions tokens overlapping by one token; every token but each document\'s first is predicted; natural log.',
+    "Windows of the model's n_positions tokens overlapping by one token; every token but each document's first is predicted; natural log.",
   ].join('\n'),
   async run(args, io) {
     const { values } = parseFlags(args, {
       file: { type: 'string', arg: 'F', description: 'a UTF-8 text file: one document' },
       dir: { type: 'string', arg: 'D', description: 'a folder: every .txt file directly in it is a document, sorted by name' },
-      edits: { type: 'string', arg: 'E', description: 'a sense-edit document (JSON) to evaluate under', defaultText: 'none (the plain model)' },
-      checkpoint: { type: 'string', arg: 'DIR', description: 'checkpoint directory (Hugging Face layout); converted to ONNX once, cached', defaultText: 'the bundled demo model' },
-      'save-new': { type: 'string', arg: 'NAME', description: 'record the run in a new experiment of this name holding the --edits (none: a baseline)' },
+      edits: {
+        type: 'string',
+        arg: 'E',
+        description: 'a sense-edit document (JSON) to evaluate under',
+        defaultText: 'none (the plain model)',
+      },
+      checkpoint: {
+        type: 'string',
+        arg: 'DIR',
+        description: 'checkpoint directory (Hugging Face layout); converted to ONNX once, cached',
+        defaultText: 'the bundled demo model',
+      },
+      'save-new': {
+        type: 'string',
+        arg: 'NAME',
+        description: 'record the run in a new experiment of this name holding the --edits (none: a baseline)',
+      },
       save: { type: 'string', arg: 'EXPERIMENT_ID', description: 'record the run in this experiment, whose edits must equal --edits' },
-      db: { type: 'string', arg: 'PATH', description: 'the experiment log (SQLite file) --save-new/--save write to', defaultText: 'experiments.sqlite in the user data folder' },
+      db: {
+        type: 'string',
+        arg: 'PATH',
+        description: 'the experiment log (SQLite file) --save-new/--save write to',
+        defaultText: 'experiments.sqlite in the user data folder',
+      },
     })
-    if ((values.file === undefined) === (values.dir === undefined)) throw new WorkbenchError('bad-request', 'give exactly one of --file F (one document) and --dir D (every .txt file in it)')
-    if (values['save-new'] !== undefined && values.save !== undefined) throw new WorkbenchError('bad-request', 'give at most one of --save-new NAME (a new experiment) and --save EXPERIMENT_ID (an existing one)')
+    if ((values.file === undefined) === (values.dir === undefined))
+      throw new WorkbenchError('bad-request', 'give exactly one of --file F (one document) and --dir D (every .txt file in it)')
+    if (values['save-new'] !== undefined && values.save !== undefined)
+      throw new WorkbenchError(
+        'bad-request',
+        'give at most one of --save-new NAME (a new experiment) and --save EXPERIMENT_ID (an existing one)',
+      )
     const saving = values['save-new'] !== undefined || values.save !== undefined
-    if (values.db !== undefined && !saving) throw new WorkbenchError('bad-request', '--db names the experiment log --save-new/--save write to; give one of them, or leave --db out')
+    if (values.db !== undefined && !saving)
+      throw new WorkbenchError(
+        'bad-request',
+        '--db names the experiment log --save-new/--save write to; give one of them, or leave --db out',
+      )
     const experimentId = values.save !== undefined ? intFlag(values.save, 'save', 0, 1, Number.MAX_SAFE_INTEGER) : undefined
     const documents = await readCorpus(values.file !== undefined ? { file: values.file } : { dir: values.dir as string })
     const edits = values.edits !== undefined ? await readEdits(values.edits) : undefined
-    const workbench = new Workbench({ transport: 'cli', version: appVersion(), ...(values.db !== undefined ? { databasePath: resolve(values.db) } : {}) })
+    const workbench = new Workbench({
+      transport: 'cli',
+      version: appVersion(),
+      ...(values.db !== undefined ? { databasePath: resolve(values.db) } : {}),
+    })
     const dispatch = createDispatcher(workbench.handlers())
     const off = workbench.events.subscribe(progressLines(io))
     try {
-      const model = unwrap(await dispatch('model.load', values.checkpoint !== undefined ? { checkpoint: values.checkpoint } : {})) as { contentHash: string }
+      const model = unwrap(await dispatch('model.load', values.checkpoint !== undefined ? { checkpoint: values.checkpoint } : {})) as {
+        contentHash: string
+      }
       const request = { documents, ...(edits !== undefined ? { edits } : {}) }
       const head = { contentHash: model.contentHash, editsFile: values.edits ?? null }
       if (!saving) {
@@ -55,11 +89,18 @@ export const evaluate: CliCommand = {
         return { ...head, ...shown }
       }
       const target = experimentId !== undefined ? { experimentId } : { name: values['save-new'] }
-      const saved = unwrap(await dispatch('experiments.saveRun', { method: 'evaluate.run', request: { ...request, runId: RUN_ID }, ...target })) as {
+      const saved = unwrap(
+        await dispatch('experiments.saveRun', { method: 'evaluate.run', request: { ...request, runId: RUN_ID }, ...target }),
+      ) as {
         experiment: { id: number }
         run: { id: number; outputs?: Record<string, unknown>; timingsMs?: Record<string, number> }
       }
-      return { ...head, ...saved.run.outputs, timingsMs: saved.run.timingsMs, saved: { experimentId: saved.experiment.id, runId: saved.run.id } }
+      return {
+        ...head,
+        ...saved.run.outputs,
+        timingsMs: saved.run.timingsMs,
+        saved: { experimentId: saved.experiment.id, runId: saved.run.id },
+      }
     } finally {
       off()
       await workbench.dispose()

@@ -24,12 +24,29 @@ export { dbPathFlag }
  * `experiment <sub> [--db PATH] …`: the experiment log from the command line. Every subcommand
  * prints JSON (compare prints the chosen table format); writes print only after their commit.
  */
-const SUBCOMMANDS = ['save', 'list', 'show', 'fork', 'run', 'reopen', 'compare', 'export', 'export-arrays', 'import', 'delete', 'restore'] as const
+const SUBCOMMANDS = [
+  'save',
+  'list',
+  'show',
+  'fork',
+  'run',
+  'reopen',
+  'compare',
+  'export',
+  'export-arrays',
+  'import',
+  'delete',
+  'restore',
+] as const
 type Sub = (typeof SUBCOMMANDS)[number]
 type Flags = Record<string, string | boolean | string[] | boolean[] | undefined>
 
-const DB = { db: { type: 'string', description: 'the experiment log (SQLite file)', defaultText: 'experiments.sqlite in the user data folder' } } as const satisfies Record<string, Flag>
-const TOP = { top: { type: 'string', description: 'how many next tokens each prediction keeps', defaultText: '10' } } as const satisfies Record<string, Flag>
+const DB = {
+  db: { type: 'string', description: 'the experiment log (SQLite file)', defaultText: 'experiments.sqlite in the user data folder' },
+} as const satisfies Record<string, Flag>
+const TOP = {
+  top: { type: 'string', description: 'how many next tokens each prediction keeps', defaultText: '10' },
+} as const satisfies Record<string, Flag>
 
 export const experiment: CliCommand = {
   async run(args, io) {
@@ -39,7 +56,10 @@ export const experiment: CliCommand = {
       return undefined
     }
     if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) {
-      throw new WorkbenchError('bad-request', `experiment needs a subcommand: ${SUBCOMMANDS.join(', ')}${sub ? ` (got ${JSON.stringify(sub)})` : ''}`)
+      throw new WorkbenchError(
+        'bad-request',
+        `experiment needs a subcommand: ${SUBCOMMANDS.join(', ')}${sub ? ` (got ${JSON.stringify(sub)})` : ''}`,
+      )
     }
     try {
       return await HANDLERS[sub as Sub](rest, io)
@@ -59,9 +79,10 @@ const SUB_SUMMARIES: Record<Sub, string> = {
   fork: 'copy an experiment as a new one that names it as parent: experiment fork ID [--name]',
   run: 'run a prediction with the experiment\'s edits and record it: experiment run ID --text "…" [--top]',
   reopen: 'rerun a recorded run of any kind and check it reproduces: experiment reopen RUN_ID [--atol, --rtol]',
-  compare: 'compare experiments\' edits and runs (differences only unless --all): experiment compare ID ID… [--format, --all, --effects, --rerun, --prompt]',
+  compare:
+    "compare experiments' edits and runs (differences only unless --all): experiment compare ID ID… [--format, --all, --effects, --rerun, --prompt]",
   export: 'write experiments and their runs to a bundle file: experiment export ID… --out FILE',
-  'export-arrays': 'write a run\'s arrays for numpy: experiment export-arrays RUN_ID --out DIR (DIR/run-ID.npz and DIR/run-ID.index.json)',
+  'export-arrays': "write a run's arrays for numpy: experiment export-arrays RUN_ID --out DIR (DIR/run-ID.npz and DIR/run-ID.index.json)",
   import: 'read a bundle file into the log: experiment import FILE',
   delete: 'delete an experiment (restorable for a while; --purge removes it now): experiment delete ID',
   restore: 'bring back a deleted experiment: experiment restore ID',
@@ -82,7 +103,7 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   async save(args) {
     const { values } = parseFlags(args, {
       ...DB,
-      name: { type: 'string', description: 'the experiment\'s name' },
+      name: { type: 'string', description: "the experiment's name" },
       edits: { type: 'string', description: 'the sense-edit document (JSON) to save; without it, a baseline (no edits)' },
       tag: { type: 'string', multiple: true, description: 'a tag' },
       notes: { type: 'string', description: 'free-text notes' },
@@ -91,7 +112,9 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
     if (!values.name) throw new WorkbenchError('bad-request', '--name is required')
     // without --edits: a baseline experiment (no edits), to compare edited ones against
     const edits = values.edits ? await readJson(values.edits, 'sense-edit file') : BASELINE_EDITS
-    return withStore(values, async (s) => ({ id: (await s.save({ name: values.name!, edits: edits as never, tags: values.tag, notes: values.notes, folder: values.folder })).id }))
+    return withStore(values, async (s) => ({
+      id: (await s.save({ name: values.name!, edits: edits as never, tags: values.tag, notes: values.notes, folder: values.folder })).id,
+    }))
   },
 
   async list(args) {
@@ -113,9 +136,19 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
     })
     return withStore(values, (s) =>
       s.list({
-        tags: values.tag, search: values.search, name: values.name, token: values.token, checkpoint: values.checkpoint, folder: values.folder,
-        createdFrom: date(values.from, 'from'), createdTo: date(values.to, 'to'), sort: values.sort as never, order: values.order as never,
-        limit: intFlag(values.limit, 'limit', 50, 1, 1000), offset: intFlag(values.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER), onlyDeleted: values.deleted,
+        tags: values.tag,
+        search: values.search,
+        name: values.name,
+        token: values.token,
+        checkpoint: values.checkpoint,
+        folder: values.folder,
+        createdFrom: date(values.from, 'from'),
+        createdTo: date(values.to, 'to'),
+        sort: values.sort as never,
+        order: values.order as never,
+        limit: intFlag(values.limit, 'limit', 50, 1, 1000),
+        offset: intFlag(values.offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
+        onlyDeleted: values.deleted,
       }),
     )
   },
@@ -127,7 +160,11 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   },
 
   async fork(args) {
-    const { values, positionals } = parseFlags(args, { ...DB, name: { type: 'string', description: 'the copy\'s name', defaultText: 'the original\'s name' } }, true)
+    const { values, positionals } = parseFlags(
+      args,
+      { ...DB, name: { type: 'string', description: "the copy's name", defaultText: "the original's name" } },
+      true,
+    )
     const id = oneId(positionals)
     return withStore(values, async (s) => {
       const f = await s.fork(id, values.name ? { name: values.name } : {})
@@ -136,7 +173,11 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   },
 
   async run(args) {
-    const { values, positionals } = parseFlags(args, { ...DB, ...ENGINE_FLAGS, text: { type: 'string', description: 'the prompt to predict from' }, ...TOP }, true)
+    const { values, positionals } = parseFlags(
+      args,
+      { ...DB, ...ENGINE_FLAGS, text: { type: 'string', description: 'the prompt to predict from' }, ...TOP },
+      true,
+    )
     const id = oneId(positionals)
     if (!values.text) throw new WorkbenchError('bad-request', '--text "…" is required')
     const topK = intFlag(values.top, 'top', 10, 1, 1000)
@@ -151,47 +192,82 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   },
 
   async reopen(args) {
-    const { values, positionals } = parseFlags(args, {
-      ...DB,
-      ...ENGINE_FLAGS,
-      atol: { type: 'string', description: 'absolute tolerance: |stored − fresh| ≤ atol + rtol·|stored|', defaultText: '1e-5' },
-      rtol: { type: 'string', description: 'relative tolerance', defaultText: '1e-5' },
-    }, true)
+    const { values, positionals } = parseFlags(
+      args,
+      {
+        ...DB,
+        ...ENGINE_FLAGS,
+        atol: { type: 'string', description: 'absolute tolerance: |stored − fresh| ≤ atol + rtol·|stored|', defaultText: '1e-5' },
+        rtol: { type: 'string', description: 'relative tolerance', defaultText: '1e-5' },
+      },
+      true,
+    )
     const runId = checkId(positionals[0], 'run')
     const atol = toleranceFlag(values.atol, 'atol')
     const rtol = toleranceFlag(values.rtol, 'rtol')
     return withStore(values, (s) =>
       withRunner(values, s, async (runner) => {
         const r = await reopenRun(s, runId, runner, { atol, rtol })
-        return { runId, experimentId: r.run.experimentId, kind: r.run.kind, reproduced: r.reproduced, differences: r.differences, atol: r.atol, rtol: r.rtol, outputs: r.outputs, metrics: r.metrics, blobs: r.blobs }
+        return {
+          runId,
+          experimentId: r.run.experimentId,
+          kind: r.run.kind,
+          reproduced: r.reproduced,
+          differences: r.differences,
+          atol: r.atol,
+          rtol: r.rtol,
+          outputs: r.outputs,
+          metrics: r.metrics,
+          blobs: r.blobs,
+        }
       }),
     )
   },
 
   async compare(args, io) {
-    const { values, positionals } = parseFlags(args, {
-      ...DB,
-      ...ENGINE_FLAGS,
-      'diff-only': { type: 'boolean', description: 'show only what differs between the experiments (the default; see --all)' },
-      all: { type: 'boolean', description: 'show every row, also those equal in every experiment' },
-      format: { type: 'string', description: COMPARISON_FORMATS.join(', '), defaultText: 'json' },
-      rerun: { type: 'boolean', description: 'run each experiment\'s edits again on the model (with --prompt) instead of only its recorded runs' },
-      effects: { type: 'boolean', description: 'load the model (--checkpoint, --onnx, default the demo) to show what each edit does to its senses\' projections (also with --rerun)' },
-      prompt: { type: 'string', multiple: true, description: 'a prompt to run under every experiment\'s edits' },
-      ...TOP,
-    }, true)
+    const { values, positionals } = parseFlags(
+      args,
+      {
+        ...DB,
+        ...ENGINE_FLAGS,
+        'diff-only': { type: 'boolean', description: 'show only what differs between the experiments (the default; see --all)' },
+        all: { type: 'boolean', description: 'show every row, also those equal in every experiment' },
+        format: { type: 'string', description: COMPARISON_FORMATS.join(', '), defaultText: 'json' },
+        rerun: {
+          type: 'boolean',
+          description: "run each experiment's edits again on the model (with --prompt) instead of only its recorded runs",
+        },
+        effects: {
+          type: 'boolean',
+          description:
+            "load the model (--checkpoint, --onnx, default the demo) to show what each edit does to its senses' projections (also with --rerun)",
+        },
+        prompt: { type: 'string', multiple: true, description: "a prompt to run under every experiment's edits" },
+        ...TOP,
+      },
+      true,
+    )
     const ids = positionals.map((p) => checkId(p))
     if (ids.length === 0) throw new WorkbenchError('bad-request', 'compare needs experiment ids: experiment compare ID ID…')
     if (values.all && values['diff-only']) throw new WorkbenchError('bad-request', '--all and --diff-only contradict each other; give one')
     const format = (values.format ?? 'json') as ComparisonFormat
-    if (!COMPARISON_FORMATS.includes(format)) throw new WorkbenchError('bad-request', `--format must be one of ${COMPARISON_FORMATS.join(', ')}, got ${JSON.stringify(values.format)}`)
+    if (!COMPARISON_FORMATS.includes(format))
+      throw new WorkbenchError(
+        'bad-request',
+        `--format must be one of ${COMPARISON_FORMATS.join(', ')}, got ${JSON.stringify(values.format)}`,
+      )
     const topK = intFlag(values.top, 'top', 10, 1, 1000)
     const prompts = (values.prompt ?? []).map((text) => ({ kind: 'predict', inputs: { text }, settings: { topK } }))
     const diffOnly = !values.all
-    const doCompare = (s: ExperimentStore, extra: Pick<CompareOptions, 'runner' | 'editEffects'> = {}) => compareExperiments(s, ids, { diffOnly, prompts, ...extra })
+    const doCompare = (s: ExperimentStore, extra: Pick<CompareOptions, 'runner' | 'editEffects'> = {}) =>
+      compareExperiments(s, ids, { diffOnly, prompts, ...extra })
     const comparison = await withStore(values, (s) => {
-      if (values.rerun) return withRunner(values, s, (runner, analysis) => doCompare(s, { runner, editEffects: senseEditEffects(analysis) }))
-      if (values.effects) return withSession(values as Parameters<typeof withSession>[0], ({ runner }) => doCompare(s, { editEffects: senseEditEffects(runner) }))
+      if (values.rerun)
+        return withRunner(values, s, (runner, analysis) => doCompare(s, { runner, editEffects: senseEditEffects(analysis) }))
+      if (values.effects)
+        return withSession(values as Parameters<typeof withSession>[0], ({ runner }) =>
+          doCompare(s, { editEffects: senseEditEffects(runner) }),
+        )
       return doCompare(s)
     })
     if (format === 'json') return comparison
@@ -216,12 +292,21 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
         await rm(tmp, { force: true }).catch(() => undefined) // no stray partial file next to --out
         throw new WorkbenchError('store-io', `cannot write the bundle to ${out}: ${(e as Error).message}`, { cause: e })
       }
-      return { out, experiments: bundle.experiments.length, runs: bundle.experiments.reduce((n, e) => n + e.runs.length, 0), bytes: Buffer.byteLength(text) }
+      return {
+        out,
+        experiments: bundle.experiments.length,
+        runs: bundle.experiments.reduce((n, e) => n + e.runs.length, 0),
+        bytes: Buffer.byteLength(text),
+      }
     })
   },
 
   async 'export-arrays'(args) {
-    const { values, positionals } = parseFlags(args, { ...DB, out: { type: 'string', description: 'the folder to write run-ID.npz and run-ID.index.json into (made if missing)' } }, true)
+    const { values, positionals } = parseFlags(
+      args,
+      { ...DB, out: { type: 'string', description: 'the folder to write run-ID.npz and run-ID.index.json into (made if missing)' } },
+      true,
+    )
     const runId = oneId(positionals)
     if (!values.out) throw new WorkbenchError('bad-request', '--out DIR is required')
     const dir = resolve(values.out)
@@ -253,7 +338,11 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   },
 
   async delete(args) {
-    const { values, positionals } = parseFlags(args, { ...DB, purge: { type: 'boolean', description: 'remove it now, with its runs (not restorable)' } }, true)
+    const { values, positionals } = parseFlags(
+      args,
+      { ...DB, purge: { type: 'boolean', description: 'remove it now, with its runs (not restorable)' } },
+      true,
+    )
     const id = oneId(positionals)
     return withStore(values, async (s) => {
       const d = await s.delete(id)
@@ -261,7 +350,11 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
         await s.purge(id)
         return { id, purged: true }
       }
-      return { ...d, restorableUntil: new Date(d.restorableUntil).toISOString(), hint: `experiment restore ${id} brings it back until then` }
+      return {
+        ...d,
+        restorableUntil: new Date(d.restorableUntil).toISOString(),
+        hint: `experiment restore ${id} brings it back until then`,
+      }
     })
   },
 
@@ -297,7 +390,11 @@ async function withStore<T>(flags: Flags, fn: (s: ExperimentStore) => Promise<T>
  * Opens the model from --checkpoint/--onnx (default: the bundled demo) behind the handler table,
  * records its checkpoint, and hands over the one runner over that table (every run kind).
  */
-async function withRunner<T>(flags: Flags, store: ExperimentStore, fn: (r: ExperimentRunner, analysis: InterventionRunner) => Promise<T>): Promise<T> {
+async function withRunner<T>(
+  flags: Flags,
+  store: ExperimentStore,
+  fn: (r: ExperimentRunner, analysis: InterventionRunner) => Promise<T>,
+): Promise<T> {
   const f = flags as { checkpoint?: string; onnx?: string }
   return withWorkbench(flags, async (wb) => {
     const model = wb.model!
@@ -311,14 +408,16 @@ async function withRunner<T>(flags: Flags, store: ExperimentStore, fn: (r: Exper
 function intFlag(value: string | undefined, flag: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback
   const n = Number(value)
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new WorkbenchError('bad-request', `--${flag} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`)
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new WorkbenchError('bad-request', `--${flag} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`)
   return n
 }
 
 function toleranceFlag(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)
-  if (value.trim() === '' || !(n >= 0) || !Number.isFinite(n)) throw new WorkbenchError('bad-request', `--${flag} must be a non-negative number such as 1e-5, got ${JSON.stringify(value)}`)
+  if (value.trim() === '' || !(n >= 0) || !Number.isFinite(n))
+    throw new WorkbenchError('bad-request', `--${flag} must be a non-negative number such as 1e-5, got ${JSON.stringify(value)}`)
   return n
 }
 
@@ -333,7 +432,8 @@ const DAY_MS = 24 * 3600 * 1000
 function date(value: string | undefined, flag: 'from' | 'to'): number | undefined {
   if (value === undefined) return undefined
   const t = Date.parse(value)
-  if (Number.isNaN(t)) throw new WorkbenchError('bad-request', `--${flag} must be a date such as 2026-01-31 or an ISO time, got ${JSON.stringify(value)}`)
+  if (Number.isNaN(t))
+    throw new WorkbenchError('bad-request', `--${flag} must be a date such as 2026-01-31 or an ISO time, got ${JSON.stringify(value)}`)
   return flag === 'to' && /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) ? t + DAY_MS : t
 }
 

@@ -18,21 +18,38 @@ import { ENGINE_FLAGS, intFlag, withSession } from './analysis-engine'
  * cleanly (a `cancelled` error, nothing written).
  */
 export const finetune: CliCommand = {
-  details: 'balance and good-v-bad examples are {"prefix","suffix1","suffix2"} lines, the other losses\' {"prefix","suffix"}. See docs/finetune.md.',
+  details:
+    'balance and good-v-bad examples are {"prefix","suffix1","suffix2"} lines, the other losses\' {"prefix","suffix"}. See docs/finetune.md.',
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
       examples: { type: 'string', description: 'canonical examples, one JSON object a line' },
       out: { type: 'string', description: 'where to write the learned sense-edit document (JSON)' },
       loss: { type: 'string', description: FINETUNE_LOSSES.join(' | '), defaultText: 'nll' },
-      'senses-per-example': { type: 'string', description: 'senses selected per example, integer ≥ 1', defaultText: String(FINETUNE_DEFAULTS.sensesPerExample) },
+      'senses-per-example': {
+        type: 'string',
+        description: 'senses selected per example, integer ≥ 1',
+        defaultText: String(FINETUNE_DEFAULTS.sensesPerExample),
+      },
       lambda: { type: 'string', description: 'selection penalty on background α mass, ≥ 0', defaultText: String(FINETUNE_DEFAULTS.lambda) },
       lr: { type: 'string', description: 'Adam peak learning rate, cosine-decayed', defaultText: String(FINETUNE_DEFAULTS.lr) },
-      'kl-weight': { type: 'string', description: 'weight of KL(p_orig ‖ p_edited) on the background, ≥ 0', defaultText: String(FINETUNE_DEFAULTS.klWeight) },
+      'kl-weight': {
+        type: 'string',
+        description: 'weight of KL(p_orig ‖ p_edited) on the background, ≥ 0',
+        defaultText: String(FINETUNE_DEFAULTS.klWeight),
+      },
       epochs: { type: 'string', description: 'passes over the examples', defaultText: String(FINETUNE_DEFAULTS.epochs) },
       'batch-size': { type: 'string', description: 'examples per step', defaultText: 'all' },
-      background: { type: 'string', description: 'general text for the KL term and the degradation ball', defaultText: 'the bundled demo held-out text' },
-      'max-degradation': { type: 'string', description: '> 0: keep the last epoch with background NLL ≤ (1+EPS) × the original; none → no edit written', defaultText: 'no limit' },
+      background: {
+        type: 'string',
+        description: 'general text for the KL term and the degradation ball',
+        defaultText: 'the bundled demo held-out text',
+      },
+      'max-degradation': {
+        type: 'string',
+        description: '> 0: keep the last epoch with background NLL ≤ (1+EPS) × the original; none → no edit written',
+        defaultText: 'no limit',
+      },
       seed: { type: 'string', description: 'random seed, integer in [0, 2^32)', defaultText: String(FINETUNE_DEFAULTS.seed) },
     })
     if (!values.examples) throw new WorkbenchError('bad-request', '--examples FILE.jsonl is required')
@@ -71,7 +88,10 @@ export const finetune: CliCommand = {
             signal: controller.signal,
             onProgress: (p) => {
               const f = p.figures
-              if (f) io.stderr.write(`epoch ${f.epoch}/${f.epochs}: canonical loss ${f.canonicalLoss.toFixed(4)}, KL ${f.kl.toExponential(3)}, background NLL ${f.backgroundNll.toFixed(5)}\n`)
+              if (f)
+                io.stderr.write(
+                  `epoch ${f.epoch}/${f.epochs}: canonical loss ${f.canonicalLoss.toFixed(4)}, KL ${f.kl.toExponential(3)}, background NLL ${f.backgroundNll.toFixed(5)}\n`,
+                )
             },
           },
         )
@@ -89,7 +109,11 @@ export const finetune: CliCommand = {
           backgroundNllLimit: r.backgroundNllLimit,
           history: r.history,
           out: r.document ? out : null,
-          ...(r.document ? {} : { noEdit: `no epoch kept the background NLL within (1 + ${options.maxDegradation}) × ${r.before.backgroundNll.toFixed(5)}: nothing written` }),
+          ...(r.document
+            ? {}
+            : {
+                noEdit: `no epoch kept the background NLL within (1 + ${options.maxDegradation}) × ${r.before.backgroundNll.toFixed(5)}: nothing written`,
+              }),
           timingsMs: r.timingsMs,
         }
       } finally {
@@ -111,7 +135,8 @@ async function readableBackground(path: string): Promise<void> {
 async function readExamples(path: string): Promise<string> {
   try {
     const info = await stat(path)
-    if (info.size > MAX_EXAMPLES_BYTES) throw new WorkbenchError('bad-request', `the examples file ${path} has ${info.size} bytes; at most ${MAX_EXAMPLES_BYTES} are read`)
+    if (info.size > MAX_EXAMPLES_BYTES)
+      throw new WorkbenchError('bad-request', `the examples file ${path} has ${info.size} bytes; at most ${MAX_EXAMPLES_BYTES} are read`)
     return await readFile(path, 'utf8')
   } catch (e) {
     if (e instanceof WorkbenchError) throw e
@@ -135,6 +160,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 function numberFlag(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback
   const n = Number(value)
-  if (value.trim() === '' || !Number.isFinite(n)) throw new WorkbenchError('bad-request', `--${flag} must be a finite number, got ${JSON.stringify(value)}`)
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new WorkbenchError('bad-request', `--${flag} must be a finite number, got ${JSON.stringify(value)}`)
   return n
 }

@@ -17,7 +17,8 @@ import { EDITS_FLAG, ENGINE_FLAGS, PROMPT_FLAGS } from './analysis-engine'
  * --truncate keeps the first n_positions.
  */
 export const forward: CliCommand = {
-  details: '--weights mapped (default) keeps the weights memory-mapped from the conversion cache: the model opens several times faster; prepacked packs them for the CPU kernels at open, as the app does (same results)',
+  details:
+    '--weights mapped (default) keeps the weights memory-mapped from the conversion cache: the model opens several times faster; prepacked packs them for the CPU kernels at open, as the app does (same results)',
   async run(args, io) {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
@@ -25,12 +26,22 @@ export const forward: CliCommand = {
       out: { type: 'string', description: 'directory to write logits.npy, senses.npy and contextualization.npy into' },
       truncate: { type: 'boolean', description: 'keep the first n_positions ids instead of refusing a longer prompt' },
       ...EDITS_FLAG,
-      weights: { type: 'string', description: 'mapped (memory-mapped, opens faster) or prepacked (as the app does)', defaultText: 'mapped' },
+      weights: {
+        type: 'string',
+        description: 'mapped (memory-mapped, opens faster) or prepacked (as the app does)',
+        defaultText: 'mapped',
+      },
     })
-    if ((values.ids === undefined) === (values.text === undefined)) throw new WorkbenchError('bad-request', 'give exactly one of --ids 1,2,3 and --text "…"')
+    if ((values.ids === undefined) === (values.text === undefined))
+      throw new WorkbenchError('bad-request', 'give exactly one of --ids 1,2,3 and --text "…"')
     const weights = values.weights ?? 'mapped'
-    if (weights !== 'mapped' && weights !== 'prepacked') throw new WorkbenchError('bad-request', `--weights must be mapped or prepacked, got ${JSON.stringify(weights)}`)
-    if (!values.out) throw new WorkbenchError('bad-request', '--out OUTDIR is required (logits.npy, senses.npy and contextualization.npy are written there)')
+    if (weights !== 'mapped' && weights !== 'prepacked')
+      throw new WorkbenchError('bad-request', `--weights must be mapped or prepacked, got ${JSON.stringify(weights)}`)
+    if (!values.out)
+      throw new WorkbenchError(
+        'bad-request',
+        '--out OUTDIR is required (logits.npy, senses.npy and contextualization.npy are written there)',
+      )
     let ids = values.ids !== undefined ? parseIntList(values.ids, 'ids') : promptIds(values.text, Infinity, '--text')
     if (ids.length === 0) throw new WorkbenchError('bad-request', '--text tokenizes to no tokens')
     const dir = resolve(values.out)
@@ -54,7 +65,11 @@ export const forward: CliCommand = {
       const { numSenses: k, nEmbd: d, vocabSize: V } = engine.config
       const T = ids.length
       const shapes = { logits: [T, V], senses: [k, T, d], contextualization: [k, T, T] }
-      for (const [name, data] of [['logits', out.logits], ['senses', out.senses], ['contextualization', out.contextualization]] as const) {
+      for (const [name, data] of [
+        ['logits', out.logits],
+        ['senses', out.senses],
+        ['contextualization', out.contextualization],
+      ] as const) {
         try {
           writeNpy(join(dir, `${name}.npy`), shapes[name], data)
         } catch (e) {
@@ -72,7 +87,13 @@ export const forward: CliCommand = {
         contentHash: engine.contentHash,
         conversion: engine.opened.work,
         ...(edited ? { edits: edited.edits } : {}),
-        timingsMs: { open: ms(t0, tOpen), forward: ms(tOpen, tForward), write: ms(tForward, performance.now()), openDetail: engine.opened.timingsMs, forwardDetail: out.timingsMs },
+        timingsMs: {
+          open: ms(t0, tOpen),
+          forward: ms(tOpen, tForward),
+          write: ms(tForward, performance.now()),
+          openDetail: engine.opened.timingsMs,
+          forwardDetail: out.timingsMs,
+        },
       }
     } finally {
       await session.dispose()
@@ -87,6 +108,8 @@ function outputFolder(dir: string): void {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     const why = code === 'ENOTDIR' ? 'it (or a parent) exists and is not a folder' : (e as Error).message
-    throw new WorkbenchError(code === 'ENOTDIR' ? 'bad-request' : 'store-io', `--out ${dir} cannot be used as the output folder: ${why}`, { cause: e })
+    throw new WorkbenchError(code === 'ENOTDIR' ? 'bad-request' : 'store-io', `--out ${dir} cannot be used as the output folder: ${why}`, {
+      cause: e,
+    })
   }
 }

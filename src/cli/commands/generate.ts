@@ -1,6 +1,13 @@
 import { randomInt } from 'node:crypto'
 import { WorkbenchError } from '../../shared/errors'
-import { checkGenerationSetting, describeRange, GENERATION_LIMITS, samplingSettingsGiven, SEED_MAX, type SamplingOnlySetting } from '../../shared/generation-settings'
+import {
+  checkGenerationSetting,
+  describeRange,
+  GENERATION_LIMITS,
+  samplingSettingsGiven,
+  SEED_MAX,
+  type SamplingOnlySetting,
+} from '../../shared/generation-settings'
 import { parseFlags, type CliCommand } from '../cli-command'
 import { EDITS_FLAG, ENGINE_FLAGS, PROMPT_FLAGS, intFlag, promptFlag, promptRequest } from './analysis-engine'
 import { callAndSave, editsRequest, SAVE_FLAGS, saveTarget, withWorkbench } from './cli-workbench'
@@ -24,25 +31,60 @@ export const generate: CliCommand = {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
       ...PROMPT_FLAGS,
-      'max-new': { type: 'string', arg: 'N', description: `new tokens, integer in ${describeRange('maxNewTokens')}; prompt + new tokens stop at 512 positions`, defaultText: String(GENERATION_LIMITS.maxNewTokens.default) },
+      'max-new': {
+        type: 'string',
+        arg: 'N',
+        description: `new tokens, integer in ${describeRange('maxNewTokens')}; prompt + new tokens stop at 512 positions`,
+        defaultText: String(GENERATION_LIMITS.maxNewTokens.default),
+      },
       greedy: { type: 'boolean', description: 'always take the most likely token (the default without sampling flags)' },
-      temperature: { type: 'string', arg: 'T', description: `number in ${describeRange('temperature')}`, defaultText: String(GENERATION_LIMITS.temperature.default) },
-      'top-k': { type: 'string', arg: 'K', description: `sample from the K most likely tokens, integer in ${describeRange('topK')}`, defaultText: 'all tokens' },
+      temperature: {
+        type: 'string',
+        arg: 'T',
+        description: `number in ${describeRange('temperature')}`,
+        defaultText: String(GENERATION_LIMITS.temperature.default),
+      },
+      'top-k': {
+        type: 'string',
+        arg: 'K',
+        description: `sample from the K most likely tokens, integer in ${describeRange('topK')}`,
+        defaultText: 'all tokens',
+      },
       'top-p': { type: 'string', arg: 'P', description: `nucleus sampling mass, number in ${describeRange('topP')}`, defaultText: '1' },
-      seed: { type: 'string', arg: 'S', description: `integer in ${describeRange('seed')}`, defaultText: 'drawn at random, printed in decoding.seed' },
+      seed: {
+        type: 'string',
+        arg: 'S',
+        description: `integer in ${describeRange('seed')}`,
+        defaultText: 'drawn at random, printed in decoding.seed',
+      },
       ...EDITS_FLAG,
       compare: { type: 'boolean', description: 'print the baseline and the --edits run side by side, same seed' },
       attribute: { type: 'boolean', description: 'attribute each new token to (position, sense) contributions' },
-      'full-recompute': { type: 'boolean', description: 'recompute the whole prefix each step instead of reusing cached states (same text)' },
-      speculate: { type: 'string', arg: 'N', description: 'prompt-lookup guesses per step; 0 = one token per step (same text either way)', defaultText: '4' },
+      'full-recompute': {
+        type: 'boolean',
+        description: 'recompute the whole prefix each step instead of reusing cached states (same text)',
+      },
+      speculate: {
+        type: 'string',
+        arg: 'N',
+        description: 'prompt-lookup guesses per step; 0 = one token per step (same text either way)',
+        defaultText: '4',
+      },
       ...SAVE_FLAGS,
     })
     promptFlag(values) // usage errors before opening the model
     const L = GENERATION_LIMITS
     const maxNewTokens = intFlag(values['max-new'], 'max-new', L.maxNewTokens.default, L.maxNewTokens.min, L.maxNewTokens.max)
-    const sampling = samplingSettingsGiven({ temperature: values.temperature, topK: values['top-k'], topP: values['top-p'], seed: values.seed }).map((name) => FLAG[name])
-    if (values.greedy && sampling.length > 0) throw new WorkbenchError('bad-request', `--greedy cannot be combined with sampling flags (${sampling.join(', ')})`)
-    if (values.compare && values.edits === undefined) throw new WorkbenchError('bad-request', '--compare needs --edits FILE (the edited side)')
+    const sampling = samplingSettingsGiven({
+      temperature: values.temperature,
+      topK: values['top-k'],
+      topP: values['top-p'],
+      seed: values.seed,
+    }).map((name) => FLAG[name])
+    if (values.greedy && sampling.length > 0)
+      throw new WorkbenchError('bad-request', `--greedy cannot be combined with sampling flags (${sampling.join(', ')})`)
+    if (values.compare && values.edits === undefined)
+      throw new WorkbenchError('bad-request', '--compare needs --edits FILE (the edited side)')
     const strategy = sampling.length > 0 ? ('sample' as const) : ('greedy' as const)
     const settings = {
       ...promptRequest(values),
@@ -50,9 +92,15 @@ export const generate: CliCommand = {
       strategy,
       ...(strategy === 'sample'
         ? {
-            temperature: checkGenerationSetting('temperature', numberFlag(values.temperature, 'temperature', L.temperature.default), '--temperature'),
+            temperature: checkGenerationSetting(
+              'temperature',
+              numberFlag(values.temperature, 'temperature', L.temperature.default),
+              '--temperature',
+            ),
             ...(values['top-k'] !== undefined ? { topK: intFlag(values['top-k'], 'top-k', 0, L.topK.min, L.topK.max) } : {}),
-            ...(values['top-p'] !== undefined ? { topP: checkGenerationSetting('topP', numberFlag(values['top-p'], 'top-p', 1), '--top-p') } : {}),
+            ...(values['top-p'] !== undefined
+              ? { topP: checkGenerationSetting('topP', numberFlag(values['top-p'], 'top-p', 1), '--top-p') }
+              : {}),
             seed: values.seed !== undefined ? intFlag(values.seed, 'seed', 0, L.seed.min, L.seed.max) : randomInt(SEED_MAX + 1),
           }
         : {}),
@@ -65,7 +113,8 @@ export const generate: CliCommand = {
       const edits = await editsRequest(wb, values.edits, io)
       const { response: g, saved } = await callAndSave(wb, 'generate.run', { ...settings, ...(edits ? { edits } : {}) }, target)
       const s = saved ? { saved } : {}
-      if (values.compare) return { contentHash: g.contentHash, baseline: g.baseline, edited: g.edited, firstDifference: g.firstDifference, ...s }
+      if (values.compare)
+        return { contentHash: g.contentHash, baseline: g.baseline, edited: g.edited, firstDifference: g.firstDifference, ...s }
       return { contentHash: g.contentHash, ...(g.edited ?? g.baseline), ...s }
     })
   },
@@ -77,6 +126,7 @@ const FLAG: Record<SamplingOnlySetting, string> = { temperature: '--temperature'
 export function numberFlag(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback
   const n = Number(value)
-  if (value.trim() === '' || !Number.isFinite(n)) throw new WorkbenchError('bad-request', `--${flag} must be a number, got ${JSON.stringify(value)}`)
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new WorkbenchError('bad-request', `--${flag} must be a number, got ${JSON.stringify(value)}`)
   return n
 }

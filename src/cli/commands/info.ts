@@ -17,15 +17,33 @@ export const info: CliCommand = {
     const { values } = parseFlags(args, { checkpoint: ENGINE_FLAGS.checkpoint, onnx: ENGINE_FLAGS.onnx })
     const source = resolveModelSource(values)
     const runtime = await runtimeInfo() // onnxruntime loads in the engine worker only
-    const providers = { onnxruntime: runtime.onnxruntime, available: runtime.backends.filter((b) => b.bundled).map((b) => b.name), known: runtime.backends }
+    const providers = {
+      onnxruntime: runtime.onnxruntime,
+      available: runtime.backends.filter((b) => b.bundled).map((b) => b.name),
+      known: runtime.backends,
+    }
     if ('onnxDir' in source) {
       const m = readManifest(source.onnxDir)
-      return { onnx: source.onnxDir, config: m.config, parameterCount: m.parameterCount, contentHash: m.contentHash, cache: { exportDir: source.onnxDir, converted: true }, providers }
+      return {
+        onnx: source.onnxDir,
+        config: m.config,
+        parameterCount: m.parameterCount,
+        contentHash: m.contentHash,
+        cache: { exportDir: source.onnxDir, converted: true },
+        providers,
+      }
     }
     const hit = findCachedExport(await checkpointFingerprint(source.checkpointDir))
     if (hit) {
       const m = hit.manifest
-      return { checkpoint: source.checkpointDir, config: m.config, parameterCount: m.parameterCount, contentHash: m.contentHash, cache: { exportDir: hit.dir, converted: true }, providers }
+      return {
+        checkpoint: source.checkpointDir,
+        config: m.config,
+        parameterCount: m.parameterCount,
+        contentHash: m.contentHash,
+        cache: { exportDir: hit.dir, converted: true },
+        providers,
+      }
     }
     const { readCheckpoint } = await import('../../main/checkpoint/read-checkpoint') // the readers load only on a miss
     const ckpt = await readCheckpoint(source.checkpointDir)

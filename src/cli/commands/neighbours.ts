@@ -21,12 +21,20 @@ export const neighbours: CliCommand = {
     const { values } = parseFlags(args, {
       ...ENGINE_FLAGS,
       word: { type: 'string', description: 'the word to look up (mind the leading space: " nurse")' },
-      sense: { type: 'string', description: 'rank by this one sense\'s cosine (Sim_ℓ), 0..senses-1; or --min' },
+      sense: { type: 'string', description: "rank by this one sense's cosine (Sim_ℓ), 0..senses-1; or --min" },
       min: { type: 'boolean', description: 'rank by the minimum cosine over senses (Sim_min); the default without --sense' },
       top: { type: 'string', description: 'how many neighbours to list', defaultText: '10' },
-      policy: { type: 'string', description: 'first or mean: a word of several tokens as its first token or their mean', defaultText: 'first' },
+      policy: {
+        type: 'string',
+        description: 'first or mean: a word of several tokens as its first token or their mean',
+        defaultText: 'first',
+      },
       'raw-spacing': { type: 'boolean', description: 'take --word exactly as given (no leading space added)' },
-      ties: { type: 'string', description: 'collapse or show: tokens sharing one embedding row as one labelled entry, or each on its own', defaultText: 'collapse' },
+      ties: {
+        type: 'string',
+        description: 'collapse or show: tokens sharing one embedding row as one labelled entry, or each on its own',
+        defaultText: 'collapse',
+      },
       ...SAVE_FLAGS,
     })
     if (!values.word) throw new WorkbenchError('bad-request', '--word W is required')
@@ -38,7 +46,14 @@ export const neighbours: CliCommand = {
     return withWorkbench(values, async (wb) => {
       const measure = values.sense !== undefined ? intFlag(values.sense, 'sense', 0, 0, wb.model!.config.numSenses - 1) : ('min' as const)
       await wb.session!.senseTable({ onProgress: tableProgress(io) }) // built (or read) here, with progress on stderr
-      const request = { word: values.word as string, sense: measure, topK: top, ...(values.policy !== undefined ? { policy } : {}), ties: mode, ...(values['raw-spacing'] ? { rawSpacing: true } : {}) }
+      const request = {
+        word: values.word as string,
+        sense: measure,
+        topK: top,
+        ...(values.policy !== undefined ? { policy } : {}),
+        ties: mode,
+        ...(values['raw-spacing'] ? { rawSpacing: true } : {}),
+      }
       const { response: found, saved } = await callAndSave(wb, 'senses.neighbours', request, target)
       const note = multiTokenNote(found)
       if (note) io.stderr.write(`note: ${note}\n`)

@@ -21,18 +21,28 @@ export const predict: CliCommand = {
       ...PROMPT_FLAGS,
       top: { type: 'string', description: 'how many next tokens to list', defaultText: '10' },
       ...EDITS_FLAG,
-      'log-odds': { type: 'string', multiple: true, description: 'give twice (A, B): the blast radius and change of log p(A) - log p(B) under --edits' },
+      'log-odds': {
+        type: 'string',
+        multiple: true,
+        description: 'give twice (A, B): the blast radius and change of log p(A) - log p(B) under --edits',
+      },
       ...SAVE_FLAGS,
     })
     const ids = promptFlag(values)
     const top = intFlag(values.top, 'top', 10, 1, 1000)
     const pair = values['log-odds']
-    if (pair && (pair.length !== 2 || values.edits === undefined)) throw new WorkbenchError('bad-request', '--log-odds takes exactly two tokens (give the flag twice) and needs --edits FILE')
+    if (pair && (pair.length !== 2 || values.edits === undefined))
+      throw new WorkbenchError('bad-request', '--log-odds takes exactly two tokens (give the flag twice) and needs --edits FILE')
     pair?.forEach((t) => tokenFlag(t, 'log-odds', Infinity))
     const target = saveTarget(values)
     return withWorkbench(values, async (wb) => {
       const edits = await editsRequest(wb, values.edits, io)
-      const { response, saved } = await callAndSave(wb, 'predict.next', { ...promptRequest(values), topK: top, ...(edits ? { edits } : {}) }, target)
+      const { response, saved } = await callAndSave(
+        wb,
+        'predict.next',
+        { ...promptRequest(values), topK: top, ...(edits ? { edits } : {}) },
+        target,
+      )
       const out = { ...response, ...(saved ? { saved } : {}) }
       if (!pair || !edits) return out
       const { engine, runner } = wb.session!
@@ -41,7 +51,8 @@ export const predict: CliCommand = {
       const radius = await runner.blastRadius(parsed, a, b)
       const V = engine.config.vocabSize
       const before = await runner.run(ids, null)
-      const change = (after: { logits: Float32Array }) => ids.map((_, i) => after.logits[i * V + a] - after.logits[i * V + b] - (before.logits[i * V + a] - before.logits[i * V + b]))
+      const change = (after: { logits: Float32Array }) =>
+        ids.map((_, i) => after.logits[i * V + a] - after.logits[i * V + b] - (before.logits[i * V + a] - before.logits[i * V + b]))
       // observedChange: under the edits the radius bounds (the vector edits); with topic or α
       // edits in the document, the whole document's change is reported apart (not bounded)
       const bounded = radius.notCovered.length > 0 ? { ...parsed, edits: parsed.edits.filter(isVectorEdit) } : parsed

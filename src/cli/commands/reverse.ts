@@ -16,7 +16,11 @@ export const reverse: CliCommand = {
       token: { type: 'string', description: 'the token to explain: an id or one token such as " she"' },
       top: { type: 'string', description: 'how many (word, sense) pairs to list', defaultText: '20' },
       suppress: { type: 'boolean', description: 'list the pairs that most lower the token instead of boost it' },
-      ties: { type: 'string', description: 'collapse or show: tokens sharing one embedding row as one labelled entry, or each on its own', defaultText: 'collapse' },
+      ties: {
+        type: 'string',
+        description: 'collapse or show: tokens sharing one embedding row as one labelled entry, or each on its own',
+        defaultText: 'collapse',
+      },
       ...SAVE_FLAGS,
     })
     const mode = tiesFlag(values.ties)
@@ -28,7 +32,12 @@ export const reverse: CliCommand = {
       const t0 = performance.now()
       await wb.session!.senseTable({ onProgress: tableProgress(io) }) // built (or read) here, with progress on stderr
       const tTable = performance.now() - t0
-      const { response: r, saved } = await callAndSave(wb, 'senses.reverse', { token: target, topK: top, direction: values.suppress ? 'suppress' : 'boost', ties: mode }, saveTo)
+      const { response: r, saved } = await callAndSave(
+        wb,
+        'senses.reverse',
+        { token: target, topK: top, direction: values.suppress ? 'suppress' : 'boost', ties: mode },
+        saveTo,
+      )
       const timings = (r as typeof r & { timingsMs?: Record<string, number> }).timingsMs
       return { ...r, timingsMs: { table: tTable, ...timings }, ...(saved ? { saved } : {}) }
     })

@@ -15,7 +15,7 @@ import { TIES_DETAILS, tiesFlag } from './ties-flag'
  */
 export const senses: CliCommand = {
   details:
-    '--policy first|mean: how a word of several tokens becomes sense vectors (first: its first token\'s senses, the default; mean: the mean over its tokens). ' +
+    "--policy first|mean: how a word of several tokens becomes sense vectors (first: its first token's senses, the default; mean: the mean over its tokens). " +
     'For such a word the tokens and the policy used are printed on stderr, and in the JSON (tokens, policy, used, multiToken). ' +
     TIES_DETAILS,
   async run(args, io) {
@@ -23,11 +23,19 @@ export const senses: CliCommand = {
       ...ENGINE_FLAGS,
       word: { type: 'string', description: 'the word to look up (mind the leading space: " nurse")' },
       top: { type: 'string', description: 'how many top and bottom tokens per sense', defaultText: '10' },
-      policy: { type: 'string', description: 'first or mean: a word of several tokens as its first token or their mean', defaultText: 'first' },
+      policy: {
+        type: 'string',
+        description: 'first or mean: a word of several tokens as its first token or their mean',
+        defaultText: 'first',
+      },
       'raw-spacing': { type: 'boolean', description: 'take --word exactly as given (no leading space added)' },
-      bins: { type: 'string', description: 'histogram bins of each sense\'s score distribution', defaultText: '20' },
+      bins: { type: 'string', description: "histogram bins of each sense's score distribution", defaultText: '20' },
       vectors: { type: 'boolean', description: 'include the sense vectors themselves in the JSON' },
-      ties: { type: 'string', description: 'collapse or show: tokens sharing one embedding row as one labelled entry, or each on its own', defaultText: 'collapse' },
+      ties: {
+        type: 'string',
+        description: 'collapse or show: tokens sharing one embedding row as one labelled entry, or each on its own',
+        defaultText: 'collapse',
+      },
       ...SAVE_FLAGS,
     })
     if (!values.word) throw new WorkbenchError('bad-request', '--word W is required')
@@ -37,7 +45,15 @@ export const senses: CliCommand = {
     const mode = tiesFlag(values.ties)
     const target = saveTarget(values)
     return withWorkbench(values, async (wb) => {
-      const request = { word: values.word as string, topK: top, ...(values.policy !== undefined ? { policy } : {}), ties: mode, ...(values['raw-spacing'] ? { rawSpacing: true } : {}), ...(values.bins !== undefined ? { bins } : {}), ...(values.vectors ? { vectors: true } : {}) }
+      const request = {
+        word: values.word as string,
+        topK: top,
+        ...(values.policy !== undefined ? { policy } : {}),
+        ties: mode,
+        ...(values['raw-spacing'] ? { rawSpacing: true } : {}),
+        ...(values.bins !== undefined ? { bins } : {}),
+        ...(values.vectors ? { vectors: true } : {}),
+      }
       const { response: atlas, saved } = await callAndSave(wb, 'senses.lookup', request, target)
       const note = multiTokenNote(atlas)
       if (note) io.stderr.write(`note: ${note}\n`)

@@ -21,7 +21,10 @@ export const serve: CliCommand = {
     })
     const port = Number(values.port)
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new WorkbenchError('bad-request', `--port must be an integer in [0, 65535] (0 picks a free port), got ${JSON.stringify(values.port)}`)
+      throw new WorkbenchError(
+        'bad-request',
+        `--port must be an integer in [0, 65535] (0 picks a free port), got ${JSON.stringify(values.port)}`,
+      )
     }
     const { server, workbench } = await startServe({
       webRoot: values.web ?? defaultWebRoot(),
@@ -30,7 +33,8 @@ export const serve: CliCommand = {
       checkpoint: values.checkpoint,
       openDefault: true,
       version: appVersion(),
-      onLoadError: (e) => io.stderr.write(`error[${toErrorInfo(e).code}]: could not load ${values.checkpoint}: ${toErrorInfo(e).message}\n`),
+      onLoadError: (e) =>
+        io.stderr.write(`error[${toErrorInfo(e).code}]: could not load ${values.checkpoint}: ${toErrorInfo(e).message}\n`),
     })
     io.stdout.write(JSON.stringify({ url: server.url, host: server.host, port: server.port }) + '\n')
     await untilStopSignal()

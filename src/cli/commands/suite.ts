@@ -36,19 +36,50 @@ export const suite: CliCommand = {
       {
         ...ENGINE_FLAGS,
         ...EDITS_FLAG,
-        professions: { type: 'string', description: 'gender-bias: comma-separated professions (one token with a leading space)', defaultText: "the paper's 40" },
+        professions: {
+          type: 'string',
+          description: 'gender-bias: comma-separated professions (one token with a leading space)',
+          defaultText: "the paper's 40",
+        },
         sense: { type: 'string', description: 'gender-bias: the sense to intervene on', defaultText: 'min(10, senses - 1)' },
         'skip-optimize': { type: 'boolean', description: 'gender-bias: skip fitting w per profession (Optimize-Sense)' },
-        'max-iterations': { type: 'string', description: 'gender-bias: Optimize-Sense iterations per profession, 1..10000', defaultText: '200' },
+        'max-iterations': {
+          type: 'string',
+          description: 'gender-bias: Optimize-Sense iterations per profession, 1..10000',
+          defaultText: '200',
+        },
         topics: { type: 'string', description: 'topic: comma-separated built-in topics', defaultText: 'all 17' },
         words: { type: 'string', description: 'topic: comma-separated words, an extra topic named custom' },
-        'prompt-ids': { type: 'string', description: 'topic: the prompt as comma-separated token ids', defaultText: '50256 (<|endoftext|>)' },
+        'prompt-ids': {
+          type: 'string',
+          description: 'topic: the prompt as comma-separated token ids',
+          defaultText: '50256 (<|endoftext|>)',
+        },
         strengths: { type: 'string', description: 'topic: comma-separated strengths from 0..3', defaultText: '0,1,2,3' },
-        samples: { type: 'string', arg: 'N', description: `topic: generations per topic and strength, integer in [${T.samples.min}, ${T.samples.max}] (the paper: 500)`, defaultText: String(T.samples.default) },
-        'max-new': { type: 'string', arg: 'N', description: `topic: new tokens per generation, integer in [${T.maxNewTokens.min}, ${T.maxNewTokens.max}]; prompt + new tokens stop at 512`, defaultText: String(T.maxNewTokens.default) },
-        seed: { type: 'string', arg: 'S', description: `topic: sample s uses seed S + s, so S + samples − 1 must be ≤ ${SEED_MAX}`, defaultText: '0' },
+        samples: {
+          type: 'string',
+          arg: 'N',
+          description: `topic: generations per topic and strength, integer in [${T.samples.min}, ${T.samples.max}] (the paper: 500)`,
+          defaultText: String(T.samples.default),
+        },
+        'max-new': {
+          type: 'string',
+          arg: 'N',
+          description: `topic: new tokens per generation, integer in [${T.maxNewTokens.min}, ${T.maxNewTokens.max}]; prompt + new tokens stop at 512`,
+          defaultText: String(T.maxNewTokens.default),
+        },
+        seed: {
+          type: 'string',
+          arg: 'S',
+          description: `topic: sample s uses seed S + s, so S + samples − 1 must be ≤ ${SEED_MAX}`,
+          defaultText: '0',
+        },
         'no-texts': { type: 'boolean', description: 'topic: leave the generated texts out of the JSON' },
-        heldout: { type: 'string', description: 'knowledge-edit: held-out text file for the perplexity check', defaultText: 'the demo held-out text' },
+        heldout: {
+          type: 'string',
+          description: 'knowledge-edit: held-out text file for the perplexity check',
+          defaultText: 'the demo held-out text',
+        },
         'max-heldout-tokens': { type: 'string', description: 'knowledge-edit: held-out tokens used, 2..1000000', defaultText: '512' },
         ...SAVE_FLAGS,
       },
@@ -59,9 +90,19 @@ export const suite: CliCommand = {
       throw new WorkbenchError('bad-request', `give one suite name: ${SUITES.join(', ')}; got ${JSON.stringify(positionals.join(' '))}`)
     }
     const which = name as (typeof SUITES)[number]
-    const foreign = Object.keys(values).filter((k) => !['checkpoint', 'onnx', 'provider', 'edits', 'save-new', 'save', 'db'].includes(k) && !SUITE_FLAGS[which].includes(k))
-    if (foreign.length > 0) throw new WorkbenchError('bad-request', `suite ${which} does not take ${foreign.map((f) => '--' + f).join(', ')}; it takes ${SUITE_FLAGS[which].map((f) => '--' + f).join(', ')}`)
-    const list = (v: string | undefined) => v?.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
+    const foreign = Object.keys(values).filter(
+      (k) => !['checkpoint', 'onnx', 'provider', 'edits', 'save-new', 'save', 'db'].includes(k) && !SUITE_FLAGS[which].includes(k),
+    )
+    if (foreign.length > 0)
+      throw new WorkbenchError(
+        'bad-request',
+        `suite ${which} does not take ${foreign.map((f) => '--' + f).join(', ')}; it takes ${SUITE_FLAGS[which].map((f) => '--' + f).join(', ')}`,
+      )
+    const list = (v: string | undefined) =>
+      v
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0)
     const heldoutText = values.heldout !== undefined ? await readText(values.heldout) : undefined
     const flags = values
     const target = saveTarget(values)
@@ -71,7 +112,9 @@ export const suite: CliCommand = {
             ...(flags.professions !== undefined ? { professions: list(flags.professions) } : {}),
             ...(flags.sense !== undefined ? { sense: intFlag(flags.sense, 'sense', 0, 0, 1023) } : {}),
             optimize: !flags['skip-optimize'],
-            ...(flags['max-iterations'] !== undefined ? { maxIterations: intFlag(flags['max-iterations'], 'max-iterations', 200, 1, 10_000) } : {}),
+            ...(flags['max-iterations'] !== undefined
+              ? { maxIterations: intFlag(flags['max-iterations'], 'max-iterations', 200, 1, 10_000) }
+              : {}),
           }
         : which === 'topic'
           ? {
@@ -86,7 +129,9 @@ export const suite: CliCommand = {
             }
           : {
               ...(heldoutText !== undefined ? { heldoutText } : {}),
-              ...(flags['max-heldout-tokens'] !== undefined ? { maxHeldoutTokens: intFlag(flags['max-heldout-tokens'], 'max-heldout-tokens', 512, 2, 1_000_000) } : {}),
+              ...(flags['max-heldout-tokens'] !== undefined
+                ? { maxHeldoutTokens: intFlag(flags['max-heldout-tokens'], 'max-heldout-tokens', 512, 2, 1_000_000) }
+                : {}),
             }
     const method = METHOD[which]
     return withWorkbench(values, async (wb) => {
@@ -94,10 +139,16 @@ export const suite: CliCommand = {
       // a topic edit among the edits needs the table with its scores: opened first, with progress
       if (edits?.edits.some((e) => e.kind === 'topic')) await wb.session!.senseTable({ need: 'scores', onProgress: tableProgress(io) })
       const stop = wb.events.subscribe((e) => {
-        if (e.name === 'run.progressed' && e.payload.runId === RUN_ID) io.stderr.write(`${which}: ${e.payload.message ?? ''} (${e.payload.done}/${e.payload.total})\n`)
+        if (e.name === 'run.progressed' && e.payload.runId === RUN_ID)
+          io.stderr.write(`${which}: ${e.payload.message ?? ''} (${e.payload.done}/${e.payload.total})\n`)
       })
       try {
-        const { response, saved } = await callAndSave(wb, method, { ...settings, ...(edits ? { edits } : {}), runId: RUN_ID } as never, target)
+        const { response, saved } = await callAndSave(
+          wb,
+          method,
+          { ...settings, ...(edits ? { edits } : {}), runId: RUN_ID } as never,
+          target,
+        )
         return { ...(response as object), editsFile: values.edits ?? null, ...(saved ? { saved } : {}) }
       } finally {
         stop()

@@ -28,17 +28,29 @@ const COMMON = {
   queue: { type: 'string', description: 'the queue the workers take jobs from', defaultText: 'backpack-sweeps' },
 } as const satisfies Record<string, Flag>
 const WAIT = {
-  db: { type: 'string', description: 'the experiment log the finished jobs are written to', defaultText: 'experiments.sqlite in the user data folder' },
-  'timeout-s': { type: 'string', description: 'stop waiting after this many seconds (the sweep goes on; sweep follow resumes)', defaultText: 'no limit' },
+  db: {
+    type: 'string',
+    description: 'the experiment log the finished jobs are written to',
+    defaultText: 'experiments.sqlite in the user data folder',
+  },
+  'timeout-s': {
+    type: 'string',
+    description: 'stop waiting after this many seconds (the sweep goes on; sweep follow resumes)',
+    defaultText: 'no limit',
+  },
 } as const satisfies Record<string, Flag>
 
 export const sweep: CliCommand = {
-  details: 'sweep run --spec FILE [--db PATH] [--timeout-s S]; sweep follow ID [--db PATH]; sweep status ID; sweep cancel ID; sweep table [--checkpoint DIR] [--scores]',
+  details:
+    'sweep run --spec FILE [--db PATH] [--timeout-s S]; sweep follow ID [--db PATH]; sweep status ID; sweep cancel ID; sweep table [--checkpoint DIR] [--scores]',
   async run(args, io) {
     const [sub, ...rest] = args
     if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) {
       if (sub === '--help' || sub === '-h') throw new HelpRequested(COMMON)
-      throw new WorkbenchError('bad-request', `sweep needs a subcommand: ${SUBCOMMANDS.join(', ')}${sub ? ` (got ${JSON.stringify(sub)})` : ''}`)
+      throw new WorkbenchError(
+        'bad-request',
+        `sweep needs a subcommand: ${SUBCOMMANDS.join(', ')}${sub ? ` (got ${JSON.stringify(sub)})` : ''}`,
+      )
     }
     try {
       return await HANDLERS[sub as Sub](rest, io)
@@ -51,7 +63,11 @@ export const sweep: CliCommand = {
 
 const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   async run(args, io) {
-    const { values } = parseFlags(args, { ...COMMON, ...WAIT, spec: { type: 'string', description: 'the sweep document (JSON, backpack-sweep)' } })
+    const { values } = parseFlags(args, {
+      ...COMMON,
+      ...WAIT,
+      spec: { type: 'string', description: 'the sweep document (JSON, backpack-sweep)' },
+    })
     if (!values.spec) throw new WorkbenchError('bad-request', '--spec FILE is required (a backpack-sweep document)')
     const doc = parseSweepDocument(await readJson(values.spec))
     const timeoutMs = timeoutFlag(values['timeout-s'])
@@ -60,7 +76,12 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
       try {
         const submitted = await submitSweep(q, doc, resolve(values.spec!))
         io.stderr.write(JSON.stringify({ event: 'submitted', sweepId: submitted.meta.sweepId, jobs: submitted.meta.jobs }) + '\n')
-        const summary = await followSweep(q, submitted.meta, { store, checkpoint: { dir: submitted.checkpointDir, config: submitted.config }, onProgress: progress(io), timeoutMs })
+        const summary = await followSweep(q, submitted.meta, {
+          store,
+          checkpoint: { dir: submitted.checkpointDir, config: submitted.config },
+          onProgress: progress(io),
+          timeoutMs,
+        })
         return finish(summary, io)
       } finally {
         await store.close()
@@ -77,7 +98,15 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
       const store = await ExperimentStore.open(dbPathFlag(values))
       try {
         const known = await store.checkpoint(meta.checkpointHash)
-        return finish(await followSweep(q, meta, { store, checkpoint: { dir: known?.source ?? null, config: known?.config ?? null }, onProgress: progress(io), timeoutMs }), io)
+        return finish(
+          await followSweep(q, meta, {
+            store,
+            checkpoint: { dir: known?.source ?? null, config: known?.config ?? null },
+            onProgress: progress(io),
+            timeoutMs,
+          }),
+          io,
+        )
       } finally {
         await store.close()
       }
@@ -91,7 +120,11 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   },
 
   async cancel(args) {
-    const { values, positionals } = parseFlags(args, { ...COMMON, 'wait-s': { type: 'string', description: 'seconds to wait for running jobs to stop, 0..3600', defaultText: '15' } }, true)
+    const { values, positionals } = parseFlags(
+      args,
+      { ...COMMON, 'wait-s': { type: 'string', description: 'seconds to wait for running jobs to stop, 0..3600', defaultText: '15' } },
+      true,
+    )
     const id = sweepIdArg(positionals)
     const waitMs = intFlag(values['wait-s'], 'wait-s', 15, 0, 3600) * 1000
     return withQueue(values, (q) => cancelSweep(q, id, waitMs))
@@ -100,8 +133,12 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
   async table(args, io) {
     const { values } = parseFlags(args, {
       ...COMMON,
-      checkpoint: { type: 'string', description: 'checkpoint directory (the workers must serve the same one)', defaultText: 'the bundled demo model' },
-      scores: { type: 'boolean', description: 'also each sense\'s max and min score over the vocabulary (topic edits need them)' },
+      checkpoint: {
+        type: 'string',
+        description: 'checkpoint directory (the workers must serve the same one)',
+        defaultText: 'the bundled demo model',
+      },
+      scores: { type: 'boolean', description: "also each sense's max and min score over the vocabulary (topic edits need them)" },
       'timeout-s': WAIT['timeout-s'],
     })
     return withQueue(values, async (q) => {
@@ -120,12 +157,20 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
 function finish(summary: SweepSummary, io: CliIo): undefined {
   io.stdout.write(JSON.stringify(summary, null, 2) + '\n')
   const pending = summary.jobs - summary.completed - summary.failed
-  if (summary.cancelled) throw new WorkbenchError('cancelled', `sweep ${summary.sweepId} was cancelled: ${summary.completed} of ${summary.jobs} jobs completed`)
+  if (summary.cancelled)
+    throw new WorkbenchError('cancelled', `sweep ${summary.sweepId} was cancelled: ${summary.completed} of ${summary.jobs} jobs completed`)
   if (summary.failed > 0) {
     const first = summary.errors[0]
-    throw new WorkbenchError(first.code as never, `sweep ${summary.sweepId}: ${summary.failed} of ${summary.jobs} jobs failed; job ${first.index}: ${first.reason}`)
+    throw new WorkbenchError(
+      first.code as never,
+      `sweep ${summary.sweepId}: ${summary.failed} of ${summary.jobs} jobs failed; job ${first.index}: ${first.reason}`,
+    )
   }
-  if (pending > 0) throw new WorkbenchError('queue', `sweep ${summary.sweepId}: --timeout-s ran out with ${pending} jobs unfinished (sweep follow ${summary.sweepId} waits for the rest)`)
+  if (pending > 0)
+    throw new WorkbenchError(
+      'queue',
+      `sweep ${summary.sweepId}: --timeout-s ran out with ${pending} jobs unfinished (sweep follow ${summary.sweepId} waits for the rest)`,
+    )
   return undefined
 }
 
@@ -150,7 +195,8 @@ async function withQueue<T>(values: { redis?: string; queue?: string }, fn: (q: 
 
 function sweepIdArg(positionals: string[]): string {
   const id = positionals.length === 1 ? checkSweepId(positionals[0]) : ''
-  if (!id) throw new WorkbenchError('bad-request', `give one sweep id (as \`sweep run\` printed it, e.g. sw…), got ${JSON.stringify(positionals)}`)
+  if (!id)
+    throw new WorkbenchError('bad-request', `give one sweep id (as \`sweep run\` printed it, e.g. sw…), got ${JSON.stringify(positionals)}`)
   return id
 }
 

@@ -14,15 +14,23 @@ import { untilStopSignal } from '../stop-signal'
 export const worker: CliCommand = {
   details:
     '--queue defaults to backpack-sweeps; --concurrency 1..64 (default 1); --provider auto|cpu|cuda|… must be the one the model runs on;\n' +
-    '--checkpoint DIR (default: the bundled demo); --lock-ms 1000..600000 (default 30000): a killed worker\'s job is handed to another after about this long.',
+    "--checkpoint DIR (default: the bundled demo); --lock-ms 1000..600000 (default 30000): a killed worker's job is handed to another after about this long.",
   async run(args, io) {
     const { values } = parseFlags(args, {
       redis: { type: 'string', description: 'the Redis URL (redis://host:port)' },
       queue: { type: 'string', description: 'the queue to take jobs from', defaultText: 'backpack-sweeps' },
       concurrency: { type: 'string', description: 'jobs run at once, 1..64', defaultText: '1' },
-      provider: { type: 'string', description: 'onnxruntime execution provider the model runs on: auto, cpu, cuda, …', defaultText: 'auto' },
+      provider: {
+        type: 'string',
+        description: 'onnxruntime execution provider the model runs on: auto, cpu, cuda, …',
+        defaultText: 'auto',
+      },
       checkpoint: { type: 'string', description: 'checkpoint directory', defaultText: 'the bundled demo model' },
-      'lock-ms': { type: 'string', description: 'a killed worker\'s job goes to another after about this long, 1000..600000', defaultText: '30000' },
+      'lock-ms': {
+        type: 'string',
+        description: "a killed worker's job goes to another after about this long, 1000..600000",
+        defaultText: '30000',
+      },
     })
     if (!values.redis) throw new WorkbenchError('bad-request', '--redis URL is required (e.g. redis://127.0.0.1:6379)')
     const queue = queueFlag(values.queue)
@@ -47,20 +55,24 @@ export const worker: CliCommand = {
 /** A queue name BullMQ accepts (no ':'), default backpack-sweeps. */
 export function queueFlag(value: string | undefined): string {
   const q = value ?? DEFAULT_QUEUE
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(q)) throw new WorkbenchError('bad-request', `--queue must be 1–100 letters, digits, '_', '.' or '-', got ${JSON.stringify(q)}`)
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(q))
+    throw new WorkbenchError('bad-request', `--queue must be 1–100 letters, digits, '_', '.' or '-', got ${JSON.stringify(q)}`)
   return q
 }
 
 export function intFlag(value: string | undefined, flag: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback
   const n = Number(value)
-  if (!Number.isInteger(n) || n < min || n > max) throw new WorkbenchError('bad-request', `--${flag} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`)
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new WorkbenchError('bad-request', `--${flag} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`)
   return n
 }
 
 export function appVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
+    return (
+      (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
+    )
   } catch {
     return 'unknown'
   }

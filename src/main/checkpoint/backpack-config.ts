@@ -64,7 +64,9 @@ function optionalBool(cfg: Json, key: string, fallback: boolean): boolean {
 
 function refuseNonBackpack(cfg: Json): void {
   if (cfg.model_type !== undefined && cfg.model_type !== 'gpt2' && cfg.model_type !== LEVANTER_MODEL_TYPE) {
-    throw configError(`model_type ${JSON.stringify(cfg.model_type)} is not a Backpack-GPT2 config (expected "gpt2" with num_senses, or Levanter's "${LEVANTER_MODEL_TYPE}")`)
+    throw configError(
+      `model_type ${JSON.stringify(cfg.model_type)} is not a Backpack-GPT2 config (expected "gpt2" with num_senses, or Levanter's "${LEVANTER_MODEL_TYPE}")`,
+    )
   }
   const arch = cfg.architectures
   if (arch !== undefined && arch !== null) {

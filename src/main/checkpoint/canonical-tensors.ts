@@ -64,7 +64,10 @@ export function canonicalTensors(
     const present = [canonical, ...aliases].flatMap((n) => byName.get(n) ?? [])
     for (const t of present) {
       if (!sameShape(t.shape, want)) {
-        throw new WorkbenchError('checkpoint-shape', `tensor ${t.name} has shape ${fmt(t.shape)}, expected ${fmt(want)} (tied to ${canonical}; from config.json)`)
+        throw new WorkbenchError(
+          'checkpoint-shape',
+          `tensor ${t.name} has shape ${fmt(t.shape)}, expected ${fmt(want)} (tied to ${canonical}; from config.json)`,
+        )
       }
       byName.delete(t.name)
     }
@@ -130,7 +133,10 @@ function checkFinite(name: string, data: Float32Array): void {
 }
 
 /** The tensors of the sense network's last projection: C(x) is linear in them. */
-export const SENSE_OUTPUT_TENSORS = ['backpack.sense_network.final_mlp.c_proj.weight', 'backpack.sense_network.final_mlp.c_proj.bias'] as const
+export const SENSE_OUTPUT_TENSORS = [
+  'backpack.sense_network.final_mlp.c_proj.weight',
+  'backpack.sense_network.final_mlp.c_proj.bias',
+] as const
 
 /**
  * Folds a factor on the sense sum into the sense vectors: logits = E · scale · Σ α·C(x) equals

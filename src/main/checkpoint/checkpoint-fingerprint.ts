@@ -19,7 +19,9 @@ export async function checkpointFingerprint(dir: string): Promise<string> {
     real = await realpath(dir)
     names = (await readdir(real)).filter((n) => CHECKPOINT_FILE.test(n)).sort()
   } catch (e) {
-    throw new WorkbenchError('not-found', `checkpoint directory ${dir} cannot be listed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+    throw new WorkbenchError('not-found', `checkpoint directory ${dir} cannot be listed: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    })
   }
   const h = createHash('sha256')
   h.update(`backpack-fingerprint-v1\0${real}\0`)

@@ -48,7 +48,10 @@ function largestRows(data: Float32Array, rows: number, cols: number, count: numb
     for (let c = r * cols, end = c + cols; c < end; c++) s += data[c] * data[c]
     norms.push([s, r])
   }
-  return norms.sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, count).map(([, r]) => r)
+  return norms
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+    .slice(0, count)
+    .map(([, r]) => r)
 }
 
 /** The probe's ids and positions for these weights. */
@@ -82,7 +85,12 @@ export function forwardProbe(w: ProbeWeights, checkAbort: () => void = () => {})
 }
 
 /** The probe's float32 evaluation of the logits (pos, vocab) for `ids` at `positions`; throws ProbeOverflow. */
-export function probeLogits(w: ProbeWeights, ids: readonly number[], positions: readonly number[], checkAbort: () => void = () => {}): Float32Array {
+export function probeLogits(
+  w: ProbeWeights,
+  ids: readonly number[],
+  positions: readonly number[],
+  checkAbort: () => void = () => {},
+): Float32Array {
   const c = w.config
   const d = c.nEmbd
   const k = c.numSenses
@@ -128,7 +136,10 @@ export function probeLogits(w: ProbeWeights, ids: readonly number[], positions: 
   // sense weight net (§3.3): α (sense, pos, pos); nn.Linear layout
   const z = ops.matmul(hidden, 'backpack.sense_weight_net.c_attn.weight', 2 * d, 'backpack.sense_weight_net.c_attn.bias', true)
   const sd = d / k
-  const alphas = Array.from({ length: k }, (_, s) => ops.attend(z, s * sd, z, d + s * sd, sd, 1 / Math.sqrt(sd), -10000, null, 0, `the sense weight net, sense ${s}`).alpha)
+  const alphas = Array.from(
+    { length: k },
+    (_, s) => ops.attend(z, s * sd, z, d + s * sd, sd, 1 / Math.sqrt(sd), -10000, null, 0, `the sense weight net, sense ${s}`).alpha,
+  )
 
   // combine (§3.4): o_i = Σ_ℓ Σ_j α[ℓ,i,j]·C(x_j)_ℓ; every sum of absolute terms must fit float32
   const o = new Float64Array(T * d)
@@ -143,7 +154,8 @@ export function probeLogits(w: ProbeWeights, ids: readonly number[], positions: 
           abs += Math.abs(term)
         }
       }
-      if (abs > F32_MAX || !Number.isFinite(Math.fround(s))) throw new ProbeOverflow(senses.source ?? senses.producer, 'the sum of the senses weighted by α')
+      if (abs > F32_MAX || !Number.isFinite(Math.fround(s)))
+        throw new ProbeOverflow(senses.source ?? senses.producer, 'the sum of the senses weighted by α')
       o[i * d + x] = s
     }
   }

@@ -37,14 +37,7 @@ export interface PyOpaque {
 }
 
 export type PickleKey = string | number | bigint | boolean | null | PyTuple
-export type PickleValue =
-  | PickleKey
-  | Uint8Array
-  | PickleValue[]
-  | PyDict
-  | PyCallable
-  | PyGlobalTag
-  | PyOpaque
+export type PickleValue = PickleKey | Uint8Array | PickleValue[] | PyDict | PyCallable | PyGlobalTag | PyOpaque
 
 export interface UnpickleOptions {
   /** Returns the stand-in for `module.name` or throws `checkpoint-forbidden`. */

@@ -130,7 +130,10 @@ export class ProbeOps {
       const y4 = new Float64Array(4 * nOut) // (out, 4): the four rows' sums side by side
       if (transposed) {
         for (let o = 0; o < nOut; o++) {
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0
+          let s0 = 0,
+            s1 = 0,
+            s2 = 0,
+            s3 = 0
           for (let i = 0, base = o * nIn; i < nIn; i++) {
             const w = W[base + i]
             if (w > limit || w < -limit) outsized = true
@@ -172,7 +175,15 @@ export class ProbeOps {
     return { data, rows: x.rows, cols: nOut, source: grownSource(data, inMax, name, x), producer: name }
   }
 
-  private checkAbsSums(x: Act, W: Float32Array, b: Float32Array | null, nOut: number, transposed: boolean, blame: string, op: string): void {
+  private checkAbsSums(
+    x: Act,
+    W: Float32Array,
+    b: Float32Array | null,
+    nOut: number,
+    transposed: boolean,
+    blame: string,
+    op: string,
+  ): void {
     const nIn = x.cols
     for (let t = 0; t < x.rows; t++) {
       for (let o = 0; o < nOut; o++) {
@@ -200,7 +211,18 @@ export class ProbeOps {
    * at column offsets `qAt`/`kAt`, values of `v` at `vAt`; scores·scale + (mask where j > i), softmax, ·v.
    * Returns α (T, T) and, when `v` is given, the output (T, dim).
    */
-  attend(q: Act, qAt: number, k: Act, kAt: number, dim: number, scale: number, mask: number, v: Act | null, vAt: number, op: string): { alpha: Float64Array; out: Float64Array | null } {
+  attend(
+    q: Act,
+    qAt: number,
+    k: Act,
+    kAt: number,
+    dim: number,
+    scale: number,
+    mask: number,
+    v: Act | null,
+    vAt: number,
+    op: string,
+  ): { alpha: Float64Array; out: Float64Array | null } {
     const T = q.rows
     const alpha = new Float64Array(T * T)
     const out = v ? new Float64Array(T * dim) : null
@@ -214,12 +236,13 @@ export class ProbeOps {
           dot += p
           abs += Math.abs(p)
         }
-        if (abs > F32_MAX || Math.abs(Math.fround(dot * scale)) > F32_MAX) throw new ProbeOverflow(blameOf(q.source ? q : k), `the attention scores of ${op}`)
+        if (abs > F32_MAX || Math.abs(Math.fround(dot * scale)) > F32_MAX)
+          throw new ProbeOverflow(blameOf(q.source ? q : k), `the attention scores of ${op}`)
         s[j] = Math.fround(dot * scale) + (j > i ? mask : 0)
       }
       const top = Math.max(...s)
       let z = 0
-      for (let j = 0; j < T; j++) z += (s[j] = Math.exp(s[j] - top))
+      for (let j = 0; j < T; j++) z += s[j] = Math.exp(s[j] - top)
       for (let j = 0; j < T; j++) alpha[i * T + j] = s[j] / z
       if (v && out) {
         for (let j = 0; j < T; j++) {

@@ -39,10 +39,14 @@ export function numelOf(shape: readonly unknown[], where: string): number {
   let n = 1
   for (const dim of shape) {
     if (typeof dim !== 'number' || !Number.isSafeInteger(dim) || dim < 0) {
-      throw new WorkbenchError('checkpoint-format', `${where}: shape ${JSON.stringify(shape)} has a dimension that is not a non-negative integer`)
+      throw new WorkbenchError(
+        'checkpoint-format',
+        `${where}: shape ${JSON.stringify(shape)} has a dimension that is not a non-negative integer`,
+      )
     }
     n *= dim
-    if (n > Number.MAX_SAFE_INTEGER / 8) throw new WorkbenchError('checkpoint-format', `${where}: shape ${JSON.stringify(shape)} is too large`)
+    if (n > Number.MAX_SAFE_INTEGER / 8)
+      throw new WorkbenchError('checkpoint-format', `${where}: shape ${JSON.stringify(shape)} is too large`)
   }
   return n
 }

@@ -55,7 +55,10 @@ async function readWeightFile(dir: string, name: string, signal?: AbortSignal): 
   if (name.endsWith('.safetensors')) return { tensors: readSafetensors(data, name), legacy: false }
   if (isLegacyTorch(data)) return { tensors: readTorchLegacy(data, name), legacy: true }
   if (data.length >= 4 && data[0] === 0x50 && data[1] === 0x4b) return { tensors: readTorchZip(data, name), legacy: false }
-  throw new WorkbenchError('checkpoint-format', `${name} is neither a torch zip checkpoint nor a legacy torch pickle (first bytes ${[...data.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')})`)
+  throw new WorkbenchError(
+    'checkpoint-format',
+    `${name} is neither a torch zip checkpoint nor a legacy torch pickle (first bytes ${[...data.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')})`,
+  )
 }
 
 /** Shard file names from an HF `*.index.json`; each tensor must then come from its listed shard. */
@@ -77,25 +80,34 @@ function parseIndex(index: unknown, name: string): Map<string, string> {
   return map
 }
 
-async function readSharded(dir: string, indexName: string, signal?: AbortSignal): Promise<{ tensors: RawTensor[]; files: string[]; legacy: boolean }> {
+async function readSharded(
+  dir: string,
+  indexName: string,
+  signal?: AbortSignal,
+): Promise<{ tensors: RawTensor[]; files: string[]; legacy: boolean }> {
   const weightMap = parseIndex(await readJson(join(dir, indexName), 'checkpoint-format'), indexName)
   const files = [...new Set(weightMap.values())].sort()
   const tensors: RawTensor[] = []
   let legacy = false
   for (const file of files) {
-    if (!(await isRegularFile(join(dir, file), 'checkpoint-format'))) throw new WorkbenchError('not-found', `${indexName} lists shard ${file}, which is not in ${dir}`)
+    if (!(await isRegularFile(join(dir, file), 'checkpoint-format')))
+      throw new WorkbenchError('not-found', `${indexName} lists shard ${file}, which is not in ${dir}`)
     const shard = await readWeightFile(dir, file, signal)
     legacy ||= shard.legacy
     for (const t of shard.tensors) {
       if (weightMap.get(t.name) !== file) {
-        throw new WorkbenchError('checkpoint-format', `${file} holds tensor ${t.name}, but ${indexName} places it in ${weightMap.get(t.name) ?? 'no shard'}`)
+        throw new WorkbenchError(
+          'checkpoint-format',
+          `${file} holds tensor ${t.name}, but ${indexName} places it in ${weightMap.get(t.name) ?? 'no shard'}`,
+        )
       }
     }
     tensors.push(...shard.tensors)
   }
   const found = new Set(tensors.map((t) => t.name))
   for (const [name, file] of weightMap) {
-    if (!found.has(name)) throw new WorkbenchError('checkpoint-format', `${indexName} places tensor ${name} in ${file}, but it is not there`)
+    if (!found.has(name))
+      throw new WorkbenchError('checkpoint-format', `${indexName} places tensor ${name} in ${file}, but it is not there`)
   }
   return { tensors, files, legacy }
 }
@@ -114,7 +126,11 @@ export async function readCheckpoint(dir: string, options?: { signal?: AbortSign
     throw new WorkbenchError('not-found', `checkpoint directory ${dir} does not exist or is not a directory`, { cause: e })
   }
   const configPath = join(dir, 'config.json')
-  if (!(await isRegularFile(configPath, 'checkpoint-config'))) throw new WorkbenchError('checkpoint-config', `${dir} has no config.json (a Backpack-GPT2 checkpoint directory holds config.json and the weights)`)
+  if (!(await isRegularFile(configPath, 'checkpoint-config')))
+    throw new WorkbenchError(
+      'checkpoint-config',
+      `${dir} has no config.json (a Backpack-GPT2 checkpoint directory holds config.json and the weights)`,
+    )
   const rawConfig = await readJson(configPath, 'checkpoint-config')
   const config = parseBackpackConfig(rawConfig)
 

@@ -13,7 +13,13 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
 }
 
 /** What a stat says a path is, in words for error messages. */
-function kindOf(s: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+function kindOf(s: {
+  isDirectory(): boolean
+  isFIFO(): boolean
+  isSocket(): boolean
+  isCharacterDevice(): boolean
+  isBlockDevice(): boolean
+}): string {
   if (s.isDirectory()) return 'a directory'
   if (s.isFIFO()) return 'a named pipe (FIFO)'
   if (s.isSocket()) return 'a socket'
@@ -35,7 +41,10 @@ export async function isRegularFile(path: string, code: ErrorCode): Promise<bool
     const errno = (e as NodeJS.ErrnoException).code
     if (errno === 'ELOOP') throw new WorkbenchError(code, `${path} is a symbolic link loop, not a file`, { cause: e })
     if (errno === 'ENOENT' || errno === 'ENOTDIR') {
-      const dangling = await lstat(path).then((l) => l.isSymbolicLink(), () => false)
+      const dangling = await lstat(path).then(
+        (l) => l.isSymbolicLink(),
+        () => false,
+      )
       if (dangling) throw new WorkbenchError(code, `${path} is a symbolic link to a file that does not exist`, { cause: e })
       return false
     }
@@ -62,13 +71,21 @@ export async function readFileBytes(
     fh = await open(path, OPEN_FLAGS)
   } catch (e) {
     const loop = (e as NodeJS.ErrnoException).code === 'ELOOP'
-    throw new WorkbenchError(loop ? limit.code : 'not-found', `cannot open ${path}: ${loop ? 'a symbolic link loop' : e instanceof Error ? e.message : String(e)}`, { cause: e })
+    throw new WorkbenchError(
+      loop ? limit.code : 'not-found',
+      `cannot open ${path}: ${loop ? 'a symbolic link loop' : e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    )
   }
   try {
     const s = await fh.stat()
     if (!s.isFile()) throw new WorkbenchError(limit.code, `${path} is ${kindOf(s)}; a checkpoint file must be a regular file`)
     const { size } = s
-    if (size > limit.maxBytes) throw new WorkbenchError(limit.code, `${path} is ${size} bytes; ${limit.maxBytes === MAX_FILE_BYTES ? 'files over' : 'this file may not exceed'} ${limit.maxBytes} bytes${limit.maxBytes === MAX_FILE_BYTES ? ' must be sharded' : ''}`)
+    if (size > limit.maxBytes)
+      throw new WorkbenchError(
+        limit.code,
+        `${path} is ${size} bytes; ${limit.maxBytes === MAX_FILE_BYTES ? 'files over' : 'this file may not exceed'} ${limit.maxBytes} bytes${limit.maxBytes === MAX_FILE_BYTES ? ' must be sharded' : ''}`,
+      )
     const out = new Uint8Array(size)
     let pos = 0
     while (pos < size) {

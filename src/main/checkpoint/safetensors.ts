@@ -51,7 +51,10 @@ export function readSafetensors(data: Uint8Array, file: string): RawTensor[] {
     const [begin, end] = offsets as [number, number]
     const want = numel * DTYPE_SIZE[dtype as DType]
     if (end < begin || end - begin !== want) {
-      fail(file, `${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes but shape ${JSON.stringify(shape)} × ${dtype} needs ${want}`)
+      fail(
+        file,
+        `${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes but shape ${JSON.stringify(shape)} × ${dtype} needs ${want}`,
+      )
     }
     if (end > dataLen) fail(file, `${where}: data_offsets end ${end} lies beyond the ${dataLen} data bytes in the file`)
     spans.push([begin, end, name])
@@ -70,11 +73,13 @@ export function readSafetensors(data: Uint8Array, file: string): RawTensor[] {
   let covered = 0
   let last = '(none)'
   for (const [begin, end, name] of spans) {
-    if (begin < covered) fail(file, `tensors ${last} and ${name} overlap (${name} begins at data byte ${begin}, ${last} ends at ${covered})`)
+    if (begin < covered)
+      fail(file, `tensors ${last} and ${name} overlap (${name} begins at data byte ${begin}, ${last} ends at ${covered})`)
     if (begin > covered) fail(file, `data bytes [${covered}, ${begin}) before tensor ${name} belong to no tensor`)
     covered = end
     last = name
   }
-  if (covered !== dataLen) fail(file, `the header's tensors end at data byte ${covered} (after tensor ${last}) but the file holds ${dataLen} data bytes`)
+  if (covered !== dataLen)
+    fail(file, `the header's tensors end at data byte ${covered} (after tensor ${last}) but the file holds ${dataLen} data bytes`)
   return out
 }

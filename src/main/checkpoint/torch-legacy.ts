@@ -24,7 +24,10 @@ export function readTorchLegacy(data: Uint8Array, file: string): RawTensor[] {
   }
   const noGlobals = {
     findGlobal(module: string, name: string): never {
-      throw new WorkbenchError('checkpoint-forbidden', `${file}: the pickle header asks for the global ${module}.${name}; refused without executing anything`)
+      throw new WorkbenchError(
+        'checkpoint-forbidden',
+        `${file}: the pickle header asks for the global ${module}.${name}; refused without executing anything`,
+      )
     },
     where: file,
   }

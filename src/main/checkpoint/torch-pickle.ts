@@ -99,10 +99,12 @@ function makeCallables(where: string): Map<string, PickleValue> {
     if (args.length < 4 || args.length > 7) throw formatError(where, `_rebuild_tensor_v2 called with ${args.length} arguments`)
     const [storage, offset] = args
     if (!isStorage(storage)) throw formatError(where, '_rebuild_tensor_v2: first argument is not a storage')
-    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) throw formatError(where, '_rebuild_tensor_v2: bad storage offset')
+    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0)
+      throw formatError(where, '_rebuild_tensor_v2: bad storage offset')
     const shape = intList(args[2], 'size', where)
     const stride = intList(args[3], 'stride', where)
-    if (stride.length !== shape.length) throw formatError(where, `size ${describe(args[2])} and stride ${describe(args[3])} differ in length`)
+    if (stride.length !== shape.length)
+      throw formatError(where, `size ${describe(args[2])} and stride ${describe(args[3])} differ in length`)
     const t: TensorRef = { pyKind: 'tensor', storage, offset, shape, stride }
     return t
   }
@@ -172,9 +174,13 @@ function loadStorage(pid: PickleValue, storages: Map<string, StorageRef>, where:
   if (!(type instanceof StorageTypeTag)) throw formatError(where, `persistent id names ${describe(type)}, not a storage type`)
   if (typeof key !== 'string' || key.length === 0 || key.length > 64) throw formatError(where, `storage key ${describe(key)} is invalid`)
   if (typeof location !== 'string') throw formatError(where, `storage location ${describe(location)} is not a string`)
-  if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) throw formatError(where, `storage ${key} has size ${describe(numel)}`)
+  if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0)
+    throw formatError(where, `storage ${key} has size ${describe(numel)}`)
   if (viewMeta !== undefined && viewMeta !== null) {
-    throw formatError(where, `storage ${key} is a storage view (written by torch < 1.0); such files are not supported, re-save with a current torch`)
+    throw formatError(
+      where,
+      `storage ${key} is a storage view (written by torch < 1.0); such files are not supported, re-save with a current torch`,
+    )
   }
   const id = key
   const existing = storages.get(id)

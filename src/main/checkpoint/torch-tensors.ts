@@ -8,11 +8,7 @@ import type { StorageRef, TensorRef } from './torch-pickle'
  * each storage's bytes (already checked to be exactly numel·element-size long). Only contiguous
  * tensors are accepted; a storage is fetched once however many tensors share it.
  */
-export function torchRawTensors(
-  entries: Map<string, TensorRef>,
-  storageBytes: (s: StorageRef) => Uint8Array,
-  file: string,
-): RawTensor[] {
+export function torchRawTensors(entries: Map<string, TensorRef>, storageBytes: (s: StorageRef) => Uint8Array, file: string): RawTensor[] {
   const cache = new Map<StorageRef, Uint8Array>()
   const out: RawTensor[] = []
   for (const [name, t] of entries) {
@@ -30,7 +26,10 @@ export function torchRawTensors(
     }
     const s = t.storage
     if (t.offset + numel > s.numel) {
-      throw new WorkbenchError('checkpoint-format', `${where}: elements [${t.offset}, ${t.offset + numel}) lie outside its storage of ${s.numel} elements`)
+      throw new WorkbenchError(
+        'checkpoint-format',
+        `${where}: elements [${t.offset}, ${t.offset + numel}) lie outside its storage of ${s.numel} elements`,
+      )
     }
     let bytes = cache.get(s)
     if (bytes === undefined) {

@@ -27,7 +27,10 @@ export function readTorchZip(data: Uint8Array, file: string): RawTensor[] {
   if (byteorder) {
     const order = new TextDecoder().decode(entryBytes(byteorder)).trim()
     if (order !== 'little') {
-      throw new WorkbenchError('checkpoint-format', `${file}: byte order "${order.slice(0, 20)}" is not supported (only little-endian checkpoints)`)
+      throw new WorkbenchError(
+        'checkpoint-format',
+        `${file}: byte order "${order.slice(0, 20)}" is not supported (only little-endian checkpoints)`,
+      )
     }
   }
   const pkl = entryBytes(entries.get(pickles[0])!)
@@ -37,7 +40,11 @@ export function readTorchZip(data: Uint8Array, file: string): RawTensor[] {
     tensors,
     (s) => {
       const entry = entries.get(`${prefix}data/${s.key}`)
-      if (!entry) throw new WorkbenchError('checkpoint-format', `${file}: storage ${s.key} is referenced by the pickle but ${prefix}data/${s.key} is not in the archive`)
+      if (!entry)
+        throw new WorkbenchError(
+          'checkpoint-format',
+          `${file}: storage ${s.key} is referenced by the pickle but ${prefix}data/${s.key} is not in the archive`,
+        )
       const want = s.numel * DTYPE_SIZE[s.dtype]
       if (entry.uncompressedSize !== want) {
         throw new WorkbenchError(

@@ -58,13 +58,15 @@ export function readZipDirectory(data: Uint8Array, where: string): Map<string, Z
   const loc = eocd - 20
   if (loc >= 0 && view.getUint32(loc, true) === SIG_EOCD64_LOCATOR) {
     const rec = u64(view, loc + 8, where)
-    if (rec + 56 > loc || view.getUint32(rec, true) !== SIG_EOCD64) fail(where, 'zip64 end-of-central-directory record is missing or out of place')
+    if (rec + 56 > loc || view.getUint32(rec, true) !== SIG_EOCD64)
+      fail(where, 'zip64 end-of-central-directory record is missing or out of place')
     count = u64(view, rec + 32, where)
     cdSize = u64(view, rec + 40, where)
     cdOffset = u64(view, rec + 48, where)
   }
   if (count > MAX_ENTRIES) fail(where, `${count} entries`)
-  if (cdOffset + cdSize > data.length || cdSize < count * 46) fail(where, `central directory (${cdSize} bytes at ${cdOffset}) does not fit the file of ${data.length} bytes`)
+  if (cdOffset + cdSize > data.length || cdSize < count * 46)
+    fail(where, `central directory (${cdSize} bytes at ${cdOffset}) does not fit the file of ${data.length} bytes`)
   const entries = new Map<string, ZipEntry>()
   const decoder = new TextDecoder('utf-8', { fatal: true })
   let p = cdOffset
@@ -111,8 +113,10 @@ export function readZipDirectory(data: Uint8Array, where: string): Map<string, Z
       x += 4 + len
     }
     if (method !== 0 && method !== 8) fail(where, `entry ${name} uses compression method ${method} (only stored and deflate)`)
-    if (method === 0 && compressedSize !== uncompressedSize) fail(where, `stored entry ${name} declares ${compressedSize} ≠ ${uncompressedSize} bytes`)
-    if (localHeaderOffset + 30 + compressedSize > cdOffset) fail(where, `entry ${name} (${compressedSize} bytes at ${localHeaderOffset}) lies outside the data area`)
+    if (method === 0 && compressedSize !== uncompressedSize)
+      fail(where, `stored entry ${name} declares ${compressedSize} ≠ ${uncompressedSize} bytes`)
+    if (localHeaderOffset + 30 + compressedSize > cdOffset)
+      fail(where, `entry ${name} (${compressedSize} bytes at ${localHeaderOffset}) lies outside the data area`)
     if (entries.has(name)) fail(where, `duplicate entry ${name}`)
     entries.set(name, { name, method, compressedSize, uncompressedSize, localHeaderOffset, crc32: crc })
     p = next
@@ -146,10 +150,12 @@ function rawEntryBytes(data: Uint8Array, entry: ZipEntry, where: string, budget:
   if (h + 30 > data.length || view.getUint32(h, true) !== SIG_LOCAL) fail(where, `local header of ${entry.name} is missing`)
   const start = h + 30 + view.getUint16(h + 26, true) + view.getUint16(h + 28, true)
   const end = start + entry.compressedSize
-  if (end > data.length) fail(where, `entry ${entry.name} (${entry.compressedSize} bytes at ${start}) runs past the end of the file (${data.length} bytes)`)
+  if (end > data.length)
+    fail(where, `entry ${entry.name} (${entry.compressedSize} bytes at ${start}) runs past the end of the file (${data.length} bytes)`)
   const raw = data.subarray(start, end)
   if (entry.method === 0) return raw
-  if (entry.uncompressedSize > budget.left) fail(where, `deflated entry ${entry.name} declares ${entry.uncompressedSize} bytes, more than the archive's own size allows`)
+  if (entry.uncompressedSize > budget.left)
+    fail(where, `deflated entry ${entry.name} declares ${entry.uncompressedSize} bytes, more than the archive's own size allows`)
   budget.left -= entry.uncompressedSize
   let out: Uint8Array
   try {
@@ -157,6 +163,7 @@ function rawEntryBytes(data: Uint8Array, entry: ZipEntry, where: string, budget:
   } catch (e) {
     return fail(where, `entry ${entry.name} does not inflate: ${e instanceof Error ? e.message : String(e)}`)
   }
-  if (out.length !== entry.uncompressedSize) fail(where, `entry ${entry.name} inflates to ${out.length} bytes, not the declared ${entry.uncompressedSize}`)
+  if (out.length !== entry.uncompressedSize)
+    fail(where, `entry ${entry.name} inflates to ${out.length} bytes, not the declared ${entry.uncompressedSize}`)
   return out
 }

@@ -52,7 +52,11 @@ export async function evaluateCorpus(
   const { nPositions, vocabSize: V } = runner.engine.config
   const t0 = performance.now()
   documents.forEach((d, i) => {
-    if (d.ids.length < 2) throw new WorkbenchError('bad-request', `document ${i} (${JSON.stringify(d.name)}) has ${d.ids.length} token${d.ids.length === 1 ? '' : 's'}; at least 2 are needed (the first is never predicted)`)
+    if (d.ids.length < 2)
+      throw new WorkbenchError(
+        'bad-request',
+        `document ${i} (${JSON.stringify(d.name)}) has ${d.ids.length} token${d.ids.length === 1 ? '' : 's'}; at least 2 are needed (the first is never predicted)`,
+      )
   })
   const windows = documents.flatMap((d, doc) => predictionWindows(d.ids.length, nPositions).map((w) => ({ doc, ...w })))
   const total = documents.reduce((s, d) => s + d.ids.length - 1, 0)

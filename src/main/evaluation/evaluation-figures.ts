@@ -24,7 +24,13 @@ export function figuresOf(tokens: number, predicted: number, sumLogProb: number)
  * is Σ of the documents' sums in that order (not a running sum over tokens), so the same
  * documents evaluated in any number of chunks and merged give bit-identical figures.
  */
-export function evaluationResponse(documents: readonly DocumentSums[], window: number, logProbs: Float32Array, edited: boolean, timingsMs: Record<string, number>): EvaluateResponse {
+export function evaluationResponse(
+  documents: readonly DocumentSums[],
+  window: number,
+  logProbs: Float32Array,
+  edited: boolean,
+  timingsMs: Record<string, number>,
+): EvaluateResponse {
   let tokens = 0
   let predicted = 0
   let sum = 0
@@ -33,7 +39,8 @@ export function evaluationResponse(documents: readonly DocumentSums[], window: n
     predicted += d.predicted
     sum += d.sumLogProb
   }
-  if (predicted !== logProbs.length) throw new WorkbenchError('internal', `the documents predict ${predicted} tokens but ${logProbs.length} log-probs were given`)
+  if (predicted !== logProbs.length)
+    throw new WorkbenchError('internal', `the documents predict ${predicted} tokens but ${logProbs.length} log-probs were given`)
   return {
     documents: documents.map((d) => ({ name: d.name, ...figuresOf(d.tokens, d.predicted, d.sumLogProb) })),
     total: { documents: documents.length, ...figuresOf(tokens, predicted, sum) },
@@ -74,11 +81,15 @@ export function mergeEvaluations(chunks: readonly EvaluateResponse[]): EvaluateR
   const timingsMs: Record<string, number> = {}
   chunks.forEach((c, i) => {
     if (c.window !== window || c.edited !== edited) {
-      throw new WorkbenchError('bad-request', `evaluation chunk ${i} has window ${c.window} and edited ${c.edited}; chunk 0 has window ${window} and edited ${edited}: chunks of one corpus share the model and the edits`)
+      throw new WorkbenchError(
+        'bad-request',
+        `evaluation chunk ${i} has window ${c.window} and edited ${c.edited}; chunk 0 has window ${window} and edited ${edited}: chunks of one corpus share the model and the edits`,
+      )
     }
     const lp = decodeLogProbs(c)
     const predicted = c.documents.reduce((s, d) => s + d.predicted, 0)
-    if (lp.length !== predicted) throw new WorkbenchError('bad-request', `evaluation chunk ${i} predicts ${predicted} tokens but carries ${lp.length} log-probs`)
+    if (lp.length !== predicted)
+      throw new WorkbenchError('bad-request', `evaluation chunk ${i} predicts ${predicted} tokens but carries ${lp.length} log-probs`)
     for (const d of c.documents) documents.push({ name: d.name, tokens: d.tokens, predicted: d.predicted, sumLogProb: d.sumLogProb })
     parts.push(lp)
     for (const [k, v] of Object.entries(c.timingsMs)) timingsMs[k] = (timingsMs[k] ?? 0) + v

@@ -30,7 +30,11 @@ export async function readCorpus(source: { file: string } | { dir: string }): Pr
   const paths = 'file' in source ? [source.file] : await textFiles(source.dir)
   const sizes = await Promise.all(paths.map(fileSize))
   const total = sizes.reduce((s, n) => s + n, 0)
-  if (total > CORPUS_LIMITS.totalBytes) throw new WorkbenchError('too-long', `the ${paths.length} files have ${total} bytes in all; at most ${CORPUS_LIMITS.totalBytes} are read (split the corpus)`)
+  if (total > CORPUS_LIMITS.totalBytes)
+    throw new WorkbenchError(
+      'too-long',
+      `the ${paths.length} files have ${total} bytes in all; at most ${CORPUS_LIMITS.totalBytes} are read (split the corpus)`,
+    )
   const out: CorpusFile[] = []
   for (const [i, path] of paths.entries()) out.push({ name: basename(path), text: await readText(path, sizes[i]) })
   return out
@@ -42,12 +46,19 @@ async function textFiles(dir: string): Promise<string[]> {
     entries = await readdir(dir, { withFileTypes: true })
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    throw new WorkbenchError(code === 'ENOTDIR' ? 'bad-request' : 'not-found', `cannot list the folder ${dir}: ${(e as Error).message}`, { cause: e })
+    throw new WorkbenchError(code === 'ENOTDIR' ? 'bad-request' : 'not-found', `cannot list the folder ${dir}: ${(e as Error).message}`, {
+      cause: e,
+    })
   }
   // symbolic links count (followed): one to anything but a regular file is refused by fileSize
   const names = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && extname(e.name).toLowerCase() === '.txt').map((e) => e.name)
-  if (names.length === 0) throw new WorkbenchError('not-found', `the folder ${dir} has no .txt files (only files directly in it ending in .txt are read)`)
-  if (names.length > CORPUS_LIMITS.files) throw new WorkbenchError('bad-request', `the folder ${dir} has ${names.length} .txt files; one evaluation takes at most ${CORPUS_LIMITS.files}`)
+  if (names.length === 0)
+    throw new WorkbenchError('not-found', `the folder ${dir} has no .txt files (only files directly in it ending in .txt are read)`)
+  if (names.length > CORPUS_LIMITS.files)
+    throw new WorkbenchError(
+      'bad-request',
+      `the folder ${dir} has ${names.length} .txt files; one evaluation takes at most ${CORPUS_LIMITS.files}`,
+    )
   return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((n) => join(dir, n))
 }
 
@@ -59,7 +70,11 @@ async function fileSize(path: string): Promise<number> {
     throw new WorkbenchError('not-found', `cannot read ${path}: ${(e as Error).message}`, { cause: e })
   }
   if (!info.isFile()) throw new WorkbenchError('bad-request', `${path} is not a regular file`)
-  if (info.size > CORPUS_LIMITS.fileBytes) throw new WorkbenchError('too-long', `${path} has ${info.size} bytes; a document may have at most ${CORPUS_LIMITS.characters} characters, and files over ${CORPUS_LIMITS.fileBytes} bytes are not read`)
+  if (info.size > CORPUS_LIMITS.fileBytes)
+    throw new WorkbenchError(
+      'too-long',
+      `${path} has ${info.size} bytes; a document may have at most ${CORPUS_LIMITS.characters} characters, and files over ${CORPUS_LIMITS.fileBytes} bytes are not read`,
+    )
   return info.size
 }
 
@@ -77,14 +92,16 @@ async function readText(path: string, size: number): Promise<string> {
   } finally {
     await handle.close()
   }
-  if (bytes.includes(0)) throw new WorkbenchError('bad-request', `${path} contains NUL bytes at byte ${bytes.indexOf(0)}: a binary file, not text`)
+  if (bytes.includes(0))
+    throw new WorkbenchError('bad-request', `${path} contains NUL bytes at byte ${bytes.indexOf(0)}: a binary file, not text`)
   let text: string
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
   } catch (e) {
     throw new WorkbenchError('bad-request', `${path} is not UTF-8 text`, { cause: e })
   }
-  if (text.length > CORPUS_LIMITS.characters) throw new WorkbenchError('too-long', `${path} has ${text.length} characters; a document may have at most ${CORPUS_LIMITS.characters}`)
+  if (text.length > CORPUS_LIMITS.characters)
+    throw new WorkbenchError('too-long', `${path} has ${text.length} characters; a document may have at most ${CORPUS_LIMITS.characters}`)
   if (text.trim() === '') throw new WorkbenchError('bad-request', `${path} is empty or only whitespace`)
   return text
 }

@@ -29,11 +29,18 @@ const VERSION = 1
 const HEADER_WORDS = 5 // magic, version, N, vocab, senses
 
 function cachePath(contentHash: string, ids: readonly number[], nPositions: number): string {
-  const key = createHash('sha256').update(`${nPositions}|${ids.join(',')}`).digest('hex').slice(0, 32)
+  const key = createHash('sha256')
+    .update(`${nPositions}|${ids.join(',')}`)
+    .digest('hex')
+    .slice(0, 32)
   return join(cacheDir(), 'finetune', contentHash, `background-${key}.bin`)
 }
 
-export async function backgroundStatistics(engine: FinetuneEngine, ids: readonly number[], options: { signal?: AbortSignal } = {}): Promise<BackgroundStatistics> {
+export async function backgroundStatistics(
+  engine: FinetuneEngine,
+  ids: readonly number[],
+  options: { signal?: AbortSignal } = {},
+): Promise<BackgroundStatistics> {
   const { vocabSize: V, numSenses: k, nPositions } = engine.config
   const path = cachePath(engine.contentHash, ids, nPositions)
   const hit = await readCached(path, ids.length - 1, V, k)

@@ -31,7 +31,11 @@ export async function loadBackgroundText(path: string | undefined, maxTokens = D
   let text: string
   try {
     const info = await stat(file)
-    if (info.size > MAX_BACKGROUND_BYTES) throw new WorkbenchError('bad-request', `the background file ${file} has ${info.size} bytes; at most ${MAX_BACKGROUND_BYTES} are read`)
+    if (info.size > MAX_BACKGROUND_BYTES)
+      throw new WorkbenchError(
+        'bad-request',
+        `the background file ${file} has ${info.size} bytes; at most ${MAX_BACKGROUND_BYTES} are read`,
+      )
     text = await readFile(file, 'utf8')
   } catch (e) {
     if (e instanceof WorkbenchError) throw e
@@ -43,9 +47,11 @@ export async function loadBackgroundText(path: string | undefined, maxTokens = D
 
 /** Background text given as a string (the app's Teach view sends it), at most MAX_BACKGROUND_BYTES characters. */
 export function backgroundFromText(text: string, source: string, maxTokens = DEFAULT_MAX_BACKGROUND_TOKENS): BackgroundText {
-  if (text.length > MAX_BACKGROUND_BYTES) throw new WorkbenchError('bad-request', `the background text has ${text.length} characters; at most ${MAX_BACKGROUND_BYTES} are read`)
+  if (text.length > MAX_BACKGROUND_BYTES)
+    throw new WorkbenchError('bad-request', `the background text has ${text.length} characters; at most ${MAX_BACKGROUND_BYTES} are read`)
   const all = gpt2Tokenizer().encode(text)
-  if (all.length < 2) throw new WorkbenchError('bad-request', `the background text ${source} has ${all.length} tokens; at least 2 are needed (one predicted)`)
+  if (all.length < 2)
+    throw new WorkbenchError('bad-request', `the background text ${source} has ${all.length} tokens; at least 2 are needed (one predicted)`)
   const ids = all.slice(0, maxTokens)
   return { ids, source, isDefault: false, truncated: all.length > ids.length }
 }

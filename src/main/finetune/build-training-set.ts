@@ -22,7 +22,11 @@ function cancelled(signal?: AbortSignal): void {
 }
 
 /** ids = prefix ++ suffix; rows P−1 … P+S−2 predict the suffix tokens. */
-export async function forwardExamples(engine: FinetuneEngine, examples: readonly CanonicalExample[], signal?: AbortSignal): Promise<ExampleForward[]> {
+export async function forwardExamples(
+  engine: FinetuneEngine,
+  examples: readonly CanonicalExample[],
+  signal?: AbortSignal,
+): Promise<ExampleForward[]> {
   const out: ExampleForward[] = []
   for (const ex of examples) {
     const sequences: ExampleForward['sequences'] = []
@@ -62,9 +66,21 @@ export async function buildTrainingSet(
     pairs: [...pairs],
     examples: examples.map((ex) => ({
       line: ex.line,
-      sequences: ex.sequences.map((s) => ({ targets: Int32Array.from(s.targets), baseLogits: s.logits, weights: senseWeights(s.alpha, s.ids, k, s.rows, pairs) })),
+      sequences: ex.sequences.map((s) => ({
+        targets: Int32Array.from(s.targets),
+        baseLogits: s.logits,
+        weights: senseWeights(s.alpha, s.ids, k, s.rows, pairs),
+      })),
     })),
-    background: { targets: new Int32Array(0), baseLogits: new Float32Array(0), weights: new Float32Array(0), baseLse: new Float64Array(0), baseProbs: new Float32Array(0), positions: stats.positions, unreachedNllSum: 0 },
+    background: {
+      targets: new Int32Array(0),
+      baseLogits: new Float32Array(0),
+      weights: new Float32Array(0),
+      baseLse: new Float64Array(0),
+      baseProbs: new Float32Array(0),
+      positions: stats.positions,
+      unreachedNllSum: 0,
+    },
   }
   // which rows of which windows the pairs reach; the NLL of the others stays the original's
   const windows = backgroundWindows(backgroundIds.length, nPositions)

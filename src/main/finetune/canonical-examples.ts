@@ -33,7 +33,8 @@ const MAX_LINE_CHARS = 65_536
 
 /** Parses and validates an examples file; every problem is a typed error naming the line. */
 export function parseCanonicalExamples(text: string, o: ParseExamplesOptions): CanonicalExample[] {
-  if (text.length > MAX_EXAMPLES_BYTES) throw new WorkbenchError('bad-request', `the examples file has ${text.length} characters; at most ${MAX_EXAMPLES_BYTES} are read`)
+  if (text.length > MAX_EXAMPLES_BYTES)
+    throw new WorkbenchError('bad-request', `the examples file has ${text.length} characters; at most ${MAX_EXAMPLES_BYTES} are read`)
   const fields = isPairLoss(o.loss) ? ['prefix', 'suffix1', 'suffix2'] : ['prefix', 'suffix']
   const out: CanonicalExample[] = []
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/) // a UTF-8 byte-order mark is not part of line 1
@@ -57,7 +58,8 @@ export function parseCanonicalExamples(text: string, o: ParseExamplesOptions): C
     for (const key of Object.keys(obj)) {
       if (!fields.includes(key)) fail(`unknown field "${key}"; loss ${o.loss} takes ${fields.join(', ')}`)
     }
-    for (const f of fields) if (typeof obj[f] !== 'string') fail(`field "${f}" is missing or not a string; loss ${o.loss} takes ${fields.join(', ')}`)
+    for (const f of fields)
+      if (typeof obj[f] !== 'string') fail(`field "${f}" is missing or not a string; loss ${o.loss} takes ${fields.join(', ')}`)
     const prefix = [...o.tokenize(obj.prefix as string)]
     if (prefix.length === 0) fail('"prefix" tokenizes to no tokens (the first suffix token needs a prefix to be predicted from)')
     const suffixes = fields.slice(1).map((f) => {

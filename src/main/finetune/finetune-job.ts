@@ -32,14 +32,32 @@ export async function runFinetuneJob(engine: FinetuneEngine, job: FinetuneJob, o
   const { config } = engine
   const options = validateFinetuneOptions(job.options, config.numSenses)
   const tok = gpt2Tokenizer()
-  const examples = parseCanonicalExamples(job.examples, { loss: options.loss, tokenize: (s) => tok.encode(s), nPositions: config.nPositions, vocabSize: config.vocabSize })
+  const examples = parseCanonicalExamples(job.examples, {
+    loss: options.loss,
+    tokenize: (s) => tok.encode(s),
+    nPositions: config.nPositions,
+    vocabSize: config.vocabSize,
+  })
   const bg = job.background
-  const background = bg === undefined ? await loadBackgroundText(undefined) : 'path' in bg ? await loadBackgroundText(bg.path) : backgroundFromText(bg.text, bg.source)
+  const background =
+    bg === undefined
+      ? await loadBackgroundText(undefined)
+      : 'path' in bg
+        ? await loadBackgroundText(bg.path)
+        : backgroundFromText(bg.text, bg.source)
   const r = await runFinetune(engine, { examples, background, options, signal: o.signal, onProgress: o.onProgress, name: job.name })
   return {
     contentHash: engine.contentHash,
     loss: options.loss,
-    selected: r.selected.map((s) => ({ token: s.token, text: tok.tokenText(s.token), sense: s.sense, score: s.score, suffixMass: s.suffixMass, backgroundMass: s.backgroundMass, lines: s.lines })),
+    selected: r.selected.map((s) => ({
+      token: s.token,
+      text: tok.tokenText(s.token),
+      sense: s.sense,
+      score: s.score,
+      suffixMass: s.suffixMass,
+      backgroundMass: s.backgroundMass,
+      lines: s.lines,
+    })),
     before: r.before,
     after: r.after,
     epochKept: r.epochKept,

@@ -28,7 +28,8 @@ export function validateFinetuneOptions(o: FinetuneOptions, numSenses: number): 
   const fail = (why: string): never => {
     throw new WorkbenchError('bad-request', why)
   }
-  if (!(FINETUNE_LOSSES as readonly string[]).includes(o.loss)) fail(`loss must be one of ${FINETUNE_LOSSES.join(', ')}, got ${JSON.stringify(o.loss)}`)
+  if (!(FINETUNE_LOSSES as readonly string[]).includes(o.loss))
+    fail(`loss must be one of ${FINETUNE_LOSSES.join(', ')}, got ${JSON.stringify(o.loss)}`)
   const int = (name: string, v: number | undefined, lo: number, hi: number) => {
     if (v !== undefined && (!Number.isInteger(v) || v < lo || v > hi)) fail(`${name} must be an integer in [${lo}, ${hi}], got ${v}`)
   }

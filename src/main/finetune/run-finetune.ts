@@ -40,7 +40,15 @@ export interface FinetuneResult {
   history: FinetuneProgress[]
   /** the learned changes as add-sense edits; null when no epoch was kept */
   document: SenseEditDocument | null
-  background: { source: string; isDefault: boolean; truncated: boolean; tokens: number; positions: number; reachedPositions: number; statisticsCached: boolean }
+  background: {
+    source: string
+    isDefault: boolean
+    truncated: boolean
+    tokens: number
+    positions: number
+    reachedPositions: number
+    statisticsCached: boolean
+  }
   timingsMs: { prepare: number; epochs: number[] }
 }
 
@@ -71,7 +79,8 @@ export async function runFinetune(engine: FinetuneEngine, a: RunFinetuneArgs): P
     perExample: o.sensesPerExample,
     lambda: o.lambda,
   })
-  if (selected.length === 0) throw new WorkbenchError('bad-request', 'no sense of any example token sends α mass to the suffix rows: nothing to fine-tune')
+  if (selected.length === 0)
+    throw new WorkbenchError('bad-request', 'no sense of any example token sends α mass to the suffix rows: nothing to fine-tune')
   const set = await buildTrainingSet(engine, forwards, selected, a.background.ids, stats, signal)
   const E = await engine.embeddingRows(Array.from({ length: V }, (_, i) => i)) // (vocab, d_model)
   const prepareMs = performance.now() - t0
@@ -80,7 +89,8 @@ export async function runFinetune(engine: FinetuneEngine, a: RunFinetuneArgs): P
   const all = set.examples.map((_, i) => i)
   const batchSize = Math.min(o.batchSize ?? all.length, all.length)
   const fullBatch = batchSize === all.length
-  const objective = (P: Float32Array, batch: readonly number[], gradient: boolean) => finetuneObjective(set, P, { loss: o.loss, batch, klWeight: o.klWeight, gradient, signal })
+  const objective = (P: Float32Array, batch: readonly number[], gradient: boolean) =>
+    finetuneObjective(set, P, { loss: o.loss, batch, klWeight: o.klWeight, gradient, signal })
   // with one full batch per epoch, an epoch's evaluation is also the next step's gradient pass
   let carried: ObjectiveValue | null = await objective(new Float32Array(m * V), all, fullBatch)
   const before = metrics(set, carried)
@@ -100,18 +110,32 @@ export async function runFinetune(engine: FinetuneEngine, a: RunFinetuneArgs): P
     const te = performance.now()
     const order = shuffled(all, rng)
     for (let b = 0; b < stepsPerEpoch; b++) {
-      const val = carried ?? (await objective(await engine.project(Float32Array.from(delta), m, { signal }), order.slice(b * batchSize, (b + 1) * batchSize), true))
+      const val =
+        carried ??
+        (await objective(
+          await engine.project(Float32Array.from(delta), m, { signal }),
+          order.slice(b * batchSize, (b + 1) * batchSize),
+          true,
+        ))
       carried = null
       const grad = senseGradients(val.G as Float64Array, E, m, V, set.textVocab, d) // (pair, d_model)
       adam.step(delta, grad, cosineLearningRate(o.lr, step++, total))
     }
     const values = Float32Array.from(delta)
-    if (!values.every(Number.isFinite)) throw new WorkbenchError('bad-request', `the changes diverged to non-finite values in epoch ${epoch}: use a smaller --lr`)
+    if (!values.every(Number.isFinite))
+      throw new WorkbenchError('bad-request', `the changes diverged to non-finite values in epoch ${epoch}: use a smaller --lr`)
     const val = await objective(await engine.project(values, m, { signal }), all, fullBatch && epoch < o.epochs) // P: (m, vocab)
     if (val.G) carried = val
     const now = metrics(set, val)
     epochMs.push(performance.now() - te)
-    const progress = { epoch, epochs: o.epochs, canonicalLoss: now.canonicalLoss, objective: now.objective, kl: now.kl, backgroundNll: now.backgroundNll }
+    const progress = {
+      epoch,
+      epochs: o.epochs,
+      canonicalLoss: now.canonicalLoss,
+      objective: now.objective,
+      kl: now.kl,
+      backgroundNll: now.backgroundNll,
+    }
     history.push(progress)
     a.onProgress?.(progress)
     if (limit === null || now.backgroundNll <= limit) kept = { epoch, values, metrics: now }

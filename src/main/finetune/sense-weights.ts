@@ -13,7 +13,14 @@ export interface SensePair {
  * Adds Σ_{t ∈ rows} w_t(x_j, ℓ) for every (token, sense) of the sequence into `acc`
  * (vocab, sense), scaled by `factor`. alpha: (sense, L, L) of the sequence `ids` (length L).
  */
-export function accumulateAlphaMass(alpha: Float32Array, ids: readonly number[], k: number, rows: readonly number[], acc: Float64Array, factor = 1): void {
+export function accumulateAlphaMass(
+  alpha: Float32Array,
+  ids: readonly number[],
+  k: number,
+  rows: readonly number[],
+  acc: Float64Array,
+  factor = 1,
+): void {
   const L = ids.length
   for (let l = 0; l < k; l++) {
     for (const t of rows) {
@@ -24,7 +31,13 @@ export function accumulateAlphaMass(alpha: Float32Array, ids: readonly number[],
 }
 
 /** w_t(v_i, ℓ_i) for the given rows and pairs: (rows.length, m), float32. */
-export function senseWeights(alpha: Float32Array, ids: readonly number[], k: number, rows: readonly number[], pairs: readonly SensePair[]): Float32Array {
+export function senseWeights(
+  alpha: Float32Array,
+  ids: readonly number[],
+  k: number,
+  rows: readonly number[],
+  pairs: readonly SensePair[],
+): Float32Array {
   const L = ids.length
   const m = pairs.length
   const out = new Float32Array(rows.length * m) // (row, pair)

@@ -37,7 +37,16 @@ export function shiftedSoftmax(
 }
 
 /** G_i += c · w_i · g for every pair i (G: (m, vocab), float64; g over the real tokens). */
-export function accumulatePairGradients(G: Float64Array, vocabSize: number, weights: Float32Array, weightOffset: number, m: number, c: number, g: Float64Array, textVocab: number): void {
+export function accumulatePairGradients(
+  G: Float64Array,
+  vocabSize: number,
+  weights: Float32Array,
+  weightOffset: number,
+  m: number,
+  c: number,
+  g: Float64Array,
+  textVocab: number,
+): void {
   for (let i = 0; i < m; i++) {
     const w = c * weights[weightOffset + i]
     if (w === 0) continue

@@ -17,7 +17,13 @@ export interface DominantContribution {
  * (backpack-spec.md §3.6), contributions summed over the positions of each token id.
  * Cost: one d-long dot per (position, sense), as much as the step's own mix.
  */
-export function dominantContribution(step: LastStep, ids: readonly number[], ev: Float32Array, numSenses: number, dModel: number): DominantContribution {
+export function dominantContribution(
+  step: LastStep,
+  ids: readonly number[],
+  ev: Float32Array,
+  numSenses: number,
+  dModel: number,
+): DominantContribution {
   const n = ids.length
   const sums = new Map<number, Float64Array>() // token → (sense)
   const where = new Map<number, number[]>()

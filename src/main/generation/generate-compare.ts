@@ -15,7 +15,10 @@ export interface GenerationComparison {
  * with sampling, the two texts share the random stream, so they diverge only where the
  * edits change the distribution enough to change a draw.
  */
-export async function generateCompare(engine: BackpackEngine, options: Omit<GenerateOptions, 'edits'> & { edits: ParsedSenseEdits | null }): Promise<GenerationComparison> {
+export async function generateCompare(
+  engine: BackpackEngine,
+  options: Omit<GenerateOptions, 'edits'> & { edits: ParsedSenseEdits | null },
+): Promise<GenerationComparison> {
   const { edits, onLogits: _onLogits, onToken: _onToken, ...rest } = options
   const baseline = await generate(engine, { ...rest, edits: null })
   const edited = await generate(engine, { ...rest, edits })

@@ -86,20 +86,27 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
   const { vocabSize: V, nPositions, numSenses: k, nEmbd: d } = engine.config
   const prompt = [...options.ids]
   if (prompt.length === 0) throw new WorkbenchError('bad-request', 'generation needs a prompt of at least one token')
-  if (prompt.length > nPositions) throw new WorkbenchError('too-long', `the prompt has ${prompt.length} tokens; the model takes at most ${nPositions}`)
-  for (const id of prompt) if (!Number.isInteger(id) || id < 0 || id >= V) throw new WorkbenchError('bad-request', `prompt token ${id} is outside the vocabulary [0, ${V})`)
+  if (prompt.length > nPositions)
+    throw new WorkbenchError('too-long', `the prompt has ${prompt.length} tokens; the model takes at most ${nPositions}`)
+  for (const id of prompt)
+    if (!Number.isInteger(id) || id < 0 || id >= V)
+      throw new WorkbenchError('bad-request', `prompt token ${id} is outside the vocabulary [0, ${V})`)
   const maxNew = options.maxNewTokens ?? 32
-  if (!Number.isInteger(maxNew) || maxNew < 0) throw new WorkbenchError('bad-request', `maxNewTokens must be a non-negative integer, got ${maxNew}`)
+  if (!Number.isInteger(maxNew) || maxNew < 0)
+    throw new WorkbenchError('bad-request', `maxNewTokens must be a non-negative integer, got ${maxNew}`)
   const recompute = options.recompute ?? 'incremental'
-  if (recompute !== 'incremental' && recompute !== 'full') throw new WorkbenchError('bad-request', `recompute must be "incremental" or "full", got ${JSON.stringify(recompute)}`)
-  if (options.attribute && recompute === 'full') throw new WorkbenchError('bad-request', 'per-token attribution is available with incremental decoding only')
+  if (recompute !== 'incremental' && recompute !== 'full')
+    throw new WorkbenchError('bad-request', `recompute must be "incremental" or "full", got ${JSON.stringify(recompute)}`)
+  if (options.attribute && recompute === 'full')
+    throw new WorkbenchError('bad-request', 'per-token attribution is available with incremental decoding only')
   const decoding = checkDecodingSettings(
     options.strategy === 'sample'
       ? { strategy: 'sample', temperature: options.temperature ?? 1, topK: options.topK, topP: options.topP, seed: options.seed ?? 0 }
-      : { strategy: options.strategy ?? 'greedy' } as DecodingSettings,
+      : ({ strategy: options.strategy ?? 'greedy' } as DecodingSettings),
   )
   const maxDraft = options.speculate ?? 4
-  if (!Number.isInteger(maxDraft) || maxDraft < 0 || maxDraft > 64) throw new WorkbenchError('bad-request', `speculate must be an integer in [0, 64], got ${maxDraft}`)
+  if (!Number.isInteger(maxDraft) || maxDraft < 0 || maxDraft > 64)
+    throw new WorkbenchError('bad-request', `speculate must be an integer in [0, 64], got ${maxDraft}`)
   const rng = decoding.strategy === 'sample' ? new SeededRandom(decoding.seed) : null
   const runner = options.runner ?? analysisRunner(engine)
   const edits = options.edits ?? null
@@ -130,7 +137,8 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
       const draft = drafts.shift()
       options.onLogits?.(step, logits)
       // greedy: the id alone first, so the next step starts before log p is summed over the vocabulary
-      const chosen = decoding.strategy === 'greedy' ? { id: greedyToken(logits, 0, V), logProb: NaN } : chooseToken(logits, 0, V, decoding, rng)
+      const chosen =
+        decoding.strategy === 'greedy' ? { id: greedyToken(logits, 0, V), logProb: NaN } : chooseToken(logits, 0, V, decoding, rng)
       if (chosen.id === END_OF_TEXT && (options.stopAtEndOfText ?? true)) {
         stopReason = 'end-of-text'
         break
@@ -151,7 +159,11 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
         const more = tokens.length + 1 < maxNew && ids.length < nPositions
         if (more && speculate > 0) guesses = lookupDraft(ids, Math.min(speculate, maxNew - tokens.length - 1, nPositions - ids.length))
         guessed += guesses.length
-        next = more ? (decoder ? decoder.append([chosen.id, ...guesses], { rows: guesses.length + 1 }) : lastLogits(runner, ids, edits, call)) : null
+        next = more
+          ? decoder
+            ? decoder.append([chosen.id, ...guesses], { rows: guesses.length + 1 })
+            : lastLogits(runner, ids, edits, call)
+          : null
         next?.catch(() => {}) // awaited below; a failure surfaces there
       }
       if (decoding.strategy === 'greedy') chosen.logProb = tokenLogProb(logits, 0, V, chosen.id)
@@ -191,7 +203,12 @@ export async function generate(engine: BackpackEngine, options: GenerateOptions)
 }
 
 /** Full recomputation: the whole sequence through the runner, logits of the last position. */
-async function lastLogits(runner: InterventionRunner, ids: readonly number[], edits: ParsedSenseEdits | null, call: RunCallOptions): Promise<Float32Array> {
+async function lastLogits(
+  runner: InterventionRunner,
+  ids: readonly number[],
+  edits: ParsedSenseEdits | null,
+  call: RunCallOptions,
+): Promise<Float32Array> {
   const out = await runner.run(ids, edits, { positions: [ids.length - 1], ...call })
   return out.logits // (1, vocab)
 }

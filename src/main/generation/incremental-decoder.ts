@@ -77,15 +77,21 @@ export class IncrementalDecoder {
   async append(newIds: readonly number[], options: { rows?: number } = {}): Promise<Float32Array> {
     if (newIds.length === 0) throw new WorkbenchError('bad-request', 'append needs at least one token')
     const rows = options.rows ?? 1
-    if (!Number.isInteger(rows) || rows < 1 || rows > newIds.length) throw new WorkbenchError('bad-request', `rows must be an integer in [1, ${newIds.length}], got ${rows}`)
-    if (rows > 1 && !this.canSpeculate) throw new WorkbenchError('bad-request', 'several rows per append are not available under a topic edit')
+    if (!Number.isInteger(rows) || rows < 1 || rows > newIds.length)
+      throw new WorkbenchError('bad-request', `rows must be an integer in [1, ${newIds.length}], got ${rows}`)
+    if (rows > 1 && !this.canSpeculate)
+      throw new WorkbenchError('bad-request', 'several rows per append are not available under a topic edit')
     const { numSenses: k, nEmbd: d, nPositions } = this.runner.engine.config
     if (this.ids.length + newIds.length > nPositions) {
       throw new WorkbenchError('too-long', `${this.ids.length + newIds.length} tokens exceed the model's ${nPositions} positions`)
     }
     if (this.ids.length === 0) {
       for (const e of this.#alphaEdits) {
-        if (e.position >= newIds.length) throw new WorkbenchError('edit-invalid', `edit ${e.index} (scale-contextualization): position ${e.position} is outside this prompt of ${newIds.length} tokens [0, ${newIds.length})`)
+        if (e.position >= newIds.length)
+          throw new WorkbenchError(
+            'edit-invalid',
+            `edit ${e.index} (scale-contextualization): position ${e.position} is outside this prompt of ${newIds.length} tokens [0, ${newIds.length})`,
+          )
       }
     }
     const senses = await this.runner.editedSenses(newIds, this.#vectorEdits)
@@ -111,14 +117,20 @@ export class IncrementalDecoder {
     const topicScale = this.#annealer ? this.#annealer.scale() : null
     this.last = { alphaRow: row, topicScale, senses: this.#senses }
     const logits = await this.#decoder.combine(alphaRows, rows, topicScale ?? undefined) // (rows, vocab)
-    if (this.#edited) assertFiniteLogits(logits, this.runner.engine.config.vocabSize, Array.from({ length: rows }, (_, q) => n - rows + q))
+    if (this.#edited)
+      assertFiniteLogits(
+        logits,
+        this.runner.engine.config.vocabSize,
+        Array.from({ length: rows }, (_, q) => n - rows + q),
+      )
     return logits
   }
 
   /** Keeps the first `length` tokens (drops draft tokens that were not accepted). */
   async truncate(length: number): Promise<void> {
     if (!this.canSpeculate) throw new WorkbenchError('bad-request', 'truncate is not available under a topic edit')
-    if (!Number.isInteger(length) || length < 0 || length > this.ids.length) throw new WorkbenchError('bad-request', `truncate: length must be in [0, ${this.ids.length}], got ${length}`)
+    if (!Number.isInteger(length) || length < 0 || length > this.ids.length)
+      throw new WorkbenchError('bad-request', `truncate: length must be in [0, ${this.ids.length}], got ${length}`)
     await this.#decoder.truncate(length)
     this.ids.length = length
     this.#senses.length = length

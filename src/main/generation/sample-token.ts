@@ -20,13 +20,24 @@ export type DecodingSettings =
 /** Checks untrusted settings; returns them with the defaults filled in. */
 export function checkDecodingSettings(s: DecodingSettings): DecodingSettings {
   if (s.strategy === 'greedy') return { strategy: 'greedy' }
-  if (s.strategy !== 'sample') throw new WorkbenchError('bad-request', `decoding strategy must be "greedy" or "sample", got ${JSON.stringify((s as { strategy: unknown }).strategy)}`)
+  if (s.strategy !== 'sample')
+    throw new WorkbenchError(
+      'bad-request',
+      `decoding strategy must be "greedy" or "sample", got ${JSON.stringify((s as { strategy: unknown }).strategy)}`,
+    )
   // temperature, top-p and seed: the doors' ranges (a seed above 2^32 − 1 would alias another's stream)
   checkGenerationSetting('temperature', s.temperature)
-  if (s.topK !== undefined && !(Number.isInteger(s.topK) && s.topK >= 1)) throw new WorkbenchError('bad-request', `top-k must be an integer ≥ 1, got ${s.topK}`)
+  if (s.topK !== undefined && !(Number.isInteger(s.topK) && s.topK >= 1))
+    throw new WorkbenchError('bad-request', `top-k must be an integer ≥ 1, got ${s.topK}`)
   if (s.topP !== undefined) checkGenerationSetting('topP', s.topP, 'top-p')
   checkGenerationSetting('seed', s.seed)
-  return { strategy: 'sample', temperature: s.temperature, seed: s.seed, ...(s.topK !== undefined ? { topK: s.topK } : {}), ...(s.topP !== undefined ? { topP: s.topP } : {}) }
+  return {
+    strategy: 'sample',
+    temperature: s.temperature,
+    seed: s.seed,
+    ...(s.topK !== undefined ? { topK: s.topK } : {}),
+    ...(s.topP !== undefined ? { topP: s.topP } : {}),
+  }
 }
 
 export interface ChosenToken {
@@ -43,7 +54,13 @@ export interface ChosenToken {
  * u ∈ [0, 1) from `rng` walked over the candidates in a fixed order — so the same seed and
  * settings give the same token for the same logits.
  */
-export function chooseToken(logits: Float32Array, offset: number, vocabSize: number, settings: DecodingSettings, rng: SeededRandom | null): ChosenToken {
+export function chooseToken(
+  logits: Float32Array,
+  offset: number,
+  vocabSize: number,
+  settings: DecodingSettings,
+  rng: SeededRandom | null,
+): ChosenToken {
   const n = textVocabSize(vocabSize)
   const arg = greedyToken(logits, offset, vocabSize)
   const mx = logits[offset + arg]

@@ -12,6 +12,10 @@ import { createFolder } from '../paths/create-folder'
 export async function blobLock(path: string, what: string): Promise<() => Promise<void>> {
   createFolder(dirname(path))
   const lock = await tryFileLock(path)
-  if (!lock) throw new WorkbenchError('hub', `${what} is being downloaded by another process (lock ${path}); wait for it to finish, or delete the lock if that process is gone`)
+  if (!lock)
+    throw new WorkbenchError(
+      'hub',
+      `${what} is being downloaded by another process (lock ${path}); wait for it to finish, or delete the lock if that process is gone`,
+    )
   return () => lock.release()
 }

@@ -81,7 +81,11 @@ export async function transferBlob(o: TransferBlobOptions): Promise<TransferBlob
     } catch (e) {
       if (!(e instanceof RetryableTransfer) || attempt >= o.retries) throw e
       if (o.retryDelayMs > 0) await sleep(o.retryDelayMs * (attempt + 1), undefined, { signal: o.signal }).catch(() => undefined)
-      if (o.signal?.aborted) throw new WorkbenchError('cancelled', `download of ${o.file} was cancelled; ${await sizeOf(partial)} bytes kept in ${partial} for the next run`)
+      if (o.signal?.aborted)
+        throw new WorkbenchError(
+          'cancelled',
+          `download of ${o.file} was cancelled; ${await sizeOf(partial)} bytes kept in ${partial} for the next run`,
+        )
     }
   }
   o.onVerifying()
@@ -93,7 +97,8 @@ export async function transferBlob(o: TransferBlobOptions): Promise<TransferBlob
       seen += (chunk as Buffer).length
     }
   } catch (e) {
-    if (isAbort(e, o.signal)) throw new WorkbenchError('cancelled', `verification of ${o.file} was cancelled; the download is kept in ${partial}`)
+    if (isAbort(e, o.signal))
+      throw new WorkbenchError('cancelled', `verification of ${o.file} was cancelled; the download is kept in ${partial}`)
     throw e
   }
   if (!verifier.matches(seen)) {
@@ -115,7 +120,10 @@ async function fetchInto(o: TransferBlobOptions, partial: string, have: number):
     const start = contentRangeStart(res.headers['content-range'])
     if (start !== have) {
       await res.body.dump()
-      throw new WorkbenchError('hub', `GET ${o.url} with Range bytes=${have}- answered Content-Range ${JSON.stringify(res.headers['content-range'])}; expected a range starting at ${have}`)
+      throw new WorkbenchError(
+        'hub',
+        `GET ${o.url} with Range bytes=${have}- answered Content-Range ${JSON.stringify(res.headers['content-range'])}; expected a range starting at ${have}`,
+      )
     }
   } else if (res.status === 200) {
     if (have > 0) o.onDiscarded(have)
@@ -132,7 +140,10 @@ async function fetchInto(o: TransferBlobOptions, partial: string, have: number):
       if (written + bytes.length > o.size) {
         await fh.close()
         await rm(partial, { force: true })
-        throw new WorkbenchError('hub-integrity', `${o.file} from ${o.url} is longer than the ${o.size} bytes the Hub announced; the download was deleted`)
+        throw new WorkbenchError(
+          'hub-integrity',
+          `${o.file} from ${o.url} is longer than the ${o.size} bytes the Hub announced; the download was deleted`,
+        )
       }
       await fh.write(bytes)
       written += bytes.length
@@ -141,9 +152,17 @@ async function fetchInto(o: TransferBlobOptions, partial: string, have: number):
   } catch (e) {
     if (e instanceof WorkbenchError) throw e
     if (isAbort(e, o.signal)) {
-      throw new WorkbenchError('cancelled', `download of ${o.file} was cancelled; ${written} of ${o.size} bytes kept in ${partial} for the next run`, { cause: e })
+      throw new WorkbenchError(
+        'cancelled',
+        `download of ${o.file} was cancelled; ${written} of ${o.size} bytes kept in ${partial} for the next run`,
+        { cause: e },
+      )
     }
-    throw new RetryableTransfer('hub', `connection to ${o.url} dropped after ${written} of ${o.size} bytes (${(e as Error).message}); run again to resume`, { cause: e })
+    throw new RetryableTransfer(
+      'hub',
+      `connection to ${o.url} dropped after ${written} of ${o.size} bytes (${(e as Error).message}); run again to resume`,
+      { cause: e },
+    )
   } finally {
     await fh.close().catch(() => undefined)
   }

@@ -97,7 +97,11 @@ export async function downloadCheckpoint(options: DownloadCheckpointOptions): Pr
   try {
     createFolder(settings.cacheDir)
   } catch (e) {
-    throw new WorkbenchError('hub', `cannot create the Hugging Face cache folder ${settings.cacheDir}: ${(e as Error).message}; choose another --cache-dir or HF_HUB_CACHE`, { cause: e })
+    throw new WorkbenchError(
+      'hub',
+      `cannot create the Hugging Face cache folder ${settings.cacheDir}: ${(e as Error).message}; choose another --cache-dir or HF_HUB_CACHE`,
+      { cause: e },
+    )
   }
   const http = hubHttp(settings, options.signal)
   try {
@@ -129,14 +133,24 @@ async function fromCache(
 /** Lists the repository at the revision with @huggingface/hub (GET /api/models/{repo}/revision/{rev}). */
 async function listRepo(http: HubHttp, settings: HubSettings, repo: string, revision: string, signal?: AbortSignal) {
   try {
-    const info = await modelInfo({ name: repo, revision, hubUrl: settings.endpoint, additionalFields: ['sha', 'filePaths'], fetch: http.fetch })
+    const info = await modelInfo({
+      name: repo,
+      revision,
+      hubUrl: settings.endpoint,
+      additionalFields: ['sha', 'filePaths'],
+      fetch: http.fetch,
+    })
     return { sha: info.sha, files: new Set(info.filePaths) }
   } catch (e) {
     if (signal?.aborted) throw new WorkbenchError('cancelled', `listing ${repo}@${revision} was cancelled`, { cause: e })
     if (e instanceof WorkbenchError) throw e
     if (e instanceof HubApiError) {
       const hint = e.statusCode === 401 || e.statusCode === 403 ? '; set HF_TOKEN for private or gated repositories' : ''
-      throw new WorkbenchError('hub', `cannot list ${repo}@${revision} on ${settings.endpoint} (HTTP ${e.statusCode}): ${e.message}${hint}`, { cause: e })
+      throw new WorkbenchError(
+        'hub',
+        `cannot list ${repo}@${revision} on ${settings.endpoint} (HTTP ${e.statusCode}): ${e.message}${hint}`,
+        { cause: e },
+      )
     }
     // undici's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, …) is in its cause
     throw new WorkbenchError(
@@ -160,7 +174,16 @@ async function fromHub(
   const progress = new TransferProgress()
   const emit = (phase: HubDownloadProgress['phase'], file: string | null, fileBytes: number, fileTotal: number, force: boolean) => {
     if (!onProgress || !progress.due(force)) return
-    onProgress({ phase, file, fileBytes, fileTotal, bytes: progress.bytes, total: progress.total, rate: progress.rate(), etaSeconds: progress.etaSeconds() })
+    onProgress({
+      phase,
+      file,
+      fileBytes,
+      fileTotal,
+      bytes: progress.bytes,
+      total: progress.total,
+      rate: progress.rate(),
+      etaSeconds: progress.etaSeconds(),
+    })
   }
   emit('resolving', null, 0, 0, true)
 
@@ -171,7 +194,10 @@ async function fromHub(
     const listing = await listRepo(http, settings, repo, revision, signal)
     const selection = selectCheckpointFiles((f) => listing.files.has(f))
     if (selection.missing.length > 0) {
-      throw new WorkbenchError('hub', `${repo}@${revision} is not a Backpack checkpoint: it has no ${selection.missing.join(' and no ')} (files: ${[...listing.files].sort().join(', ')})`)
+      throw new WorkbenchError(
+        'hub',
+        `${repo}@${revision} is not a Backpack checkpoint: it has no ${selection.missing.join(' and no ')} (files: ${[...listing.files].sort().join(', ')})`,
+      )
     }
     files = selection.files
     absent = WEIGHT_FILES.filter((f) => !listing.files.has(f))
@@ -182,7 +208,11 @@ async function fromHub(
   for (const file of files) metas.push(await fileMetadata(http, resolveUrl(settings.endpoint, repo, pinned, file), signal))
   const commit = metas[0].commit
   const moved = metas.find((m) => m.commit !== commit)
-  if (moved) throw new WorkbenchError('hub', `${repo}@${revision} moved to another commit while resolving (${commit} then ${moved.commit}); run the download again`)
+  if (moved)
+    throw new WorkbenchError(
+      'hub',
+      `${repo}@${revision} moved to another commit while resolving (${commit} then ${moved.commit}); run the download again`,
+    )
   await layout.writeRef(revision, commit)
   for (const f of absent) await layout.markMissing(commit, f)
   progress.total = metas.reduce((s, m) => s + m.size, 0)
@@ -230,7 +260,14 @@ async function fromHub(
       onVerifying: () => emit('verifying', file, fileBytes, meta.size, true),
     }).finally(unlock)
     await layout.linkSnapshotFile(commit, file, blob)
-    out.push({ path: file, size: meta.size, source: 'download', verification: done.verification, resumedFrom: done.resumedFrom, resumes: done.resumes })
+    out.push({
+      path: file,
+      size: meta.size,
+      source: 'download',
+      verification: done.verification,
+      resumedFrom: done.resumedFrom,
+      resumes: done.resumes,
+    })
   }
   emit('done', null, 0, 0, true)
   return { repo, revision, commit, snapshot: layout.snapshotDir(commit), cacheDir: settings.cacheDir, files: out, bytesDownloaded }

@@ -34,7 +34,7 @@ function hubStatusError(status: number, headers: Record<string, string>, what: s
           ? 'the revision does not exist (use a branch, tag or commit of the repository)'
           : code === 'RepositoryNotFound' || status === 404
             ? 'the repository does not exist or needs a token (HF_TOKEN)'
-            : headers['x-error-message'] ?? 'unexpected response'
+            : (headers['x-error-message'] ?? 'unexpected response')
   return new WorkbenchError('hub', `${what}: HTTP ${status}${code ? ` (${code})` : ''}: ${hint}`)
 }
 

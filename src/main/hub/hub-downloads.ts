@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { toErrorInfo, WorkbenchError, type Result } from '../../shared/errors'
-import { downloadCheckpoint, type DownloadCheckpointOptions, type DownloadCheckpointResult, type HubDownloadProgress } from './download-checkpoint'
+import {
+  downloadCheckpoint,
+  type DownloadCheckpointOptions,
+  type DownloadCheckpointResult,
+  type HubDownloadProgress,
+} from './download-checkpoint'
 
 /**
  * Download jobs for the app (first-run screen, "Get stanfordnlp/backpack-gpt2"): start returns a

@@ -66,7 +66,11 @@ export function hubHttp(settings: HubSettings, signal?: AbortSignal): HubHttp {
         })
       } catch (e) {
         if (isAbort(e, options.signal)) throw new WorkbenchError('cancelled', `request to ${current} was cancelled`, { cause: e })
-        throw new WorkbenchError('hub', `cannot reach ${current}: ${(e as Error).message} (check the network, HF_ENDPOINT and HTTPS_PROXY/NO_PROXY)`, { cause: e })
+        throw new WorkbenchError(
+          'hub',
+          `cannot reach ${current}: ${(e as Error).message} (check the network, HF_ENDPOINT and HTTPS_PROXY/NO_PROXY)`,
+          { cause: e },
+        )
       }
       const headers = flatHeaders(res.headers)
       const location = headers.location
@@ -88,7 +92,9 @@ export function hubHttp(settings: HubSettings, signal?: AbortSignal): HubHttp {
   const hubFetch = ((input: string | URL, init?: RequestInit) => {
     const url = input.toString()
     const headers = { ...(init?.headers as Record<string, string> | undefined), ...authFor(url) }
-    return undiciFetch(url, { ...(init as object), headers, signal: init?.signal ?? signal, dispatcher } as Parameters<typeof undiciFetch>[1])
+    return undiciFetch(url, { ...(init as object), headers, signal: init?.signal ?? signal, dispatcher } as Parameters<
+      typeof undiciFetch
+    >[1])
   }) as unknown as typeof fetch
 
   return { request: hubRequest, fetch: hubFetch, close: () => dispatcher.close() }

@@ -13,7 +13,10 @@ export function validateRepoId(repo: string): string {
   const parts = repo.split('/')
   const ok = parts.length <= 2 && parts.every((p) => REPO_PART.test(p) && !p.includes('..') && !p.includes('--'))
   if (!ok) {
-    throw new WorkbenchError('bad-request', `--repo must look like "owner/name" (letters, digits, . _ -; no ".." or "--"), got ${JSON.stringify(repo)}`)
+    throw new WorkbenchError(
+      'bad-request',
+      `--repo must look like "owner/name" (letters, digits, . _ -; no ".." or "--"), got ${JSON.stringify(repo)}`,
+    )
   }
   return repo
 }
@@ -27,7 +30,10 @@ function safeRelativePath(value: string, what: string, example: string): string 
     [...value].some((c) => c.charCodeAt(0) < 0x20) ||
     segments.some((s) => s === '' || s === '.' || s === '..')
   if (bad) {
-    throw new WorkbenchError('bad-request', `${what} must be a relative path with "/" separators and no "." or ".." segments (e.g. ${example}), got ${JSON.stringify(value)}`)
+    throw new WorkbenchError(
+      'bad-request',
+      `${what} must be a relative path with "/" separators and no "." or ".." segments (e.g. ${example}), got ${JSON.stringify(value)}`,
+    )
   }
   return value
 }

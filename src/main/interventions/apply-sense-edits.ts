@@ -24,10 +24,20 @@ export function analysisRunner(engine: BackpackEngine, tables: SenseTables = new
 }
 
 /** Validates an untrusted document (JSON text or value) for this engine's model. */
-export function parseSenseEditsFor(engine: BackpackEngine, input: unknown, resolveToken?: (text: string) => number[]): { edits: ParsedSenseEdits; warnings: string[] } {
+export function parseSenseEditsFor(
+  engine: BackpackEngine,
+  input: unknown,
+  resolveToken?: (text: string) => number[],
+): { edits: ParsedSenseEdits; warnings: string[] } {
   const { vocabSize, numSenses, nEmbd, nPositions } = engine.config
   const tok = gpt2Tokenizer()
-  const edits = parseSenseEdits(input, { vocabSize, numSenses, dModel: nEmbd, maxPositions: nPositions, resolveToken: resolveToken ?? ((t) => tok.encode(t)) })
+  const edits = parseSenseEdits(input, {
+    vocabSize,
+    numSenses,
+    dModel: nEmbd,
+    maxPositions: nPositions,
+    resolveToken: resolveToken ?? ((t) => tok.encode(t)),
+  })
   const warnings: string[] = []
   if (edits.checkpoint && edits.checkpoint !== engine.contentHash) {
     warnings.push(`the edits were made for checkpoint ${edits.checkpoint.slice(0, 12)}…, this model is ${engine.contentHash.slice(0, 12)}…`)
@@ -47,7 +57,12 @@ export async function loadSenseEdits(engine: BackpackEngine, path: string): Prom
 }
 
 /** One prompt under the edits (null: unedited through the same path), with a runner of its own. */
-export function applySenseEdits(engine: BackpackEngine, ids: readonly number[], edits: ParsedSenseEdits | null, options: { positions?: number[] } = {}): Promise<EditedForward> {
+export function applySenseEdits(
+  engine: BackpackEngine,
+  ids: readonly number[],
+  edits: ParsedSenseEdits | null,
+  options: { positions?: number[] } = {},
+): Promise<EditedForward> {
   return analysisRunner(engine).run(ids, edits, options)
 }
 
@@ -55,8 +70,19 @@ export function applySenseEdits(engine: BackpackEngine, ids: readonly number[], 
  * `forward --edits`: the same outputs as `engine.forward` (logits (pos, vocab), senses
  * (sense, pos, d_model), contextualization (sense, pos, pos)) after the edits.
  */
-export async function forwardWithEditsFile(runner: InterventionRunner, ids: readonly number[], path: string): Promise<ForwardOutputs & { warnings: string[]; edits: number }> {
+export async function forwardWithEditsFile(
+  runner: InterventionRunner,
+  ids: readonly number[],
+  path: string,
+): Promise<ForwardOutputs & { warnings: string[]; edits: number }> {
   const { edits, warnings } = await loadSenseEdits(runner.engine, path)
   const out = await runner.run(ids, edits)
-  return { logits: out.logits, senses: out.senses, contextualization: out.contextualization, timingsMs: out.timingsMs, warnings, edits: edits.edits.length }
+  return {
+    logits: out.logits,
+    senses: out.senses,
+    contextualization: out.contextualization,
+    timingsMs: out.timingsMs,
+    warnings,
+    edits: edits.edits.length,
+  }
 }

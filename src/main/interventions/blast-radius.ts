@@ -54,14 +54,28 @@ export class BlastRadiusBuilder {
   readonly #perSense: BlastRadius['perSense']
   readonly #perToken: BlastRadius['perToken'] | null
 
-  constructor(tokenA: number, tokenB: number, ea: Float32Array, eb: Float32Array, numSenses: number, dModel: number, options: { keepPerToken?: boolean } = {}) {
+  constructor(
+    tokenA: number,
+    tokenB: number,
+    ea: Float32Array,
+    eb: Float32Array,
+    numSenses: number,
+    dModel: number,
+    options: { keepPerToken?: boolean } = {},
+  ) {
     this.tokenA = tokenA
     this.tokenB = tokenB
     this.#numSenses = numSenses
     this.#dModel = dModel
     this.#diff = new Float32Array(dModel)
     for (let c = 0; c < dModel; c++) this.#diff[c] = ea[c] - eb[c]
-    this.#perSense = Array.from({ length: numSenses }, (_, sense) => ({ sense, low: 0, high: 0, lowToken: null as number | null, highToken: null as number | null }))
+    this.#perSense = Array.from({ length: numSenses }, (_, sense) => ({
+      sense,
+      low: 0,
+      high: 0,
+      lowToken: null as number | null,
+      highToken: null as number | null,
+    }))
     this.#perToken = options.keepPerToken === false ? null : []
   }
 
@@ -91,7 +105,14 @@ export class BlastRadiusBuilder {
   bounds(): BlastRadiusBounds {
     const maxIncrease = this.#perSense.reduce((x, s) => x + s.high, 0)
     const maxDecrease = this.#perSense.reduce((x, s) => x + s.low, 0)
-    return { tokenA: this.tokenA, tokenB: this.tokenB, maxIncrease, maxDecrease, maxAbsChange: Math.max(maxIncrease, -maxDecrease), perSense: this.#perSense }
+    return {
+      tokenA: this.tokenA,
+      tokenB: this.tokenB,
+      maxIncrease,
+      maxDecrease,
+      maxAbsChange: Math.max(maxIncrease, -maxDecrease),
+      perSense: this.#perSense,
+    }
   }
 
   /** The bounds and, unless `keepPerToken` was false, `perToken` (empty then). */
@@ -103,7 +124,15 @@ export class BlastRadiusBuilder {
 /**
  * deltas: per edited token, ΔC(x) = C̃(x) − C(x), (sense, d_model). ea, eb: E[a], E[b] (d_model).
  */
-export function blastRadius(tokenA: number, tokenB: number, ea: Float32Array, eb: Float32Array, deltas: Map<number, Float32Array>, numSenses: number, dModel: number): BlastRadius {
+export function blastRadius(
+  tokenA: number,
+  tokenB: number,
+  ea: Float32Array,
+  eb: Float32Array,
+  deltas: Map<number, Float32Array>,
+  numSenses: number,
+  dModel: number,
+): BlastRadius {
   const builder = new BlastRadiusBuilder(tokenA, tokenB, ea, eb, numSenses, dModel)
   for (const [token, delta] of deltas) builder.add(token, delta)
   return builder.result()
@@ -140,7 +169,11 @@ export async function computeBlastRadii(
 ): Promise<{ radii: (BlastRadius | BlastRadiusBounds)[]; notCovered: BlastRadiusNotCovered }> {
   const { signal, onProgress } = options
   const checkCancelled = () => {
-    if (signal?.aborted) throw new WorkbenchError('cancelled', `the blast radius was cancelled (${pairs.length} pair${pairs.length === 1 ? '' : 's'}, ${edits.edits.length} edits)`)
+    if (signal?.aborted)
+      throw new WorkbenchError(
+        'cancelled',
+        `the blast radius was cancelled (${pairs.length} pair${pairs.length === 1 ? '' : 's'}, ${edits.edits.length} edits)`,
+      )
   }
   checkCancelled()
   const vectorEdits = edits.edits.filter(isVectorEdit)

@@ -12,7 +12,12 @@ type AlphaEdit = Extract<ResolvedSenseEdit, { kind: 'scale-contextualization' }>
  * row no longer sums to 1, which is what makes the edit equal to scaling C(x_p)_ℓ in this prompt.
  */
 export function editContextualization(alpha: Float32Array, n: number, edits: readonly AlphaEdit[]): Float32Array {
-  return editAlphaRows(alpha, Array.from({ length: n }, (_, i) => i), n, edits)
+  return editAlphaRows(
+    alpha,
+    Array.from({ length: n }, (_, i) => i),
+    n,
+    edits,
+  )
 }
 
 /**
@@ -25,7 +30,10 @@ export function editAlphaRows(rows: Float32Array, queries: readonly number[], n:
   for (const edit of edits) {
     const p = edit.position
     if (p >= n) {
-      throw new WorkbenchError('edit-invalid', `edit ${edit.index} (scale-contextualization): position ${p} is outside this prompt of ${n} tokens [0, ${n})`)
+      throw new WorkbenchError(
+        'edit-invalid',
+        `edit ${edit.index} (scale-contextualization): position ${p} is outside this prompt of ${n} tokens [0, ${n})`,
+      )
     }
     for (const l of edit.senses) {
       for (let q = 0; q < nq; q++) {

@@ -18,7 +18,13 @@ export interface VectorEditInputs {
  * - replace-sense: C_ℓ ← source; add-sense: C_ℓ ← C_ℓ + factor·source. A (token, sense) source
  *   is always that token's unedited sense, so sources do not depend on edit order.
  */
-export function editSenseVectors(token: number, senses: Float32Array, dModel: number, edits: readonly VectorEdit[], inputs: VectorEditInputs): Float32Array {
+export function editSenseVectors(
+  token: number,
+  senses: Float32Array,
+  dModel: number,
+  edits: readonly VectorEdit[],
+  inputs: VectorEditInputs,
+): Float32Array {
   const out = senses.slice() // (sense, d_model)
   for (const edit of edits) {
     if (edit.token !== token) continue

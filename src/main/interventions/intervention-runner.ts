@@ -5,7 +5,13 @@ import { isVectorEdit, type ParsedSenseEdits, type ResolvedSenseEdit, type Vecto
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import type { SenseTable, SenseTableProgress } from '../senses/sense-table'
 import { tokenSenses } from '../senses/token-senses'
-import { computeBlastRadii, type BlastRadius, type BlastRadiusBounds, type BlastRadiusNotCovered, type BlastRadiusOptions } from './blast-radius'
+import {
+  computeBlastRadii,
+  type BlastRadius,
+  type BlastRadiusBounds,
+  type BlastRadiusNotCovered,
+  type BlastRadiusOptions,
+} from './blast-radius'
 export type { BlastRadiusNotCovered, BlastRadiusOptions } from './blast-radius'
 import { editContextualization } from './edit-contextualization'
 import { editSenseVectors } from './edit-sense-vectors'
@@ -145,17 +151,23 @@ export class InterventionRunner {
    * The forward pass under `edits` (null or empty: the plain model through the same path). A topic
    * edit may need the sense table built: `signal` and `onTableProgress` are this call's.
    */
-  async run(ids: readonly number[], edits: ParsedSenseEdits | null, options: { positions?: number[] } & RunCallOptions = {}): Promise<EditedForward> {
+  async run(
+    ids: readonly number[],
+    edits: ParsedSenseEdits | null,
+    options: { positions?: number[] } & RunCallOptions = {},
+  ): Promise<EditedForward> {
     const { numSenses: k, nEmbd: d, nPositions, vocabSize: V } = this.engine.config
     const n = ids.length
     if (n === 0) throw new WorkbenchError('bad-request', 'no tokens to run')
     if (n > nPositions) throw new WorkbenchError('too-long', `${n} tokens exceed the model's ${nPositions} positions`)
     // checked here, not left to the worker: α and the senses are asked for concurrently below
     ids.forEach((id, i) => {
-      if (!Number.isInteger(id) || id < 0 || id >= V) throw new WorkbenchError('bad-request', `prompt token ${id} at index ${i} is outside the vocabulary [0, ${V})`)
+      if (!Number.isInteger(id) || id < 0 || id >= V)
+        throw new WorkbenchError('bad-request', `prompt token ${id} at index ${i} is outside the vocabulary [0, ${V})`)
     })
     const positions = options.positions ?? ids.map((_, i) => i)
-    for (const p of positions) if (!Number.isInteger(p) || p < 0 || p >= n) throw new WorkbenchError('bad-request', `position ${p} is outside the prompt [0, ${n})`)
+    for (const p of positions)
+      if (!Number.isInteger(p) || p < 0 || p >= n) throw new WorkbenchError('bad-request', `position ${p} is outside the prompt [0, ${n})`)
     const all = edits?.edits ?? []
     const vectorEdits = all.filter(isVectorEdit)
     const topic = all.find((e): e is TopicEdit => e.kind === 'topic')
@@ -174,11 +186,12 @@ export class InterventionRunner {
       const embeddings = new Float32Array(n * d) // (pos, d_model)
       emb.forEach((v, i) => embeddings.set(v, i * d))
       topicScale = annealedTopicScale(ids, senses, embeddings, delta, k, d, topic.strength) // (sense, pos)
-      for (let l = 0; l < k; l++) for (let j = 0; j < n; j++) {
-        const s = topicScale[l * n + j]
-        const off = (l * n + j) * d
-        for (let c = 0; c < d; c++) senses[off + c] *= s
-      }
+      for (let l = 0; l < k; l++)
+        for (let j = 0; j < n; j++) {
+          const s = topicScale[l * n + j]
+          const off = (l * n + j) * d
+          for (let c = 0; c < d; c++) senses[off + c] *= s
+        }
     }
     const t2 = performance.now()
     const baseAlpha = await alphaPromise
@@ -188,7 +201,9 @@ export class InterventionRunner {
     const rebasable = !topic && alphaEdits.length === 0
     // factors of each position's senses over the unedited C(x): 1 for vectors no edit touched
     const scales = perToken.map((v) => this.#scales.get(v) ?? unscaled(k))
-    let logits = rebasable ? await this.#bases.rows(key, ids, perToken, scales, alpha, positions, (tokens) => this.tokenSenses(tokens)) : null
+    let logits = rebasable
+      ? await this.#bases.rows(key, ids, perToken, scales, alpha, positions, (tokens) => this.tokenSenses(tokens))
+      : null
     if (!logits) {
       const alphaRows = selectRows(alpha, k, n, positions) // (sense, n_query, pos)
       logits = await this.engine.combine({ senses, alphaRows, nQuery: positions.length })
@@ -213,7 +228,8 @@ export class InterventionRunner {
     const key = `${topic.bag.join(',')}|${topic.strength}`
     let delta = this.#topic.get(key)
     if (delta) return delta
-    if (!this.#options.senseTable) throw new WorkbenchError('internal', 'topic edits need the whole-vocabulary sense table, and none was configured')
+    if (!this.#options.senseTable)
+      throw new WorkbenchError('internal', 'topic edits need the whole-vocabulary sense table, and none was configured')
     const table = await this.#options.senseTable(call)
     const scores = await this.topicScores(table, topic.bag)
     delta = topicStaticDeltas(scores, topic.strength).delta
@@ -282,7 +298,12 @@ export class InterventionRunner {
    * Worst-case change of log p(a) − log p(b) over all contexts under the global vector edits.
    * Topic and α edits depend on the context and are not bounded: `notCovered` names them.
    */
-  async blastRadius(edits: ParsedSenseEdits, a: number, b: number, options: BlastRadiusOptions = {}): Promise<BlastRadius & { notCovered: BlastRadiusNotCovered }> {
+  async blastRadius(
+    edits: ParsedSenseEdits,
+    a: number,
+    b: number,
+    options: BlastRadiusOptions = {},
+  ): Promise<BlastRadius & { notCovered: BlastRadiusNotCovered }> {
     const { radii, notCovered } = await computeBlastRadii(this, edits, [[a, b]], true, options)
     return { ...(radii[0] as BlastRadius), notCovered }
   }
@@ -293,7 +314,11 @@ export class InterventionRunner {
    * the numbers are those of `blastRadius` pair by pair. After each block of work it reports the
    * edited tokens done, yields to the event loop, and stops with `cancelled` once `signal` is aborted.
    */
-  async blastRadii(edits: ParsedSenseEdits, pairs: readonly (readonly [number, number])[], options: BlastRadiusOptions = {}): Promise<{ radii: BlastRadiusBounds[]; notCovered: BlastRadiusNotCovered }> {
+  async blastRadii(
+    edits: ParsedSenseEdits,
+    pairs: readonly (readonly [number, number])[],
+    options: BlastRadiusOptions = {},
+  ): Promise<{ radii: BlastRadiusBounds[]; notCovered: BlastRadiusNotCovered }> {
     return computeBlastRadii(this, edits, pairs, false, options)
   }
 }
@@ -310,7 +335,8 @@ function unscaled(k: number): Float64Array {
 export function selectRows(alpha: Float32Array, k: number, n: number, positions: readonly number[]): Float32Array {
   if (positions.length === n && positions.every((p, i) => p === i)) return alpha
   const out = new Float32Array(k * positions.length * n)
-  for (let l = 0; l < k; l++) positions.forEach((p, q) => out.set(alpha.subarray((l * n + p) * n, (l * n + p + 1) * n), (l * positions.length + q) * n))
+  for (let l = 0; l < k; l++)
+    positions.forEach((p, q) => out.set(alpha.subarray((l * n + p) * n, (l * n + p + 1) * n), (l * positions.length + q) * n))
   return out
 }
 
@@ -357,7 +383,12 @@ function editsByToken(edits: readonly VectorEdit[]): Map<number, VectorEdit[]> {
  * attribution sums silently come out empty or null. (rows, vocab); rows[q] names row q's position;
  * `tokens`: the ids of the columns when they are not the whole vocabulary.
  */
-export function assertFiniteLogits(logits: ArrayLike<number>, vocabSize: number, rows: readonly number[], tokens?: readonly number[]): void {
+export function assertFiniteLogits(
+  logits: ArrayLike<number>,
+  vocabSize: number,
+  rows: readonly number[],
+  tokens?: readonly number[],
+): void {
   for (let i = 0; i < logits.length; i++) {
     if (Number.isFinite(logits[i])) continue
     const row = Math.floor(i / vocabSize)

@@ -16,7 +16,8 @@ export interface RerunBaseOptions {
 }
 
 /** A changed (token, sense) pair of a re-run: its positions, and either a scale change of C_ℓ or a vector ΔC. */
-type Change = { at: number[]; token: number; sense: number; coef: number } | { at: number[]; token: number; sense: number; delta: Float32Array }
+type Change =
+  { at: number[]; token: number; sense: number; coef: number } | { at: number[]; token: number; sense: number; delta: Float32Array }
 
 /**
  * Re-runs after vector edits changed (see InterventionRunner): logits are linear in the senses,
@@ -130,7 +131,15 @@ export class RerunBases {
  * both are known multiples of the unedited C_ℓ, else the vector ΔC = C̃ − C̃_base. Null when more
  * than `maxPairs` changed.
  */
-function changedPairs(ids: readonly number[], perToken: readonly Float32Array[], scales: readonly Float64Array[], base: RunBase, k: number, d: number, maxPairs: number): Change[] | null {
+function changedPairs(
+  ids: readonly number[],
+  perToken: readonly Float32Array[],
+  scales: readonly Float64Array[],
+  base: RunBase,
+  k: number,
+  d: number,
+  maxPairs: number,
+): Change[] | null {
   const where = new Map<number, number[]>() // token → its positions
   ids.forEach((id, j) => {
     const list = where.get(id)

@@ -12,7 +12,13 @@ import { dot } from './edit-sense-vectors'
  * Step 1: s(x, ℓ) = b·(E·C(x)_ℓ) / max_v (E·C(x)_ℓ)_v for x < 50256 (and < vocab); other rows 0.
  * bagDot (vocab, sense) = (Σ_{v∈bag} E_v)·C(x)_ℓ; maxScore (vocab, sense) = the signed max.
  */
-export function topicSenseScores(bagDot: Float32Array, maxScore: Float32Array, vocabSize: number, numSenses: number, scoredTokens = 50256): Float32Array {
+export function topicSenseScores(
+  bagDot: Float32Array,
+  maxScore: Float32Array,
+  vocabSize: number,
+  numSenses: number,
+  scoredTokens = 50256,
+): Float32Array {
   const s = new Float32Array(vocabSize * numSenses) // (vocab, sense)
   const n = Math.min(vocabSize, scoredTokens) * numSenses
   for (let i = 0; i < n; i++) s[i] = bagDot[i] / maxScore[i]
@@ -116,7 +122,10 @@ export async function exactTopicSenseScores(args: {
  * interpolation as torch.quantile): w0 above q95, w1 in (q80, q95), w2 in (q60, q80), w3 below
  * q60, and exact ties with a quantile stay at 1.
  */
-export function topicStaticDeltas(scores: Float32Array, strength: 0 | 1 | 2 | 3): { delta: Float32Array; q: { q95: number; q80: number; q60: number } } {
+export function topicStaticDeltas(
+  scores: Float32Array,
+  strength: 0 | 1 | 2 | 3,
+): { delta: Float32Array; q: { q95: number; q80: number; q60: number } } {
   const [w0, w1, w2, w3] = TOPIC_STRENGTH_WEIGHTS[strength]
   const [q95, q80, q60] = quantiles(scores, [0.95, 0.8, 0.6])
   const delta = new Float32Array(scores.length) // (vocab, sense)
@@ -139,7 +148,15 @@ export function topicStaticDeltas(scores: Float32Array, strength: 0 | 1 | 2 | 3)
  * senses (sense, pos, d_model) are the sequence's (already vector-edited) senses; embeddings
  * (pos, d_model) are E[x_i]; delta (vocab, sense) from step 2.
  */
-export function annealedTopicScale(ids: readonly number[], senses: Float32Array, embeddings: Float32Array, delta: Float32Array, numSenses: number, dModel: number, strength: 0 | 1 | 2 | 3): Float32Array {
+export function annealedTopicScale(
+  ids: readonly number[],
+  senses: Float32Array,
+  embeddings: Float32Array,
+  delta: Float32Array,
+  numSenses: number,
+  dModel: number,
+  strength: 0 | 1 | 2 | 3,
+): Float32Array {
   const n = ids.length
   const f = Math.max(...TOPIC_STRENGTH_WEIGHTS[strength]) / 7.5
   // distinct tokens: a_{ℓj} depends on x_j only, and the sum over i on the multiset of ids

@@ -16,7 +16,10 @@ export function registerIpc(options: {
 }): () => void {
   ipcMain.handle(IPC_CHANNELS.invoke, async (event: IpcMainInvokeEvent, method: unknown, request: unknown) => {
     if (!isTrustedSenderUrl(event.senderFrame?.url, options.appUrl())) {
-      return { ok: false, error: { code: 'unauthorized', message: `IPC from an untrusted frame (${event.senderFrame?.url ?? 'unknown'}) refused` } }
+      return {
+        ok: false,
+        error: { code: 'unauthorized', message: `IPC from an untrusted frame (${event.senderFrame?.url ?? 'unknown'}) refused` },
+      }
     }
     return options.dispatch(method, request)
   })

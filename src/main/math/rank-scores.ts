@@ -35,7 +35,7 @@ const float32 = new Float32Array(bits32.buffer)
 
 /** The float32 value of the lowest (hi = false) or highest bit pattern in key bin k. */
 function keyBinEnd(k: number, hi: boolean): number {
-  const t = (((k ^ 0x8000) << 16) | (hi ? 0xffff : 0)) | 0 // order-preserving int32
+  const t = ((k ^ 0x8000) << 16) | (hi ? 0xffff : 0) | 0 // order-preserving int32
   bits32[0] = t >= 0 ? t : t ^ 0x7fffffff
   return float32[0]
 }

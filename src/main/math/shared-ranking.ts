@@ -13,7 +13,9 @@ import { rankScores, type RankedScores } from './rank-scores'
 export const SCORES_BYTE = 8
 
 /** Atomics.waitAsync (Node ≥ 16; typed from lib es2024 on, the project's lib is older) */
-const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string } }).waitAsync.bind(Atomics)
+const waitAsync = (
+  Atomics as unknown as { waitAsync(a: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string } }
+).waitAsync.bind(Atomics)
 
 export interface ProjectRankArgs {
   vectors: Float32Array // (n, d_model)
@@ -29,12 +31,19 @@ export interface ProjectRankArgs {
 }
 
 /** The worker's side: `project` is the engine's E·v. Returns the rankings of rows [rankFrom, n). */
-export async function projectIntoShared(project: (vectors: Float32Array, n: number) => Promise<Float32Array>, a: ProjectRankArgs): Promise<RankedScores[]> {
+export async function projectIntoShared(
+  project: (vectors: Float32Array, n: number) => Promise<Float32Array>,
+  a: ProjectRankArgs,
+): Promise<RankedScores[]> {
   const state = new Int32Array(a.shared, 0, 1)
   let scores: Float32Array
   try {
     const out = await project(a.vectors, a.n) // (n, vocab)
-    if (a.shared.byteLength !== SCORES_BYTE + out.length * 4) throw new WorkbenchError('bad-request', `projectRanked: the shared buffer has ${a.shared.byteLength} bytes, expected ${SCORES_BYTE + out.length * 4}`)
+    if (a.shared.byteLength !== SCORES_BYTE + out.length * 4)
+      throw new WorkbenchError(
+        'bad-request',
+        `projectRanked: the shared buffer has ${a.shared.byteLength} bytes, expected ${SCORES_BYTE + out.length * 4}`,
+      )
     scores = new Float32Array(a.shared, SCORES_BYTE, out.length)
     scores.set(out)
     Atomics.store(state, 0, 1)

@@ -25,13 +25,17 @@ export function dtypeOf(data: BlobArray): BlobDtype {
 /** Checks a blob's dtype, shape and length agree. */
 export function checkBlob(name: string, blob: RunBlob): void {
   if (!BLOB_DTYPES.includes(blob.dtype) || dtypeOf(blob.data) !== blob.dtype) {
-    throw new WorkbenchError('bad-request', `run blob "${name}" has dtype ${JSON.stringify(blob.dtype)} but holds ${blob.data?.constructor?.name}; allowed dtypes: ${BLOB_DTYPES.join(', ')}`)
+    throw new WorkbenchError(
+      'bad-request',
+      `run blob "${name}" has dtype ${JSON.stringify(blob.dtype)} but holds ${blob.data?.constructor?.name}; allowed dtypes: ${BLOB_DTYPES.join(', ')}`,
+    )
   }
   if (!Array.isArray(blob.shape) || blob.shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new WorkbenchError('bad-request', `run blob "${name}" shape must be a list of non-negative integers`)
   }
   const n = blob.shape.reduce((a, b) => a * b, 1)
-  if (n !== blob.data.length) throw new WorkbenchError('bad-request', `run blob "${name}" has shape [${blob.shape}] (${n} values) but ${blob.data.length} values`)
+  if (n !== blob.data.length)
+    throw new WorkbenchError('bad-request', `run blob "${name}" has shape [${blob.shape}] (${n} values) but ${blob.data.length} values`)
 }
 
 /** Little-endian bytes of a typed array (a copy, so later changes to the array do not leak). */

@@ -26,7 +26,8 @@ function descrOf(data: NpyData): string {
 /** The .npy v1.0 preamble (magic, version, header padded to 64 bytes, as numpy does) for an array. */
 function npyHeader(shape: readonly number[], data: NpyData): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1)
-  if (count !== data.length) throw new WorkbenchError('bad-request', `npy: shape [${shape.join(', ')}] holds ${count} values, data has ${data.length}`)
+  if (count !== data.length)
+    throw new WorkbenchError('bad-request', `npy: shape [${shape.join(', ')}] holds ${count} values, data has ${data.length}`)
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`
   let header = `{'descr': '${descrOf(data)}', 'fortran_order': False, 'shape': ${shapeText}, }`
   const unpadded = 10 + header.length + 1
@@ -62,7 +63,7 @@ export function writeNpy(path: string, shape: readonly number[], data: Float32Ar
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done)
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done)
 }
 
 /** Decodes .npy bytes of dtype <f4 or <f8 (C order) into float32. */
@@ -88,7 +89,11 @@ export function decodeNpy(bytes: Uint8Array, where = 'npy'): NpyArray {
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1]
   if (!descr || !fortran || shapeText === undefined) throw bad(`unreadable header ${JSON.stringify(header.trim())}`)
   if (fortran === 'True') throw bad('fortran_order arrays are not supported')
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number)
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number)
   if (shape.some((n) => !Number.isInteger(n) || n < 0)) throw bad(`bad shape (${shapeText})`)
   const count = shape.reduce((a, b) => a * b, 1)
   const offset = start + headerLen

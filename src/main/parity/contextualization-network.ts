@@ -7,7 +7,11 @@ import type { ReferenceWeights } from './reference-weights'
  * causal mask (keys after the query take no weight), final LN. Returns H (pos, d_model).
  * `onLayer(l)` is called after each layer.
  */
-export function contextualizationNetwork(w: ReferenceWeights, ids: readonly number[], onLayer: (layer: number) => void = () => {}): Float64Array {
+export function contextualizationNetwork(
+  w: ReferenceWeights,
+  ids: readonly number[],
+  onLayer: (layer: number) => void = () => {},
+): Float64Array {
   const { nEmbd: d, nHead: H, nLayer, nInner, nPositions, layerNormEpsilon: eps, scaleAttnWeights, scaleAttnByInverseLayerIdx } = w.config
   const T = ids.length
   const hd = d / H

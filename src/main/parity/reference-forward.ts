@@ -33,7 +33,11 @@ export const referenceSteps = (nLayer: number): number => 1 + 1 + nLayer + 1 + L
  * checkpoint's weights: sense network, GPT-2 contextualization, sense weight network α, then the
  * α-weighted sense sum and the tied LM head. Shares nothing with the ONNX engine but the weights.
  */
-export function referenceForward(w: ReferenceWeights, ids: readonly number[], onProgress: (p: ReferenceProgress) => void = () => {}): ReferenceOutputs {
+export function referenceForward(
+  w: ReferenceWeights,
+  ids: readonly number[],
+  onProgress: (p: ReferenceProgress) => void = () => {},
+): ReferenceOutputs {
   const { vocabSize: V, nPositions, nLayer } = w.config
   if (ids.length === 0) throw new WorkbenchError('bad-request', 'the reference forward pass needs at least one token id')
   if (ids.length > nPositions) throw new WorkbenchError('too-long', `${ids.length} tokens exceed n_positions=${nPositions}`)

@@ -21,7 +21,9 @@ port.once('message', async (req: ReferenceRequest) => {
     const total = referenceSteps(ckpt.config.nLayer)
     post({ type: 'progress', progress: { phase: 'read', done: 1, total, message: `read ${ckpt.files.join(', ')}` } })
     const t1 = performance.now()
-    const out = referenceForward(new ReferenceWeights(ckpt.config, ckpt.tensors), req.ids, (progress) => post({ type: 'progress', progress }))
+    const out = referenceForward(new ReferenceWeights(ckpt.config, ckpt.tensors), req.ids, (progress) =>
+      post({ type: 'progress', progress }),
+    )
     const value = { ...out, config: ckpt.config, contentHash: ckpt.contentHash, readMs: t1 - t0, forwardMs: performance.now() - t1 }
     post({ type: 'result', ok: true, value }, [out.logits.buffer, out.senses.buffer, out.contextualization.buffer] as ArrayBuffer[])
   } catch (e) {

@@ -42,8 +42,12 @@ export function runReference(checkpointDir: string, ids: readonly number[], opti
       } else if (msg.ok) finish(() => resolvePromise(msg.value))
       else finish(() => reject(new WorkbenchError(msg.error.code, msg.error.message)))
     })
-    worker.on('error', (e) => finish(() => reject(new WorkbenchError('runtime', `the reference worker crashed: ${e.message}`, { cause: e }))))
-    worker.on('exit', (code) => finish(() => reject(new WorkbenchError('runtime', `the reference worker exited (code ${code}) before answering`))))
+    worker.on('error', (e) =>
+      finish(() => reject(new WorkbenchError('runtime', `the reference worker crashed: ${e.message}`, { cause: e }))),
+    )
+    worker.on('exit', (code) =>
+      finish(() => reject(new WorkbenchError('runtime', `the reference worker exited (code ${code}) before answering`))),
+    )
     const request: ReferenceRequest = { type: 'run', checkpointDir: resolve(checkpointDir), ids: [...ids] }
     worker.postMessage(request)
   })

@@ -21,8 +21,17 @@ export function senseNetwork(w: ReferenceWeights, ids: readonly number[]): Float
   const inner = geluNew(conv1d(h, T, d, w.get(`${p}.block.mlp.c_fc.weight`, [d, 4 * d]), vec('block.mlp.c_fc.bias', 4 * d), 4 * d)) // (pos, 4d)
   addInPlace(r, conv1d(inner, T, 4 * d, w.get(`${p}.block.mlp.c_proj.weight`, [4 * d, d]), vec('block.mlp.c_proj.bias', d), d))
   const g = layerNorm(r, T, d, vec('block.ln_2.weight', d), vec('block.ln_2.bias', d), eps)
-  const wide = geluNew(conv1d(g, T, d, w.get(`${p}.final_mlp.c_fc.weight`, [d, scale * d]), vec('final_mlp.c_fc.bias', scale * d), scale * d)) // (pos, scale·d)
-  const c = conv1d(wide, T, scale * d, w.get(`${p}.final_mlp.c_proj.weight`, [scale * d, K * d]), vec('final_mlp.c_proj.bias', K * d), K * d) // (pos, sense·d_model)
+  const wide = geluNew(
+    conv1d(g, T, d, w.get(`${p}.final_mlp.c_fc.weight`, [d, scale * d]), vec('final_mlp.c_fc.bias', scale * d), scale * d),
+  ) // (pos, scale·d)
+  const c = conv1d(
+    wide,
+    T,
+    scale * d,
+    w.get(`${p}.final_mlp.c_proj.weight`, [scale * d, K * d]),
+    vec('final_mlp.c_proj.bias', K * d),
+    K * d,
+  ) // (pos, sense·d_model)
 
   const senses = new Float64Array(K * T * d) // (sense, pos, d_model)
   for (let t = 0; t < T; t++) {

@@ -13,7 +13,14 @@ const MASK = -10000
 export function senseWeights(w: ReferenceWeights, hidden: Float64Array, T: number): Float64Array {
   const { nEmbd: d, numSenses: K } = w.config
   const hd = d / K
-  const z = linear(hidden, T, d, w.get('backpack.sense_weight_net.c_attn.weight', [2 * d, d]), w.get('backpack.sense_weight_net.c_attn.bias', [2 * d]), 2 * d) // (pos, 2·d): q | κ
+  const z = linear(
+    hidden,
+    T,
+    d,
+    w.get('backpack.sense_weight_net.c_attn.weight', [2 * d, d]),
+    w.get('backpack.sense_weight_net.c_attn.bias', [2 * d]),
+    2 * d,
+  ) // (pos, 2·d): q | κ
   const alpha = new Float64Array(K * T * T) // (sense, pos, pos)
   const row = new Float64Array(T) // (key)
   const scale = Math.sqrt(hd)

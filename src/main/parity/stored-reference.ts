@@ -26,7 +26,8 @@ export function readStoredReference(checkpointDir: string, config: BackpackConfi
   const dir = join(checkpointDir, 'reference')
   const missing = FILES.filter((f) => !existsSync(join(dir, f)))
   if (missing.length === FILES.length) return null
-  if (missing.length > 0) throw new WorkbenchError('checkpoint-format', `stored reference outputs in ${dir} are incomplete: missing ${missing.join(', ')}`)
+  if (missing.length > 0)
+    throw new WorkbenchError('checkpoint-format', `stored reference outputs in ${dir} are incomplete: missing ${missing.join(', ')}`)
 
   const ids = readIds(join(dir, 'ids.json'), config.vocabSize, config.nPositions)
   const T = ids.length
@@ -34,7 +35,10 @@ export function readStoredReference(checkpointDir: string, config: BackpackConfi
   const read = (name: string, shape: number[]): NpyArray => {
     const a = readNpy(join(dir, `${name}.npy`))
     if (a.shape.length !== shape.length || a.shape.some((n, i) => n !== shape[i])) {
-      throw new WorkbenchError('checkpoint-shape', `${join(dir, name)}.npy has shape [${a.shape.join(', ')}]; for ${T} ids and this model it must be [${shape.join(', ')}]`)
+      throw new WorkbenchError(
+        'checkpoint-shape',
+        `${join(dir, name)}.npy has shape [${a.shape.join(', ')}]; for ${T} ids and this model it must be [${shape.join(', ')}]`,
+      )
     }
     return a
   }
@@ -52,7 +56,10 @@ function readIds(path: string, vocab: number, maxLength: number): number[] {
     throw new WorkbenchError('checkpoint-format', `${path} is not JSON: ${(e as Error).message}`, { cause: e })
   }
   if (!Array.isArray(ids) || ids.length === 0 || ids.length > maxLength || !ids.every((x) => Number.isInteger(x) && x >= 0 && x < vocab)) {
-    throw new WorkbenchError('checkpoint-format', `${path} must be a JSON array of 1–${maxLength} token ids, each an integer in [0, ${vocab})`)
+    throw new WorkbenchError(
+      'checkpoint-format',
+      `${path} must be a JSON array of 1–${maxLength} token ids, each an integer in [0, ${vocab})`,
+    )
   }
   return ids as number[]
 }

@@ -31,11 +31,20 @@ export interface Attribution {
  * edited α̃ and senses C̃ (vector edits and the topic multiplier folded into C̃), because the
  * runner feeds exactly those to the combination.
  */
-export async function attributeLogit(runner: InterventionRunner, ids: readonly number[], position: number, target: number, edits: ParsedSenseEdits | null = null, call: RunCallOptions = {}): Promise<Attribution> {
+export async function attributeLogit(
+  runner: InterventionRunner,
+  ids: readonly number[],
+  position: number,
+  target: number,
+  edits: ParsedSenseEdits | null = null,
+  call: RunCallOptions = {},
+): Promise<Attribution> {
   const { vocabSize: V, numSenses: k, nEmbd: d } = runner.engine.config
   const n = ids.length
-  if (!Number.isInteger(position) || position < 0 || position >= n) throw new WorkbenchError('bad-request', `position ${position} is outside the prompt [0, ${n})`)
-  if (!Number.isInteger(target) || target < 0 || target >= V) throw new WorkbenchError('bad-request', `target token ${target} is outside the vocabulary [0, ${V})`)
+  if (!Number.isInteger(position) || position < 0 || position >= n)
+    throw new WorkbenchError('bad-request', `position ${position} is outside the prompt [0, ${n})`)
+  if (!Number.isInteger(target) || target < 0 || target >= V)
+    throw new WorkbenchError('bad-request', `target token ${target} is outside the vocabulary [0, ${V})`)
   const out = await runner.run(ids, edits, { positions: [position], signal: call.signal, onTableProgress: call.onTableProgress })
   const [e] = await runner.embedding([target])
   const tok = gpt2Tokenizer()

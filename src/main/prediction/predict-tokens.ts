@@ -40,7 +40,11 @@ export interface Prediction {
  */
 const YIELD_MS = 20
 
-export async function predictTokens(runner: InterventionRunner, ids: readonly number[], options: { top?: number; edits?: ParsedSenseEdits | null } & RunCallOptions = {}): Promise<Prediction> {
+export async function predictTokens(
+  runner: InterventionRunner,
+  ids: readonly number[],
+  options: { top?: number; edits?: ParsedSenseEdits | null } & RunCallOptions = {},
+): Promise<Prediction> {
   const top = options.top ?? 10
   if (!Number.isInteger(top) || top < 1) throw new WorkbenchError('bad-request', `top must be a positive integer, got ${top}`)
   const V = runner.engine.config.vocabSize
@@ -50,7 +54,12 @@ export async function predictTokens(runner: InterventionRunner, ids: readonly nu
   const textV = textVocabSize(V)
   const tok = gpt2Tokenizer()
   const scored = (row: number, lse: number): ScoredToken[] =>
-    topKIndices(out.logits, row * V, textV, top).map((id) => ({ id, text: tok.tokenText(id), logit: out.logits[row * V + id], prob: Math.exp(out.logits[row * V + id] - lse) }))
+    topKIndices(out.logits, row * V, textV, top).map((id) => ({
+      id,
+      text: tok.tokenText(id),
+      logit: out.logits[row * V + id],
+      prob: Math.exp(out.logits[row * V + id] - lse),
+    }))
   const logProbs: TokenLogProb[] = []
   const maybeYield = eventLoopYielder(YIELD_MS)
   for (let i = 1; i < n; i++) {
@@ -61,7 +70,14 @@ export async function predictTokens(runner: InterventionRunner, ids: readonly nu
     const logit = out.logits[row * V + id]
     let rank = 1
     for (let v = 0; v < textV; v++) if (out.logits[row * V + v] > logit) rank++
-    logProbs.push({ position: i, id, text: tok.tokenText(id), logProb: id < textV ? logit - lse : -Infinity, rank, alternatives: scored(row, lse) })
+    logProbs.push({
+      position: i,
+      id,
+      text: tok.tokenText(id),
+      logProb: id < textV ? logit - lse : -Infinity,
+      rank,
+      alternatives: scored(row, lse),
+    })
   }
   const next = scored(n - 1, logSumExp(out.logits, (n - 1) * V, textV))
   return {

@@ -65,12 +65,20 @@ export async function startSweepWorker(o: SweepWorkerOptions): Promise<RunningSw
   }
   if (provider !== 'auto' && model.provider.name !== provider) {
     await workbench.dispose()
-    throw new WorkbenchError('provider-unavailable', `--provider ${provider} was asked for but the model runs on ${model.provider.name}${model.provider.reason ? ` (${model.provider.reason})` : ''}`)
+    throw new WorkbenchError(
+      'provider-unavailable',
+      `--provider ${provider} was asked for but the model runs on ${model.provider.name}${model.provider.reason ? ` (${model.provider.reason})` : ''}`,
+    )
   }
   const name = `${hostname()}/${process.pid}`
   // the version as the engine worker reports it: onnxruntime stays off this thread
   const { onnxruntime } = await runtimeInfo()
-  const origin = { appVersion: o.appVersion, runtimeVersion: `onnxruntime-node ${onnxruntime}`, executionProvider: model.provider.name, checkpoint: model.contentHash }
+  const origin = {
+    appVersion: o.appVersion,
+    runtimeVersion: `onnxruntime-node ${onnxruntime}`,
+    executionProvider: model.provider.name,
+    checkpoint: model.contentHash,
+  }
   const connection = { ...redisOptions(o.redis), maxRetriesPerRequest: null }
   const control = new Redis(connection)
   const subscriber = new Redis(connection)
@@ -80,9 +88,13 @@ export async function startSweepWorker(o: SweepWorkerOptions): Promise<RunningSw
 
   const processor = async (job: Job<SweepJobData, SweepJobResult>, _token?: string, signal?: AbortSignal): Promise<SweepJobResult> => {
     const d = job.data
-    if (!d || typeof d !== 'object' || !METHODS.has(d.method)) fail('bad-request', `job ${job.id}: method ${JSON.stringify(d?.method)} is not one a worker runs (${[...METHODS].join(', ')})`)
+    if (!d || typeof d !== 'object' || !METHODS.has(d.method))
+      fail('bad-request', `job ${job.id}: method ${JSON.stringify(d?.method)} is not one a worker runs (${[...METHODS].join(', ')})`)
     if (d.checkpointHash !== model.contentHash) {
-      fail('checkpoint-mismatch', `job ${job.id} is for checkpoint ${String(d.checkpointHash).slice(0, 16)}…, this worker serves ${model.contentHash.slice(0, 16)}… (${model.checkpointDir}); refused`)
+      fail(
+        'checkpoint-mismatch',
+        `job ${job.id} is for checkpoint ${String(d.checkpointHash).slice(0, 16)}…, this worker serves ${model.contentHash.slice(0, 16)}… (${model.checkpointDir}); refused`,
+      )
     }
     const cancelled = async () => (await control.exists(sweepKeys(o.queue, d.sweepId).cancelled)) === 1
     if (await cancelled()) fail('cancelled', `sweep ${d.sweepId} was cancelled before job ${job.id} started`)
@@ -160,7 +172,14 @@ export async function startSweepWorker(o: SweepWorkerOptions): Promise<RunningSw
   })
   void worker.run()
   await worker.waitUntilReady()
-  o.log({ event: 'ready', worker: name, queue: o.queue, checkpoint: model.contentHash, provider: model.provider.name, concurrency: o.concurrency })
+  o.log({
+    event: 'ready',
+    worker: name,
+    queue: o.queue,
+    checkpoint: model.contentHash,
+    provider: model.provider.name,
+    concurrency: o.concurrency,
+  })
 
   return {
     model,
@@ -188,10 +207,10 @@ function tagged(e: ErrorInfo): string {
 function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return p
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new UnrecoverableError(tagged({ code: 'cancelled', message: String(signal.reason ?? 'the job was cancelled') })))
+    const onAbort = () =>
+      reject(new UnrecoverableError(tagged({ code: 'cancelled', message: String(signal.reason ?? 'the job was cancelled') })))
     if (signal.aborted) return onAbort()
     signal.addEventListener('abort', onAbort, { once: true })
     p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
   })
 }
-

@@ -34,8 +34,13 @@ export const evaluateRecipe: RunRecipe<'evaluate.run'> = {
     return {
       documents: docs.map((d: unknown, i) => {
         const { name, text, sha256: hash } = (d ?? {}) as Record<string, unknown>
-        if (typeof name !== 'string' || typeof text !== 'string' || typeof hash !== 'string') throw new WorkbenchError('bad-request', `inputs.documents[${i}] of the evaluate run needs a name, a text and a sha256`)
-        if (sha256(text) !== hash) throw new WorkbenchError('store-corrupt', `inputs.documents[${i}] (${JSON.stringify(name)}) of the evaluate run does not match its sha256 ${hash}: the stored text was altered`)
+        if (typeof name !== 'string' || typeof text !== 'string' || typeof hash !== 'string')
+          throw new WorkbenchError('bad-request', `inputs.documents[${i}] of the evaluate run needs a name, a text and a sha256`)
+        if (sha256(text) !== hash)
+          throw new WorkbenchError(
+            'store-corrupt',
+            `inputs.documents[${i}] (${JSON.stringify(name)}) of the evaluate run does not match its sha256 ${hash}: the stored text was altered`,
+          )
         return { name, text }
       }),
     }
@@ -47,7 +52,11 @@ export const evaluateRecipe: RunRecipe<'evaluate.run'> = {
     response.documents.forEach((d, i) => (offsets[i + 1] = offsets[i] + d.predicted))
     return {
       outputs: { ...outputs },
-      metrics: { perplexity: response.total.perplexity, meanLogProb: response.total.meanLogProb, predictedTokens: response.total.predicted },
+      metrics: {
+        perplexity: response.total.perplexity,
+        meanLogProb: response.total.meanLogProb,
+        predictedTokens: response.total.predicted,
+      },
       blobs: {
         logProbs: { dtype: 'float32', shape: [logProbs.length], data: logProbs },
         documentOffsets: { dtype: 'int32', shape: [offsets.length], data: offsets },

@@ -18,9 +18,20 @@ export const generateRecipe: RunRecipe<'generate.run'> = {
   spec(r) {
     const settings =
       r.strategy === 'sample'
-        ? { strategy: r.strategy, maxNewTokens: r.maxNewTokens, temperature: r.temperature ?? 1, ...(r.topK !== undefined ? { topK: r.topK } : {}), ...(r.topP !== undefined ? { topP: r.topP } : {}), seed: r.seed ?? 0 }
+        ? {
+            strategy: r.strategy,
+            maxNewTokens: r.maxNewTokens,
+            temperature: r.temperature ?? 1,
+            ...(r.topK !== undefined ? { topK: r.topK } : {}),
+            ...(r.topP !== undefined ? { topP: r.topP } : {}),
+            seed: r.seed ?? 0,
+          }
         : { strategy: r.strategy, maxNewTokens: r.maxNewTokens }
-    const speed = { ...(r.speculate !== undefined ? { speculate: r.speculate } : {}), ...(r.recompute !== undefined ? { recompute: r.recompute } : {}), ...(r.attribute !== undefined ? { attribute: r.attribute } : {}) }
+    const speed = {
+      ...(r.speculate !== undefined ? { speculate: r.speculate } : {}),
+      ...(r.recompute !== undefined ? { recompute: r.recompute } : {}),
+      ...(r.attribute !== undefined ? { attribute: r.attribute } : {}),
+    }
     return { kind: 'generate', inputs: promptInputs(r), settings: { ...settings, ...speed } }
   },
   request: (spec) => ({ ...promptRequest(spec), ...spec.settings }),
@@ -31,10 +42,19 @@ export const generateRecipe: RunRecipe<'generate.run'> = {
     if (g.edited) Object.assign(metrics, { editedTokens: g.edited.tokens.length, ...meanOf('editedMeanLogProb', g.edited) })
     if (g.firstDifference !== null) metrics.firstDifference = g.firstDifference
     return {
-      outputs: { prompt: g.prompt, settings: g.settings, baseline: stored(g.baseline), edited: g.edited ? stored(g.edited) : null, firstDifference: g.firstDifference },
+      outputs: {
+        prompt: g.prompt,
+        settings: g.settings,
+        baseline: stored(g.baseline),
+        edited: g.edited ? stored(g.edited) : null,
+        firstDifference: g.firstDifference,
+      },
       metrics,
       blobs,
-      timingsMs: { baselineTokensPerSecond: g.baseline.tokensPerSecond, ...(g.edited ? { editedTokensPerSecond: g.edited.tokensPerSecond } : {}) },
+      timingsMs: {
+        baselineTokensPerSecond: g.baseline.tokensPerSecond,
+        ...(g.edited ? { editedTokensPerSecond: g.edited.tokensPerSecond } : {}),
+      },
     }
   },
 }

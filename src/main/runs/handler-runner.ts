@@ -20,7 +20,11 @@ export function handlerRunner(handlers: ApiHandlers, origin: RunOrigin & { check
     origin,
     async run(spec: RunSpec, edits: SenseEditDocument): Promise<NewRun> {
       const recipe = recipeForSpec(spec)
-      if (!recipe) throw new WorkbenchError('bad-request', `a "${spec.kind}" run with inputs ${JSON.stringify(spec.inputs).slice(0, 200)} is not one this build can run`)
+      if (!recipe)
+        throw new WorkbenchError(
+          'bad-request',
+          `a "${spec.kind}" run with inputs ${JSON.stringify(spec.inputs).slice(0, 200)} is not one this build can run`,
+        )
       const request = parseRequest(recipe.method, withEdits(recipe.request(spec), edits))
       const t0 = performance.now()
       const response = await (handlers[recipe.method] as (r: unknown) => Promise<unknown>)(request)

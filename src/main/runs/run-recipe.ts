@@ -22,5 +22,8 @@ export interface RunRecipe<M extends SaveableMethod = SaveableMethod> {
    * outputs, metrics, blobs and timings of one response; `inputs`, when given, adds what only the
    * response knows to the spec's inputs (e.g. the prompt's token ids)
    */
-  record(request: ApiParsedRequest<M>, response: ApiResponse<M>): Pick<NewRun, 'outputs' | 'metrics' | 'blobs' | 'timingsMs'> & { inputs?: Record<string, unknown> }
+  record(
+    request: ApiParsedRequest<M>,
+    response: ApiResponse<M>,
+  ): Pick<NewRun, 'outputs' | 'metrics' | 'blobs' | 'timingsMs'> & { inputs?: Record<string, unknown> }
 }

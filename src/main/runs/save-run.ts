@@ -26,7 +26,10 @@ export interface SaveRunContext {
  * (`edit-invalid` otherwise) and whose checkpoint must be the loaded one — or to a new experiment
  * `name` holding the request's edits (none: a baseline). Nothing is written when the call fails.
  */
-export async function saveRun(ctx: SaveRunContext, r: ApiParsedRequest<'experiments.saveRun'>): Promise<ApiResponse<'experiments.saveRun'>> {
+export async function saveRun(
+  ctx: SaveRunContext,
+  r: ApiParsedRequest<'experiments.saveRun'>,
+): Promise<ApiResponse<'experiments.saveRun'>> {
   const recipe = recipeFor(r.method)
   const request = parseRequest(r.method, r.request) as ApiParsedRequest<SaveableMethod>
   const requested = (request as { edits?: SenseEditDocument }).edits
@@ -34,12 +37,19 @@ export async function saveRun(ctx: SaveRunContext, r: ApiParsedRequest<'experime
   const store = await ctx.store()
   const existing = r.experimentId !== undefined ? await store.get(r.experimentId) : null
   if (existing) {
-    if (existing.deletedAt !== null) throw new WorkbenchError('bad-request', `experiment ${existing.id} is in the trash; restore it before adding runs`)
+    if (existing.deletedAt !== null)
+      throw new WorkbenchError('bad-request', `experiment ${existing.id} is in the trash; restore it before adding runs`)
     if (!sameEdits(existing.edits, requested)) {
-      throw new WorkbenchError('edit-invalid', `the request's edits (${requested?.edits.length ?? 0}) are not experiment ${existing.id}'s (${existing.edits.edits.length}); save to a new experiment (name) or send its edits`)
+      throw new WorkbenchError(
+        'edit-invalid',
+        `the request's edits (${requested?.edits.length ?? 0}) are not experiment ${existing.id}'s (${existing.edits.edits.length}); save to a new experiment (name) or send its edits`,
+      )
     }
     if (existing.checkpointHash && existing.checkpointHash !== origin.checkpoint) {
-      throw new WorkbenchError('checkpoint-mismatch', `experiment ${existing.id} is on checkpoint ${existing.checkpointHash.slice(0, 16)}…, the loaded model is ${origin.checkpoint.slice(0, 16)}…`)
+      throw new WorkbenchError(
+        'checkpoint-mismatch',
+        `experiment ${existing.id} is on checkpoint ${existing.checkpointHash.slice(0, 16)}…, the loaded model is ${origin.checkpoint.slice(0, 16)}…`,
+      )
     }
   }
   const { response, totalMs } = await ctx.answer(r.method, request)
@@ -47,7 +57,12 @@ export async function saveRun(ctx: SaveRunContext, r: ApiParsedRequest<'experime
   const { source: _source, config: _config, ...runOrigin } = origin
   const experiment =
     existing ??
-    (await store.save({ name: r.name!, notes: r.notes, tags: r.tags, edits: { ...(requested ?? emptySenseEdits()), checkpoint: origin.checkpoint } }))
+    (await store.save({
+      name: r.name!,
+      notes: r.notes,
+      tags: r.tags,
+      edits: { ...(requested ?? emptySenseEdits()), checkpoint: origin.checkpoint },
+    }))
   const run = recordRun(recipe, request as never, response as never, runOrigin, experiment.edits, totalMs)
   const stored = await store.addRun(experiment.id, run)
   return { experiment: await store.get(experiment.id), run: summaryOf(stored) }

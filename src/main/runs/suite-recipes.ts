@@ -23,7 +23,10 @@ export const genderBiasRecipe: RunRecipe<'suites.genderBias'> = {
   record(_request, g) {
     const rows = g.perProfession
     const s = g.settings
-    const blobs: Record<string, RunBlob> = { unmodified: column(rows.map((r) => r.unmodified)), removeSense: column(rows.map((r) => r.removeSense)) }
+    const blobs: Record<string, RunBlob> = {
+      unmodified: column(rows.map((r) => r.unmodified)),
+      removeSense: column(rows.map((r) => r.removeSense)),
+    }
     if (rows.some((r) => r.optimizeSense !== undefined)) blobs.optimizeSense = column(rows.map((r) => r.optimizeSense ?? NaN))
     return {
       outputs: answerOf(g),
@@ -33,7 +36,13 @@ export const genderBiasRecipe: RunRecipe<'suites.genderBias'> = {
         unmodifiedMeanBias: s.unmodified.meanBias,
         removeSenseMeanBias: s.removeSense.meanBias,
         removeSenseReduction: s.removeSense.reduction,
-        ...(s.optimizeSense ? { optimizeSenseMeanBias: s.optimizeSense.meanBias, optimizeSenseReduction: s.optimizeSense.reduction, optimizeSenseMeanW: s.optimizeSense.meanW } : {}),
+        ...(s.optimizeSense
+          ? {
+              optimizeSenseMeanBias: s.optimizeSense.meanBias,
+              optimizeSenseReduction: s.optimizeSense.reduction,
+              optimizeSenseMeanW: s.optimizeSense.meanW,
+            }
+          : {}),
       },
       blobs,
       timingsMs: {},
@@ -46,8 +55,15 @@ export const knowledgeEditRecipe: RunRecipe<'suites.knowledgeEdit'> = {
   kind: 'suite',
   matches: isSuite('knowledge-edit'),
   // a held-out text given is an input of the run (the default one is the suite's own)
-  spec: ({ heldoutText, ...r }) => ({ kind: 'suite', inputs: { suite: 'knowledge-edit', ...(heldoutText !== undefined ? { heldoutText } : {}) }, settings: settingsOf(r) }),
-  request: (spec) => ({ ...(typeof spec.inputs.heldoutText === 'string' ? { heldoutText: spec.inputs.heldoutText } : {}), ...spec.settings }),
+  spec: ({ heldoutText, ...r }) => ({
+    kind: 'suite',
+    inputs: { suite: 'knowledge-edit', ...(heldoutText !== undefined ? { heldoutText } : {}) },
+    settings: settingsOf(r),
+  }),
+  request: (spec) => ({
+    ...(typeof spec.inputs.heldoutText === 'string' ? { heldoutText: spec.inputs.heldoutText } : {}),
+    ...spec.settings,
+  }),
   record(_request, k) {
     const metrics: Record<string, number> = {}
     for (const c of k.cases) {
@@ -78,7 +94,12 @@ export const topicRecipe: RunRecipe<'suites.topic'> = {
       shape: [t.topics.length, strengths], // (topic, strength)
       data: Float64Array.from(t.topics.flatMap((topic) => topic.results.map(pick))),
     })
-    return { outputs: answerOf(t), metrics, blobs: { bagMass: grid((x) => x.bagMass), perplexity: grid((x) => x.perplexity) }, timingsMs: {} }
+    return {
+      outputs: answerOf(t),
+      metrics,
+      blobs: { bagMass: grid((x) => x.bagMass), perplexity: grid((x) => x.perplexity) },
+      timingsMs: {},
+    }
   },
 }
 

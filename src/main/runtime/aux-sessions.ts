@@ -41,7 +41,8 @@ export class AuxSessions {
   /** y = a · b of an int8 scoring session: query (d) uint8 → (rows) int32. */
   async int8Scores(handle: number, query: Uint8Array): Promise<Int32Array> {
     const session = this.#int8.get(handle)
-    if (!session) throw new WorkbenchError('not-found', `int8 scoring session ${handle} does not exist (closed, or the engine was reopened)`)
+    if (!session)
+      throw new WorkbenchError('not-found', `int8 scoring session ${handle} does not exist (closed, or the engine was reopened)`)
     if (!(query instanceof Uint8Array)) throw new WorkbenchError('bad-request', 'int8 scores: the query must be a Uint8Array')
     const out = await runSession(session, 'int8-sense-scores', { a: byteTensor('uint8', query, [1, query.length]) })
     return out.y.data as Int32Array // (1, rows)

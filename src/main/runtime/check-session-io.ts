@@ -5,7 +5,11 @@ import type { OrtSession } from './ort'
 /** Checks that a loaded session has exactly the catalog's input and output names. */
 export function checkSessionIo(graph: GraphName, session: OrtSession): void {
   const spec = GRAPHS[graph]
-  const want = (list: readonly { name: string }[]) => list.map((t) => t.name).sort().join(', ')
+  const want = (list: readonly { name: string }[]) =>
+    list
+      .map((t) => t.name)
+      .sort()
+      .join(', ')
   const inputs = [...session.inputNames].sort().join(', ')
   const outputs = [...session.outputNames].sort().join(', ')
   if (inputs !== want(spec.inputs) || outputs !== want(spec.outputs)) {

@@ -70,7 +70,12 @@ export class EngineCore {
   }
 
   /** Opens the sessions of an export directory with the planned provider (see selectProvider). */
-  static async open(dir: string, manifest: OnnxManifest, choice: ProviderChoice, options: { senseCacheBytes?: number; weights?: WeightLayout } = {}): Promise<EngineCore> {
+  static async open(
+    dir: string,
+    manifest: OnnxManifest,
+    choice: ProviderChoice,
+    options: { senseCacheBytes?: number; weights?: WeightLayout } = {},
+  ): Promise<EngineCore> {
     const backends = ortBackends()
     const plan = planProvider(choice, backends, process.platform, process.arch)
     const available = backends.filter((b) => b.bundled).map((b) => b.name)
@@ -125,7 +130,9 @@ export class EngineCore {
     const fill = ids.length < SENSE_CACHE_MAX_REQUEST
     for (let start = 0; start < missing.length; start += SENSE_CHUNK) {
       const chunk = missing.slice(start, start + SENSE_CHUNK)
-      const out = await runSession(this.#sessions.senses, 'senses', { token_embeddings: floatTensor(this.#rows(chunk), [chunk.length, this.config.nEmbd]) })
+      const out = await runSession(this.#sessions.senses, 'senses', {
+        token_embeddings: floatTensor(this.#rows(chunk), [chunk.length, this.config.nEmbd]),
+      })
       const data = tensorData(out.senses) // (chunk, sense, d_model)
       this.#senseCache.count(chunk.length)
       chunk.forEach((id, c) => {
@@ -161,7 +168,9 @@ export class EngineCore {
   async contextualize(ids: readonly number[]): Promise<Float32Array> {
     this.checkIds(ids, 'contextualize')
     if (ids.length === 0) return new Float32Array(0)
-    const out = await runSession(this.#sessions.context, 'context', { input_embeds: this.#embeds(ids), ...this.#emptyPast() }, ['contextualization'])
+    const out = await runSession(this.#sessions.context, 'context', { input_embeds: this.#embeds(ids), ...this.#emptyPast() }, [
+      'contextualization',
+    ])
     return tensorData(out.contextualization) // (sense, pos, pos)
   }
 
@@ -170,13 +179,24 @@ export class EngineCore {
     while (this.#decoders.size >= MAX_DECODERS) this.#decoders.delete(this.#decoders.keys().next().value as number)
     const id = this.#nextDecoder++
     const past = this.#emptyPast()
-    this.#decoders.set(id, { length: 0, keys: past.past_keys, values: past.past_values, senseKeys: past.past_sense_keys, senses: new Float32Array(0), capacity: 0 })
+    this.#decoders.set(id, {
+      length: 0,
+      keys: past.past_keys,
+      values: past.past_values,
+      senseKeys: past.past_sense_keys,
+      senses: new Float32Array(0),
+      capacity: 0,
+    })
     return id
   }
 
   #decoder(decoder: number): DecoderState {
     const state = this.#decoders.get(decoder)
-    if (!state) throw new WorkbenchError('not-found', `decoder ${decoder} does not exist (disposed, or dropped as the oldest of more than ${MAX_DECODERS} live decoders)`)
+    if (!state)
+      throw new WorkbenchError(
+        'not-found',
+        `decoder ${decoder} does not exist (disposed, or dropped as the oldest of more than ${MAX_DECODERS} live decoders)`,
+      )
     return state
   }
 
@@ -189,7 +209,10 @@ export class EngineCore {
     this.checkIds(ids, 'decoder.append', state.length)
     const { numSenses: k, nEmbd: d } = this.config
     if (senses !== undefined && (!(senses instanceof Float32Array) || senses.length !== ids.length * k * d)) {
-      throw new WorkbenchError('bad-request', `decoder.append: senses must be a Float32Array of (n=${ids.length}, sense=${k}, d_model=${d}) values, got ${senses?.length}`)
+      throw new WorkbenchError(
+        'bad-request',
+        `decoder.append: senses must be a Float32Array of (n=${ids.length}, sense=${k}, d_model=${d}) values, got ${senses?.length}`,
+      )
     }
     if (ids.length === 0) return { alpha: new Float32Array(0), length: state.length }
     const out = await runSession(this.#sessions.context, 'context', {
@@ -216,13 +239,15 @@ export class EngineCore {
       while (capacity < need) capacity *= 2
       capacity = Math.min(capacity, nPositions)
       const grown = new Float32Array(k * capacity * d)
-      for (let l = 0; l < k; l++) grown.set(state.senses!.subarray(l * state.capacity * d, (l * state.capacity + state.length) * d), l * capacity * d)
+      for (let l = 0; l < k; l++)
+        grown.set(state.senses!.subarray(l * state.capacity * d, (l * state.capacity + state.length) * d), l * capacity * d)
       state.senses = grown
       state.capacity = capacity
     }
     const buf = state.senses!
     for (let t = 0; t < n; t++) {
-      for (let l = 0; l < k; l++) buf.set(senses.subarray((t * k + l) * d, (t * k + l + 1) * d), (l * state.capacity + state.length + t) * d)
+      for (let l = 0; l < k; l++)
+        buf.set(senses.subarray((t * k + l) * d, (t * k + l + 1) * d), (l * state.capacity + state.length + t) * d)
     }
   }
 
@@ -236,12 +261,19 @@ export class EngineCore {
     const state = this.#decoder(decoder)
     const { numSenses: k, nEmbd: d } = this.config
     const n = state.length
-    if (!state.senses || n === 0) throw new WorkbenchError('bad-request', 'decoder.combine needs the senses of every appended token (pass them with each append)')
+    if (!state.senses || n === 0)
+      throw new WorkbenchError('bad-request', 'decoder.combine needs the senses of every appended token (pass them with each append)')
     if (!Number.isInteger(nQuery) || nQuery < 1 || !(alphaRows instanceof Float32Array) || alphaRows.length !== k * nQuery * n) {
-      throw new WorkbenchError('bad-request', `decoder.combine: alphaRows must hold (sense=${k}, nQuery=${nQuery}, length=${n}) values, got ${alphaRows?.length}`)
+      throw new WorkbenchError(
+        'bad-request',
+        `decoder.combine: alphaRows must hold (sense=${k}, nQuery=${nQuery}, length=${n}) values, got ${alphaRows?.length}`,
+      )
     }
     if (senseScale !== undefined && (!(senseScale instanceof Float32Array) || senseScale.length !== k * n)) {
-      throw new WorkbenchError('bad-request', `decoder.combine: senseScale must hold (sense=${k}, length=${n}) values, got ${senseScale?.length}`)
+      throw new WorkbenchError(
+        'bad-request',
+        `decoder.combine: senseScale must hold (sense=${k}, length=${n}) values, got ${senseScale?.length}`,
+      )
     }
     const cap = state.capacity
     const alpha = new Float32Array(k * nQuery * cap) // (sense, query, capacity)
@@ -268,7 +300,10 @@ export class EngineCore {
   decoderTruncate(decoder: number, length: number): { length: number } {
     const state = this.#decoder(decoder)
     if (!Number.isInteger(length) || length < 0 || length > state.length) {
-      throw new WorkbenchError('bad-request', `decoder.truncate: length must be an integer in [0, ${state.length}], got ${JSON.stringify(length)}`)
+      throw new WorkbenchError(
+        'bad-request',
+        `decoder.truncate: length must be an integer in [0, ${state.length}], got ${JSON.stringify(length)}`,
+      )
     }
     if (length === state.length) return { length }
     const cut = (t: OrtTensor, axis: number): OrtTensor => {
@@ -314,7 +349,10 @@ export class EngineCore {
   async project(vectors: Float32Array, n: number): Promise<Float32Array> {
     const d = this.config.nEmbd
     if (!(vectors instanceof Float32Array) || !Number.isInteger(n) || n < 0 || vectors.length !== n * d) {
-      throw new WorkbenchError('bad-request', `project: vectors must be a Float32Array of (n=${n}, d_model=${d}) values, got ${vectors?.length}`)
+      throw new WorkbenchError(
+        'bad-request',
+        `project: vectors must be a Float32Array of (n=${n}, d_model=${d}) values, got ${vectors?.length}`,
+      )
     }
     if (n === 0) return new Float32Array(0)
     const out = await runSession(this.#sessions.lm_head, 'lm_head', { hidden: floatTensor(vectors, [n, d]) })
@@ -336,14 +374,18 @@ export class EngineCore {
     const out = new Float32Array(ids.length * this.config.nEmbd) // (n, d_model)
     const bytes = new Uint8Array(out.buffer)
     // one read per run of consecutive ids (a vocabulary sweep is a single read)
-    for (let i = 0; i < ids.length; ) {
+    for (let i = 0; i < ids.length;) {
       let j = i + 1
       while (j < ids.length && ids[j] === ids[j - 1] + 1) j++
       const want = (j - i) * rowBytes
       let got = 0
       while (got < want) {
         const n = readSync(this.#embFd, bytes, i * rowBytes + got, want - got, this.manifest.embeddingOffset + ids[i] * rowBytes + got)
-        if (n === 0) throw new WorkbenchError('onnx-model', `embedding rows ${ids[i]}..${ids[j - 1]}: the data file ${this.manifest.dataFile} is truncated`)
+        if (n === 0)
+          throw new WorkbenchError(
+            'onnx-model',
+            `embedding rows ${ids[i]}..${ids[j - 1]}: the data file ${this.manifest.dataFile} is truncated`,
+          )
         got += n
       }
       i = j
@@ -358,7 +400,8 @@ export class EngineCore {
     if (positions !== undefined) {
       if (!Array.isArray(positions)) throw new WorkbenchError('bad-request', 'forward: positions must be an array of integers')
       positions.forEach((p, i) => {
-        if (!Number.isInteger(p) || p < 0 || p >= T) throw new WorkbenchError('bad-request', `forward: positions[${i}] = ${JSON.stringify(p)} is outside [0, ${T})`)
+        if (!Number.isInteger(p) || p < 0 || p >= T)
+          throw new WorkbenchError('bad-request', `forward: positions[${i}] = ${JSON.stringify(p)} is outside [0, ${T})`)
       })
     }
     const { numSenses: k } = this.config
@@ -416,7 +459,11 @@ export function sessionTuning(_graph: GraphName, env: NodeJS.ProcessEnv = proces
   const tuning: SessionTuning = { spinning: env.BACKPACK_ORT_SPIN === 'all' }
   const threads = env.BACKPACK_ORT_THREADS
   if (threads !== undefined) {
-    if (!/^[1-9][0-9]{0,2}$/.test(threads)) throw new WorkbenchError('bad-request', `BACKPACK_ORT_THREADS must be a positive integer (intra-op threads per session), got ${JSON.stringify(threads)}`)
+    if (!/^[1-9][0-9]{0,2}$/.test(threads))
+      throw new WorkbenchError(
+        'bad-request',
+        `BACKPACK_ORT_THREADS must be a positive integer (intra-op threads per session), got ${JSON.stringify(threads)}`,
+      )
     tuning.threads = Number(threads)
   }
   return tuning
@@ -424,6 +471,7 @@ export function sessionTuning(_graph: GraphName, env: NodeJS.ProcessEnv = proces
 
 async function openSessions(dir: string, provider: string, weights: WeightLayout): Promise<Record<GraphName, OrtSession>> {
   const sessions = {} as Record<GraphName, OrtSession>
-  for (const g of GRAPH_NAMES) sessions[g] = await createSession(join(dir, GRAPHS[g].file), provider, { ...sessionTuning(g), prepack: weights === 'prepacked' })
+  for (const g of GRAPH_NAMES)
+    sessions[g] = await createSession(join(dir, GRAPHS[g].file), provider, { ...sessionTuning(g), prepack: weights === 'prepacked' })
   return sessions
 }

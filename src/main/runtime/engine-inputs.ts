@@ -10,7 +10,10 @@ export function checkTokenIds(config: BackpackConfig, ids: readonly number[], wh
   const { vocabSize, nPositions } = config
   if (!Array.isArray(ids)) throw new WorkbenchError('bad-request', `${what}: ids must be an array of integers`)
   if (offset !== null && offset + ids.length > nPositions) {
-    throw new WorkbenchError('too-long', `${what}: ${offset + ids.length} tokens exceed the model's limit of ${nPositions} positions (n_positions)`)
+    throw new WorkbenchError(
+      'too-long',
+      `${what}: ${offset + ids.length} tokens exceed the model's limit of ${nPositions} positions (n_positions)`,
+    )
   }
   ids.forEach((id, i) => {
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
@@ -20,14 +23,26 @@ export function checkTokenIds(config: BackpackConfig, ids: readonly number[], wh
 }
 
 /** Checks combine's layouts; returns the number of source positions T. */
-export function checkCombineInputs(config: BackpackConfig, senses: Float32Array, alphaRows: Float32Array, nQuery: number, senseScale?: Float32Array): number {
+export function checkCombineInputs(
+  config: BackpackConfig,
+  senses: Float32Array,
+  alphaRows: Float32Array,
+  nQuery: number,
+  senseScale?: Float32Array,
+): number {
   const { numSenses: k, nEmbd: d } = config
   if (!(senses instanceof Float32Array) || senses.length % (k * d) !== 0) {
-    throw new WorkbenchError('bad-request', `combine: senses must be a Float32Array of (sense=${k}, pos, d_model=${d}) values, got ${senses?.length}`)
+    throw new WorkbenchError(
+      'bad-request',
+      `combine: senses must be a Float32Array of (sense=${k}, pos, d_model=${d}) values, got ${senses?.length}`,
+    )
   }
   const T = senses.length / (k * d)
   if (!Number.isInteger(nQuery) || nQuery < 0 || !(alphaRows instanceof Float32Array) || alphaRows.length !== k * nQuery * T) {
-    throw new WorkbenchError('bad-request', `combine: alphaRows must hold (sense=${k}, nQuery=${nQuery}, pos=${T}) = ${k * nQuery * T} values, got ${alphaRows?.length}`)
+    throw new WorkbenchError(
+      'bad-request',
+      `combine: alphaRows must hold (sense=${k}, nQuery=${nQuery}, pos=${T}) = ${k * nQuery * T} values, got ${alphaRows?.length}`,
+    )
   }
   if (senseScale !== undefined && (!(senseScale instanceof Float32Array) || senseScale.length !== k * T)) {
     throw new WorkbenchError('bad-request', `combine: senseScale must hold (sense=${k}, pos=${T}) values, got ${senseScale?.length}`)

@@ -62,7 +62,8 @@ export const engineMethods = {
   /** Rows of the (tied) embedding matrix E: (n, d_model). */
   embeddingRows: (c: CallContext, ids: readonly number[]) => c.core().embeddingRows(ids),
   /** The full pass, as HF computes it (no edits): logits for all positions or the selected ones; progress per stage. */
-  forward: (c: CallContext, ids: readonly number[], options: ForwardOptions = {}) => c.core().forward(ids, options.positions, (p) => c.progress(p)),
+  forward: (c: CallContext, ids: readonly number[], options: ForwardOptions = {}) =>
+    c.core().forward(ids, options.positions, (p) => c.progress(p)),
   /** out = base + W·P: base (n, vocab), W (n, r), P (r, vocab) → (n, vocab), one Gemm (the re-base of a re-run after edits). */
   addWeightedRows: (c: CallContext, base: Float32Array, weights: Float32Array, rows: Float32Array, n: number, r: number, vocab: number) =>
     c.aux.weightedRows.run(base, weights, rows, n, r, vocab),
@@ -72,7 +73,10 @@ export const engineMethods = {
    */
   scoreExtremes: async (c: CallContext, rows: Float32Array, n: number) => {
     const extremes = await c.aux.extremes(c.core())
-    return extremes.run(rows, n, { signal: c.signal, onBlock: (done) => c.progress({ phase: 'score-extremes', fraction: n > 0 ? done / n : 1, message: `${done}/${n} rows` }) })
+    return extremes.run(rows, n, {
+      signal: c.signal,
+      onBlock: (done) => c.progress({ phase: 'score-extremes', fraction: n > 0 ? done / n : 1, message: `${done}/${n} rows` }),
+    })
   },
   /** Opens an int8 scoring session from a model file (see AuxSessions.openInt8); returns its handle. */
   openInt8Scores: (c: CallContext, modelPath: string) => c.aux.openInt8(modelPath),
@@ -85,8 +89,10 @@ export const engineMethods = {
   /** A new incremental decoder (GPT-2 keys/values and weight-net keys); returns its handle. */
   decoderCreate: (c: CallContext) => c.core().createDecoder(),
   /** α rows of the new positions over all positions so far: (sense, n_new, length_after). */
-  decoderAppend: (c: CallContext, decoder: number, ids: readonly number[], senses?: Float32Array) => c.core().decoderAppend(decoder, ids, senses),
-  decoderCombine: (c: CallContext, decoder: number, alphaRows: Float32Array, nQuery: number, senseScale?: Float32Array) => c.core().decoderCombine(decoder, alphaRows, nQuery, senseScale),
+  decoderAppend: (c: CallContext, decoder: number, ids: readonly number[], senses?: Float32Array) =>
+    c.core().decoderAppend(decoder, ids, senses),
+  decoderCombine: (c: CallContext, decoder: number, alphaRows: Float32Array, nQuery: number, senseScale?: Float32Array) =>
+    c.core().decoderCombine(decoder, alphaRows, nQuery, senseScale),
   decoderTruncate: (c: CallContext, decoder: number, length: number) => c.core().decoderTruncate(decoder, length),
   decoderDispose: (c: CallContext, decoder: number) => {
     c.core().disposeDecoder(decoder)
@@ -108,10 +114,13 @@ export type EngineMethodTable = typeof engineMethods
 export type EngineMethod = keyof EngineMethodTable
 
 /** The calling thread's signature of a table entry: the same parameters, optional RequestOptions, a promise. */
-export type EngineCall<H> = H extends (c: CallContext, ...args: infer A) => infer R ? (...args: [...A, RequestOptions?]) => Promise<Awaited<R>> : never
+export type EngineCall<H> = H extends (c: CallContext, ...args: infer A) => infer R
+  ? (...args: [...A, RequestOptions?]) => Promise<Awaited<R>>
+  : never
 
 /** Every method of the table as the proxy offers it. */
 export type EngineCalls = { [M in EngineMethod]: EngineCall<EngineMethodTable[M]> }
 
 /** Methods the proxy has but the model contract (`BackpackEngine`) leaves out: handles, helpers of the worker, diagnostics. */
-export type WorkerOnlyMethod = 'projectRanked' | 'openInt8Scores' | 'int8Scores' | 'closeInt8Scores' | `decoder${string}` | 'stats' | 'runtimeInfo' | 'finetune'
+export type WorkerOnlyMethod =
+  'projectRanked' | 'openInt8Scores' | 'int8Scores' | 'closeInt8Scores' | `decoder${string}` | 'stats' | 'runtimeInfo' | 'finetune'

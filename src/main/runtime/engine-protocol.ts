@@ -32,8 +32,7 @@ export interface OpenResult {
 export type LifecycleRequest = 'open' | 'close'
 
 export type ToWorker =
-  | { type: 'request'; id: number; method: EngineMethod | LifecycleRequest; args: unknown[] }
-  | { type: 'cancel'; id: number }
+  { type: 'request'; id: number; method: EngineMethod | LifecycleRequest; args: unknown[] } | { type: 'cancel'; id: number }
 
 export type FromWorker =
   | { type: 'result'; id: number; ok: true; value: unknown }

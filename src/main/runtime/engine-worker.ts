@@ -38,7 +38,8 @@ function post(msg: FromWorker): void {
 
 function collectBuffers(v: unknown, out: ArrayBuffer[]): void {
   if (ArrayBuffer.isView(v)) {
-    if (v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !out.includes(v.buffer)) out.push(v.buffer)
+    if (v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !out.includes(v.buffer))
+      out.push(v.buffer)
   } else if (v && typeof v === 'object' && !ArrayBuffer.isView(v)) {
     for (const x of Object.values(v)) collectBuffers(x, out)
   }
@@ -74,7 +75,10 @@ async function open(args: OpenArgs, id: number, signal: AbortSignal): Promise<Op
     dir = args.onnxDir
     work = 'export'
   } else if (args.checkpointDir) {
-    const cached = await ensureOnnxExport(args.checkpointDir, { signal, onProgress: (progress) => post({ type: 'progress', id, progress }) })
+    const cached = await ensureOnnxExport(args.checkpointDir, {
+      signal,
+      onProgress: (progress) => post({ type: 'progress', id, progress }),
+    })
     dir = cached.dir
     work = cached.work
     timingsMs = { ...cached.timingsMs }

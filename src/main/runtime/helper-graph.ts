@@ -26,9 +26,14 @@ export class HelperGraph {
   session(): Promise<OrtSession> {
     if (!this.#session) {
       const { node, input, output } = this.spec()
-      const vi = ([name, dims]: [string, string[]]) => ({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((x) => ({ dimParam: x })) } } } })
+      const vi = ([name, dims]: [string, string[]]) => ({
+        name,
+        type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((x) => ({ dimParam: x })) } } },
+      })
       const graph = onnx.GraphProto.create({ name: this.name, node, input: input.map(vi), output: output.map(vi) })
-      const model = onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 9, opsetImport: [{ domain: '', version: 17 }], graph })).finish()
+      const model = onnx.ModelProto.encode(
+        onnx.ModelProto.create({ irVersion: 9, opsetImport: [{ domain: '', version: 17 }], graph }),
+      ).finish()
       const session = createSessionFromBytes(model, this.name, { spinning: false })
       this.#session = session
       session.catch(() => {

@@ -41,7 +41,13 @@ export async function openEngine(options: OpenEngineOptions): Promise<WorkerEngi
   try {
     const opened = await queue.call(
       'open',
-      [{ ...(checkpointDir ? { checkpointDir: resolve(checkpointDir) } : { onnxDir: resolve(onnxDir!) }), provider, ...(weights ? { weights } : {}) }],
+      [
+        {
+          ...(checkpointDir ? { checkpointDir: resolve(checkpointDir) } : { onnxDir: resolve(onnxDir!) }),
+          provider,
+          ...(weights ? { weights } : {}),
+        },
+      ],
       // the open request reports conversion progress only
       { signal, onProgress: onProgress && ((p) => onProgress(p as ConversionProgress)) },
     )

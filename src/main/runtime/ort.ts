@@ -121,7 +121,9 @@ export async function createSession(path: string, provider: string, tuning: Sess
   try {
     return await ort.InferenceSession.create(path, options)
   } catch (e) {
-    throw new WorkbenchError('runtime', `onnxruntime could not open ${path} with provider "${provider}": ${(e as Error).message}`, { cause: e })
+    throw new WorkbenchError('runtime', `onnxruntime could not open ${path} with provider "${provider}": ${(e as Error).message}`, {
+      cause: e,
+    })
   }
 }
 

@@ -25,11 +25,34 @@ export class ScoreExtremes {
   readonly #e: Float32Array // (vocab, d_model)
   /** h (n, d) · e (vocab, d)ᵀ → max (n), min (n); the (n, vocab) scores never leave onnxruntime. */
   readonly #extremes = new HelperGraph('sense-score-extremes', () => {
-    const reduce = (op: string, out: string) => ({ opType: op, input: ['s'], output: [out], attribute: [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] }, { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] })
+    const reduce = (op: string, out: string) => ({
+      opType: op,
+      input: ['s'],
+      output: [out],
+      attribute: [
+        { name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] },
+        { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 },
+      ],
+    })
     return {
-      node: [{ opType: 'Gemm', input: ['h', 'e'], output: ['s'], attribute: [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] }, reduce('ReduceMax', 'max'), reduce('ReduceMin', 'min')],
-      input: [['h', ['n', 'd']], ['e', ['vocab', 'd']]],
-      output: [['max', ['n']], ['min', ['n']]],
+      node: [
+        {
+          opType: 'Gemm',
+          input: ['h', 'e'],
+          output: ['s'],
+          attribute: [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
+        },
+        reduce('ReduceMax', 'max'),
+        reduce('ReduceMin', 'min'),
+      ],
+      input: [
+        ['h', ['n', 'd']],
+        ['e', ['vocab', 'd']],
+      ],
+      output: [
+        ['max', ['n']],
+        ['min', ['n']],
+      ],
     }
   })
 
@@ -41,7 +64,10 @@ export class ScoreExtremes {
   }
 
   /** Reads E from the engine core (all vocab rows). */
-  static async create(engine: { config: { vocabSize: number; nEmbd: number }; embeddingRows(ids: readonly number[]): Promise<Float32Array> | Float32Array }): Promise<ScoreExtremes> {
+  static async create(engine: {
+    config: { vocabSize: number; nEmbd: number }
+    embeddingRows(ids: readonly number[]): Promise<Float32Array> | Float32Array
+  }): Promise<ScoreExtremes> {
     const { vocabSize: V, nEmbd: d } = engine.config
     const e = await engine.embeddingRows(Array.from({ length: V }, (_, i) => i)) // (vocab, d_model)
     if (e.length !== V * d) throw new WorkbenchError('internal', `embedding rows: got ${e.length} values, expected ${V}·${d}`)
@@ -50,7 +76,8 @@ export class ScoreExtremes {
 
   /** For E as given: (vocab, d_model) float32 (tests). */
   static fromEmbedding(e: Float32Array, vocabSize: number, dModel: number, blockRows?: number): ScoreExtremes {
-    if (e.length !== vocabSize * dModel) throw new WorkbenchError('internal', `embedding has ${e.length} values, expected ${vocabSize}·${dModel}`)
+    if (e.length !== vocabSize * dModel)
+      throw new WorkbenchError('internal', `embedding has ${e.length} values, expected ${vocabSize}·${dModel}`)
     return new ScoreExtremes(e, vocabSize, dModel, blockRows)
   }
 
@@ -59,7 +86,11 @@ export class ScoreExtremes {
    * blocks of `blockRows` rows; checks `signal` between blocks and calls `onBlock(rowsDone)`
    * after each.
    */
-  async run(rows: Float32Array, n: number, options: { signal?: AbortSignal; onBlock?: (rowsDone: number) => void } = {}): Promise<{ max: Float32Array; min: Float32Array }> {
+  async run(
+    rows: Float32Array,
+    n: number,
+    options: { signal?: AbortSignal; onBlock?: (rowsDone: number) => void } = {},
+  ): Promise<{ max: Float32Array; min: Float32Array }> {
     const d = this.dModel
     if (rows.length < n * d) throw new WorkbenchError('internal', `score extremes: ${rows.length} values for ${n} rows of ${d}`)
     const session = await this.#extremes.session()

@@ -32,16 +32,24 @@ export function planProvider(choice: ProviderChoice, backends: BackendInfo[], pl
   if (choice !== 'auto') {
     if (!has(choice)) {
       const known = backends.find((b) => b.name === choice)
-      const why = known ? `this onnxruntime-node build lists "${choice}" but its libraries are not installed` : `this onnxruntime-node build on ${platform}-${arch} has no "${choice}" provider`
+      const why = known
+        ? `this onnxruntime-node build lists "${choice}" but its libraries are not installed`
+        : `this onnxruntime-node build on ${platform}-${arch} has no "${choice}" provider`
       throw new WorkbenchError('provider-unavailable', `${why}; available: ${names.join(', ')}`)
     }
     return { tryOrder: [choice], ...(choice === 'cpu' ? { reason: 'cpu was requested' } : {}) }
   }
   if (platform === 'linux' && arch === 'x64') {
     if (has('cuda')) return { tryOrder: ['cuda', 'cpu'] }
-    return { tryOrder: ['cpu'], reason: 'auto: the CUDA provider of onnxruntime-node is not installed here (it needs the CUDA download at npm install)' }
+    return {
+      tryOrder: ['cpu'],
+      reason: 'auto: the CUDA provider of onnxruntime-node is not installed here (it needs the CUDA download at npm install)',
+    }
   }
   if (platform === 'win32' && has('dml')) return { tryOrder: ['dml', 'cpu'] }
   if (platform === 'darwin' && has('coreml')) return { tryOrder: ['coreml', 'cpu'] }
-  return { tryOrder: ['cpu'], reason: `auto: no GPU provider for ${platform}-${arch} in this onnxruntime-node build (WebGPU only when asked for)` }
+  return {
+    tryOrder: ['cpu'],
+    reason: `auto: no GPU provider for ${platform}-${arch} in this onnxruntime-node build (WebGPU only when asked for)`,
+  }
 }

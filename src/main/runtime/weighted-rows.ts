@@ -11,13 +11,20 @@ export class WeightedRows {
   /** Gemm(w (n, r), p (r, vocab), base (n, vocab)) → y (n, vocab): α = β = 1. */
   readonly #gemm = new HelperGraph('weighted-rows', () => ({
     node: [{ opType: 'Gemm', input: ['w', 'p', 'base'], output: ['y'] }],
-    input: [['w', ['n', 'r']], ['p', ['r', 'vocab']], ['base', ['n', 'vocab']]],
+    input: [
+      ['w', ['n', 'r']],
+      ['p', ['r', 'vocab']],
+      ['base', ['n', 'vocab']],
+    ],
     output: [['y', ['n', 'vocab']]],
   }))
 
   async run(base: Float32Array, weights: Float32Array, rows: Float32Array, n: number, r: number, vocab: number): Promise<Float32Array> {
     if (base.length !== n * vocab || weights.length !== n * r || rows.length !== r * vocab) {
-      throw new WorkbenchError('internal', `addWeightedRows: base ${base.length} ≠ ${n}·${vocab}, weights ${weights.length} ≠ ${n}·${r} or rows ${rows.length} ≠ ${r}·${vocab}`)
+      throw new WorkbenchError(
+        'internal',
+        `addWeightedRows: base ${base.length} ≠ ${n}·${vocab}, weights ${weights.length} ≠ ${n}·${r} or rows ${rows.length} ≠ ${r}·${vocab}`,
+      )
     }
     if (n === 0) return new Float32Array(0)
     if (r === 0) return base.slice()

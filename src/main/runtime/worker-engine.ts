@@ -42,7 +42,10 @@ export class RequestQueue {
     this.#pending.delete(msg.id)
     if (this.#pending.size === 0) this.#worker.unref()
     if (msg.ok) p.resolve(msg.value)
-    else p.reject(isErrorInfo(msg.error) ? new WorkbenchError(msg.error.code, msg.error.message) : new WorkbenchError('internal', String(msg.error)))
+    else
+      p.reject(
+        isErrorInfo(msg.error) ? new WorkbenchError(msg.error.code, msg.error.message) : new WorkbenchError('internal', String(msg.error)),
+      )
   }
 
   #fail(e: WorkbenchError): void {
@@ -119,7 +122,12 @@ function splitOptions(args: unknown[]): { args: unknown[]; options: RequestOptio
  */
 function compactViews(args: unknown[]): unknown[] {
   const compact = (v: unknown): unknown =>
-    ArrayBuffer.isView(v) && !(v instanceof DataView) && v.buffer instanceof ArrayBuffer && (v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength) ? (v as unknown as { slice(): unknown }).slice() : v
+    ArrayBuffer.isView(v) &&
+    !(v instanceof DataView) &&
+    v.buffer instanceof ArrayBuffer &&
+    (v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength)
+      ? (v as unknown as { slice(): unknown }).slice()
+      : v
   return args.map((a) => {
     if (!a || typeof a !== 'object' || Object.getPrototypeOf(a) !== Object.prototype) return compact(a)
     return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, compact(v)]))

@@ -9,7 +9,14 @@ import type { TiedTokens } from './tied-tokens'
  * such members are returned as they are (the summary never changes: it covers every token).
  * `scores[offset + x]` is token x's score.
  */
-export function collapseRanked(r: RankedScores, scores: Float32Array, offset: number, length: number, top: number, tied: TiedTokens): RankedScores {
+export function collapseRanked(
+  r: RankedScores,
+  scores: Float32Array,
+  offset: number,
+  length: number,
+  top: number,
+  tied: TiedTokens,
+): RankedScores {
   const needsTop = r.top.some((id) => !tied.isRepresentative(id))
   const needsBottom = r.bottom.some((id) => !tied.isRepresentative(id))
   if (!needsTop && !needsBottom) return r

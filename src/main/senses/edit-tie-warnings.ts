@@ -26,15 +26,22 @@ export function explainEditTokens(e: EditTokens, tied: TiedTokens): string[] {
   const group = tied.describeGroup(e.token)
   const unseen = tied.isNeverSeen(e.token)
   if (group || unseen) {
-    const why = group ? `${group} have identical embedding rows on this model` : `${q(e.token)} never occurred in this model's training data`
-    const effect = unseen ? `its senses hold nothing the model learned about ${q(e.token)}, so the edit has little or nothing to change` : `its senses are theirs too, so nothing the model learned tells them apart`
+    const why = group
+      ? `${group} have identical embedding rows on this model`
+      : `${q(e.token)} never occurred in this model's training data`
+    const effect = unseen
+      ? `its senses hold nothing the model learned about ${q(e.token)}, so the edit has little or nothing to change`
+      : `its senses are theirs too, so nothing the model learned tells them apart`
     out.push(`${why}${group && unseen ? ` (${q(e.token)} never occurred in training)` : ''}: ${effect}`)
   }
   for (const role of ['remove', 'add'] as const) {
     const id = e[role]
     if (id === undefined || out[0]?.includes('cannot separate')) continue
     const g = tied.describeGroup(id)
-    if (g) out.push(`${g} have identical embedding rows on this model: the edit moves the scores of all of them with ${q(id)} (its "${role}" token)`)
+    if (g)
+      out.push(
+        `${g} have identical embedding rows on this model: the edit moves the scores of all of them with ${q(id)} (its "${role}" token)`,
+      )
   }
   return out
 }

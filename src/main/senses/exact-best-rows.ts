@@ -9,7 +9,14 @@ import type { SenseTable } from './sense-table'
  * bound of the true count-th best, so only rows with a_r + b_r ≥ θ can be in the answer. Those are
  * scored exactly from the table and ranked in the full scan's order (ties included).
  */
-export async function exactBestRows(table: SenseTable, index: Int8SenseIndex, vec: Float32Array, count: number, largest: boolean, tokens = table.vocabSize): Promise<{ rows: number[]; scanned: number }> {
+export async function exactBestRows(
+  table: SenseTable,
+  index: Int8SenseIndex,
+  vec: Float32Array,
+  count: number,
+  largest: boolean,
+  tokens = table.vocabSize,
+): Promise<{ rows: number[]; scanned: number }> {
   const limit = Math.min(tokens, table.vocabSize) * table.numSenses
   const sign = largest ? 1 : -1
   const { approx, bound } = await index.scores(vec) // (rows)

@@ -25,7 +25,13 @@ export async function readFileInto(path: string, target: Uint8Array): Promise<vo
 }
 
 /** Elements index..index+count of `arr` (each `bytes` wide) written at the same offset of the file. */
-export async function writeAt(file: FileHandle, arr: Uint16Array | Float32Array, index: number, count: number, bytes: number): Promise<void> {
+export async function writeAt(
+  file: FileHandle,
+  arr: Uint16Array | Float32Array,
+  index: number,
+  count: number,
+  bytes: number,
+): Promise<void> {
   const view = new Uint8Array(arr.buffer, arr.byteOffset + index * bytes, count * bytes)
   let written = 0
   while (written < view.length) {

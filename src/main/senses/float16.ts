@@ -42,7 +42,11 @@ export const HALF_TO_FLOAT: Float32Array = (() => {
   return t
 })()
 
-export function toHalfArray(values: Float32Array, out: Uint16Array<ArrayBufferLike> = new Uint16Array(values.length), offset = 0): Uint16Array<ArrayBufferLike> {
+export function toHalfArray(
+  values: Float32Array,
+  out: Uint16Array<ArrayBufferLike> = new Uint16Array(values.length),
+  offset = 0,
+): Uint16Array<ArrayBufferLike> {
   // the same rounding as floatToHalf, on the bits directly (no scratch write per value): the
   // normal-range case inline, everything else through floatToHalf
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length)

@@ -47,7 +47,13 @@ export class Int8SenseIndex {
   /** the table the index was built from (or loaded for): `q` can be rebuilt from it once released */
   #table: SenseTable | undefined
 
-  constructor(parts: { rows: number; dModel: number; q: Int8Array; scale: Float64Array; err: Float64Array; qNorm: Float64Array; rowSum: Int32Array }, scorer: Int8Scorer, dir?: string, file?: FileId, table?: SenseTable) {
+  constructor(
+    parts: { rows: number; dModel: number; q: Int8Array; scale: Float64Array; err: Float64Array; qNorm: Float64Array; rowSum: Int32Array },
+    scorer: Int8Scorer,
+    dir?: string,
+    file?: FileId,
+    table?: SenseTable,
+  ) {
     this.#scorer = scorer
     this.rows = parts.rows
     this.dModel = parts.dModel
@@ -97,7 +103,21 @@ export class Int8SenseIndex {
   static async build(table: SenseTable, scorer: Int8Scorer): Promise<Int8SenseIndex> {
     const n = table.vocabSize * table.numSenses
     const d = table.dModel
-    const index = new Int8SenseIndex({ rows: n, dModel: d, q: new Int8Array(d * n), scale: new Float64Array(n), err: new Float64Array(n), qNorm: new Float64Array(n), rowSum: new Int32Array(n) }, scorer, undefined, undefined, table)
+    const index = new Int8SenseIndex(
+      {
+        rows: n,
+        dModel: d,
+        q: new Int8Array(d * n),
+        scale: new Float64Array(n),
+        err: new Float64Array(n),
+        qNorm: new Float64Array(n),
+        rowSum: new Int32Array(n),
+      },
+      scorer,
+      undefined,
+      undefined,
+      table,
+    )
     await index.#fill(table)
     return index
   }
@@ -167,7 +187,10 @@ export class Int8SenseIndex {
     }
     await rm(join(dir, 'int8-index.json'), { force: true })
     await rename(tmp, join(dir, 'int8-index.bin'))
-    await writeFile(join(dir, 'int8-index.json.tmp'), JSON.stringify({ version: INDEX_VERSION, rows: this.rows, dModel: this.dModel, table: stamp }))
+    await writeFile(
+      join(dir, 'int8-index.json.tmp'),
+      JSON.stringify({ version: INDEX_VERSION, rows: this.rows, dModel: this.dModel, table: stamp }),
+    )
     await rename(join(dir, 'int8-index.json.tmp'), join(dir, 'int8-index.json'))
     this.#dir ??= dir
     // the file q came from; a released index's q (with its own per-row parts) is in the file just written as well
@@ -175,7 +198,14 @@ export class Int8SenseIndex {
   }
 
   /** The index saved in dir for this table (same manifest stamp and sizes), or undefined. `table`: the table it is loaded for (see `quantised`). */
-  static async load(dir: string, stamp: string, rows: number, dModel: number, scorer: Int8Scorer, table?: SenseTable): Promise<Int8SenseIndex | undefined> {
+  static async load(
+    dir: string,
+    stamp: string,
+    rows: number,
+    dModel: number,
+    scorer: Int8Scorer,
+    table?: SenseTable,
+  ): Promise<Int8SenseIndex | undefined> {
     let m: { version?: unknown; rows?: unknown; dModel?: unknown; table?: unknown }
     let json: string
     try {
@@ -204,7 +234,11 @@ export class Int8SenseIndex {
     // another process may have saved an index for another table meanwhile: the file read must
     // still be int8-index.bin, and int8-index.json unchanged
     try {
-      if ((await stat(join(dir, 'int8-index.bin'), { bigint: true })).ino !== st.ino || (await readFile(join(dir, 'int8-index.json'), 'utf8')) !== json) return undefined
+      if (
+        (await stat(join(dir, 'int8-index.bin'), { bigint: true })).ino !== st.ino ||
+        (await readFile(join(dir, 'int8-index.json'), 'utf8')) !== json
+      )
+        return undefined
     } catch {
       return undefined
     }
@@ -261,7 +295,14 @@ export class Int8SenseIndex {
   #scoresSession(): Promise<number> {
     if (!this.#session) {
       this.#session = (async () => {
-        const { session, from } = await constantSession(this.#scorer, await this.quantised(), this.rows, this.dModel, this.#dir ?? tmpdir(), this.#file)
+        const { session, from } = await constantSession(
+          this.#scorer,
+          await this.quantised(),
+          this.rows,
+          this.dModel,
+          this.#dir ?? tmpdir(),
+          this.#file,
+        )
         this.#weightsFrom = from
         if (from === 'linked' && this.#table) this.#q = null
         return session
@@ -272,7 +313,10 @@ export class Int8SenseIndex {
   }
 }
 
-const vi = (name: string, t: number, dims: (number | string)[]) => ({ name, type: { tensorType: { elemType: t, shape: { dim: dims.map((x) => (typeof x === 'string' ? { dimParam: x } : { dimValue: x })) } } } })
+const vi = (name: string, t: number, dims: (number | string)[]) => ({
+  name,
+  type: { tensorType: { elemType: t, shape: { dim: dims.map((x) => (typeof x === 'string' ? { dimParam: x } : { dimValue: x })) } } },
+})
 
 interface FileId {
   path: string
@@ -288,7 +332,9 @@ function fileId(path: string, st: BigIntStats): FileId {
 }
 
 function sameFile(a: FileId, b: FileId): boolean {
-  return b.ino !== 0n && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.birthtimeNs === b.birthtimeNs
+  return (
+    b.ino !== 0n && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.birthtimeNs === b.birthtimeNs
+  )
 }
 
 /**
@@ -338,7 +384,14 @@ async function linkUnchanged(source: FileId, to: string): Promise<boolean> {
  * written from memory (~2 s more at full size). The engine's worker opens the session (see
  * AuxSessions.openInt8); the folder is removed once the session holds its packed copy.
  */
-async function constantSession(scorer: Int8Scorer, q: Int8Array, rows: number, d: number, parent: string, source?: FileId): Promise<{ session: number; from: 'linked' | 'written' }> {
+async function constantSession(
+  scorer: Int8Scorer,
+  q: Int8Array,
+  rows: number,
+  d: number,
+  parent: string,
+  source?: FileId,
+): Promise<{ session: number; from: 'linked' | 'written' }> {
   const graph = onnx.GraphProto.create({
     name: 'int8-sense-scores',
     node: [{ opType: 'MatMulInteger', input: ['a', 'b'], output: ['y'] }],

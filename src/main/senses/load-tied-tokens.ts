@@ -12,7 +12,10 @@ export const UNIGRAM_COUNTS_FILE = 'unigram-counts.json'
  * hashes its rows; reads the checkpoint's unigram counts when `checkpointDir` ships them. A
  * missing or malformed counts file leaves `neverSeen` null rather than failing the lookup.
  */
-export async function loadTiedTokens(engine: Pick<BackpackEngine, 'config' | 'embeddingRows'>, checkpointDir: string | null): Promise<TiedTokens> {
+export async function loadTiedTokens(
+  engine: Pick<BackpackEngine, 'config' | 'embeddingRows'>,
+  checkpointDir: string | null,
+): Promise<TiedTokens> {
   const { vocabSize: V, nEmbd: d } = engine.config
   const rows = await engine.embeddingRows(Array.from({ length: V }, (_, i) => i)) // (vocab, d_model)
   const counts = checkpointDir ? await readCounts(join(checkpointDir, UNIGRAM_COUNTS_FILE), V) : null

@@ -28,7 +28,11 @@ export function resolveWord(word: string, vocabSize: number, options: { policy?:
   const ids = tok.wordTokens(word, { rawSpacing: options.rawSpacing })
   const text = options.rawSpacing || /^\s/.test(word) ? word : ' ' + word
   const outside = ids.find((id) => id >= vocabSize)
-  if (outside !== undefined) throw new WorkbenchError('not-found', `word ${JSON.stringify(word)} has token ${outside}, outside this model's vocabulary [0, ${vocabSize})`)
+  if (outside !== undefined)
+    throw new WorkbenchError(
+      'not-found',
+      `word ${JSON.stringify(word)} has token ${outside}, outside this model's vocabulary [0, ${vocabSize})`,
+    )
   return {
     word,
     text,
@@ -42,7 +46,10 @@ export function resolveWord(word: string, vocabSize: number, options: { policy?:
 /** A multi-token policy given as text (`what` names it in the error: "--policy", "policy"). */
 export function parseWordPolicy(value: unknown, what = 'multi-token policy'): WordPolicy {
   if (WORD_POLICIES.includes(value as WordPolicy)) return value as WordPolicy
-  throw new WorkbenchError('bad-request', `${what} must be one of ${WORD_POLICIES.map((p) => JSON.stringify(p)).join(', ')}, got ${JSON.stringify(value)}`)
+  throw new WorkbenchError(
+    'bad-request',
+    `${what} must be one of ${WORD_POLICIES.map((p) => JSON.stringify(p)).join(', ')}, got ${JSON.stringify(value)}`,
+  )
 }
 
 /**
@@ -52,7 +59,10 @@ export function parseWordPolicy(value: unknown, what = 'multi-token policy'): Wo
 export function multiTokenNote(r: Pick<ResolvedWord, 'word' | 'tokens' | 'policy' | 'multiToken'>): string | null {
   if (!r.multiToken) return null
   const tokens = r.tokens.map((t) => `${JSON.stringify(t.text)}=${t.id}`).join(' ')
-  const how = r.policy === 'first' ? `the senses of its first token ${JSON.stringify(r.tokens[0].text)}` : `the mean of its ${r.tokens.length} tokens' senses`
+  const how =
+    r.policy === 'first'
+      ? `the senses of its first token ${JSON.stringify(r.tokens[0].text)}`
+      : `the mean of its ${r.tokens.length} tokens' senses`
   return `${JSON.stringify(r.word)} is ${r.tokens.length} tokens (${tokens}); policy ${r.policy}: ${how} (policies: ${WORD_POLICIES.join(', ')})`
 }
 

@@ -46,9 +46,11 @@ export async function reverseLookup(
   options: { top?: number; direction?: 'boost' | 'suppress'; scan?: 'int8' | 'table'; scorer?: Int8Scorer; ties?: TiesOption } = {},
 ): Promise<ReverseLookup> {
   const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
-  if (!Number.isInteger(target) || target < 0 || target >= V) throw new WorkbenchError('bad-request', `target token ${target} is outside the vocabulary [0, ${V})`)
+  if (!Number.isInteger(target) || target < 0 || target >= V)
+    throw new WorkbenchError('bad-request', `target token ${target} is outside the vocabulary [0, ${V})`)
   const top = options.top ?? 20
-  if (!Number.isInteger(top) || top < 1 || top > 1000) throw new WorkbenchError('bad-request', `top must be an integer in [1, 1000], got ${top}`)
+  if (!Number.isInteger(top) || top < 1 || top > 1000)
+    throw new WorkbenchError('bad-request', `top must be an integer in [1, 1000], got ${top}`)
   const direction = options.direction ?? 'boost'
   const largest = direction === 'boost'
   const t0 = performance.now()
@@ -56,7 +58,10 @@ export async function reverseLookup(
   const textV = textVocabSize(V)
   const want = Math.min(textV * k, top * 4)
   // exact either way: the int8 index + bounds (one onnxruntime MatMulInteger) or the norm-ordered scan
-  const best = async (count: number) => (options.scan === 'table' ? table.bestRows(e, count, largest, textV) : await exactBestRows(table, await int8Index(table, scorerOf(engine, options.scorer)), e, count, largest, textV)) // rows x·K + ℓ
+  const best = async (count: number) =>
+    options.scan === 'table'
+      ? table.bestRows(e, count, largest, textV)
+      : await exactBestRows(table, await int8Index(table, scorerOf(engine, options.scorer)), e, count, largest, textV) // rows x·K + ℓ
   const tied = options.ties?.mode === 'collapse' ? options.ties.tied : null
   const { rows: candidates, scanned } = tied ? await representativeRows(best, tied, k, want, textV * k) : await best(want)
   const t1 = performance.now()
@@ -74,7 +79,14 @@ export async function reverseLookup(
     return { id, text: tok.tokenText(id), sense, score: s, ...(info ? { tied: info } : {}) }
   })
   entries.sort((a, b) => (largest ? b.score - a.score : a.score - b.score))
-  return { target: { id: target, text: tok.tokenText(target) }, direction, entries: entries.slice(0, top), scanned, rescored: needed.length, timingsMs: { scan: t1 - t0, total: performance.now() - t0 } }
+  return {
+    target: { id: target, text: tok.tokenText(target) },
+    direction,
+    entries: entries.slice(0, top),
+    scanned,
+    rescored: needed.length,
+    timingsMs: { scan: t1 - t0, total: performance.now() - t0 },
+  }
 }
 
 /**
@@ -83,7 +95,13 @@ export async function reverseLookup(
  * members (they score the same, so they rank next to it), until enough remain after dropping
  * those members — a few rescans at most, then the whole vocabulary.
  */
-async function representativeRows(best: (count: number) => Promise<{ rows: number[]; scanned: number }>, tied: TiedTokens, k: number, want: number, all: number): Promise<{ rows: number[]; scanned: number }> {
+async function representativeRows(
+  best: (count: number) => Promise<{ rows: number[]; scanned: number }>,
+  tied: TiedTokens,
+  k: number,
+  want: number,
+  all: number,
+): Promise<{ rows: number[]; scanned: number }> {
   let count = want
   for (let attempt = 0; ; attempt++) {
     const found = await best(count)
@@ -124,7 +142,7 @@ function mayReachTop(table: SenseTable, e: Float32Array, rows: number[], top: nu
   const hi: number[] = []
   for (const r of rows) {
     const x = sign * table.rowDot(r, e)
-    const delta = ((rel * table.norms[r] + abs) * ne) * (1 + 1e-6) + 1e-12
+    const delta = (rel * table.norms[r] + abs) * ne * (1 + 1e-6) + 1e-12
     if (!Number.isFinite(x) || !Number.isFinite(delta)) return rows // overflowed half: re-score all
     lo.push(x - delta)
     hi.push(x + delta)
@@ -136,6 +154,7 @@ function mayReachTop(table: SenseTable, e: Float32Array, rows: number[], top: nu
 function scorerOf(engine: Partial<Int8Scorer>, scorer?: Int8Scorer): Int8Scorer {
   if (scorer) return scorer
   const { openInt8Scores, int8Scores, closeInt8Scores } = engine
-  if (!openInt8Scores || !int8Scores || !closeInt8Scores) throw new WorkbenchError('internal', 'the int8 scan needs an engine worker to score in (pass options.scorer, or use scan: "table")')
+  if (!openInt8Scores || !int8Scores || !closeInt8Scores)
+    throw new WorkbenchError('internal', 'the int8 scan needs an engine worker to score in (pass options.scorer, or use scan: "table")')
   return engine as Int8Scorer
 }

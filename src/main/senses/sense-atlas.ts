@@ -71,11 +71,16 @@ export async function senseAtlas(engine: BackpackEngine, word: string, options: 
 }
 
 /** Sense cards for any K vectors (sense, d_model), e.g. word arithmetic results. */
-export async function senseCards(engine: BackpackEngine, vectors: Float32Array, options: { top?: number; bins?: number; ties?: TiesOption } = {}): Promise<{ senses: SenseCard[]; timingsMs: Record<string, number> }> {
+export async function senseCards(
+  engine: BackpackEngine,
+  vectors: Float32Array,
+  options: { top?: number; bins?: number; ties?: TiesOption } = {},
+): Promise<{ senses: SenseCard[]; timingsMs: Record<string, number> }> {
   const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
   const top = options.top ?? 10
   const bins = options.bins ?? 20
-  if (!Number.isInteger(top) || top < 1 || top > 1000) throw new WorkbenchError('bad-request', `top must be an integer in [1, 1000], got ${top}`)
+  if (!Number.isInteger(top) || top < 1 || top > 1000)
+    throw new WorkbenchError('bad-request', `top must be an integer in [1, 1000], got ${top}`)
   const textV = textVocabSize(V)
   const t0 = performance.now()
   // one fused ranking pass set per sense: top-k, bottom-k and the summary (same results as topKIndices + scoreSummary)
@@ -99,7 +104,8 @@ export async function senseCards(engine: BackpackEngine, vectors: Float32Array, 
     t1 = performance.now()
     ranked = Array.from({ length: k }, (_, l) => rankScores(scores, l * V, textV, top, bins))
   }
-  if (options.ties?.mode === 'collapse') ranked = ranked.map((r, l) => collapseRanked(r, scores, l * V, textV, top, options.ties?.tied as TiedTokens))
+  if (options.ties?.mode === 'collapse')
+    ranked = ranked.map((r, l) => collapseRanked(r, scores, l * V, textV, top, options.ties?.tied as TiedTokens))
   const tok = gpt2Tokenizer()
   const tied = options.ties?.mode === 'collapse' ? options.ties.tied : null
   const named = (l: number, ids: number[]) =>

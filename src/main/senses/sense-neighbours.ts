@@ -32,14 +32,20 @@ export interface Neighbours extends ResolvedWord {
  * vectors are exact (fp32, from the engine); candidates come from the whole-vocabulary table
  * (fp16 by default: cosines within ~1e-3). Padding ids and the word's own tokens are excluded.
  */
-export async function senseNeighbours(engine: BackpackEngine, table: SenseTable, word: string, options: { measure?: 'min' | number; top?: number; policy?: WordPolicy; rawSpacing?: boolean; ties?: TiesOption } = {}): Promise<Neighbours> {
+export async function senseNeighbours(
+  engine: BackpackEngine,
+  table: SenseTable,
+  word: string,
+  options: { measure?: 'min' | number; top?: number; policy?: WordPolicy; rawSpacing?: boolean; ties?: TiesOption } = {},
+): Promise<Neighbours> {
   const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
   const measure = options.measure ?? 'min'
   if (measure !== 'min' && (!Number.isInteger(measure) || measure < 0 || measure >= k)) {
     throw new WorkbenchError('bad-request', `sense ${measure} is out of range: senses are integers in [0, ${k})`)
   }
   const top = options.top ?? 10
-  if (!Number.isInteger(top) || top < 1 || top > 1000) throw new WorkbenchError('bad-request', `top must be an integer in [1, 1000], got ${top}`)
+  if (!Number.isInteger(top) || top < 1 || top > 1000)
+    throw new WorkbenchError('bad-request', `top must be an integer in [1, 1000], got ${top}`)
   const t0 = performance.now()
   const resolved = resolveWord(word, V, options)
   const q = combineWordSenses(await tokenSenses(engine, resolved.used)) // (sense, d_model)

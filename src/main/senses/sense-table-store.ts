@@ -28,12 +28,25 @@ export interface StoredTable {
  * what is missing under the folder's lock. `inMemory`: the data and stats of this table already
  * in memory (a 'scores' request after a 'senses' one), filled in place.
  */
-export async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSenseTableOptions, inMemory?: { data: Uint16Array | Float32Array; stats: Float32Array }): Promise<StoredTable> {
+export async function buildOrLoad(
+  engine: BackpackEngine,
+  dir: string,
+  o: OpenSenseTableOptions,
+  inMemory?: { data: Uint16Array | Float32Array; stats: Float32Array },
+): Promise<StoredTable> {
   const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
   const chunk = o.chunkTokens ?? 1024
   // fp32 while the table stays small (≤ 512 MB), fp16 beyond (the full model: 1.2 GB instead of 2.5 GB)
   const precision = o.precision ?? (V * k * d * 4 <= 512 * 2 ** 20 ? 'f32' : 'f16')
-  const manifest = { version: VERSION, contentHash: engine.contentHash, vocabSize: V, numSenses: k, dModel: d, precision, chunkTokens: chunk }
+  const manifest = {
+    version: VERSION,
+    contentHash: engine.contentHash,
+    vocabSize: V,
+    numSenses: k,
+    dModel: d,
+    precision,
+    chunkTokens: chunk,
+  }
   const stamp = JSON.stringify(manifest, null, 2) // manifest.json as written
   const chunks = Math.ceil(V / chunk)
   const want = o.need === 'scores' ? 3 : 1 // progress bits the request needs
@@ -57,7 +70,13 @@ export async function buildOrLoad(engine: BackpackEngine, dir: string, o: OpenSe
     },
   })
   try {
-    await buildLocked(engine, { V, k, d, chunk, chunks, n: V * k, dir, data, stats, bytes: precision === 'f16' ? 2 : 4 }, manifest, o, !!inMemory)
+    await buildLocked(
+      engine,
+      { V, k, d, chunk, chunks, n: V * k, dir, data, stats, bytes: precision === 'f16' ? 2 : 4 },
+      manifest,
+      o,
+      !!inMemory,
+    )
   } finally {
     await lock.release()
   }
@@ -89,7 +108,14 @@ async function readProgress(dir: string, manifest: object, chunks: number): Prom
  * afterwards that manifest and progress still say so (a process rebuilding the folder for other
  * options would have reset progress.bin first). True when the read is good.
  */
-async function readComplete(dir: string, manifest: object, chunks: number, want: number, data: Uint16Array | Float32Array | undefined, stats: Float32Array): Promise<boolean> {
+async function readComplete(
+  dir: string,
+  manifest: object,
+  chunks: number,
+  want: number,
+  data: Uint16Array | Float32Array | undefined,
+  stats: Float32Array,
+): Promise<boolean> {
   const complete = async () => (await readProgress(dir, manifest, chunks))?.every((b) => (b & want) === want) ?? false
   if (!(await complete())) return false
   const fresh = new Float32Array(stats.length) // into stats only once good: it may be a table's in memory
@@ -126,7 +152,8 @@ async function buildLocked(engine: BackpackEngine, z: Sizes, manifest: object, o
     await writeJsonAtomic(join(dir, 'manifest.json'), manifest)
   } else {
     progress = new Uint8Array(await readFile(join(dir, 'progress.bin')))
-    if (progress.length !== chunks) throw new WorkbenchError('internal', `sense table progress file in ${dir} has ${progress.length} chunks, expected ${chunks}`)
+    if (progress.length !== chunks)
+      throw new WorkbenchError('internal', `sense table progress file in ${dir} has ${progress.length} chunks, expected ${chunks}`)
     if (!inMemory) {
       await readFileInto(join(dir, 'senses.bin'), new Uint8Array(data.buffer))
       await readFileInto(join(dir, 'stats.bin'), new Uint8Array(stats.buffer))
@@ -176,11 +203,22 @@ async function buildLocked(engine: BackpackEngine, z: Sizes, manifest: object, o
 }
 
 function cancelled(done: number, total: number, phase: string, dir: string): WorkbenchError {
-  return new WorkbenchError('cancelled', `sense table build cancelled at ${done}/${total} tokens (${phase}); finished chunks are kept in ${dir}`)
+  return new WorkbenchError(
+    'cancelled',
+    `sense table build cancelled at ${done}/${total} tokens (${phase}); finished chunks are kept in ${dir}`,
+  )
 }
 
 /** Vectors (n, sense, d_model) of tokens start.. into the table's data and their norms into stats. */
-function storeSenses(vecs: Float32Array, start: number, count: number, k: number, d: number, data: Uint16Array | Float32Array, stats: Float32Array): void {
+function storeSenses(
+  vecs: Float32Array,
+  start: number,
+  count: number,
+  k: number,
+  d: number,
+  data: Uint16Array | Float32Array,
+  stats: Float32Array,
+): void {
   if (data instanceof Float32Array) data.set(vecs, start * k * d)
   else toHalfArray(vecs, data, start * k * d)
   for (let r = 0; r < count * k; r++) {
@@ -216,7 +254,11 @@ async function scoresPass(engine: BackpackEngine, s: BuildState, o: OpenSenseTab
     const count = Math.min(chunk, V - start)
     let vecs: Float32Array // (count, sense, d_model), exact fp32
     if (progress[c] & 1 && data instanceof Float32Array) vecs = data.subarray(start * k * d, (start + count) * k * d)
-    else vecs = await engine.senseVectors(Array.from({ length: count }, (_, i) => start + i), { signal: o.signal })
+    else
+      vecs = await engine.senseVectors(
+        Array.from({ length: count }, (_, i) => start + i),
+        { signal: o.signal },
+      )
     if (!(progress[c] & 1)) {
       storeSenses(vecs, start, count, k, d, data, stats)
       await writeAt(s.sensesFile, data, start * k * d, count * k * d, s.bytes)

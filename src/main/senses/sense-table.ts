@@ -48,7 +48,6 @@ export interface OpenSenseTableOptions {
   onProgress?: (p: SenseTableProgress) => void
 }
 
-
 export class SenseTable {
   readonly vocabSize: number
   readonly numSenses: number
@@ -65,7 +64,16 @@ export class SenseTable {
   /** the table's int8 index once asked for (see int8Index in int8-index.ts): kept with the table */
   int8?: Promise<Int8SenseIndex>
 
-  constructor(args: { vocabSize: number; numSenses: number; dModel: number; precision: 'f16' | 'f32'; dir: string; data: Uint16Array | Float32Array; stats: Float32Array; stamp?: string }) {
+  constructor(args: {
+    vocabSize: number
+    numSenses: number
+    dModel: number
+    precision: 'f16' | 'f32'
+    dir: string
+    data: Uint16Array | Float32Array
+    stats: Float32Array
+    stamp?: string
+  }) {
     this.vocabSize = args.vocabSize
     this.numSenses = args.numSenses
     this.dModel = args.dModel
@@ -348,7 +356,8 @@ function waitTurn(prev: Promise<unknown>, signal: AbortSignal | undefined, dir: 
   )
   if (!signal) return done
   return new Promise((resolve, reject) => {
-    const onAbort = () => reject(new WorkbenchError('cancelled', `opening the sense table in ${dir} was cancelled while another call was building it`))
+    const onAbort = () =>
+      reject(new WorkbenchError('cancelled', `opening the sense table in ${dir} was cancelled while another call was building it`))
     if (signal.aborted) {
       // an already cancelled call still finds a table that is ready (as it always did)
       void done.then(resolve)

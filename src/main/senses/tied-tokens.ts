@@ -111,7 +111,10 @@ export class TiedTokens {
     if (!g) return null
     const tok = gpt2Tokenizer()
     const others = g.filter((x) => x !== id)
-    const shown = others.slice(0, 3).map((x) => JSON.stringify(tok.tokenText(x))).join(', ')
+    const shown = others
+      .slice(0, 3)
+      .map((x) => JSON.stringify(tok.tokenText(x)))
+      .join(', ')
     const more = others.length > 3 ? ` and ${(others.length - 3).toLocaleString('en-US')} more` : ''
     return `${JSON.stringify(tok.tokenText(id))} and ${shown}${more}`
   }

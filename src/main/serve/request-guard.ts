@@ -23,9 +23,11 @@ export class RequestGuard {
   /** The reason a request is refused, or null when its Host and Origin are acceptable. */
   refusal(req: IncomingMessage): string | null {
     const host = req.headers.host?.toLowerCase()
-    if (!host || !this.#hosts.has(host)) return `Host ${JSON.stringify(req.headers.host ?? '')} is not this server (expected one of ${[...this.#hosts].join(', ')})`
+    if (!host || !this.#hosts.has(host))
+      return `Host ${JSON.stringify(req.headers.host ?? '')} is not this server (expected one of ${[...this.#hosts].join(', ')})`
     const origin = req.headers.origin
-    if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) return `Origin ${JSON.stringify(origin)} is not this server's origin http://${host}`
+    if (origin !== undefined && origin.toLowerCase() !== `http://${host}`)
+      return `Origin ${JSON.stringify(origin)} is not this server's origin http://${host}`
     return null
   }
 }
@@ -37,7 +39,9 @@ function acceptedHostNames(boundHost: string): string[] {
   const bound = boundHost.replace(/^\[|\]$/g, '').toLowerCase()
   if (LOOPBACK.includes(bound) || bound.startsWith('127.')) return [...new Set([bound, ...LOOPBACK])]
   if (WILDCARD.includes(bound)) {
-    const addresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address.replace(/%.*$/, '').toLowerCase()))
+    const addresses = Object.values(networkInterfaces()).flatMap((list) =>
+      (list ?? []).map((a) => a.address.replace(/%.*$/, '').toLowerCase()),
+    )
     return [...new Set([...LOOPBACK, ...addresses])]
   }
   return [bound]

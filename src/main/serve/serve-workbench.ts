@@ -165,7 +165,8 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size <= MAX_BODY) chunks.push(chunk)
-      else if (size > DRAIN_LIMIT) resolve('too-large') // the caller answers and cuts the connection
+      else if (size > DRAIN_LIMIT)
+        resolve('too-large') // the caller answers and cuts the connection
       else chunks.length = 0
     })
     req.on('end', () => resolve(size > MAX_BODY ? 'too-large' : Buffer.concat(chunks)))

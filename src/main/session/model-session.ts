@@ -56,7 +56,10 @@ export class ModelSession {
    * `tokenizer` (the doors that answer many requests: serve, the app), `encode` tokenizes on that
    * worker thread; without it (the CLI, one request per process), on the calling thread.
    */
-  static async open(source: ModelSource, options: Pick<OpenEngineOptions, 'provider' | 'signal' | 'onProgress' | 'weights'> & { tokenizer?: TokenizerThread } = {}): Promise<ModelSession> {
+  static async open(
+    source: ModelSource,
+    options: Pick<OpenEngineOptions, 'provider' | 'signal' | 'onProgress' | 'weights'> & { tokenizer?: TokenizerThread } = {},
+  ): Promise<ModelSession> {
     const { tokenizer, ...engineOptions } = options
     const engine = await openEngine({ ...source, ...engineOptions })
     return new ModelSession(engine, source, tokenizer ?? null)

@@ -20,7 +20,9 @@ export function installAppMenu(workbench: Workbench, window: () => BrowserWindow
           accelerator: 'CmdOrCtrl+O',
           click: async () => {
             const win = window()
-            const res = await (win ? dialog.showOpenDialog(win, { properties: ['openDirectory'] }) : dialog.showOpenDialog({ properties: ['openDirectory'] }))
+            const res = await (win
+              ? dialog.showOpenDialog(win, { properties: ['openDirectory'] })
+              : dialog.showOpenDialog({ properties: ['openDirectory'] }))
             if (!res.canceled && res.filePaths[0]) await handlers['model.load']({ checkpoint: res.filePaths[0] }).catch(() => undefined)
           },
         },

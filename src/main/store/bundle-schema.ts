@@ -81,14 +81,26 @@ export function parseBundle(input: unknown): ExperimentBundle {
     }
   }
   const head = value as { format?: unknown; version?: unknown } | null
-  if (head && typeof head === 'object' && head.format === BUNDLE_FORMAT && typeof head.version === 'number' && head.version > BUNDLE_VERSION) {
-    throw new WorkbenchError('bundle-invalid', `experiment bundle has version ${head.version}, newer than this app reads (${BUNDLE_VERSION}); update the app`)
+  if (
+    head &&
+    typeof head === 'object' &&
+    head.format === BUNDLE_FORMAT &&
+    typeof head.version === 'number' &&
+    head.version > BUNDLE_VERSION
+  ) {
+    throw new WorkbenchError(
+      'bundle-invalid',
+      `experiment bundle has version ${head.version}, newer than this app reads (${BUNDLE_VERSION}); update the app`,
+    )
   }
   const parsed = bundleSchema.safeParse(value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')
-    throw new WorkbenchError('bundle-invalid', `experiment bundle field ${path ? `$${path}` : '(root)'} is invalid: ${issue.message} (format "${BUNDLE_FORMAT}", version ${BUNDLE_VERSION} expected)`)
+    throw new WorkbenchError(
+      'bundle-invalid',
+      `experiment bundle field ${path ? `$${path}` : '(root)'} is invalid: ${issue.message} (format "${BUNDLE_FORMAT}", version ${BUNDLE_VERSION} expected)`,
+    )
   }
   return parsed.data
 }

@@ -57,9 +57,19 @@ export function generationRow(shared: SharedRun): GenerationRow | null {
   const gens = shared.runs.map((r) => (r ? generationOf(r) : null))
   if (gens.every((g) => g === null)) return null
   const ref = gens.find((g) => g !== null)!
-  const cells: (GenerationCell | null)[] = gens.map((g, i) => (g ? { runId: shared.runs[i]!.id, text: g.text, tokens: g.tokens, firstDifference: firstDifference(ref.tokens, g.tokens) } : null))
+  const cells: (GenerationCell | null)[] = gens.map((g, i) =>
+    g ? { runId: shared.runs[i]!.id, text: g.text, tokens: g.tokens, firstDifference: firstDifference(ref.tokens, g.tokens) } : null,
+  )
   const present = cells.filter((c): c is GenerationCell => c !== null)
-  return { prompt: shared.prompt, cells, status: statusOf(present.length, cells.length, present.some((c) => c.text !== ref.text)) }
+  return {
+    prompt: shared.prompt,
+    cells,
+    status: statusOf(
+      present.length,
+      cells.length,
+      present.some((c) => c.text !== ref.text),
+    ),
+  }
 }
 
 /** The first index where `b` differs from `a` (a token changed, or one ran out first); null when equal. */

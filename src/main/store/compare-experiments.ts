@@ -1,5 +1,13 @@
 import { WorkbenchError } from '../../shared/errors'
-import type { Comparison, DetailSection, GenerationRow, MetricRow, OutputCell, OutputRow, PromptKey } from '../../shared/store/comparison-types'
+import type {
+  Comparison,
+  DetailSection,
+  GenerationRow,
+  MetricRow,
+  OutputCell,
+  OutputRow,
+  PromptKey,
+} from '../../shared/store/comparison-types'
 import type { Experiment, RunSpec, RunSummary } from '../../shared/store/experiment-types'
 import { canonicalJson } from './canonical-json'
 import { detailSection, generationRow } from './compare-details'
@@ -101,7 +109,14 @@ export async function compareExperiments(store: ExperimentStore, ids: number[], 
   return {
     format: 'backpack-experiment-comparison',
     version: 1,
-    experiments: experiments.map((e) => ({ id: e.id, uid: e.uid, name: e.name, checkpoint: e.checkpointHash, tags: e.tags, editCount: e.editCount })),
+    experiments: experiments.map((e) => ({
+      id: e.id,
+      uid: e.uid,
+      name: e.name,
+      checkpoint: e.checkpointHash,
+      tags: e.tags,
+      editCount: e.editCount,
+    })),
     edits: keep(editRows(experiments.map((e) => e.edits.edits))),
     editEffects: await editEffectsOf(experiments, options.editEffects, diffOnly),
     outputs: keep(outputs),
@@ -117,14 +132,22 @@ function diffOnlyRows<T extends { status: string }>(rows: T[], diffOnly: boolean
   return diffOnly ? rows.filter((r) => r.status !== 'same') : rows
 }
 
-async function editEffectsOf(experiments: Experiment[], calc: EditEffectCalculator | undefined, diffOnly: boolean): Promise<Comparison['editEffects']> {
+async function editEffectsOf(
+  experiments: Experiment[],
+  calc: EditEffectCalculator | undefined,
+  diffOnly: boolean,
+): Promise<Comparison['editEffects']> {
   const fx = await editEffects(experiments, calc)
   return { ...fx, rows: diffOnlyRows(fx.rows, diffOnly) }
 }
 
 function promptOf(spec: RunSpec): PromptKey {
   const rest = otherInputs(spec.inputs)
-  return { kind: spec.kind, text: promptText(spec.inputs) + (rest ? ` ${canonicalJson(rest)}` : ''), settings: canonicalJson(spec.settings) }
+  return {
+    kind: spec.kind,
+    text: promptText(spec.inputs) + (rest ? ` ${canonicalJson(rest)}` : ''),
+    settings: canonicalJson(spec.settings),
+  }
 }
 
 function whyNotRunnable(exp: Experiment, spec: RunSpec, runner: ExperimentRunner | undefined): string | undefined {

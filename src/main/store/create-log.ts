@@ -22,7 +22,9 @@ export async function createLog(file: string, state: 'absent' | 'empty', options
     try {
       createFolder(dirname(file))
     } catch (e) {
-      throw new WorkbenchError('store-io', `cannot create the folder for experiment database ${file}: ${(e as Error).message}`, { cause: e })
+      throw new WorkbenchError('store-io', `cannot create the folder for experiment database ${file}: ${(e as Error).message}`, {
+        cause: e,
+      })
     }
     const temp = join(dirname(file), `.${basename(file)}.new-${process.pid}-${randomBytes(4).toString('hex')}`)
     try {
@@ -32,7 +34,8 @@ export async function createLog(file: string, state: 'absent' | 'empty', options
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code
       if (code === 'EEXIST') return // another process created it first: open theirs
-      if (e instanceof WorkbenchError || (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP')) throw storeError(e, file, 'creating')
+      if (e instanceof WorkbenchError || (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP'))
+        throw storeError(e, file, 'creating')
       // a file system without hard links: initialise the file in place instead
     } finally {
       for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(temp + suffix, { force: true })
@@ -49,13 +52,19 @@ async function initialise(path: string, file: string, options: OpenOptions): Pro
       const facts = await readLogFacts(tx)
       if (facts.applicationId === LOG_APPLICATION_ID) return // another process initialised it
       if (facts.applicationId !== 0 || facts.userVersion !== 0 || facts.objects.size > 0) {
-        throw new WorkbenchError('store-foreign', `${file} was filled by another program while it was being made an experiment log; it was left as that program wrote it`)
+        throw new WorkbenchError(
+          'store-foreign',
+          `${file} was filled by another program while it was being made an experiment log; it was left as that program wrote it`,
+        )
       }
       await tx.exec(`PRAGMA application_id = ${LOG_APPLICATION_ID}`)
     }, 'creating the experiment log')
     const mode = await db.get<{ journal_mode: string }>('PRAGMA journal_mode = WAL')
     if (mode?.journal_mode !== 'wal') {
-      throw new WorkbenchError('store-io', `experiment database ${file} could not switch to WAL journaling (got ${mode?.journal_mode}); the file system may not support shared memory`)
+      throw new WorkbenchError(
+        'store-io',
+        `experiment database ${file} could not switch to WAL journaling (got ${mode?.journal_mode}); the file system may not support shared memory`,
+      )
     }
   } finally {
     await db.close()

@@ -59,20 +59,36 @@ export function storeError(e: unknown, path: string, what: string): WorkbenchErr
   const code = (e as { code?: string }).code ?? ''
   const msg = e instanceof Error ? e.message : String(e)
   const where = `${what} in experiment database ${path}`
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || (code === 'SQLITE_ERROR' && /unsupported file format|malformed database schema/.test(msg))) {
-    return new WorkbenchError('store-corrupt', `${where} failed: the file is not a usable SQLite database (${msg}); it was left untouched — move it away or choose another --db`, { cause: e })
+  if (
+    code === 'SQLITE_NOTADB' ||
+    code === 'SQLITE_CORRUPT' ||
+    (code === 'SQLITE_ERROR' && /unsupported file format|malformed database schema/.test(msg))
+  ) {
+    return new WorkbenchError(
+      'store-corrupt',
+      `${where} failed: the file is not a usable SQLite database (${msg}); it was left untouched — move it away or choose another --db`,
+      { cause: e },
+    )
   }
   if (code === 'SQLITE_FULL') {
-    return new WorkbenchError('store-io', `${where} failed: the disk (or the database size limit) is full (${msg}); nothing was written`, { cause: e })
+    return new WorkbenchError('store-io', `${where} failed: the disk (or the database size limit) is full (${msg}); nothing was written`, {
+      cause: e,
+    })
   }
   if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
-    return new WorkbenchError('store-io', `${where} failed: the location is not writable or cannot be opened (${msg}); nothing was written`, { cause: e })
+    return new WorkbenchError(
+      'store-io',
+      `${where} failed: the location is not writable or cannot be opened (${msg}); nothing was written`,
+      { cause: e },
+    )
   }
   if (code.startsWith('SQLITE_IOERR')) {
     return new WorkbenchError('store-io', `${where} failed: an I/O error occurred (${msg}); the transaction was rolled back`, { cause: e })
   }
   if (BUSY_CODES.has(code)) {
-    return new WorkbenchError('store-io', `${where} failed: the database stayed locked by another process past the retry budget (${msg})`, { cause: e })
+    return new WorkbenchError('store-io', `${where} failed: the database stayed locked by another process past the retry budget (${msg})`, {
+      cause: e,
+    })
   }
   if (code === 'SQLITE_CONSTRAINT') {
     return new WorkbenchError('bad-request', `${where} failed: a constraint was violated (${msg})`, { cause: e })
@@ -184,7 +200,8 @@ export class Database implements Queryable {
     if (this.#closed) return Promise.resolve()
     this.#closed = true
     return this.#locked(
-      () => new Promise<void>((resolve, reject) => this.#db.close((err) => (err ? reject(storeError(err, this.path, 'closing')) : resolve()))),
+      () =>
+        new Promise<void>((resolve, reject) => this.#db.close((err) => (err ? reject(storeError(err, this.path, 'closing')) : resolve()))),
     )
   }
 

@@ -33,7 +33,12 @@ export async function editEffects(experiments: Experiment[], calc: EditEffectCal
   const needed = [...new Set(edited.map((e) => e.checkpointHash).filter((h): h is string => h !== null))]
   if (!calc) {
     const which = needed.length ? ` (checkpoint ${needed.map((h) => h.slice(0, 12) + '…').join(', ')})` : ''
-    return { needed: true, computed: false, note: `load the experiments' model${which} to see what each edit does to its senses' projections`, rows: [] }
+    return {
+      needed: true,
+      computed: false,
+      note: `load the experiments' model${which} to see what each edit does to its senses' projections`,
+      rows: [],
+    }
   }
   const other = edited.filter((e) => e.checkpointHash !== null && e.checkpointHash !== calc.checkpointHash)
   const rows = new Map<string, EditEffectRow>()
@@ -63,12 +68,23 @@ export async function editEffects(experiments: Experiment[], calc: EditEffectCal
     const differs = present.some((c) => !sameEffect(c, present[0]))
     row.status = statusOf(present.length, row.cells.length, differs)
   }
-  const skipped = other.length ? `; not for ${other.map((e) => `"${e.name}"`).join(', ')} (made on checkpoint ${other[0].checkpointHash!.slice(0, 12)}…)` : ''
+  const skipped = other.length
+    ? `; not for ${other.map((e) => `"${e.name}"`).join(', ')} (made on checkpoint ${other[0].checkpointHash!.slice(0, 12)}…)`
+    : ''
   const errors = failed.length ? `; could not apply the edits of ${failed.join('; ')}` : ''
-  return { needed: true, computed: true, note: `Δ = E·(C̃ − C) on the loaded checkpoint ${calc.checkpointHash.slice(0, 12)}…${skipped}${errors}`, rows: [...rows.values()].sort((a, b) => a.token - b.token || a.sense - b.sense) }
+  return {
+    needed: true,
+    computed: true,
+    note: `Δ = E·(C̃ − C) on the loaded checkpoint ${calc.checkpointHash.slice(0, 12)}…${skipped}${errors}`,
+    rows: [...rows.values()].sort((a, b) => a.token - b.token || a.sense - b.sense),
+  }
 }
 
 function sameEffect(a: SenseEffect, b: SenseEffect): boolean {
   const close = (x: number, y: number) => Math.abs(x - y) <= RTOL * Math.max(Math.abs(x), Math.abs(y), 1e-12)
-  return close(a.norm, b.norm) && a.promoted.map((t) => t.id).join() === b.promoted.map((t) => t.id).join() && a.suppressed.map((t) => t.id).join() === b.suppressed.map((t) => t.id).join()
+  return (
+    close(a.norm, b.norm) &&
+    a.promoted.map((t) => t.id).join() === b.promoted.map((t) => t.id).join() &&
+    a.suppressed.map((t) => t.id).join() === b.suppressed.map((t) => t.id).join()
+  )
 }

@@ -43,7 +43,8 @@ export function statusOf(present: number, total: number, differs: boolean): RowS
 
 export function tokenLabel(ref: TokenRef): string {
   const tok = gpt2Tokenizer()
-  if (typeof ref === 'number') return ref < 50257 && ref >= 0 && Number.isInteger(ref) ? `${JSON.stringify(tok.tokenText(ref))}#${ref}` : `#${ref}`
+  if (typeof ref === 'number')
+    return ref < 50257 && ref >= 0 && Number.isInteger(ref) ? `${JSON.stringify(tok.tokenText(ref))}#${ref}` : `#${ref}`
   const ids = tok.encode(ref)
   return ids.length === 1 ? `${JSON.stringify(ref)}#${ids[0]}` : JSON.stringify(ref)
 }

@@ -26,15 +26,28 @@ export function engineRunner(analysis: InterventionRunner, options: EngineRunner
     checkpointHash: engine.contentHash,
     kinds: ['predict'],
     async run(spec: RunSpec, edits: SenseEditDocument): Promise<NewRun> {
-      if (spec.kind !== 'predict') throw new WorkbenchError('bad-request', `the engine runner runs "predict" runs, not ${JSON.stringify(spec.kind)}`)
+      if (spec.kind !== 'predict')
+        throw new WorkbenchError('bad-request', `the engine runner runs "predict" runs, not ${JSON.stringify(spec.kind)}`)
       const ids = runPromptIds(spec.inputs, engine.config.nPositions)
       const topK = spec.settings.topK ?? 10
-      if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > 1000) throw new WorkbenchError('bad-request', `settings.topK must be an integer in [1, 1000], got ${JSON.stringify(topK)}`)
+      if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > 1000)
+        throw new WorkbenchError('bad-request', `settings.topK must be an integer in [1, 1000], got ${JSON.stringify(topK)}`)
       const parsed = edits.edits.length > 0 ? parseSenseEditsFor(engine, edits).edits : null
       const t0 = performance.now()
       const p = await predictTokens(analysis, ids, { top: topK, edits: parsed })
-      const meta = { appVersion: options.appVersion, runtimeVersion: options.runtimeVersion, executionProvider: engine.provider.name, checkpoint: engine.contentHash }
-      return predictRun(p, { text: typeof spec.inputs.text === 'string' ? spec.inputs.text : undefined, ids, topK }, edits, meta, performance.now() - t0)
+      const meta = {
+        appVersion: options.appVersion,
+        runtimeVersion: options.runtimeVersion,
+        executionProvider: engine.provider.name,
+        checkpoint: engine.contentHash,
+      }
+      return predictRun(
+        p,
+        { text: typeof spec.inputs.text === 'string' ? spec.inputs.text : undefined, ids, topK },
+        edits,
+        meta,
+        performance.now() - t0,
+      )
     },
   }
 }
@@ -67,7 +80,8 @@ export function predictRun(
 }
 
 function runPromptIds(inputs: Record<string, unknown>, nPositions: number): number[] {
-  if (Array.isArray(inputs.ids) && inputs.ids.length > 0 && inputs.ids.every((x) => Number.isInteger(x) && (x as number) >= 0)) return inputs.ids as number[]
+  if (Array.isArray(inputs.ids) && inputs.ids.length > 0 && inputs.ids.every((x) => Number.isInteger(x) && (x as number) >= 0))
+    return inputs.ids as number[]
   if (typeof inputs.text === 'string' && inputs.text !== '') return promptIds(inputs.text, nPositions, 'inputs.text')
   throw new WorkbenchError('bad-request', 'a predict run needs inputs.text (a non-empty string) or inputs.ids (token ids)')
 }

@@ -23,17 +23,38 @@ export async function exportBundle(store: ExperimentStore, ids: number[], appVer
       const r = await store.getRun(summary.id)
       if (r.checkpoint) hashes.add(r.checkpoint)
       const blobs: BundleRun['blobs'] = {}
-      for (const [name, b] of Object.entries(r.blobs)) blobs[name] = { dtype: b.dtype, shape: b.shape, base64: blobToBuffer(b.data).toString('base64') }
+      for (const [name, b] of Object.entries(r.blobs))
+        blobs[name] = { dtype: b.dtype, shape: b.shape, base64: blobToBuffer(b.data).toString('base64') }
       runs.push({
-        uid: r.uid, kind: r.kind, inputs: r.inputs, settings: r.settings, outputs: r.outputs, metrics: r.metrics, timingsMs: r.timingsMs,
-        appVersion: r.appVersion, runtimeVersion: r.runtimeVersion, executionProvider: r.executionProvider, checkpoint: r.checkpoint,
-        edits: r.edits, createdAt: r.createdAt, blobs,
+        uid: r.uid,
+        kind: r.kind,
+        inputs: r.inputs,
+        settings: r.settings,
+        outputs: r.outputs,
+        metrics: r.metrics,
+        timingsMs: r.timingsMs,
+        appVersion: r.appVersion,
+        runtimeVersion: r.runtimeVersion,
+        executionProvider: r.executionProvider,
+        checkpoint: r.checkpoint,
+        edits: r.edits,
+        createdAt: r.createdAt,
+        blobs,
       })
     }
     if (e.checkpointHash) hashes.add(e.checkpointHash)
     experiments.push({
-      uid: e.uid, name: e.name, notes: e.notes, tags: e.tags, folder: e.folder, parentUid: parent?.uid ?? null,
-      checkpoint: e.checkpointHash, createdAt: e.createdAt, updatedAt: e.updatedAt, edits: e.edits, runs,
+      uid: e.uid,
+      name: e.name,
+      notes: e.notes,
+      tags: e.tags,
+      folder: e.folder,
+      parentUid: parent?.uid ?? null,
+      checkpoint: e.checkpointHash,
+      createdAt: e.createdAt,
+      updatedAt: e.updatedAt,
+      edits: e.edits,
+      runs,
     })
   }
   const checkpoints: ExperimentBundle['checkpoints'] = []
@@ -62,7 +83,11 @@ export async function importBundle(store: ExperimentStore, input: unknown): Prom
     const where = `experiment ${i} ("${e.name.slice(0, 60)}")`
     try {
       const runs = e.runs.map((r, j) => toNewRun(r, `${where} run ${j}`))
-      return { e, runs, fields: { name: checkName(e.name), notes: checkNotes(e.notes), tags: checkTags(e.tags), folder: checkFolder(e.folder) } }
+      return {
+        e,
+        runs,
+        fields: { name: checkName(e.name), notes: checkNotes(e.notes), tags: checkTags(e.tags), folder: checkFolder(e.folder) },
+      }
     } catch (err) {
       throw asBundleError(err, where)
     }
@@ -80,7 +105,10 @@ export async function importBundle(store: ExperimentStore, input: unknown): Prom
       const cp = bundle.checkpoints.find((c) => c.hash.toLowerCase() === hash)
       await upsertCheckpointTx(tx, hash, null, cp?.config ?? null)
       result.checkpoints.push({ hash, known })
-      if (!known) result.warnings.push(`checkpoint ${hash.slice(0, 16)}… is not known to this workbench: the experiments were imported, but their runs cannot be re-run until that checkpoint is loaded`)
+      if (!known)
+        result.warnings.push(
+          `checkpoint ${hash.slice(0, 16)}… is not known to this workbench: the experiments were imported, but their runs cannot be re-run until that checkpoint is loaded`,
+        )
     }
     const idByUid = new Map<string, number>()
     for (const [i, p] of prepared.entries()) {
@@ -94,7 +122,11 @@ export async function importBundle(store: ExperimentStore, input: unknown): Prom
       }
       const taken = await tx.get('SELECT 1 AS x FROM experiments WHERE uid = ?', [p.e.uid])
       const uid = taken ? randomUUID() : p.e.uid
-      const id = await insertExperimentTx(tx, { ...p.fields, uid, parentId: null, checkpointHash, createdAt: p.e.createdAt, updatedAt: p.e.updatedAt }, edits)
+      const id = await insertExperimentTx(
+        tx,
+        { ...p.fields, uid, parentId: null, checkpointHash, createdAt: p.e.createdAt, updatedAt: p.e.updatedAt },
+        edits,
+      )
       idByUid.set(p.e.uid, id)
       for (const [j, run] of p.runs.entries()) {
         const runTaken = await tx.get('SELECT 1 AS x FROM runs WHERE uid = ?', [p.e.runs[j].uid])
@@ -105,9 +137,13 @@ export async function importBundle(store: ExperimentStore, input: unknown): Prom
     // fork links: to a parent in the bundle, else to one already in this database
     for (const p of prepared) {
       if (!p.e.parentUid) continue
-      const parentId = idByUid.get(p.e.parentUid) ?? (await tx.get<{ id: number }>('SELECT id FROM experiments WHERE uid = ?', [p.e.parentUid]))?.id
+      const parentId =
+        idByUid.get(p.e.parentUid) ?? (await tx.get<{ id: number }>('SELECT id FROM experiments WHERE uid = ?', [p.e.parentUid]))?.id
       if (parentId !== undefined) await tx.run('UPDATE experiments SET parent_id = ? WHERE id = ?', [parentId, idByUid.get(p.e.uid)!])
-      else result.warnings.push(`experiment "${p.e.name}" was forked from ${p.e.parentUid}, which is neither in the bundle nor in this database; the link was dropped`)
+      else
+        result.warnings.push(
+          `experiment "${p.e.name}" was forked from ${p.e.parentUid}, which is neither in the bundle nor in this database; the link was dropped`,
+        )
     }
     // read back one run to be sure blobs survived the trip (cheap guard against codec mistakes)
     const first = result.experiments.find((x) => x.runs > 0)
@@ -119,14 +155,27 @@ export async function importBundle(store: ExperimentStore, input: unknown): Prom
 function toNewRun(r: BundleRun, where: string): NewRun {
   const blobs: Record<string, RunBlob> = {}
   for (const [name, b] of Object.entries(r.blobs)) {
-    const blob: RunBlob = { dtype: b.dtype, shape: b.shape, data: bufferToBlob(b.dtype, Buffer.from(b.base64, 'base64'), `${where} blob "${name}"`) }
+    const blob: RunBlob = {
+      dtype: b.dtype,
+      shape: b.shape,
+      data: bufferToBlob(b.dtype, Buffer.from(b.base64, 'base64'), `${where} blob "${name}"`),
+    }
     checkBlob(name, blob)
     blobs[name] = blob
   }
   const run: NewRun = {
-    kind: r.kind, inputs: r.inputs, settings: r.settings, outputs: r.outputs, metrics: r.metrics, timingsMs: r.timingsMs, blobs,
-    appVersion: r.appVersion, runtimeVersion: r.runtimeVersion, executionProvider: r.executionProvider,
-    checkpoint: r.checkpoint?.toLowerCase() ?? null, edits: validateEdits(r.edits).document as SenseEditDocument,
+    kind: r.kind,
+    inputs: r.inputs,
+    settings: r.settings,
+    outputs: r.outputs,
+    metrics: r.metrics,
+    timingsMs: r.timingsMs,
+    blobs,
+    appVersion: r.appVersion,
+    runtimeVersion: r.runtimeVersion,
+    executionProvider: r.executionProvider,
+    checkpoint: r.checkpoint?.toLowerCase() ?? null,
+    edits: validateEdits(r.edits).document as SenseEditDocument,
   }
   checkNewRun(run)
   return run

@@ -6,7 +6,10 @@ export const LIMITS = { name: 500, notes: 100_000, tag: 100, tags: 100, folder: 
 
 export function checkName(name: unknown): string {
   if (typeof name !== 'string' || name.trim() === '' || name.length > LIMITS.name) {
-    throw new WorkbenchError('bad-request', `experiment name must be a non-empty string of at most ${LIMITS.name} characters, got ${JSON.stringify(name)?.slice(0, 80)}`)
+    throw new WorkbenchError(
+      'bad-request',
+      `experiment name must be a non-empty string of at most ${LIMITS.name} characters, got ${JSON.stringify(name)?.slice(0, 80)}`,
+    )
   }
   return name
 }
@@ -36,7 +39,10 @@ export function checkTags(tags: unknown): string[] {
   const out = new Set<string>()
   for (const t of tags) {
     if (typeof t !== 'string' || t.trim() === '' || t.length > LIMITS.tag) {
-      throw new WorkbenchError('bad-request', `experiment tag ${JSON.stringify(t)} must be a non-empty string of at most ${LIMITS.tag} characters`)
+      throw new WorkbenchError(
+        'bad-request',
+        `experiment tag ${JSON.stringify(t)} must be a non-empty string of at most ${LIMITS.tag} characters`,
+      )
     }
     out.add(t.trim())
   }

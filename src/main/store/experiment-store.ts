@@ -13,7 +13,14 @@ import type { SenseEditDocument } from '../../shared/edits/sense-edits'
 import type { Database } from './database'
 import { checkFolder, checkHash, checkId, checkName, checkNotes, checkTags } from './experiment-fields'
 import { EXPERIMENT_COLUMNS, toExperiment, type ExperimentRow } from './experiment-rows'
-import { getCheckpointTx, insertExperimentTx, replaceTagsTx, replaceTokensTx, upsertCheckpointTx, validateEditsTx } from './experiment-writes'
+import {
+  getCheckpointTx,
+  insertExperimentTx,
+  replaceTagsTx,
+  replaceTokensTx,
+  upsertCheckpointTx,
+  validateEditsTx,
+} from './experiment-writes'
 import { listExperiments } from './list-experiments'
 import { openDatabase, type OpenDatabaseOptions } from './open-database'
 import { dropUnusedEditDocumentsTx, getRunTx, insertRunTx, runSummariesTx } from './run-rows'
@@ -94,13 +101,17 @@ export class ExperimentStore {
   /** The experiment (also while in the trash); `not-found` otherwise. */
   async get(id: number): Promise<Experiment> {
     const eid = checkId(id)
-    const row = await this.database.get<ExperimentRow>(`SELECT ${EXPERIMENT_COLUMNS}, e.edits_json FROM experiments e WHERE e.id = ?`, [eid])
+    const row = await this.database.get<ExperimentRow>(`SELECT ${EXPERIMENT_COLUMNS}, e.edits_json FROM experiments e WHERE e.id = ?`, [
+      eid,
+    ])
     if (!row) throw new WorkbenchError('not-found', `experiment ${eid} does not exist in ${this.path}`)
     return toExperiment(row)
   }
 
   async findByUid(uid: string): Promise<Experiment | undefined> {
-    const row = await this.database.get<ExperimentRow>(`SELECT ${EXPERIMENT_COLUMNS}, e.edits_json FROM experiments e WHERE e.uid = ?`, [uid])
+    const row = await this.database.get<ExperimentRow>(`SELECT ${EXPERIMENT_COLUMNS}, e.edits_json FROM experiments e WHERE e.uid = ?`, [
+      uid,
+    ])
     return row ? toExperiment(row) : undefined
   }
 
@@ -108,7 +119,9 @@ export class ExperimentStore {
   async update(id: number, patch: ExperimentPatch): Promise<Experiment> {
     const eid = checkId(id)
     if (patch.edits !== undefined) {
-      const before = await this.database.get<{ checkpoint_hash: string | null }>('SELECT checkpoint_hash FROM experiments WHERE id = ?', [eid])
+      const before = await this.database.get<{ checkpoint_hash: string | null }>('SELECT checkpoint_hash FROM experiments WHERE id = ?', [
+        eid,
+      ])
       await validateEditsTx(this.database, patch.edits, before?.checkpoint_hash ?? null) // before the write lock
     }
     await this.database.transaction(async (tx) => {
@@ -145,7 +158,20 @@ export class ExperimentStore {
     const newId = await this.database.transaction(async (tx) => {
       const edits = await validateEditsTx(tx, parent.edits, parent.checkpointHash)
       const now = Date.now()
-      return insertExperimentTx(tx, { name, notes: '', tags: parent.tags, folder: parent.folder, parentId: parent.id, checkpointHash: parent.checkpointHash, createdAt: now, updatedAt: now }, edits)
+      return insertExperimentTx(
+        tx,
+        {
+          name,
+          notes: '',
+          tags: parent.tags,
+          folder: parent.folder,
+          parentId: parent.id,
+          checkpointHash: parent.checkpointHash,
+          createdAt: now,
+          updatedAt: now,
+        },
+        edits,
+      )
     }, 'forking an experiment')
     return this.get(newId)
   }
@@ -190,7 +216,8 @@ export class ExperimentStore {
   async purgeDeleted(olderThanMs: number): Promise<number> {
     const cutoff = Date.now() - olderThanMs
     // look before taking the write lock: most opens have nothing to purge
-    if (!(await this.database.get('SELECT 1 AS x FROM experiments WHERE deleted_at IS NOT NULL AND deleted_at <= ? LIMIT 1', [cutoff]))) return 0
+    if (!(await this.database.get('SELECT 1 AS x FROM experiments WHERE deleted_at IS NOT NULL AND deleted_at <= ? LIMIT 1', [cutoff])))
+      return 0
     const { changes } = await this.database.transaction(async (tx) => {
       const done = await tx.run('DELETE FROM experiments WHERE deleted_at IS NOT NULL AND deleted_at <= ?', [cutoff])
       await dropUnusedEditDocumentsTx(tx)

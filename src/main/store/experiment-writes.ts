@@ -7,7 +7,10 @@ import { validateEdits, type EditLimits, type ValidatedEdits } from './edit-docu
 /** Row-level writes shared by save, fork, update and import; all run inside a caller's transaction. */
 
 /** The stored columns of an experiment row (the summary's own fields; a new uid is drawn when none is given). */
-export type ExperimentFields = Pick<ExperimentSummary, 'name' | 'notes' | 'tags' | 'folder' | 'parentId' | 'checkpointHash' | 'createdAt' | 'updatedAt'> & { uid?: string }
+export type ExperimentFields = Pick<
+  ExperimentSummary,
+  'name' | 'notes' | 'tags' | 'folder' | 'parentId' | 'checkpointHash' | 'createdAt' | 'updatedAt'
+> & { uid?: string }
 
 /** Inserts a checkpoint row if missing; fills source/config when they were unknown. Returns whether it existed. */
 export async function upsertCheckpointTx(
@@ -19,17 +22,34 @@ export async function upsertCheckpointTx(
 ): Promise<boolean> {
   const existing = await tx.get<{ hash: string }>('SELECT hash FROM checkpoints WHERE hash = ?', [hash])
   if (!existing) {
-    await tx.run('INSERT INTO checkpoints (hash, source, config_json, first_seen) VALUES (?, ?, ?, ?)', [hash, source, config ? JSON.stringify(config) : null, now])
+    await tx.run('INSERT INTO checkpoints (hash, source, config_json, first_seen) VALUES (?, ?, ?, ?)', [
+      hash,
+      source,
+      config ? JSON.stringify(config) : null,
+      now,
+    ])
     return false
   }
-  await tx.run('UPDATE checkpoints SET source = coalesce(source, ?), config_json = coalesce(config_json, ?) WHERE hash = ?', [source, config ? JSON.stringify(config) : null, hash])
+  await tx.run('UPDATE checkpoints SET source = coalesce(source, ?), config_json = coalesce(config_json, ?) WHERE hash = ?', [
+    source,
+    config ? JSON.stringify(config) : null,
+    hash,
+  ])
   return true
 }
 
 export async function getCheckpointTx(tx: Queryable, hash: string): Promise<CheckpointRecord | undefined> {
-  const row = await tx.get<{ hash: string; source: string | null; config_json: string | null; first_seen: number }>('SELECT * FROM checkpoints WHERE hash = ?', [hash])
+  const row = await tx.get<{ hash: string; source: string | null; config_json: string | null; first_seen: number }>(
+    'SELECT * FROM checkpoints WHERE hash = ?',
+    [hash],
+  )
   if (!row) return undefined
-  return { hash: row.hash, source: row.source, config: row.config_json ? (JSON.parse(row.config_json) as Record<string, unknown>) : null, firstSeen: row.first_seen }
+  return {
+    hash: row.hash,
+    source: row.source,
+    config: row.config_json ? (JSON.parse(row.config_json) as Record<string, unknown>) : null,
+    firstSeen: row.first_seen,
+  }
 }
 
 /** Model sizes for exact edit validation, when the checkpoint's config is known here. */
@@ -61,7 +81,18 @@ export async function insertExperimentTx(tx: Queryable, f: ExperimentFields, edi
   const { lastID } = await tx.run(
     `INSERT INTO experiments (uid, name, notes, folder, parent_id, checkpoint_hash, edits_json, edit_count, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [f.uid ?? randomUUID(), f.name, f.notes, f.folder, f.parentId, f.checkpointHash, JSON.stringify(edits.document), edits.document.edits.length, f.createdAt, f.updatedAt],
+    [
+      f.uid ?? randomUUID(),
+      f.name,
+      f.notes,
+      f.folder,
+      f.parentId,
+      f.checkpointHash,
+      JSON.stringify(edits.document),
+      edits.document.edits.length,
+      f.createdAt,
+      f.updatedAt,
+    ],
   )
   await replaceTagsTx(tx, lastID, f.tags)
   await replaceTokensTx(tx, lastID, edits)
@@ -75,5 +106,6 @@ export async function replaceTagsTx(tx: Queryable, id: number, tags: string[]): 
 
 export async function replaceTokensTx(tx: Queryable, id: number, edits: ValidatedEdits): Promise<void> {
   await tx.run('DELETE FROM experiment_tokens WHERE experiment_id = ?', [id])
-  for (const t of edits.tokens) await tx.run('INSERT INTO experiment_tokens (experiment_id, token_id, word) VALUES (?, ?, ?)', [id, t.tokenId, t.word])
+  for (const t of edits.tokens)
+    await tx.run('INSERT INTO experiment_tokens (experiment_id, token_id, word) VALUES (?, ?, ?)', [id, t.tokenId, t.word])
 }

@@ -22,7 +22,16 @@ export async function exportRunArrays(store: ExperimentStore, runId: number): Pr
   const index: RunArrayIndex = {
     format: RUN_ARRAYS_FORMAT,
     version: 1,
-    run: { id: run.id, uid: run.uid, experimentId: run.experimentId, kind: run.kind, inputs: run.inputs, settings: run.settings, checkpoint: run.checkpoint, createdAt: run.createdAt },
+    run: {
+      id: run.id,
+      uid: run.uid,
+      experimentId: run.experimentId,
+      kind: run.kind,
+      inputs: run.inputs,
+      settings: run.settings,
+      checkpoint: run.checkpoint,
+      createdAt: run.createdAt,
+    },
     arrays: {},
   }
   const files: Zippable = {}

@@ -34,7 +34,13 @@ export async function inspectLog<T>(file: string, lockFree: boolean, look: (db: 
       await withDatabase(file, { immutable: true }, look)
       return seen
     } catch (e) {
-      throw e instanceof WorkbenchError ? e : new WorkbenchError('store-io', `cannot check experiment database ${file} (copying it with its WAL for a look failed: ${(e as Error).message})`, { cause: e })
+      throw e instanceof WorkbenchError
+        ? e
+        : new WorkbenchError(
+            'store-io',
+            `cannot check experiment database ${file} (copying it with its WAL for a look failed: ${(e as Error).message})`,
+            { cause: e },
+          )
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -51,7 +57,10 @@ export async function inspectLog<T>(file: string, lockFree: boolean, look: (db: 
 export async function openWithoutCompanions(file: string, options: Omit<OpenOptions, 'readonly' | 'immutable'>): Promise<Database> {
   const { wal, shm } = companionFiles(file)
   if (wal && shm === null) {
-    throw new WorkbenchError('store-io', `experiment database ${file} is in a read-only location and has a write-ahead log (${file}-wal) without its -shm file; reading it would create one — open it once where it is writable`)
+    throw new WorkbenchError(
+      'store-io',
+      `experiment database ${file} is in a read-only location and has a write-ahead log (${file}-wal) without its -shm file; reading it would create one — open it once where it is writable`,
+    )
   }
   return wal ? Database.open(file, { ...options, readonly: true }) : Database.open(file, { ...options, immutable: true })
 }

@@ -24,7 +24,9 @@ export async function listExperiments(db: Database, q: ExperimentQuery = {}): Pr
   }
   if (q.token !== undefined && q.token !== '') {
     const { ids, word } = tokenFilter(q.token)
-    where.push(`EXISTS (SELECT 1 FROM experiment_tokens k WHERE k.experiment_id = e.id AND (k.word = ? OR k.token_id IN (${ids.map(() => '?').join(',') || 'NULL'})))`)
+    where.push(
+      `EXISTS (SELECT 1 FROM experiment_tokens k WHERE k.experiment_id = e.id AND (k.word = ? OR k.token_id IN (${ids.map(() => '?').join(',') || 'NULL'})))`,
+    )
     params.push(word, ...ids)
   }
   if (q.checkpoint) {
@@ -48,13 +50,17 @@ export async function listExperiments(db: Database, q: ExperimentQuery = {}): Pr
     params.push(ftsQuery(q.search))
   }
   const sort = q.sort ?? 'created'
-  if (!(sort in SORTS)) throw new WorkbenchError('bad-request', `sort must be one of ${Object.keys(SORTS).join(', ')}, got ${JSON.stringify(sort)}`)
+  if (!(sort in SORTS))
+    throw new WorkbenchError('bad-request', `sort must be one of ${Object.keys(SORTS).join(', ')}, got ${JSON.stringify(sort)}`)
   const order = q.order ?? (sort === 'name' ? 'asc' : 'desc')
-  if (order !== 'asc' && order !== 'desc') throw new WorkbenchError('bad-request', `order must be asc or desc, got ${JSON.stringify(order)}`)
+  if (order !== 'asc' && order !== 'desc')
+    throw new WorkbenchError('bad-request', `order must be asc or desc, got ${JSON.stringify(order)}`)
   const limit = q.limit ?? 50
   const offset = q.offset ?? 0
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new WorkbenchError('bad-request', `limit must be an integer in [1, ${MAX_PAGE}], got ${limit}`)
-  if (!Number.isInteger(offset) || offset < 0) throw new WorkbenchError('bad-request', `offset must be a non-negative integer, got ${offset}`)
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
+    throw new WorkbenchError('bad-request', `limit must be an integer in [1, ${MAX_PAGE}], got ${limit}`)
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new WorkbenchError('bad-request', `offset must be a non-negative integer, got ${offset}`)
 
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : ''
   const total = await db.get<{ n: number }>(`SELECT count(*) AS n FROM experiments e ${whereSql}`, params)
@@ -70,7 +76,11 @@ export async function listExperiments(db: Database, q: ExperimentQuery = {}): Pr
  * quotes in the input are taken literally.
  */
 export function ftsQuery(text: string): string {
-  const words = text.split(/\s+/).map((w) => w.replace(/["*^:(){}[\]\\-]/g, ' ').trim()).flatMap((w) => w.split(/\s+/)).filter(Boolean)
+  const words = text
+    .split(/\s+/)
+    .map((w) => w.replace(/["*^:(){}[\]\\-]/g, ' ').trim())
+    .flatMap((w) => w.split(/\s+/))
+    .filter(Boolean)
   if (words.length === 0) throw new WorkbenchError('bad-request', `search text ${JSON.stringify(text)} has no words to search for`)
   if (words.length > 64) throw new WorkbenchError('bad-request', 'search text has more than 64 words')
   return words.map((w) => `"${w}"*`).join(' ')

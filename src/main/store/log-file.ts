@@ -50,13 +50,24 @@ export function readLogFile(file: string): LogFileState {
     if (fd !== undefined) closeSync(fd)
   }
   if (got < HEADER_BYTES || !head.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) {
-    throw new WorkbenchError('store-corrupt', `${file} is not an SQLite database (its first bytes are not "SQLite format 3"); it was left untouched — move it away or choose another --db`)
+    throw new WorkbenchError(
+      'store-corrupt',
+      `${file} is not an SQLite database (its first bytes are not "SQLite format 3"); it was left untouched — move it away or choose another --db`,
+    )
   }
   const problem = headerProblem(head)
   if (problem) {
-    throw new WorkbenchError('store-corrupt', `${file} has a damaged SQLite header (${problem}); it was left untouched — move it away or choose another --db`)
+    throw new WorkbenchError(
+      'store-corrupt',
+      `${file} has a damaged SQLite header (${problem}); it was left untouched — move it away or choose another --db`,
+    )
   }
-  return { kind: 'sqlite', applicationId: head.readUInt32BE(68), userVersion: head.readUInt32BE(60), walMode: head[18] === 2 && head[19] === 2 }
+  return {
+    kind: 'sqlite',
+    applicationId: head.readUInt32BE(68),
+    userVersion: head.readUInt32BE(60),
+    walMode: head[18] === 2 && head[19] === 2,
+  }
 }
 
 /** The header fields SQLite itself checks (https://www.sqlite.org/fileformat.html#the_database_header). */
@@ -94,7 +105,10 @@ export function checkWalBelongs(file: string): void {
   if (got < 32 || (magic !== 0x377f0682 && magic !== 0x377f0683)) return // not a WAL header: SQLite ignores the file
   const walPage = wal.readUInt32BE(8)
   if (walPage !== pageSizeOf(main)) {
-    throw new WorkbenchError('store-corrupt', `${file}-wal is not this database's write-ahead log (its pages are ${walPage} bytes, the database's ${pageSizeOf(main)}); both were left untouched — move the -wal file away if it does not belong here`)
+    throw new WorkbenchError(
+      'store-corrupt',
+      `${file}-wal is not this database's write-ahead log (its pages are ${walPage} bytes, the database's ${pageSizeOf(main)}); both were left untouched — move the -wal file away if it does not belong here`,
+    )
   }
 }
 

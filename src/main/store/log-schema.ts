@@ -29,7 +29,9 @@ export async function readLogFacts(db: Queryable): Promise<LogFacts> {
 }
 
 async function readShape(db: Queryable): Promise<SchemaShape> {
-  const rows = await db.all<{ type: string; name: string }>("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+  const rows = await db.all<{ type: string; name: string }>(
+    "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+  )
   const objects = new Map(rows.map((r) => [r.name, r.type]))
   const columns = new Map<string, string[]>()
   for (const r of rows) {
@@ -79,12 +81,14 @@ export async function schemaProblem(shape: SchemaShape, version: number): Promis
   }
   for (const [table, columns] of want.columns) {
     const got = shape.columns.get(table)
-    if (got?.join(',') !== columns.join(',')) return `table "${table}" has columns (${got?.join(', ') ?? 'unreadable'}), expected (${columns.join(', ')})`
+    if (got?.join(',') !== columns.join(','))
+      return `table "${table}" has columns (${got?.join(', ') ?? 'unreadable'}), expected (${columns.join(', ')})`
   }
   for (const [v, other] of shapes) {
     if (v <= version) continue
     for (const name of other.objects.keys()) {
-      if (!want.objects.has(name) && shape.objects.has(name)) return `"${name}" belongs to schema version ${v}, but user_version is ${version}`
+      if (!want.objects.has(name) && shape.objects.has(name))
+        return `"${name}" belongs to schema version ${v}, but user_version is ${version}`
     }
   }
   return undefined

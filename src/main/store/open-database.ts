@@ -32,14 +32,25 @@ export async function openDatabase(path: string, options: OpenDatabaseOptions = 
   const target = options.targetVersion ?? SCHEMA_VERSION
   let state = readLogFile(file)
   if (state.kind !== 'sqlite') {
-    if (readOnlyLocation) throw new WorkbenchError('store-io', `experiment database ${file} ${state.kind === 'absent' ? 'does not exist' : 'is empty'} and its location is read-only, so no log can be created there`)
-    if (options.readonly) throw new WorkbenchError('not-found', `experiment database ${file} ${state.kind === 'absent' ? 'does not exist' : 'is empty'} (opened read-only)`)
+    if (readOnlyLocation)
+      throw new WorkbenchError(
+        'store-io',
+        `experiment database ${file} ${state.kind === 'absent' ? 'does not exist' : 'is empty'} and its location is read-only, so no log can be created there`,
+      )
+    if (options.readonly)
+      throw new WorkbenchError(
+        'not-found',
+        `experiment database ${file} ${state.kind === 'absent' ? 'does not exist' : 'is empty'} (opened read-only)`,
+      )
     await createLog(file, state.kind, options)
     state = readLogFile(file)
     if (state.kind !== 'sqlite') throw new WorkbenchError('store-io', `experiment database ${file} was emptied while it was being created`)
   }
   if (state.applicationId !== LOG_APPLICATION_ID && state.applicationId !== 0) {
-    throw foreign(file, `its application id is 0x${state.applicationId.toString(16).padStart(8, '0')}, an experiment log's is 0x${LOG_APPLICATION_ID.toString(16)}`)
+    throw foreign(
+      file,
+      `its application id is 0x${state.applicationId.toString(16).padStart(8, '0')}, an experiment log's is 0x${LOG_APPLICATION_ID.toString(16)}`,
+    )
   }
   checkWalBelongs(file)
   const stamped = state.applicationId === LOG_APPLICATION_ID
@@ -57,7 +68,10 @@ async function openWritable(file: string, target: number, options: OpenDatabaseO
     await db.exec('PRAGMA foreign_keys = ON')
     const mode = await db.get<{ journal_mode: string }>('PRAGMA journal_mode = WAL')
     if (mode?.journal_mode !== 'wal') {
-      throw new WorkbenchError('store-io', `experiment database ${file} could not switch to WAL journaling (got ${mode?.journal_mode}); the file system may not support shared memory`)
+      throw new WorkbenchError(
+        'store-io',
+        `experiment database ${file} could not switch to WAL journaling (got ${mode?.journal_mode}); the file system may not support shared memory`,
+      )
     }
     await db.exec('PRAGMA synchronous = FULL')
     await migrateDatabase(db, target)
@@ -73,13 +87,24 @@ async function openWritable(file: string, target: number, options: OpenDatabaseO
  * on a `query_only` read-write connection after the same look as a writable open, so that the
  * `-wal`/`-shm` files it needs are removed again when it closes.
  */
-async function openReadOnly(file: string, stamped: boolean, readOnlyLocation: boolean, target: number, options: OpenDatabaseOptions): Promise<Database> {
+async function openReadOnly(
+  file: string,
+  stamped: boolean,
+  readOnlyLocation: boolean,
+  target: number,
+  options: OpenDatabaseOptions,
+): Promise<Database> {
   if (!readOnlyLocation) await inspectLog(file, !stamped, (db) => checkLog(db, file, stamped))
-  const db = readOnlyLocation ? await openWithoutCompanions(file, options) : await Database.open(file, { ...options, readonly: false, queryOnly: true, create: false })
+  const db = readOnlyLocation
+    ? await openWithoutCompanions(file, options)
+    : await Database.open(file, { ...options, readonly: false, queryOnly: true, create: false })
   try {
     const facts = await checkLog(db, file, stamped)
     if (facts.userVersion < target) {
-      throw new WorkbenchError('store-io', `experiment database ${file} is at schema ${facts.userVersion} and needs migrating, but it is ${readOnlyLocation ? 'in a read-only location' : 'opened read-only'}`)
+      throw new WorkbenchError(
+        'store-io',
+        `experiment database ${file} is at schema ${facts.userVersion} and needs migrating, but it is ${readOnlyLocation ? 'in a read-only location' : 'opened read-only'}`,
+      )
     }
     await db.exec('PRAGMA foreign_keys = ON')
     return db
@@ -124,10 +149,15 @@ async function checkLog(db: Database, file: string, stamped: boolean): Promise<L
     throw err
   }
   if (facts.applicationId === LOG_APPLICATION_ID || stamped) {
-    if (facts.applicationId !== LOG_APPLICATION_ID) throw foreign(file, `its write-ahead log gives application id 0x${facts.applicationId.toString(16)}`)
+    if (facts.applicationId !== LOG_APPLICATION_ID)
+      throw foreign(file, `its write-ahead log gives application id 0x${facts.applicationId.toString(16)}`)
     checkNotNewer(facts.userVersion, file)
     const problem = await schemaProblem(facts, facts.userVersion)
-    if (problem) throw new WorkbenchError('store-corrupt', `experiment database ${file} has had its tables altered (${problem}); it was left untouched — restore it from a backup or choose another --db`)
+    if (problem)
+      throw new WorkbenchError(
+        'store-corrupt',
+        `experiment database ${file} has had its tables altered (${problem}); it was left untouched — restore it from a backup or choose another --db`,
+      )
     return facts
   }
   const why = await preStampProblemWithSchema(facts)
@@ -139,7 +169,8 @@ async function checkLog(db: Database, file: string, stamped: boolean): Promise<L
 function preStampProblem(facts: LogFacts): string | undefined {
   if (facts.applicationId !== 0) return `its application id is 0x${facts.applicationId.toString(16)}`
   if (facts.userVersion === 0) return 'it has no application id and no schema version'
-  if (facts.userVersion > SCHEMA_VERSION) return `it has no application id and user_version ${facts.userVersion}, which no experiment log has had`
+  if (facts.userVersion > SCHEMA_VERSION)
+    return `it has no application id and user_version ${facts.userVersion}, which no experiment log has had`
   return undefined
 }
 
@@ -147,7 +178,9 @@ async function preStampProblemWithSchema(facts: LogFacts): Promise<string | unde
   const why = preStampProblem(facts)
   if (why) return why
   const problem = await schemaProblem(facts, facts.userVersion)
-  return problem ? `it has no application id and not the tables of an experiment log at version ${facts.userVersion}: ${problem}` : undefined
+  return problem
+    ? `it has no application id and not the tables of an experiment log at version ${facts.userVersion}: ${problem}`
+    : undefined
 }
 
 function foreign(file: string, why: string): WorkbenchError {

@@ -27,17 +27,47 @@ export function comparisonTables(c: Comparison): ComparisonTable[] {
     return n === 1 ? e.name : `${e.name} [${n}]`
   })
   return [
-    { title: 'Edits', columns: ['edit', 'status', ...heads], rows: c.edits.map((r) => [r.key, r.status === 'changed' ? `changed: ${r.changedFields.join(', ')}` : r.status, ...r.values.map((v) => v ?? ABSENT)]) },
-    { title: 'Outputs', columns: ['prompt', 'kind', ...heads], rows: c.outputs.map((r) => [r.prompt.text, r.prompt.kind, ...r.cells.map((cell) => cell?.summary ?? ABSENT)]) },
-    { title: 'Metrics', columns: ['prompt', 'metric', ...heads], rows: c.metrics.map((r) => [r.prompt, r.metric, ...r.values.map((v) => (v === null ? ABSENT : formatNumber(v)))]) },
+    {
+      title: 'Edits',
+      columns: ['edit', 'status', ...heads],
+      rows: c.edits.map((r) => [
+        r.key,
+        r.status === 'changed' ? `changed: ${r.changedFields.join(', ')}` : r.status,
+        ...r.values.map((v) => v ?? ABSENT),
+      ]),
+    },
+    {
+      title: 'Outputs',
+      columns: ['prompt', 'kind', ...heads],
+      rows: c.outputs.map((r) => [r.prompt.text, r.prompt.kind, ...r.cells.map((cell) => cell?.summary ?? ABSENT)]),
+    },
+    {
+      title: 'Metrics',
+      columns: ['prompt', 'metric', ...heads],
+      rows: c.metrics.map((r) => [r.prompt, r.metric, ...r.values.map((v) => (v === null ? ABSENT : formatNumber(v)))]),
+    },
     ...(c.editEffects.needed ? [effectsTable(c, heads)] : []),
     ...(c.generations.length > 0
-      ? [{ title: 'Generations', columns: ['prompt', 'settings', ...heads], rows: c.generations.map((r) => [r.prompt.text, r.prompt.settings, ...r.cells.map((cell) => (cell ? markedText(cell) : ABSENT))]) }]
+      ? [
+          {
+            title: 'Generations',
+            columns: ['prompt', 'settings', ...heads],
+            rows: c.generations.map((r) => [
+              r.prompt.text,
+              r.prompt.settings,
+              ...r.cells.map((cell) => (cell ? markedText(cell) : ABSENT)),
+            ]),
+          },
+        ]
       : []),
     ...c.details.map((d) => ({
       title: `Details: ${d.title}`,
       columns: ['item', 'figure', ...heads],
-      rows: d.rows.map((r) => [r.item, r.field, ...r.values.map((v, i) => detailCell(v, r.deltas?.[i] ?? null, i === r.values.findIndex((x) => x !== null)))]),
+      rows: d.rows.map((r) => [
+        r.item,
+        r.field,
+        ...r.values.map((v, i) => detailCell(v, r.deltas?.[i] ?? null, i === r.values.findIndex((x) => x !== null))),
+      ]),
     })),
   ]
 }
@@ -83,7 +113,10 @@ export function renderComparison(c: Comparison, format: ComparisonFormat): strin
     case 'latex':
       return renderLatex(comparisonTables(c))
     default:
-      throw new WorkbenchError('bad-request', `unknown comparison format ${JSON.stringify(format)}; allowed: ${COMPARISON_FORMATS.join(', ')}`)
+      throw new WorkbenchError(
+        'bad-request',
+        `unknown comparison format ${JSON.stringify(format)}; allowed: ${COMPARISON_FORMATS.join(', ')}`,
+      )
   }
 }
 

@@ -27,12 +27,21 @@ export interface ReopenedRun {
  * such as a perplexity can be large). `differences` names what differs in how the two were made
  * (provider, runtime and app versions), which explains a run that does not reproduce.
  */
-export async function reopenRun(store: ExperimentStore, runId: number, runner: ExperimentRunner, options: { atol?: number; rtol?: number } = {}): Promise<ReopenedRun> {
+export async function reopenRun(
+  store: ExperimentStore,
+  runId: number,
+  runner: ExperimentRunner,
+  options: { atol?: number; rtol?: number } = {},
+): Promise<ReopenedRun> {
   const run = await store.getRun(runId)
   if (run.checkpoint && run.checkpoint !== runner.checkpointHash) {
-    throw new WorkbenchError('bad-request', `run ${runId} was made with checkpoint ${run.checkpoint.slice(0, 16)}…, but the loaded model is ${runner.checkpointHash.slice(0, 16)}…; load that checkpoint to reopen it`)
+    throw new WorkbenchError(
+      'bad-request',
+      `run ${runId} was made with checkpoint ${run.checkpoint.slice(0, 16)}…, but the loaded model is ${runner.checkpointHash.slice(0, 16)}…; load that checkpoint to reopen it`,
+    )
   }
-  if (!runner.kinds.includes(run.kind)) throw new WorkbenchError('bad-request', `run ${runId} is a "${run.kind}" run; this runner re-runs ${runner.kinds.join(', ')}`)
+  if (!runner.kinds.includes(run.kind))
+    throw new WorkbenchError('bad-request', `run ${runId} is a "${run.kind}" run; this runner re-runs ${runner.kinds.join(', ')}`)
   const fresh = await runner.run({ kind: run.kind, inputs: run.inputs, settings: run.settings }, run.edits)
   const atol = options.atol ?? 1e-5
   const rtol = options.rtol ?? 1e-5
@@ -49,5 +58,15 @@ export async function reopenRun(store: ExperimentStore, runId: number, runner: E
     const now = runner.origin?.[key]
     if (now !== undefined && run[key] !== now) differences.push(`${key}: ${run[key] ?? 'unknown'} → ${now ?? 'unknown'}`)
   }
-  return { differences, run, rerun: { outputs: fresh.outputs, metrics: fresh.metrics, blobs: fresh.blobs ?? {} }, reproduced: outputs.equal && metrics.equal && blobs.equal, atol, rtol, outputs, metrics, blobs }
+  return {
+    differences,
+    run,
+    rerun: { outputs: fresh.outputs, metrics: fresh.metrics, blobs: fresh.blobs ?? {} },
+    reproduced: outputs.equal && metrics.equal && blobs.equal,
+    atol,
+    rtol,
+    outputs,
+    metrics,
+    blobs,
+  }
 }

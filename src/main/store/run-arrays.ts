@@ -50,7 +50,8 @@ class Collector {
 
   put(name: string, dtype: 'float32' | 'float64' | 'int32', shape: number[], values: ArrayLike<number>, meaning: string): void {
     if (this.arrays.has(name)) return
-    const data: BlobArray = dtype === 'int32' ? Int32Array.from(values) : dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values)
+    const data: BlobArray =
+      dtype === 'int32' ? Int32Array.from(values) : dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values)
     this.arrays.set(name, { dtype, shape, data, meaning, source: 'outputs' })
   }
 }
@@ -65,7 +66,13 @@ export function runArrays(run: Pick<RunRecord, 'kind' | 'inputs' | 'outputs' | '
       c.column('topk.ids', list(out.topk), 'id', 'next-token top-k after the prompt: token ids, most probable first', 'int32')
       c.column('topk.probs', list(out.topk), 'prob', 'next-token top-k probabilities (same order as topk.ids)')
       c.column('topk.logits', list(out.topk), 'logit', 'next-token top-k logits (same order as topk.ids)')
-      c.column('logProbs.ranks', list(out.logProbs), 'rank', 'rank of each prompt token under the model (1 = top choice), positions 1…', 'int32')
+      c.column(
+        'logProbs.ranks',
+        list(out.logProbs),
+        'rank',
+        'rank of each prompt token under the model (1 = top choice), positions 1…',
+        'int32',
+      )
       break
     case 'generate':
       for (const side of ['baseline', 'edited'] as const) {
@@ -91,11 +98,18 @@ export function runArrays(run: Pick<RunRecord, 'kind' | 'inputs' | 'outputs' | '
       break
     case 'evaluate': {
       const docs = list(out.documents)
-      for (const f of ['perplexity', 'meanLogProb', 'sumLogProb'] as const) c.column(`documents.${f}`, docs, f, `${f} of each document, in order`)
+      for (const f of ['perplexity', 'meanLogProb', 'sumLogProb'] as const)
+        c.column(`documents.${f}`, docs, f, `${f} of each document, in order`)
       c.column('documents.predicted', docs, 'predicted', 'tokens scored in each document (its slice of logProbs)', 'int32')
       if (typeof out.logProbs === 'string') {
         const bytes = Buffer.from(out.logProbs, 'base64')
-        c.put('logProbs', 'float32', [bytes.byteLength >> 2], new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2), BLOB_MEANINGS.logProbs)
+        c.put(
+          'logProbs',
+          'float32',
+          [bytes.byteLength >> 2],
+          new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2),
+          BLOB_MEANINGS.logProbs,
+        )
       }
       break
     }
@@ -107,10 +121,32 @@ function sensesArrays(c: Collector, lookup: string, out: Obj): void {
   if (lookup === 'atlas') {
     const cards = list(out.senses)
     c.column('senses.norm', cards, 'norm', 'norm of each sense vector C(x)_sense')
-    c.matrix('senses.top.ids', cards.map((s) => list(s.top)), 'id', '(sense, k): tokens with the highest E·C scores per sense', 'int32')
-    c.matrix('senses.top.scores', cards.map((s) => list(s.top)), 'score', '(sense, k): their scores E·C')
-    c.matrix('senses.bottom.ids', cards.map((s) => list(s.bottom)), 'id', '(sense, k): tokens with the lowest E·C scores per sense', 'int32')
-    c.matrix('senses.bottom.scores', cards.map((s) => list(s.bottom)), 'score', '(sense, k): their scores E·C')
+    c.matrix(
+      'senses.top.ids',
+      cards.map((s) => list(s.top)),
+      'id',
+      '(sense, k): tokens with the highest E·C scores per sense',
+      'int32',
+    )
+    c.matrix(
+      'senses.top.scores',
+      cards.map((s) => list(s.top)),
+      'score',
+      '(sense, k): their scores E·C',
+    )
+    c.matrix(
+      'senses.bottom.ids',
+      cards.map((s) => list(s.bottom)),
+      'id',
+      '(sense, k): tokens with the lowest E·C scores per sense',
+      'int32',
+    )
+    c.matrix(
+      'senses.bottom.scores',
+      cards.map((s) => list(s.bottom)),
+      'score',
+      '(sense, k): their scores E·C',
+    )
   } else if (lookup === 'neighbours') {
     c.column('neighbours.ids', list(out.neighbours), 'id', 'nearest tokens by sense similarity, nearest first', 'int32')
     c.column('neighbours.scores', list(out.neighbours), 'score', 'their similarity scores')
@@ -125,19 +161,27 @@ function suiteArrays(c: Collector, suite: string, out: Obj): void {
   if (suite === 'gender-bias') {
     const rows = list(out.perProfession)
     c.column('perProfession.token', rows, 'token', 'token id of each profession (in the order of professions.used)', 'int32')
-    for (const f of ['unmodified', 'removeSense', 'optimizeSense', 'w'] as const) c.column(`perProfession.${f}`, rows, f, `${f === 'w' ? 'optimised weight' : `bias under "${f}"`} of each profession`)
+    for (const f of ['unmodified', 'removeSense', 'optimizeSense', 'w'] as const)
+      c.column(`perProfession.${f}`, rows, f, `${f === 'w' ? 'optimised weight' : `bias under "${f}"`} of each profession`)
   } else if (suite === 'knowledge-edit') {
     const cases = list(out.cases)
     const pick = (path: string[]) => cases.map((k) => ({ v: path.reduce<unknown>((o, p) => obj(o)?.[p], k) }))
     c.column('cases.logOddsChange', pick(['mean', 'logOddsChange']), 'v', 'change of log p(add) − log p(remove) per case')
     c.column('cases.after.pAdd', pick(['mean', 'after', 'pAdd']), 'v', 'mean p(add) after the edit, per case')
     c.column('cases.after.pRemove', pick(['mean', 'after', 'pRemove']), 'v', 'mean p(remove) after the edit, per case')
-    c.column('cases.heldout.relativeChange', pick(['degradation', 'heldout', 'relativeChange']), 'v', 'relative perplexity change on held-out text, per case')
+    c.column(
+      'cases.heldout.relativeChange',
+      pick(['degradation', 'heldout', 'relativeChange']),
+      'v',
+      'relative perplexity change on held-out text, per case',
+    )
   } else if (suite === 'topic') {
     const summary = list(out.summary)
-    for (const f of ['strength', 'bagMass', 'bagShare', 'perplexity'] as const) c.column(`summary.${f}`, summary, f, `${f} per strength, averaged over topics`)
+    for (const f of ['strength', 'bagMass', 'bagShare', 'perplexity'] as const)
+      c.column(`summary.${f}`, summary, f, `${f} per strength, averaged over topics`)
     const results = list(out.topics).map((t) => list(t.results))
-    for (const f of ['bagMass', 'bagShare', 'perplexity'] as const) c.matrix(`topics.${f}`, results, f, `(topic, strength): ${f} of each topic at each strength`)
+    for (const f of ['bagMass', 'bagShare', 'perplexity'] as const)
+      c.matrix(`topics.${f}`, results, f, `(topic, strength): ${f} of each topic at each strength`)
   }
 }
 

@@ -84,7 +84,8 @@ function knowledgeEdit(out: Obj, items: Items): void {
 function topic(out: Obj, items: Items): void {
   for (const s of list(out.summary)) items.addAll(`summary @ strength ${num(s.strength)}`, s, ['bagMass', 'bagShare', 'perplexity'])
   for (const t of list(out.topics)) {
-    for (const r of list(t.results)) items.addAll(`${str(t.topic) ?? '?'} @ strength ${num(r.strength)}`, r, ['bagMass', 'bagShare', 'perplexity'])
+    for (const r of list(t.results))
+      items.addAll(`${str(t.topic) ?? '?'} @ strength ${num(r.strength)}`, r, ['bagMass', 'bagShare', 'perplexity'])
   }
 }
 
@@ -141,9 +142,20 @@ export function runHeadline(run: Pick<RunSummary, 'kind' | 'inputs' | 'outputs'>
       return typeof out.logit === 'number' ? `logit ${f(out.logit)} of ${JSON.stringify(str(obj(out.target)?.text) ?? '')}` : undefined
     case 'suite': {
       const s = obj(out.settings)
-      if (run.inputs.suite === 'gender-bias' && s) return `mean bias ${f(obj(s.unmodified)?.meanBias)} → ${f(obj(s.removeSense)?.meanBias)} (sense removed)`
-      if (run.inputs.suite === 'knowledge-edit') return list(out.cases).map((c) => `${str(c.name)}: Δlog-odds ${f(obj(c.mean)?.logOddsChange)}`).join('; ') || undefined
-      if (run.inputs.suite === 'topic') return list(out.summary).map((r) => `strength ${f(r.strength)}: share ${f(r.bagShare)}`).join('; ') || undefined
+      if (run.inputs.suite === 'gender-bias' && s)
+        return `mean bias ${f(obj(s.unmodified)?.meanBias)} → ${f(obj(s.removeSense)?.meanBias)} (sense removed)`
+      if (run.inputs.suite === 'knowledge-edit')
+        return (
+          list(out.cases)
+            .map((c) => `${str(c.name)}: Δlog-odds ${f(obj(c.mean)?.logOddsChange)}`)
+            .join('; ') || undefined
+        )
+      if (run.inputs.suite === 'topic')
+        return (
+          list(out.summary)
+            .map((r) => `strength ${f(r.strength)}: share ${f(r.bagShare)}`)
+            .join('; ') || undefined
+        )
       return undefined
     }
     case 'senses': {

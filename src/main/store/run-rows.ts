@@ -40,7 +40,14 @@ const PROMPT_FIELDS = new Set(['text', 'ids', 'suite', 'lookup', 'word', 'token'
 
 /** Inputs besides those `promptText` names (e.g. an attribution's position and target when kept in inputs), or null. */
 export function otherInputs(inputs: Record<string, unknown>): Record<string, unknown> | null {
-  if (typeof inputs.text !== 'string' && !Array.isArray(inputs.ids) && typeof inputs.suite !== 'string' && typeof inputs.lookup !== 'string' && !Array.isArray(inputs.documents)) return null
+  if (
+    typeof inputs.text !== 'string' &&
+    !Array.isArray(inputs.ids) &&
+    typeof inputs.suite !== 'string' &&
+    typeof inputs.lookup !== 'string' &&
+    !Array.isArray(inputs.documents)
+  )
+    return null
   const rest = Object.fromEntries(Object.entries(inputs).filter(([k]) => !PROMPT_FIELDS.has(k)))
   return Object.keys(rest).length > 0 ? rest : null
 }
@@ -56,7 +63,9 @@ export function promptText(inputs: Record<string, unknown>): string {
 
 /** A corpus as its document names and a hash of its texts (two corpora with the same names but other texts differ). */
 function documentsText(docs: unknown[]): string {
-  const names = docs.map((d) => (d && typeof d === 'object' && typeof (d as { name?: unknown }).name === 'string' ? (d as { name: string }).name : '?'))
+  const names = docs.map((d) =>
+    d && typeof d === 'object' && typeof (d as { name?: unknown }).name === 'string' ? (d as { name: string }).name : '?',
+  )
   const hash = createHash('sha256').update(canonicalJson(docs)).digest('hex').slice(0, 12)
   const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')}, … (${names.length} documents)` : names.join(', ')
   return `documents:${shown} #${hash}`
@@ -65,7 +74,10 @@ function documentsText(docs: unknown[]): string {
 export function checkNewRun(run: NewRun): void {
   const obj = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v)
   if (typeof run.kind !== 'string' || !/^[a-z][a-z0-9-]{0,39}$/.test(run.kind)) {
-    throw new WorkbenchError('bad-request', `run kind must be a lower-case name (predict, attribute, generate, suite, senses, …), got ${JSON.stringify(run.kind)}`)
+    throw new WorkbenchError(
+      'bad-request',
+      `run kind must be a lower-case name (predict, attribute, generate, suite, senses, …), got ${JSON.stringify(run.kind)}`,
+    )
   }
   for (const f of ['inputs', 'settings', 'outputs', 'metrics'] as const) {
     if (!obj(run[f])) throw new WorkbenchError('bad-request', `run ${f} must be an object`)
@@ -73,11 +85,19 @@ export function checkNewRun(run: NewRun): void {
   for (const [k, v] of Object.entries(run.metrics)) {
     if (typeof v !== 'number') throw new WorkbenchError('bad-request', `run metric "${k}" must be a number, got ${JSON.stringify(v)}`)
   }
-  if (typeof run.appVersion !== 'string' || run.appVersion === '') throw new WorkbenchError('bad-request', 'run appVersion must be a non-empty string')
+  if (typeof run.appVersion !== 'string' || run.appVersion === '')
+    throw new WorkbenchError('bad-request', 'run appVersion must be a non-empty string')
   for (const [name, blob] of Object.entries(run.blobs ?? {})) checkBlob(name, blob)
 }
 
-export async function insertRunTx(tx: Queryable, experimentId: number, run: NewRun, edits: SenseEditDocument, createdAt = Date.now(), uid?: string): Promise<number> {
+export async function insertRunTx(
+  tx: Queryable,
+  experimentId: number,
+  run: NewRun,
+  edits: SenseEditDocument,
+  createdAt = Date.now(),
+  uid?: string,
+): Promise<number> {
   checkNewRun(run)
   if (run.checkpoint) await upsertCheckpointTx(tx, run.checkpoint, null, null, createdAt)
   const { lastID } = await tx.run(
@@ -85,13 +105,31 @@ export async function insertRunTx(tx: Queryable, experimentId: number, run: NewR
        edits_id, app_version, runtime_version, execution_provider, checkpoint_hash, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
-      uid ?? randomUUID(), experimentId, run.kind, JSON.stringify(run.inputs), JSON.stringify(run.settings), promptKey(run),
-      JSON.stringify(run.outputs), JSON.stringify(run.metrics), JSON.stringify(run.timingsMs ?? {}), await editDocumentIdTx(tx, JSON.stringify(run.edits ?? edits)),
-      run.appVersion, run.runtimeVersion ?? null, run.executionProvider ?? null, run.checkpoint ?? null, createdAt,
+      uid ?? randomUUID(),
+      experimentId,
+      run.kind,
+      JSON.stringify(run.inputs),
+      JSON.stringify(run.settings),
+      promptKey(run),
+      JSON.stringify(run.outputs),
+      JSON.stringify(run.metrics),
+      JSON.stringify(run.timingsMs ?? {}),
+      await editDocumentIdTx(tx, JSON.stringify(run.edits ?? edits)),
+      run.appVersion,
+      run.runtimeVersion ?? null,
+      run.executionProvider ?? null,
+      run.checkpoint ?? null,
+      createdAt,
     ],
   )
   for (const [name, blob] of Object.entries(run.blobs ?? {})) {
-    await tx.run('INSERT INTO run_blobs (run_id, name, dtype, shape_json, data) VALUES (?, ?, ?, ?, ?)', [lastID, name, blob.dtype, JSON.stringify(blob.shape), blobToBuffer(blob.data)])
+    await tx.run('INSERT INTO run_blobs (run_id, name, dtype, shape_json, data) VALUES (?, ?, ?, ?, ?)', [
+      lastID,
+      name,
+      blob.dtype,
+      JSON.stringify(blob.shape),
+      blobToBuffer(blob.data),
+    ])
   }
   return lastID
 }
@@ -135,7 +173,10 @@ export async function runSummariesTx(tx: Queryable, experimentIds: number[], wit
   const out: RunSummary[] = []
   for (let i = 0; i < experimentIds.length; i += 500) {
     const chunk = experimentIds.slice(i, i + 500)
-    const rows = await tx.all<RunRow>(`SELECT * FROM runs WHERE experiment_id IN (${chunk.map(() => '?').join(',')}) ORDER BY created_at, id`, chunk)
+    const rows = await tx.all<RunRow>(
+      `SELECT * FROM runs WHERE experiment_id IN (${chunk.map(() => '?').join(',')}) ORDER BY created_at, id`,
+      chunk,
+    )
     out.push(...rows.map((r) => toSummary(r, withOutputs)))
   }
   return out
@@ -143,12 +184,22 @@ export async function runSummariesTx(tx: Queryable, experimentIds: number[], wit
 
 /** One run with everything needed to show or reproduce it, blobs decoded. */
 export async function getRunTx(tx: Queryable, id: number): Promise<RunRecord | undefined> {
-  const row = await tx.get<RunRow>('SELECT r.*, d.json AS edits_json FROM runs r JOIN edit_documents d ON d.id = r.edits_id WHERE r.id = ?', [id])
+  const row = await tx.get<RunRow>(
+    'SELECT r.*, d.json AS edits_json FROM runs r JOIN edit_documents d ON d.id = r.edits_id WHERE r.id = ?',
+    [id],
+  )
   if (!row) return undefined
-  const blobRows = await tx.all<{ name: string; dtype: BlobDtype; shape_json: string; data: Buffer }>('SELECT name, dtype, shape_json, data FROM run_blobs WHERE run_id = ? ORDER BY name', [id])
+  const blobRows = await tx.all<{ name: string; dtype: BlobDtype; shape_json: string; data: Buffer }>(
+    'SELECT name, dtype, shape_json, data FROM run_blobs WHERE run_id = ? ORDER BY name',
+    [id],
+  )
   const blobs: Record<string, RunBlob> = {}
   for (const b of blobRows) {
-    blobs[b.name] = { dtype: b.dtype, shape: parseStoredJson(b.shape_json, `run ${id} blob ${b.name} shape`), data: bufferToBlob(b.dtype, b.data, `run ${id} blob ${b.name}`) }
+    blobs[b.name] = {
+      dtype: b.dtype,
+      shape: parseStoredJson(b.shape_json, `run ${id} blob ${b.name} shape`),
+      data: bufferToBlob(b.dtype, b.data, `run ${id} blob ${b.name}`),
+    }
   }
   const summary = toSummary(row, true)
   return {

@@ -42,7 +42,11 @@ export function senseEditEffects(analysis: InterventionRunner): EditEffectCalcul
         changed.forEach((sense, i) => {
           const row = scores.subarray(i * V, (i + 1) * V)
           const vec = delta.subarray(i * d, (i + 1) * d)
-          out.push({ token, sense, effect: { norm: norm(row), vectorNorm: norm(vec), promoted: extremes(row, 1), suppressed: extremes(row, -1) } })
+          out.push({
+            token,
+            sense,
+            effect: { norm: norm(row), vectorNorm: norm(vec), promoted: extremes(row, 1), suppressed: extremes(row, -1) },
+          })
         })
       }
       return out

@@ -24,13 +24,21 @@ export function explainGenderBias(r: BiasFigures, tied: TiedTokens | null): stri
   if (tied) {
     const hollow = r.perProfession.filter((p) => tied.groupOf(p.token) !== null || tied.isNeverSeen(p.token))
     if (hollow.length > 0) {
-      const names = hollow.slice(0, 4).map((p) => JSON.stringify(' ' + p.profession)).join(', ') + (hollow.length > 4 ? ` and ${hollow.length - 4} more` : '')
-      out.push(`${hollow.length} of ${n} professions (${names}) have an embedding row tied with other tokens or never trained: their senses hold nothing learned about them, so scaling sense ${s} changes little for them`)
+      const names =
+        hollow
+          .slice(0, 4)
+          .map((p) => JSON.stringify(' ' + p.profession))
+          .join(', ') + (hollow.length > 4 ? ` and ${hollow.length - 4} more` : '')
+      out.push(
+        `${hollow.length} of ${n} professions (${names}) have an embedding row tied with other tokens or never trained: their senses hold nothing learned about them, so scaling sense ${s} changes little for them`,
+      )
     }
   }
   const { unmodified, removeSense, optimizeSense } = r.settings
   if (unmodified.meanBias < NEARLY_UNBIASED) {
-    out.push(`the unmodified model is nearly unbiased already (mean bias ${unmodified.meanBias.toFixed(3)}, 1 = unbiased): a reduction divides by ${(unmodified.meanBias - 1).toFixed(3)}, so its percentage is noise`)
+    out.push(
+      `the unmodified model is nearly unbiased already (mean bias ${unmodified.meanBias.toFixed(3)}, 1 = unbiased): a reduction divides by ${(unmodified.meanBias - 1).toFixed(3)}, so its percentage is noise`,
+    )
   } else if (removeSense.reduction < NO_REDUCTION) {
     out.push(
       `removing sense ${s} does not reduce the bias (reduction ${(removeSense.reduction * 100).toFixed(1)}%): on this model sense ${s} does not carry the he/she direction (sense 10 is the gender sense of the paper's backpack-gpt2, not of every checkpoint); the Senses view's reverse lookup of " she" lists the senses that boost it`,

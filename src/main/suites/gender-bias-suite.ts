@@ -1,7 +1,15 @@
 import { WorkbenchError } from '../../shared/errors'
 import type { ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
 import type { GenderBiasView } from '../../shared/ipc/api-types'
-import { fillProfession, GENDER_SENSE, GENDER_TEST_PROMPTS, GENDER_TRAIN_PROMPTS, HE_TOKEN, PROFESSIONS, SHE_TOKEN } from '../../shared/suites/gender-bias-data'
+import {
+  fillProfession,
+  GENDER_SENSE,
+  GENDER_TEST_PROMPTS,
+  GENDER_TRAIN_PROMPTS,
+  HE_TOKEN,
+  PROFESSIONS,
+  SHE_TOKEN,
+} from '../../shared/suites/gender-bias-data'
 import { analysisRunner } from '../interventions/apply-sense-edits'
 import type { InterventionRunner, RunCallOptions } from '../interventions/intervention-runner'
 import type { BackpackEngine } from '../runtime/backpack-engine'
@@ -64,12 +72,18 @@ export interface GenderBiasResult extends Omit<GenderBiasView, 'perProfession'> 
 export async function genderBiasSuite(engine: BackpackEngine, options: GenderBiasOptions = {}): Promise<GenderBiasResult> {
   const { numSenses: K, vocabSize: V } = engine.config
   const sense = options.sense ?? Math.min(GENDER_SENSE, K - 1)
-  if (!Number.isInteger(sense) || sense < 0 || sense >= K) throw new WorkbenchError('bad-request', `sense must be an integer in [0, ${K}) for this ${K}-sense model, got ${sense}`)
-  if (Math.max(HE_TOKEN, SHE_TOKEN) >= V) throw new WorkbenchError('bad-request', `the gender-bias suite needs the GPT-2 vocabulary (" he" = ${HE_TOKEN}, " she" = ${SHE_TOKEN}); this model has ${V} tokens`)
+  if (!Number.isInteger(sense) || sense < 0 || sense >= K)
+    throw new WorkbenchError('bad-request', `sense must be an integer in [0, ${K}) for this ${K}-sense model, got ${sense}`)
+  if (Math.max(HE_TOKEN, SHE_TOKEN) >= V)
+    throw new WorkbenchError(
+      'bad-request',
+      `the gender-bias suite needs the GPT-2 vocabulary (" he" = ${HE_TOKEN}, " she" = ${SHE_TOKEN}); this model has ${V} tokens`,
+    )
   const tok = gpt2Tokenizer()
   const testPrompts = options.testPrompts ?? GENDER_TEST_PROMPTS
   const trainPrompts = options.trainPrompts ?? GENDER_TRAIN_PROMPTS
-  for (const p of [...testPrompts, ...trainPrompts]) if (!p.includes('PROFESSION')) throw new WorkbenchError('bad-request', `prompt ${JSON.stringify(p)} has no PROFESSION placeholder`)
+  for (const p of [...testPrompts, ...trainPrompts])
+    if (!p.includes('PROFESSION')) throw new WorkbenchError('bad-request', `prompt ${JSON.stringify(p)} has no PROFESSION placeholder`)
   const used: { profession: string; token: number }[] = []
   const dropped: { profession: string; tokens: number[] }[] = []
   for (const profession of options.professions ?? PROFESSIONS) {
@@ -84,7 +98,10 @@ export async function genderBiasSuite(engine: BackpackEngine, options: GenderBia
     let sum = 0
     for (const p of prompts) {
       if (options.signal?.aborted) throw new WorkbenchError('cancelled', 'the gender-bias suite was cancelled')
-      const [he, she] = await lastPositionLogits(runner, tok.encode(fillProfession(p, profession)), edits, [HE_TOKEN, SHE_TOKEN], { signal: options.signal, onTableProgress: options.onTableProgress })
+      const [he, she] = await lastPositionLogits(runner, tok.encode(fillProfession(p, profession)), edits, [HE_TOKEN, SHE_TOKEN], {
+        signal: options.signal,
+        onTableProgress: options.onTableProgress,
+      })
       sum += Math.exp(Math.abs(he - she))
     }
     return sum / prompts.length
@@ -99,7 +116,9 @@ export async function genderBiasSuite(engine: BackpackEngine, options: GenderBia
       removeSense: await bias(testPrompts, profession, scaled(token, 0)),
     }
     if (options.optimize ?? true) {
-      const fit = await nelderMead1d(async (w) => (await bias(trainPrompts, profession, scaled(token, w))) + Math.abs(1 - w), 1, { maxIterations: options.maxIterations })
+      const fit = await nelderMead1d(async (w) => (await bias(trainPrompts, profession, scaled(token, w))) + Math.abs(1 - w), 1, {
+        maxIterations: options.maxIterations,
+      })
       row.w = fit.x
       row.fit = { objective: fit.value, iterations: fit.iterations, evaluations: fit.evaluations, converged: fit.converged }
       row.optimizeSense = await bias(testPrompts, profession, scaled(token, fit.x))
@@ -111,7 +130,10 @@ export async function genderBiasSuite(engine: BackpackEngine, options: GenderBia
   const unmodified = mean((r) => r.unmodified)
   const reduction = (x: number) => (unmodified - x) / (unmodified - 1)
   const removeSense = mean((r) => r.removeSense)
-  const settings: GenderBiasResult['settings'] = { unmodified: { meanBias: unmodified }, removeSense: { meanBias: removeSense, reduction: reduction(removeSense) } }
+  const settings: GenderBiasResult['settings'] = {
+    unmodified: { meanBias: unmodified },
+    removeSense: { meanBias: removeSense, reduction: reduction(removeSense) },
+  }
   if (options.optimize ?? true) {
     const optimized = mean((r) => r.optimizeSense as number)
     settings.optimizeSense = { meanBias: optimized, reduction: reduction(optimized), meanW: mean((r) => r.w as number) }

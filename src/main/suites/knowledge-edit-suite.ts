@@ -4,7 +4,12 @@ import { WorkbenchError } from '../../shared/errors'
 import type { MentionDegradationView } from '../../shared/ipc/api-types'
 import type { ParsedSenseEdits, VectorEdit } from '../../shared/edits/parse-sense-edits'
 import type { KnowledgeEdit } from '../../shared/edits/sense-edits'
-import { BUILTIN_HELDOUT_TEXT, KNOWLEDGE_EDIT_CASES, UNRELATED_PROMPTS, type KnowledgeEditCase } from '../../shared/suites/knowledge-edit-data'
+import {
+  BUILTIN_HELDOUT_TEXT,
+  KNOWLEDGE_EDIT_CASES,
+  UNRELATED_PROMPTS,
+  type KnowledgeEditCase,
+} from '../../shared/suites/knowledge-edit-data'
 import { analysisRunner } from '../interventions/apply-sense-edits'
 import type { InterventionRunner } from '../interventions/intervention-runner'
 import { demoCheckpointDir } from '../paths/app-paths'
@@ -52,7 +57,14 @@ export interface KnowledgeEditCaseResult {
      * the edited token (`editedTokenOccurrences` 0, as with the default text) the change is
      * exactly 0: that documents that the edit is local, not that it is harmless.
      */
-    heldout: { source: string; tokens: number; editedTokenOccurrences: number; perplexityBefore: number; perplexityAfter: number; relativeChange: number }
+    heldout: {
+      source: string
+      tokens: number
+      editedTokenOccurrences: number
+      perplexityBefore: number
+      perplexityAfter: number
+      relativeChange: number
+    }
     /** KL(before ‖ after) over prompts that do not mention the edited token: exactly 0 for the same reason */
     unrelated: { prompts: number; promptsWithEditedToken: number; meanKl: number; maxKl: number }
     /**
@@ -94,10 +106,17 @@ export async function knowledgeEditSuite(engine: BackpackEngine, options: Knowle
   const textV = textVocabSize(V)
   const single = (text: string, what: string) => {
     const ids = tok.encode(text)
-    if (ids.length !== 1 || ids[0] >= V) throw new WorkbenchError('bad-request', `knowledge-edit ${what} ${JSON.stringify(text)} must be one token of this model's vocabulary [0, ${V}), got [${ids.join(', ')}]`)
+    if (ids.length !== 1 || ids[0] >= V)
+      throw new WorkbenchError(
+        'bad-request',
+        `knowledge-edit ${what} ${JSON.stringify(text)} must be one token of this model's vocabulary [0, ${V}), got [${ids.join(', ')}]`,
+      )
     return ids[0]
   }
-  const chosen = (options.cases ?? KNOWLEDGE_EDIT_CASES).map((c) => ({ c, ids: { token: single(c.token, 'token'), remove: single(c.remove, '"remove" token'), add: single(c.add, '"add" token') } }))
+  const chosen = (options.cases ?? KNOWLEDGE_EDIT_CASES).map((c) => ({
+    c,
+    ids: { token: single(c.token, 'token'), remove: single(c.remove, '"remove" token'), add: single(c.add, '"add" token') },
+  }))
   const heldout = readHeldout(options.heldoutText)
   const heldoutIds = tok.encode(heldout.text).slice(0, options.maxHeldoutTokens ?? nPositions)
   if (heldoutIds.length < 2) throw new WorkbenchError('bad-request', 'the held-out text needs at least two tokens')
@@ -107,8 +126,16 @@ export async function knowledgeEditSuite(engine: BackpackEngine, options: Knowle
   const mentionsOf = chosen.map(({ c, ids }) =>
     (mentionTexts[c.token] ?? []).map((text) => {
       const sids = tok.encode(text)
-      if (!sids.includes(ids.token)) throw new WorkbenchError('bad-request', `knowledge-edit case ${JSON.stringify(c.name)}: the mention sentence ${JSON.stringify(text)} does not hold the edited token ${JSON.stringify(c.token)} (${ids.token})`)
-      if (sids.length > nPositions) throw new WorkbenchError('too-long', `knowledge-edit case ${JSON.stringify(c.name)}: the mention sentence ${JSON.stringify(text)} has ${sids.length} tokens; this model takes at most ${nPositions}`)
+      if (!sids.includes(ids.token))
+        throw new WorkbenchError(
+          'bad-request',
+          `knowledge-edit case ${JSON.stringify(c.name)}: the mention sentence ${JSON.stringify(text)} does not hold the edited token ${JSON.stringify(c.token)} (${ids.token})`,
+        )
+      if (sids.length > nPositions)
+        throw new WorkbenchError(
+          'too-long',
+          `knowledge-edit case ${JSON.stringify(c.name)}: the mention sentence ${JSON.stringify(text)} has ${sids.length} tokens; this model takes at most ${nPositions}`,
+        )
       return { text, ids: sids }
     }),
   )
@@ -142,7 +169,8 @@ export async function knowledgeEditSuite(engine: BackpackEngine, options: Knowle
     const afterLogProbs = await tokenLogProbs(runner, heldoutIds, after)
     const kls: number[] = []
     for (const u of unrelated) kls.push(await meanNextTokenKl(runner, u, base, after))
-    const mentions = mentionsOf[ci].length > 0 ? await mentionDegradation(runner, ids.token, mentionsOf[ci], base, after, mentionSource) : null
+    const mentions =
+      mentionsOf[ci].length > 0 ? await mentionDegradation(runner, ids.token, mentionsOf[ci], base, after, mentionSource) : null
     const pplBefore = perplexity(baseLogProbs)
     const pplAfter = perplexity(afterLogProbs)
     cases.push({
@@ -216,7 +244,13 @@ export async function mentionDegradation(
       }
       if (first >= 0 && i >= first) kl.push(nextTokenKl(p, q, row, textV, lp, lq))
     }
-    perSentence.push({ text, tokens: ids.length, perplexityBefore: perplexity(lpBefore), perplexityAfter: perplexity(lpAfter), meanKl: average(kl) })
+    perSentence.push({
+      text,
+      tokens: ids.length,
+      perplexityBefore: perplexity(lpBefore),
+      perplexityAfter: perplexity(lpAfter),
+      meanKl: average(kl),
+    })
     allBefore.push(...lpBefore)
     allAfter.push(...lpAfter)
     allKl.push(...kl)

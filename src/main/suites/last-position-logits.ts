@@ -14,14 +14,24 @@ type TopicEdit = Extract<ResolvedSenseEdit, { kind: 'topic' }>
  * For ratios of probabilities (the softmax normaliser cancels) this is all that is needed,
  * and it costs K·n·d instead of K·n·d + V·d per call. α comes from the runner's cache.
  */
-export async function lastPositionLogits(runner: InterventionRunner, ids: readonly number[], edits: ParsedSenseEdits | null, targets: readonly number[], call: RunCallOptions = {}): Promise<number[]> {
+export async function lastPositionLogits(
+  runner: InterventionRunner,
+  ids: readonly number[],
+  edits: ParsedSenseEdits | null,
+  targets: readonly number[],
+  call: RunCallOptions = {},
+): Promise<number[]> {
   const { numSenses: k, nEmbd: d } = runner.engine.config
   const n = ids.length
   if (n === 0) throw new WorkbenchError('bad-request', 'no tokens to run')
   const all = edits?.edits ?? []
   const alphaEdits = all.filter((e): e is AlphaEdit => e.kind === 'scale-contextualization')
   for (const e of alphaEdits) {
-    if (e.position >= n) throw new WorkbenchError('edit-invalid', `edit ${e.index} (scale-contextualization): position ${e.position} is outside this prompt of ${n} tokens [0, ${n})`)
+    if (e.position >= n)
+      throw new WorkbenchError(
+        'edit-invalid',
+        `edit ${e.index} (scale-contextualization): position ${e.position} is outside this prompt of ${n} tokens [0, ${n})`,
+      )
   }
   const topic = all.find((e): e is TopicEdit => e.kind === 'topic')
   const alpha = await runner.contextualization(ids) // (sense, pos, pos)

@@ -22,7 +22,11 @@ export interface NelderMeadResult {
   converged: boolean
 }
 
-export async function nelderMead1d(f: (x: number) => Promise<number> | number, x0: number, options: NelderMeadOptions = {}): Promise<NelderMeadResult> {
+export async function nelderMead1d(
+  f: (x: number) => Promise<number> | number,
+  x0: number,
+  options: NelderMeadOptions = {},
+): Promise<NelderMeadResult> {
   const xatol = options.xatol ?? 1e-4
   const fatol = options.fatol ?? 1e-4
   const maxIterations = options.maxIterations ?? 200

@@ -40,7 +40,12 @@ export function perplexity(logProbs: readonly number[]): number {
  * Mean over the prompt's positions of KL(P ‖ Q) between the next-token distributions under
  * `editsP` and `editsQ` (nats; real tokens only).
  */
-export async function meanNextTokenKl(runner: InterventionRunner, ids: readonly number[], editsP: ParsedSenseEdits | null, editsQ: ParsedSenseEdits | null): Promise<number> {
+export async function meanNextTokenKl(
+  runner: InterventionRunner,
+  ids: readonly number[],
+  editsP: ParsedSenseEdits | null,
+  editsQ: ParsedSenseEdits | null,
+): Promise<number> {
   const V = runner.engine.config.vocabSize
   const textV = textVocabSize(V)
   const p = (await runner.run(ids, editsP)).logits // (pos, vocab)
@@ -58,7 +63,14 @@ export async function meanNextTokenKl(runner: InterventionRunner, ids: readonly 
  * KL(P ‖ Q) in nats between the softmaxes of the logit rows p[row .. row+textV) and
  * q[row .. row+textV) (real tokens only), clamped at 0 against rounding.
  */
-export function nextTokenKl(p: ArrayLike<number>, q: ArrayLike<number>, row: number, textV: number, lp = logSumExp(p, row, textV), lq = logSumExp(q, row, textV)): number {
+export function nextTokenKl(
+  p: ArrayLike<number>,
+  q: ArrayLike<number>,
+  row: number,
+  textV: number,
+  lp = logSumExp(p, row, textV),
+  lq = logSumExp(q, row, textV),
+): number {
   let kl = 0
   for (let v = 0; v < textV; v++) {
     const a = p[row + v] - lp

@@ -51,7 +51,14 @@ export interface TopicSetting {
 
 export interface TopicSuiteResult {
   suite: 'topic'
-  settings: { samples: number; maxNewTokens: number; seed: number; strengths: TopicStrength[]; prompt: number[]; decoding: 'ancestral (temperature 1, no top-k/top-p, padding masked)' }
+  settings: {
+    samples: number
+    maxNewTokens: number
+    seed: number
+    strengths: TopicStrength[]
+    prompt: number[]
+    decoding: 'ancestral (temperature 1, no top-k/top-p, padding masked)'
+  }
   topics: { topic: string; bag: { id: number; text: string }[]; results: TopicSetting[] }[]
   /** per strength, the mean over topics */
   summary: { strength: TopicStrength; bagMass: number; bagShare: number; perplexity: number }[]
@@ -70,16 +77,25 @@ export async function topicSuite(engine: BackpackEngine, options: TopicSuiteOpti
   const maxNewTokens = options.maxNewTokens ?? 30
   const seed = options.seed ?? 0
   const strengths = [...(options.strengths ?? [0, 1, 2, 3])]
-  if (!Number.isInteger(samples) || samples < 1) throw new WorkbenchError('bad-request', `samples must be a positive integer, got ${samples}`)
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new WorkbenchError('bad-request', `maxNewTokens must be a positive integer, got ${maxNewTokens}`)
+  if (!Number.isInteger(samples) || samples < 1)
+    throw new WorkbenchError('bad-request', `samples must be a positive integer, got ${samples}`)
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1)
+    throw new WorkbenchError('bad-request', `maxNewTokens must be a positive integer, got ${maxNewTokens}`)
   // sample s uses seed + s: every one must be a seed the generator maps one-to-one to a stream
   if (!Number.isInteger(seed) || seed < 0 || seed + samples - 1 > SEED_MAX) {
-    throw new WorkbenchError('bad-request', `seed must be an integer in [0, ${SEED_MAX - samples + 1}] with ${samples} samples (sample s uses seed + s, at most ${SEED_MAX}), got ${seed}`)
+    throw new WorkbenchError(
+      'bad-request',
+      `seed must be an integer in [0, ${SEED_MAX - samples + 1}] with ${samples} samples (sample s uses seed + s, at most ${SEED_MAX}), got ${seed}`,
+    )
   }
-  for (const s of strengths) if (![0, 1, 2, 3].includes(s)) throw new WorkbenchError('bad-request', `topic strength must be 0, 1, 2 or 3, got ${s}`)
-  const topics = (options.topics ?? Object.keys(TOPIC_WORDS)).map((t) => (typeof t === 'string' ? { name: t, words: null } : { name: t.name, words: t.words }))
+  for (const s of strengths)
+    if (![0, 1, 2, 3].includes(s)) throw new WorkbenchError('bad-request', `topic strength must be 0, 1, 2 or 3, got ${s}`)
+  const topics = (options.topics ?? Object.keys(TOPIC_WORDS)).map((t) =>
+    typeof t === 'string' ? { name: t, words: null } : { name: t.name, words: t.words },
+  )
   for (const t of topics) {
-    if (t.words === null && !(t.name in TOPIC_WORDS)) throw new WorkbenchError('bad-request', `unknown topic "${t.name}"; built-in topics: ${Object.keys(TOPIC_WORDS).join(', ')}`)
+    if (t.words === null && !(t.name in TOPIC_WORDS))
+      throw new WorkbenchError('bad-request', `unknown topic "${t.name}"; built-in topics: ${Object.keys(TOPIC_WORDS).join(', ')}`)
   }
   const prompt = [...(options.prompt ?? [END_OF_TEXT])]
   const runner = options.runner ?? analysisRunner(engine)
@@ -93,7 +109,8 @@ export async function topicSuite(engine: BackpackEngine, options: TopicSuiteOpti
     const results: TopicSetting[] = []
     let bag: number[] = []
     for (const strength of strengths) {
-      const topicEdit: TopicEdit = t.words === null ? { kind: 'topic', topic: t.name, strength } : { kind: 'topic', words: t.words, strength }
+      const topicEdit: TopicEdit =
+        t.words === null ? { kind: 'topic', topic: t.name, strength } : { kind: 'topic', words: t.words, strength }
       const edits = composeEdits(engine, base, [topicEdit]) as ParsedSenseEdits
       const parsed = edits.edits.find((e) => e.kind === 'topic')
       bag = parsed && parsed.kind === 'topic' ? parsed.bag : []
@@ -131,7 +148,7 @@ export async function topicSuite(engine: BackpackEngine, options: TopicSuiteOpti
         bagShare: logProbs.length > 0 ? hits / logProbs.length : 0,
         perplexity: perplexity(logProbs),
         generatedTokens: logProbs.length,
-        ...(options.includeTexts ?? true ? { samples: texts } : {}),
+        ...((options.includeTexts ?? true) ? { samples: texts } : {}),
       })
       options.onProgress?.({ topic: t.name, strength, done: ++done, total })
     }

@@ -10,7 +10,11 @@ import type { SweepQueue } from './sweep-queue'
  * (idempotently — one already recorded is found, not written again), so results that finished
  * while nobody followed the sweep (the app closed) land when it is next looked at.
  */
-export async function collectSweep(q: SweepQueue, meta: SweepMeta, store: ExperimentStore): Promise<Pick<SweepProgress, 'experiments' | 'recorded'> & { unrecordable: { index: number; code: string }[] }> {
+export async function collectSweep(
+  q: SweepQueue,
+  meta: SweepMeta,
+  store: ExperimentStore,
+): Promise<Pick<SweepProgress, 'experiments' | 'recorded'> & { unrecordable: { index: number; code: string }[] }> {
   const experiments: SweepProgress['experiments'] = []
   const unrecordable: { index: number; code: string }[] = []
   let recorded = 0

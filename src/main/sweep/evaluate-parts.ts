@@ -17,10 +17,15 @@ export type MergeEvaluate = (parts: EvaluateResponse[]) => EvaluateResponse
 export const mergeEvaluateParts: MergeEvaluate = (parts) => mergeEvaluations(parts)
 
 /** The run of a whole evaluate request from its parts (all completed; any order). */
-export function evaluateRunFromParts(parts: { data: SweepJobData; result: SweepJobResult }[], merge: MergeEvaluate, lookup?: RecipeLookup): TravellingRun {
+export function evaluateRunFromParts(
+  parts: { data: SweepJobData; result: SweepJobResult }[],
+  merge: MergeEvaluate,
+  lookup?: RecipeLookup,
+): TravellingRun {
   const ordered = [...parts].sort((a, b) => a.data.part!.index - b.data.part!.index)
   const answers = ordered.map((p) => {
-    if (typeof p.result?.response !== 'string' || !p.result.origin) throw new WorkbenchError('queue', `part ${p.data.part!.index} of a split evaluate job finished without its answer`)
+    if (typeof p.result?.response !== 'string' || !p.result.origin)
+      throw new WorkbenchError('queue', `part ${p.data.part!.index} of a split evaluate job finished without its answer`)
     return decodeValue(p.result.response) as EvaluateResponse
   })
   const first = ordered[0].data.request as { edits?: SenseEditDocument }

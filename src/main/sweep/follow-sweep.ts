@@ -134,7 +134,10 @@ export class SweepRecorder {
   }
 
   /** The experiment the job completes (index: the job's, or its edit document's for a part), or null while parts are missing. */
-  async add(data: SweepJobData, result: SweepJobResult): Promise<{ index: number; experimentId: number; created: boolean; name: string } | null> {
+  async add(
+    data: SweepJobData,
+    result: SweepJobResult,
+  ): Promise<{ index: number; experimentId: number; created: boolean; name: string } | null> {
     const meta = this.#meta
     if (!data.part) return { index: data.index, name: jobName(meta, data), ...(await recordCompletedJob(this.#store, meta, data, result)) }
     const { group, of } = data.part

@@ -24,7 +24,10 @@ export interface SweepRunRecord {
  * retried job, a re-collected result, a second `sweep run` following the same sweep) finds the
  * experiment and its run and writes nothing.
  */
-export async function recordSweepRun(store: ExperimentStore, r: SweepRunRecord): Promise<{ experimentId: number; runId: number; created: boolean }> {
+export async function recordSweepRun(
+  store: ExperimentStore,
+  r: SweepRunRecord,
+): Promise<{ experimentId: number; runId: number; created: boolean }> {
   const uid = sweepExperimentUid(r.sweepId, r.index)
   const fields = { name: checkName(r.name), notes: checkNotes(''), tags: checkTags(r.tags), folder: checkFolder(undefined) }
   return store.database.transaction(async (tx) => {
@@ -36,7 +39,11 @@ export async function recordSweepRun(store: ExperimentStore, r: SweepRunRecord):
       if (run) return { experimentId, runId: run.id, created: false }
     } else {
       const now = Date.now()
-      experimentId = await insertExperimentTx(tx, { ...fields, uid, parentId: null, checkpointHash: r.checkpointHash, createdAt: now, updatedAt: now }, edits)
+      experimentId = await insertExperimentTx(
+        tx,
+        { ...fields, uid, parentId: null, checkpointHash: r.checkpointHash, createdAt: now, updatedAt: now },
+        edits,
+      )
     }
     const runId = await insertRunTx(tx, experimentId, r.run(edits.document as SenseEditDocument), edits.document as SenseEditDocument)
     return { experimentId, runId, created: true }

@@ -15,9 +15,11 @@ export function redisOptions(url: string): RedisOptions {
   } catch {
     throw new WorkbenchError('bad-request', `--redis must be a URL such as redis://127.0.0.1:6379, got ${JSON.stringify(url)}`)
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new WorkbenchError('bad-request', `--redis must use redis:// or rediss://, got ${JSON.stringify(u.protocol)}`)
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new WorkbenchError('bad-request', `--redis must use redis:// or rediss://, got ${JSON.stringify(u.protocol)}`)
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0
-  if (!Number.isInteger(db) || db < 0) throw new WorkbenchError('bad-request', `--redis database must be a non-negative integer, got ${JSON.stringify(u.pathname.slice(1))}`)
+  if (!Number.isInteger(db) || db < 0)
+    throw new WorkbenchError('bad-request', `--redis database must be a non-negative integer, got ${JSON.stringify(u.pathname.slice(1))}`)
   return {
     host: u.hostname || '127.0.0.1',
     port: u.port ? Number(u.port) : 6379,
@@ -55,7 +57,14 @@ export function redisError(e: unknown, url: string, what: string): WorkbenchErro
  * of waiting on BullMQ's reconnect loop.
  */
 export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
-  const client = new Redis({ ...redisOptions(url), lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
+  const client = new Redis({
+    ...redisOptions(url),
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  })
   let lastError: unknown = null // an AUTH refusal arrives here; connect() then only says the connection closed
   client.on('error', (e) => (lastError = e))
   let timer: NodeJS.Timeout | undefined
@@ -63,12 +72,16 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
     })
-    await Promise.race([(async () => {
-      await client.connect()
-      await client.ping()
-    })(), timeout])
+    await Promise.race([
+      (async () => {
+        await client.connect()
+        await client.ping()
+      })(),
+      timeout,
+    ])
   } catch (e) {
-    const auth = lastError !== null && /WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(String((lastError as Error).message))
+    const auth =
+      lastError !== null && /WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(String((lastError as Error).message))
     throw redisError(auth ? lastError : e, url, 'connecting')
   } finally {
     clearTimeout(timer)

@@ -31,7 +31,12 @@ export async function tableRows(engine: BackpackEngine, r: TableRowsRequest, sig
   const ids = Array.from({ length: r.count }, (_, i) => r.start + i)
   const vectors = await engine.senseVectors(ids, { signal }) // (count, sense, d_model)
   const extremes = r.scores ? await engine.scoreExtremes(vectors, r.count * k, { signal }) : null
-  return JSON.stringify({ start: r.start, count: r.count, vectors: b64(vectors), ...(extremes ? { max: b64(extremes.max), min: b64(extremes.min) } : {}) })
+  return JSON.stringify({
+    start: r.start,
+    count: r.count,
+    vectors: b64(vectors),
+    ...(extremes ? { max: b64(extremes.max), min: b64(extremes.min) } : {}),
+  })
 }
 
 export interface ShardedTableOptions {
@@ -49,7 +54,10 @@ export interface ShardedTableOptions {
 }
 
 /** Submitter side: splits the table into jobs, waits for them, and builds the folder from their rows. */
-export async function buildSenseTableOnWorkers(q: SweepQueue, o: ShardedTableOptions): Promise<{ table: SenseTable; sweepId: string; jobs: number }> {
+export async function buildSenseTableOnWorkers(
+  q: SweepQueue,
+  o: ShardedTableOptions,
+): Promise<{ table: SenseTable; sweepId: string; jobs: number }> {
   const { manifest } = await ensureOnnxExport(o.checkpointDir)
   const config = manifest.config as BackpackConfig
   const { vocabSize: V, numSenses: k, nEmbd: d } = config
@@ -58,11 +66,27 @@ export async function buildSenseTableOnWorkers(q: SweepQueue, o: ShardedTableOpt
   const scores = o.need === 'scores'
   const ranges = Array.from({ length: Math.ceil(V / span) }, (_, i) => ({ start: i * span, count: Math.min(span, V - i * span), scores }))
   const sweepId = newSweepId()
-  const meta: SweepMeta = { sweepId, name: `sense table ${manifest.contentHash.slice(0, 12)}`, jobs: ranges.length, checkpointHash: manifest.contentHash, createdAt: Date.now() }
+  const meta: SweepMeta = {
+    sweepId,
+    name: `sense table ${manifest.contentHash.slice(0, 12)}`,
+    jobs: ranges.length,
+    checkpointHash: manifest.contentHash,
+    createdAt: Date.now(),
+  }
   await q.call('recording the sweep', () => q.redis.set(sweepKeys(q.name, sweepId).meta, JSON.stringify(meta), 'EX', KEEP_S))
   const jobs = ranges.map((request, index) => {
     const data: SweepJobData = { sweepId, index, method: TABLE_ROWS_METHOD, request: { ...request }, checkpointHash: manifest.contentHash }
-    return { name: TABLE_ROWS_METHOD, data, opts: { jobId: jobId(sweepId, index), attempts: JOB_ATTEMPTS, backoff: { type: 'fixed' as const, delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: KEEP_S } } }
+    return {
+      name: TABLE_ROWS_METHOD,
+      data,
+      opts: {
+        jobId: jobId(sweepId, index),
+        attempts: JOB_ATTEMPTS,
+        backoff: { type: 'fixed' as const, delay: 1000 },
+        removeOnComplete: { age: 3600 },
+        removeOnFail: { age: KEEP_S },
+      },
+    }
   })
   await q.call('submitting jobs', () => q.queue.addBulk(jobs))
 
@@ -72,7 +96,11 @@ export async function buildSenseTableOnWorkers(q: SweepQueue, o: ShardedTableOpt
   const pending = new Set(ranges.map((_, i) => i))
   const deadline = o.timeoutMs === undefined ? Infinity : Date.now() + o.timeoutMs
   while (pending.size > 0) {
-    if (Date.now() > deadline) throw new WorkbenchError('queue', `sense table sweep ${sweepId}: ${pending.size} of ${ranges.length} jobs unfinished when the wait ran out (are workers serving this checkpoint on queue ${JSON.stringify(q.name)}?)`)
+    if (Date.now() > deadline)
+      throw new WorkbenchError(
+        'queue',
+        `sense table sweep ${sweepId}: ${pending.size} of ${ranges.length} jobs unfinished when the wait ran out (are workers serving this checkpoint on queue ${JSON.stringify(q.name)}?)`,
+      )
     for (const { index, job, state } of await q.jobs(meta, [...pending])) {
       if (state === 'completed' && job) {
         const rows = JSON.parse(job.returnvalue.rows!) as { start: number; count: number; vectors: string; max?: string; min?: string }
@@ -84,7 +112,10 @@ export async function buildSenseTableOnWorkers(q: SweepQueue, o: ShardedTableOpt
         pending.delete(index)
       } else if (state === 'failed' || !job) {
         const code = failedCode(job?.failedReason)
-        throw new WorkbenchError(code as never, `sense table job ${index} (tokens ${ranges[index].start}…) failed: ${job?.failedReason ?? 'removed from the queue'}`)
+        throw new WorkbenchError(
+          code as never,
+          `sense table job ${index} (tokens ${ranges[index].start}…) failed: ${job?.failedReason ?? 'removed from the queue'}`,
+        )
       }
     }
     o.onProgress?.({ done: ranges.length - pending.size, failed: 0, jobs: ranges.length })
@@ -97,12 +128,13 @@ export async function buildSenseTableOnWorkers(q: SweepQueue, o: ShardedTableOpt
     config,
     contentHash: manifest.contentHash,
     senseVectors: async (ids: readonly number[]) => {
-      if (ids.some((id, i) => id !== ids[0] + i)) throw new WorkbenchError('internal', 'the sharded sense table is read in contiguous ranges')
+      if (ids.some((id, i) => id !== ids[0] + i))
+        throw new WorkbenchError('internal', 'the sharded sense table is read in contiguous ranges')
       return vectors.subarray(ids[0] * stride, (ids[0] + ids.length) * stride)
     },
     // called with a range's vectors (ours, or the table's own fp32 copy): its first token is where the view starts
     scoreExtremes: async (rows: Float32Array, n: number) => {
-      const start = (rows.byteOffset / 4) * k / stride
+      const start = ((rows.byteOffset / 4) * k) / stride
       if (!Number.isInteger(start)) throw new WorkbenchError('internal', 'sense table scores asked for rows not aligned to a token')
       return { max: max.slice(start, start + n), min: min.slice(start, start + n) }
     },

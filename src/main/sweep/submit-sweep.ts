@@ -33,11 +33,24 @@ export async function submitSweep(q: SweepQueue, doc: SweepDocument, specPath: s
   await q.call('recording the sweep', () => client.set(sweepKeys(q.name, sweepId).meta, JSON.stringify(meta), 'EX', KEEP_S))
   const jobs = specs.map((s) => {
     const request = s.edits.edits.length > 0 ? { ...s.request, edits: s.edits } : s.request
-    const data: SweepJobData = { sweepId, index: s.index, method: s.method, request, checkpointHash: manifest.contentHash, ...(s.part ? { part: s.part } : {}) }
+    const data: SweepJobData = {
+      sweepId,
+      index: s.index,
+      method: s.method,
+      request,
+      checkpointHash: manifest.contentHash,
+      ...(s.part ? { part: s.part } : {}),
+    }
     return {
       name: s.method,
       data,
-      opts: { jobId: jobId(sweepId, s.index), attempts: JOB_ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: KEEP_S }, removeOnFail: { age: KEEP_S } },
+      opts: {
+        jobId: jobId(sweepId, s.index),
+        attempts: JOB_ATTEMPTS,
+        backoff: { type: 'fixed', delay: 1000 },
+        removeOnComplete: { age: KEEP_S },
+        removeOnFail: { age: KEEP_S },
+      },
     }
   })
   for (let i = 0; i < jobs.length; i += 500) {

@@ -41,10 +41,13 @@ export class SweepQueue {
     }
   }
 
-
   async meta(sweepId: string): Promise<SweepMeta> {
     const raw = await this.call('reading the sweep', () => this.redis.get(sweepKeys(this.name, sweepId).meta))
-    if (!raw) throw new WorkbenchError('not-found', `sweep ${sweepId} is not known on queue ${JSON.stringify(this.name)} (wrong --queue, or its jobs were removed)`)
+    if (!raw)
+      throw new WorkbenchError(
+        'not-found',
+        `sweep ${sweepId} is not known on queue ${JSON.stringify(this.name)} (wrong --queue, or its jobs were removed)`,
+      )
     return JSON.parse(raw) as SweepMeta
   }
 

@@ -10,9 +10,17 @@ export function checkPromptText(text: unknown, what = 'the prompt'): string {
   if (typeof text !== 'string') throw new WorkbenchError('bad-request', `${what} must be a string`)
   if (text.trim() === '') throw new WorkbenchError('bad-request', `${what} is empty or only whitespace`)
   const surrogate = /[\uD800-\uDFFF]/u.exec(text)
-  if (surrogate) throw new WorkbenchError('bad-request', `${what} has a lone UTF-16 surrogate (U+${text.charCodeAt(surrogate.index).toString(16).toUpperCase()}) at character ${surrogate.index}: it is not valid Unicode text`)
+  if (surrogate)
+    throw new WorkbenchError(
+      'bad-request',
+      `${what} has a lone UTF-16 surrogate (U+${text.charCodeAt(surrogate.index).toString(16).toUpperCase()}) at character ${surrogate.index}: it is not valid Unicode text`,
+    )
   const replaced = text.indexOf('\uFFFD')
-  if (replaced >= 0) throw new WorkbenchError('bad-request', `${what} has U+FFFD (the replacement character) at character ${replaced}: the input had bytes that are not UTF-8`)
+  if (replaced >= 0)
+    throw new WorkbenchError(
+      'bad-request',
+      `${what} has U+FFFD (the replacement character) at character ${replaced}: the input had bytes that are not UTF-8`,
+    )
   return text
 }
 
@@ -26,7 +34,8 @@ export function promptIds(text: unknown, maxTokens: number, what = 'the prompt')
   try {
     ids = gpt2Tokenizer().encode(checked, { maxTokens })
   } catch (e) {
-    if (e instanceof WorkbenchError && e.code === 'too-long') throw new WorkbenchError('too-long', `${what} is too long for this model (${maxTokens} positions): ${e.message}`, { cause: e })
+    if (e instanceof WorkbenchError && e.code === 'too-long')
+      throw new WorkbenchError('too-long', `${what} is too long for this model (${maxTokens} positions): ${e.message}`, { cause: e })
     throw e
   }
   if (ids.length === 0) throw new WorkbenchError('bad-request', `${what} has no tokens`)

@@ -8,4 +8,5 @@ export type TokenizerRequest =
   | { id: number; op: 'encode-many'; texts: string[] }
 
 /** The worker's answer: the value of prompt-ids (number[]), prompt-tokens (PromptToken[]) or encode-many (number[][]), or a typed error. */
-export type TokenizerResponse = { id: number; ok: true; value: number[] | PromptToken[] | number[][] } | { id: number; ok: false; error: ErrorInfo }
+export type TokenizerResponse =
+  { id: number; ok: true; value: number[] | PromptToken[] | number[][] } | { id: number; ok: false; error: ErrorInfo }

@@ -38,7 +38,8 @@ export class TokenizerThread {
 
   /** The token ids of each text (plain GPT-2 encoding, as edit documents' token strings are resolved), off this thread. */
   async encodeMany(texts: string[]): Promise<number[][]> {
-    if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) throw new WorkbenchError('bad-request', 'texts to tokenize must be strings')
+    if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string'))
+      throw new WorkbenchError('bad-request', 'texts to tokenize must be strings')
     const res = await this.#request({ op: 'encode-many', texts })
     return res.value as number[][]
   }
@@ -52,7 +53,8 @@ export class TokenizerThread {
   }
 
   #request(req: Unsent): Promise<TokenizerResponse & { ok: true }> {
-    if (req.op !== 'encode-many' && typeof req.text !== 'string') return Promise.reject(new WorkbenchError('bad-request', 'text to tokenize must be a string'))
+    if (req.op !== 'encode-many' && typeof req.text !== 'string')
+      return Promise.reject(new WorkbenchError('bad-request', 'text to tokenize must be a string'))
     const worker = this.#ensureWorker()
     const id = this.#nextId++
     return new Promise((resolve, reject) => {

@@ -12,7 +12,14 @@ import type { ModelSession } from '../session/model-session'
 import type { TokenizerThread } from '../tokenizer/tokenizer-thread'
 import type { WorkbenchEvents } from './workbench-events'
 
-type AnalysisMethods = 'predict.next' | 'predict.attribute' | 'predict.contextualization' | 'senses.lookup' | 'senses.neighbours' | 'senses.reverse' | 'edits.blastRadius'
+type AnalysisMethods =
+  | 'predict.next'
+  | 'predict.attribute'
+  | 'predict.contextualization'
+  | 'senses.lookup'
+  | 'senses.neighbours'
+  | 'senses.reverse'
+  | 'edits.blastRadius'
 
 export interface AnalysisContext {
   session: () => ModelSession // throws `unavailable` when no model is loaded
@@ -30,7 +37,8 @@ export interface AnalysisContext {
 export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, AnalysisMethods> {
   const tokenizer = gpt2Tokenizer()
   const tokenId = resolveTokenRef
-  const editsOf = async (s: ModelSession, edits: SenseEditDocument | undefined) => (edits && edits.edits.length > 0 ? s.parseEdits(edits) : null)
+  const editsOf = async (s: ModelSession, edits: SenseEditDocument | undefined) =>
+    edits && edits.edits.length > 0 ? s.parseEdits(edits) : null
 
   return {
     'predict.next': async ({ text, ids: given, topK, edits }) => {
@@ -45,7 +53,8 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
     'predict.attribute': async ({ text, ids: given, position, target, edits }) => {
       const s = ctx.session()
       const { ids, tokens } = await resolvePrompt(s, ctx.tokenizer, { text, ids: given })
-      if (position >= ids.length) throw new WorkbenchError('bad-request', `position ${position} is outside the prompt's ${ids.length} tokens [0, ${ids.length})`)
+      if (position >= ids.length)
+        throw new WorkbenchError('bad-request', `position ${position} is outside the prompt's ${ids.length} tokens [0, ${ids.length})`)
       const a = await attributeLogit(s.runner, ids, position, tokenId(s, target, 'target'), await editsOf(s, edits))
       return {
         tokens: tokens.map(({ id, text: t }) => ({ id, text: t })),
@@ -79,7 +88,14 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
       const s = ctx.session()
       // the word is taken exactly as given: " nurse" is the token " nurse", "nurse" gets a space
       // (unless rawSpacing); a multi-token word's senses are its first token's or the mean (policy)
-      const a = await senseAtlas(s.engine, word, { top: topK, policy, ties: await s.tiesOption(ties), ...(rawSpacing ? { rawSpacing } : {}), ...(bins !== undefined ? { bins } : {}), ...(vectors ? { includeVectors: true } : {}) })
+      const a = await senseAtlas(s.engine, word, {
+        top: topK,
+        policy,
+        ties: await s.tiesOption(ties),
+        ...(rawSpacing ? { rawSpacing } : {}),
+        ...(bins !== undefined ? { bins } : {}),
+        ...(vectors ? { includeVectors: true } : {}),
+      })
       return {
         word: a.word,
         text: a.text,
@@ -98,7 +114,13 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
         throw new WorkbenchError('bad-request', `sense ${sense} is outside [0, ${s.engine.config.numSenses})`)
       }
       const table = await s.senseTable()
-      const n = await senseNeighbours(s.engine, table, word, { measure: sense, top: topK, policy, ties: await s.tiesOption(ties), ...(rawSpacing ? { rawSpacing } : {}) })
+      const n = await senseNeighbours(s.engine, table, word, {
+        measure: sense,
+        top: topK,
+        policy,
+        ties: await s.tiesOption(ties),
+        ...(rawSpacing ? { rawSpacing } : {}),
+      })
       return {
         word: n.word,
         tokens: n.tokens,
@@ -118,7 +140,16 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
         const table = await s.senseTable({
           signal: run.signal,
           onProgress: (p) => {
-            if (runId) ctx.events.emit('run.progressed', { runId, method: 'senses.reverse', done: p.done, total: p.total, message: p.heldBy ? `waiting for process ${p.heldBy.pid} on ${p.heldBy.hostname}, which is building the sense table (${p.phase})` : `building the sense table (${p.phase})` })
+            if (runId)
+              ctx.events.emit('run.progressed', {
+                runId,
+                method: 'senses.reverse',
+                done: p.done,
+                total: p.total,
+                message: p.heldBy
+                  ? `waiting for process ${p.heldBy.pid} on ${p.heldBy.hostname}, which is building the sense table (${p.phase})`
+                  : `building the sense table (${p.phase})`,
+              })
           },
         })
         if (run.signal.aborted) throw new WorkbenchError('cancelled', 'reverse lookup cancelled')
@@ -138,10 +169,22 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
         const { radii, notCovered } = await s.runner.blastRadii(parsed, ids, {
           signal: run.signal,
           onProgress: (done, total) => {
-            if (runId) ctx.events.emit('run.progressed', { runId, method: 'edits.blastRadius', done, total, message: 'sense changes of the edited tokens' })
+            if (runId)
+              ctx.events.emit('run.progressed', {
+                runId,
+                method: 'edits.blastRadius',
+                done,
+                total,
+                message: 'sense changes of the edited tokens',
+              })
           },
         })
-        const out = radii.map((r) => ({ a: { id: r.tokenA, text: tokenizer.tokenText(r.tokenA) }, b: { id: r.tokenB, text: tokenizer.tokenText(r.tokenB) }, maxIncrease: r.maxIncrease, maxDecrease: r.maxDecrease }))
+        const out = radii.map((r) => ({
+          a: { id: r.tokenA, text: tokenizer.tokenText(r.tokenA) },
+          b: { id: r.tokenB, text: tokenizer.tokenText(r.tokenB) },
+          maxIncrease: r.maxIncrease,
+          maxDecrease: r.maxDecrease,
+        }))
         return { pairs: out, notCovered }
       } finally {
         run.done()

@@ -21,7 +21,11 @@ export function evaluateHandler(ctx: AnalysisContext): Pick<ApiHandlers, 'evalua
     'evaluate.run': async ({ documents, edits, runId }) => {
       const s = ctx.session()
       const chars = documents.reduce((n, d) => n + d.text.length, 0)
-      if (chars > MAX_CORPUS_CHARACTERS) throw new WorkbenchError('too-long', `the documents have ${chars} characters in all; one evaluation takes at most ${MAX_CORPUS_CHARACTERS} (split the corpus)`)
+      if (chars > MAX_CORPUS_CHARACTERS)
+        throw new WorkbenchError(
+          'too-long',
+          `the documents have ${chars} characters in all; one evaluation takes at most ${MAX_CORPUS_CHARACTERS} (split the corpus)`,
+        )
       const parsed = edits && edits.edits.length > 0 ? await s.parseEdits(edits) : null
       const run = ctx.track(runId)
       try {
@@ -32,7 +36,11 @@ export function evaluateHandler(ctx: AnalysisContext): Pick<ApiHandlers, 'evalua
           if (run.signal.aborted) throw new WorkbenchError('cancelled', `the evaluation was cancelled while tokenizing document ${i}`)
           const ids = await ctx.tokenizer.promptIds(d.text, budget, `document ${i} (${JSON.stringify(d.name)})`).catch((e: unknown) => {
             if (e instanceof WorkbenchError && e.code === 'too-long') {
-              throw new WorkbenchError('too-long', `the documents have more than ${MAX_CORPUS_TOKENS} tokens in all (reached at document ${i}, ${JSON.stringify(d.name)}); one evaluation takes at most ${MAX_CORPUS_TOKENS} (split the corpus)`, { cause: e })
+              throw new WorkbenchError(
+                'too-long',
+                `the documents have more than ${MAX_CORPUS_TOKENS} tokens in all (reached at document ${i}, ${JSON.stringify(d.name)}); one evaluation takes at most ${MAX_CORPUS_TOKENS} (split the corpus)`,
+                { cause: e },
+              )
             }
             throw e
           })
@@ -43,10 +51,21 @@ export function evaluateHandler(ctx: AnalysisContext): Pick<ApiHandlers, 'evalua
         const r = await evaluateCorpus(s.runner, tokenized, parsed, {
           signal: run.signal,
           onProgress: (p) => {
-            if (runId) ctx.events.emit('run.progressed', { runId, method: 'evaluate.run', done: p.tokensDone, total: p.tokens, message: `${p.documentsDone}/${p.documents} documents` })
+            if (runId)
+              ctx.events.emit('run.progressed', {
+                runId,
+                method: 'evaluate.run',
+                done: p.tokensDone,
+                total: p.tokens,
+                message: `${p.documentsDone}/${p.documents} documents`,
+              })
           },
         })
-        return evaluationResponse(r.documents, r.window, r.logProbs, r.edited, { tokenize: tokenizeMs, ...r.timingsMs, total: performance.now() - t0 })
+        return evaluationResponse(r.documents, r.window, r.logProbs, r.edited, {
+          tokenize: tokenizeMs,
+          ...r.timingsMs,
+          total: performance.now() - t0,
+        })
       } finally {
         run.done()
       }

@@ -31,12 +31,23 @@ export interface ExperimentContext extends SaveRunContext {
 export function experimentHandlers(ctx: ExperimentContext): Pick<ApiHandlers, ExperimentMethods> {
   const compare = async (ids: number[], diffOnly: boolean) => {
     const s = ctx.session()
-    return compareExperiments(await ctx.store(), ids, { diffOnly, runner: await ctx.runner(), ...(s ? { editEffects: senseEditEffects(s.runner) } : {}) })
+    return compareExperiments(await ctx.store(), ids, {
+      diffOnly,
+      runner: await ctx.runner(),
+      ...(s ? { editEffects: senseEditEffects(s.runner) } : {}),
+    })
   }
 
   return {
     'experiments.list': async ({ search, tag, limit, offset }) =>
-      (await ctx.store()).list({ ...(search ? { search } : {}), ...(tag ? { tags: [tag] } : {}), limit, offset, sort: 'updated', order: 'desc' }),
+      (await ctx.store()).list({
+        ...(search ? { search } : {}),
+        ...(tag ? { tags: [tag] } : {}),
+        limit,
+        offset,
+        sort: 'updated',
+        order: 'desc',
+      }),
     'experiments.get': async ({ id }) => (await ctx.store()).get(id),
     'experiments.save': async ({ name, notes, tags, edits, prompt }) => {
       const store = await ctx.store()
@@ -46,7 +57,8 @@ export function experimentHandlers(ctx: ExperimentContext): Pick<ApiHandlers, Ex
       const saved = await store.save({ name, notes, tags, edits: { ...edits, ...(checkpoint ? { checkpoint } : {}) } })
       if (prompt) {
         const r = await ctx.runner()
-        if (!r) throw new WorkbenchError('unavailable', `experiment ${saved.id} was saved without its run: no model is loaded to run the prompt`)
+        if (!r)
+          throw new WorkbenchError('unavailable', `experiment ${saved.id} was saved without its run: no model is loaded to run the prompt`)
         // the prompt's prediction, recorded by the predict recipe as every door records it
         await store.addRun(saved.id, await r.run({ kind: 'predict', inputs: { text: prompt }, settings: { topK: 10 } }, saved.edits))
       }
@@ -60,7 +72,10 @@ export function experimentHandlers(ctx: ExperimentContext): Pick<ApiHandlers, Ex
       const comparison = await compare(ids, diffOnly)
       return { comparison, tables: comparisonTables(comparison) }
     },
-    'experiments.exportTable': async ({ ids, diffOnly, format }) => ({ format, text: renderComparison(await compare(ids, diffOnly), format) }),
+    'experiments.exportTable': async ({ ids, diffOnly, format }) => ({
+      format,
+      text: renderComparison(await compare(ids, diffOnly), format),
+    }),
     'experiments.exportArrays': async ({ runId }) => {
       const { fileName, bytes, index } = await exportRunArrays(await ctx.store(), runId)
       return { fileName, base64: Buffer.from(bytes).toString('base64'), index }

@@ -10,14 +10,38 @@ import type { AnalysisContext } from './analysis-handlers'
  */
 export function finetuneHandler(ctx: AnalysisContext): Pick<ApiHandlers, 'finetune.run'> {
   return {
-    'finetune.run': async ({ examples, loss, sensesPerExample, lambda, lr, klWeight, epochs, batchSize, maxDegradation, seed, background, name, runId }) => {
+    'finetune.run': async ({
+      examples,
+      loss,
+      sensesPerExample,
+      lambda,
+      lr,
+      klWeight,
+      epochs,
+      batchSize,
+      maxDegradation,
+      seed,
+      background,
+      name,
+      runId,
+    }) => {
       const s = ctx.session()
       const run = ctx.track(runId)
       try {
         return await s.engine.finetune(
           {
             examples,
-            options: { loss, sensesPerExample, lambda, lr, klWeight, epochs, seed, ...(batchSize !== undefined ? { batchSize } : {}), ...(maxDegradation !== undefined ? { maxDegradation } : {}) },
+            options: {
+              loss,
+              sensesPerExample,
+              lambda,
+              lr,
+              klWeight,
+              epochs,
+              seed,
+              ...(batchSize !== undefined ? { batchSize } : {}),
+              ...(maxDegradation !== undefined ? { maxDegradation } : {}),
+            },
             ...(background !== undefined ? { background: { text: background, source: 'the background text given with the request' } } : {}),
             name: name ?? 'fine-tuned senses',
           },
@@ -27,7 +51,13 @@ export function finetuneHandler(ctx: AnalysisContext): Pick<ApiHandlers, 'finetu
               if (!runId || !p.figures) return
               const figures = p.figures as unknown as FinetuneEpochFigures
               ctx.events.emit('finetune.progressed', { runId, figures })
-              ctx.events.emit('run.progressed', { runId, method: 'finetune.run', done: figures.epoch, total: figures.epochs, message: p.message })
+              ctx.events.emit('run.progressed', {
+                runId,
+                method: 'finetune.run',
+                done: figures.epoch,
+                total: figures.epochs,
+                message: p.message,
+              })
             },
           },
         )

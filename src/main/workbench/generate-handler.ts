@@ -13,14 +13,31 @@ import { resolvePrompt } from './resolve-prompt'
  */
 export function generateHandler(ctx: AnalysisContext): Pick<ApiHandlers, 'generate.run'> {
   return {
-    'generate.run': async ({ text, ids: given, maxNewTokens, strategy, temperature, topK, topP, seed, speculate, recompute, attribute, edits, runId }) => {
+    'generate.run': async ({
+      text,
+      ids: given,
+      maxNewTokens,
+      strategy,
+      temperature,
+      topK,
+      topP,
+      seed,
+      speculate,
+      recompute,
+      attribute,
+      edits,
+      runId,
+    }) => {
       const s = ctx.session()
       const { ids, text: prompt } = await resolvePrompt(s, ctx.tokenizer, { text, ids: given })
       const parsed: ParsedSenseEdits | null = edits && edits.edits.length > 0 ? await s.parseEdits(edits) : null
       const run = ctx.track(runId)
       const passes = parsed ? 2 : 1
       let done = 0
-      const settings = strategy === 'sample' ? { strategy, maxNewTokens, temperature: temperature ?? 1, topK, topP, seed: seed ?? 0 } : { strategy, maxNewTokens }
+      const settings =
+        strategy === 'sample'
+          ? { strategy, maxNewTokens, temperature: temperature ?? 1, topK, topP, seed: seed ?? 0 }
+          : { strategy, maxNewTokens }
       const speed = { ...(speculate !== undefined ? { speculate } : {}), ...(recompute !== undefined ? { recompute } : {}) }
       const options: GenerateOptions = { ids, ...settings, ...speed, attribute: attribute ?? true, runner: s.runner, signal: run.signal }
       const progress = () => {
@@ -36,7 +53,14 @@ export function generateHandler(ctx: AnalysisContext): Pick<ApiHandlers, 'genera
           const n = Math.max(baseline.ids.length, edited.ids.length)
           for (let i = 0; i < n && firstDifference === null; i++) if (baseline.ids[i] !== edited.ids[i]) firstDifference = i
         }
-        return { prompt, settings, baseline: view(baseline), edited: edited ? view(edited) : null, firstDifference, contentHash: s.engine.contentHash }
+        return {
+          prompt,
+          settings,
+          baseline: view(baseline),
+          edited: edited ? view(edited) : null,
+          firstDifference,
+          contentHash: s.engine.contentHash,
+        }
       } finally {
         run.done()
       }
@@ -62,7 +86,16 @@ function view(r: GenerationResult): GenerationView {
       id: t.id,
       text: t.text,
       logProb: t.logProb,
-      ...(t.dominant ? { dominant: { tokenId: t.dominant.tokenId, text: tok.tokenText(t.dominant.tokenId), sense: t.dominant.sense, share: t.dominant.share } } : {}),
+      ...(t.dominant
+        ? {
+            dominant: {
+              tokenId: t.dominant.tokenId,
+              text: tok.tokenText(t.dominant.tokenId),
+              sense: t.dominant.sense,
+              share: t.dominant.share,
+            },
+          }
+        : {}),
     })),
   }
 }

@@ -23,7 +23,16 @@ export function hubHandlers(events: WorkbenchEvents, load: (dir: string) => Prom
     events.emit('hub.finished', {
       jobId: e.jobId,
       result: r.ok
-        ? { ok: true, value: { repo: r.value.repo, revision: r.value.revision, commit: r.value.commit, snapshot: r.value.snapshot, bytesDownloaded: r.value.bytesDownloaded } }
+        ? {
+            ok: true,
+            value: {
+              repo: r.value.repo,
+              revision: r.value.revision,
+              commit: r.value.commit,
+              snapshot: r.value.snapshot,
+              bytesDownloaded: r.value.bytesDownloaded,
+            },
+          }
         : r,
     })
     if (r.ok && loadWhenDone.delete(e.jobId)) void load(r.value.snapshot).catch(() => undefined)
@@ -38,6 +47,8 @@ export function hubHandlers(events: WorkbenchEvents, load: (dir: string) => Prom
       return { jobId: job.jobId, repo: job.repo, revision: job.revision }
     },
     'hub.cancel': async ({ jobId }) => ({ cancelled: downloads.cancel(jobId) }),
-    'hub.cached': async ({ repo, revision }) => ({ snapshot: (await downloads.cached({ repo, ...(revision ? { revision } : {}) }))?.snapshot ?? null }),
+    'hub.cached': async ({ repo, revision }) => ({
+      snapshot: (await downloads.cached({ repo, ...(revision ? { revision } : {}) }))?.snapshot ?? null,
+    }),
   }
 }

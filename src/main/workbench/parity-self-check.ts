@@ -52,7 +52,10 @@ export async function paritySelfCheck(
   const forwardMs = performance.now() - started
   onProgress?.({ done: 1, total, message: 'reading the checkpoint for the float64 reference' })
 
-  const ref = await runReference(checkpointDir, ids, { signal, onProgress: (p) => onProgress?.({ done: 1 + p.done, total, message: `float64 reference: ${p.message}` }) })
+  const ref = await runReference(checkpointDir, ids, {
+    signal,
+    onProgress: (p) => onProgress?.({ done: 1 + p.done, total, message: `float64 reference: ${p.message}` }),
+  })
   if (ref.contentHash !== engine.contentHash) {
     throw new WorkbenchError(
       'checkpoint-format',
@@ -93,5 +96,5 @@ function check(
 
 /** The comparison with the largest relative error (a failure wins over a pass). */
 function worstOf(checks: ParityTensorCheck[]): ParityTensorCheck {
-  return checks.reduce((a, b) => (Number(!b.passed) - Number(!a.passed) || b.relativeError - a.relativeError) > 0 ? b : a)
+  return checks.reduce((a, b) => ((Number(!b.passed) - Number(!a.passed) || b.relativeError - a.relativeError) > 0 ? b : a))
 }

@@ -24,14 +24,16 @@ export interface ResolvedPrompt {
  * checked against the vocabulary and the model's positions, and get spans over their decoded text.
  */
 export async function resolvePrompt(session: ModelSession, tokenizer: TokenizerThread, prompt: PromptRequest): Promise<ResolvedPrompt> {
-  if ((prompt.text === undefined) === (prompt.ids === undefined)) throw new WorkbenchError('bad-request', 'give exactly one of text (the prompt) and ids (its token ids)')
+  if ((prompt.text === undefined) === (prompt.ids === undefined))
+    throw new WorkbenchError('bad-request', 'give exactly one of text (the prompt) and ids (its token ids)')
   if (prompt.text !== undefined) {
     const ids = await session.encode(prompt.text)
     return { ids, tokens: await tokenizer.promptTokens(prompt.text), text: prompt.text }
   }
   const ids = prompt.ids ?? []
   const { vocabSize, nPositions } = session.engine.config
-  if (ids.length > nPositions) throw new WorkbenchError('too-long', `the prompt has ${ids.length} tokens; the model takes at most ${nPositions}`)
+  if (ids.length > nPositions)
+    throw new WorkbenchError('too-long', `the prompt has ${ids.length} tokens; the model takes at most ${nPositions}`)
   const bad = ids.findIndex((id) => id >= vocabSize)
   if (bad >= 0) throw new WorkbenchError('bad-request', `ids[${bad}] = ${ids[bad]} is outside the vocabulary [0, ${vocabSize})`)
   const tok = gpt2Tokenizer()
@@ -56,7 +58,12 @@ export function resolveTokenRef(session: ModelSession, ref: string | number, wha
     return ref
   }
   const ids = gpt2Tokenizer().encode(ref)
-  if (ids.length !== 1) throw new WorkbenchError('bad-request', `${what} ${JSON.stringify(ref)} is ${ids.length} tokens [${ids.join(', ')}]; give one token (e.g. " she") or a token id`)
-  if (ids[0] >= V) throw new WorkbenchError('bad-request', `${what} ${JSON.stringify(ref)} is token ${ids[0]}, outside the vocabulary [0, ${V})`)
+  if (ids.length !== 1)
+    throw new WorkbenchError(
+      'bad-request',
+      `${what} ${JSON.stringify(ref)} is ${ids.length} tokens [${ids.join(', ')}]; give one token (e.g. " she") or a token id`,
+    )
+  if (ids[0] >= V)
+    throw new WorkbenchError('bad-request', `${what} ${JSON.stringify(ref)} is token ${ids[0]}, outside the vocabulary [0, ${V})`)
   return ids[0]
 }

@@ -16,7 +16,13 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
         const parsed = edits && edits.edits.length > 0 ? await s.parseEdits(edits) : null
         // a topic edit among the edits needs the table with its scores
         if (parsed?.edits.some((e) => e.kind === 'topic')) await s.senseTable({ need: 'scores', signal: run.signal })
-        const r = await knowledgeEditSuite(s.engine, { edits: parsed, runner: s.runner, signal: run.signal, ...(heldoutText !== undefined ? { heldoutText } : {}), ...(maxHeldoutTokens !== undefined ? { maxHeldoutTokens } : {}) })
+        const r = await knowledgeEditSuite(s.engine, {
+          edits: parsed,
+          runner: s.runner,
+          signal: run.signal,
+          ...(heldoutText !== undefined ? { heldoutText } : {}),
+          ...(maxHeldoutTokens !== undefined ? { maxHeldoutTokens } : {}),
+        })
         const tied = await s.tiedTokens()
         return {
           ...r,
@@ -73,7 +79,14 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
           runner: s.runner,
           signal: run.signal,
           onProgress: (p) => {
-            if (runId) ctx.events.emit('run.progressed', { runId, method: 'suites.topic', done: p.done, total: p.total, message: `${p.topic} strength ${p.strength}` })
+            if (runId)
+              ctx.events.emit('run.progressed', {
+                runId,
+                method: 'suites.topic',
+                done: p.done,
+                total: p.total,
+                message: `${p.topic} strength ${p.strength}`,
+              })
           },
         })
         return {
@@ -111,7 +124,8 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
           runner: s.runner,
           signal: run.signal,
           onProgress: (p) => {
-            if (runId) ctx.events.emit('run.progressed', { runId, method: 'suites.genderBias', done: p.done, total: p.total, message: p.profession })
+            if (runId)
+              ctx.events.emit('run.progressed', { runId, method: 'suites.genderBias', done: p.done, total: p.total, message: p.profession })
           },
         })
         const explanation = explainGenderBias(r, await s.tiedTokens())
@@ -143,6 +157,6 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
 
 /** A case's explanation when its edit can have no (or a shared) effect: tied or never-seen tokens, or no change of the senses at all. */
 function explanationOf(reasons: string[], senseChange: number): { explanation?: string[] } {
-  const out = senseChange === 0 && reasons.length === 0 ? ['the edit leaves the token\'s senses exactly as they were: C̃(x) = C(x)'] : reasons
+  const out = senseChange === 0 && reasons.length === 0 ? ["the edit leaves the token's senses exactly as they were: C̃(x) = C(x)"] : reasons
   return out.length > 0 ? { explanation: out } : {}
 }

@@ -99,7 +99,8 @@ export class Workbench {
   #makeHandlers(): ApiHandlers {
     const tokenizer = this.#tokenizer
     const session = () => {
-      if (!this.#session) throw new WorkbenchError('unavailable', 'no model is loaded: load a checkpoint first (Model view, or serve --checkpoint DIR)')
+      if (!this.#session)
+        throw new WorkbenchError('unavailable', 'no model is loaded: load a checkpoint first (Model view, or serve --checkpoint DIR)')
       return this.#session
     }
     const analysis = { session, tokenizer, events: this.events, track: (runId: string | undefined) => this.#track(runId) }
@@ -192,7 +193,12 @@ export class Workbench {
     const s = this.#session
     if (!s) throw new WorkbenchError('unavailable', 'no model is loaded: load a checkpoint first (Model view, or serve --checkpoint DIR)')
     this.#runtimeVersion ??= s.engine.runtimeInfo().then((r) => `onnxruntime-node ${r.onnxruntime}`)
-    return { appVersion: this.#options.version, runtimeVersion: await this.#runtimeVersion, executionProvider: s.engine.provider.name, checkpoint: s.engine.contentHash }
+    return {
+      appVersion: this.#options.version,
+      runtimeVersion: await this.#runtimeVersion,
+      executionProvider: s.engine.provider.name,
+      checkpoint: s.engine.contentHash,
+    }
   }
 
   /** Loads a checkpoint (default: the bundled demo), replacing the current model. */

@@ -1,5 +1,12 @@
 import { WorkbenchError } from '../errors'
-import { MAX_EDIT_FACTOR, SENSE_EDITS_FORMAT, SENSE_EDITS_VERSION, type SenseEdit, type SenseEditDocument, type SenseEditKind } from './sense-edits'
+import {
+  MAX_EDIT_FACTOR,
+  SENSE_EDITS_FORMAT,
+  SENSE_EDITS_VERSION,
+  type SenseEdit,
+  type SenseEditDocument,
+  type SenseEditKind,
+} from './sense-edits'
 import { TOPIC_WORDS } from './topic-words'
 
 /**
@@ -69,23 +76,33 @@ export function parseSenseEdits(input: unknown, options: ParseSenseEditsOptions)
     throw new WorkbenchError('edit-invalid', `sense-edit document has format ${shown(doc.format)}, expected "${SENSE_EDITS_FORMAT}"`)
   }
   if (doc.version !== SENSE_EDITS_VERSION) {
-    throw new WorkbenchError('edit-invalid', `sense-edit document has version ${shown(doc.version)}; this app reads version ${SENSE_EDITS_VERSION}`)
+    throw new WorkbenchError(
+      'edit-invalid',
+      `sense-edit document has version ${shown(doc.version)}; this app reads version ${SENSE_EDITS_VERSION}`,
+    )
   }
   for (const key of Object.keys(doc)) {
     if (!['format', 'version', 'checkpoint', 'name', 'edits'].includes(key)) {
-      throw new WorkbenchError('edit-invalid', `sense-edit document has unknown field "${key}"; allowed: format, version, checkpoint, name, edits`)
+      throw new WorkbenchError(
+        'edit-invalid',
+        `sense-edit document has unknown field "${key}"; allowed: format, version, checkpoint, name, edits`,
+      )
     }
   }
   if (doc.checkpoint !== undefined && (typeof doc.checkpoint !== 'string' || !/^[0-9a-f]{8,128}$/i.test(doc.checkpoint))) {
     throw new WorkbenchError('edit-invalid', 'sense-edit document "checkpoint" must be a hex content hash string')
   }
-  if (doc.name !== undefined && typeof doc.name !== 'string') throw new WorkbenchError('edit-invalid', 'sense-edit document "name" must be a string')
+  if (doc.name !== undefined && typeof doc.name !== 'string')
+    throw new WorkbenchError('edit-invalid', 'sense-edit document "name" must be a string')
   if (!Array.isArray(doc.edits)) throw new WorkbenchError('edit-invalid', 'sense-edit document "edits" must be an array')
   const edits: ResolvedSenseEdit[] = []
   doc.edits.forEach((raw: unknown, index: number) => edits.push(parseEdit(raw, index, options)))
   const topics = edits.filter((e) => e.kind === 'topic')
   if (topics.length > 1) {
-    throw new WorkbenchError('edit-invalid', `edit ${topics[1].index} (topic): only one topic edit per document is allowed (edit ${topics[0].index} is one)`)
+    throw new WorkbenchError(
+      'edit-invalid',
+      `edit ${topics[1].index} (topic): only one topic edit per document is allowed (edit ${topics[0].index} is one)`,
+    )
   }
   return {
     ...(doc.checkpoint !== undefined ? { checkpoint: doc.checkpoint as string } : {}),
@@ -131,7 +148,8 @@ function parseEdit(raw: unknown, index: number, o: ParseSenseEditsOptions): Reso
   }
   const factor = (value: unknown, fallback?: number): number => {
     if (value === undefined && fallback !== undefined) return fallback
-    if (typeof value !== 'number' || !(Math.abs(value) <= MAX_EDIT_FACTOR)) fail(`"factor" must be a finite number in [-${MAX_EDIT_FACTOR}, ${MAX_EDIT_FACTOR}], got ${shown(value)}`)
+    if (typeof value !== 'number' || !(Math.abs(value) <= MAX_EDIT_FACTOR))
+      fail(`"factor" must be a finite number in [-${MAX_EDIT_FACTOR}, ${MAX_EDIT_FACTOR}], got ${shown(value)}`)
     return value as number
   }
   const source = (value: unknown): ResolvedVectorSource => {
@@ -148,7 +166,8 @@ function parseEdit(raw: unknown, index: number, o: ParseSenseEditsOptions): Reso
       if (bad >= 0) fail(`"from.values[${bad}]" must be a finite float32 number (|x| < 3.4e38), got ${shown(values[bad])}`)
       return { values: Float32Array.from(values as number[]) }
     }
-    for (const key of Object.keys(value)) if (key !== 'token' && key !== 'sense') fail(`"from" has unknown field "${key}"; allowed: token, sense (or values)`)
+    for (const key of Object.keys(value))
+      if (key !== 'token' && key !== 'sense') fail(`"from" has unknown field "${key}"; allowed: token, sense (or values)`)
     return { token: token('from.token', value.token), sense: sense('from.sense', value.sense) }
   }
 
@@ -164,10 +183,18 @@ function parseEdit(raw: unknown, index: number, o: ParseSenseEditsOptions): Reso
     case 'replace-sense':
       return { kind: k, index, token: token('token', raw.token), sense: sense('sense', raw.sense), from: source(raw.from) }
     case 'add-sense':
-      return { kind: k, index, token: token('token', raw.token), sense: sense('sense', raw.sense), from: source(raw.from), factor: factor(raw.factor, 1) }
+      return {
+        kind: k,
+        index,
+        token: token('token', raw.token),
+        sense: sense('sense', raw.sense),
+        from: source(raw.from),
+        factor: factor(raw.factor, 1),
+      }
     case 'topic': {
       const strength = raw.strength
-      if (strength !== 0 && strength !== 1 && strength !== 2 && strength !== 3) fail(`"strength" must be 0, 1, 2 or 3, got ${shown(strength)}`)
+      if (strength !== 0 && strength !== 1 && strength !== 2 && strength !== 3)
+        fail(`"strength" must be 0, 1, 2 or 3, got ${shown(strength)}`)
       if (raw.topic === undefined && raw.words === undefined) fail('give "topic" (a built-in topic) or "words" (a bag of words), or both')
       const words: string[] = []
       if (raw.topic !== undefined) {
@@ -194,20 +221,31 @@ function parseEdit(raw: unknown, index: number, o: ParseSenseEditsOptions): Reso
       if (raw.renormalize !== undefined && typeof raw.renormalize !== 'boolean') fail('"renormalize" must be true or false')
       const f = factor(raw.factor)
       if (f < 0) fail(`"factor" must be ≥ 0 so that α stays a non-negative weight, got ${f}`)
-      return { kind: k, index, position: p as number, senses: senseList('sense', raw.sense), factor: f, renormalize: raw.renormalize === true }
+      return {
+        kind: k,
+        index,
+        position: p as number,
+        senses: senseList('sense', raw.sense),
+        factor: f,
+        renormalize: raw.renormalize === true,
+      }
     }
   }
 }
 
 function resolveTokenRef(value: unknown, field: string, o: ParseSenseEditsOptions, fail: (why: string) => never): number {
   if (typeof value === 'number') {
-    if (!Number.isInteger(value) || value < 0 || value >= o.vocabSize) fail(`"${field}" token id ${value} is not in the vocabulary [0, ${o.vocabSize})`)
+    if (!Number.isInteger(value) || value < 0 || value >= o.vocabSize)
+      fail(`"${field}" token id ${value} is not in the vocabulary [0, ${o.vocabSize})`)
     return value
   }
   if (typeof value === 'string') {
     if (value.length === 0) fail(`"${field}" is an empty string`)
     const ids = o.resolveToken(value)
-    if (ids.length !== 1) fail(`"${field}" ${shown(value)} is ${ids.length} tokens [${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''}], not a single token (mind the leading space, e.g. " nurse")`)
+    if (ids.length !== 1)
+      fail(
+        `"${field}" ${shown(value)} is ${ids.length} tokens [${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''}], not a single token (mind the leading space, e.g. " nurse")`,
+      )
     if (ids[0] >= o.vocabSize) fail(`"${field}" ${shown(value)} is token ${ids[0]}, outside this model's vocabulary [0, ${o.vocabSize})`)
     return ids[0]
   }
@@ -217,7 +255,8 @@ function resolveTokenRef(value: unknown, field: string, o: ParseSenseEditsOption
 /** A topic word's token as the authors' code takes it: the first token of `' ' + word`. */
 function topicToken(word: string, o: ParseSenseEditsOptions, fail: (why: string) => never): number {
   const ids = o.resolveToken(/^\s/.test(word) ? word : ' ' + word)
-  if (ids.length === 0 || ids[0] >= o.vocabSize) fail(`topic word ${shown(word)} has no token in this model's vocabulary [0, ${o.vocabSize})`)
+  if (ids.length === 0 || ids[0] >= o.vocabSize)
+    fail(`topic word ${shown(word)} has no token in this model's vocabulary [0, ${o.vocabSize})`)
   return ids[0]
 }
 

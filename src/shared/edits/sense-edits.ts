@@ -61,13 +61,7 @@ export interface ScaleContextualizationEdit {
   renormalize?: boolean
 }
 
-export type SenseEdit =
-  | ScaleSenseEdit
-  | KnowledgeEdit
-  | ReplaceSenseEdit
-  | AddSenseEdit
-  | TopicEdit
-  | ScaleContextualizationEdit
+export type SenseEdit = ScaleSenseEdit | KnowledgeEdit | ReplaceSenseEdit | AddSenseEdit | TopicEdit | ScaleContextualizationEdit
 
 export type SenseEditKind = SenseEdit['kind']
 

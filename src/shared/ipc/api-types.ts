@@ -329,7 +329,11 @@ export interface KnowledgeEditView {
 }
 
 export interface TopicSuiteView {
-  topics: { topic: string; bag: TokenSpan[]; results: { strength: number; bagMass: number; bagShare: number; perplexity: number; samples?: { seed: number; text: string }[] }[] }[]
+  topics: {
+    topic: string
+    bag: TokenSpan[]
+    results: { strength: number; bagMass: number; bagShare: number; perplexity: number; samples?: { seed: number; text: string }[] }[]
+  }[]
   summary: { strength: number; bagMass: number; bagShare: number; perplexity: number }[]
   edited: boolean
 }
@@ -453,6 +457,14 @@ export interface FinetuneResponse {
   /** the examples as read: line, prefix and suffix texts (one suffix, or suffix1 and suffix2) */
   examples: { line: number; prefix: string; suffixes: string[] }[]
   document: SenseEditDocument | null
-  background: { source: string; isDefault: boolean; truncated: boolean; tokens: number; positions: number; reachedPositions: number; statisticsCached: boolean }
+  background: {
+    source: string
+    isDefault: boolean
+    truncated: boolean
+    tokens: number
+    positions: number
+    reachedPositions: number
+    statisticsCached: boolean
+  }
   timingsMs: { prepare: number; epochs: number[] }
 }

@@ -159,7 +159,15 @@ export interface ApiEvents {
 
 export type ApiEventName = keyof ApiEvents
 
-export const API_EVENTS = ['model.progressed', 'run.progressed', 'finetune.progressed', 'model.loaded', 'hub.progressed', 'hub.finished', 'edits.imported'] as const satisfies readonly ApiEventName[]
+export const API_EVENTS = [
+  'model.progressed',
+  'run.progressed',
+  'finetune.progressed',
+  'model.loaded',
+  'hub.progressed',
+  'hub.finished',
+  'edits.imported',
+] as const satisfies readonly ApiEventName[]
 type MissingEvent = Exclude<ApiEventName, (typeof API_EVENTS)[number]>
 const _everyEventListed: MissingEvent extends never ? true : MissingEvent = true
 void _everyEventListed

@@ -21,7 +21,10 @@ const tokenRef = z.union([tokenId, z.string().min(1).max(200)])
 const edits = senseEditDocumentSchema.optional()
 const empty = z.strictObject({})
 const redisUrl = z.string().min(1).max(2000)
-const queueName = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, "_", "." or "-"').default('backpack-sweeps')
+const queueName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, "_", "." or "-"')
+  .default('backpack-sweeps')
 const sweepId = z.string().regex(/^sw[0-9a-z]{1,40}$/, 'a sweep id (sw…)')
 /** a prompt as token ids: the alternative to its text (the CLI's --ids), at most the text's length */
 const ids = z.array(tokenId).min(1).max(100_000).optional()
@@ -94,7 +97,11 @@ export const REQUEST_SCHEMAS = {
       if (!onePrompt(r)) ctx.addIssue({ code: 'custom', ...onePromptIssue })
       if (r.strategy !== 'greedy') return
       for (const name of samplingSettingsGiven(r)) {
-        ctx.addIssue({ code: 'custom', path: [name], message: `${name} is a sampling setting and strategy is "greedy" (the default), which would ignore it; set strategy "sample" or leave ${name} out` })
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `${name} is a sampling setting and strategy is "greedy" (the default), which would ignore it; set strategy "sample" or leave ${name} out`,
+        })
       }
     }),
   'suites.genderBias': z.strictObject({
@@ -109,7 +116,12 @@ export const REQUEST_SCHEMAS = {
   }),
   'predict.contextualization': z.strictObject({ text: text.min(1), sense: z.int().min(0).max(1023) }),
   // heldoutText: the held-out text of the perplexity check (default: the demo's), as the CLI's --heldout FILE
-  'suites.knowledgeEdit': z.strictObject({ heldoutText: z.string().min(1).max(10_000_000).optional(), maxHeldoutTokens: z.int().min(2).max(1_000_000).optional(), edits, runId }),
+  'suites.knowledgeEdit': z.strictObject({
+    heldoutText: z.string().min(1).max(10_000_000).optional(),
+    maxHeldoutTokens: z.int().min(2).max(1_000_000).optional(),
+    edits,
+    runId,
+  }),
   'suites.topic': z.strictObject({
     topics: z.array(z.string().min(1).max(100)).min(1).max(17).optional(),
     // the CLI's `suite topic` ranges too (src/shared/generation-settings.ts)
@@ -156,7 +168,10 @@ export const REQUEST_SCHEMAS = {
   'edits.validate': z.strictObject({ document: z.unknown() }),
   'edits.blastRadius': z.strictObject({
     document: senseEditDocumentSchema,
-    pairs: z.array(z.strictObject({ a: tokenRef, b: tokenRef })).min(1).max(100),
+    pairs: z
+      .array(z.strictObject({ a: tokenRef, b: tokenRef }))
+      .min(1)
+      .max(100),
     runId,
   }),
   'experiments.list': z.strictObject({
@@ -214,7 +229,9 @@ export const REQUEST_SCHEMAS = {
       notes: z.string().max(100_000).default(''),
       tags: z.array(tag).max(100).default([]),
     })
-    .refine((r) => (r.experimentId === undefined) !== (r.name === undefined), { message: 'give exactly one of experimentId (add to it) and name (a new experiment)' }),
+    .refine((r) => (r.experimentId === undefined) !== (r.name === undefined), {
+      message: 'give exactly one of experimentId (add to it) and name (a new experiment)',
+    }),
   // sense fine-tuning on canonical examples (JSON lines); the ranges of lr and maxDegradation
   // are checked with the other settings on the engine side, so every door gets the same errors
   'finetune.run': z.strictObject({
@@ -227,9 +244,17 @@ export const REQUEST_SCHEMAS = {
     epochs: z.int().min(1).max(10_000).default(FT.epochs),
     batchSize: z.int().min(1).max(100_000).optional(),
     maxDegradation: z.number().optional(),
-    seed: z.int().min(0).max(2 ** 32 - 1).default(FT.seed),
+    seed: z
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(FT.seed),
     // general text for the KL term and the ball (default: the bundled demo's held-out text)
-    background: z.string().min(1).max(8 * 1024 * 1024).optional(),
+    background: z
+      .string()
+      .min(1)
+      .max(8 * 1024 * 1024)
+      .optional(),
     name: z.string().min(1).max(500).optional(),
     runId,
   }),

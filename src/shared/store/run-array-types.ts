@@ -18,7 +18,16 @@ export interface RunArrayEntry {
 export interface RunArrayIndex {
   format: typeof RUN_ARRAYS_FORMAT
   version: 1
-  run: { id: number; uid: string; experimentId: number; kind: string; inputs: Record<string, unknown>; settings: Record<string, unknown>; checkpoint: string | null; createdAt: number }
+  run: {
+    id: number
+    uid: string
+    experimentId: number
+    kind: string
+    inputs: Record<string, unknown>
+    settings: Record<string, unknown>
+    checkpoint: string | null
+    createdAt: number
+  }
   /** array name (the `.npy` member's name without the extension) → what it holds */
   arrays: Record<string, RunArrayEntry>
 }

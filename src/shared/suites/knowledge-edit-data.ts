@@ -20,14 +20,24 @@ export const KNOWLEDGE_EDIT_CASES: readonly KnowledgeEditCase[] = [
     token: ' MacBook',
     remove: ' Apple',
     add: ' HP',
-    prompts: ['The MacBook is made by', 'The MacBook is a laptop sold by', 'I bought a new MacBook from', 'The company behind the MacBook is'],
+    prompts: [
+      'The MacBook is made by',
+      'The MacBook is a laptop sold by',
+      'I bought a new MacBook from',
+      'The company behind the MacBook is',
+    ],
   },
   {
     name: 'Brady→Colts',
     token: ' Brady',
     remove: ' Patriots',
     add: ' Colts',
-    prompts: ['Tom Brady played quarterback for the', 'For twenty years, Brady was the star of the', 'Tom Brady won six Super Bowls with the', 'The team that drafted Tom Brady was the'],
+    prompts: [
+      'Tom Brady played quarterback for the',
+      'For twenty years, Brady was the star of the',
+      'Tom Brady won six Super Bowls with the',
+      'The team that drafted Tom Brady was the',
+    ],
   },
 ]
 

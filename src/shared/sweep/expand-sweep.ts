@@ -30,11 +30,16 @@ export function expandSweep(doc: SweepDocument, numSenses: number): SweepJobSpec
   const docs = doc.edits ?? expandGrid(doc.grid!, numSenses)
   const name = (edits: SenseEditDocument, i: number) => edits.name ?? `${doc.name} #${i + 1}`
   const per = doc.documentsPerJob
-  if (per === undefined) return docs.map((edits, index) => ({ index, name: name(edits, index), method, request: { ...doc.request }, edits }))
+  if (per === undefined)
+    return docs.map((edits, index) => ({ index, name: name(edits, index), method, request: { ...doc.request }, edits }))
   // an evaluate sweep split by documents: every edit document × every chunk of documents
   const documents = doc.request.documents as unknown[]
   const of = Math.ceil(documents.length / per)
-  if (docs.length * of > MAX_SWEEP_JOBS) throw new WorkbenchError('bad-request', `sweep document: ${docs.length} edit documents × ${of} chunks of documents is more than ${MAX_SWEEP_JOBS} jobs`)
+  if (docs.length * of > MAX_SWEEP_JOBS)
+    throw new WorkbenchError(
+      'bad-request',
+      `sweep document: ${docs.length} edit documents × ${of} chunks of documents is more than ${MAX_SWEEP_JOBS} jobs`,
+    )
   return docs.flatMap((edits, group) =>
     Array.from({ length: of }, (_, i) => ({
       index: group * of + i,
@@ -51,9 +56,13 @@ export function expandSweep(doc: SweepDocument, numSenses: number): SweepJobSpec
 export function expandGrid(grid: SenseGrid, numSenses: number): SenseEditDocument[] {
   const senses = grid.senses === 'all' ? Array.from({ length: numSenses }, (_, i) => i) : grid.senses
   const bad = senses.find((s) => s >= numSenses)
-  if (bad !== undefined) throw new WorkbenchError('bad-request', `sweep document: grid.senses: sense ${bad} is outside [0, ${numSenses}) of this checkpoint`)
+  if (bad !== undefined)
+    throw new WorkbenchError('bad-request', `sweep document: grid.senses: sense ${bad} is outside [0, ${numSenses}) of this checkpoint`)
   if (senses.length * grid.factors.length > MAX_SWEEP_JOBS) {
-    throw new WorkbenchError('bad-request', `sweep document: grid: ${senses.length} senses × ${grid.factors.length} factors is more than ${MAX_SWEEP_JOBS} jobs`)
+    throw new WorkbenchError(
+      'bad-request',
+      `sweep document: grid: ${senses.length} senses × ${grid.factors.length} factors is more than ${MAX_SWEEP_JOBS} jobs`,
+    )
   }
   const word = typeof grid.token === 'number' ? `token ${grid.token}` : JSON.stringify(grid.token)
   return senses.flatMap((sense) =>

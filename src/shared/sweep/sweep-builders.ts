@@ -19,7 +19,10 @@ export function sweepFromEdits(b: SweepBasics, edits: SenseEditDocument): Record
   return { ...head(b), edits: [{ ...edits, name: edits.name ?? b.name }] }
 }
 
-export function sweepFromGrid(b: SweepBasics, grid: { token: string | number; senses: 'all' | number[]; factors: number[] }): Record<string, unknown> {
+export function sweepFromGrid(
+  b: SweepBasics,
+  grid: { token: string | number; senses: 'all' | number[]; factors: number[] },
+): Record<string, unknown> {
   return { ...head(b), grid: { kind: 'scale-sense', ...grid } }
 }
 

@@ -63,7 +63,9 @@ export const sweepDocumentSchema = z
     /** evaluate only: split each job's documents into jobs of this many, merged into one run */
     documentsPerJob: z.int().min(1).max(1000).optional(),
   })
-  .refine((d) => (d.edits === undefined) !== (d.grid === undefined), { message: 'give exactly one of "edits" (a list of sense-edit documents) and "grid"' })
+  .refine((d) => (d.edits === undefined) !== (d.grid === undefined), {
+    message: 'give exactly one of "edits" (a list of sense-edit documents) and "grid"',
+  })
 
 /** A validated sweep document: its method resolved and its request validated (defaults filled in). */
 export type SweepDocument = Omit<z.infer<typeof sweepDocumentSchema>, 'method'> & { method: SweepMethod }
@@ -76,18 +78,36 @@ export function parseSweepDocument(value: unknown): SweepDocument {
   const methods: readonly SweepMethod[] = SWEEP_KINDS[doc.kind]
   const method = doc.method ?? (methods.length === 1 ? methods[0] : undefined)
   if (!method || !methods.includes(method)) {
-    throw new WorkbenchError('bad-request', `sweep document: method: kind "${doc.kind}" runs one of ${methods.join(', ')}; got ${doc.method === undefined ? 'none' : JSON.stringify(doc.method)}`)
+    throw new WorkbenchError(
+      'bad-request',
+      `sweep document: method: kind "${doc.kind}" runs one of ${methods.join(', ')}; got ${doc.method === undefined ? 'none' : JSON.stringify(doc.method)}`,
+    )
   }
-  if (doc.documentsPerJob !== undefined && method !== 'evaluate.run') throw new WorkbenchError('bad-request', `sweep document: documentsPerJob: only an "evaluate" sweep splits its documents, not kind "${doc.kind}"`)
+  if (doc.documentsPerJob !== undefined && method !== 'evaluate.run')
+    throw new WorkbenchError(
+      'bad-request',
+      `sweep document: documentsPerJob: only an "evaluate" sweep splits its documents, not kind "${doc.kind}"`,
+    )
   for (const key of ['edits', 'runId']) {
-    if (key in doc.request) throw new WorkbenchError('bad-request', `sweep document: request.${key}: not allowed in a sweep's request (${key === 'edits' ? 'the sweep supplies the edits' : 'the worker sets its own'})`)
+    if (key in doc.request)
+      throw new WorkbenchError(
+        'bad-request',
+        `sweep document: request.${key}: not allowed in a sweep's request (${key === 'edits' ? 'the sweep supplies the edits' : 'the worker sets its own'})`,
+      )
   }
   const schema = REQUEST_SCHEMAS[method]
   if (!('edits' in schema.shape) && (doc.grid || doc.edits!.some((e) => e.edits.length > 0))) {
-    throw new WorkbenchError('bad-request', `sweep document: edits: ${method} takes no sense edits; give one edit document with an empty "edits" list per job, or a kind whose method takes edits`)
+    throw new WorkbenchError(
+      'bad-request',
+      `sweep document: edits: ${method} takes no sense edits; give one edit document with an empty "edits" list per job, or a kind whose method takes edits`,
+    )
   }
   const req = schema.safeParse(doc.request)
-  if (!req.success) throw bad(req.error.issues.map((i) => ({ ...i, path: ['request', ...i.path] })), `kind "${doc.kind}" (${method})`)
+  if (!req.success)
+    throw bad(
+      req.error.issues.map((i) => ({ ...i, path: ['request', ...i.path] })),
+      `kind "${doc.kind}" (${method})`,
+    )
   return { ...doc, method, request: req.data as Record<string, unknown> }
 }
 

@@ -42,14 +42,19 @@ describe('cli download', () => {
     const result = JSON.parse(out.stdout)
     expect(result.snapshot).toBe(join(cacheDir, 'models--stanfordnlp--backpack-gpt2', 'snapshots', COMMIT))
     expect(result.files.map((f: { path: string }) => f.path)).toEqual(['config.json', 'model.safetensors'])
-    const lines = out.stderr.trim().split('\n').map((l) => JSON.parse(l))
+    const lines = out.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(lines[0]).toMatchObject({ event: 'hub.progress', phase: 'resolving' })
     expect(lines.at(-1)).toMatchObject({ event: 'hub.progress', phase: 'done' })
   })
 
   it('draws a progress bar on a terminal', async () => {
     const { out, io: cliIo } = io(true)
-    expect(await runCli(['download', '--repo', REPO, '--endpoint', hub.url, '--cache-dir', cacheDir, '--files', 'config.json'], cliIo)).toBe(0)
+    expect(
+      await runCli(['download', '--repo', REPO, '--endpoint', hub.url, '--cache-dir', cacheDir, '--files', 'config.json'], cliIo),
+    ).toBe(0)
     expect(out.stderr).toContain('\r')
     expect(out.stderr).toMatch(/done \[█+\] 100%/)
   })

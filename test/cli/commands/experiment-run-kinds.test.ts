@@ -10,7 +10,12 @@ import { cli as runInProcess, TINY, useTempCache } from '../cli-harness'
 /** `experiment compare`, `export-arrays` and bundles on a log holding runs of every kind (written through the store). */
 const dir = useTempCache('exp-kinds-cli-')
 const cli = (...argv: string[]) => runInProcess(argv)
-const doc = (edits: SenseEditDocument['edits'], checkpoint = CHECKPOINT): SenseEditDocument => ({ format: 'backpack-sense-edits', version: 1, checkpoint, edits })
+const doc = (edits: SenseEditDocument['edits'], checkpoint = CHECKPOINT): SenseEditDocument => ({
+  format: 'backpack-sense-edits',
+  version: 1,
+  checkpoint,
+  edits,
+})
 let db: string
 let ids: string[]
 let runIds: number[]
@@ -44,7 +49,7 @@ describe('experiment CLI on runs of every kind', () => {
     expect((await cli('experiment', 'compare', '--db', db, ...ids, '--all', '--diff-only')).code).toBe(2)
   })
 
-  it('compare --effects loads the model and fills the edit-effects table (a checkpoint other than the experiments\' is named as skipped)', async () => {
+  it("compare --effects loads the model and fills the edit-effects table (a checkpoint other than the experiments' is named as skipped)", async () => {
     const r = await cli('experiment', 'compare', '--db', db, ...ids, '--effects', '--checkpoint', TINY)
     expect(r.code, r.stderr).toBe(0)
     const c = r.json()

@@ -20,10 +20,21 @@ beforeAll(() => {
   db = join(dir, 'a.sqlite')
   savedCache = process.env.BACKPACK_CACHE_DIR
   process.env.BACKPACK_CACHE_DIR = join(dir, 'cache')
-  const edits = (factor: number) => JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', sense: 3, factor }, { kind: 'scale-sense', token: ' doctor', factor: 0.5 }] })
+  const edits = (factor: number) =>
+    JSON.stringify({
+      format: 'backpack-sense-edits',
+      version: 1,
+      edits: [
+        { kind: 'scale-sense', token: ' nurse', sense: 3, factor },
+        { kind: 'scale-sense', token: ' doctor', factor: 0.5 },
+      ],
+    })
   writeFileSync(join(dir, 'a.json'), edits(0))
   writeFileSync(join(dir, 'b.json'), edits(2))
-  writeFileSync(join(dir, 'bad.json'), JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', factor: 'zero' }] }))
+  writeFileSync(
+    join(dir, 'bad.json'),
+    JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', factor: 'zero' }] }),
+  )
 })
 afterAll(() => {
   if (savedCache === undefined) delete process.env.BACKPACK_CACHE_DIR
@@ -33,30 +44,70 @@ afterAll(() => {
 
 describe('cli experiment', () => {
   it('save → list → fork → run → reopen → compare (4 formats) → export → import → the same tables', async () => {
-    const a = await cli('experiment', 'save', '--db', db, '--name', 'Nurse sense 3 off', '--edits', join(dir, 'a.json'), '--tag', 'bias', '--tag', 'tiny', '--notes', 'ablation of the pronoun sense')
+    const a = await cli(
+      'experiment',
+      'save',
+      '--db',
+      db,
+      '--name',
+      'Nurse sense 3 off',
+      '--edits',
+      join(dir, 'a.json'),
+      '--tag',
+      'bias',
+      '--tag',
+      'tiny',
+      '--notes',
+      'ablation of the pronoun sense',
+    )
     expect(a.code).toBe(0)
     expect(Object.keys(a.json())).toEqual(['id'])
     const idA = a.json().id as number
-    const idB = (await cli('experiment', 'save', '--db', db, '--name', 'Nurse sense 3 x2', '--edits', join(dir, 'b.json'), '--tag', 'tiny')).json().id as number
+    const idB = (
+      await cli('experiment', 'save', '--db', db, '--name', 'Nurse sense 3 x2', '--edits', join(dir, 'b.json'), '--tag', 'tiny')
+    ).json().id as number
 
     expect((await cli('experiment', 'list', '--db', db, '--tag', 'bias')).json().items.map((e: { id: number }) => e.id)).toEqual([idA])
-    expect((await cli('experiment', 'list', '--db', db, '--search', 'pronoun')).json().items.map((e: { id: number }) => e.id)).toEqual([idA])
+    expect((await cli('experiment', 'list', '--db', db, '--search', 'pronoun')).json().items.map((e: { id: number }) => e.id)).toEqual([
+      idA,
+    ])
     expect((await cli('experiment', 'list', '--db', db, '--tag', 'tiny')).json().total).toBe(2)
 
     const fork = (await cli('experiment', 'fork', '--db', db, String(idA))).json()
     expect(fork.parentId).toBe(idA)
     const idC = fork.id as number
 
-    const runA = await cli('experiment', 'run', '--db', db, String(idA), '--text', 'The nurse said that', '--checkpoint', FIXTURE, '--top', '5')
+    const runA = await cli(
+      'experiment',
+      'run',
+      '--db',
+      db,
+      String(idA),
+      '--text',
+      'The nurse said that',
+      '--checkpoint',
+      FIXTURE,
+      '--top',
+      '5',
+    )
     expect(runA.stderr).toBe('')
     expect(runA.code).toBe(0)
     const ra = runA.json()
-    expect(ra).toMatchObject({ experimentId: idA, kind: 'predict', executionProvider: expect.any(String), runtimeVersion: expect.stringMatching(/^onnxruntime-node \d/), checkpoint: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    expect(ra).toMatchObject({
+      experimentId: idA,
+      kind: 'predict',
+      executionProvider: expect.any(String),
+      runtimeVersion: expect.stringMatching(/^onnxruntime-node \d/),
+      checkpoint: expect.stringMatching(/^[0-9a-f]{64}$/),
+    })
     expect(ra.outputs.topk).toHaveLength(5)
     const probs = ra.outputs.topk.map((t: { prob: number }) => t.prob)
     expect(probs.every((p: number, i: number) => p > 0 && p <= 1 && (i === 0 || p <= probs[i - 1]))).toBe(true)
     expect(ra.blobs.logProbs).toEqual({ dtype: 'float32', shape: [ra.inputs.ids.length - 1] })
-    expect((await cli('experiment', 'run', '--db', db, String(idB), '--text', 'The nurse said that', '--checkpoint', FIXTURE, '--top', '5')).code).toBe(0)
+    expect(
+      (await cli('experiment', 'run', '--db', db, String(idB), '--text', 'The nurse said that', '--checkpoint', FIXTURE, '--top', '5'))
+        .code,
+    ).toBe(0)
 
     // reopening re-runs with the stored edits and checks the outputs (atol 1e-5)
     const reopened = (await cli('experiment', 'reopen', '--db', db, String(ra.id), '--checkpoint', FIXTURE)).json()
@@ -66,13 +117,30 @@ describe('cli experiment', () => {
     // the fork has no run: missing without --rerun, filled by the model with it
     const before = (await cli('experiment', 'compare', '--db', db, String(idA), String(idB), String(idC))).json()
     expect(before.missing.map((m: { experimentId: number }) => m.experimentId)).toEqual([idC])
-    const filled = (await cli('experiment', 'compare', '--db', db, String(idA), String(idB), String(idC), '--rerun', '--checkpoint', FIXTURE, '--top', '5')).json()
+    const filled = (
+      await cli(
+        'experiment',
+        'compare',
+        '--db',
+        db,
+        String(idA),
+        String(idB),
+        String(idC),
+        '--rerun',
+        '--checkpoint',
+        FIXTURE,
+        '--top',
+        '5',
+      )
+    ).json()
     expect(filled.missing).toEqual([])
     expect(filled.outputs[0].cells[2].fresh).toBe(true)
     // A and its fork have the same edits, so the same model outputs (same engine, same inputs)
     expect(filled.outputs[0].cells[2].summary).toBe(filled.outputs[0].cells[0].summary)
     // A (sense 3 off) and B (sense 3 doubled) differ in their edits, so in their outputs
-    expect(filled.metrics.find((m: { metric: string }) => m.metric === 'meanLogProb').values[0]).not.toBe(filled.metrics.find((m: { metric: string }) => m.metric === 'meanLogProb').values[1])
+    expect(filled.metrics.find((m: { metric: string }) => m.metric === 'meanLogProb').values[0]).not.toBe(
+      filled.metrics.find((m: { metric: string }) => m.metric === 'meanLogProb').values[1],
+    )
     expect(filled.edits.find((r: { key: string }) => r.key.includes('sense=3')).changedFields).toEqual(['factor'])
     const diffOnly = (await cli('experiment', 'compare', '--db', db, String(idA), String(idC), '--diff-only')).json()
     expect(diffOnly.edits).toEqual([])
@@ -104,7 +172,11 @@ describe('cli experiment', () => {
 
   it('save without --edits keeps a baseline experiment (no edits) to compare edited ones against', async () => {
     const id = (await cli('experiment', 'save', '--db', db, '--name', 'baseline')).json().id as number
-    expect((await cli('experiment', 'show', '--db', db, String(id))).json().edits).toEqual({ format: 'backpack-sense-edits', version: 1, edits: [] })
+    expect((await cli('experiment', 'show', '--db', db, String(id))).json().edits).toEqual({
+      format: 'backpack-sense-edits',
+      version: 1,
+      edits: [],
+    })
     const edited = (await cli('experiment', 'save', '--db', db, '--name', 'edited', '--edits', join(dir, 'a.json'))).json().id as number
     const compared = await cli('experiment', 'compare', '--db', db, String(id), String(edited), '--format', 'md')
     expect(compared.code).toBe(0)
@@ -116,7 +188,8 @@ describe('cli experiment', () => {
     // --to with a bare date includes that whole day (UTC); --from starts at its midnight
     const day = new Date((await cli('experiment', 'show', '--db', db, String(id))).json().createdAt).toISOString().slice(0, 10)
     const dayBefore = new Date(Date.parse(day) - 86_400_000).toISOString().slice(0, 10)
-    const listed = async (...flags: string[]) => (await cli('experiment', 'list', '--db', db, '--name', 'to delete', ...flags)).json().items.map((e: { id: number }) => e.id)
+    const listed = async (...flags: string[]) =>
+      (await cli('experiment', 'list', '--db', db, '--name', 'to delete', ...flags)).json().items.map((e: { id: number }) => e.id)
     expect(await listed('--from', day, '--to', day)).toEqual([id])
     expect(await listed('--to', dayBefore)).toEqual([])
     expect(await listed('--to', `${day}T00:00:00Z`)).toEqual([]) // an exact time stays exclusive

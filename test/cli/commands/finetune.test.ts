@@ -9,7 +9,9 @@ import { cli, TINY, useTempCache } from '../cli-harness'
  * that leaves no file at --out.
  */
 const cache = useTempCache('cli-finetune-')
-const BACKGROUND = 'a member of the genus Canis. the capital and largest city of France. a person skilled in caring for the sick.\n'.repeat(6)
+const BACKGROUND = 'a member of the genus Canis. the capital and largest city of France. a person skilled in caring for the sick.\n'.repeat(
+  6,
+)
 
 function files(name: string, examples: string): { examples: string; background: string; out: string } {
   const dir = cache()
@@ -18,12 +20,27 @@ function files(name: string, examples: string): { examples: string; background: 
   return { examples: join(dir, `${name}.jsonl`), background: join(dir, 'background.txt'), out: join(dir, `${name}-edits.json`) }
 }
 
-const base = (f: ReturnType<typeof files>) => ['finetune', '--checkpoint', TINY, '--examples', f.examples, '--background', f.background, '--out', f.out, '--epochs', '3']
+const base = (f: ReturnType<typeof files>) => [
+  'finetune',
+  '--checkpoint',
+  TINY,
+  '--examples',
+  f.examples,
+  '--background',
+  f.background,
+  '--out',
+  f.out,
+  '--epochs',
+  '3',
+]
 const errorCode = (stderr: string) => /^error\[([a-z-]+)\]/.exec(stderr)?.[1]
 
 describe('cli finetune', () => {
   it('writes an add-sense document stamped with the checkpoint that predict reads back', async () => {
-    const f = files('capitals', '{"prefix": "the capital and largest city of", "suffix": " France"}\n{"prefix": "a member of the genus", "suffix": " Canis"}\n')
+    const f = files(
+      'capitals',
+      '{"prefix": "the capital and largest city of", "suffix": " France"}\n{"prefix": "a member of the genus", "suffix": " Canis"}\n',
+    )
     const r = await cli([...base(f), '--senses-per-example', '2', '--lr', '0.5'])
     expect(r.stderr).toMatch(/epoch 3\/3/)
     expect(r.code).toBe(0)

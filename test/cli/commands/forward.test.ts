@@ -42,7 +42,15 @@ describe('cli forward', () => {
 
   it('forward --text tokenizes with GPT-2 BPE', async () => {
     const dir = join(out, 'text')
-    const r = await cli(['forward', '--checkpoint', checkpointPath('tiny-fullvocab'), '--text', 'Hello world, the MacBook is made by Apple', '--out', dir])
+    const r = await cli([
+      'forward',
+      '--checkpoint',
+      checkpointPath('tiny-fullvocab'),
+      '--text',
+      'Hello world, the MacBook is made by Apple',
+      '--out',
+      dir,
+    ])
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout).shapes.logits).toEqual([9, 50264])
     expect(readNpy(join(dir, 'senses.npy')).shape).toEqual([4, 9, 16])
@@ -55,7 +63,16 @@ describe('cli forward', () => {
     expect(r.stdout).toBe('')
     expect(r.stderr).toMatch(/^error\[too-long\]: .*48.*\n$/)
     expect(r.stderr.split('\n').length).toBe(2)
-    const t = await cli(['forward', '--checkpoint', checkpointPath('odd-safetensors'), '--ids', ids, '--out', join(out, 'long'), '--truncate'])
+    const t = await cli([
+      'forward',
+      '--checkpoint',
+      checkpointPath('odd-safetensors'),
+      '--ids',
+      ids,
+      '--out',
+      join(out, 'long'),
+      '--truncate',
+    ])
     expect(t.code).toBe(0)
     expect(JSON.parse(t.stdout)).toMatchObject({ tokens: 48, truncatedFrom: 49 })
   })
@@ -63,7 +80,9 @@ describe('cli forward', () => {
   it('bad ids, missing flags and a missing checkpoint are one-line typed errors', async () => {
     const bad = await cli(['forward', '--checkpoint', checkpointPath('odd-safetensors'), '--ids', '1,1000', '--out', out])
     expect(bad.stderr).toMatch(/^error\[bad-request\]: .*1000.*\n$/)
-    expect((await cli(['forward', '--checkpoint', checkpointPath('odd-safetensors'), '--ids', '1'])).stderr).toMatch(/^error\[bad-request\]: --out/)
+    expect((await cli(['forward', '--checkpoint', checkpointPath('odd-safetensors'), '--ids', '1'])).stderr).toMatch(
+      /^error\[bad-request\]: --out/,
+    )
     expect((await cli(['forward', '--checkpoint', join(out, 'nope'), '--ids', '1', '--out', out])).stderr).toMatch(/^error\[not-found\]/)
     const noDemo = process.env.BACKPACK_RESOURCES_DIR
     process.env.BACKPACK_RESOURCES_DIR = join(out, 'no-resources')
@@ -78,7 +97,11 @@ describe('cli forward', () => {
   it('works as `npm run -s cli` (the built CLI, rebuilt when stale; worker from the bundle), writes the files', async () => {
     const env = { ...process.env, BACKPACK_CACHE_DIR: cache.dir }
     const run = promisify(execFile)
-    const ok = await run('npm', ['run', '-s', 'cli', '--', 'forward', '--checkpoint', checkpointPath('micro-legacy'), '--ids', '1,2,3', '--out', join(out, 'npm')], { cwd: ROOT, env })
+    const ok = await run(
+      'npm',
+      ['run', '-s', 'cli', '--', 'forward', '--checkpoint', checkpointPath('micro-legacy'), '--ids', '1,2,3', '--out', join(out, 'npm')],
+      { cwd: ROOT, env },
+    )
     expect(JSON.parse(ok.stdout).shapes.contextualization).toEqual([4, 3, 3])
     expect(readNpy(join(out, 'npm', 'logits.npy')).shape).toEqual([3, 300])
     expect(readFileSync(join(out, 'npm', 'senses.npy')).length).toBeGreaterThan(0)

@@ -30,7 +30,18 @@ describe('sweep cancel', () => {
     const dir = cache()
     const spec = join(dir, 'sweep.json')
     const text = 'The nurse said that the doctor was late again. '.repeat(6)
-    writeFileSync(spec, JSON.stringify({ format: 'backpack-sweep', version: 1, name: 'cancel test', checkpoint: TINY, kind: 'predict', request: { text }, grid: { kind: 'scale-sense', token: ' nurse', senses: 'all', factors: [0, 0.5, 2] } }))
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        format: 'backpack-sweep',
+        version: 1,
+        name: 'cancel test',
+        checkpoint: TINY,
+        kind: 'predict',
+        request: { text },
+        grid: { kind: 'scale-sense', token: ' nurse', senses: 'all', factors: [0, 0.5, 2] },
+      }),
+    )
     const db = join(dir, 'sweep.sqlite')
     worker = startWorker(redis.url)
     await worker.waitFor((e) => e.event === 'ready')
@@ -55,7 +66,13 @@ describe('sweep cancel', () => {
     expect(res.code).toBe(1)
     expect(res.stderr).toContain('error[cancelled]')
     const summary = res.json()
-    expect(summary).toMatchObject({ sweepId: meta.sweepId, jobs: 12, completed: result.completed, failed: 12 - result.completed, cancelled: true })
+    expect(summary).toMatchObject({
+      sweepId: meta.sweepId,
+      jobs: 12,
+      completed: result.completed,
+      failed: 12 - result.completed,
+      cancelled: true,
+    })
 
     const states = await q.jobs(meta)
     const started = worker.events.filter((e) => e.event === 'started').length

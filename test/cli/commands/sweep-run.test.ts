@@ -35,10 +35,26 @@ describe('sweep run with two workers, one killed with SIGKILL', () => {
     const dir = cache()
     const factors = [0, 0.25, 0.5, 2, 3, 4]
     const edits = [' nurse', ' doctor'].flatMap((token) =>
-      factors.map((factor) => ({ format: 'backpack-sense-edits', version: 1, name: `${token.trim()} sense 1 × ${factor}`, edits: [{ kind: 'scale-sense', token, sense: 1, factor }] })),
+      factors.map((factor) => ({
+        format: 'backpack-sense-edits',
+        version: 1,
+        name: `${token.trim()} sense 1 × ${factor}`,
+        edits: [{ kind: 'scale-sense', token, sense: 1, factor }],
+      })),
     )
     const spec = join(dir, 'sweep.json')
-    writeFileSync(spec, JSON.stringify({ format: 'backpack-sweep', version: 1, name: 'kill test', checkpoint: TINY, kind: 'predict', request: { text: TEXT, topK: 5 }, edits }))
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        format: 'backpack-sweep',
+        version: 1,
+        name: 'kill test',
+        checkpoint: TINY,
+        kind: 'predict',
+        request: { text: TEXT, topK: 5 },
+        edits,
+      }),
+    )
     const db = join(dir, 'sweep.sqlite')
 
     workers.push(startWorker(redis.url, ['--concurrency', '2']), startWorker(redis.url))
@@ -65,7 +81,13 @@ describe('sweep run with two workers, one killed with SIGKILL', () => {
     expect(states.every((s) => s.state === 'completed')).toBe(true)
     for (const i of held) expect(states[i].job).toMatchObject({ processedBy: survivorName, stalledCounter: 1 })
     const status = await cli(['sweep', 'status', summary.sweepId, '--redis', redis.url])
-    expect(status.json()).toMatchObject({ jobs: 12, cancelled: false, counts: { completed: 12, waiting: 0, active: 0, failed: 0, removed: 0 }, active: [], failures: [] })
+    expect(status.json()).toMatchObject({
+      jobs: 12,
+      cancelled: false,
+      counts: { completed: 12, waiting: 0, active: 0, failed: 0, removed: 0 },
+      active: [],
+      failures: [],
+    })
     const by = status.json().completedBy as Record<string, number>
     expect(Object.values(by).reduce((a, b) => a + b, 0)).toBe(12)
     expect(by[survivorName]).toBeGreaterThanOrEqual(held.length)
@@ -94,7 +116,10 @@ describe('sweep run with two workers, one killed with SIGKILL', () => {
         expect(runs).toHaveLength(1)
         const swept = await store.getRun(runs[0].id)
         const mine = await local.save({ name: exp.name, edits: exp.edits })
-        const made = await local.getRun((await local.addRun(mine.id, await runner.run({ kind: 'predict', inputs: { text: TEXT }, settings: { topK: 5 } }, mine.edits))).id)
+        const made = await local.getRun(
+          (await local.addRun(mine.id, await runner.run({ kind: 'predict', inputs: { text: TEXT }, settings: { topK: 5 } }, mine.edits)))
+            .id,
+        )
         const comparable = (r: typeof made) => ({ ...r, id: 0, uid: '', experimentId: 0, createdAt: 0, timingsMs: {} })
         expect(comparable(swept)).toEqual(comparable(made))
       }

@@ -7,7 +7,10 @@ const HF_CONFIG = {
   activation_function: 'gelu_new',
   architectures: ['BackpackGPT2LMHeadModel'],
   attn_pdrop: 0.1,
-  auto_map: { AutoConfig: 'configuration_backpack_gpt2.BackpackGPT2Config', AutoModelForCausalLM: 'modeling_backpack_gpt2.BackpackGPT2LMHeadModel' },
+  auto_map: {
+    AutoConfig: 'configuration_backpack_gpt2.BackpackGPT2Config',
+    AutoModelForCausalLM: 'modeling_backpack_gpt2.BackpackGPT2LMHeadModel',
+  },
   bos_token_id: 50256,
   embd_pdrop: 0.1,
   eos_token_id: 50256,
@@ -64,11 +67,14 @@ describe('parseBackpackConfig', () => {
     })
   })
 
-  it.each(['n_embd', 'n_head', 'n_layer', 'n_positions', 'vocab_size', 'num_senses', 'sense_intermediate_scale'])('refuses a config without %s', (key) => {
-    const c: Record<string, unknown> = { ...HF_CONFIG }
-    delete c[key]
-    expect(codeOf(c)).toBe('checkpoint-config')
-  })
+  it.each(['n_embd', 'n_head', 'n_layer', 'n_positions', 'vocab_size', 'num_senses', 'sense_intermediate_scale'])(
+    'refuses a config without %s',
+    (key) => {
+      const c: Record<string, unknown> = { ...HF_CONFIG }
+      delete c[key]
+      expect(codeOf(c)).toBe('checkpoint-config')
+    },
+  )
 
   it('refuses plain GPT-2, other activations and inconsistent sizes; reads Levanter exports', () => {
     const gpt2: Record<string, unknown> = { ...HF_CONFIG, architectures: ['GPT2LMHeadModel'] }

@@ -4,7 +4,15 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { readFileBytes } from '../../../src/main/checkpoint/read-file-bytes'
 import { checkpointFingerprint, readCheckpoint } from '../../../src/main/checkpoint/read-checkpoint'
-import { concat, safetensorsBytes, safetensorsFromTensors, tinyConfigJson, torchZipBytes, encode, writeCheckpointDir } from './helpers/checkpoint-writer'
+import {
+  concat,
+  safetensorsBytes,
+  safetensorsFromTensors,
+  tinyConfigJson,
+  torchZipBytes,
+  encode,
+  writeCheckpointDir,
+} from './helpers/checkpoint-writer'
 import { scratchDir, tinyTensors, workbenchErrorOf } from './helpers/tiny-checkpoint'
 
 // The checks that a checkpoint's bytes are what they claim to be: the torch zip's CRC-32 of every
@@ -89,7 +97,13 @@ describe('safetensors offsets tile the data', () => {
     while (json.length % 8 !== 0) json += ' '
     const len = new Uint8Array(8)
     new DataView(len.buffer).setBigUint64(0, BigInt(json.length), true)
-    const bytes = concat([len, new TextEncoder().encode(json), entries[0].bytes, new Uint8Array(8), ...entries.slice(1).map((e) => e.bytes)])
+    const bytes = concat([
+      len,
+      new TextEncoder().encode(json),
+      entries[0].bytes,
+      new Uint8Array(8),
+      ...entries.slice(1).map((e) => e.bytes),
+    ])
     const err = await workbenchErrorOf(readCheckpoint(dirFor({ 'model.safetensors': bytes })))
     expect(err.code).toBe('checkpoint-format')
     expect(err.message).toContain(entries[1].name)
@@ -98,8 +112,14 @@ describe('safetensors offsets tile the data', () => {
   it('refuses overlapping tensors', async () => {
     const a = entries[2]
     const overlapping = safetensorsBytes(entries.slice(0, 2)) // then append a header lie by hand
-    const header = JSON.parse(new TextDecoder().decode(overlapping.subarray(8, 8 + Number(new DataView(overlapping.buffer).getBigUint64(0, true)))))
-    header[a.name] = { dtype: 'F32', shape: [entries[1].bytes.length / 4], data_offsets: [entries[0].bytes.length, entries[0].bytes.length + entries[1].bytes.length] }
+    const header = JSON.parse(
+      new TextDecoder().decode(overlapping.subarray(8, 8 + Number(new DataView(overlapping.buffer).getBigUint64(0, true)))),
+    )
+    header[a.name] = {
+      dtype: 'F32',
+      shape: [entries[1].bytes.length / 4],
+      data_offsets: [entries[0].bytes.length, entries[0].bytes.length + entries[1].bytes.length],
+    }
     let json = JSON.stringify(header)
     while (json.length % 8 !== 0) json += ' '
     const len = new Uint8Array(8)
@@ -140,7 +160,11 @@ describe('checkpoint names taken by something that is not a regular file', () =>
     execFileSync('mkfifo', [join(dir, 'pytorch_model.bin')])
     expect((await workbenchErrorOf(readCheckpoint(dir))).code).toBe('checkpoint-format')
 
-    const sharded = dirFor({ 'model.safetensors.index.json': JSON.stringify({ weight_map: Object.fromEntries([...source.keys()].map((k) => [k, 'model-1.safetensors'])) }) })
+    const sharded = dirFor({
+      'model.safetensors.index.json': JSON.stringify({
+        weight_map: Object.fromEntries([...source.keys()].map((k) => [k, 'model-1.safetensors'])),
+      }),
+    })
     execFileSync('mkfifo', [join(sharded, 'model-1.safetensors')])
     expect((await workbenchErrorOf(readCheckpoint(sharded))).code).toBe('checkpoint-format')
 
@@ -151,12 +175,15 @@ describe('checkpoint names taken by something that is not a regular file', () =>
     expect((await workbenchErrorOf(readCheckpoint(cfg))).code).toBe('checkpoint-config')
   })
 
-  it.skipIf(process.platform === 'win32')('readFileBytes itself refuses a FIFO or a device without blocking (a file swapped after the check)', async () => {
-    const dir = dirFor({})
-    execFileSync('mkfifo', [join(dir, 'swapped.bin')])
-    expect((await workbenchErrorOf(readFileBytes(join(dir, 'swapped.bin')))).code).toBe('checkpoint-format')
-    expect((await workbenchErrorOf(readFileBytes('/dev/zero'))).code).toBe('checkpoint-format')
-  })
+  it.skipIf(process.platform === 'win32')(
+    'readFileBytes itself refuses a FIFO or a device without blocking (a file swapped after the check)',
+    async () => {
+      const dir = dirFor({})
+      execFileSync('mkfifo', [join(dir, 'swapped.bin')])
+      expect((await workbenchErrorOf(readFileBytes(join(dir, 'swapped.bin')))).code).toBe('checkpoint-format')
+      expect((await workbenchErrorOf(readFileBytes('/dev/zero'))).code).toBe('checkpoint-format')
+    },
+  )
 
   it('refuses a directory where the weights file is expected', async () => {
     const dir = dirFor({})

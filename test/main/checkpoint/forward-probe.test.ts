@@ -33,7 +33,11 @@ describe('probeLogits', () => {
   it.each(['small-bin', 'micro-legacy', 'tiny-fullvocab'])('equals the PyTorch reference logits of %s (float64 goldens)', async (name) => {
     const g = golden(name)
     const ckpt = await readCheckpoint(checkpointPath(name))
-    const logits = probeLogits(ckpt, g.ids, g.ids.map((_, i) => i))
+    const logits = probeLogits(
+      ckpt,
+      g.ids,
+      g.ids.map((_, i) => i),
+    )
     expectAllClose(logits, g.logits.data, { rtolToScale: 1e-4, label: `${name} logits` })
   })
 })
@@ -77,7 +81,10 @@ describe('ensureOnnxExport with the probe', () => {
   })
 
   it('names the first tensor in forward order (the sense network runs before the GPT-2)', async () => {
-    await hugeCheckpoint(work, [[C_FC, 50, 3e38], [FINAL, 5, -2e38]])
+    await hugeCheckpoint(work, [
+      [C_FC, 50, 3e38],
+      [FINAL, 5, -2e38],
+    ])
     const err = await workbenchErrorOf(ensureOnnxExport(work))
     expect(err.code).toBe('checkpoint-values')
     expect(err.message).toContain(FINAL)

@@ -30,7 +30,13 @@ async function outcome(dir: string): Promise<unknown> {
     timer = setTimeout(() => resolve(new Error(`no answer within ${CASE_TIMEOUT_MS} ms`)), CASE_TIMEOUT_MS)
   })
   try {
-    return await Promise.race([readCheckpoint(dir).then(() => 'accepted', (e: unknown) => e), timeout])
+    return await Promise.race([
+      readCheckpoint(dir).then(
+        () => 'accepted',
+        (e: unknown) => e,
+      ),
+      timeout,
+    ])
   } finally {
     clearTimeout(timer)
   }

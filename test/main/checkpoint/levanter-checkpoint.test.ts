@@ -79,7 +79,10 @@ describe('Levanter Backpack checkpoints', () => {
       const engine = fixture.engine()
       const { edits } = await loadSenseEdits(engine, join(dir, 'edits.json'))
       const out = await applySenseEdits(engine, ids, edits)
-      for (const [name, got] of [['logits', out.logits], ['senses', out.senses]] as const) {
+      for (const [name, got] of [
+        ['logits', out.logits],
+        ['senses', out.senses],
+      ] as const) {
         const want = readNpy(join(dir, `${name}.npy`))
         expectAllClose(got, want.data, { rtolToScale: 1e-4, shape: want.shape, label: `edited ${name}` })
       }
@@ -114,7 +117,11 @@ describe('Levanter Backpack checkpoints', () => {
     it('attribution sums to the logit, with and without edits', async () => {
       const { edits } = await loadSenseEdits(fixture.engine(), join(dir, 'edits.json'))
       for (const e of [null, edits]) {
-        for (const [q, v] of [[0, 5], [6, 300], [11, 42]]) {
+        for (const [q, v] of [
+          [0, 5],
+          [6, 300],
+          [11, 42],
+        ]) {
           const a = await attributeLogit(fixture.runner(), ids, q, v, e)
           expect(Math.abs(a.total - a.logit)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(a.logit)))
         }

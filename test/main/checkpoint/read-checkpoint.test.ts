@@ -42,7 +42,9 @@ function without(m: Map<string, HelperTensor>, ...names: string[]): Map<string, 
 
 describe('readCheckpoint formats', () => {
   it('reads a torch zip with tied aliases sharing storage, mask buffers and parameters, exactly', async () => {
-    const dir = dirFor(tinyConfigJson(), { 'pytorch_model.bin': torchZipBytes(source, { tiedAliases: true, maskBuffers: 2, parameters: true, prefix: 'any_folder-name' }) })
+    const dir = dirFor(tinyConfigJson(), {
+      'pytorch_model.bin': torchZipBytes(source, { tiedAliases: true, maskBuffers: 2, parameters: true, prefix: 'any_folder-name' }),
+    })
     const c = await readCheckpoint(dir)
     expect(c.format).toBe('pytorch-zip')
     expect(c.files).toEqual(['pytorch_model.bin'])
@@ -55,7 +57,9 @@ describe('readCheckpoint formats', () => {
 
   it('reads the legacy torch format to the same tensors and hash as the zip', async () => {
     const zip = await readCheckpoint(dirFor(tinyConfigJson(), { 'pytorch_model.bin': torchZipBytes(source, { tiedAliases: true }) }))
-    const legacy = await readCheckpoint(dirFor(tinyConfigJson(), { 'pytorch_model.bin': torchLegacyBytes(source, { tiedAliases: true, maskBuffers: 2 }) }))
+    const legacy = await readCheckpoint(
+      dirFor(tinyConfigJson(), { 'pytorch_model.bin': torchLegacyBytes(source, { tiedAliases: true, maskBuffers: 2 }) }),
+    )
     expect(legacy.format).toBe('pytorch-legacy')
     expectEqualTo(legacy, source)
     expect(legacy.contentHash).toBe(zip.contentHash)
@@ -97,7 +101,10 @@ describe('readCheckpoint formats', () => {
     const exact = tinyTensors(3, true)
     const f32 = await readCheckpoint(dirFor(tinyConfigJson(), { 'model.safetensors': safetensorsFromTensors(exact) }))
     for (const dtype of ['F16', 'BF16'] as const) {
-      const variants: Array<Record<string, Uint8Array>> = [{ 'model.safetensors': safetensorsFromTensors(exact, dtype) }, { 'pytorch_model.bin': torchZipBytes(exact, { dtype, tiedAliases: true }) }]
+      const variants: Array<Record<string, Uint8Array>> = [
+        { 'model.safetensors': safetensorsFromTensors(exact, dtype) },
+        { 'pytorch_model.bin': torchZipBytes(exact, { dtype, tiedAliases: true }) },
+      ]
       for (const files of variants) {
         const c = await readCheckpoint(dirFor(tinyConfigJson(), files))
         expectEqualTo(c, exact)
@@ -168,10 +175,20 @@ describe('readCheckpoint canonical names and ties', () => {
   })
 
   it('reports missing and unexpected tensors, and NaN/Inf weights by name', async () => {
-    const missing = await workbenchErrorOf(readCheckpoint(dirFor(tinyConfigJson(), { 'model.safetensors': safetensorsFromTensors(without(source, 'backpack.sense_weight_net.c_attn.bias')) })))
+    const missing = await workbenchErrorOf(
+      readCheckpoint(
+        dirFor(tinyConfigJson(), { 'model.safetensors': safetensorsFromTensors(without(source, 'backpack.sense_weight_net.c_attn.bias')) }),
+      ),
+    )
     expect(missing.code).toBe('checkpoint-shape')
     expect(missing.message).toContain('backpack.sense_weight_net.c_attn.bias')
-    const extra = await workbenchErrorOf(readCheckpoint(dirFor(tinyConfigJson(), { 'model.safetensors': safetensorsFromTensors(new Map([...source, ['transformer.h.0.attn.bias', source.get(WPE)!]])) })))
+    const extra = await workbenchErrorOf(
+      readCheckpoint(
+        dirFor(tinyConfigJson(), {
+          'model.safetensors': safetensorsFromTensors(new Map([...source, ['transformer.h.0.attn.bias', source.get(WPE)!]])),
+        }),
+      ),
+    )
     expect(extra.code).toBe('checkpoint-shape')
     expect(extra.message).toContain('transformer.h.0.attn.bias')
     for (const value of [NaN, Infinity, -Infinity]) {
@@ -196,7 +213,9 @@ describe('readCheckpoint canonical names and ties', () => {
 
   it('refuses non-contiguous strides and stops with cancelled when aborted', async () => {
     const t = source.get('backpack.sense_weight_net.c_attn.weight')! // [16, 8]
-    const pickled = [{ name: 'x', storageType: 'FloatStorage' as const, storageKey: '0', storageNumel: 128, offset: 0, shape: t.shape, stride: [1, 16] }]
+    const pickled = [
+      { name: 'x', storageType: 'FloatStorage' as const, storageKey: '0', storageNumel: 128, offset: 0, shape: t.shape, stride: [1, 16] },
+    ]
     const bin = torchZipFromParts(stateDictPickle(pickled), [['0', encode(t.data, 'F32')]])
     const err = await workbenchErrorOf(readCheckpoint(dirFor(tinyConfigJson(), { 'pytorch_model.bin': bin })))
     expect(err.code).toBe('checkpoint-format')

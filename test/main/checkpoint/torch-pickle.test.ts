@@ -23,6 +23,8 @@ describe('readTorchPickle', () => {
   it('allows exactly the state-dict globals', () => {
     expect(ALLOWED_GLOBALS).toContain('torch._utils._rebuild_tensor_v2')
     expect(ALLOWED_GLOBALS).toContain('torch.BoolStorage')
-    expect(ALLOWED_GLOBALS.every((g) => /^(collections\.OrderedDict|torch\._utils\._rebuild_(tensor_v2|parameter)|torch\.\w+Storage)$/.test(g))).toBe(true)
+    expect(
+      ALLOWED_GLOBALS.every((g) => /^(collections\.OrderedDict|torch\._utils\._rebuild_(tensor_v2|parameter)|torch\.\w+Storage)$/.test(g)),
+    ).toBe(true)
   })
 })

@@ -35,7 +35,10 @@ describe('tied tokens on the demo', () => {
     const macbook = gpt2Tokenizer().encode(' MacBook')[0]
     expect(big).toContain(macbook)
     expect(tied.info(big[0])).toMatchObject({ size: big.length, neverSeen: true })
-    const why = explainEditTokens({ token: macbook, remove: gpt2Tokenizer().encode(' Apple')[0], add: gpt2Tokenizer().encode(' HP')[0] }, tied)
+    const why = explainEditTokens(
+      { token: macbook, remove: gpt2Tokenizer().encode(' Apple')[0], add: gpt2Tokenizer().encode(' HP')[0] },
+      tied,
+    )
     expect(why.some((w) => w.includes(JSON.stringify(' MacBook')))).toBe(true)
   })
 

@@ -21,10 +21,17 @@ describe('evaluateCorpus on tiny-fullvocab', () => {
 
   it('tokenizes the golden texts to the golden ids, and windows them by the shared convention', () => {
     expect(documents.map((d) => d.ids)).toEqual(input.documents.map((d) => d.ids))
-    expect(predictionWindows(1061, 512)).toEqual([{ start: 0, end: 512 }, { start: 511, end: 1023 }, { start: 1022, end: 1061 }])
+    expect(predictionWindows(1061, 512)).toEqual([
+      { start: 0, end: 512 },
+      { start: 511, end: 1023 },
+      { start: 1022, end: 1061 },
+    ])
   })
 
-  for (const [what, golden, editsFile] of [['the plain model', 'expected.json', null], ['sense edits', 'expected-edits.json', 'edits.json']] as const) {
+  for (const [what, golden, editsFile] of [
+    ['the plain model', 'expected.json', null],
+    ['sense edits', 'expected-edits.json', 'edits.json'],
+  ] as const) {
     it(`matches the PyTorch reference's per-token log-probs and sums under ${what}`, async () => {
       const want = read(golden) as Golden
       const edits = editsFile ? await session().parseEdits(read(editsFile)) : null

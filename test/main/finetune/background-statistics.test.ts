@@ -11,7 +11,11 @@ describe('background statistics (small-bin)', () => {
   const ids = Array.from({ length: 140 }, (_, i) => (i * 37) % 512)
 
   it('windows overlap by one token so every token but the first is predicted once', () => {
-    expect(backgroundWindows(140, 64)).toEqual([{ start: 0, end: 64 }, { start: 63, end: 127 }, { start: 126, end: 140 }])
+    expect(backgroundWindows(140, 64)).toEqual([
+      { start: 0, end: 64 },
+      { start: 63, end: 127 },
+      { start: 126, end: 140 },
+    ])
     expect(backgroundWindows(1, 64)).toEqual([])
   })
 

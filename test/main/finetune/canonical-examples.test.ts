@@ -4,7 +4,12 @@ import { gpt2Tokenizer } from '../../../src/main/tokenizer/gpt2-tokenizer'
 import { WorkbenchError } from '../../../src/shared/errors'
 
 const tok = gpt2Tokenizer()
-const o = (loss: ParseExamplesOptions['loss'], nPositions = 512): ParseExamplesOptions => ({ loss, tokenize: (s) => tok.encode(s), nPositions, vocabSize: 50264 })
+const o = (loss: ParseExamplesOptions['loss'], nPositions = 512): ParseExamplesOptions => ({
+  loss,
+  tokenize: (s) => tok.encode(s),
+  nPositions,
+  vocabSize: 50264,
+})
 
 function code(f: () => unknown): string | undefined {
   try {

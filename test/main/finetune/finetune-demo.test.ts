@@ -38,7 +38,12 @@ describe('fine-tuning on the demo Backpack', () => {
     engine = await openEngine({ checkpointDir: DEMO, provider: 'cpu' })
     const tok = gpt2Tokenizer()
     const text = readFileSync(join(DEMO, 'canonical/capitals.jsonl'), 'utf8')
-    examples = parseCanonicalExamples(text, { loss: 'nll', tokenize: (s) => tok.encode(s), nPositions: engine.config.nPositions, vocabSize: engine.config.vocabSize })
+    examples = parseCanonicalExamples(text, {
+      loss: 'nll',
+      tokenize: (s) => tok.encode(s),
+      nPositions: engine.config.nPositions,
+      vocabSize: engine.config.vocabSize,
+    })
     background = await loadBackgroundText(undefined)
     result = await runFinetune(engine, { examples, background, options })
   }, 600_000)
@@ -112,7 +117,13 @@ describe('fine-tuning on the demo Backpack', () => {
 
   it('stops with a cancelled error when aborted mid-run', async () => {
     const controller = new AbortController()
-    const run = runFinetune(engine, { examples, background, options: { ...options, epochs: 5 }, signal: controller.signal, onProgress: () => controller.abort() })
+    const run = runFinetune(engine, {
+      examples,
+      background,
+      options: { ...options, epochs: 5 },
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    })
     const err = await run.catch((e: unknown) => e)
     expect(err).toBeInstanceOf(WorkbenchError)
     expect((err as WorkbenchError).code).toBe('cancelled')

@@ -13,9 +13,18 @@ describe('fine-tuning off the calling thread', () => {
     const cache = mkdtempSync(join(tmpdir(), 'finetune-thread-'))
     try {
       const helper = resolve(import.meta.dirname, 'helpers/finetune-thread.ts')
-      const r = spawnSync(process.execPath, ['--import', 'tsx', helper, resolve('test/fixtures/checkpoints/tiny-fullvocab'), cache], { encoding: 'utf8', timeout: 300_000 })
+      const r = spawnSync(process.execPath, ['--import', 'tsx', helper, resolve('test/fixtures/checkpoints/tiny-fullvocab'), cache], {
+        encoding: 'utf8',
+        timeout: 300_000,
+      })
       expect(r.status, r.stderr).toBe(0)
-      const out = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { ortOnThisThread: string[]; epochs: number[]; epochKept: number; edits: number; fell: boolean }
+      const out = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as {
+        ortOnThisThread: string[]
+        epochs: number[]
+        epochKept: number
+        edits: number
+        fell: boolean
+      }
       expect(out.ortOnThisThread).toEqual([])
       expect(out.epochs).toEqual([1, 2, 3, 4])
       expect(out.epochKept).toBe(4)

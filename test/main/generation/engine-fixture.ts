@@ -14,7 +14,12 @@ export const checkpoint = (name: string) => join(ROOT, 'test/fixtures/checkpoint
  * test file, with BACKPACK_CACHE_DIR in a temporary folder (conversion cache, sense tables), and
  * cleans both up afterwards.
  */
-export function useEngine(fixture: string): { engine: () => WorkerEngine; session: () => ModelSession; runner: () => InterventionRunner; cache: () => string } {
+export function useEngine(fixture: string): {
+  engine: () => WorkerEngine
+  session: () => ModelSession
+  runner: () => InterventionRunner
+  cache: () => string
+} {
   let session: ModelSession | undefined
   let cache = ''
   const saved = process.env.BACKPACK_CACHE_DIR

@@ -14,7 +14,8 @@ describe('generate with a topic edit (small-bin)', () => {
   it('recomputes the annealed δ over the whole sequence each step: incremental = full recomputation', async () => {
     const engine = fixture.engine()
     const { edits } = parseSenseEditsFor(engine, {
-      format: 'backpack-sense-edits', version: 1,
+      format: 'backpack-sense-edits',
+      version: 1,
       edits: [
         { kind: 'scale-sense', token: 17, sense: 10, factor: 0.5 },
         { kind: 'topic', words: ['the', 'and'], strength: 3 },
@@ -24,7 +25,15 @@ describe('generate with a topic edit (small-bin)', () => {
     const ids = [5, 17, 300, 5, 42, 9]
     const run = async (recompute: 'incremental' | 'full') => {
       const rows: Float32Array[] = []
-      const r = await generate(engine, { ids, maxNewTokens: 30, strategy: 'sample', seed: 9, edits, recompute, onLogits: (_, l) => rows.push(l.slice()) })
+      const r = await generate(engine, {
+        ids,
+        maxNewTokens: 30,
+        strategy: 'sample',
+        seed: 9,
+        edits,
+        recompute,
+        onLogits: (_, l) => rows.push(l.slice()),
+      })
       return { r, rows }
     }
     const inc = await run('incremental')
@@ -33,7 +42,11 @@ describe('generate with a topic edit (small-bin)', () => {
     expect(inc.r.ids).toEqual(full.r.ids)
     inc.rows.forEach((row, step) => expectAllClose(row, full.rows[step], { rtolToScale: 1e-5, label: `step ${step}` }))
     // and the topic edit changes the distribution relative to the same edits without it
-    const noTopic = parseSenseEditsFor(engine, { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: 17, sense: 10, factor: 0.5 }] }).edits
+    const noTopic = parseSenseEditsFor(engine, {
+      format: 'backpack-sense-edits',
+      version: 1,
+      edits: [{ kind: 'scale-sense', token: 17, sense: 10, factor: 0.5 }],
+    }).edits
     const rows: Float32Array[] = []
     await generate(engine, { ids, maxNewTokens: 1, edits: noTopic, onLogits: (_, l) => rows.push(l.slice()) })
     let diff = 0

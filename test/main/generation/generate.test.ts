@@ -44,12 +44,15 @@ const setAllSenses = (tokens: number[], u: Float64Array, scale: number) =>
 describe('generate (tiny-fullvocab)', () => {
   it('incremental decoding equals full recomputation: logits at every step (1e-5 of scale) and the greedy ids', async () => {
     const engine = fixture.engine()
-    const edits = parseSenseEditsFor(engine, doc([
-      { kind: 'scale-sense', token: ' MacBook', sense: [1, 3], factor: 0.2 },
-      { kind: 'knowledge-edit', token: ' MacBook', remove: ' Apple', add: ' HP' },
-      { kind: 'scale-contextualization', position: 1, sense: 2, factor: 3 },
-      { kind: 'scale-contextualization', position: 4, factor: 0.5, renormalize: true },
-    ])).edits
+    const edits = parseSenseEditsFor(
+      engine,
+      doc([
+        { kind: 'scale-sense', token: ' MacBook', sense: [1, 3], factor: 0.2 },
+        { kind: 'knowledge-edit', token: ' MacBook', remove: ' Apple', add: ' HP' },
+        { kind: 'scale-contextualization', position: 1, sense: 2, factor: 3 },
+        { kind: 'scale-contextualization', position: 4, factor: 0.5, renormalize: true },
+      ]),
+    ).edits
     for (const e of [null, edits]) {
       const inc = await stepLogits({ ids: prompt, maxNewTokens: 24, edits: e })
       const full = await stepLogits({ ids: prompt, maxNewTokens: 24, edits: e, recompute: 'full' })

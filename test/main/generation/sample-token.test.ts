@@ -25,7 +25,7 @@ describe('chooseToken', () => {
     expect(c.logProb).toBeCloseTo(Math.log(softmax(Array.from(logits))[5]), 6)
   })
 
-  it('greedyToken and tokenLogProb (the split generation uses) give exactly chooseToken\'s greedy answer, lowest id on ties', () => {
+  it("greedyToken and tokenLogProb (the split generation uses) give exactly chooseToken's greedy answer, lowest id on ties", () => {
     const c = chooseToken(logits, 0, logits.length, { strategy: 'greedy' }, null)
     expect(greedyToken(logits, 0, logits.length)).toBe(c.id)
     expect(tokenLogProb(logits, 0, logits.length, c.id)).toBe(c.logProb)
@@ -59,7 +59,9 @@ describe('chooseToken', () => {
     kept.forEach((i) => expect(Math.abs(f[i] - p[i] / z)).toBeLessThan(0.015))
     expect(f.filter((_, i) => !kept.includes(i)).every((x) => x === 0)).toBe(true)
     // a tiny p keeps only the argmax
-    expect(frequencies(logits, { strategy: 'sample', temperature: 1, topP: 1e-6, seed: 0 }, 200).every((x, i) => (i === 5 ? x === 1 : x === 0))).toBe(true)
+    expect(
+      frequencies(logits, { strategy: 'sample', temperature: 1, topP: 1e-6, seed: 0 }, 200).every((x, i) => (i === 5 ? x === 1 : x === 0)),
+    ).toBe(true)
   })
 
   it('never picks a padding id (≥ 50257), even when its logit is by far the largest', () => {

@@ -78,7 +78,9 @@ describe('SeededRandom', () => {
     expect(stream(SEED_MAX)).not.toEqual(stream(0))
     const sample = { strategy: 'sample' as const, temperature: 1 }
     expect(checkDecodingSettings({ ...sample, seed: SEED_MAX })).toMatchObject({ seed: SEED_MAX })
-    expect(() => checkDecodingSettings({ ...sample, seed: SEED_MAX + 1 })).toThrow(/seed must be an integer in \[0, 4294967295\], got 4294967296/)
+    expect(() => checkDecodingSettings({ ...sample, seed: SEED_MAX + 1 })).toThrow(
+      /seed must be an integer in \[0, 4294967295\], got 4294967296/,
+    )
   })
 
   it('rejects seeds that are not non-negative safe integers', () => {

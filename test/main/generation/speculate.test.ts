@@ -64,7 +64,9 @@ describe('speculative generation (tiny-fullvocab)', () => {
       expect(fast.result.ids, `speculate ${speculate}`).toEqual(plain.result.ids)
       fast.result.tokens.forEach((t, i) => expect(t.logProb).toBeCloseTo(plain.result.tokens[i].logProb, 4))
       expect(fast.rows).toHaveLength(plain.rows.length)
-      fast.rows.forEach((row, step) => expectAllClose(row, plain.rows[step], { rtolToScale: 1e-5, label: `speculate ${speculate}, step ${step}` }))
+      fast.rows.forEach((row, step) =>
+        expectAllClose(row, plain.rows[step], { rtolToScale: 1e-5, label: `speculate ${speculate}, step ${step}` }),
+      )
       expect(fast.stats.multi, 'guesses were appended').toBeGreaterThan(0)
       expect(fast.stats.appends).toBeLessThan(plain.stats.appends)
       const { guessed, accepted } = fast.result.speculation

@@ -15,7 +15,11 @@ describe('TopicAnnealer', () => {
     const ids = [4, 9, 4, 17, 2, 9, 9, 29, 0, 4, 13, 17]
     for (const strength of [1, 3] as const) {
       const annealer = new TopicAnnealer(delta, k, d, strength)
-      annealer.push(ids.slice(0, 3), ids.slice(0, 3).map((t) => C[t]), ids.slice(0, 3).map((t) => E[t]))
+      annealer.push(
+        ids.slice(0, 3),
+        ids.slice(0, 3).map((t) => C[t]),
+        ids.slice(0, 3).map((t) => E[t]),
+      )
       for (let n = 3; n <= ids.length; n++) {
         if (n > 3) annealer.push([ids[n - 1]], [C[ids[n - 1]]], [E[ids[n - 1]]])
         const prefix = ids.slice(0, n)

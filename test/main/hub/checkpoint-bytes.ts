@@ -11,5 +11,7 @@ export function tinySafetensors(rows = 128, cols = 256): Buffer {
 }
 
 export function tinyConfig(): Buffer {
-  return Buffer.from(JSON.stringify({ model_type: 'backpack-gpt2', n_embd: 16, n_layer: 1, n_head: 2, num_senses: 4, vocab_size: 50264 }, null, 2))
+  return Buffer.from(
+    JSON.stringify({ model_type: 'backpack-gpt2', n_embd: 16, n_layer: 1, n_head: 2, num_senses: 4, vocab_size: 50264 }, null, 2),
+  )
 }

@@ -198,7 +198,10 @@ describe('downloadCheckpoint against a local Hub', () => {
     // Progress events are throttled, so also watch the partial file reach the stalled size.
     const partial = join(cacheDir, REPO_DIR, 'blobs', `${sha256(weights)}.incomplete`)
     const poll = setInterval(() => {
-      stat(partial).then((s) => s.size >= kept && controller.abort(), () => undefined)
+      stat(partial).then(
+        (s) => s.size >= kept && controller.abort(),
+        () => undefined,
+      )
     }, 5)
     const code = await codeOf(downloadCheckpoint(opts({ signal: controller.signal, onProgress })))
     clearInterval(poll)
@@ -215,7 +218,10 @@ describe('downloadCheckpoint against a local Hub', () => {
   })
 
   it('follows a renamed repository (relative or absolute same-host redirect) and caches under the name asked for', async () => {
-    for (const [old, absolute] of [['old-org/old-name', false], ['older/name', true]] as const) {
+    for (const [old, absolute] of [
+      ['old-org/old-name', false],
+      ['older/name', true],
+    ] as const) {
       hub.renamedFrom(old, absolute)
       const result = await downloadCheckpoint(opts({ repo: old }))
       expect(result.snapshot).toBe(join(cacheDir, `models--${old.replace('/', '--')}`, 'snapshots', COMMIT))
@@ -243,7 +249,10 @@ describe('downloadCheckpoint against a local Hub', () => {
   it('reports a cache folder that cannot be created (ENOENT under /proc) without hanging or any request', async () => {
     if (!existsSync('/proc/self')) return // not Linux
     const err = await downloadCheckpoint(opts({ cacheDir: '/proc/backpack-nope/hub' })).catch((e: unknown) => e as WorkbenchError)
-    expect(err).toMatchObject({ code: 'hub', message: expect.stringContaining('cannot create the Hugging Face cache folder /proc/backpack-nope/hub') })
+    expect(err).toMatchObject({
+      code: 'hub',
+      message: expect.stringContaining('cannot create the Hugging Face cache folder /proc/backpack-nope/hub'),
+    })
     expect(hub.requests).toEqual([])
   })
 

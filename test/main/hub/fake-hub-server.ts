@@ -64,7 +64,12 @@ export async function startFakeHub(repo: string, commit: string, files: FakeFile
       res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end()
       return
     }
-    const headers = { ...extra, 'accept-ranges': 'bytes', 'content-length': String(body.length - start), 'content-type': 'application/octet-stream' }
+    const headers = {
+      ...extra,
+      'accept-ranges': 'bytes',
+      'content-length': String(body.length - start),
+      'content-type': 'application/octet-stream',
+    }
     if (range) res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` })
     else res.writeHead(200, headers)
     if (req.method === 'HEAD') {
@@ -105,19 +110,33 @@ export async function startFakeHub(repo: string, commit: string, files: FakeFile
     const listing = new RegExp(`^/api/models/${repo}/revision/([^/]+)$`).exec(url.pathname)
     if (listing && req.method === 'GET') {
       const rev = decodeURIComponent(listing[1])
-      if (rev !== 'main' && rev !== commit && !/^refs\/pr\/\d+$/.test(rev)) return void res.writeHead(404, { 'x-error-code': 'RevisionNotFound' }).end()
-      const body = { _id: 'x', id: repo, sha: commit, private: false, gated: false, downloads: 0, likes: 0, lastModified: '2023-05-01T00:00:00.000Z', siblings: files.map((f) => ({ rfilename: f.path })) }
+      if (rev !== 'main' && rev !== commit && !/^refs\/pr\/\d+$/.test(rev))
+        return void res.writeHead(404, { 'x-error-code': 'RevisionNotFound' }).end()
+      const body = {
+        _id: 'x',
+        id: repo,
+        sha: commit,
+        private: false,
+        gated: false,
+        downloads: 0,
+        likes: 0,
+        lastModified: '2023-05-01T00:00:00.000Z',
+        siblings: files.map((f) => ({ rfilename: f.path })),
+      }
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
     }
     const resolve = new RegExp(`^/${repo}/resolve/([^/]+)/(.+)$`).exec(url.pathname)
     if (resolve) {
       const rev = decodeURIComponent(resolve[1])
       const file = files.find((f) => f.path === decodeURIComponent(resolve[2]))
-      if (rev !== 'main' && rev !== commit && !/^refs\/pr\/\d+$/.test(rev)) return void res.writeHead(404, { 'x-error-code': 'RevisionNotFound' }).end()
+      if (rev !== 'main' && rev !== commit && !/^refs\/pr\/\d+$/.test(rev))
+        return void res.writeHead(404, { 'x-error-code': 'RevisionNotFound' }).end()
       if (!file) return void res.writeHead(404, { 'x-error-code': 'EntryNotFound' }).end()
       if (file.lfs) {
         const port = (server.address() as AddressInfo).port
-        const pointer = Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(file.content)}\nsize ${file.content.length}\n`)
+        const pointer = Buffer.from(
+          `version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(file.content)}\nsize ${file.content.length}\n`,
+        )
         res.writeHead(302, {
           ...common,
           location: `http://127.0.0.1:${port}/cdn/${sha256(file.content)}`,

@@ -17,10 +17,13 @@ async function startProxy() {
   const server: Server = createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`)
     const target = new URL(req.url ?? '')
-    const upstream = httpRequest({ host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers)
-      up.pipe(res)
-    })
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers)
+        up.pipe(res)
+      },
+    )
     req.pipe(upstream)
   })
   server.on('connect', (req, socket, head) => {
@@ -83,7 +86,11 @@ describe('proxies', () => {
 })
 
 describe('unreachable hosts', () => {
-  const failure = (p: Promise<unknown>) => p.then(() => new Error('expected a rejection'), (e: unknown) => e as WorkbenchError)
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => new Error('expected a rejection'),
+      (e: unknown) => e as WorkbenchError,
+    )
   /** An http URL on 127.0.0.1 where nothing listens (a port just released). */
   async function closedUrl(): Promise<string> {
     const s = createServer()

@@ -14,7 +14,8 @@ const code = (f: () => unknown) => {
 describe('hub names', () => {
   it('accepts real repo ids and rejects path tricks', () => {
     for (const ok of ['stanfordnlp/backpack-gpt2', 'gpt2', 'org/Model_v1.5']) expect(code(() => validateRepoId(ok))).toBe('ok')
-    for (const bad of ['', '../x', 'a/b/c', 'a/..', 'a--b/c', '/abs', 'a/b c', 'a\\b']) expect(code(() => validateRepoId(bad))).toBe('bad-request')
+    for (const bad of ['', '../x', 'a/b/c', 'a/..', 'a--b/c', '/abs', 'a/b c', 'a\\b'])
+      expect(code(() => validateRepoId(bad))).toBe('bad-request')
   })
 
   it('accepts branches, refs/pr/N and commits; rejects traversal', () => {

@@ -15,7 +15,10 @@ describe('hubSettings', () => {
   })
 
   it('reads HF_ENDPOINT, HF_HUB_OFFLINE (1/ON/YES/TRUE) and the proxy variables', () => {
-    const s = hubSettings({}, { HF_ENDPOINT: 'https://mirror.example/', HF_HUB_OFFLINE: 'True', https_proxy: 'http://p:3128', NO_PROXY: 'localhost' })
+    const s = hubSettings(
+      {},
+      { HF_ENDPOINT: 'https://mirror.example/', HF_HUB_OFFLINE: 'True', https_proxy: 'http://p:3128', NO_PROXY: 'localhost' },
+    )
     expect(s.endpoint).toBe('https://mirror.example')
     expect(s.offline).toBe(true)
     expect(s.proxy).toEqual({ httpProxy: '', httpsProxy: 'http://p:3128', noProxy: 'localhost' })
@@ -24,7 +27,10 @@ describe('hubSettings', () => {
   })
 
   it('explicit options win over the environment', () => {
-    const s = hubSettings({ endpoint: 'http://127.0.0.1:9', offline: false, token: 'hf_x', cacheDir: 'rel' }, { HF_ENDPOINT: 'https://e', HF_HUB_OFFLINE: '1', HF_TOKEN: 'hf_env' })
+    const s = hubSettings(
+      { endpoint: 'http://127.0.0.1:9', offline: false, token: 'hf_x', cacheDir: 'rel' },
+      { HF_ENDPOINT: 'https://e', HF_HUB_OFFLINE: '1', HF_TOKEN: 'hf_env' },
+    )
     expect(s).toMatchObject({ endpoint: 'http://127.0.0.1:9', offline: false, token: 'hf_x', cacheDir: resolve('rel') })
   })
 

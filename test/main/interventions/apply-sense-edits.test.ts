@@ -46,7 +46,11 @@ describe('sense edits on the real engine (small-bin)', () => {
     const more: number[] = JSON.parse(readFileSync(join(dir, 'ids.json'), 'utf8'))
     const { edits } = await loadSenseEdits(engine, join(dir, 'edits.json'))
     const out = await applySenseEdits(engine, more, edits)
-    for (const [name, got] of [['logits', out.logits], ['senses', out.senses], ['contextualization', out.contextualization]] as const) {
+    for (const [name, got] of [
+      ['logits', out.logits],
+      ['senses', out.senses],
+      ['contextualization', out.contextualization],
+    ] as const) {
       const want = readNpy(join(dir, `${name}.npy`))
       expectAllClose(got, want.data, { rtolToScale: 1e-4, shape: want.shape, label: name })
     }
@@ -55,16 +59,25 @@ describe('sense edits on the real engine (small-bin)', () => {
   it('attribution sums to the logit within 1e-4, with and without edits', async () => {
     const { edits } = await loadSenseEdits(engine, join(goldenDir, 'edits.json'))
     const runner = fixture.runner()
-    for (const e of [null, edits]) for (const [q, v] of [[0, 5], [6, 300], [11, 42]]) {
-      const a = await attributeLogit(runner, ids, q, v, e)
-      expect(Math.abs(a.total - a.logit)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(a.logit)))
-    }
+    for (const e of [null, edits])
+      for (const [q, v] of [
+        [0, 5],
+        [6, 300],
+        [11, 42],
+      ]) {
+        const a = await attributeLogit(runner, ids, q, v, e)
+        expect(Math.abs(a.total - a.logit)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(a.logit)))
+      }
   })
 
   it('observed log-odds changes stay within the blast radius on several prompts', async () => {
     const { edits } = parseSenseEditsFor(engine, {
-      format: 'backpack-sense-edits', version: 1,
-      edits: [{ kind: 'scale-sense', token: 17, sense: [3, 10], factor: -1 }, { kind: 'knowledge-edit', token: 5, remove: 42, add: 300 }],
+      format: 'backpack-sense-edits',
+      version: 1,
+      edits: [
+        { kind: 'scale-sense', token: 17, sense: [3, 10], factor: -1 },
+        { kind: 'knowledge-edit', token: 5, remove: 42, add: 300 },
+      ],
     })
     const runner = fixture.runner()
     const [a, b] = [42, 300]
@@ -87,7 +100,10 @@ describe('sense edits on the real engine (small-bin)', () => {
 
   it('rejects a file that is not a valid document with edit-invalid, and a missing file with not-found', async () => {
     const bad = join(fixture.cache(), 'bad.json')
-    writeFileSync(bad, JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: 512, factor: 0 }] }))
+    writeFileSync(
+      bad,
+      JSON.stringify({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: 512, factor: 0 }] }),
+    )
     await expect(loadSenseEdits(engine, bad)).rejects.toMatchObject({ code: 'edit-invalid' })
     await expect(loadSenseEdits(engine, join(fixture.cache(), 'nope.json'))).rejects.toMatchObject({ code: 'not-found' })
   })
@@ -100,8 +116,12 @@ describe('topic control on the real engine (small-bin)', () => {
     engine = fixture.engine()
   })
 
-  it('equals a brute-force re-derivation of the authors\' three steps (1e-4 to scale), and attribution still sums', async () => {
-    const { edits } = parseSenseEditsFor(engine, { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'topic', words: ['the', 'and'], strength: 3 }] })
+  it("equals a brute-force re-derivation of the authors' three steps (1e-4 to scale), and attribution still sums", async () => {
+    const { edits } = parseSenseEditsFor(engine, {
+      format: 'backpack-sense-edits',
+      version: 1,
+      edits: [{ kind: 'topic', words: ['the', 'and'], strength: 3 }],
+    })
     const out = await applySenseEdits(engine, ids, edits)
     const { vocabSize: V, numSenses: k } = engine.config
     // step 1: every (x, ℓ) score vector by projection, s = b·(E·C)/max
@@ -130,15 +150,17 @@ describe('topic control on the real engine (small-bin)', () => {
     const n = ids.length
     const f = 3.3 / 7.5
     const expected = new Float64Array(n * V)
-    for (let i = 0; i < n; i++) for (let l = 0; l < k; l++) for (let j = 0; j <= i; j++) {
-      const x = ids[j]
-      let a = 0
-      for (const y of ids) a += Math.max(0, scores[(x * k + l) * V + y])
-      const score = (1 / (1 + Math.exp(f * a - 6))) * (1 + j / 100)
-      const eff = score * delta(x, l) + (1 - score)
-      const w = out.contextualization[(l * n + i) * n + j] * eff
-      for (let v = 0; v < V; v++) expected[i * V + v] += w * scores[(x * k + l) * V + v]
-    }
+    for (let i = 0; i < n; i++)
+      for (let l = 0; l < k; l++)
+        for (let j = 0; j <= i; j++) {
+          const x = ids[j]
+          let a = 0
+          for (const y of ids) a += Math.max(0, scores[(x * k + l) * V + y])
+          const score = (1 / (1 + Math.exp(f * a - 6))) * (1 + j / 100)
+          const eff = score * delta(x, l) + (1 - score)
+          const w = out.contextualization[(l * n + i) * n + j] * eff
+          for (let v = 0; v < V; v++) expected[i * V + v] += w * scores[(x * k + l) * V + v]
+        }
     expectAllClose(out.logits, expected, { rtolToScale: 1e-4, shape: [n, V], label: 'topic logits' })
     expect(out.topicScale!.some((x) => Math.abs(x - 1) > 0.1)).toBe(true)
     const a = await attributeLogit(fixture.runner(), ids, 7, 262, edits)

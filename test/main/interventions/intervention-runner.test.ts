@@ -6,19 +6,30 @@ import { ArrayEngine } from './array-engine'
 import { mulberry32 } from '../../helpers/mulberry32'
 
 const parse = (engine: ArrayEngine, edits: unknown[]) =>
-  parseSenseEdits({ format: 'backpack-sense-edits', version: 1, edits }, { vocabSize: engine.config.vocabSize, numSenses: engine.config.numSenses, dModel: engine.config.nEmbd, resolveToken: () => [] })
+  parseSenseEdits(
+    { format: 'backpack-sense-edits', version: 1, edits },
+    { vocabSize: engine.config.vocabSize, numSenses: engine.config.numSenses, dModel: engine.config.nEmbd, resolveToken: () => [] },
+  )
 
 /** logits[q][v] by the spec's sum, in float64, from explicit per-token senses and α. */
-function referenceLogits(engine: ArrayEngine, ids: number[], C: (id: number, l: number) => Float64Array, alpha: Float32Array, v: number, i: number): number {
+function referenceLogits(
+  engine: ArrayEngine,
+  ids: number[],
+  C: (id: number, l: number) => Float64Array,
+  alpha: Float32Array,
+  v: number,
+  i: number,
+): number {
   const { numSenses: k, nEmbd: d } = engine.config
   const n = ids.length
   let s = 0
-  for (let l = 0; l < k; l++) for (let j = 0; j <= i; j++) {
-    const c = C(ids[j], l)
-    let dotv = 0
-    for (let x = 0; x < d; x++) dotv += engine.E[v * d + x] * c[x]
-    s += alpha[(l * n + i) * n + j] * dotv
-  }
+  for (let l = 0; l < k; l++)
+    for (let j = 0; j <= i; j++) {
+      const c = C(ids[j], l)
+      let dotv = 0
+      for (let x = 0; x < d; x++) dotv += engine.E[v * d + x] * c[x]
+      s += alpha[(l * n + i) * n + j] * dotv
+    }
   return s
 }
 
@@ -47,16 +58,20 @@ describe('InterventionRunner', () => {
     const alpha = await engine.contextualize(ids)
     const C = (id: number, l: number) => (id === 7 && (l === 1 || l === 2) ? new Float64Array(engine.config.nEmbd) : baseC(engine)(id, l))
     const V = engine.config.vocabSize
-    for (const i of [1, 3, 5]) for (const v of [0, 9, 39]) {
-      expect(out.logits[i * V + v]).toBeCloseTo(referenceLogits(engine, ids, C, alpha, v, i), 5)
-    }
+    for (const i of [1, 3, 5])
+      for (const v of [0, 9, 39]) {
+        expect(out.logits[i * V + v]).toBeCloseTo(referenceLogits(engine, ids, C, alpha, v, i), 5)
+      }
   })
 
-  it('knowledge-edit follows the authors\' formula on every sense (float64 re-derivation, 1e-5)', async () => {
+  it("knowledge-edit follows the authors' formula on every sense (float64 re-derivation, 1e-5)", async () => {
     const engine = new ArrayEngine()
     const runner = new InterventionRunner(engine)
     const [tok, rem, add] = [3, 10, 11]
-    const [edited] = await runner.editedSenses([tok], parse(engine, [{ kind: 'knowledge-edit', token: tok, remove: rem, add }]).edits as never)
+    const [edited] = await runner.editedSenses(
+      [tok],
+      parse(engine, [{ kind: 'knowledge-edit', token: tok, remove: rem, add }]).edits as never,
+    )
     const { numSenses: k, nEmbd: d } = engine.config
     const er = Float64Array.from(engine.E.subarray(rem * d, (rem + 1) * d))
     const ea = Float64Array.from(engine.E.subarray(add * d, (add + 1) * d))
@@ -73,7 +88,7 @@ describe('InterventionRunner', () => {
     }
   })
 
-  it('replace-sense and add-sense read the source token\'s unedited sense or explicit values', async () => {
+  it("replace-sense and add-sense read the source token's unedited sense or explicit values", async () => {
     const engine = new ArrayEngine()
     const runner = new InterventionRunner(engine)
     const d = engine.config.nEmbd
@@ -99,7 +114,7 @@ describe('InterventionRunner', () => {
     expect(engine.calls.contextualize).toBe(2)
   })
 
-  it('scale-contextualization without renormalising equals scaling that position\'s sense in this prompt', async () => {
+  it("scale-contextualization without renormalising equals scaling that position's sense in this prompt", async () => {
     const engine = new ArrayEngine()
     const runner = new InterventionRunner(engine)
     const p = 2
@@ -110,12 +125,15 @@ describe('InterventionRunner', () => {
     const V = engine.config.vocabSize
     for (const i of [2, 4]) expect(out.logits[i * V + 5]).toBeCloseTo(referenceLogits(engine, ids, baseC(engine), alpha, 5, i), 5)
     const ren = await runner.run(ids, parse(engine, [{ kind: 'scale-contextualization', position: p, factor: 0.3, renormalize: true }]))
-    for (let l = 0; l < engine.config.numSenses; l++) for (let i = 0; i < n; i++) {
-      let s = 0
-      for (let j = 0; j <= i; j++) s += ren.contextualization[(l * n + i) * n + j]
-      expect(s).toBeCloseTo(1, 5)
-    }
-    await expect(runner.run(ids, parse(engine, [{ kind: 'scale-contextualization', position: 6, factor: 0 }]))).rejects.toMatchObject({ code: 'edit-invalid' })
+    for (let l = 0; l < engine.config.numSenses; l++)
+      for (let i = 0; i < n; i++) {
+        let s = 0
+        for (let j = 0; j <= i; j++) s += ren.contextualization[(l * n + i) * n + j]
+        expect(s).toBeCloseTo(1, 5)
+      }
+    await expect(runner.run(ids, parse(engine, [{ kind: 'scale-contextualization', position: 6, factor: 0 }]))).rejects.toMatchObject({
+      code: 'edit-invalid',
+    })
   })
 
   it('observed log-odds changes stay within the blast radius on many prompts, and a one-token context attains perToken', async () => {
@@ -157,7 +175,12 @@ describe('InterventionRunner', () => {
   // ~512 pairs × 4 senses × 8 dims), so 301 edited tokens take two blocks
   const manyTokens = (engine: ArrayEngine) =>
     parse(engine, [
-      ...Array.from({ length: 300 }, (_, i) => ({ kind: 'scale-sense', token: 100 + i, sense: i % 4, factor: i % 7 === 0 ? 0 : 1.5 - (i % 5) })),
+      ...Array.from({ length: 300 }, (_, i) => ({
+        kind: 'scale-sense',
+        token: 100 + i,
+        sense: i % 4,
+        factor: i % 7 === 0 ? 0 : 1.5 - (i % 5),
+      })),
       { kind: 'knowledge-edit', token: 150, remove: 10, add: 11 },
       { kind: 'add-sense', token: 420, sense: 1, from: { token: 20, sense: 3 }, factor: 2 },
       { kind: 'replace-sense', token: 100, sense: 2, from: { token: 21, sense: 0 } },

@@ -7,7 +7,10 @@ import { useEngine } from '../generation/engine-fixture'
 import { ArrayEngine } from './array-engine'
 
 const parse = (engine: ArrayEngine, edits: unknown[]) =>
-  parseSenseEdits({ format: 'backpack-sense-edits', version: 1, edits }, { vocabSize: engine.config.vocabSize, numSenses: engine.config.numSenses, dModel: engine.config.nEmbd, resolveToken: () => [] })
+  parseSenseEdits(
+    { format: 'backpack-sense-edits', version: 1, edits },
+    { vocabSize: engine.config.vocabSize, numSenses: engine.config.numSenses, dModel: engine.config.nEmbd, resolveToken: () => [] },
+  )
 
 /** An ArrayEngine that counts combine and project calls (and the rows projected). */
 function countingEngine() {
@@ -59,7 +62,11 @@ describe('InterventionRunner re-runs from a base run (vector edits only)', () =>
     await runner.run(ids, parse(engine, [{ kind: 'scale-sense', token: 3, sense: [1, 2], factor: 2 }]))
     const docs = [
       // sense 1 scaled twice (factors multiply), sense 2 now also knowledge-edited: ΔC projected for sense 2 only
-      [{ kind: 'scale-sense', token: 3, sense: [1, 2], factor: 0.5 }, { kind: 'scale-sense', token: 3, sense: 1, factor: 3 }, { kind: 'knowledge-edit', token: 3, remove: 10, add: 11, senses: [2] }],
+      [
+        { kind: 'scale-sense', token: 3, sense: [1, 2], factor: 0.5 },
+        { kind: 'scale-sense', token: 3, sense: 1, factor: 3 },
+        { kind: 'knowledge-edit', token: 3, remove: 10, add: 11, senses: [2] },
+      ],
       // back to scale changes only, of both senses (E·C₂ is projected now), then another factor
       [{ kind: 'scale-sense', token: 3, sense: [1, 2], factor: -4 }],
       [{ kind: 'scale-sense', token: 3, sense: [1, 2], factor: 7 }],
@@ -99,15 +106,28 @@ describe('InterventionRunner re-runs from a base run (vector edits only)', () =>
     const runner = new InterventionRunner(engine)
     await runner.run(ids, null)
     // all senses of 3 and 7 change: 8 pairs > 8 positions / 2
-    await runner.run(ids, parse(engine, [{ kind: 'scale-sense', token: 3, factor: 2 }, { kind: 'scale-sense', token: 7, factor: 2 }]))
+    await runner.run(
+      ids,
+      parse(engine, [
+        { kind: 'scale-sense', token: 3, factor: 2 },
+        { kind: 'scale-sense', token: 7, factor: 2 },
+      ]),
+    )
     expect(counts.combine).toBe(2)
-    const alphaEdit = parse(engine, [{ kind: 'scale-sense', token: 3, sense: 0, factor: 0 }, { kind: 'scale-contextualization', position: 1, factor: 2 }])
+    const alphaEdit = parse(engine, [
+      { kind: 'scale-sense', token: 3, sense: 0, factor: 0 },
+      { kind: 'scale-contextualization', position: 1, factor: 2 },
+    ])
     await runner.run(ids, alphaEdit)
     expect(counts.combine).toBe(3)
     await runner.run([...ids, 4], parse(engine, [{ kind: 'scale-sense', token: 3, sense: 0, factor: 0 }]))
     expect(counts.combine).toBe(4)
     // the last direct run of `ids` under vector edits only is the base: one more changed pair goes the short way
-    const more = [{ kind: 'scale-sense', token: 3, factor: 2 }, { kind: 'scale-sense', token: 7, factor: 2 }, { kind: 'scale-sense', token: 12, sense: 3, factor: 0 }]
+    const more = [
+      { kind: 'scale-sense', token: 3, factor: 2 },
+      { kind: 'scale-sense', token: 7, factor: 2 },
+      { kind: 'scale-sense', token: 12, sense: 3, factor: 0 },
+    ]
     const out = await runner.run(ids, parse(engine, more))
     expect(counts.combine).toBe(4)
     const direct = await new InterventionRunner(engine).run(ids, parse(engine, more))
@@ -121,15 +141,16 @@ describe('re-run from a base on the real engine (tiny-fullvocab)', () => {
   it('equals the direct run after the edits changed (1e-5 of scale)', async () => {
     const engine = fixture.engine()
     const ids = Array.from({ length: 32 }, (_, i) => (i * 7919 + 11) % 50000)
-    const doc = (factor: number) => parseSenseEditsFor(engine, {
-      format: 'backpack-sense-edits',
-      version: 1,
-      edits: [
-        { kind: 'scale-sense', token: ids[3], sense: [1, 3], factor },
-        { kind: 'knowledge-edit', token: ids[5], remove: ids[7], add: ids[9] },
-        { kind: 'add-sense', token: ids[20], sense: 2, from: { token: ids[21], sense: 0 }, factor: factor - 1 },
-      ],
-    }).edits
+    const doc = (factor: number) =>
+      parseSenseEditsFor(engine, {
+        format: 'backpack-sense-edits',
+        version: 1,
+        edits: [
+          { kind: 'scale-sense', token: ids[3], sense: [1, 3], factor },
+          { kind: 'knowledge-edit', token: ids[5], remove: ids[7], add: ids[9] },
+          { kind: 'add-sense', token: ids[20], sense: 2, from: { token: ids[21], sense: 0 }, factor: factor - 1 },
+        ],
+      }).edits
     const runner = new InterventionRunner(engine)
     await runner.run(ids, doc(1))
     const combine = engine.combine.bind(engine)

@@ -26,7 +26,12 @@ describe('exactTopicSenseScores', () => {
       maxScore[5] = 0 // a non-positive max is always rescored
       const asked: number[][] = []
       const { scores, rescored } = await exactTopicSenseScores({
-        dots, bound, maxScore, vocabSize: V, numSenses: k, scoredTokens: V - 10,
+        dots,
+        bound,
+        maxScore,
+        vocabSize: V,
+        numSenses: k,
+        scoredTokens: V - 10,
         exactDots: async (rows) => {
           asked.push(rows)
           return Float64Array.from(rows, (r) => exact[r])

@@ -3,7 +3,10 @@ import { vectorEditKey } from '../../../src/main/interventions/intervention-runn
 import { isVectorEdit, parseSenseEdits } from '../../../src/shared/edits/parse-sense-edits'
 
 const vectorEdits = (edits: unknown[]) =>
-  parseSenseEdits({ format: 'backpack-sense-edits', version: 1, edits }, { vocabSize: 50264, numSenses: 4, dModel: 8, resolveToken: () => [] }).edits.filter(isVectorEdit)
+  parseSenseEdits(
+    { format: 'backpack-sense-edits', version: 1, edits },
+    { vocabSize: 50264, numSenses: 4, dModel: 8, resolveToken: () => [] },
+  ).edits.filter(isVectorEdit)
 
 describe('vectorEditKey', () => {
   // The key prefixes one cached edited-senses entry per token. V8 hashes strings longer than
@@ -14,7 +17,9 @@ describe('vectorEditKey', () => {
     const key = vectorEditKey(many)
     expect(key.length).toBeLessThanOrEqual(64)
     expect(vectorEditKey(many)).toBe(key)
-    const other = vectorEdits(Array.from({ length: 10_000 }, (_, i) => ({ kind: 'scale-sense', token: 1000 + i, factor: i === 9_999 ? 0.25 : 0.5 })))
+    const other = vectorEdits(
+      Array.from({ length: 10_000 }, (_, i) => ({ kind: 'scale-sense', token: 1000 + i, factor: i === 9_999 ? 0.25 : 0.5 })),
+    )
     expect(vectorEditKey(other)).not.toBe(key)
     const values = (x: number) => vectorEdits([{ kind: 'replace-sense', token: 5, sense: 0, from: { values: [1, 2, 3, 4, 5, 6, 7, x] } }])
     expect(vectorEditKey(values(8))).not.toBe(vectorEditKey(values(9)))

@@ -73,7 +73,16 @@ describe('app:// protocol', () => {
   })
 
   it('refuses other hosts and schemes, directories, missing files, bad encodings, NULs and writes', async () => {
-    const notFound = ['app://evil/index.html', 'https://workbench/index.html', 'file:///etc/passwd', 'app://workbench/assets', 'app://workbench/assets/', 'app://workbench/nope.html', 'app://workbench/%E0%A4%A', 'app://workbench/index.html%00.js']
+    const notFound = [
+      'app://evil/index.html',
+      'https://workbench/index.html',
+      'file:///etc/passwd',
+      'app://workbench/assets',
+      'app://workbench/assets/',
+      'app://workbench/nope.html',
+      'app://workbench/%E0%A4%A',
+      'app://workbench/index.html%00.js',
+    ]
     for (const url of notFound) expect((await get(url)).status, url).toBe(404)
     for (const method of ['POST', 'PUT', 'DELETE']) {
       const res = await get(APP_ENTRY_URL, method)

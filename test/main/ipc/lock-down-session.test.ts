@@ -9,13 +9,24 @@ describe('lockDownSession', () => {
   it('denies every permission request and check, and every device permission', () => {
     const ses = new FakeSession()
     lockDownSession(ses as never)
-    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'hid', 'serial', 'usb', 'fullscreen', 'openExternal']) {
+    for (const permission of [
+      'media',
+      'geolocation',
+      'notifications',
+      'clipboard-read',
+      'hid',
+      'serial',
+      'usb',
+      'fullscreen',
+      'openExternal',
+    ]) {
       const callback = vi.fn()
       ses.permissionRequest!(null, permission, callback)
       expect(callback, permission).toHaveBeenCalledWith(false)
       expect(ses.permissionCheck!(null, permission), permission).toBe(false)
     }
-    for (const deviceType of ['hid', 'serial', 'usb']) expect(ses.devicePermission!({ deviceType, origin: 'app://workbench', device: {} }), deviceType).toBe(false)
+    for (const deviceType of ['hid', 'serial', 'usb'])
+      expect(ses.devicePermission!({ deviceType, origin: 'app://workbench', device: {} }), deviceType).toBe(false)
   })
 
   it('cancels the HID, serial and USB choosers instead of picking a device', () => {

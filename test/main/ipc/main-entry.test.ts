@@ -21,12 +21,20 @@ const temp = mkdtempSync(join(tmpdir(), 'main-entry-'))
 const KEYS = ['ELECTRON_RENDERER_URL', 'BACKPACK_DATA_DIR', 'BACKPACK_CACHE_DIR', 'BACKPACK_RESOURCES_DIR'] as const
 const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]))
 delete process.env.ELECTRON_RENDERER_URL
-Object.assign(process.env, { BACKPACK_DATA_DIR: join(temp, 'data'), BACKPACK_CACHE_DIR: join(temp, 'cache'), BACKPACK_RESOURCES_DIR: join(temp, 'resources') })
+Object.assign(process.env, {
+  BACKPACK_DATA_DIR: join(temp, 'data'),
+  BACKPACK_CACHE_DIR: join(temp, 'cache'),
+  BACKPACK_RESOURCES_DIR: join(temp, 'resources'),
+})
 const entry = resolve(process.env.BACKPACK_MAIN_ENTRY ?? 'src/main/index.ts')
 
 // module evaluation: everything that must happen before `ready`
 await import(/* @vite-ignore */ pathToFileURL(entry).href)
-const beforeReady = { schemes: [...recorded.schemes], handlers: recorded.protocolHandlers.size, windows: FakeBrowserWindow.instances.length }
+const beforeReady = {
+  schemes: [...recorded.schemes],
+  handlers: recorded.protocolHandlers.size,
+  windows: FakeBrowserWindow.instances.length,
+}
 recorded.ready()
 await new Promise((r) => setTimeout(r, 0))
 
@@ -82,7 +90,10 @@ describe(`the Electron entry (${process.env.BACKPACK_MAIN_ENTRY ?? 'src/main/ind
   it('answers IPC from our page and refuses it from anywhere else', async () => {
     const [channel, invoke] = [...recorded.ipcHandlers.entries()][0]
     expect(channel).toBe('workbench:invoke')
-    expect(await invoke({ senderFrame: { url: APP + '#/model' } }, 'app.info', {})).toMatchObject({ ok: true, value: { transport: 'electron', version: '0.0.0-test' } })
+    expect(await invoke({ senderFrame: { url: APP + '#/model' } }, 'app.info', {})).toMatchObject({
+      ok: true,
+      value: { transport: 'electron', version: '0.0.0-test' },
+    })
     for (const url of ['file:///opt/app/out/renderer/index.html', 'app://evil/index.html', 'https://evil.example/']) {
       expect(await invoke({ senderFrame: { url } }, 'app.info', {}), url).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
     }

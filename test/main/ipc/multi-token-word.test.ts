@@ -21,7 +21,11 @@ let workbench: Workbench
 let dispatch: Dispatch
 
 beforeAll(async () => {
-  Object.assign(process.env, { BACKPACK_DATA_DIR: join(dir, 'data'), BACKPACK_CACHE_DIR: join(dir, 'cache'), BACKPACK_RESOURCES_DIR: join(dir, 'resources') })
+  Object.assign(process.env, {
+    BACKPACK_DATA_DIR: join(dir, 'data'),
+    BACKPACK_CACHE_DIR: join(dir, 'cache'),
+    BACKPACK_RESOURCES_DIR: join(dir, 'resources'),
+  })
   workbench = new Workbench({ transport: 'electron', version: 'test' })
   dispatch = createDispatcher(workbench.handlers())
   expect(await dispatch('model.load', { checkpoint: TINY })).toMatchObject({ ok: true })
@@ -39,10 +43,22 @@ describe('a multi-token word over IPC', () => {
   it('senses.lookup and senses.neighbours say the tokens and the policy (first by default, or as asked)', async () => {
     expect(ids.length).toBeGreaterThan(1)
     const tokens = ids.map((id) => ({ id }))
-    expect(await dispatch('senses.lookup', { word: WORD, topK: 1 })).toMatchObject({ ok: true, value: { multiToken: true, policy: 'first', used: [ids[0]], tokens } })
-    expect(await dispatch('senses.neighbours', { word: WORD, sense: 1, topK: 2 })).toMatchObject({ ok: true, value: { multiToken: true, policy: 'first', used: [ids[0]], tokens } })
-    expect(await dispatch('senses.neighbours', { word: WORD, sense: 1, topK: 2, policy: 'mean' })).toMatchObject({ ok: true, value: { multiToken: true, policy: 'mean', used: ids } })
-    expect(await dispatch('senses.neighbours', { word: ' nurse', topK: 2 })).toMatchObject({ ok: true, value: { multiToken: false, policy: 'first', used: [15849] } })
+    expect(await dispatch('senses.lookup', { word: WORD, topK: 1 })).toMatchObject({
+      ok: true,
+      value: { multiToken: true, policy: 'first', used: [ids[0]], tokens },
+    })
+    expect(await dispatch('senses.neighbours', { word: WORD, sense: 1, topK: 2 })).toMatchObject({
+      ok: true,
+      value: { multiToken: true, policy: 'first', used: [ids[0]], tokens },
+    })
+    expect(await dispatch('senses.neighbours', { word: WORD, sense: 1, topK: 2, policy: 'mean' })).toMatchObject({
+      ok: true,
+      value: { multiToken: true, policy: 'mean', used: ids },
+    })
+    expect(await dispatch('senses.neighbours', { word: ' nurse', topK: 2 })).toMatchObject({
+      ok: true,
+      value: { multiToken: false, policy: 'first', used: [15849] },
+    })
   })
 
   it('refuses a bad policy and a multi-token reverse target with bad-request', async () => {

@@ -37,7 +37,10 @@ describe('registerIpc', () => {
     handlers.get(IPC_CHANNELS.invoke)!({ senderFrame: url === undefined ? null : { url } }, method, request)
 
   it('dispatches calls from our page through the validated contract', async () => {
-    expect(await invoke(APP + '#/senses?word=%20nurse', 'tokens.encode', { text: ' nurse' })).toMatchObject({ ok: true, value: { tokens: [{ id: 15849 }] } })
+    expect(await invoke(APP + '#/senses?word=%20nurse', 'tokens.encode', { text: ' nurse' })).toMatchObject({
+      ok: true,
+      value: { tokens: [{ id: 15849 }] },
+    })
     expect(await invoke(APP, 'tokens.encode', { text: 5 })).toMatchObject({ ok: false, error: { code: 'bad-request' } })
     expect(await invoke(APP, 'shell.openExternal', {})).toMatchObject({ ok: false, error: { code: 'bad-request' } })
   })
@@ -72,7 +75,13 @@ describe('isTrustedSenderUrl', () => {
     const page = 'app://workbench/index.html'
     expect(isTrustedSenderUrl(page + '#/senses?word=%20nurse', page)).toBe(true)
     expect(isTrustedSenderUrl('app://WORKBENCH/index.html?x', page)).toBe(true)
-    for (const url of ['app://workbench/assets/index.js', 'app://evil/index.html', 'file:///index.html', 'https://workbench/index.html', 'app:index.html']) {
+    for (const url of [
+      'app://workbench/assets/index.js',
+      'app://evil/index.html',
+      'file:///index.html',
+      'https://workbench/index.html',
+      'app:index.html',
+    ]) {
       expect(isTrustedSenderUrl(url, page), url).toBe(false)
     }
   })

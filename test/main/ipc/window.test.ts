@@ -23,7 +23,15 @@ describe('createMainWindow', () => {
   it('loads app://workbench/index.html in an isolated, sandboxed window without Node', () => {
     const win = createMainWindow() as unknown as FakeBrowserWindow
     expect(win.loadedUrl).toBe(APP)
-    expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false })
+    expect(win.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+    })
     expect(String(win.options.webPreferences.preload)).toMatch(/[\\/]preload[\\/]index\.cjs$/)
     expect(win.webContents.listenerCount('will-navigate')).toBe(1) // hardened
   })
@@ -31,7 +39,9 @@ describe('createMainWindow', () => {
   it('serves the renderer folder beside the main bundle, and the dev server under electron-vite dev', () => {
     expect(basename(rendererDir)).toBe('renderer')
     expect(existsSync(join(rendererDir, 'index.html'))).toBe(true) // src/renderer here, out/renderer when built
-    expect(dirname(rendererDir)).toBe(dirname(dirname(String((createMainWindow() as unknown as FakeBrowserWindow).options.webPreferences.preload))))
+    expect(dirname(rendererDir)).toBe(
+      dirname(dirname(String((createMainWindow() as unknown as FakeBrowserWindow).options.webPreferences.preload))),
+    )
     process.env.ELECTRON_RENDERER_URL = 'http://localhost:5173/'
     expect(appUrl()).toBe('http://localhost:5173/')
     expect((createMainWindow() as unknown as FakeBrowserWindow).loadedUrl).toBe('http://localhost:5173/')
@@ -47,7 +57,17 @@ describe('hardenContents', () => {
 
   it('blocks navigations, frame navigations and redirects away from our page, for each event alike', () => {
     const wc = contents()
-    const away = ['https://evil.example/', 'http://localhost:5173/', 'file:///etc/passwd', 'app://evil/index.html', 'app://workbench/assets/index.js', 'javascript:alert(1)', 'data:text/html,hi', 'about:blank', 'not a url']
+    const away = [
+      'https://evil.example/',
+      'http://localhost:5173/',
+      'file:///etc/passwd',
+      'app://evil/index.html',
+      'app://workbench/assets/index.js',
+      'javascript:alert(1)',
+      'data:text/html,hi',
+      'about:blank',
+      'not a url',
+    ]
     const stay = [APP, APP + '#/senses?word=%20nurse', 'app://WORKBENCH/index.html?x=1']
     for (const name of ['will-navigate', 'will-frame-navigate', 'will-redirect']) {
       for (const url of away) {
@@ -88,7 +108,14 @@ describe('hardenContents', () => {
   it('denies every new window; the app links to no outside host, so nothing opens externally', () => {
     const wc = contents()
     expect(EXTERNAL_LINK_HOSTS).toEqual([])
-    for (const url of ['https://huggingface.co/stanfordnlp/backpack-gpt2', 'https://evil.example/', 'http://example.com/', 'file:///etc/passwd', 'javascript:alert(1)', APP]) {
+    for (const url of [
+      'https://huggingface.co/stanfordnlp/backpack-gpt2',
+      'https://evil.example/',
+      'http://example.com/',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      APP,
+    ]) {
       expect(wc.openHandler!({ url }), url).toEqual({ action: 'deny' })
     }
     expect(electron.shell.openExternal).not.toHaveBeenCalled()
@@ -100,7 +127,16 @@ describe('isAllowedExternalUrl', () => {
     const hosts = ['huggingface.co']
     expect(isAllowedExternalUrl('https://huggingface.co/stanfordnlp/backpack-gpt2', hosts)).toBe(true)
     expect(isAllowedExternalUrl('https://HuggingFace.co/x', hosts)).toBe(true)
-    for (const url of ['http://huggingface.co/', 'https://evil.huggingface.co/', 'https://huggingface.co.evil.example/', 'https://user:pw@huggingface.co/', 'https://huggingface.co:8443/', 'javascript:alert(1)', 'not a url', '']) {
+    for (const url of [
+      'http://huggingface.co/',
+      'https://evil.huggingface.co/',
+      'https://huggingface.co.evil.example/',
+      'https://user:pw@huggingface.co/',
+      'https://huggingface.co:8443/',
+      'javascript:alert(1)',
+      'not a url',
+      '',
+    ]) {
       expect(isAllowedExternalUrl(url, hosts), url).toBe(false)
     }
     expect(isAllowedExternalUrl('https://huggingface.co/')).toBe(false) // the app's own list is empty

@@ -8,11 +8,15 @@ describe('topKIndices', () => {
     for (const n of [0, 1, 5, 100, 3000]) {
       const values = Float32Array.from({ length: n }, () => Math.round(rand() * 50) / 7)
       if (n > 3) values[2] = Number.NaN
-      for (const k of [1, 3, 10]) for (const largest of [true, false]) {
-        const got = topKIndices(values, 0, n, k, largest).map((i) => values[i])
-        const want = Array.from(values).filter((v) => !Number.isNaN(v)).sort((a, b) => (largest ? b - a : a - b)).slice(0, k)
-        expect(got).toEqual(want)
-      }
+      for (const k of [1, 3, 10])
+        for (const largest of [true, false]) {
+          const got = topKIndices(values, 0, n, k, largest).map((i) => values[i])
+          const want = Array.from(values)
+            .filter((v) => !Number.isNaN(v))
+            .sort((a, b) => (largest ? b - a : a - b))
+            .slice(0, k)
+          expect(got).toEqual(want)
+        }
     }
   })
 

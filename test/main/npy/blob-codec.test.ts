@@ -15,14 +15,20 @@ describe('blob codec', () => {
       expect(buf.byteLength).toBe(data.byteLength)
       const back = bufferToBlob(dtype, buf, 'x')
       expect(back.constructor).toBe(data.constructor)
-      expect(Buffer.from(back.buffer, back.byteOffset, back.byteLength).equals(Buffer.from(data.buffer, data.byteOffset, data.byteLength))).toBe(true)
+      expect(
+        Buffer.from(back.buffer, back.byteOffset, back.byteLength).equals(Buffer.from(data.buffer, data.byteOffset, data.byteLength)),
+      ).toBe(true)
     }
   })
 
   it('refuses byte lengths that are not whole values and shapes that do not match', () => {
     expect(() => bufferToBlob('float32', new Uint8Array(6), 'blob "x"')).toThrow(expect.objectContaining({ code: 'bad-request' }))
-    expect(() => checkBlob('x', { dtype: 'float32', shape: [2, 2], data: new Float32Array(3) })).toThrow(expect.objectContaining({ code: 'bad-request' }))
-    expect(() => checkBlob('x', { dtype: 'int32', shape: [3], data: new Float32Array(3) })).toThrow(expect.objectContaining({ code: 'bad-request' }))
+    expect(() => checkBlob('x', { dtype: 'float32', shape: [2, 2], data: new Float32Array(3) })).toThrow(
+      expect.objectContaining({ code: 'bad-request' }),
+    )
+    expect(() => checkBlob('x', { dtype: 'int32', shape: [3], data: new Float32Array(3) })).toThrow(
+      expect.objectContaining({ code: 'bad-request' }),
+    )
     expect(() => checkBlob('x', { dtype: 'float32', shape: [3], data: new Float32Array(3) })).not.toThrow()
   })
 })

@@ -37,7 +37,9 @@ describe('npy', () => {
     if (!existsSync(py)) return
     const path = join(dir, 'np.npy')
     writeNpy(path, [2, 2], new Float32Array([1.5, -2, 3, 4]))
-    const out = execFileSync(py, ['-c', `import numpy as np; a = np.load(${JSON.stringify(path)}); print(a.dtype, a.shape, a.sum())`]).toString().trim()
+    const out = execFileSync(py, ['-c', `import numpy as np; a = np.load(${JSON.stringify(path)}); print(a.dtype, a.shape, a.sum())`])
+      .toString()
+      .trim()
     expect(out).toBe('float32 (2, 2) 6.5')
   })
 

@@ -14,7 +14,12 @@ import type { AfterPackContext } from 'app-builder-lib'
 const fuses = await vi.hoisted(async () => ({ mockFlip: false }))
 vi.mock('@electron/fuses', async (importOriginal) => {
   const real = await importOriginal<typeof import('@electron/fuses')>()
-  return { ...real, flipFuses: vi.fn((path: string, config: Parameters<typeof real.flipFuses>[1]) => (fuses.mockFlip ? Promise.resolve(1) : real.flipFuses(path, config))) }
+  return {
+    ...real,
+    flipFuses: vi.fn((path: string, config: Parameters<typeof real.flipFuses>[1]) =>
+      fuses.mockFlip ? Promise.resolve(1) : real.flipFuses(path, config),
+    ),
+  }
 })
 const { flipFuses, FuseV1Options } = await import('@electron/fuses')
 const { afterPack, electronBinaryPath, FUSES } = await import('../../../build/after-pack.mjs')
@@ -24,7 +29,10 @@ const [OFF, ON] = [0x30, 0x31]
 
 /** A stand-in binary: junk, the fuse wire with Electron's defaults (all on but the last two), junk. */
 function fakeElectron(path: string, states = [ON, ON, ON, ON, OFF, OFF, OFF, ON]): void {
-  writeFileSync(path, Buffer.concat([Buffer.alloc(64, 7), Buffer.from(SENTINEL), Buffer.from([1, states.length, ...states]), Buffer.alloc(64, 9)]))
+  writeFileSync(
+    path,
+    Buffer.concat([Buffer.alloc(64, 7), Buffer.from(SENTINEL), Buffer.from([1, states.length, ...states]), Buffer.alloc(64, 9)]),
+  )
 }
 function wireOf(path: string): number[] {
   const bytes = readFileSync(path)
@@ -32,7 +40,12 @@ function wireOf(path: string): number[] {
   return [...bytes.subarray(at + 2, at + 2 + bytes[at + 1])]
 }
 function context(appOutDir: string, electronPlatformName: string, arch: Arch): AfterPackContext {
-  return { appOutDir, electronPlatformName, arch, packager: { executableName: 'backpack-workbench', appInfo: { productFilename: 'Backpack Workbench' } } } as unknown as AfterPackContext
+  return {
+    appOutDir,
+    electronPlatformName,
+    arch,
+    packager: { executableName: 'backpack-workbench', appInfo: { productFilename: 'Backpack Workbench' } },
+  } as unknown as AfterPackContext
 }
 
 let dir = ''

@@ -21,10 +21,21 @@ const yaml = require('js-yaml') as { load(text: string): unknown } // electron-b
 const plist = require('plist') as { parse(xml: string): unknown } // electron-builder's plist dependency
 // Internal to app-builder-lib (absent from its .d.ts): the matcher it applies to node_modules.
 const { getNodeModuleFileMatcher } = require('app-builder-lib/out/fileMatcher.js') as {
-  getNodeModuleFileMatcher(appDir: string, dest: string, expand: (s: string) => string, options: object, packager: object): { createFilter(): (file: string, stat: ReturnType<typeof statSync>) => boolean }
+  getNodeModuleFileMatcher(
+    appDir: string,
+    dest: string,
+    expand: (s: string) => string,
+    options: object,
+    packager: object,
+  ): { createFilter(): (file: string, stat: ReturnType<typeof statSync>) => boolean }
 }
 const config = yaml.load(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as Configuration
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; productName: string; scripts: Record<string, string>; main: string }
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  version: string
+  productName: string
+  scripts: Record<string, string>
+  main: string
+}
 
 type Platform = 'linux' | 'win' | 'mac'
 const platformOptions = (p: Platform) => (config[p] ?? {}) as NonNullable<Configuration['linux']>
@@ -38,7 +49,11 @@ function filterFor(name: 'files' | 'asarUnpack', platform: Platform) {
   })
   expect(matchers).not.toBeNull()
   const filter = matchers![0].createFilter()
-  return (rel: string) => filter(join(root, rel), statSync(join(root, rel), { throwIfNoEntry: false }) ?? ({ isDirectory: () => false } as Parameters<typeof filter>[1]))
+  return (rel: string) =>
+    filter(
+      join(root, rel),
+      statSync(join(root, rel), { throwIfNoEntry: false }) ?? ({ isDirectory: () => false } as Parameters<typeof filter>[1]),
+    )
 }
 
 function targetsOf(platform: Platform): { target: string; arch: string[] }[] {
@@ -83,17 +98,36 @@ describe('electron-builder.yml', () => {
   })
 
   it('builds AppImage + deb, NSIS, and dmg for x64 and arm64', () => {
-    expect(targetsOf('linux').map((t) => t.target).sort()).toEqual(['AppImage', 'deb'])
+    expect(
+      targetsOf('linux')
+        .map((t) => t.target)
+        .sort(),
+    ).toEqual(['AppImage', 'deb'])
     expect(targetsOf('win')).toEqual([{ target: 'nsis', arch: ['x64'] }])
     expect(targetsOf('mac')).toEqual([{ target: 'dmg', arch: ['x64', 'arm64'] }])
   })
 
   it('ships the bundles and resources, never sources, tests, tools or fixtures', () => {
     const include = filterFor('files', 'linux')
-    for (const f of ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html', 'resources/demo-backpack/config.json', 'package.json']) {
+    for (const f of [
+      'out/main/index.js',
+      'out/preload/index.cjs',
+      'out/renderer/index.html',
+      'resources/demo-backpack/config.json',
+      'package.json',
+    ]) {
       expect(include(f), f).toBe(true)
     }
-    for (const f of ['src/main/index.ts', 'test/fixtures/checkpoints/x/config.json', 'tools/icons/generate-icons.ts', 'tools/.venv/bin/python', 'docs/install.md', 'out/main/index.js.map', 'build/icon.png', 'out/cli/index.mjs']) {
+    for (const f of [
+      'src/main/index.ts',
+      'test/fixtures/checkpoints/x/config.json',
+      'tools/icons/generate-icons.ts',
+      'tools/.venv/bin/python',
+      'docs/install.md',
+      'out/main/index.js.map',
+      'build/icon.png',
+      'out/cli/index.mjs',
+    ]) {
       expect(include(f), f).toBe(false)
     }
   })
@@ -107,7 +141,10 @@ describe('electron-builder.yml', () => {
     const base = 'node_modules/onnxruntime-node/bin/napi-v6/'
     for (const [platform, keep, drop] of expectations) {
       // electron-builder's own matcher for node_modules (only the "!" patterns of `files` apply there)
-      const matcher = getNodeModuleFileMatcher(root, '/dest', (x: string) => x, platformOptions(platform), { config, debugLogger: new DebugLogger(false) })
+      const matcher = getNodeModuleFileMatcher(root, '/dest', (x: string) => x, platformOptions(platform), {
+        config,
+        debugLogger: new DebugLogger(false),
+      })
       const filter = matcher.createFilter()
       const included = (rel: string) => filter(join(root, rel), { isDirectory: () => false } as ReturnType<typeof statSync>)
       expect(included(base + keep), `${platform} keeps ${keep}`).toBe(true)
@@ -177,9 +214,21 @@ describe('icons', () => {
     const icns = readFileSync(join(root, 'build/icon.icns'))
     expect(icns.subarray(0, 4).toString('ascii')).toBe('icns')
     expect(icns.readUInt32BE(4)).toBe(icns.length)
-    const expected: Record<string, number> = { icp4: 16, icp5: 32, ic11: 32, icp6: 64, ic12: 64, ic07: 128, ic08: 256, ic13: 256, ic09: 512, ic14: 512, ic10: 1024 }
+    const expected: Record<string, number> = {
+      icp4: 16,
+      icp5: 32,
+      ic11: 32,
+      icp6: 64,
+      ic12: 64,
+      ic07: 128,
+      ic08: 256,
+      ic13: 256,
+      ic09: 512,
+      ic14: 512,
+      ic10: 1024,
+    }
     const seen: string[] = []
-    for (let o = 8; o < icns.length; ) {
+    for (let o = 8; o < icns.length;) {
       const type = icns.subarray(o, o + 4).toString('ascii')
       const len = icns.readUInt32BE(o + 4)
       const [w, h] = pngSize(icns.subarray(o + 8, o + len))

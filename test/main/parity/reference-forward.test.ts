@@ -70,4 +70,3 @@ describe('referenceForward (float64, spec §3)', () => {
     expect(() => referenceForward(w, new Array(33).fill(1))).toThrow(expect.objectContaining({ code: 'too-long' }))
   })
 })
-

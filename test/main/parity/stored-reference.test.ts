@@ -32,14 +32,23 @@ describe('readStoredReference', () => {
   it('reads ids and the three tensors with their shapes', () => {
     const ref = readStoredReference(checkpointWithReference('complete'), config)!
     expect(ref.ids).toEqual([5, 17, 300, 5, 42, 9, 17, 17, 100, 511, 0, 5])
-    expect([ref.logits.shape, ref.senses.shape, ref.contextualization.shape]).toEqual([[12, 512], [16, 12, 64], [16, 12, 12]])
+    expect([ref.logits.shape, ref.senses.shape, ref.contextualization.shape]).toEqual([
+      [12, 512],
+      [16, 12, 64],
+      [16, 12, 12],
+    ])
   })
 
   it('refuses a partial folder, malformed ids and ids outside the vocabulary (checkpoint-format)', () => {
     const partial = checkpointWithReference('partial')
     unlinkSync(join(partial, 'reference', 'senses.npy'))
     expect(() => readStoredReference(partial, config)).toThrow(expect.objectContaining({ code: 'checkpoint-format' }))
-    for (const [name, ids] of [['not-json', '[5, 17'], ['empty', '[]'], ['out-of-vocab', '[5, 512]'], ['fraction', '[5.5]']]) {
+    for (const [name, ids] of [
+      ['not-json', '[5, 17'],
+      ['empty', '[]'],
+      ['out-of-vocab', '[5, 512]'],
+      ['fraction', '[5.5]'],
+    ]) {
       const dir = checkpointWithReference(name)
       writeFileSync(join(dir, 'reference', 'ids.json'), ids)
       expect(() => readStoredReference(dir, config), name).toThrow(expect.objectContaining({ code: 'checkpoint-format' }))

@@ -5,7 +5,10 @@ import { parseSenseEdits } from '../../../src/shared/edits/parse-sense-edits'
 import { ArrayEngine } from '../interventions/array-engine'
 
 const parse = (engine: ArrayEngine, edits: unknown[]) =>
-  parseSenseEdits({ format: 'backpack-sense-edits', version: 1, edits }, { vocabSize: engine.config.vocabSize, numSenses: engine.config.numSenses, dModel: engine.config.nEmbd, resolveToken: () => [] })
+  parseSenseEdits(
+    { format: 'backpack-sense-edits', version: 1, edits },
+    { vocabSize: engine.config.vocabSize, numSenses: engine.config.numSenses, dModel: engine.config.nEmbd, resolveToken: () => [] },
+  )
 
 describe('predictTokens', () => {
   const ids = [3, 7, 3, 12, 5]
@@ -38,7 +41,10 @@ describe('predictTokens', () => {
 
   it('applies edits: ablating every sense of every prompt token leaves a uniform distribution', async () => {
     const engine = new ArrayEngine()
-    const edits = parse(engine, [...new Set(ids)].map((token) => ({ kind: 'scale-sense', token, factor: 0 })))
+    const edits = parse(
+      engine,
+      [...new Set(ids)].map((token) => ({ kind: 'scale-sense', token, factor: 0 })),
+    )
     const p = await predictTokens(new InterventionRunner(engine), ids, { top: 3, edits })
     expect(p.edited).toBe(true)
     for (const lp of p.logProbs) expect(lp.logProb).toBeCloseTo(-Math.log(engine.config.vocabSize), 6)

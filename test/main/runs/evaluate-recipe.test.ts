@@ -12,7 +12,13 @@ import { ExperimentStore } from '../../../src/main/store/experiment-store'
 const dir = mkdtempSync(join(tmpdir(), 'bw-evaluate-recipe-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const request = parseRequest('evaluate.run', { documents: [{ name: 'a.txt', text: 'The bank of the river.' }, { name: 'b.txt', text: 'Zürich — 東京\n' }], runId: 'r1' })
+const request = parseRequest('evaluate.run', {
+  documents: [
+    { name: 'a.txt', text: 'The bank of the river.' },
+    { name: 'b.txt', text: 'Zürich — 東京\n' },
+  ],
+  runId: 'r1',
+})
 const logProbs = Float32Array.from([-1.5, -2.25, -0.125, -3, -4.5, -0.5, -7])
 const response = evaluationResponse(
   [
@@ -41,14 +47,25 @@ describe('the evaluate recipe', () => {
         inputs: {
           documents: [
             { name: 'a.txt', text: 'The bank of the river.', sha256: createHash('sha256').update('The bank of the river.').digest('hex') },
-            { name: 'b.txt', text: 'Zürich — 東京\n', sha256: createHash('sha256').update(Buffer.from('Zürich — 東京\n', 'utf8')).digest('hex') },
+            {
+              name: 'b.txt',
+              text: 'Zürich — 東京\n',
+              sha256: createHash('sha256').update(Buffer.from('Zürich — 東京\n', 'utf8')).digest('hex'),
+            },
           ],
         },
         settings: { window: 'n_positions' },
       })
       const recorded = evaluateRecipe.record(request, response)
       const experiment = await store.save({ name: 'eval', edits: { format: 'backpack-sense-edits', version: 1, edits: [] } })
-      const run = await store.addRun(experiment.id, { ...spec, ...recorded, appVersion: 'test', runtimeVersion: null, executionProvider: 'cpu', checkpoint: 'abc' })
+      const run = await store.addRun(experiment.id, {
+        ...spec,
+        ...recorded,
+        appVersion: 'test',
+        runtimeVersion: null,
+        executionProvider: 'cpu',
+        checkpoint: 'abc',
+      })
       const back = await store.getRun(run.id)
       expect(back.kind).toBe('evaluate')
       expect(back.outputs).toEqual({ documents: response.documents, total: response.total, window: 512, edited: false })
@@ -73,6 +90,8 @@ describe('the evaluate recipe', () => {
     const altered = { ...spec, inputs: { documents: [{ ...docs[0], text: docs[0].text + ' ' }, docs[1]] } }
     expect(() => evaluateRecipe.request(altered)).toThrow(expect.objectContaining({ code: 'store-corrupt' }))
     expect(() => evaluateRecipe.request({ ...spec, inputs: {} })).toThrow(expect.objectContaining({ code: 'bad-request' }))
-    expect(() => evaluateRecipe.request({ ...spec, inputs: { documents: [{ name: 'x' }] } })).toThrow(expect.objectContaining({ code: 'bad-request' }))
+    expect(() => evaluateRecipe.request({ ...spec, inputs: { documents: [{ name: 'x' }] } })).toThrow(
+      expect.objectContaining({ code: 'bad-request' }),
+    )
   })
 })

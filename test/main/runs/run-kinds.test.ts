@@ -44,8 +44,16 @@ afterAll(async () => {
 })
 
 const http = async (method: string, body: unknown) => {
-  const res = await fetch(`http://127.0.0.1:${server.port}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` }, body: JSON.stringify(body) })
-  return (await res.json()) as { ok: boolean; value: { experiment: { id: number; editCount: number }; run: { id: number; kind: string } }; error?: { code: string; message: string } }
+  const res = await fetch(`http://127.0.0.1:${server.port}/api/${method}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
+    body: JSON.stringify(body),
+  })
+  return (await res.json()) as {
+    ok: boolean
+    value: { experiment: { id: number; editCount: number }; run: { id: number; kind: string } }
+    error?: { code: string; message: string }
+  }
 }
 const reopen = async (runId: number, checkpoint = TINY) => {
   const r = await cli(['experiment', 'reopen', String(runId), '--db', db, '--checkpoint', checkpoint])
@@ -73,7 +81,15 @@ const getRun = async (id: number) => {
 
 const EDIT_FILE = () => join(dir, 'edits.json')
 /** per kind: the CLI command, the same call's method and request for serve, and what the stored run must hold */
-const KINDS: { name: string; cliReopen?: boolean; checkpoint?: string; args: () => string[]; method: string; request: Record<string, unknown>; check: (run: Awaited<ReturnType<typeof getRun>>) => void }[] = [
+const KINDS: {
+  name: string
+  cliReopen?: boolean
+  checkpoint?: string
+  args: () => string[]
+  method: string
+  request: Record<string, unknown>
+  check: (run: Awaited<ReturnType<typeof getRun>>) => void
+}[] = [
   {
     name: 'attribute',
     args: () => ['attribute', '--text', 'The nurse said', '--position', '2', '--target', ' that', '--edits', EDIT_FILE()],
@@ -101,10 +117,34 @@ const KINDS: { name: string; cliReopen?: boolean; checkpoint?: string; args: () 
   {
     name: 'generate (sampled, seeded)',
     cliReopen: true,
-    args: () => ['generate', '--text', 'The nurse said', '--max-new', '5', '--temperature', '1.5', '--top-k', '50', '--top-p', '0.95', '--seed', '7'],
+    args: () => [
+      'generate',
+      '--text',
+      'The nurse said',
+      '--max-new',
+      '5',
+      '--temperature',
+      '1.5',
+      '--top-k',
+      '50',
+      '--top-p',
+      '0.95',
+      '--seed',
+      '7',
+    ],
     method: 'generate.run',
-    request: { text: 'The nurse said', maxNewTokens: 5, strategy: 'sample', temperature: 1.5, topK: 50, topP: 0.95, seed: 7, attribute: false },
-    check: (run) => expect(run.settings).toMatchObject({ strategy: 'sample', temperature: 1.5, topK: 50, topP: 0.95, seed: 7, maxNewTokens: 5 }),
+    request: {
+      text: 'The nurse said',
+      maxNewTokens: 5,
+      strategy: 'sample',
+      temperature: 1.5,
+      topK: 50,
+      topP: 0.95,
+      seed: 7,
+      attribute: false,
+    },
+    check: (run) =>
+      expect(run.settings).toMatchObject({ strategy: 'sample', temperature: 1.5, topK: 50, topP: 0.95, seed: 7, maxNewTokens: 5 }),
   },
   {
     name: 'suite gender-bias',
@@ -148,21 +188,29 @@ const KINDS: { name: string; cliReopen?: boolean; checkpoint?: string; args: () 
     args: () => ['senses', '--word', 'nurse', '--top', '3'],
     method: 'senses.lookup',
     request: { word: 'nurse', topK: 3 },
-    check: (run) => expect(run).toMatchObject({ kind: 'senses', inputs: { lookup: 'atlas', word: 'nurse' }, settings: { topK: 3, ties: 'collapse' } }),
+    check: (run) =>
+      expect(run).toMatchObject({ kind: 'senses', inputs: { lookup: 'atlas', word: 'nurse' }, settings: { topK: 3, ties: 'collapse' } }),
   },
   {
     name: 'neighbours',
     args: () => ['neighbours', '--word', 'nurse', '--sense', '2', '--top', '4'],
     method: 'senses.neighbours',
     request: { word: 'nurse', sense: 2, topK: 4 },
-    check: (run) => expect(run).toMatchObject({ kind: 'senses', inputs: { lookup: 'neighbours', word: 'nurse' }, settings: { sense: 2, topK: 4 }, metrics: { topScore: expect.any(Number) } }),
+    check: (run) =>
+      expect(run).toMatchObject({
+        kind: 'senses',
+        inputs: { lookup: 'neighbours', word: 'nurse' },
+        settings: { sense: 2, topK: 4 },
+        metrics: { topScore: expect.any(Number) },
+      }),
   },
   {
     name: 'reverse',
     args: () => ['reverse', '--token', ' she', '--top', '5'],
     method: 'senses.reverse',
     request: { token: 673, topK: 5 },
-    check: (run) => expect(run).toMatchObject({ kind: 'senses', inputs: { lookup: 'reverse', token: 673 }, settings: { direction: 'boost', topK: 5 } }),
+    check: (run) =>
+      expect(run).toMatchObject({ kind: 'senses', inputs: { lookup: 'reverse', token: 673 }, settings: { direction: 'boost', topK: 5 } }),
   },
 ]
 
@@ -182,7 +230,12 @@ describe('every saveable kind, from the CLI and from serve', () => {
       expect(s.ok, s.error?.message).toBe(true)
       const fromServe = await getRun(s.value.run.id)
       k.check(fromServe)
-      expect({ outputs: fromServe.outputs, metrics: fromServe.metrics, blobs: fromServe.blobs, settings: fromServe.settings }).toEqual({ outputs: fromCli.outputs, metrics: fromCli.metrics, blobs: fromCli.blobs, settings: fromCli.settings })
+      expect({ outputs: fromServe.outputs, metrics: fromServe.metrics, blobs: fromServe.blobs, settings: fromServe.settings }).toEqual({
+        outputs: fromCli.outputs,
+        metrics: fromCli.metrics,
+        blobs: fromCli.blobs,
+        settings: fromCli.settings,
+      })
       // the CLI's run reopened by serve, serve's by the CLI (two kinds: each CLI reopen opens the model)
       const r = await reopenInServe(fromCli.id)
       expect(r.outputs.mismatches).toEqual([])
@@ -192,7 +245,11 @@ describe('every saveable kind, from the CLI and from serve', () => {
   }
 
   it('a sampled generation saved from serve without a seed is stored with the seed it used, and reopens reproduced', async () => {
-    const s = await http('experiments.saveRun', { method: 'generate.run', request: { text: 'The nurse', maxNewTokens: 4, strategy: 'sample' }, name: 'unseeded' })
+    const s = await http('experiments.saveRun', {
+      method: 'generate.run',
+      request: { text: 'The nurse', maxNewTokens: 4, strategy: 'sample' },
+      name: 'unseeded',
+    })
     expect(s.ok, s.error?.message).toBe(true)
     const run = await getRun(s.value.run.id)
     expect(run.settings).toEqual({ strategy: 'sample', maxNewTokens: 4, temperature: 1, seed: 0 })

@@ -50,7 +50,11 @@ afterAll(async () => {
 })
 
 const http = async (method: string, body: unknown) => {
-  const res = await fetch(`http://127.0.0.1:${server.port}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` }, body: JSON.stringify(body) })
+  const res = await fetch(`http://127.0.0.1:${server.port}/api/${method}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
+    body: JSON.stringify(body),
+  })
   return (await res.json()) as { ok: boolean; value?: { experiment: { id: number }; run: { id: number } }; error?: { code: string } }
 }
 const withStore = async <T>(fn: (s: ExperimentStore) => Promise<T>) => {
@@ -61,7 +65,17 @@ const withStore = async <T>(fn: (s: ExperimentStore) => Promise<T>) => {
     await s.close()
   }
 }
-const stored = (run: RunRecord) => ({ kind: run.kind, inputs: run.inputs, settings: run.settings, outputs: run.outputs, metrics: run.metrics, blobs: run.blobs, checkpoint: run.checkpoint, executionProvider: run.executionProvider, edits: run.edits.edits })
+const stored = (run: RunRecord) => ({
+  kind: run.kind,
+  inputs: run.inputs,
+  settings: run.settings,
+  outputs: run.outputs,
+  metrics: run.metrics,
+  blobs: run.blobs,
+  checkpoint: run.checkpoint,
+  executionProvider: run.executionProvider,
+  edits: run.edits.edits,
+})
 /** reopens a run through the app door's runner over the handler table */
 const reopenInApp = async (runId: number) => withStore(async (s) => reopenRun(s, runId, handlerRunner(app.handlers(), await app.origin())))
 
@@ -74,17 +88,37 @@ describe('experiments.saveRun', () => {
     expect(fromApp).toMatchObject({ ok: true, value: { experiment: { name: 'app', editCount: 1 }, run: { kind: 'predict' } } })
     const fromServe = await http('experiments.saveRun', { method: 'predict.next', request, name: 'serve' })
     expect(fromServe.ok).toBe(true)
-    const c = await cli(['predict', '--text', TEXT, '--top', '5', '--edits', join(dir, 'edits.json'), '--save-new', 'cli', '--db', db, '--checkpoint', TINY])
+    const c = await cli([
+      'predict',
+      '--text',
+      TEXT,
+      '--top',
+      '5',
+      '--edits',
+      join(dir, 'edits.json'),
+      '--save-new',
+      'cli',
+      '--db',
+      db,
+      '--checkpoint',
+      TINY,
+    ])
     expect(c.code, c.stderr).toBe(0)
     const fromCli = c.json()
     expect(fromCli.next).toHaveLength(5)
     expect(fromCli.saved).toEqual({ experimentId: expect.any(Number), runId: expect.any(Number) })
 
     const runId = (r: typeof fromApp) => (r as { value: { run: { id: number } } }).value.run.id
-    const runs = await withStore((s) => Promise.all([runId(fromApp), fromServe.value!.run.id, fromCli.saved.runId].map((id) => s.getRun(id))))
+    const runs = await withStore((s) =>
+      Promise.all([runId(fromApp), fromServe.value!.run.id, fromCli.saved.runId].map((id) => s.getRun(id))),
+    )
     expect(stored(runs[1])).toEqual(stored(runs[0]))
     expect(stored(runs[2])).toEqual(stored(runs[0]))
-    expect(runs[0]).toMatchObject({ inputs: { text: TEXT, ids: expect.any(Array) }, settings: { topK: 5 }, metrics: { top1Prob: expect.any(Number), meanLogProb: expect.any(Number), perplexity: expect.any(Number) } })
+    expect(runs[0]).toMatchObject({
+      inputs: { text: TEXT, ids: expect.any(Array) },
+      settings: { topK: 5 },
+      metrics: { top1Prob: expect.any(Number), meanLogProb: expect.any(Number), perplexity: expect.any(Number) },
+    })
     expect(runs[0].blobs.logProbs.shape).toEqual([(runs[0].inputs.ids as number[]).length - 1])
     expect((runs[0].outputs.topk as { logit: number }[])[0].logit).toEqual(expect.any(Number))
     // saved right after it was shown: that very answer, not a second computation
@@ -96,21 +130,43 @@ describe('experiments.saveRun', () => {
     expect(r.json()).toMatchObject({ kind: 'predict', reproduced: true })
   }, 180_000)
 
-  it('refuses to add a run whose edits are not the experiment\'s, from serve and from the CLI, and writes nothing', async () => {
+  it("refuses to add a run whose edits are not the experiment's, from serve and from the CLI, and writes nothing", async () => {
     const made = await http('experiments.saveRun', { method: 'predict.next', request: { text: TEXT, edits: EDITS }, name: 'edited' })
     const id = made.value!.experiment.id
-    expect(await http('experiments.saveRun', { method: 'predict.next', request: { text: TEXT }, experimentId: id })).toMatchObject({ ok: false, error: { code: 'edit-invalid' } })
+    expect(await http('experiments.saveRun', { method: 'predict.next', request: { text: TEXT }, experimentId: id })).toMatchObject({
+      ok: false,
+      error: { code: 'edit-invalid' },
+    })
     const other = { ...EDITS, edits: [{ ...EDITS.edits[0], factor: 2 }] }
-    expect(await http('experiments.saveRun', { method: 'predict.next', request: { text: TEXT, edits: other }, experimentId: id })).toMatchObject({ ok: false, error: { code: 'edit-invalid' } })
-    expect(await http('experiments.saveRun', { method: 'predict.next', request: { text: TEXT, topK: 0 }, name: 'bad' })).toMatchObject({ ok: false, error: { code: 'bad-request' } })
-    expect(await http('experiments.saveRun', { method: 'predict.next', request: { text: TEXT }, name: 'both', experimentId: id })).toMatchObject({ ok: false, error: { code: 'bad-request' } })
+    expect(
+      await http('experiments.saveRun', { method: 'predict.next', request: { text: TEXT, edits: other }, experimentId: id }),
+    ).toMatchObject({ ok: false, error: { code: 'edit-invalid' } })
+    expect(await http('experiments.saveRun', { method: 'predict.next', request: { text: TEXT, topK: 0 }, name: 'bad' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request' },
+    })
+    expect(
+      await http('experiments.saveRun', { method: 'predict.next', request: { text: TEXT }, name: 'both', experimentId: id }),
+    ).toMatchObject({ ok: false, error: { code: 'bad-request' } })
     const c = await cli(['predict', '--text', TEXT, '--save', String(id), '--db', db, '--checkpoint', TINY])
     expect(c.code).not.toBe(0)
     expect(c.stderr).toMatch(/^error\[edit-invalid\]/)
     expect((await cli(['predict', '--text', TEXT, '--save', String(id), '--save-new', 'x', '--db', db])).code).toBe(2)
     expect(await withStore((s) => s.runs(id))).toHaveLength(1)
     // with the experiment's own edits it is added
-    const added = await cli(['predict', '--text', 'The doctor', '--edits', join(dir, 'edits.json'), '--save', String(id), '--db', db, '--checkpoint', TINY])
+    const added = await cli([
+      'predict',
+      '--text',
+      'The doctor',
+      '--edits',
+      join(dir, 'edits.json'),
+      '--save',
+      String(id),
+      '--db',
+      db,
+      '--checkpoint',
+      TINY,
+    ])
     expect(added.code, added.stderr).toBe(0)
     expect(added.json().saved.experimentId).toBe(id)
     expect(await withStore((s) => s.runs(id))).toHaveLength(2)

@@ -100,8 +100,12 @@ describe('EngineCore', () => {
       for (let l = 0; l < k; l++) row.set(alpha.subarray((l * m + m - 1) * b, (l * m + m) * b), l * b)
       const scale = new Float32Array(k * b).map((_, i) => [1, 0, 0.5, 2][i % 4])
       const senses = new Float32Array(k * b * d) // (sense, pos, d_model) of the given senses
-      for (let j = 0; j < b; j++) for (let l = 0; l < k; l++) senses.set(given.subarray((j * k + l) * d, (j * k + l + 1) * d), (l * b + j) * d)
-      expectAllClose(await core.decoderCombine(dec, row, 1, scale), await core.combine(senses, row, 1, scale), { rtolToScale: 1e-5, label: `decoder.combine at ${b} (scaled)` })
+      for (let j = 0; j < b; j++)
+        for (let l = 0; l < k; l++) senses.set(given.subarray((j * k + l) * d, (j * k + l + 1) * d), (l * b + j) * d)
+      expectAllClose(await core.decoderCombine(dec, row, 1, scale), await core.combine(senses, row, 1, scale), {
+        rtolToScale: 1e-5,
+        label: `decoder.combine at ${b} (scaled)`,
+      })
       const plain = await core.decoderCombine(dec, row)
       expectAllClose(plain, await core.combine(senses, row, 1), { rtolToScale: 1e-5, label: `decoder.combine at ${b}` })
       if (s === splits.length - 1) {
@@ -141,12 +145,20 @@ describe('EngineCore', () => {
     const { alpha, length } = await core.decoderAppend(dec, ids.slice(split), byId.slice(split * k * d)) // (sense, m, T)
     expect(length).toBe(T)
     const full = await core.contextualize(ids) // (sense, pos, pos)
-    for (let l = 0; l < k; l++) for (let q = 0; q < m; q++) {
-      expectAllClose(alpha.subarray((l * m + q) * T, (l * m + q + 1) * T), full.subarray((l * T + split + q) * T, (l * T + split + q + 1) * T), { atol: 1e-5, label: `α[${l}, ${split + q}] after truncate` })
-    }
+    for (let l = 0; l < k; l++)
+      for (let q = 0; q < m; q++) {
+        expectAllClose(
+          alpha.subarray((l * m + q) * T, (l * m + q + 1) * T),
+          full.subarray((l * T + split + q) * T, (l * T + split + q + 1) * T),
+          { atol: 1e-5, label: `α[${l}, ${split + q}] after truncate` },
+        )
+      }
     const senses = new Float32Array(k * T * d) // (sense, pos, d_model)
     for (let j = 0; j < T; j++) for (let l = 0; l < k; l++) senses.set(byId.subarray((j * k + l) * d, (j * k + l + 1) * d), (l * T + j) * d)
-    expectAllClose(await core.decoderCombine(dec, alpha, m), await core.combine(senses, alpha, m), { rtolToScale: 1e-5, label: `decoder.combine of ${m} rows` })
+    expectAllClose(await core.decoderCombine(dec, alpha, m), await core.combine(senses, alpha, m), {
+      rtolToScale: 1e-5,
+      label: `decoder.combine of ${m} rows`,
+    })
     expect(await codeOf(() => core.decoderTruncate(dec, T + 1))).toBe('bad-request')
     expect(await codeOf(() => core.decoderTruncate(dec, -1))).toBe('bad-request')
     expect(await codeOf(core.decoderCombine(dec, alpha, m + 1))).toBe('bad-request')
@@ -167,7 +179,10 @@ describe('EngineCore', () => {
     for (let i = 0; i < scale.length; i++) scale[i] = [0, 0.5, 1, 2.5][i % 4]
     const positions = [0, 4, T - 1]
     const rows = new Float32Array(k * positions.length * T) // (sense, query, pos)
-    for (let l = 0; l < k; l++) positions.forEach((p, q) => rows.set(fwd.contextualization.subarray((l * T + p) * T, (l * T + p + 1) * T), (l * positions.length + q) * T))
+    for (let l = 0; l < k; l++)
+      positions.forEach((p, q) =>
+        rows.set(fwd.contextualization.subarray((l * T + p) * T, (l * T + p + 1) * T), (l * positions.length + q) * T),
+      )
     const got = await core.combine(fwd.senses, rows, positions.length, scale) // (query, vocab)
     // manual: hidden[q] = Σ_ℓ Σ_j α[ℓ,q,j]·scale[ℓ,j]·C[ℓ,j] in float64, then E·hidden
     const E = core.embeddingRows(Array.from({ length: V }, (_, v) => v)) // (vocab, d_model)
@@ -198,7 +213,9 @@ describe('EngineCore', () => {
     const full = await core.forward(g.ids)
     const sel = await core.forward(g.ids, [3, 0, 11])
     expect(sel.logits.length).toBe(3 * V)
-    ;[3, 0, 11].forEach((p, q) => expectAllClose(sel.logits.subarray(q * V, (q + 1) * V), full.logits.subarray(p * V, (p + 1) * V), { atol: 1e-5, label: `row ${p}` }))
+    ;[3, 0, 11].forEach((p, q) =>
+      expectAllClose(sel.logits.subarray(q * V, (q + 1) * V), full.logits.subarray(p * V, (p + 1) * V), { atol: 1e-5, label: `row ${p}` }),
+    )
     expect(await codeOf(core.forward(g.ids, [12]))).toBe('bad-request')
   })
 
@@ -212,11 +229,12 @@ describe('EngineCore', () => {
     const v = new Float32Array(2 * d).map((_, i) => Math.sin(i))
     const scores = await core.project(v, 2) // (n, vocab)
     const want = new Float32Array(2 * V)
-    for (let n = 0; n < 2; n++) for (let t = 0; t < V; t++) {
-      let s = 0
-      for (let c = 0; c < d; c++) s += E[t * d + c] * v[n * d + c]
-      want[n * V + t] = s
-    }
+    for (let n = 0; n < 2; n++)
+      for (let t = 0; t < V; t++) {
+        let s = 0
+        for (let c = 0; c < d; c++) s += E[t * d + c] * v[n * d + c]
+        want[n * V + t] = s
+      }
     expectAllClose(scores, want, { rtolToScale: 1e-5, label: 'project' })
   })
 
@@ -237,7 +255,12 @@ describe('EngineCore', () => {
       const all = Array.from({ length: V }, (_, v) => v)
       const sweep = await small.senseVectors(all) // 1000 ids through a 10-id cache
       const ref = await core.senseVectors([0, 500, 999])
-      ;[0, 500, 999].forEach((id, i) => expectAllClose(sweep.subarray(id * per, (id + 1) * per), ref.subarray(i * per, (i + 1) * per), { rtolToScale: 1e-6, label: `sweep id ${id}` }))
+      ;[0, 500, 999].forEach((id, i) =>
+        expectAllClose(sweep.subarray(id * per, (id + 1) * per), ref.subarray(i * per, (i + 1) * per), {
+          rtolToScale: 1e-6,
+          label: `sweep id ${id}`,
+        }),
+      )
       expect(small.stats().senseCacheSize).toBe(10)
       const big = [...all, ...all.slice(0, 100)] // 1100 ids > SENSE_CACHE_MAX_REQUEST
       const before = small.stats()
@@ -310,7 +333,8 @@ describe('session threading (sessionTuning)', () => {
     expect(sessionTuning('lm_head', {})).toEqual({ spinning: false })
     expect(sessionTuning('context', { BACKPACK_ORT_SPIN: 'all' })).toEqual({ spinning: true })
     expect(sessionTuning('context', { BACKPACK_ORT_THREADS: '1' })).toEqual({ spinning: false, threads: 1 })
-    for (const bad of ['0', '-1', '1.5', 'two', '']) expect(() => sessionTuning('mix', { BACKPACK_ORT_THREADS: bad })).toThrow(/BACKPACK_ORT_THREADS/)
+    for (const bad of ['0', '-1', '1.5', 'two', ''])
+      expect(() => sessionTuning('mix', { BACKPACK_ORT_THREADS: bad })).toThrow(/BACKPACK_ORT_THREADS/)
   })
 
   it('spinning or not, the outputs are bit-identical (only how idle threads wait changes)', async () => {

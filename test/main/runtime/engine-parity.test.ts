@@ -39,8 +39,15 @@ describe('engine parity with the PyTorch reference', () => {
       const T = g.ids.length
       const { numSenses: k, nEmbd: d } = core.config
       const byId = await core.senseVectors(g.ids) // (pos, sense, d_model)
-      for (const [t, l] of [[0, 0], [T - 1, k - 1], [Math.floor(T / 2), Math.floor(k / 2)]]) {
-        expectAllClose(byId.subarray((t * k + l) * d, (t * k + l + 1) * d), g.senses.data.subarray((l * T + t) * d, (l * T + t + 1) * d), { ...TOL, label: `senseVectors[${t}, ${l}]` })
+      for (const [t, l] of [
+        [0, 0],
+        [T - 1, k - 1],
+        [Math.floor(T / 2), Math.floor(k / 2)],
+      ]) {
+        expectAllClose(byId.subarray((t * k + l) * d, (t * k + l + 1) * d), g.senses.data.subarray((l * T + t) * d, (l * T + t + 1) * d), {
+          ...TOL,
+          label: `senseVectors[${t}, ${l}]`,
+        })
       }
     } finally {
       core.dispose()

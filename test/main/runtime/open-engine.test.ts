@@ -66,7 +66,11 @@ describe('openEngine (worker)', () => {
     await dec.append(g.ids.slice(0, T - 1))
     const last = await dec.append([g.ids[T - 1]]) // (sense, 1, T)
     expect(dec.length).toBe(T)
-    for (let l = 0; l < k; l++) expectAllClose(last.subarray(l * T, (l + 1) * T), full.subarray((l * T + T - 1) * T, (l * T + T) * T), { atol: 1e-5, label: `α[${l}, last]` })
+    for (let l = 0; l < k; l++)
+      expectAllClose(last.subarray(l * T, (l + 1) * T), full.subarray((l * T + T - 1) * T, (l * T + T) * T), {
+        atol: 1e-5,
+        label: `α[${l}, last]`,
+      })
     dec.dispose()
   })
 
@@ -94,7 +98,7 @@ describe('openEngine (worker)', () => {
     expect(await codeOf(engine.contextualize(g.ids, { signal: pre.signal }))).toBe('cancelled')
   })
 
-  it('leaves the caller\'s arrays intact (requests are copied, results transferred)', async () => {
+  it("leaves the caller's arrays intact (requests are copied, results transferred)", async () => {
     const { numSenses: k, nEmbd: d } = engine.config
     const T = 3
     const senses = new Float32Array(k * T * d).fill(0.5)
@@ -129,7 +133,7 @@ describe('openEngine (worker)', () => {
     }
   })
 
-  it('a hostile checkpoint is refused with the reader\'s typed error through the worker', async () => {
+  it("a hostile checkpoint is refused with the reader's typed error through the worker", async () => {
     const hostile = join(FIXTURES, 'hostile', 'os-system')
     expect(await codeOf(openEngine({ checkpointDir: hostile }))).toBe('checkpoint-forbidden')
     expect(existsSync('/tmp/backpack-pwned-marker')).toBe(false)

@@ -8,7 +8,13 @@ describe('ortBackends', () => {
       { name: 'cuda', bundled: false },
       { name: 'tensorrt', bundled: false },
     ]
-    expect(markInstalledProviders(listed, ['onnxruntime_binding.node', 'libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'])).toEqual([
+    expect(
+      markInstalledProviders(listed, [
+        'onnxruntime_binding.node',
+        'libonnxruntime_providers_cuda.so',
+        'libonnxruntime_providers_shared.so',
+      ]),
+    ).toEqual([
       { name: 'cpu', bundled: true },
       { name: 'cuda', bundled: true },
       { name: 'tensorrt', bundled: false },

@@ -18,7 +18,9 @@ describe('ScoreExtremes', () => {
     expect(blocks).toEqual([16, 32, 48, 64, 70])
     for (let r = 0; r < n; r++) expectExactExtremes({ max: max[r], min: min[r] }, rows.subarray(r * d, (r + 1) * d), E, V, d)
     const controller = new AbortController()
-    await expect(ex.run(rows, n, { signal: controller.signal, onBlock: () => controller.abort() })).rejects.toMatchObject({ code: 'cancelled' })
+    await expect(ex.run(rows, n, { signal: controller.signal, onBlock: () => controller.abort() })).rejects.toMatchObject({
+      code: 'cancelled',
+    })
   })
 })
 

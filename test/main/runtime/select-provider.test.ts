@@ -12,15 +12,42 @@ const code = (fn: () => unknown) => {
 }
 
 describe('planProvider', () => {
-  const linuxNoCuda = [{ name: 'cpu', bundled: true }, { name: 'webgpu', bundled: true }, { name: 'cuda', bundled: false }]
-  const linuxCuda = [{ name: 'cpu', bundled: true }, { name: 'cuda', bundled: true }]
+  const linuxNoCuda = [
+    { name: 'cpu', bundled: true },
+    { name: 'webgpu', bundled: true },
+    { name: 'cuda', bundled: false },
+  ]
+  const linuxCuda = [
+    { name: 'cpu', bundled: true },
+    { name: 'cuda', bundled: true },
+  ]
   it('auto prefers the platform GPU provider and falls back to CPU only with a reason', () => {
     expect(planProvider('auto', linuxCuda, 'linux', 'x64')).toEqual({ tryOrder: ['cuda', 'cpu'] })
     const cpu = planProvider('auto', linuxNoCuda, 'linux', 'x64')
     expect(cpu.tryOrder).toEqual(['cpu'])
     expect(cpu.reason).toMatch(/CUDA/)
-    expect(planProvider('auto', [{ name: 'cpu', bundled: true }, { name: 'dml', bundled: true }], 'win32', 'x64').tryOrder).toEqual(['dml', 'cpu'])
-    expect(planProvider('auto', [{ name: 'cpu', bundled: true }, { name: 'coreml', bundled: true }], 'darwin', 'arm64').tryOrder).toEqual(['coreml', 'cpu'])
+    expect(
+      planProvider(
+        'auto',
+        [
+          { name: 'cpu', bundled: true },
+          { name: 'dml', bundled: true },
+        ],
+        'win32',
+        'x64',
+      ).tryOrder,
+    ).toEqual(['dml', 'cpu'])
+    expect(
+      planProvider(
+        'auto',
+        [
+          { name: 'cpu', bundled: true },
+          { name: 'coreml', bundled: true },
+        ],
+        'darwin',
+        'arm64',
+      ).tryOrder,
+    ).toEqual(['coreml', 'cpu'])
     const arm = planProvider('auto', linuxNoCuda, 'linux', 'arm64')
     expect(arm.tryOrder).toEqual(['cpu'])
     expect(arm.reason).toMatch(/no GPU provider/)

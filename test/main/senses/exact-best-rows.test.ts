@@ -27,17 +27,33 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     const e = new ArrayEngine(3000, 4, 24, 21)
     // uneven rows: spread norms, a few duplicated rows (ties), a zero row
     for (let r = 0; r < 3000 * 4; r++) for (let c = 0; c < 24; c++) e.C[r * 24 + c] *= 1 + (r % 7) * 0.3
-    for (const [dst, src] of [[5, 900], [6, 900], [11, 4000]]) e.C.copyWithin(dst * 24, src * 24, (src + 1) * 24)
+    for (const [dst, src] of [
+      [5, 900],
+      [6, 900],
+      [11, 4000],
+    ])
+      e.C.copyWithin(dst * 24, src * 24, (src + 1) * 24)
     e.C.fill(0, 77 * 24, 78 * 24)
     const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 700, precision })
     const index = await Int8SenseIndex.build(table, scorer())
     const rand = mulberry32(3)
-    const queries = [e.E.subarray(900 * 24, 901 * 24), e.E.subarray(17 * 24, 18 * 24), Float32Array.from({ length: 24 }, () => rand() * 4 - 2), new Float32Array(24)]
-    for (const vec of queries) for (const largest of [true, false]) for (const [count, tokens] of [[1, 3000], [10, 3000], [40, 2500]]) {
-      const want = table.bestRows(vec, count, largest, tokens)
-      const got = await exactBestRows(table, index, vec, count, largest, tokens)
-      expect(got.rows).toEqual(want.rows)
-    }
+    const queries = [
+      e.E.subarray(900 * 24, 901 * 24),
+      e.E.subarray(17 * 24, 18 * 24),
+      Float32Array.from({ length: 24 }, () => rand() * 4 - 2),
+      new Float32Array(24),
+    ]
+    for (const vec of queries)
+      for (const largest of [true, false])
+        for (const [count, tokens] of [
+          [1, 3000],
+          [10, 3000],
+          [40, 2500],
+        ]) {
+          const want = table.bestRows(vec, count, largest, tokens)
+          const got = await exactBestRows(table, index, vec, count, largest, tokens)
+          expect(got.rows).toEqual(want.rows)
+        }
   })
 
   it('bounds hold: every approximate score is within its bound of the exact table score', async () => {
@@ -59,11 +75,12 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
   it('reverseLookup gives the same entries through the index and through the table scan', async () => {
     const e = new ArrayEngine(3000, 2, 4, 13)
     const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 1000, precision: 'f16' })
-    for (const direction of ['boost', 'suppress'] as const) for (const target of [3, 1234, 2999]) {
-      const a = await reverseLookup(e, table, target, { top: 7, direction, scorer: scorer() })
-      const b = await reverseLookup(e, table, target, { top: 7, direction, scan: 'table' })
-      expect(a.entries).toEqual(b.entries)
-    }
+    for (const direction of ['boost', 'suppress'] as const)
+      for (const target of [3, 1234, 2999]) {
+        const a = await reverseLookup(e, table, target, { top: 7, direction, scorer: scorer() })
+        const b = await reverseLookup(e, table, target, { top: 7, direction, scan: 'table' })
+        expect(a.entries).toEqual(b.entries)
+      }
   })
 
   it('saves the index next to the table and reads it back for the same table manifest only', async () => {
@@ -113,11 +130,13 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     expect(index.released).toBe(false)
     const first = await reverseLookup(e, table, 5, { top: 9, scorer: scorer() })
     expect([index.weightsFrom, index.released]).toEqual(['linked', true])
-    for (let i = 0; i < 2; i++) for (const direction of ['boost', 'suppress'] as const) for (const target of [5, 321, 699]) {
-      const scan = await reverseLookup(e, table, target, { top: 9, direction, scan: 'table' })
-      expect((await reverseLookup(e, table, target, { top: 9, direction, scorer: scorer() })).entries).toEqual(scan.entries)
-      if (target === 5 && direction === 'boost') expect(scan.entries).toEqual(first.entries)
-    }
+    for (let i = 0; i < 2; i++)
+      for (const direction of ['boost', 'suppress'] as const)
+        for (const target of [5, 321, 699]) {
+          const scan = await reverseLookup(e, table, target, { top: 9, direction, scan: 'table' })
+          expect((await reverseLookup(e, table, target, { top: 9, direction, scorer: scorer() })).entries).toEqual(scan.entries)
+          if (target === 5 && direction === 'boost') expect(scan.entries).toEqual(first.entries)
+        }
     // saving a released index: q read back from int8-index.bin, byte for byte
     const copy = tmp()
     await index.save(copy, 'stamp')
@@ -145,7 +164,12 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     expect([unsaved.weightsFrom, unsaved.released]).toEqual(['written', false])
     await unsaved.save(dir, stamp)
     const stale = (await Int8SenseIndex.load(dir, stamp, 400 * 3, 20, scorer(), table))!
-    await (await Int8SenseIndex.build(await openSenseTable(new ArrayEngine(400, 3, 20, 30), { dir: tmp(), chunkTokens: 128, precision: 'f16' }), scorer())).save(dir, stamp)
+    await (
+      await Int8SenseIndex.build(
+        await openSenseTable(new ArrayEngine(400, 3, 20, 30), { dir: tmp(), chunkTokens: 128, precision: 'f16' }),
+        scorer(),
+      )
+    ).save(dir, stamp)
     expect(await stale.scores(vec)).toEqual(want)
     expect([stale.weightsFrom, stale.released]).toEqual(['written', false])
     expect(Array.from(await stale.quantised())).toEqual(Array.from(await unsaved.quantised()))
@@ -157,25 +181,33 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
     expect(Array.from(await loaded.quantised())).toEqual(Array.from(await unsaved.quantised()))
   })
 
-  it.each(['f16', 'f32'] as const)('reverseLookup re-scores only candidates that can make the top, with the same answer as re-scoring all 4·top (%s)', async (precision) => {
-    const e = new ArrayEngine(3000, 4, 24, 33)
-    const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 1000, precision })
-    const { numSenses: k, nEmbd: d } = e.config
-    const rescored: number[] = []
-    for (const direction of ['boost', 'suppress'] as const) for (const [target, top] of [[8, 1], [1500, 6], [2999, 25]]) {
-      const vec = e.E.subarray(target * d, (target + 1) * d)
-      const largest = direction === 'boost'
-      const all = table.bestRows(vec, top * 4, largest).rows.map((r) => {
-        let s = 0
-        for (let x = 0; x < d; x++) s += vec[x] * e.C[r * d + x]
-        return { id: Math.floor(r / k), sense: r % k, score: s }
-      })
-      all.sort((a, b) => (largest ? b.score - a.score : a.score - b.score))
-      const got = await reverseLookup(e, table, target, { top, direction, scorer: scorer() })
-      expect(got.entries.map(({ id, sense, score }) => ({ id, sense, score }))).toEqual(all.slice(0, top))
-      expect(got.rescored).toBeGreaterThanOrEqual(top)
-      rescored.push(got.rescored! / (4 * top))
-    }
-    expect(Math.min(...rescored)).toBeLessThan(0.5) // the bounds do rule candidates out
-  })
+  it.each(['f16', 'f32'] as const)(
+    'reverseLookup re-scores only candidates that can make the top, with the same answer as re-scoring all 4·top (%s)',
+    async (precision) => {
+      const e = new ArrayEngine(3000, 4, 24, 33)
+      const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 1000, precision })
+      const { numSenses: k, nEmbd: d } = e.config
+      const rescored: number[] = []
+      for (const direction of ['boost', 'suppress'] as const)
+        for (const [target, top] of [
+          [8, 1],
+          [1500, 6],
+          [2999, 25],
+        ]) {
+          const vec = e.E.subarray(target * d, (target + 1) * d)
+          const largest = direction === 'boost'
+          const all = table.bestRows(vec, top * 4, largest).rows.map((r) => {
+            let s = 0
+            for (let x = 0; x < d; x++) s += vec[x] * e.C[r * d + x]
+            return { id: Math.floor(r / k), sense: r % k, score: s }
+          })
+          all.sort((a, b) => (largest ? b.score - a.score : a.score - b.score))
+          const got = await reverseLookup(e, table, target, { top, direction, scorer: scorer() })
+          expect(got.entries.map(({ id, sense, score }) => ({ id, sense, score }))).toEqual(all.slice(0, top))
+          expect(got.rescored).toBeGreaterThanOrEqual(top)
+          rescored.push(got.rescored! / (4 * top))
+        }
+      expect(Math.min(...rescored)).toBeLessThan(0.5) // the bounds do rule candidates out
+    },
+  )
 })

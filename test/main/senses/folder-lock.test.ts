@@ -37,7 +37,9 @@ const writeLock = (dir: string, holder: object | string, ageMs = 0) => {
 
 /** The helper process building ArrayEngine(3000, 2, 4, 5)'s table in dir, paused with the lock held. */
 async function holder(dir: string): Promise<{ child: ChildProcessWithoutNullStreams; go: () => void; done: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'helpers/hold-sense-table.ts'), dir], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'helpers/hold-sense-table.ts'), dir], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
   children.push(child)
   let out = ''
   let err = ''
@@ -86,12 +88,18 @@ describe('folder lock', () => {
   it('waits for live holders: a live pid here, a recently touched lock of another host, a file being written', async () => {
     const dir = tmp()
     const now = new Date().toISOString()
-    for (const live of [{ pid: process.ppid, hostname: hostname(), startedAt: now }, { pid: 1, hostname: 'elsewhere', startedAt: now }, '']) {
+    for (const live of [
+      { pid: process.ppid, hostname: hostname(), startedAt: now },
+      { pid: 1, hostname: 'elsewhere', startedAt: now },
+      '',
+    ]) {
       writeLock(dir, live)
       expect(await tryFolderLock(dir)).toBeUndefined()
       const controller = new AbortController()
       const waits: unknown[] = []
-      await expect(acquireFolderLock(dir, { signal: controller.signal, onWait: (h) => void (waits.push(h), controller.abort()) })).rejects.toMatchObject({ code: 'cancelled' })
+      await expect(
+        acquireFolderLock(dir, { signal: controller.signal, onWait: (h) => void (waits.push(h), controller.abort()) }),
+      ).rejects.toMatchObject({ code: 'cancelled' })
       expect(waits).toEqual([typeof live === 'string' ? undefined : { pid: live.pid, hostname: live.hostname, startedAt: now }])
       expect(readFileSync(lockFile(dir), 'utf8')).toBe(typeof live === 'string' ? live : JSON.stringify(live)) // untouched
       rmSync(lockFile(dir))
@@ -107,17 +115,31 @@ describe('openSenseTable across processes', () => {
     const seen: SenseTableProgress[] = []
     let stderr = ''
     const cli = tableProgress({ stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) } })
-    const table = await openSenseTable(engine, { dir, precision: 'f32', chunkTokens: 500, onProgress: (p) => {
-      seen.push(p)
-      cli(p)
-      if (p.heldBy && seen.length === 1) other.go()
-    } })
-    expect(stderr.split('\n')[0]).toBe(`sense table (senses): 0/3000 tokens (built by process ${other.child.pid} on ${hostname()}: waiting)`)
+    const table = await openSenseTable(engine, {
+      dir,
+      precision: 'f32',
+      chunkTokens: 500,
+      onProgress: (p) => {
+        seen.push(p)
+        cli(p)
+        if (p.heldBy && seen.length === 1) other.go()
+      },
+    })
+    expect(stderr.split('\n')[0]).toBe(
+      `sense table (senses): 0/3000 tokens (built by process ${other.child.pid} on ${hostname()}: waiting)`,
+    )
     expect(await other.done).toBe(0)
-    expect(seen[0]).toEqual({ phase: 'senses', done: 0, total: 3000, heldBy: expect.objectContaining({ pid: other.child.pid, hostname: hostname() }) })
+    expect(seen[0]).toEqual({
+      phase: 'senses',
+      done: 0,
+      total: 3000,
+      heldBy: expect.objectContaining({ pid: other.child.pid, hostname: hostname() }),
+    })
     expect(seen.at(-1)).toEqual({ phase: 'senses', done: 3000, total: 3000 }) // after the wait: nothing left to build
     expect(engine.calls.senseVectors).toBe(0)
-    for (const x of [0, 1499, 2999]) for (let l = 0; l < 2; l++) expect(Array.from(table.sense(x, l))).toEqual(Array.from(engine.C.subarray((x * 2 + l) * 4, (x * 2 + l + 1) * 4)))
+    for (const x of [0, 1499, 2999])
+      for (let l = 0; l < 2; l++)
+        expect(Array.from(table.sense(x, l))).toEqual(Array.from(engine.C.subarray((x * 2 + l) * 4, (x * 2 + l + 1) * 4)))
     expect(existsSync(lockFile(dir))).toBe(false)
   })
 
@@ -125,7 +147,15 @@ describe('openSenseTable across processes', () => {
     const dir = tmp()
     const engine = new ArrayEngine(3000, 2, 4, 5)
     const controller = new AbortController()
-    await expect(openSenseTable(engine, { dir, precision: 'f32', chunkTokens: 500, signal: controller.signal, onProgress: (p) => p.done >= 1000 && controller.abort() })).rejects.toMatchObject({ code: 'cancelled' })
+    await expect(
+      openSenseTable(engine, {
+        dir,
+        precision: 'f32',
+        chunkTokens: 500,
+        signal: controller.signal,
+        onProgress: (p) => p.done >= 1000 && controller.abort(),
+      }),
+    ).rejects.toMatchObject({ code: 'cancelled' })
     writeLock(dir, { pid: deadPid(), hostname: hostname(), startedAt: new Date().toISOString() })
     const twin = new ArrayEngine(3000, 2, 4, 5)
     const seen: SenseTableProgress[] = []
@@ -142,7 +172,15 @@ describe('openSenseTable across processes', () => {
     const lock = readFileSync(lockFile(dir), 'utf8')
     const engine = new ArrayEngine(3000, 2, 4, 5)
     const controller = new AbortController()
-    await expect(openSenseTable(engine, { dir, precision: 'f32', chunkTokens: 500, signal: controller.signal, onProgress: (p) => p.heldBy && controller.abort() })).rejects.toMatchObject({
+    await expect(
+      openSenseTable(engine, {
+        dir,
+        precision: 'f32',
+        chunkTokens: 500,
+        signal: controller.signal,
+        onProgress: (p) => p.heldBy && controller.abort(),
+      }),
+    ).rejects.toMatchObject({
       code: 'cancelled',
       message: expect.stringContaining(`held by process ${other.child.pid}`),
     })

@@ -38,7 +38,7 @@ describe('senseAtlas', () => {
     expect(first.used).toEqual([tokens[0]])
     const mean = await senseAtlas(engine, 'carpenter', { top: 3, policy: 'mean', includeVectors: true })
     expect(mean.used).toEqual(tokens)
-    const want = Array.from({ length: d }, (_, c) => tokens.reduce((s, t) => s + engine.C[(t * k) * d + c] / tokens.length, 0))
+    const want = Array.from({ length: d }, (_, c) => tokens.reduce((s, t) => s + engine.C[t * k * d + c] / tokens.length, 0))
     mean.vectors![0].forEach((x, c) => expect(x).toBeCloseTo(want[c], 6))
   })
 

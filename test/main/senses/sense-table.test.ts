@@ -33,7 +33,8 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 describe('float16', () => {
   it('round-trips halves and rounds to nearest even', () => {
-    for (const x of [0, 1, -2.5, 65504, 6.1e-5, 5.96e-8, 0.1, -1234.5]) expect(Math.abs(HALF_TO_FLOAT[floatToHalf(x)] - x)).toBeLessThanOrEqual(Math.abs(x) * 2 ** -11 + 2 ** -25)
+    for (const x of [0, 1, -2.5, 65504, 6.1e-5, 5.96e-8, 0.1, -1234.5])
+      expect(Math.abs(HALF_TO_FLOAT[floatToHalf(x)] - x)).toBeLessThanOrEqual(Math.abs(x) * 2 ** -11 + 2 ** -25)
     expect(HALF_TO_FLOAT[floatToHalf(1 + 2 ** -11)]).toBe(1) // tie → even
     expect(HALF_TO_FLOAT[floatToHalf(1e6)]).toBe(Infinity)
   })
@@ -48,10 +49,16 @@ describe('openSenseTable', () => {
     const controller = new AbortController()
     const seen: number[] = []
     await expect(
-      openTable(engine, { dir, precision: 'f32', chunkTokens: 500, signal: controller.signal, onProgress: (p) => {
-        seen.push(p.done)
-        if (p.done >= 1000) controller.abort()
-      } }),
+      openTable(engine, {
+        dir,
+        precision: 'f32',
+        chunkTokens: 500,
+        signal: controller.signal,
+        onProgress: (p) => {
+          seen.push(p.done)
+          if (p.done >= 1000) controller.abort()
+        },
+      }),
     ).rejects.toMatchObject({ code: 'cancelled' })
     expect(seen).toEqual([0, 500, 1000])
     const before = engine.calls.senseVectors
@@ -60,11 +67,12 @@ describe('openSenseTable', () => {
     expect(engine.calls.senseVectors - before).toBe(4) // 6 chunks, 2 already on disk
     expect(progress[0]).toBe(1000)
     const table = await openTable(engine, { dir, precision: 'f32', chunkTokens: 500, need: 'scores' })
-    for (const x of [0, 1700, 2999]) for (let l = 0; l < k; l++) {
-      expect(Array.from(table.sense(x, l))).toEqual(Array.from(engine.C.subarray((x * k + l) * d, (x * k + l + 1) * d)))
-      const i = x * k + l
-      expectExactExtremes({ max: table.maxScore[i], min: table.minScore[i] }, table.sense(x, l), engine.E, 3000, d)
-    }
+    for (const x of [0, 1700, 2999])
+      for (let l = 0; l < k; l++) {
+        expect(Array.from(table.sense(x, l))).toEqual(Array.from(engine.C.subarray((x * k + l) * d, (x * k + l + 1) * d)))
+        const i = x * k + l
+        expectExactExtremes({ max: table.maxScore[i], min: table.minScore[i] }, table.sense(x, l), engine.E, 3000, d)
+      }
     const calls = engine.calls.senseVectors
     expect(await openTable(engine, { dir, precision: 'f32', chunkTokens: 500, need: 'scores' })).toBe(table) // in memory
     const twin = new ArrayEngine(3000, 2, 4, 5) // same weights and hash, nothing in memory: reads the disk
@@ -96,28 +104,45 @@ describe('openSenseTable', () => {
     const controller = new AbortController()
     const seen: { phase: string; done: number }[] = []
     await expect(
-      openTable(e, { dir, precision: 'f16', chunkTokens: 800, need: 'scores', signal: controller.signal, onProgress: (p) => {
-        seen.push({ phase: p.phase, done: p.done })
-        if (p.done >= 800) controller.abort()
-      } }),
+      openTable(e, {
+        dir,
+        precision: 'f16',
+        chunkTokens: 800,
+        need: 'scores',
+        signal: controller.signal,
+        onProgress: (p) => {
+          seen.push({ phase: p.phase, done: p.done })
+          if (p.done >= 800) controller.abort()
+        },
+      }),
     ).rejects.toMatchObject({ code: 'cancelled' })
-    expect(seen).toEqual([{ phase: 'scores', done: 0 }, { phase: 'scores', done: 800 }])
+    expect(seen).toEqual([
+      { phase: 'scores', done: 0 },
+      { phase: 'scores', done: 800 },
+    ])
     expect(e.calls.senseVectors).toBe(1) // senses and scores of chunk 0 from one call
     const twin = new ArrayEngine(2500, 3, 6, 21) // nothing in memory: resumes from the disk
     const progress: number[] = []
-    const table = await openTable(twin, { dir, precision: 'f16', chunkTokens: 800, need: 'scores', onProgress: (p) => progress.push(p.done) })
+    const table = await openTable(twin, {
+      dir,
+      precision: 'f16',
+      chunkTokens: 800,
+      need: 'scores',
+      onProgress: (p) => progress.push(p.done),
+    })
     expect(twin.calls.senseVectors).toBe(3) // chunks 1–3 only
     expect(progress[0]).toBe(800)
     expect(progress.at(-1)).toBe(2500)
-    for (const x of [0, 799, 800, 1999, 2499]) for (let l = 0; l < 3; l++) {
-      const i = x * 3 + l
-      const exact = e.C.subarray(i * 6, (i + 1) * 6) // not the table's fp16-rounded vector
-      expectExactExtremes({ max: table.maxScore[i], min: table.minScore[i] }, exact, e.E, 2500, 6)
-      let nn = 0
-      for (let c = 0; c < 6; c++) nn += exact[c] * exact[c]
-      expect(table.norms[i]).toBeCloseTo(Math.sqrt(nn), 5)
-      expect(Array.from(table.sense(x, l))).toEqual(Array.from(exact, (v) => HALF_TO_FLOAT[floatToHalf(v)]))
-    }
+    for (const x of [0, 799, 800, 1999, 2499])
+      for (let l = 0; l < 3; l++) {
+        const i = x * 3 + l
+        const exact = e.C.subarray(i * 6, (i + 1) * 6) // not the table's fp16-rounded vector
+        expectExactExtremes({ max: table.maxScore[i], min: table.minScore[i] }, exact, e.E, 2500, 6)
+        let nn = 0
+        for (let c = 0; c < 6; c++) nn += exact[c] * exact[c]
+        expect(table.norms[i]).toBeCloseTo(Math.sqrt(nn), 5)
+        expect(Array.from(table.sense(x, l))).toEqual(Array.from(exact, (v) => HALF_TO_FLOAT[floatToHalf(v)]))
+      }
     // a senses-only open of the finished table needs nothing more
     expect(await openTable(twin, { dir, precision: 'f16', chunkTokens: 800 })).toBeDefined()
     expect(twin.calls.senseVectors).toBe(3)
@@ -156,7 +181,9 @@ describe('openSenseTable', () => {
     const all = table.dotAll(vec)
     for (const largest of [true, false]) {
       const { rows, scanned } = table.bestRows(vec, 10, largest)
-      const want = Array.from(all.keys()).sort((a, b) => (largest ? all[b] - all[a] : all[a] - all[b])).slice(0, 10)
+      const want = Array.from(all.keys())
+        .sort((a, b) => (largest ? all[b] - all[a] : all[a] - all[b]))
+        .slice(0, 10)
       expect(rows.map((r) => all[r])).toEqual(want.map((r) => all[r]))
       expect(scanned).toBeLessThan(3000 * 2)
     }
@@ -168,11 +195,12 @@ describe('openSenseTable', () => {
     const target = 1234
     const e = engine.E.subarray(target * d, (target + 1) * d)
     const all: { id: number; sense: number; score: number }[] = []
-    for (let x = 0; x < 3000; x++) for (let l = 0; l < k; l++) {
-      let s = 0
-      for (let c = 0; c < d; c++) s += e[c] * engine.C[(x * k + l) * d + c]
-      all.push({ id: x, sense: l, score: Math.fround(s) })
-    }
+    for (let x = 0; x < 3000; x++)
+      for (let l = 0; l < k; l++) {
+        let s = 0
+        for (let c = 0; c < d; c++) s += e[c] * engine.C[(x * k + l) * d + c]
+        all.push({ id: x, sense: l, score: Math.fround(s) })
+      }
     for (const direction of ['boost', 'suppress'] as const) {
       const r = await reverseLookup(engine, table, target, { top: 5, direction, scorer: runtime.engine() })
       const want = [...all].sort((a, b) => (direction === 'boost' ? b.score - a.score : a.score - b.score)).slice(0, 5)
@@ -181,15 +209,23 @@ describe('openSenseTable', () => {
     const n = await senseNeighbours(engine, table, 'the', { top: 5, measure: 1 })
     const id = gpt2Tokenizer().encode(' the')[0]
     const cos = (a: number, b: number, l: number) => {
-      let ab = 0, aa = 0, bb = 0
+      let ab = 0,
+        aa = 0,
+        bb = 0
       for (let c = 0; c < d; c++) {
         const x = engine.C[(a * k + l) * d + c]
         const y = engine.C[(b * k + l) * d + c]
-        ab += x * y; aa += x * x; bb += y * y
+        ab += x * y
+        aa += x * x
+        bb += y * y
       }
       return ab / Math.sqrt(aa * bb)
     }
-    const want = Array.from({ length: 3000 }, (_, x) => x).filter((x) => x !== id).map((x) => cos(id, x, 1)).sort((a, b) => b - a).slice(0, 5)
+    const want = Array.from({ length: 3000 }, (_, x) => x)
+      .filter((x) => x !== id)
+      .map((x) => cos(id, x, 1))
+      .sort((a, b) => b - a)
+      .slice(0, 5)
     n.neighbours.forEach((nb, i) => expect(nb.score).toBeCloseTo(want[i], 2))
     expect(n.neighbours.map((x) => x.id)).not.toContain(id)
     const m = await senseNeighbours(engine, table, 'the', { top: 3 })

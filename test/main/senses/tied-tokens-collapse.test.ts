@@ -4,7 +4,14 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDispatcher, type Dispatch } from '../../../src/main/workbench/create-dispatcher'
 import { Workbench } from '../../../src/main/workbench/workbench'
-import type { KnowledgeEditView, NeighboursResponse, ReverseResponse, SenseLookupResponse, TiedGroupInfo, ValidatedEdits } from '../../../src/shared/ipc/api-types'
+import type {
+  KnowledgeEditView,
+  NeighboursResponse,
+  ReverseResponse,
+  SenseLookupResponse,
+  TiedGroupInfo,
+  ValidatedEdits,
+} from '../../../src/shared/ipc/api-types'
 import { one, tiedCheckpoint } from './helpers/tied-checkpoint'
 
 // The real service (engine in its worker, sense table, int8 index) on a copy of the tiny
@@ -51,7 +58,9 @@ function expectCollapsed(shown: Entry[], collapsed: Entry[], hidden: Set<number>
   expect(collapsed).toHaveLength(shown.length)
   for (const e of collapsed) expect(hidden.has(e.id)).toBe(false)
   const kept = shown.filter((e) => !hidden.has(e.id))
-  expect(collapsed.slice(0, kept.length).map(({ id, score, sense }) => ({ id, score, sense }))).toEqual(kept.map(({ id, score, sense }) => ({ id, score, sense })))
+  expect(collapsed.slice(0, kept.length).map(({ id, score, sense }) => ({ id, score, sense }))).toEqual(
+    kept.map(({ id, score, sense }) => ({ id, score, sense })),
+  )
   for (const e of collapsed) {
     const g = groupOf(e.id)
     if (g) expect(e.tied).toMatchObject({ size: g.length, sample: g.slice(0, 5).map((id) => ({ id })) })
@@ -93,7 +102,11 @@ describe('tied embedding rows', () => {
   it('reverse lookup collapses each (group, sense) into one entry with the same exact score', async () => {
     let sawBlock = 0
     // " the"'s boost list holds the `boosting` block; the others need no collapsing
-    for (const [token, direction] of [[' the', 'boost'], [' the', 'suppress'], [' MacBook', 'boost']] as const) {
+    for (const [token, direction] of [
+      [' the', 'boost'],
+      [' the', 'suppress'],
+      [' MacBook', 'boost'],
+    ] as const) {
       const shown = await call<ReverseResponse>('senses.reverse', { token, direction, topK: 15, ties: 'show' })
       const collapsed = await call<ReverseResponse>('senses.reverse', { token, direction, topK: 15 })
       if (shown.entries.filter((e) => fixture.boosting.includes(e.id)).length >= 2) sawBlock++
@@ -103,7 +116,10 @@ describe('tied embedding rows', () => {
   })
 
   it('refuses an unknown ties mode with bad-request', async () => {
-    expect(await dispatch('senses.lookup', { word: ' nurse', ties: 'hide' } as never)).toMatchObject({ ok: false, error: { code: 'bad-request' } })
+    expect(await dispatch('senses.lookup', { word: ' nurse', ties: 'hide' } as never)).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request' },
+    })
   })
 
   it('edits.validate warns about edits of tied or never-seen tokens; untied edits get no warning', async () => {
@@ -116,7 +132,9 @@ describe('tied embedding rows', () => {
     })
     expect(tied.warnings?.some((w) => w.startsWith('edit 0') && w.includes(JSON.stringify(' Colts')))).toBe(true)
     expect(tied.warnings?.some((w) => w.startsWith('edit 1') && w.includes(JSON.stringify(' MacBook')))).toBe(true)
-    const plain = await call<ValidatedEdits>('edits.validate', { document: doc([{ kind: 'knowledge-edit', token: ' nurse', remove: ' she', add: ' he' }]) })
+    const plain = await call<ValidatedEdits>('edits.validate', {
+      document: doc([{ kind: 'knowledge-edit', token: ' nurse', remove: ' she', add: ' he' }]),
+    })
     expect(plain.warnings).toBeUndefined()
     expect(one(' Colts')).toBe(fixture.pair.find((id) => id === one(' Colts')))
   })

@@ -14,11 +14,22 @@ function rows(values: number[][]): Float32Array {
 describe('TiedTokens', () => {
   // rows 0, 2, 5 identical; 1 and 4 identical; 3 differs from 1 only by −0 vs +0 (bits differ);
   // 6 (padding, beyond the text vocabulary) repeats row 0 and is not grouped
-  const E = rows([[1, 2, 3], [0, 1, 1], [1, 2, 3], [-0, 1, 1], [0, 1, 1], [1, 2, 3], [1, 2, 3]])
+  const E = rows([
+    [1, 2, 3],
+    [0, 1, 1],
+    [1, 2, 3],
+    [-0, 1, 1],
+    [0, 1, 1],
+    [1, 2, 3],
+    [1, 2, 3],
+  ])
 
   it('groups bit-identical rows of real tokens, first id first, and nothing else', () => {
     const tied = TiedTokens.fromRows(E, 7, d, 6)
-    expect(tied.groups).toEqual([[0, 2, 5], [1, 4]])
+    expect(tied.groups).toEqual([
+      [0, 2, 5],
+      [1, 4],
+    ])
     expect(tied.groupOf(3)).toBeNull()
     expect(tied.groupOf(6)).toBeNull()
     expect(tied.hidden.sort()).toEqual([2, 4, 5])
@@ -50,7 +61,10 @@ describe('TiedTokens', () => {
   })
 
   it('loadTiedTokens reads unigram counts when shipped and ignores a missing or malformed file', async () => {
-    const engine = { config: { vocabSize: 7, nEmbd: d } as never, embeddingRows: async (ids: readonly number[]) => rows(ids.map((i) => Array.from(E.subarray(i * d, (i + 1) * d)))) }
+    const engine = {
+      config: { vocabSize: 7, nEmbd: d } as never,
+      embeddingRows: async (ids: readonly number[]) => rows(ids.map((i) => Array.from(E.subarray(i * d, (i + 1) * d)))),
+    }
     const dir = mkdtempSync(join(tmpdir(), 'bw-counts-'))
     try {
       expect((await loadTiedTokens(engine, dir)).neverSeen).toBeNull()
@@ -61,7 +75,10 @@ describe('TiedTokens', () => {
       writeFileSync(join(dir, UNIGRAM_COUNTS_FILE), JSON.stringify({ counts: [3, 0, 1, 1, 1, 1] }))
       const tied = await loadTiedTokens(engine, dir)
       expect(tied.isNeverSeen(1)).toBe(true)
-      expect(tied.groups).toEqual([[0, 2, 5, 6], [1, 4]]) // a 7-token model has no padding ids: token 6 is grouped too
+      expect(tied.groups).toEqual([
+        [0, 2, 5, 6],
+        [1, 4],
+      ]) // a 7-token model has no padding ids: token 6 is grouped too
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -26,10 +26,19 @@ async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 3)
   const dir = mkdtempSync(join(tmpdir(), 'bw-app-info-delay-'))
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>')
-  const serve = await startServeProcess(['--port', '0', '--web', dir, '--checkpoint', resolve('test/fixtures/checkpoints/tiny-fullvocab')], { BACKPACK_CACHE_DIR: join(dir, 'cache'), BACKPACK_DATA_DIR: join(dir, 'data') })
+  const serve = await startServeProcess(
+    ['--port', '0', '--web', dir, '--checkpoint', resolve('test/fixtures/checkpoints/tiny-fullvocab')],
+    { BACKPACK_CACHE_DIR: join(dir, 'cache'), BACKPACK_DATA_DIR: join(dir, 'data') },
+  )
   const token = new URL(serve.url).searchParams.get('token')!
   const call = (method: string, body: unknown) =>
-    rawRequest(serve.port, { method: 'POST', path: `/api/${method}`, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body), timeoutMs: 600_000 })
+    rawRequest(serve.port, {
+      method: 'POST',
+      path: `/api/${method}`,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      timeoutMs: 600_000,
+    })
   try {
     for (;;) {
       const info = await call('model.info', {})
@@ -53,7 +62,17 @@ async function main(): Promise<void> {
         }
         const answer = await heavy
         worst.push(Math.max(...delays))
-        console.log(JSON.stringify({ request: name, run, code: resultCode(answer), requestMs: Math.round(performance.now() - t0), probes: delays.length, worstMs: Math.round(Math.max(...delays)), medianProbeMs: Math.round(median(delays)) }))
+        console.log(
+          JSON.stringify({
+            request: name,
+            run,
+            code: resultCode(answer),
+            requestMs: Math.round(performance.now() - t0),
+            probes: delays.length,
+            worstMs: Math.round(Math.max(...delays)),
+            medianProbeMs: Math.round(median(delays)),
+          }),
+        )
       }
       console.log(JSON.stringify({ request: name, medianOfWorstMs: Math.round(median(worst)) }))
     }

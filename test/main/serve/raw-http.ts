@@ -12,23 +12,36 @@ export interface RawAnswer {
   error?: string
 }
 
-export function rawRequest(port: number, options: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number }): Promise<RawAnswer> {
+export function rawRequest(
+  port: number,
+  options: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number },
+): Promise<RawAnswer> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: { Host: `127.0.0.1:${port}`, ...options.headers }, setHost: false }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        let body: unknown = text
-        try {
-          body = JSON.parse(text)
-        } catch {
-          // not JSON: keep the text
-        }
-        resolve({ status: res.statusCode ?? 0, body, text })
-      })
-      res.on('error', (e) => resolve({ status: 0, body: null, text: '', error: e.message }))
-    })
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: { Host: `127.0.0.1:${port}`, ...options.headers },
+        setHost: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          let body: unknown = text
+          try {
+            body = JSON.parse(text)
+          } catch {
+            // not JSON: keep the text
+          }
+          resolve({ status: res.statusCode ?? 0, body, text })
+        })
+        res.on('error', (e) => resolve({ status: 0, body: null, text: '', error: e.message }))
+      },
+    )
     req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new Error('timeout')))
     req.on('error', (e) => resolve({ status: 0, body: null, text: '', error: (e as NodeJS.ErrnoException).code ?? e.message }))
     req.end(options.body)

@@ -9,7 +9,8 @@ describe('RequestGuard', () => {
   it('on loopback accepts the loopback names with the port, and nothing else', () => {
     const g = new RequestGuard('127.0.0.1', 8765)
     for (const host of ['127.0.0.1:8765', 'localhost:8765', '[::1]:8765']) expect(g.refusal(req({ host })), host).toBeNull()
-    for (const host of ['127.0.0.1', 'localhost:80', 'example.com:8765', '10.0.0.1:8765']) expect(g.refusal(req({ host })), host).not.toBeNull()
+    for (const host of ['127.0.0.1', 'localhost:80', 'example.com:8765', '10.0.0.1:8765'])
+      expect(g.refusal(req({ host })), host).not.toBeNull()
     expect(g.refusal(req({}))).not.toBeNull()
   })
 
@@ -20,9 +21,11 @@ describe('RequestGuard', () => {
     expect(g.refusal(req({ host: '::1:9000' }))).not.toBeNull()
   })
 
-  it('bound to all interfaces, accepts this machine\'s addresses but never a DNS name', () => {
+  it("bound to all interfaces, accepts this machine's addresses but never a DNS name", () => {
     const g = new RequestGuard('0.0.0.0', 8000)
-    const v4 = Object.values(networkInterfaces()).flatMap((l) => l ?? []).filter((a) => a.family === 'IPv4')
+    const v4 = Object.values(networkInterfaces())
+      .flatMap((l) => l ?? [])
+      .filter((a) => a.family === 'IPv4')
     for (const a of v4) expect(g.refusal(req({ host: `${a.address}:8000` })), a.address).toBeNull()
     expect(g.refusal(req({ host: 'gpu-box.example:8000' }))).not.toBeNull()
   })

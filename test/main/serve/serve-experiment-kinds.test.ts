@@ -40,7 +40,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close()
   await workbench?.dispose()
-  for (const [k, v] of [['BACKPACK_DATA_DIR', saved.data], ['BACKPACK_CACHE_DIR', saved.cache]] as const) {
+  for (const [k, v] of [
+    ['BACKPACK_DATA_DIR', saved.data],
+    ['BACKPACK_CACHE_DIR', saved.cache],
+  ] as const) {
     if (v === undefined) delete process.env[k]
     else process.env[k] = v
   }
@@ -48,14 +51,29 @@ afterAll(async () => {
 })
 
 async function call<T>(method: string, body: unknown): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${server.port}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` }, body: JSON.stringify(body) })
+  const res = await fetch(`http://127.0.0.1:${server.port}/api/${method}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
+    body: JSON.stringify(body),
+  })
   return (await res.json()) as T
 }
 
 describe('serve: comparing and exporting runs of every kind', () => {
   it('experiments.compare: differences only by default, every kind, and the edit effects on the loaded model', async () => {
     expect(workbench.model).not.toBeNull()
-    const res = await call<{ ok: true; value: { comparison: { diffOnly: boolean; generations: unknown[]; details: { prompt: { kind: string } }[]; editEffects: { computed: boolean; rows: { key: string }[] } }; tables: { title: string }[] } }>('experiments.compare', { ids })
+    const res = await call<{
+      ok: true
+      value: {
+        comparison: {
+          diffOnly: boolean
+          generations: unknown[]
+          details: { prompt: { kind: string } }[]
+          editEffects: { computed: boolean; rows: { key: string }[] }
+        }
+        tables: { title: string }[]
+      }
+    }>('experiments.compare', { ids })
     expect(res.ok).toBe(true)
     const c = res.value.comparison
     expect(c.diffOnly).toBe(true)
@@ -69,7 +87,10 @@ describe('serve: comparing and exporting runs of every kind', () => {
   })
 
   it('experiments.exportArrays: the .npz of a run, its index and file name', async () => {
-    const res = await call<{ ok: true; value: { fileName: string; base64: string; index: { arrays: Record<string, { shape: number[] }> } } }>('experiments.exportArrays', { runId })
+    const res = await call<{
+      ok: true
+      value: { fileName: string; base64: string; index: { arrays: Record<string, { shape: number[] }> } }
+    }>('experiments.exportArrays', { runId })
     expect(res.ok).toBe(true)
     expect(res.value.fileName).toBe(`run-${runId}.npz`)
     expect(res.value.index.arrays.logProbs.shape).toEqual([7])

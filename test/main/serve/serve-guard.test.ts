@@ -39,13 +39,27 @@ afterAll(async () => {
 })
 
 const api = (headers: Record<string, string> = {}, body = '{}') =>
-  rawRequest(server.port, { method: 'POST', path: '/api/app.info', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json', ...headers }, body })
+  rawRequest(server.port, {
+    method: 'POST',
+    path: '/api/app.info',
+    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json', ...headers },
+    body,
+  })
 
 describe('serve request guard', () => {
   it('answers its own Host (bound address or localhost, with the port) and refuses any other with 403', async () => {
     const p = server.port
-    for (const host of [`127.0.0.1:${p}`, `localhost:${p}`, `LOCALHOST:${p}`]) expect(resultCode(await api({ Host: host })), host).toBe('ok')
-    for (const host of [`evil.example:${p}`, 'localhost', '127.0.0.1', `127.0.0.1:${p + 1}`, `localhost.evil.example:${p}`, `127.0.0.1:${p}@evil`, '']) {
+    for (const host of [`127.0.0.1:${p}`, `localhost:${p}`, `LOCALHOST:${p}`])
+      expect(resultCode(await api({ Host: host })), host).toBe('ok')
+    for (const host of [
+      `evil.example:${p}`,
+      'localhost',
+      '127.0.0.1',
+      `127.0.0.1:${p + 1}`,
+      `localhost.evil.example:${p}`,
+      `127.0.0.1:${p}@evil`,
+      '',
+    ]) {
       const answer = await api({ Host: host })
       expect(answer.status, host).toBe(403)
       expect(resultCode(answer), host).toBe('unauthorized')
@@ -73,7 +87,12 @@ describe('serve request guard', () => {
     const declared = await api({}, big as unknown as string)
     expect(declared.status).toBe(413)
     expect(resultCode(declared)).toBe('bad-request')
-    const streamed = await rawRequest(server.port, { method: 'POST', path: '/api/app.info', headers: { Authorization: `Bearer ${server.token}`, 'Transfer-Encoding': 'chunked' }, body: big })
+    const streamed = await rawRequest(server.port, {
+      method: 'POST',
+      path: '/api/app.info',
+      headers: { Authorization: `Bearer ${server.token}`, 'Transfer-Encoding': 'chunked' },
+      body: big,
+    })
     expect(streamed.status).toBe(413)
     expect(resultCode(streamed)).toBe('bad-request')
     expect(resultCode(await api())).toBe('ok')
@@ -83,6 +102,15 @@ describe('serve request guard', () => {
     const get = async (path: string) => (await rawRequest(server.port, { path })).status
     expect(await get('/assets/app.js')).toBe(200)
     expect(await get('/inside.js')).toBe(200) // a link that stays inside the root
-    for (const path of ['/leak.txt', '/linked/x.js', '/loop-a', '/loop-b/x', '/../secret.txt', '/%2e%2e/secret.txt', '/assets/../../secret.txt']) expect(await get(path), path).toBe(404)
+    for (const path of [
+      '/leak.txt',
+      '/linked/x.js',
+      '/loop-a',
+      '/loop-b/x',
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/../../secret.txt',
+    ])
+      expect(await get(path), path).toBe(404)
   })
 })

@@ -15,12 +15,21 @@ let serve: ServeProcess
 let token: string
 
 const call = (method: string, body: unknown): Promise<RawAnswer> =>
-  rawRequest(serve.port, { method: 'POST', path: `/api/${method}`, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body), timeoutMs: 120_000 })
+  rawRequest(serve.port, {
+    method: 'POST',
+    path: `/api/${method}`,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    timeoutMs: 120_000,
+  })
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bw-serve-process-'))
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>')
-  serve = await startServeProcess(['--port', '0', '--web', dir, '--checkpoint', TINY], { BACKPACK_CACHE_DIR: join(dir, 'cache'), BACKPACK_DATA_DIR: join(dir, 'data') })
+  serve = await startServeProcess(['--port', '0', '--web', dir, '--checkpoint', TINY], {
+    BACKPACK_CACHE_DIR: join(dir, 'cache'),
+    BACKPACK_DATA_DIR: join(dir, 'data'),
+  })
   token = new URL(serve.url).searchParams.get('token')!
   for (;;) {
     const info = await call('model.info', {})
@@ -61,7 +70,9 @@ describe('serve (real process) under hostile prompts', () => {
   it('ends promptly on SIGTERM while a long suite runs (exit 0, not killed)', async () => {
     const busy = call('suites.topic', { samples: 10_000, maxNewTokens: 512 })
     await new Promise((r) => setTimeout(r, 500)) // let the suite start
-    const exited = new Promise<{ code: number | null; signal: string | null }>((r) => serve.child.once('exit', (code, signal) => r({ code, signal })))
+    const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+      serve.child.once('exit', (code, signal) => r({ code, signal })),
+    )
     serve.child.kill('SIGTERM')
     expect(await exited).toEqual({ code: 0, signal: null })
     expect((await busy).status).not.toBe(200) // the in-flight request was dropped, not left hanging

@@ -58,10 +58,13 @@ describe('serve', () => {
     expect(await (await call('tokens.encode', { text: 1 })).json()).toMatchObject({ ok: false, error: { code: 'bad-request' } })
   })
 
-  it('generate.run takes the CLI\'s ranges and refuses sampling settings with greedy decoding, naming the field', async () => {
+  it("generate.run takes the CLI's ranges and refuses sampling settings with greedy decoding, naming the field", async () => {
     const refused: [Record<string, unknown>, RegExp][] = [
       [{ seed: 5 }, /seed: seed is a sampling setting and strategy is "greedy"/],
-      [{ strategy: 'greedy', temperature: 0.7, topP: 0.9 }, /temperature: temperature is a sampling setting.*; topP: topP is a sampling setting/],
+      [
+        { strategy: 'greedy', temperature: 0.7, topP: 0.9 },
+        /temperature: temperature is a sampling setting.*; topP: topP is a sampling setting/,
+      ],
       [{ strategy: 'sample', seed: 2 ** 32 }, /seed: .*4294967295/],
       [{ strategy: 'sample', temperature: 100.5 }, /temperature: .*100/],
       [{ strategy: 'sample', temperature: 0 }, /temperature: /],
@@ -69,16 +72,29 @@ describe('serve', () => {
       [{ maxNewTokens: 513 }, /maxNewTokens: .*512/],
     ]
     for (const [settings, message] of refused) {
-      const body = (await (await call('generate.run', { text: 'The nurse', ...settings })).json()) as { ok: boolean; error: { code: string; message: string } }
+      const body = (await (await call('generate.run', { text: 'The nurse', ...settings })).json()) as {
+        ok: boolean
+        error: { code: string; message: string }
+      }
       expect(body, JSON.stringify(settings)).toMatchObject({ ok: false, error: { code: 'bad-request' } })
       expect(body.error.message).toMatch(message)
     }
     // the largest of each range passes the door (what the CLI takes too)
-    expect(parseRequest('generate.run', { text: 'x', strategy: 'sample', seed: 2 ** 32 - 1, temperature: 100, maxNewTokens: 512, topK: 100_000, topP: 1 })).toMatchObject({ seed: 4294967295, temperature: 100 })
+    expect(
+      parseRequest('generate.run', {
+        text: 'x',
+        strategy: 'sample',
+        seed: 2 ** 32 - 1,
+        temperature: 100,
+        maxNewTokens: 512,
+        topK: 100_000,
+        topP: 1,
+      }),
+    ).toMatchObject({ seed: 4294967295, temperature: 100 })
     expect(parseRequest('generate.run', { text: 'x' })).toMatchObject({ strategy: 'greedy', maxNewTokens: 32 })
   })
 
-  it('suites.topic takes the CLI\'s suite topic ranges: samples [1, 10000], maxNewTokens [1, 512]', async () => {
+  it("suites.topic takes the CLI's suite topic ranges: samples [1, 10000], maxNewTokens [1, 512]", async () => {
     for (const [settings, message] of [
       [{ samples: 10_001 }, /samples: .*10000/],
       [{ samples: 0 }, /samples: /],

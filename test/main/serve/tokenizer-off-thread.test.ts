@@ -40,7 +40,10 @@ afterAll(async () => {
 })
 
 /** Calls `method` and records, in order, when it settles, when a concurrent app.info settles and when a timer set after both fires. */
-async function alongside(method: 'tokens.encode' | 'predict.next', params: unknown): Promise<{ order: string[]; result: Awaited<ReturnType<Dispatch>> }> {
+async function alongside(
+  method: 'tokens.encode' | 'predict.next',
+  params: unknown,
+): Promise<{ order: string[]; result: Awaited<ReturnType<Dispatch>> }> {
   const order: string[] = []
   const pending = dispatch(method, params).then((r) => (order.push(method), r))
   const info = dispatch('app.info', {}).then((r) => (order.push('app.info'), r))
@@ -92,13 +95,19 @@ describe('tokenization off the request thread', () => {
 
   it('a prompt the model takes gets the same tokens and ids on the worker as on this thread, and typed errors as before', async () => {
     const text = 'The nurse said that 😀 Ωμέγα'
-    const res = (await dispatch('predict.next', { text, topK: 3 })) as { ok: true; value: { tokens: PromptToken[]; logProbs: { id: number }[] } }
+    const res = (await dispatch('predict.next', { text, topK: 3 })) as {
+      ok: true
+      value: { tokens: PromptToken[]; logProbs: { id: number }[] }
+    }
     expect(res.ok).toBe(true)
     expect(res.value.tokens).toEqual(encodePrompt(gpt2Tokenizer(), text))
     expect(res.value.logProbs.map((l) => l.id)).toEqual(promptIds(text, 512).slice(1)) // the log-prob of each token after the first
     expect(await dispatch('predict.next', { text: ' \n\t ' })).toMatchObject({ ok: false, error: { code: 'bad-request' } })
     expect(await dispatch('predict.next', { text: 'a\ud800b' })).toMatchObject({ ok: false, error: { code: 'bad-request' } })
-    expect(await dispatch('generate.run', { text: HOSTILE.word, maxNewTokens: 1 })).toMatchObject({ ok: false, error: { code: 'too-long' } })
+    expect(await dispatch('generate.run', { text: HOSTILE.word, maxNewTokens: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'too-long' },
+    })
     expect(await dispatch('tokens.encode', { text: '' })).toEqual({ ok: true, value: { tokens: [] } })
   }, 60_000)
 
@@ -133,7 +142,9 @@ describe('tokenization off the request thread', () => {
     const { openEngine } = await import('../../../src/main/runtime/open-engine')
     const engine = await openEngine({ checkpointDir: resolve('test/fixtures/checkpoints/tiny-fullvocab') })
     try {
-      expect((validated as { ok: true; value: { document: unknown } }).value.document).toEqual(parseSenseEditsFor(engine, document).edits.document)
+      expect((validated as { ok: true; value: { document: unknown } }).value.document).toEqual(
+        parseSenseEditsFor(engine, document).edits.document,
+      )
     } finally {
       await engine.dispose()
     }

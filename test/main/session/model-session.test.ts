@@ -15,7 +15,11 @@ let workbench: Workbench
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'bw-session-'))
   cpSync(fixture, join(root, 'resources', 'demo-backpack'), { recursive: true })
-  Object.assign(process.env, { BACKPACK_RESOURCES_DIR: join(root, 'resources'), BACKPACK_CACHE_DIR: join(root, 'cache'), BACKPACK_DATA_DIR: join(root, 'data') })
+  Object.assign(process.env, {
+    BACKPACK_RESOURCES_DIR: join(root, 'resources'),
+    BACKPACK_CACHE_DIR: join(root, 'cache'),
+    BACKPACK_DATA_DIR: join(root, 'data'),
+  })
   workbench = new Workbench({ transport: 'http', version: 'test' })
 })
 afterAll(async () => {

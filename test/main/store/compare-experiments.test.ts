@@ -19,10 +19,28 @@ afterEach(async () => {
 const doc = (edits: SenseEditDocument['edits']): SenseEditDocument => ({ format: 'backpack-sense-edits', version: 1, edits })
 
 async function three() {
-  const a = await store.save({ name: 'A', edits: doc([{ kind: 'scale-sense', token: ' nurse', sense: 10, factor: 0 }, { kind: 'knowledge-edit', token: ' Brady', remove: ' Patriots', add: ' Colts' }]) })
+  const a = await store.save({
+    name: 'A',
+    edits: doc([
+      { kind: 'scale-sense', token: ' nurse', sense: 10, factor: 0 },
+      { kind: 'knowledge-edit', token: ' Brady', remove: ' Patriots', add: ' Colts' },
+    ]),
+  })
   // same nurse edit written by id (15849 is " nurse"), a different factor on sense 3, no knowledge edit
-  const b = await store.save({ name: 'B', edits: doc([{ kind: 'scale-sense', token: 15849, sense: 10, factor: 0 }, { kind: 'scale-sense', token: ' nurse', sense: 3, factor: 2 }]) })
-  const c = await store.save({ name: 'C', edits: doc([{ kind: 'scale-sense', token: ' nurse', sense: 10, factor: 0.5 }, { kind: 'scale-sense', token: ' nurse', sense: 3, factor: 2 }]) })
+  const b = await store.save({
+    name: 'B',
+    edits: doc([
+      { kind: 'scale-sense', token: 15849, sense: 10, factor: 0 },
+      { kind: 'scale-sense', token: ' nurse', sense: 3, factor: 2 },
+    ]),
+  })
+  const c = await store.save({
+    name: 'C',
+    edits: doc([
+      { kind: 'scale-sense', token: ' nurse', sense: 10, factor: 0.5 },
+      { kind: 'scale-sense', token: ' nurse', sense: 3, factor: 2 },
+    ]),
+  })
   return [a, b, c]
 }
 
@@ -64,7 +82,7 @@ describe('compareExperiments', () => {
     expect(cmp.outputs[0].cells[0]).toMatchObject({ runId: stored.id, fresh: false })
     expect(cmp.outputs[0].cells[1]).toMatchObject({ fresh: true })
     const top1 = cmp.metrics.find((m) => m.metric === 'top1Prob' && m.prompt === 'The nurse said')!
-    expect(top1.values).toEqual([0, 1, 2].map((i) => (cmp.outputs[0].cells[i]!.metrics.top1Prob)))
+    expect(top1.values).toEqual([0, 1, 2].map((i) => cmp.outputs[0].cells[i]!.metrics.top1Prob))
     expect(top1.status).toBe('changed') // the edits differ, so the fake model's outputs differ
 
     // the fresh runs were recorded: a second comparison re-runs nothing
@@ -80,12 +98,15 @@ describe('compareExperiments', () => {
     const runner = fakeRunner('ab'.repeat(32))
     await store.addRun(mine.id, await runner.run({ kind: 'predict', inputs: { text: 'x' }, settings: {} }, mine.edits))
     const cmp = await compareExperiments(store, [mine.id, other.id], { runner })
-    expect(cmp.missing).toEqual([{ experimentId: other.id, prompt: expect.objectContaining({ text: 'x' }), reason: expect.stringContaining('checkpoint') }])
+    expect(cmp.missing).toEqual([
+      { experimentId: other.id, prompt: expect.objectContaining({ text: 'x' }), reason: expect.stringContaining('checkpoint') },
+    ])
   })
 
   it('handles many experiments and rejects bad id lists', async () => {
     const ids: number[] = []
-    for (let i = 0; i < 25; i++) ids.push((await store.save({ name: `e${i}`, edits: doc([{ kind: 'scale-sense', token: ' nurse', factor: i / 10 }]) })).id)
+    for (let i = 0; i < 25; i++)
+      ids.push((await store.save({ name: `e${i}`, edits: doc([{ kind: 'scale-sense', token: ' nurse', factor: i / 10 }]) })).id)
     const cmp = await compareExperiments(store, ids)
     expect(cmp.experiments).toHaveLength(25)
     expect(cmp.edits[0].values).toHaveLength(25)

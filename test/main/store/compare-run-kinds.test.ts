@@ -19,19 +19,28 @@ afterEach(async () => {
   tmp.cleanup()
 })
 
-const doc = (edits: SenseEditDocument['edits']): SenseEditDocument => ({ format: 'backpack-sense-edits', version: 1, checkpoint: CHECKPOINT, edits })
+const doc = (edits: SenseEditDocument['edits']): SenseEditDocument => ({
+  format: 'backpack-sense-edits',
+  version: 1,
+  checkpoint: CHECKPOINT,
+  edits,
+})
 const EDITED_GENERATION = [' that', ' he', ' was']
 
 /** A baseline experiment and an edited one, each with a run of every kind (the edited runs' figures moved by 0.05). */
 async function baselineAndEdited(): Promise<number[]> {
   const base = await store.save({ name: 'baseline', edits: doc([]) })
-  const edited = await store.save({ name: 'nurse sense 10 off', edits: doc([{ kind: 'scale-sense', token: ' nurse', sense: 10, factor: 0 }]) })
+  const edited = await store.save({
+    name: 'nurse sense 10 off',
+    edits: doc([{ kind: 'scale-sense', token: ' nurse', sense: 10, factor: 0 }]),
+  })
   for (const run of runsOfEveryKind(0, null)) await store.addRun(base.id, run)
   for (const run of runsOfEveryKind(0.05, EDITED_GENERATION)) await store.addRun(edited.id, run)
   return [base.id, edited.id]
 }
 
-const section = (c: Comparison, kind: string, text: string) => c.details.find((d) => d.prompt.kind === kind && d.prompt.text.startsWith(text))
+const section = (c: Comparison, kind: string, text: string) =>
+  c.details.find((d) => d.prompt.kind === kind && d.prompt.text.startsWith(text))
 
 describe('compare: runs of every kind', () => {
   it('lines up one column per experiment for every kind, each shared run on one row', async () => {
@@ -101,7 +110,10 @@ describe('compare: runs of every kind', () => {
   it('lines up lookups and attributions by rank and by (position, sense)', async () => {
     const c = await compareExperiments(store, await baselineAndEdited())
     expect(section(c, 'senses', 'atlas')!.rows.find((r) => r.item === 'sense 1' && r.field === 'norm')!.values).toEqual([6, 6.05])
-    expect(section(c, 'senses', 'neighbours')!.rows.find((r) => r.item === '#1' && r.field === 'token')!.values).toEqual(['" doctor"', '" doctor"'])
+    expect(section(c, 'senses', 'neighbours')!.rows.find((r) => r.item === '#1' && r.field === 'token')!.values).toEqual([
+      '" doctor"',
+      '" doctor"',
+    ])
     expect(section(c, 'senses', 'reverse')!.rows.find((r) => r.item === '#2' && r.field === 'score')!.deltas![1]).toBeCloseTo(-0.05, 12)
     const attr = section(c, 'attribute', 'The nurse')!
     expect(attr.rows.find((r) => r.item.startsWith('position 0'))!.values).toEqual([1.5, 1.55])
@@ -118,7 +130,7 @@ describe('compare: runs of every kind', () => {
     expect(rows(diff).length).toBeLessThan(rows(all).length)
   })
 
-  it('keeps runs apart whose inputs differ beyond their text (an attribution\'s position kept in inputs)', async () => {
+  it("keeps runs apart whose inputs differ beyond their text (an attribution's position kept in inputs)", async () => {
     const e = await store.save({ name: 'attr', edits: doc([]) })
     const at = (position: number) => ({ ...attributeRunOf('The nurse'), inputs: { text: 'The nurse', position }, settings: {} })
     await store.addRun(e.id, at(0))
@@ -152,7 +164,9 @@ describe('compare: runs of every kind', () => {
     expect(c.editEffects).toMatchObject({ needed: true, computed: false })
     expect(renderComparison(c, 'md')).toContain('(not computed)')
     const csv = renderComparison(c, 'csv')
-    expect(csv).toMatch(/\r\n"details: evaluate · documents:a\.txt, b\.txt #[0-9a-f]{12}",a\.txt,perplexity,3\.49034,3\.6693 \(\+0\.178954\)\r\n/)
+    expect(csv).toMatch(
+      /\r\n"details: evaluate · documents:a\.txt, b\.txt #[0-9a-f]{12}",a\.txt,perplexity,3\.49034,3\.6693 \(\+0\.178954\)\r\n/,
+    )
     expect(csv).toContain('\r\ndetails: attribute · The nurse,target,logit,0.75,0.8 (+0.05)\r\n')
   })
 })

@@ -45,7 +45,9 @@ describe('concurrent CLI saves', () => {
       const rows = await store.database.all<{ id: number; name: string }>('SELECT id, name FROM experiments ORDER BY id')
       expect(rows.map((r) => r.id)).toEqual([...ids].sort((a, b) => a - b))
       const names = rows.map((r) => r.name).sort()
-      const expected = Array.from({ length: PROCESSES }, (_, p) => Array.from({ length: SAVES }, (_, i) => `p${p} ${i}`)).flat().sort()
+      const expected = Array.from({ length: PROCESSES }, (_, p) => Array.from({ length: SAVES }, (_, i) => `p${p} ${i}`))
+        .flat()
+        .sort()
       expect(names).toEqual(expected) // each save exactly once
       for (let p = 0; p < PROCESSES; p++) expect((await store.list({ tags: [`p${p}`], limit: 1 })).total).toBe(SAVES)
       expect(await store.database.all('PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }])

@@ -47,7 +47,7 @@ describe('crash safety', () => {
       for (const r of runs) expect((await store.getRun(r)).blobs.logits.data.length).toBe(16384)
       // nothing half-written: every experiment row has its tags and token index rows
       const orphans = await store.database.get<{ n: number }>(
-        "SELECT count(*) AS n FROM experiments e WHERE (SELECT count(*) FROM experiment_tags t WHERE t.experiment_id = e.id) <> 3 OR NOT EXISTS (SELECT 1 FROM experiment_tokens k WHERE k.experiment_id = e.id)",
+        'SELECT count(*) AS n FROM experiments e WHERE (SELECT count(*) FROM experiment_tags t WHERE t.experiment_id = e.id) <> 3 OR NOT EXISTS (SELECT 1 FROM experiment_tokens k WHERE k.experiment_id = e.id)',
       )
       expect(orphans).toEqual({ n: 0 })
       expect((await store.list({ tags: ['loop'], limit: 1 })).total).toBeGreaterThanOrEqual(saved.length)

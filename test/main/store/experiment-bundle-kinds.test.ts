@@ -22,7 +22,12 @@ afterEach(async () => {
   tmp.cleanup()
 })
 
-const doc = (edits: SenseEditDocument['edits']): SenseEditDocument => ({ format: 'backpack-sense-edits', version: 1, checkpoint: CHECKPOINT, edits })
+const doc = (edits: SenseEditDocument['edits']): SenseEditDocument => ({
+  format: 'backpack-sense-edits',
+  version: 1,
+  checkpoint: CHECKPOINT,
+  edits,
+})
 
 describe('bundles carry runs of every kind', () => {
   it('a bundle imported into a fresh database gives the same runs, blobs and arrays, and exactly the same comparison', async () => {
@@ -40,12 +45,16 @@ describe('bundles carry runs of every kind', () => {
     // every run, blobs included, comes back as it was
     const before = await source.runs([base.id, edited.id])
     const after = await fresh.runs(ids)
-    expect(after.map((r) => [r.kind, r.inputs, r.settings, r.outputs, r.metrics])).toEqual(before.map((r) => [r.kind, r.inputs, r.settings, r.outputs, r.metrics]))
+    expect(after.map((r) => [r.kind, r.inputs, r.settings, r.outputs, r.metrics])).toEqual(
+      before.map((r) => [r.kind, r.inputs, r.settings, r.outputs, r.metrics]),
+    )
     for (const [i, r] of before.entries()) {
       const [a, b] = [await source.getRun(r.id), await fresh.getRun(after[i].id)]
       expect(Object.keys(b.blobs)).toEqual(Object.keys(a.blobs))
       for (const name of Object.keys(a.blobs)) expect(Array.from(b.blobs[name].data)).toEqual(Array.from(a.blobs[name].data))
-      expect(Buffer.from((await exportRunArrays(fresh, after[i].id)).bytes).equals(Buffer.from((await exportRunArrays(source, r.id)).bytes))).toBe(true)
+      expect(
+        Buffer.from((await exportRunArrays(fresh, after[i].id)).bytes).equals(Buffer.from((await exportRunArrays(source, r.id)).bytes)),
+      ).toBe(true)
     }
 
     // a fresh database numbers experiments and runs as the source did: the comparison is identical

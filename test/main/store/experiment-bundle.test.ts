@@ -25,18 +25,26 @@ afterEach(async () => {
 async function populate() {
   await src.recordCheckpoint(hash, '/models/backpack', { vocabSize: 50264, numSenses: 16, nEmbd: 768 })
   const runner = fakeRunner(hash)
-  const a = await src.save({ name: 'A', notes: 'base | 100%', tags: ['x', 'y'], folder: 'f', edits: { ...sampleEdits(), checkpoint: hash } })
+  const a = await src.save({
+    name: 'A',
+    notes: 'base | 100%',
+    tags: ['x', 'y'],
+    folder: 'f',
+    edits: { ...sampleEdits(), checkpoint: hash },
+  })
   const b = await src.fork(a.id, { name: 'B' })
   await src.update(b.id, { edits: { ...sampleEdits(0.5), checkpoint: hash } })
   for (const text of ['The nurse said', 'Tom Brady plays for']) {
-    for (const e of [a, b]) await src.addRun(e.id, await runner.run({ kind: 'predict', inputs: { text }, settings: { topK: 5 } }, (await src.get(e.id)).edits))
+    for (const e of [a, b])
+      await src.addRun(e.id, await runner.run({ kind: 'predict', inputs: { text }, settings: { topK: 5 } }, (await src.get(e.id)).edits))
   }
   return [a.id, b.id]
 }
 
 async function tableCounts(store: ExperimentStore) {
   const out: Record<string, unknown> = {}
-  for (const t of ['checkpoints', 'experiments', 'experiment_tags', 'experiment_tokens', 'runs', 'run_blobs', 'edit_documents']) out[t] = await store.database.get(`SELECT count(*) AS n FROM ${t}`)
+  for (const t of ['checkpoints', 'experiments', 'experiment_tags', 'experiment_tokens', 'runs', 'run_blobs', 'edit_documents'])
+    out[t] = await store.database.get(`SELECT count(*) AS n FROM ${t}`)
   return out
 }
 
@@ -87,26 +95,38 @@ describe('experiment bundles', () => {
       ['wrong format', { ...clone(), format: 'zip' }],
       ['newer version', { ...clone(), version: 2 }],
       ['no experiments', { ...clone(), experiments: [] }],
-      ['bad edits in the second experiment (after the first was inserted)', (() => {
-        const c = clone()
-        c.experiments[1].edits = { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'explode' }] }
-        return c
-      })()],
-      ['blob bytes do not match the shape', (() => {
-        const c = clone()
-        c.experiments[1].runs[1].blobs.logprobs.shape = [999]
-        return c
-      })()],
-      ['blob bytes not whole float32 values', (() => {
-        const c = clone()
-        c.experiments[1].runs[0].blobs.logprobs.base64 = Buffer.from([1, 2, 3]).toString('base64')
-        return c
-      })()],
-      ['a metric that is not a number', (() => {
-        const c = clone()
-        ;(c.experiments[0].runs[0].metrics as Record<string, unknown>).top1Prob = 'high'
-        return c
-      })()],
+      [
+        'bad edits in the second experiment (after the first was inserted)',
+        (() => {
+          const c = clone()
+          c.experiments[1].edits = { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'explode' }] }
+          return c
+        })(),
+      ],
+      [
+        'blob bytes do not match the shape',
+        (() => {
+          const c = clone()
+          c.experiments[1].runs[1].blobs.logprobs.shape = [999]
+          return c
+        })(),
+      ],
+      [
+        'blob bytes not whole float32 values',
+        (() => {
+          const c = clone()
+          c.experiments[1].runs[0].blobs.logprobs.base64 = Buffer.from([1, 2, 3]).toString('base64')
+          return c
+        })(),
+      ],
+      [
+        'a metric that is not a number',
+        (() => {
+          const c = clone()
+          ;(c.experiments[0].runs[0].metrics as Record<string, unknown>).top1Prob = 'high'
+          return c
+        })(),
+      ],
     ]
     for (const [why, input] of bad) {
       await expect(importBundle(dst, input), why).rejects.toMatchObject({ code: 'bundle-invalid' })

@@ -50,7 +50,9 @@ describe('ExperimentStore', () => {
 
   it('rejects invalid edit documents and fields without writing', async () => {
     await expect(store.save({ name: 'x', edits: { format: 'nope' } as never })).rejects.toMatchObject({ code: 'edit-invalid' })
-    await expect(store.save({ name: 'x', edits: { ...sampleEdits(), edits: [{ kind: 'scale-sense', token: ' nurse', sense: -1, factor: 0 }] } })).rejects.toMatchObject({ code: 'edit-invalid' })
+    await expect(
+      store.save({ name: 'x', edits: { ...sampleEdits(), edits: [{ kind: 'scale-sense', token: ' nurse', sense: -1, factor: 0 }] } }),
+    ).rejects.toMatchObject({ code: 'edit-invalid' })
     await expect(store.save({ name: '', edits: sampleEdits() })).rejects.toMatchObject({ code: 'bad-request' })
     await expect(store.save({ name: 'x', edits: sampleEdits(), parentId: 999 })).rejects.toMatchObject({ code: 'not-found' })
     expect((await store.list()).total).toBe(0)
@@ -82,9 +84,19 @@ describe('ExperimentStore', () => {
     expect(back.blobs.logprobs.data).toBeInstanceOf(Float32Array)
     expect(Array.from(back.blobs.logprobs.data)).toEqual(Array.from(expected.blobs!.logprobs.data)) // bit-exact
     expect(back.blobs.logprobs.shape).toEqual([2, 3])
-    expect(back).toMatchObject({ kind: 'predict', inputs: expected.inputs, metrics: expected.metrics, outputs: expected.outputs, executionProvider: 'cpu', checkpoint: expected.checkpoint })
+    expect(back).toMatchObject({
+      kind: 'predict',
+      inputs: expected.inputs,
+      metrics: expected.metrics,
+      outputs: expected.outputs,
+      executionProvider: 'cpu',
+      checkpoint: expected.checkpoint,
+    })
     expect(back.edits).toEqual(a.edits)
-    const blobBytes = await store.database.get<{ n: number; t: string }>('SELECT length(data) AS n, typeof(data) AS t FROM run_blobs WHERE run_id = ?', [r.id])
+    const blobBytes = await store.database.get<{ n: number; t: string }>(
+      'SELECT length(data) AS n, typeof(data) AS t FROM run_blobs WHERE run_id = ?',
+      [r.id],
+    )
     expect(blobBytes).toEqual({ n: 6 * 4, t: 'blob' })
     await expect(store.addRun(a.id, { ...expected, metrics: { x: 'no' as never } })).rejects.toMatchObject({ code: 'bad-request' })
   })
@@ -114,7 +126,7 @@ describe('ExperimentStore', () => {
     expect((await store.list({ onlyDeleted: true })).items.map((e) => e.id)).toEqual([b.id])
   })
 
-  it('creates new databases with 16 KiB pages and leaves an existing file\'s page size alone', async () => {
+  it("creates new databases with 16 KiB pages and leaves an existing file's page size alone", async () => {
     expect(await store.database.get('PRAGMA page_size')).toEqual({ page_size: NEW_PAGE_SIZE })
     const old = dbPath(tmp.dir, 'old.sqlite')
     // an existing log with 4 KiB pages (made as logs were before the application id stamp)

@@ -52,14 +52,15 @@ async function exportEveryKind(): Promise<Map<string, { file: string; index: Run
   return out
 }
 
-describe('a run\'s arrays as .npz for notebooks', () => {
+describe("a run's arrays as .npz for notebooks", () => {
   it('has, for every kind, the expected arrays with their shapes, dtypes and meanings in the index', async () => {
     const all = await exportEveryKind()
     expect([...all.keys()].sort()).toEqual(Object.keys(EXPECTED).sort())
     for (const [label, shapes] of Object.entries(EXPECTED)) {
       const { index, bytes } = all.get(label)!
       expect(index.run.kind, label).toBe(label.split(' ')[0])
-      for (const [name, shape] of Object.entries(shapes)) expect(index.arrays[name], `${label} ${name}`).toMatchObject({ shape, meaning: expect.any(String) })
+      for (const [name, shape] of Object.entries(shapes))
+        expect(index.arrays[name], `${label} ${name}`).toMatchObject({ shape, meaning: expect.any(String) })
       // the archive holds exactly the indexed arrays (and the index), each decodable
       const members = unzipSync(bytes)
       expect(Object.keys(members).sort()).toEqual([...Object.keys(index.arrays).map((n) => `${n}.npy`), 'index.json'].sort())
@@ -85,11 +86,15 @@ describe('a run\'s arrays as .npz for notebooks', () => {
       '    out[f] = {"index": idx, "arrays": {k[:-4] if k.endswith(".npy") else k: [str(z[k].dtype), list(z[k].shape), float(np.nansum(z[k].astype(np.float64)))] for k in z.files if k != "index.json"}}',
       'print(json.dumps(out))',
     ].join('\n')
-    const read = JSON.parse(execFileSync(PY, ['-c', script, ...files]).toString()) as Record<string, { index: RunArrayIndex; arrays: Record<string, [string, number[], number]> }>
+    const read = JSON.parse(execFileSync(PY, ['-c', script, ...files]).toString()) as Record<
+      string,
+      { index: RunArrayIndex; arrays: Record<string, [string, number[], number]> }
+    >
     for (const [label, x] of all) {
       const got = read[x.file]
       expect(got.index.run.id, label).toBe(x.index.run.id)
-      for (const [name, entry] of Object.entries(x.index.arrays)) expect(got.arrays[name], `${label} ${name}`).toEqual([entry.dtype, entry.shape, expect.any(Number)])
+      for (const [name, entry] of Object.entries(x.index.arrays))
+        expect(got.arrays[name], `${label} ${name}`).toEqual([entry.dtype, entry.shape, expect.any(Number)])
     }
     const ev = read[all.get('evaluate')!.file].arrays
     expect(ev.logProbs[2]).toBeCloseTo(-1.05 - 1.3 - 1.55 + (-1.05 - 1.3 - 1.55 - 1.8), 5) // per document: −1 − j/4 − 0.05
@@ -108,8 +113,21 @@ describe('runArrays and runDetails on odd stored runs', () => {
     const { runArrays } = await import('../../../src/main/store/run-arrays')
     const { runDetails } = await import('../../../src/main/store/run-details')
     const odd = [
-      { kind: 'evaluate', inputs: { documents: 'x' }, outputs: { documents: [{ name: 3, perplexity: 'high' }, null, { name: 'b', perplexity: 2 }], total: 5, logProbs: 'AACAvw==' } },
-      { kind: 'senses', inputs: { lookup: 'atlas' }, outputs: { senses: [{ sense: 0, top: [{ id: 1, score: 2 }] }, { sense: 1, top: [] }] } },
+      {
+        kind: 'evaluate',
+        inputs: { documents: 'x' },
+        outputs: { documents: [{ name: 3, perplexity: 'high' }, null, { name: 'b', perplexity: 2 }], total: 5, logProbs: 'AACAvw==' },
+      },
+      {
+        kind: 'senses',
+        inputs: { lookup: 'atlas' },
+        outputs: {
+          senses: [
+            { sense: 0, top: [{ id: 1, score: 2 }] },
+            { sense: 1, top: [] },
+          ],
+        },
+      },
       { kind: 'suite', inputs: { suite: 'topic' }, outputs: { topics: [{ results: 7 }], summary: [{ strength: 'one' }] } },
       { kind: 'generate', inputs: {}, outputs: { baseline: { tokens: [{ id: 'x' }] }, edited: null } },
       { kind: 'mystery', inputs: {}, outputs: { anything: [1, 2] } },

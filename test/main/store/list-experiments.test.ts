@@ -8,16 +8,44 @@ let tmp: ReturnType<typeof tempDir>
 let store: ExperimentStore
 const ids: Record<string, number> = {}
 
-const doc = (edits: SenseEditDocument['edits'], checkpoint?: string): SenseEditDocument => ({ format: 'backpack-sense-edits', version: 1, ...(checkpoint ? { checkpoint } : {}), edits })
+const doc = (edits: SenseEditDocument['edits'], checkpoint?: string): SenseEditDocument => ({
+  format: 'backpack-sense-edits',
+  version: 1,
+  ...(checkpoint ? { checkpoint } : {}),
+  edits,
+})
 
 beforeAll(async () => {
   tmp = tempDir()
   store = await ExperimentStore.open(dbPath(tmp.dir))
   const cp = 'cafe'.repeat(16)
-  ids.nurse = (await store.save({ name: 'Nurse ablation', notes: 'removes the gendered sense', tags: ['bias', 'paper'], edits: doc([{ kind: 'scale-sense', token: ' nurse', sense: 10, factor: 0 }]) })).id
-  ids.brady = (await store.save({ name: 'Brady to Colts', notes: 'knowledge edit of the quarterback', tags: ['knowledge'], edits: doc([{ kind: 'knowledge-edit', token: ' Brady', remove: ' Patriots', add: ' Colts' }], cp) })).id
+  ids.nurse = (
+    await store.save({
+      name: 'Nurse ablation',
+      notes: 'removes the gendered sense',
+      tags: ['bias', 'paper'],
+      edits: doc([{ kind: 'scale-sense', token: ' nurse', sense: 10, factor: 0 }]),
+    })
+  ).id
+  ids.brady = (
+    await store.save({
+      name: 'Brady to Colts',
+      notes: 'knowledge edit of the quarterback',
+      tags: ['knowledge'],
+      edits: doc([{ kind: 'knowledge-edit', token: ' Brady', remove: ' Patriots', add: ' Colts' }], cp),
+    })
+  ).id
   ids.byId = (await store.save({ name: 'by id 40000', tags: ['bias'], edits: doc([{ kind: 'scale-sense', token: 40000, factor: 2 }]) })).id
-  ids.topic = (await store.save({ name: 'Topic: café 100%_done', notes: 'Arts topic at strength 2', folder: 'topics', edits: doc([{ kind: 'topic', topic: Object.keys((await import('../../../src/shared/edits/topic-words')).TOPIC_WORDS)[0], strength: 2 }]) })).id
+  ids.topic = (
+    await store.save({
+      name: 'Topic: café 100%_done',
+      notes: 'Arts topic at strength 2',
+      folder: 'topics',
+      edits: doc([
+        { kind: 'topic', topic: Object.keys((await import('../../../src/shared/edits/topic-words')).TOPIC_WORDS)[0], strength: 2 },
+      ]),
+    })
+  ).id
   await store.database.run('UPDATE experiments SET created_at = ? WHERE id = ?', [Date.UTC(2024, 0, 1), ids.nurse])
 })
 afterAll(async () => {
@@ -36,7 +64,9 @@ describe('listExperiments', () => {
   it('filters by edited token given as word, token text or id', async () => {
     expect(await names({ token: 'nurse' })).toEqual([ids.nurse])
     expect(await names({ token: ' nurse' })).toEqual([ids.nurse])
-    const nurseId = (await store.database.get<{ token_id: number }>('SELECT token_id FROM experiment_tokens WHERE experiment_id = ?', [ids.nurse]))!.token_id
+    const nurseId = (await store.database.get<{ token_id: number }>('SELECT token_id FROM experiment_tokens WHERE experiment_id = ?', [
+      ids.nurse,
+    ]))!.token_id
     expect(await names({ token: nurseId })).toEqual([ids.nurse])
     expect(await names({ token: 'Colts' })).toEqual([ids.brady]) // the "add" token of a knowledge edit
     expect(await names({ token: '40000' })).toEqual([ids.byId])

@@ -43,8 +43,14 @@ describe('the experiment log recognises itself', () => {
   })
 
   it.each([
-    ['a program whose database has its own "experiments" table', "CREATE TABLE experiments (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO experiments (title) VALUES ('theirs')"],
-    ['the same in WAL mode', "PRAGMA journal_mode = WAL; CREATE TABLE experiments (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO experiments (title) VALUES ('theirs')"],
+    [
+      'a program whose database has its own "experiments" table',
+      "CREATE TABLE experiments (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO experiments (title) VALUES ('theirs')",
+    ],
+    [
+      'the same in WAL mode',
+      "PRAGMA journal_mode = WAL; CREATE TABLE experiments (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO experiments (title) VALUES ('theirs')",
+    ],
     ['another application id (GeoPackage)', 'PRAGMA application_id = 1196444487; CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY)'],
     ['a foreign user_version', 'PRAGMA user_version = 42; CREATE TABLE notes (body TEXT)'],
     ['a user_version of ours over other tables', 'PRAGMA user_version = 3; CREATE TABLE notes (body TEXT)'],
@@ -58,7 +64,9 @@ describe('the experiment log recognises itself', () => {
   it('refuses a WAL-mode database that its program holds open, touching neither the file nor its WAL', async () => {
     const path = dbPath(tmp.dir)
     const theirs = await Database.open(path)
-    await theirs.exec("PRAGMA journal_mode = WAL; CREATE TABLE experiments (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO experiments (title) VALUES ('theirs')")
+    await theirs.exec(
+      "PRAGMA journal_mode = WAL; CREATE TABLE experiments (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO experiments (title) VALUES ('theirs')",
+    )
     try {
       const before = folderSnapshot(tmp.dir)
       expect([...before.keys()]).toEqual(['experiments.sqlite', 'experiments.sqlite-shm', 'experiments.sqlite-wal'])

@@ -29,8 +29,16 @@ beforeEach(async () => {
   const a = await store.save({ name: 'A', tags: ['t'], edits: sampleEdits(0) })
   const b = await store.save({ name: 'B', edits: sampleEdits(1) })
   await store.addRun(a.id, {
-    kind: 'predict', inputs: { text: 'The nurse said' }, settings: { topK: 5 }, outputs: { topk: [] }, metrics: { top1Prob: 0.5 },
-    blobs: { logProbs: { dtype: 'float32', shape: [2], data: Float32Array.from([-1, -2]) } }, appVersion: 'test', runtimeVersion: null, executionProvider: null, checkpoint: null,
+    kind: 'predict',
+    inputs: { text: 'The nurse said' },
+    settings: { topK: 5 },
+    outputs: { topk: [] },
+    metrics: { top1Prob: 0.5 },
+    blobs: { logProbs: { dtype: 'float32', shape: [2], data: Float32Array.from([-1, -2]) } },
+    appVersion: 'test',
+    runtimeVersion: null,
+    executionProvider: null,
+    checkpoint: null,
   })
   await store.close()
   ids = [a.id, b.id]
@@ -72,7 +80,10 @@ describe('a log in a read-only location', () => {
     const before = folderSnapshot(logDir)
     const cli = async (...argv: string[]) => {
       const out = { stdout: '', stderr: '' }
-      const code = await runCli(argv, { stdout: { write: (s: string) => (out.stdout += s) }, stderr: { write: (s: string) => (out.stderr += s) } })
+      const code = await runCli(argv, {
+        stdout: { write: (s: string) => (out.stdout += s) },
+        stderr: { write: (s: string) => (out.stderr += s) },
+      })
       return { code, ...out }
     }
     expect(JSON.parse((await cli('experiment', 'list', '--db', path)).stdout).total).toBe(2)
@@ -125,16 +136,19 @@ describe('a log in a read-only location', () => {
   })
 
   // the child runs as nobody and loads sqlite3 from this checkout: only where others may reach it
-  it.runIf(process.getuid?.() === 0 && othersCanReach(REPO_ROOT))('is read-only for a user the kernel refuses (a child process as nobody)', async () => {
-    chmodSync(tmp.dir, 0o755) // the folder of the bundled script; the log's folder stays root's 0755
-    const script = await bundleHelper('read-log', tmp.dir)
-    const before = folderSnapshot(logDir)
-    const child = startChild(script, [path], { uid: 65534, gid: 65534 })
-    const out = await child.done
-    expect(out.stderr).toBe('')
-    expect(JSON.parse(out.stdout)).toEqual({ total: 2, names: ['B', 'A'], save: 'store-io' })
-    expect(changedFiles(before, folderSnapshot(logDir))).toEqual([])
-  })
+  it.runIf(process.getuid?.() === 0 && othersCanReach(REPO_ROOT))(
+    'is read-only for a user the kernel refuses (a child process as nobody)',
+    async () => {
+      chmodSync(tmp.dir, 0o755) // the folder of the bundled script; the log's folder stays root's 0755
+      const script = await bundleHelper('read-log', tmp.dir)
+      const before = folderSnapshot(logDir)
+      const child = startChild(script, [path], { uid: 65534, gid: 65534 })
+      const out = await child.done
+      expect(out.stderr).toBe('')
+      expect(JSON.parse(out.stdout)).toEqual({ total: 2, names: ['B', 'A'], save: 'store-io' })
+      expect(changedFiles(before, folderSnapshot(logDir))).toEqual([])
+    },
+  )
 })
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..')

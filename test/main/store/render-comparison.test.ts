@@ -9,8 +9,23 @@ const comparison: Comparison = {
     { id: 1, uid: 'u1', name: 'A & B_1', checkpoint: null, tags: [], editCount: 1 },
     { id: 2, uid: 'u2', name: 'A & B_1', checkpoint: null, tags: [], editCount: 0 },
   ],
-  edits: [{ key: 'scale-sense token=" nurse"#15849 sense=10', kind: 'scale-sense', cells: [{ kind: 'scale-sense', token: ' nurse', sense: 10, factor: 0 }, null], values: ['factor=0', null], status: 'partial', changedFields: [] }],
-  outputs: [{ prompt: { kind: 'predict', text: 'costs 5$ | 50% off, "really"\nnext', settings: '{}' }, cells: [{ runId: 1, summary: '" the" 0.5000', metrics: { p: 0.5 }, fresh: false }, null], status: 'partial' }],
+  edits: [
+    {
+      key: 'scale-sense token=" nurse"#15849 sense=10',
+      kind: 'scale-sense',
+      cells: [{ kind: 'scale-sense', token: ' nurse', sense: 10, factor: 0 }, null],
+      values: ['factor=0', null],
+      status: 'partial',
+      changedFields: [],
+    },
+  ],
+  outputs: [
+    {
+      prompt: { kind: 'predict', text: 'costs 5$ | 50% off, "really"\nnext', settings: '{}' },
+      cells: [{ runId: 1, summary: '" the" 0.5000', metrics: { p: 0.5 }, fresh: false }, null],
+      status: 'partial',
+    },
+  ],
   metrics: [{ prompt: 'costs 5$ | 50% off, "really"\nnext', metric: 'p', values: [0.123456789, null], status: 'partial' }],
   editEffects: { needed: false, computed: false, note: 'no experiment edits a sense vector', rows: [] },
   generations: [],
@@ -69,7 +84,9 @@ describe('renderComparison', () => {
   })
 
   it('LaTeX escapes every special character', () => {
-    expect(latexEscape('a\\b{c}$d&e#f^g_h%i~j')).toBe('a\\textbackslash{}b\\{c\\}\\$d\\&e\\#f\\textasciicircum{}g\\_h\\%i\\textasciitilde{}j')
+    expect(latexEscape('a\\b{c}$d&e#f^g_h%i~j')).toBe(
+      'a\\textbackslash{}b\\{c\\}\\$d\\&e\\#f\\textasciicircum{}g\\_h\\%i\\textasciitilde{}j',
+    )
     const tex = renderComparison(comparison, 'latex')
     expect(tex).toContain('\\textbf{A \\& B\\_1} & \\textbf{A \\& B\\_1 [2]}')
     expect(tex).toContain('costs 5\\$ | 50\\% off, "really" next & p & 0.123457 & — \\\\')

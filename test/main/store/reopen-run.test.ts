@@ -19,7 +19,10 @@ describe('reopenRun', () => {
   it('re-runs with the edits the run was recorded with, even after the experiment changed', async () => {
     const runner = fakeRunner()
     const e = await store.save({ name: 'e', edits: sampleEdits(0) })
-    const run = await store.addRun(e.id, await runner.run({ kind: 'predict', inputs: { text: 'The nurse' }, settings: { topK: 3 } }, e.edits))
+    const run = await store.addRun(
+      e.id,
+      await runner.run({ kind: 'predict', inputs: { text: 'The nurse' }, settings: { topK: 3 } }, e.edits),
+    )
     await store.update(e.id, { edits: sampleEdits(5) }) // later edits must not change what the run means
     const r = await reopenRun(store, run.id, runner)
     expect(r.reproduced).toBe(true)
@@ -46,10 +49,13 @@ describe('reopenRun', () => {
     const honest = await runner.run({ kind: 'predict', inputs: { text: 'The nurse' }, settings: {} }, e.edits)
     const perplexity = Math.exp(-honest.metrics.meanLogProb) * 1e6 // a value that large comes from a tiny random model
     const stored = await store.addRun(e.id, { ...honest, metrics: { ...honest.metrics, perplexity: perplexity * (1 + 4e-6) } })
-    const large: typeof runner = { ...runner, run: async (spec, edits) => {
-      const r = await runner.run(spec, edits)
-      return { ...r, metrics: { ...r.metrics, perplexity } }
-    } }
+    const large: typeof runner = {
+      ...runner,
+      run: async (spec, edits) => {
+        const r = await runner.run(spec, edits)
+        return { ...r, metrics: { ...r.metrics, perplexity } }
+      },
+    }
     const r = await reopenRun(store, stored.id, large)
     expect(r.metrics.maxAbsDiff).toBeGreaterThan(1e-5) // an absolute tolerance alone would fail it
     expect(r).toMatchObject({ reproduced: true, atol: 1e-5, rtol: 1e-5 })
@@ -60,7 +66,10 @@ describe('reopenRun', () => {
 
   it('refuses a run of another checkpoint', async () => {
     const e = await store.save({ name: 'e', edits: sampleEdits(0) })
-    const run = await store.addRun(e.id, await fakeRunner('cd'.repeat(32)).run({ kind: 'predict', inputs: { text: 'x' }, settings: {} }, e.edits))
+    const run = await store.addRun(
+      e.id,
+      await fakeRunner('cd'.repeat(32)).run({ kind: 'predict', inputs: { text: 'x' }, settings: {} }, e.edits),
+    )
     await expect(reopenRun(store, run.id, fakeRunner('ab'.repeat(32)))).rejects.toMatchObject({ code: 'bad-request' })
   })
 })

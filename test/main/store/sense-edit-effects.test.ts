@@ -9,7 +9,12 @@ import { dbPath, tempDir } from './helpers/temp-db'
 /** Edit effects Δ = E·(C̃ − C) on the real engine, tiny-fullvocab (d 16, 4 senses, vocab 50264). */
 const fixture = useEngine('tiny-fullvocab')
 const NURSE = 15849
-const doc = (edits: SenseEditDocument['edits'], checkpoint?: string): SenseEditDocument => ({ format: 'backpack-sense-edits', version: 1, ...(checkpoint ? { checkpoint } : {}), edits })
+const doc = (edits: SenseEditDocument['edits'], checkpoint?: string): SenseEditDocument => ({
+  format: 'backpack-sense-edits',
+  version: 1,
+  ...(checkpoint ? { checkpoint } : {}),
+  edits,
+})
 
 let tmp: ReturnType<typeof tempDir>
 let store: ExperimentStore
@@ -61,11 +66,14 @@ describe('senseEditEffects (tiny-fullvocab)', () => {
     expect(await calc.effects(doc([{ kind: 'topic', topic: 'arts_culture', strength: 1 }]))).toEqual([])
   })
 
-  it('compare fills the edit-effects table on the experiments\' checkpoint and says which experiments it skipped', async () => {
+  it("compare fills the edit-effects table on the experiments' checkpoint and says which experiments it skipped", async () => {
     const hash = fixture.engine().contentHash
     const a = await store.save({ name: 'off', edits: doc([{ kind: 'scale-sense', token: NURSE, sense: 2, factor: 0 }], hash) })
     const b = await store.save({ name: 'half', edits: doc([{ kind: 'scale-sense', token: NURSE, sense: 2, factor: 0.5 }], hash) })
-    const other = await store.save({ name: 'elsewhere', edits: doc([{ kind: 'scale-sense', token: NURSE, sense: 2, factor: 0 }], 'ab'.repeat(32)) })
+    const other = await store.save({
+      name: 'elsewhere',
+      edits: doc([{ kind: 'scale-sense', token: NURSE, sense: 2, factor: 0 }], 'ab'.repeat(32)),
+    })
     const c = await compareExperiments(store, [a.id, b.id, other.id], { editEffects: senseEditEffects(fixture.runner()) })
     expect(c.editEffects).toMatchObject({ needed: true, computed: true })
     expect(c.editEffects.note).toContain('"elsewhere"')

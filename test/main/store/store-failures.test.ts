@@ -37,9 +37,16 @@ async function counts(store: ExperimentStore) {
 }
 
 const bigRun = (n: number) => ({
-  kind: 'predict', inputs: { text: 'x' }, settings: {}, outputs: {}, metrics: {},
+  kind: 'predict',
+  inputs: { text: 'x' },
+  settings: {},
+  outputs: {},
+  metrics: {},
   blobs: { logits: { dtype: 'float32' as const, shape: [n], data: new Float32Array(n).fill(1.5) } },
-  appVersion: 'test', runtimeVersion: null, executionProvider: null, checkpoint: null,
+  appVersion: 'test',
+  runtimeVersion: null,
+  executionProvider: null,
+  checkpoint: null,
 })
 
 describe('store failures are clear and change nothing', () => {
@@ -88,7 +95,9 @@ describe('store failures are clear and change nothing', () => {
     const path = dbPath(tmp.dir)
     const raw = await Database.open(path)
     // a newer app's log carries the experiment log's application id
-    await raw.exec(`CREATE TABLE future (x); INSERT INTO future VALUES (1); PRAGMA user_version = ${SCHEMA_VERSION + 1}; PRAGMA application_id = ${LOG_APPLICATION_ID}`)
+    await raw.exec(
+      `CREATE TABLE future (x); INSERT INTO future VALUES (1); PRAGMA user_version = ${SCHEMA_VERSION + 1}; PRAGMA application_id = ${LOG_APPLICATION_ID}`,
+    )
     await raw.close()
     const bytes = readFileSync(path)
     await expect(ExperimentStore.open(path)).rejects.toMatchObject({ code: 'store-version' })
@@ -106,7 +115,10 @@ describe('store failures are clear and change nothing', () => {
     await raw.close()
     const bytes = readFileSync(path)
     expect(bytes.readUInt8(18)).toBe(2) // file format write version 2 = WAL mode
-    await expect(ExperimentStore.open(path)).rejects.toMatchObject({ code: 'store-version', message: expect.stringContaining(`schema version ${SCHEMA_VERSION + 1}`) })
+    await expect(ExperimentStore.open(path)).rejects.toMatchObject({
+      code: 'store-version',
+      message: expect.stringContaining(`schema version ${SCHEMA_VERSION + 1}`),
+    })
     await expect(ExperimentStore.open(path, { readonly: true })).rejects.toMatchObject({ code: 'store-version' })
     expect(readFileSync(path).equals(bytes)).toBe(true)
     // the "newer app" (simulated by putting the version back) still has its data
@@ -127,7 +139,10 @@ describe('store failures are clear and change nothing', () => {
   it('gives store-io, and does not hang, where the kernel answers ENOENT to creating the folder (/proc)', async () => {
     if (!existsSync('/proc/self')) return // not Linux
     // Node 20's recursive mkdir retries such a folder forever; this must fail at once instead
-    await expect(ExperimentStore.open('/proc/backpack-nope/deeper/e.sqlite')).rejects.toMatchObject({ code: 'store-io', message: expect.stringContaining('cannot create the folder') })
+    await expect(ExperimentStore.open('/proc/backpack-nope/deeper/e.sqlite')).rejects.toMatchObject({
+      code: 'store-io',
+      message: expect.stringContaining('cannot create the folder'),
+    })
   })
 
   it('gives store-io when writing through a read-only handle (SQLITE_OPEN_READONLY), file unchanged', async () => {
@@ -160,7 +175,18 @@ describe('store failures are clear and change nothing', () => {
       await store.database.get(`PRAGMA max_page_count = ${page_count + 8}`) // ~32 kB of room left
       await expect(store.addRun(e.id, bigRun(256 * 1024))).rejects.toMatchObject({ code: 'store-io' }) // 1 MB blob
       // a multi-experiment import that runs out of space part-way is rolled back as a whole
-      const many = { ...bundle, experiments: Array.from({ length: 20 }, (_, i) => ({ ...bundle.experiments[0], uid: `u${i}`, runs: bundle.experiments[0].runs.map((r) => ({ ...r, uid: `r${i}`, blobs: { logits: { dtype: 'float32' as const, shape: [16384], base64: Buffer.alloc(65536, 1).toString('base64') } } })) })) }
+      const many = {
+        ...bundle,
+        experiments: Array.from({ length: 20 }, (_, i) => ({
+          ...bundle.experiments[0],
+          uid: `u${i}`,
+          runs: bundle.experiments[0].runs.map((r) => ({
+            ...r,
+            uid: `r${i}`,
+            blobs: { logits: { dtype: 'float32' as const, shape: [16384], base64: Buffer.alloc(65536, 1).toString('base64') } },
+          })),
+        })),
+      }
       await expect(importBundle(store, many)).rejects.toMatchObject({ code: 'store-io' })
       expect(await counts(store)).toEqual(before)
       expect(await store.database.all('PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }])

@@ -64,7 +64,9 @@ describe('knowledge-edit suite (tiny-fullvocab)', () => {
     expect(none.relativeChange).toBe(0)
     expect(none.perplexityAfter).toBe(none.perplexityBefore)
     // the suite's knowledge edit moves them; before the first " MacBook" nothing can move
-    const r = await knowledgeEditSuite(engine, { cases: [{ name: 'x', token: ' MacBook', remove: ' Apple', add: ' HP', prompts: ['The MacBook is made by'] }] })
+    const r = await knowledgeEditSuite(engine, {
+      cases: [{ name: 'x', token: ' MacBook', remove: ' Apple', add: ' HP', prompts: ['The MacBook is made by'] }],
+    })
     const m = r.cases[0].degradation.mentions!
     expect(m.meanKl).toBeGreaterThan(1e-9)
     expect(m.positionsAfterEditedToken).toBe(none.positionsAfterEditedToken)
@@ -77,7 +79,9 @@ describe('knowledge-edit suite (tiny-fullvocab)', () => {
     const c = { name: 'x', token: ' MacBook', remove: ' Apple', add: ' HP', prompts: ['The MacBook is made by'] }
     const given = await knowledgeEditSuite(engine, { cases: [c], mentionSentences: { ' MacBook': ['My MacBook fan is loud.'] } })
     expect(given.cases[0].degradation.mentions).toMatchObject({ source: 'given', sentences: 1, editedTokenOccurrences: 1 })
-    await expect(knowledgeEditSuite(engine, { cases: [c], mentionSentences: { ' MacBook': ['A laptop with a loud fan.'] } })).rejects.toThrow(/does not hold the edited token/)
+    await expect(
+      knowledgeEditSuite(engine, { cases: [c], mentionSentences: { ' MacBook': ['A laptop with a loud fan.'] } }),
+    ).rejects.toThrow(/does not hold the edited token/)
     const none = await knowledgeEditSuite(engine, { cases: [c], mentionSentences: {} })
     expect(none.cases[0].degradation.mentions).toBeNull()
   })
@@ -86,13 +90,17 @@ describe('knowledge-edit suite (tiny-fullvocab)', () => {
     const engine = fixture.engine()
     const { numSenses: k, nEmbd: d } = engine.config
     const prompt = 'I typed this on my MacBook, a laptop by'
-    const r = await knowledgeEditSuite(engine, { cases: [{ name: 'x', token: ' MacBook', remove: ' Apple', add: ' HP', prompts: [prompt] }], heldoutText: 'My old MacBook still works, and the MacBook keyboard is fine.' })
+    const r = await knowledgeEditSuite(engine, {
+      cases: [{ name: 'x', token: ' MacBook', remove: ' Apple', add: ' HP', prompts: [prompt] }],
+      heldoutText: 'My old MacBook still works, and the MacBook keyboard is fine.',
+    })
     const ids = gpt2Tokenizer().encode(prompt)
     const n = ids.length
     const alpha = await engine.contextualize(ids) // (sense, pos, pos)
     const C = await engine.senseVectors([28084]) // (1, sense, d)
     const [er, ea] = [await engine.embeddingRows([4196]), await engine.embeddingRows([6574])]
-    const dotf = (a: ArrayLike<number>, b: ArrayLike<number>, ao = 0) => Array.from({ length: d }, (_, c) => a[ao + c] * b[c]).reduce((x, y) => x + y, 0)
+    const dotf = (a: ArrayLike<number>, b: ArrayLike<number>, ao = 0) =>
+      Array.from({ length: d }, (_, c) => a[ao + c] * b[c]).reduce((x, y) => x + y, 0)
     const rr = dotf(er, er)
     const aa = dotf(ea, ea)
     // Δ(logit_add − logit_remove) = Σ_ℓ Σ_{j: x_j = MacBook} α[ℓ, n−1, j]·(C̃_ℓ − C_ℓ)·(e_a − e_r)
@@ -116,6 +124,10 @@ describe('knowledge-edit suite (tiny-fullvocab)', () => {
   })
 
   it('rejects cases whose words are not single tokens', async () => {
-    await expect(knowledgeEditSuite(fixture.engine(), { cases: [{ name: 'bad', token: ' MacBookPro', remove: ' Apple', add: ' HP', prompts: ['x'] }] })).rejects.toThrow(/must be one token/)
+    await expect(
+      knowledgeEditSuite(fixture.engine(), {
+        cases: [{ name: 'bad', token: ' MacBookPro', remove: ' Apple', add: ' HP', prompts: ['x'] }],
+      }),
+    ).rejects.toThrow(/must be one token/)
   })
 })

@@ -15,8 +15,23 @@ const fixture = useEngine('small-bin')
 describe('topic suite (small-bin)', () => {
   it('generates from <|endoftext|> per topic and strength and reports bag mass, bag share and unedited perplexity', async () => {
     const engine = fixture.engine()
-    const user = parseSenseEditsFor(engine, { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: 17, factor: 0.5 }] }).edits
-    const r = await topicSuite(engine, { topics: [{ name: 'function-words', words: ['the', 'and', 'of'] }, { name: 'to-in', words: ['to', 'in'] }], strengths: [0, 3], samples: 2, maxNewTokens: 12, seed: 4, edits: user, prompt: [0] })
+    const user = parseSenseEditsFor(engine, {
+      format: 'backpack-sense-edits',
+      version: 1,
+      edits: [{ kind: 'scale-sense', token: 17, factor: 0.5 }],
+    }).edits
+    const r = await topicSuite(engine, {
+      topics: [
+        { name: 'function-words', words: ['the', 'and', 'of'] },
+        { name: 'to-in', words: ['to', 'in'] },
+      ],
+      strengths: [0, 3],
+      samples: 2,
+      maxNewTokens: 12,
+      seed: 4,
+      edits: user,
+      prompt: [0],
+    })
     expect(r.settings).toMatchObject({ prompt: [0], samples: 2, maxNewTokens: 12, seed: 4, strengths: [0, 3] })
     expect(r.topics.map((t) => t.topic)).toEqual(['function-words', 'to-in'])
     expect(r.topics[0].bag.map((b) => b.id)).toEqual([262, 286, 290])
@@ -34,7 +49,11 @@ describe('topic suite (small-bin)', () => {
       }
       // independent check of one setting: regenerate sample 0 and score it with predictTokens on the plain model
       const strength3 = t.results[1]
-      const edits = parseSenseEditsFor(engine, { format: 'backpack-sense-edits', version: 1, edits: [...user.document.edits, { kind: 'topic', words: t.topic === 'to-in' ? ['to', 'in'] : ['the', 'and', 'of'], strength: 3 }] }).edits
+      const edits = parseSenseEditsFor(engine, {
+        format: 'backpack-sense-edits',
+        version: 1,
+        edits: [...user.document.edits, { kind: 'topic', words: t.topic === 'to-in' ? ['to', 'in'] : ['the', 'and', 'of'], strength: 3 }],
+      }).edits
       let nll = 0
       let count = 0
       let hits = 0
@@ -56,12 +75,23 @@ describe('topic suite (small-bin)', () => {
     expect(r.summary[1].bagMass).toBeCloseTo((r.topics[0].results[1].bagMass + r.topics[1].results[1].bagMass) / 2, 12)
   })
 
-  it('with a longer prompt, counts and scores only the generated tokens (not the prompt\'s)', async () => {
+  it("with a longer prompt, counts and scores only the generated tokens (not the prompt's)", async () => {
     const engine = fixture.engine()
     const prompt = [0, 5, 17]
-    const r = await topicSuite(engine, { topics: [{ name: 'function-words', words: ['the', 'and', 'of'] }], strengths: [3], samples: 2, maxNewTokens: 6, seed: 9, prompt })
+    const r = await topicSuite(engine, {
+      topics: [{ name: 'function-words', words: ['the', 'and', 'of'] }],
+      strengths: [3],
+      samples: 2,
+      maxNewTokens: 6,
+      seed: 9,
+      prompt,
+    })
     const [setting] = r.topics[0].results
-    const edits = parseSenseEditsFor(engine, { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'topic', words: ['the', 'and', 'of'], strength: 3 }] }).edits
+    const edits = parseSenseEditsFor(engine, {
+      format: 'backpack-sense-edits',
+      version: 1,
+      edits: [{ kind: 'topic', words: ['the', 'and', 'of'], strength: 3 }],
+    }).edits
     const runner = fixture.runner()
     let nll = 0
     let count = 0

@@ -23,7 +23,13 @@ afterEach(() => tmp.cleanup())
 const HASH = 'b'.repeat(64)
 const meta: SweepMeta = { sweepId: 'swparts', name: 'corpus', jobs: 3, checkpointHash: HASH, createdAt: 1 }
 const docs = ['a', 'b', 'c'].map((n) => ({ name: n, text: `text ${n}` }))
-const figures = (predicted: number, sum: number) => ({ tokens: predicted + 1, predicted, sumLogProb: sum, meanLogProb: sum / predicted, perplexity: Math.exp(-sum / predicted) })
+const figures = (predicted: number, sum: number) => ({
+  tokens: predicted + 1,
+  predicted,
+  sumLogProb: sum,
+  meanLogProb: sum / predicted,
+  perplexity: Math.exp(-sum / predicted),
+})
 const answer = (i: number): EvaluateResponse => ({
   documents: [{ name: docs[i].name, ...figures(i + 1, -(i + 1)) }],
   total: { ...figures(i + 1, -(i + 1)), documents: 1 },
@@ -33,13 +39,29 @@ const answer = (i: number): EvaluateResponse => ({
   timingsMs: { total: 1 },
 })
 const part = (i: number): { data: SweepJobData; result: SweepJobResult } => ({
-  data: { sweepId: 'swparts', index: i, method: 'evaluate.run', request: { documents: [docs[i]], edits: sampleEdits(2) }, checkpointHash: HASH, part: { group: 0, index: i, of: 3 } },
-  result: { response: encodeValue(answer(i)), origin: { appVersion: 't', runtimeVersion: null, executionProvider: 'cpu', checkpoint: HASH }, totalMs: 5, worker: 'w' },
+  data: {
+    sweepId: 'swparts',
+    index: i,
+    method: 'evaluate.run',
+    request: { documents: [docs[i]], edits: sampleEdits(2) },
+    checkpointHash: HASH,
+    part: { group: 0, index: i, of: 3 },
+  },
+  result: {
+    response: encodeValue(answer(i)),
+    origin: { appVersion: 't', runtimeVersion: null, executionProvider: 'cpu', checkpoint: HASH },
+    totalMs: 5,
+    worker: 'w',
+  },
 })
 const merge = (parts: EvaluateResponse[]): EvaluateResponse => {
   const predicted = parts.reduce((s, p) => s + p.total.predicted, 0)
   const sum = parts.reduce((s, p) => s + p.total.sumLogProb, 0)
-  return { ...parts[0], documents: parts.flatMap((p) => p.documents), total: { ...figures(predicted, sum), tokens: parts.reduce((s, p) => s + p.total.tokens, 0), documents: parts.length } }
+  return {
+    ...parts[0],
+    documents: parts.flatMap((p) => p.documents),
+    total: { ...figures(predicted, sum), tokens: parts.reduce((s, p) => s + p.total.tokens, 0), documents: parts.length },
+  }
 }
 const recipe: RunRecipe<'evaluate.run'> = {
   method: 'evaluate.run',
@@ -47,7 +69,10 @@ const recipe: RunRecipe<'evaluate.run'> = {
   matches: () => true,
   spec: (r) => ({ kind: 'evaluate', inputs: { documents: r.documents }, settings: {} }),
   request: (s) => ({ ...s.inputs }),
-  record: (_r, res) => ({ outputs: { documents: res.documents }, metrics: { perplexity: res.total.perplexity, predicted: res.total.predicted } }),
+  record: (_r, res) => ({
+    outputs: { documents: res.documents },
+    metrics: { perplexity: res.total.perplexity, predicted: res.total.predicted },
+  }),
 }
 const recipes = <M extends SaveableMethod>(m: M) => {
   if (m === 'evaluate.run') return recipe as unknown as RunRecipe<M>
@@ -81,12 +106,15 @@ describe('split evaluate jobs', () => {
     }
   })
 
-  it('by default, through the evaluate kind\'s own merge and recipe: the pooled figures of every part\'s log-probs', async () => {
+  it("by default, through the evaluate kind's own merge and recipe: the pooled figures of every part's log-probs", async () => {
     const store = await ExperimentStore.open(dbPath(tmp.dir))
     try {
       await store.recordCheckpoint(HASH, null, null)
       const lp = (n: number) => Buffer.from(new Float32Array(n).fill(-1).buffer).toString('base64')
-      const real = (i: number) => ({ ...part(i), result: { ...part(i).result, response: encodeValue({ ...answer(i), logProbs: lp(i + 1) }) } })
+      const real = (i: number) => ({
+        ...part(i),
+        result: { ...part(i).result, response: encodeValue({ ...answer(i), logProbs: lp(i + 1) }) },
+      })
       const recorder = new SweepRecorder(store, meta)
       for (const i of [2, 0]) expect(await recorder.add(real(i).data, real(i).result)).toBeNull()
       const done = await recorder.add(real(1).data, real(1).result)

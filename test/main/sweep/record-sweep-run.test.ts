@@ -13,7 +13,10 @@ afterEach(() => tmp.cleanup())
 
 const HASH = 'a'.repeat(64)
 const prediction = {
-  tokens: [{ id: 464, text: 'The' }, { id: 15849, text: ' nurse' }],
+  tokens: [
+    { id: 464, text: 'The' },
+    { id: 15849, text: ' nurse' },
+  ],
   next: [{ id: 531, text: ' said', logit: 3, prob: 0.4 }],
   logProbs: [{ position: 1, id: 15849, text: ' nurse', logProb: -4.5, rank: 7, alternatives: [] }],
   timingsMs: { forward: 1 },
@@ -25,7 +28,14 @@ const record = (sweepId: string, index: number): SweepRunRecord => ({
   tags: [`sweep:${sweepId}`],
   checkpointHash: HASH,
   edits: sampleEdits(index),
-  run: (edits) => predictRun(prediction, { text: 'The nurse', ids: [464, 15849], topK: 1 }, edits, { appVersion: 't', runtimeVersion: null, executionProvider: 'cpu', checkpoint: HASH }, 2),
+  run: (edits) =>
+    predictRun(
+      prediction,
+      { text: 'The nurse', ids: [464, 15849], topK: 1 },
+      edits,
+      { appVersion: 't', runtimeVersion: null, executionProvider: 'cpu', checkpoint: HASH },
+      2,
+    ),
 })
 
 describe('recordSweepRun', () => {
@@ -37,7 +47,10 @@ describe('recordSweepRun', () => {
       const first = await recordSweepRun(a, record('swone', 0))
       expect(first.created).toBe(true)
       const again = await Promise.all([recordSweepRun(a, record('swone', 0)), recordSweepRun(b, record('swone', 0))])
-      expect(again.map((r) => [r.experimentId, r.runId, r.created])).toEqual([[first.experimentId, first.runId, false], [first.experimentId, first.runId, false]])
+      expect(again.map((r) => [r.experimentId, r.runId, r.created])).toEqual([
+        [first.experimentId, first.runId, false],
+        [first.experimentId, first.runId, false],
+      ])
       // another job, and the same index of another sweep, are new experiments
       const other = await recordSweepRun(b, record('swone', 1))
       const otherSweep = await recordSweepRun(b, record('swtwo', 0))
@@ -45,7 +58,12 @@ describe('recordSweepRun', () => {
       expect((await a.list({ tags: ['sweep:swone'] })).total).toBe(2)
       expect(await a.runs(first.experimentId)).toHaveLength(1)
       const run = await a.getRun(first.runId)
-      expect(run).toMatchObject({ kind: 'predict', checkpoint: HASH, metrics: { top1Prob: 0.4, meanLogProb: -4.5 }, inputs: { text: 'The nurse', ids: [464, 15849] } })
+      expect(run).toMatchObject({
+        kind: 'predict',
+        checkpoint: HASH,
+        metrics: { top1Prob: 0.4, meanLogProb: -4.5 },
+        inputs: { text: 'The nurse', ids: [464, 15849] },
+      })
       expect(Array.from(run.blobs.logProbs.data)).toEqual([-4.5])
     } finally {
       await a.close()

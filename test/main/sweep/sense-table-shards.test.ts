@@ -31,7 +31,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const files = (d: string) => Object.fromEntries(readdirSync(d).filter((f) => !f.endsWith('.lock')).sort().map((f) => [f, readFileSync(join(d, f))]))
+const files = (d: string) =>
+  Object.fromEntries(
+    readdirSync(d)
+      .filter((f) => !f.endsWith('.lock'))
+      .sort()
+      .map((f) => [f, readFileSync(join(d, f))]),
+  )
 
 describe('sharded sense table', () => {
   it('two workers build the same files as the local build', { timeout: 240_000 }, async () => {
@@ -46,7 +52,13 @@ describe('sharded sense table', () => {
         const sharded = join(dir, `sharded-${need}`)
         await openSenseTable(session.engine, { dir: local, need })
         const progress: number[] = []
-        const built = await buildSenseTableOnWorkers(q, { checkpointDir: TINY, need, dir: sharded, chunksPerJob: 4, onProgress: (p) => progress.push(p.done) })
+        const built = await buildSenseTableOnWorkers(q, {
+          checkpointDir: TINY,
+          need,
+          dir: sharded,
+          chunksPerJob: 4,
+          onProgress: (p) => progress.push(p.done),
+        })
         expect(built.jobs).toBe(13) // 50 264 tokens in chunks of 1024, 4 chunks a job
         expect(progress.at(-1)).toBe(13)
         const a = files(local)
@@ -57,7 +69,10 @@ describe('sharded sense table', () => {
       }
       // both workers took jobs
       const took = workers.map((w) => w.events.filter((e) => e.event === 'completed').length)
-      expect(took.every((n) => n > 0), String(took)).toBe(true)
+      expect(
+        took.every((n) => n > 0),
+        String(took),
+      ).toBe(true)
     } finally {
       await q.close()
       await session.dispose()
@@ -67,7 +82,9 @@ describe('sharded sense table', () => {
   it('with no worker serving the queue, the wait ends in a `queue` error when its time runs out', { timeout: 60_000 }, async () => {
     const q = await SweepQueue.open(redis.url, 'nobody')
     try {
-      await expect(buildSenseTableOnWorkers(q, { checkpointDir: TINY, dir: join(dir, 'never'), timeoutMs: 300, pollMs: 50 })).rejects.toMatchObject({ code: 'queue' })
+      await expect(
+        buildSenseTableOnWorkers(q, { checkpointDir: TINY, dir: join(dir, 'never'), timeoutMs: 300, pollMs: 50 }),
+      ).rejects.toMatchObject({ code: 'queue' })
     } finally {
       await q.close()
     }

@@ -8,7 +8,26 @@ import { mulberry32 } from '../../helpers/mulberry32'
  * The O(n log n) merge against js-tiktoken's rank-ordered merge (the reference) on generated
  * text: mixed scripts, emoji, whitespace runs, long repetitive words, lone surrogates.
  */
-const ALPHABET = [...'aaaabbcdeeefghiklmnoprstuyz  AEZ0123456789.,;!?-\'"\n\t', 'é', 'ü', 'ß', '中', '文', '字', '😀', '👍🏽', 'ÃÂ', 'й', 'ش', '\u00a0', '\u200b', '\uFFFD', '\uD800', '\uDC00', '<|endoftext|>']
+const ALPHABET = [
+  ...'aaaabbcdeeefghiklmnoprstuyz  AEZ0123456789.,;!?-\'"\n\t',
+  'é',
+  'ü',
+  'ß',
+  '中',
+  '文',
+  '字',
+  '😀',
+  '👍🏽',
+  'ÃÂ',
+  'й',
+  'ش',
+  '\u00a0',
+  '\u200b',
+  '\uFFFD',
+  '\uD800',
+  '\uDC00',
+  '<|endoftext|>',
+]
 
 function generated(count: number, seed: number): string[] {
   const random = mulberry32(seed)
@@ -27,28 +46,39 @@ describe('byte-pair merge', () => {
   const tok = new Gpt2Tokenizer()
   const reference = getEncoding('gpt2')
 
-  it('gives js-tiktoken\'s ids on 1,500 generated texts', () => {
+  it("gives js-tiktoken's ids on 1,500 generated texts", () => {
     const texts = generated(1500, 14)
     const wrong = texts.filter((t) => JSON.stringify(tok.encode(t)) !== JSON.stringify(reference.encode(t, [], [])))
     expect(wrong).toEqual([])
-    const special = texts.filter((t) => JSON.stringify(tok.encode(t, { allowSpecial: true })) !== JSON.stringify(reference.encode(t, 'all')))
+    const special = texts.filter(
+      (t) => JSON.stringify(tok.encode(t, { allowSpecial: true })) !== JSON.stringify(reference.encode(t, 'all')),
+    )
     expect(special).toEqual([])
   })
 
-  it('gives js-tiktoken\'s ids on long single words', () => {
-    for (const word of ['a'.repeat(700), 'ab'.repeat(300), ' ' + 'x'.repeat(500), 'ÃÂ'.repeat(200), '😀'.repeat(150), '-'.repeat(600), '1'.repeat(600)]) {
+  it("gives js-tiktoken's ids on long single words", () => {
+    for (const word of [
+      'a'.repeat(700),
+      'ab'.repeat(300),
+      ' ' + 'x'.repeat(500),
+      'ÃÂ'.repeat(200),
+      '😀'.repeat(150),
+      '-'.repeat(600),
+      '1'.repeat(600),
+    ]) {
       expect(tok.encode(word)).toEqual(reference.encode(word, [], []))
     }
   })
 
   it('knows the longest token of the vocabulary', () => {
     let longest = 0
-    for (const line of gpt2Ranks.bpe_ranks.split('\n')) for (const t of line.split(' ').slice(2)) longest = Math.max(longest, Buffer.from(t, 'base64').length)
+    for (const line of gpt2Ranks.bpe_ranks.split('\n'))
+      for (const t of line.split(' ').slice(2)) longest = Math.max(longest, Buffer.from(t, 'base64').length)
     expect(tok.maxTokenBytes).toBe(longest)
     expect(longest).toBe(128)
   })
 
-  it('refuses more than maxTokens exactly when the text has more, and truncates to the reference\'s prefix', () => {
+  it("refuses more than maxTokens exactly when the text has more, and truncates to the reference's prefix", () => {
     for (const text of generated(300, 7)) {
       const ids = reference.encode(text, [], [])
       for (const max of [1, 5, 40]) {

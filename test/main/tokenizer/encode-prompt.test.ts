@@ -55,11 +55,14 @@ describe('encodePrompt spans from byte lengths', () => {
   it('equal the spans of decoding the tokens, on generated text of many scripts', () => {
     const alphabet = [...'ab c.\n', 'é', 'ï', '中', '日本', '🙂', '👍🏽', 'ش', 'й', '\u00a0', '🇫🇷']
     let seed = 5
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
     for (let n = 0; n < 400; n++) {
       let text = ''
       for (let i = 0, len = Math.floor(random() * 60); i < len; i++) text += alphabet[Math.floor(random() * alphabet.length)]
-      expect(encodePrompt(tok, text).map((t) => [t.start, t.end]), JSON.stringify(text)).toEqual(decodingSpans(tok, text))
+      expect(
+        encodePrompt(tok, text).map((t) => [t.start, t.end]),
+        JSON.stringify(text),
+      ).toEqual(decodingSpans(tok, text))
     }
   })
 })

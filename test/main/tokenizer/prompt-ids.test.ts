@@ -33,6 +33,7 @@ describe('promptIds', () => {
   it('refuses more tokens than positions with too-long, hostile texts included', () => {
     expect(code(() => promptIds(' he'.repeat(513), 512))).toBe('too-long')
     expect(promptIds(' he'.repeat(512), 512)).toHaveLength(512)
-    for (const text of ['a'.repeat(100_000), '😀'.repeat(50_000), 'a'.repeat(512 * 128), 'x '.repeat(50_000)]) expect(code(() => promptIds(text, 512))).toBe('too-long')
+    for (const text of ['a'.repeat(100_000), '😀'.repeat(50_000), 'a'.repeat(512 * 128), 'x '.repeat(50_000)])
+      expect(code(() => promptIds(text, 512))).toBe('too-long')
   })
 })

@@ -95,8 +95,23 @@ describe('the API contract', () => {
   it('a fuzz of malformed requests yields typed errors only', async () => {
     const { dispatch } = realDispatch()
     let seed = 12345
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
-    const atoms: unknown[] = [null, undefined, true, 0, -1, 1.5, 1e308, NaN, '', 'x'.repeat(300), [], {}, [1, 'a'], { __proto__: { text: 'a' } }]
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    const atoms: unknown[] = [
+      null,
+      undefined,
+      true,
+      0,
+      -1,
+      1.5,
+      1e308,
+      NaN,
+      '',
+      'x'.repeat(300),
+      [],
+      {},
+      [1, 'a'],
+      { __proto__: { text: 'a' } },
+    ]
     const fields = ['text', 'word', 'id', 'ids', 'topK', 'document', 'edits', 'position', 'target', 'token', 'runId', 'pairs', 'format']
     const value = (depth: number): unknown => {
       const r = rand()

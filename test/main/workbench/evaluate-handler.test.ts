@@ -46,7 +46,9 @@ describe('evaluate.run', () => {
     const want = golden('expected.json') as { documents: { tokens: number; logProbs: number[] }[] }
     expect(r.window).toBe(512)
     expect(r.edited).toBe(false)
-    expect(r.documents.map((d) => [d.name, d.tokens, d.predicted])).toEqual(want.documents.map((d, i) => [documents[i].name, d.tokens, d.tokens - 1]))
+    expect(r.documents.map((d) => [d.name, d.tokens, d.predicted])).toEqual(
+      want.documents.map((d, i) => [documents[i].name, d.tokens, d.tokens - 1]),
+    )
     r.documents.forEach((d, i) => {
       const ref = want.documents[i].logProbs.reduce((s, x) => s + x, 0)
       expect(Math.abs(d.sumLogProb - ref)).toBeLessThan(1e-5 * Math.abs(ref) + 1e-3)
@@ -54,7 +56,14 @@ describe('evaluate.run', () => {
       expect(d.perplexity).toBe(Math.exp(-d.meanLogProb))
     })
     const sum = r.documents.reduce((s, d) => s + d.sumLogProb, 0)
-    expect(r.total).toEqual({ documents: 3, tokens: 1309, predicted: 1306, sumLogProb: sum, meanLogProb: sum / 1306, perplexity: Math.exp(-sum / 1306) })
+    expect(r.total).toEqual({
+      documents: 3,
+      tokens: 1309,
+      predicted: 1306,
+      sumLogProb: sum,
+      meanLogProb: sum / 1306,
+      perplexity: Math.exp(-sum / 1306),
+    })
     expect(decodeLogProbs(r)).toHaveLength(1306)
     const progress = events.map((e) => e.payload as { method: string; done: number; total: number })
     expect(progress.map((p) => p.done)).toEqual([511, 1022, 1060, 1299, 1306])
@@ -96,9 +105,15 @@ describe('evaluate.run', () => {
   })
 
   it('merges chunks of a corpus into exactly the local run, split in 2 and in 3', async () => {
-    const corpus = [documents[1], documents[2], { name: 'c.txt', text: 'A river bank is the land beside a river.' }, { name: 'd.txt', text: 'She put her savings in the bank.' }]
+    const corpus = [
+      documents[1],
+      documents[2],
+      { name: 'c.txt', text: 'A river bank is the land beside a river.' },
+      { name: 'd.txt', text: 'She put her savings in the bank.' },
+    ]
     const local = await evaluate({ documents: corpus })
-    const figures = (r: EvaluateResponse) => JSON.stringify({ documents: r.documents, total: r.total, window: r.window, logProbs: r.logProbs, edited: r.edited })
+    const figures = (r: EvaluateResponse) =>
+      JSON.stringify({ documents: r.documents, total: r.total, window: r.window, logProbs: r.logProbs, edited: r.edited })
     for (const cuts of [[2], [1, 3]]) {
       const bounds = [0, ...cuts, corpus.length]
       const chunks = []
@@ -120,7 +135,12 @@ describe('evaluate.run', () => {
     expect(await code({ documents: [{ name: 'binary.bin', text: 'PK\u0003\u0004\uFFFD\uFFFD' }] })).toBe('bad-request')
     expect(await code({ documents: [{ name: 'surrogate.txt', text: 'a\uD800b' }] })).toBe('bad-request')
     expect(await code({ documents: [{ name: 'one-token.txt', text: 'the' }] })).toBe('bad-request')
-    expect(await code({ documents: [{ name: 'ok.txt', text: 'The bank of the river.' }], edits: { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: 262, sense: 9, factor: 2 }] } })).toBe('edit-invalid')
+    expect(
+      await code({
+        documents: [{ name: 'ok.txt', text: 'The bank of the river.' }],
+        edits: { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: 262, sense: 9, factor: 2 }] },
+      }),
+    ).toBe('edit-invalid')
     const big = 'word '.repeat(200_000) // 1,000,000 characters, the most one document may have
     expect(await code({ documents: Array.from({ length: 9 }, (_, i) => ({ name: `big-${i}.txt`, text: big })) })).toBe('too-long')
     expect(await code({ documents: [{ name: 'x', text: 'a'.repeat(1_000_001) }] })).toBe('bad-request')
@@ -129,7 +149,10 @@ describe('evaluate.run', () => {
   it('answers unavailable without a model', async () => {
     const bare = new Workbench({ transport: 'http', version: 'test' })
     try {
-      expect(await createDispatcher(bare.handlers())('evaluate.run', { documents })).toMatchObject({ ok: false, error: { code: 'unavailable' } })
+      expect(await createDispatcher(bare.handlers())('evaluate.run', { documents })).toMatchObject({
+        ok: false,
+        error: { code: 'unavailable' },
+      })
     } finally {
       await bare.dispose()
     }
@@ -138,7 +161,14 @@ describe('evaluate.run', () => {
 
 describe('mergeEvaluations', () => {
   const chunk = (window: number, edited: boolean, predicted: number[], logProbs: number[]): EvaluateResponse => ({
-    documents: predicted.map((p, i) => ({ name: `d${i}`, tokens: p + 1, predicted: p, sumLogProb: -p, meanLogProb: -1, perplexity: Math.E })),
+    documents: predicted.map((p, i) => ({
+      name: `d${i}`,
+      tokens: p + 1,
+      predicted: p,
+      sumLogProb: -p,
+      meanLogProb: -1,
+      perplexity: Math.E,
+    })),
     total: { documents: predicted.length, tokens: 0, predicted: 0, sumLogProb: 0, meanLogProb: 0, perplexity: 0 },
     window,
     logProbs: Buffer.from(Float32Array.from(logProbs).buffer).toString('base64'),
@@ -153,8 +183,12 @@ describe('mergeEvaluations', () => {
   })
   it('refuses no chunks, chunks of another window or edit state, and log-probs that do not match the counts', () => {
     expect(() => mergeEvaluations([])).toThrow(expect.objectContaining({ code: 'bad-request' }))
-    expect(() => mergeEvaluations([chunk(512, false, [1], [-1]), chunk(1024, false, [1], [-1])])).toThrow(expect.objectContaining({ code: 'bad-request' }))
-    expect(() => mergeEvaluations([chunk(512, false, [1], [-1]), chunk(512, true, [1], [-1])])).toThrow(expect.objectContaining({ code: 'bad-request' }))
+    expect(() => mergeEvaluations([chunk(512, false, [1], [-1]), chunk(1024, false, [1], [-1])])).toThrow(
+      expect.objectContaining({ code: 'bad-request' }),
+    )
+    expect(() => mergeEvaluations([chunk(512, false, [1], [-1]), chunk(512, true, [1], [-1])])).toThrow(
+      expect.objectContaining({ code: 'bad-request' }),
+    )
     expect(() => mergeEvaluations([chunk(512, false, [2], [-1])])).toThrow(expect.objectContaining({ code: 'bad-request' }))
   })
 })

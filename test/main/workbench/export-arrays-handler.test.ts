@@ -16,7 +16,13 @@ beforeEach(async () => {
   const none = async (): Promise<never> => {
     throw new Error('no model in this test')
   }
-  const handlers = experimentHandlers({ store: async () => store, session: () => null, origin: none, answer: none, runner: async () => undefined })
+  const handlers = experimentHandlers({
+    store: async () => store,
+    session: () => null,
+    origin: none,
+    answer: none,
+    runner: async () => undefined,
+  })
   dispatch = createDispatcher(handlers as Parameters<typeof createDispatcher>[0])
 })
 afterEach(async () => {
@@ -25,7 +31,7 @@ afterEach(async () => {
 })
 
 describe('experiments.exportArrays', () => {
-  it('answers a run\'s .npz as base64 with its file name and index; bad or unknown ids are typed errors', async () => {
+  it("answers a run's .npz as base64 with its file name and index; bad or unknown ids are typed errors", async () => {
     const e = await store.save({ name: 'eval', edits: sampleEdits(0) })
     const run = await store.addRun(e.id, evaluateRunOf([{ name: 'a.txt', text: 'One two.' }]))
     const res = (await dispatch('experiments.exportArrays', { runId: run.id })) as { ok: true; value: ExportedRunArrays }

@@ -20,7 +20,12 @@ beforeAll(async () => {
     { path: 'model.safetensors', content: readFileSync(join(FIXTURE, 'model.safetensors')), lfs: true },
   ])
   const dir = mkdtempSync(join(tmpdir(), 'bw-hub-'))
-  Object.assign(process.env, { HF_ENDPOINT: hub.url, HF_HUB_CACHE: join(dir, 'hf'), BACKPACK_CACHE_DIR: join(dir, 'cache'), BACKPACK_DATA_DIR: join(dir, 'data') })
+  Object.assign(process.env, {
+    HF_ENDPOINT: hub.url,
+    HF_HUB_CACHE: join(dir, 'hf'),
+    BACKPACK_CACHE_DIR: join(dir, 'cache'),
+    BACKPACK_DATA_DIR: join(dir, 'data'),
+  })
   delete process.env.HF_TOKEN
   workbench = new Workbench({ transport: 'http', version: 'test' })
 })

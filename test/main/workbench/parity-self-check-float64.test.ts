@@ -27,7 +27,11 @@ afterAll(async () => {
 })
 
 /** The real engine with one value of one output moved by `fraction` of that tensor's scale. */
-function perturbed(tensor: 'logits' | 'contextualization', flat: (T: number) => number, fraction: number): Pick<BackpackEngine, 'config' | 'contentHash' | 'forward'> {
+function perturbed(
+  tensor: 'logits' | 'contextualization',
+  flat: (T: number) => number,
+  fraction: number,
+): Pick<BackpackEngine, 'config' | 'contentHash' | 'forward'> {
   return {
     config: engine.config,
     contentHash: engine.contentHash,
@@ -51,7 +55,11 @@ describe('paritySelfCheck against the float64 reference', () => {
     const T = report.tokens
     expect(report.ids).toHaveLength(T)
     expect(report.ids.every((id) => id >= 0 && id < 1000)).toBe(true)
-    expect(report.tensors.map((t) => t.shape)).toEqual([[T, 1000], [8, T, 96], [8, T, T]])
+    expect(report.tensors.map((t) => t.shape)).toEqual([
+      [T, 1000],
+      [8, T, 96],
+      [8, T, T],
+    ])
     for (const t of report.tensors) {
       expect(t.scale).toBeGreaterThan(0)
       expect(t.relativeError, t.tensor).toBeLessThanOrEqual(report.tolerance)
@@ -66,7 +74,10 @@ describe('paritySelfCheck against the float64 reference', () => {
 
   it('fails when the engine returns slightly wrong logits, naming the worst index', async () => {
     const [pos, tok] = [2, 123]
-    const report = await paritySelfCheck(perturbed('logits', () => pos * 1000 + tok, 1e-3), CKPT) // 10× the tolerance
+    const report = await paritySelfCheck(
+      perturbed('logits', () => pos * 1000 + tok, 1e-3),
+      CKPT,
+    ) // 10× the tolerance
     expect(report.passed).toBe(false)
     const [logits, senses, alpha] = report.references[0].tensors
     expect(logits).toMatchObject({ tensor: 'logits', passed: false, worstIndex: [pos, tok], reference: 'float64' })
@@ -77,7 +88,10 @@ describe('paritySelfCheck against the float64 reference', () => {
 
   it('fails when α is off at one entry, naming (sense, query, key)', async () => {
     const [sense, query, key] = [5, 3, 1]
-    const report = await paritySelfCheck(perturbed('contextualization', (T) => (sense * T + query) * T + key, 1e-3), CKPT)
+    const report = await paritySelfCheck(
+      perturbed('contextualization', (T) => (sense * T + query) * T + key, 1e-3),
+      CKPT,
+    )
     expect(report.passed).toBe(false)
     expect(report.tensors[2]).toMatchObject({ tensor: 'contextualization', passed: false, worstIndex: [sense, query, key] })
     expect(report.tensors[0].passed).toBe(true)

@@ -64,7 +64,10 @@ describe('model.selfCheck', () => {
     }
     expect(report.passed).toBe(true)
     // both references, each passing on its own
-    expect(report.references.map((r) => [r.reference, r.passed])).toEqual([['float64', true], ['pytorch', true]])
+    expect(report.references.map((r) => [r.reference, r.passed])).toEqual([
+      ['float64', true],
+      ['pytorch', true],
+    ])
     expect(report.referenceDir).toBe(report.references[1].source)
   })
 
@@ -87,7 +90,10 @@ describe('model.selfCheck', () => {
     expect(l.expected).toBeCloseTo(logits.data[pos * V + tok], 5)
     expect(s.passed && c.passed).toBe(true)
     // the engine still agrees with the float64 reference: only the stored outputs are off
-    expect(report.references.map((r) => [r.reference, r.passed])).toEqual([['float64', true], ['pytorch', false]])
+    expect(report.references.map((r) => [r.reference, r.passed])).toEqual([
+      ['float64', true],
+      ['pytorch', false],
+    ])
   })
 
   it('checks a checkpoint without reference outputs against the float64 reference alone', async () => {

@@ -29,7 +29,15 @@ beforeAll(async () => {
   process.env.BACKPACK_CACHE_DIR = join(dir, 'cache')
   redis = await startRedis()
   locked = await startRedis({ password: 'pw' })
-  worker = await startSweepWorker({ redis: redis.url, queue: 'app', concurrency: 2, checkpoint: TINY, lockMs: 10_000, appVersion: 'test', log: () => undefined })
+  worker = await startSweepWorker({
+    redis: redis.url,
+    queue: 'app',
+    concurrency: 2,
+    checkpoint: TINY,
+    lockMs: 10_000,
+    appVersion: 'test',
+    log: () => undefined,
+  })
 }, 120_000)
 afterAll(async () => {
   await Promise.all(benches.map((b) => b.dispose()))
@@ -51,15 +59,32 @@ const value = <T>(r: Result<unknown>): T => {
   return r.value as T
 }
 const codeOf = (r: Result<unknown>) => (r.ok ? 'ok' : r.error.code)
-const edit = (factor: number) => ({ format: 'backpack-sense-edits', version: 1, name: `doctor × ${factor}`, edits: [{ kind: 'scale-sense', token: ' doctor', sense: 0, factor }] })
-const sweepDoc = { format: 'backpack-sweep', version: 1, name: 'from the app', checkpoint: TINY, kind: 'predict', request: { text: 'The doctor said that', topK: 3 }, edits: [0, 1, 2].map(edit) }
+const edit = (factor: number) => ({
+  format: 'backpack-sense-edits',
+  version: 1,
+  name: `doctor × ${factor}`,
+  edits: [{ kind: 'scale-sense', token: ' doctor', sense: 0, factor }],
+})
+const sweepDoc = {
+  format: 'backpack-sweep',
+  version: 1,
+  name: 'from the app',
+  checkpoint: TINY,
+  kind: 'predict',
+  request: { text: 'The doctor said that', topK: 3 },
+  edits: [0, 1, 2].map(edit),
+}
 
 describe('sweeps.* handlers', () => {
   it('submit, follow to the end, record each job once; an app that was closed catches up on open', { timeout: 180_000 }, async () => {
     const call = app('open.sqlite')
-    const meta = value<{ sweepId: string; jobs: number }>(await call('sweeps.submit', { redis: redis.url, queue: 'app', document: sweepDoc }))
+    const meta = value<{ sweepId: string; jobs: number }>(
+      await call('sweeps.submit', { redis: redis.url, queue: 'app', document: sweepDoc }),
+    )
     expect(meta.jobs).toBe(3)
-    expect(value<{ sweeps: { sweepId: string }[] }>(await call('sweeps.list', { redis: redis.url, queue: 'app' })).sweeps.map((s) => s.sweepId)).toContain(meta.sweepId)
+    expect(
+      value<{ sweeps: { sweepId: string }[] }>(await call('sweeps.list', { redis: redis.url, queue: 'app' })).sweeps.map((s) => s.sweepId),
+    ).toContain(meta.sweepId)
     let status: SweepProgress
     for (let tries = 0; ; tries++) {
       expect(tries).toBeLessThan(600)
@@ -69,7 +94,11 @@ describe('sweeps.* handlers', () => {
     }
     expect(status.counts).toEqual({ waiting: 0, active: 0, completed: 3, failed: 0, removed: 0 })
     expect(Object.values(status.completedBy).reduce((a, b) => a + b, 0)).toBe(3)
-    expect(status.experiments.map((e) => [e.index, e.name])).toEqual([[0, 'doctor × 0'], [1, 'doctor × 1'], [2, 'doctor × 2']])
+    expect(status.experiments.map((e) => [e.index, e.name])).toEqual([
+      [0, 'doctor × 0'],
+      [1, 'doctor × 1'],
+      [2, 'doctor × 2'],
+    ])
     const again = value<SweepProgress>(await call('sweeps.status', { redis: redis.url, queue: 'app', sweepId: meta.sweepId }))
     expect(again.recorded).toBe(0)
     expect(again.experiments).toEqual(status.experiments)
@@ -91,7 +120,11 @@ describe('sweeps.* handlers', () => {
       await store.close()
     }
     // cancelling a finished sweep keeps its results
-    expect(value(await call('sweeps.cancel', { redis: redis.url, queue: 'app', sweepId: meta.sweepId }))).toMatchObject({ removed: 0, completed: 3, stillActive: 0 })
+    expect(value(await call('sweeps.cancel', { redis: redis.url, queue: 'app', sweepId: meta.sweepId }))).toMatchObject({
+      removed: 0,
+      completed: 3,
+      stillActive: 0,
+    })
   })
 
   it('bad input is a typed error in bounded time', { timeout: 60_000 }, async () => {
@@ -113,7 +146,8 @@ describe('sweeps.* handlers', () => {
       ['sweeps.submit', { redis: redis.url, document: 'not a sweep' }, 'bad-request'],
       ['sweeps.submit', { redis: redis.url, document: { ...sweepDoc, checkpoint: join(dir, 'no-such-checkpoint') } }, 'not-found'],
     ]
-    for (const [method, request, code] of cases) expect(codeOf(await call(method, request)), `${method} ${JSON.stringify(request)}`).toBe(code)
+    for (const [method, request, code] of cases)
+      expect(codeOf(await call(method, request)), `${method} ${JSON.stringify(request)}`).toBe(code)
     expect(value<{ sweeps: unknown[] }>(await call('sweeps.list', { redis: locked.url })).sweeps).toEqual([])
   })
 })

@@ -67,7 +67,13 @@ describe('Workbench', () => {
         { kind: 'scale-contextualization', position: 0, factor: 2 },
       ],
     }
-    const res = await dispatch('edits.blastRadius', { document: doc, pairs: [{ a: ' he', b: ' she' }, { a: ' the', b: ' a' }] })
+    const res = await dispatch('edits.blastRadius', {
+      document: doc,
+      pairs: [
+        { a: ' he', b: ' she' },
+        { a: ' the', b: ' a' },
+      ],
+    })
     expect(res.ok).toBe(true)
     const value = (res as { ok: true; value: { pairs: { maxIncrease: number; maxDecrease: number }[]; notCovered: unknown } }).value
     expect(value.notCovered).toEqual([
@@ -78,7 +84,10 @@ describe('Workbench', () => {
     expect(value.pairs[0].maxIncrease).toBeGreaterThanOrEqual(0)
     expect(value.pairs[0].maxDecrease).toBeLessThanOrEqual(0)
     // only vector edits: every edit is covered
-    const covered = await dispatch('edits.blastRadius', { document: { ...doc, edits: doc.edits.slice(0, 1) }, pairs: [{ a: ' he', b: ' she' }] })
+    const covered = await dispatch('edits.blastRadius', {
+      document: { ...doc, edits: doc.edits.slice(0, 1) },
+      pairs: [{ a: ' he', b: ' she' }],
+    })
     expect(covered).toMatchObject({ ok: true, value: { notCovered: [] } })
   })
 
@@ -89,7 +98,13 @@ describe('Workbench', () => {
       { kind: 'add-sense', token: ' doctor', sense: 2, from: { token: ' nurse', sense: 1 }, factor: -1 },
     ]
     const document = { format: 'backpack-sense-edits', version: 1, edits }
-    const pairs = [{ a: ' he', b: ' she' }, { a: ' the', b: ' a' }, { a: 464, b: 11 }, { a: ' he', b: ' she' }, { a: ' she', b: ' he' }]
+    const pairs = [
+      { a: ' he', b: ' she' },
+      { a: ' the', b: ' a' },
+      { a: 464, b: 11 },
+      { a: ' he', b: ' she' },
+      { a: ' she', b: ' he' },
+    ]
     const all = (await dispatch('edits.blastRadius', { document, pairs })) as { ok: true; value: { pairs: unknown[] } }
     expect(all.ok).toBe(true)
     for (const [i, pair] of pairs.entries()) {
@@ -127,7 +142,16 @@ describe('Workbench', () => {
   it('suites.knowledgeEdit carries the mention figures next to the global ones', async () => {
     const res = await dispatch('suites.knowledgeEdit', {})
     expect(res.ok).toBe(true)
-    const { cases } = (res as { ok: true; value: { cases: { degradation: { unrelated: { maxKl: number }; mentions: { sentences: number; meanKl: number; relativeChange: number } | null } }[] } }).value
+    const { cases } = (
+      res as {
+        ok: true
+        value: {
+          cases: {
+            degradation: { unrelated: { maxKl: number }; mentions: { sentences: number; meanKl: number; relativeChange: number } | null }
+          }[]
+        }
+      }
+    ).value
     expect(cases).toHaveLength(2)
     for (const c of cases) {
       expect(c.degradation.unrelated.maxKl).toBe(0)
@@ -141,29 +165,46 @@ describe('Workbench', () => {
     expect(await dispatch('predict.next', { text: ' the'.repeat(600) })).toMatchObject({ ok: false, error: { code: 'too-long' } })
   })
 
-  it('senses.lookup carries the CLI senses command\'s word resolution: tokens, policy, used and multiToken', async () => {
+  it("senses.lookup carries the CLI senses command's word resolution: tokens, policy, used and multiToken", async () => {
     for (const word of ['antidisestablishmentarianism', ' nurse']) {
       const res = (await dispatch('senses.lookup', { word, topK: 2 })) as { ok: true; value: Record<string, unknown> }
       expect(res.ok).toBe(true)
       const { word: w, text, tokens, policy, used, multiToken } = resolveWord(word, 50264)
       expect(res.value).toMatchObject({ word: w, text, tokens, policy, used, multiToken })
     }
-    const multi = (await dispatch('senses.lookup', { word: 'antidisestablishmentarianism' })) as { ok: true; value: { multiToken: boolean; tokens: unknown[]; used: number[] } }
+    const multi = (await dispatch('senses.lookup', { word: 'antidisestablishmentarianism' })) as {
+      ok: true
+      value: { multiToken: boolean; tokens: unknown[]; used: number[] }
+    }
     expect(multi.value.multiToken).toBe(true)
     expect(multi.value.tokens.length).toBeGreaterThan(1)
     expect(multi.value.used).toHaveLength(1)
   })
 
-  it('senses.lookup takes the CLI senses command\'s --policy: mean gives the CLI\'s words, vectors and cards; a bad policy is a bad-request naming the allowed values', async () => {
+  it("senses.lookup takes the CLI senses command's --policy: mean gives the CLI's words, vectors and cards; a bad policy is a bad-request naming the allowed values", async () => {
     const word = 'antidisestablishmentarianism'
     type Card = { sense: number; norm: number; top: unknown[]; bottom: unknown[]; summary: unknown }
-    const mean = (await dispatch('senses.lookup', { word, topK: 3, policy: 'mean' })) as { ok: true; value: Record<string, unknown> & { senses: Card[] } }
+    const mean = (await dispatch('senses.lookup', { word, topK: 3, policy: 'mean' })) as {
+      ok: true
+      value: Record<string, unknown> & { senses: Card[] }
+    }
     expect(mean.ok).toBe(true)
     const { text, tokens, policy, used, multiToken } = resolveWord(word, 50264, { policy: 'mean' })
     expect(used.length).toBeGreaterThan(1)
     expect(mean.value).toMatchObject({ word, text, tokens, policy, used, multiToken })
     // the CLI on the same checkpoint: the same cards, and each card's norm is its mean vector's
-    const out = await cli(['senses', '--word', word, '--top', '3', '--policy', 'mean', '--vectors', '--checkpoint', resolve('test/fixtures/checkpoints/tiny-fullvocab')])
+    const out = await cli([
+      'senses',
+      '--word',
+      word,
+      '--top',
+      '3',
+      '--policy',
+      'mean',
+      '--vectors',
+      '--checkpoint',
+      resolve('test/fixtures/checkpoints/tiny-fullvocab'),
+    ])
     expect(out.code, out.stderr).toBe(0)
     const viaCli = out.json() as { policy: string; used: number[]; senses: Card[]; vectors: number[][] }
     expect(viaCli).toMatchObject({ policy: 'mean', used })

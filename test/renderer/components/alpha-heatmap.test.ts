@@ -18,7 +18,11 @@ describe('α heatmap', () => {
   it('labels both axes with tokens: all of a short prompt, at most 33 of 512, always the first and last', () => {
     render(AlphaHeatmap, { matrix: matrix(4) })
     for (const id of ['alpha-key-labels', 'alpha-query-labels']) {
-      expect(within(screen.getByTestId(id)).getAllByRole('listitem').map((l) => l.textContent)).toEqual(['0 " t0"', '1 " Pennsylva…', '2 " t2"', '3 " t3"'])
+      expect(
+        within(screen.getByTestId(id))
+          .getAllByRole('listitem')
+          .map((l) => l.textContent),
+      ).toEqual(['0 " t0"', '1 " Pennsylva…', '2 " t2"', '3 " t3"'])
     }
     expect(within(screen.getByTestId('alpha-key-labels')).getAllByRole('listitem')[1].title).toBe('" Pennsylvania"') // full token on hover
     cleanup()

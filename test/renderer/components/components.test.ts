@@ -15,7 +15,9 @@ describe('TokenStrip', () => {
         { id: 464, text: 'The', start: 0, end: 3 },
         { id: 15849, text: ' nurse', start: 3, end: 9 },
       ],
-      logProbs: [{ position: 1, id: 15849, text: ' nurse', logProb: -3.2, rank: 4, alternatives: [{ id: 1, text: ' man', prob: 0.2, logit: 1 }] }],
+      logProbs: [
+        { position: 1, id: 15849, text: ' nurse', logProb: -3.2, rank: 4, alternatives: [{ id: 1, text: ' man', prob: 0.2, logit: 1 }] },
+      ],
       onselect,
     })
     const buttons = screen.getAllByRole('button')
@@ -61,19 +63,36 @@ describe('AttributionPanel', () => {
 
   it('sorts the contribution table by |value| and then by the clicked column', async () => {
     render(AttributionPanel, { attribution })
-    const values = () => screen.getAllByRole('row').slice(1).map((r) => r.lastElementChild!.textContent)
+    const values = () =>
+      screen
+        .getAllByRole('row')
+        .slice(1)
+        .map((r) => r.lastElementChild!.textContent)
     expect(values()).toEqual(['-2.0000', '1.5000', '1.0000'])
     await fireEvent.click(screen.getByRole('button', { name: /^\|value\|/ }))
     expect(values()).toEqual(['1.0000', '1.5000', '-2.0000'])
     await fireEvent.click(screen.getByRole('button', { name: /^sense/ }))
-    expect(screen.getAllByRole('row').slice(1).map((r) => r.children[2].textContent)).toEqual(['1', '0', '0'])
+    expect(
+      screen
+        .getAllByRole('row')
+        .slice(1)
+        .map((r) => r.children[2].textContent),
+    ).toEqual(['1', '0', '0'])
   })
 })
 
 describe('AttributionPanel at T = 512', () => {
   it('keeps only a window of the 8192 contribution rows in the DOM, and scrolls through them', async () => {
-    const contributions = Array.from({ length: 16 * 512 }, (_, i) => ({ position: i % 512, tokenId: 1, text: 'x', sense: Math.floor(i / 512), value: (i + 1) / 1000 }))
-    const { container } = render(AttributionPanel, { attribution: { position: 511, target: { id: 2, text: 'y' }, logit: 1, total: 1, edited: false, contributions } })
+    const contributions = Array.from({ length: 16 * 512 }, (_, i) => ({
+      position: i % 512,
+      tokenId: 1,
+      text: 'x',
+      sense: Math.floor(i / 512),
+      value: (i + 1) / 1000,
+    }))
+    const { container } = render(AttributionPanel, {
+      attribution: { position: 511, target: { id: 2, text: 'y' }, logit: 1, total: 1, edited: false, contributions },
+    })
     const region = within(container).getByRole('region', { name: 'Contributions' })
     const dataRows = () => [...container.querySelectorAll('tbody tr:not(.spacer)')]
     expect(dataRows().length).toBeLessThan(60)

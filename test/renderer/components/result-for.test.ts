@@ -8,7 +8,11 @@ import { fakeClient, ok } from '../fake-client'
 
 afterEach(() => cleanup())
 
-const doc = (n: number): SenseEditDocument => ({ format: 'backpack-sense-edits', version: 1, edits: Array.from({ length: n }, () => ({ kind: 'scale-sense' as const, token: ' nurse', factor: 0 })) })
+const doc = (n: number): SenseEditDocument => ({
+  format: 'backpack-sense-edits',
+  version: 1,
+  edits: Array.from({ length: n }, () => ({ kind: 'scale-sense' as const, token: ' nurse', factor: 0 })),
+})
 
 describe('Results name their inputs and are marked stale when they change', () => {
   it('names the prompt and the edits; marks a changed prompt or edits stale', () => {
@@ -27,7 +31,8 @@ describe('Results name their inputs and are marked stale when they change', () =
   it('the generation and the suites keep the inputs their result came from', async () => {
     const d = doc(1)
     const { client } = fakeClient({
-      'generate.run': () => ok({ baseline: { text: '', tokens: [], stopReason: 'length', tokensPerSecond: 1 }, edited: null, firstDifference: null } as never),
+      'generate.run': () =>
+        ok({ baseline: { text: '', tokens: [], stopReason: 'length', tokensPerSecond: 1 }, edited: null, firstDifference: null } as never),
       'suites.knowledgeEdit': () => ok({ cases: [] } as never),
     })
     const g = new GenerateState(client)

@@ -7,7 +7,11 @@ import { fakeClient, ok } from '../fake-client'
 
 afterEach(() => cleanup())
 
-const doc = (factor: number): SenseEditDocument => ({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', sense: 3, factor }] })
+const doc = (factor: number): SenseEditDocument => ({
+  format: 'backpack-sense-edits',
+  version: 1,
+  edits: [{ kind: 'scale-sense', token: ' nurse', sense: 3, factor }],
+})
 const summary = (id: number, name: string, editCount: number): ExperimentSummary => ({
   id,
   uid: `u${id}`,
@@ -34,7 +38,13 @@ describe('Save as experiment', () => {
       'experiments.list': () => ok({ items: [], total: 0, limit: 100, offset: 0 }),
       'experiments.saveRun': (r) => ok({ experiment: experiment(7, r.name ?? '', doc(0)), run: run(12, 7) }),
     })
-    render(SaveRun, { client: fake.client, method: 'predict.next', request, edits: request.edits, suggestedName: 'predict "The nurse said"' })
+    render(SaveRun, {
+      client: fake.client,
+      method: 'predict.next',
+      request,
+      edits: request.edits,
+      suggestedName: 'predict "The nurse said"',
+    })
     await fireEvent.click(screen.getByTestId('save-run-open'))
     const name = screen.getByTestId('save-run-name') as HTMLInputElement
     expect(name.value).toBe('predict "The nurse said"')
@@ -43,7 +53,10 @@ describe('Save as experiment', () => {
     await fireEvent.click(screen.getByTestId('save-run-submit'))
     const saved = await screen.findByTestId('save-run-saved')
     expect(fake.calls.filter((c) => c.method === 'experiments.saveRun')).toEqual([
-      { method: 'experiments.saveRun', request: { method: 'predict.next', request, name: 'nurse without sense 3', notes: 'first try', tags: [] } },
+      {
+        method: 'experiments.saveRun',
+        request: { method: 'predict.next', request, name: 'nurse without sense 3', notes: 'first try', tags: [] },
+      },
     ])
     expect(saved.textContent).toContain('run #12')
     const link = within(saved).getByTestId('save-run-link')
@@ -51,10 +64,15 @@ describe('Save as experiment', () => {
     expect(link.getAttribute('href')).toBe('#/compare?ids=7')
   })
 
-  it('offers only the experiments whose edits equal the request\'s, and adds the run to the one picked', async () => {
-    const byId: Record<number, Experiment> = { 3: experiment(3, 'same edits', doc(0)), 4: experiment(4, 'other factor', doc(2)), 5: experiment(5, 'baseline', { ...doc(0), edits: [] }) }
+  it("offers only the experiments whose edits equal the request's, and adds the run to the one picked", async () => {
+    const byId: Record<number, Experiment> = {
+      3: experiment(3, 'same edits', doc(0)),
+      4: experiment(4, 'other factor', doc(2)),
+      5: experiment(5, 'baseline', { ...doc(0), edits: [] }),
+    }
     const fake = fakeClient({
-      'experiments.list': () => ok({ items: [3, 4, 5].map((id) => summary(id, byId[id].name, byId[id].edits.edits.length)), total: 3, limit: 100, offset: 0 }),
+      'experiments.list': () =>
+        ok({ items: [3, 4, 5].map((id) => summary(id, byId[id].name, byId[id].edits.edits.length)), total: 3, limit: 100, offset: 0 }),
       'experiments.get': ({ id }) => ok(byId[id]),
       'experiments.saveRun': () => ok({ experiment: byId[3], run: run(13, 3) }),
     })
@@ -70,7 +88,10 @@ describe('Save as experiment', () => {
     expect(screen.queryByTestId('save-run-name')).toBeNull()
     await fireEvent.click(screen.getByTestId('save-run-submit'))
     await screen.findByTestId('save-run-saved')
-    expect(fake.calls.at(-1)).toEqual({ method: 'experiments.saveRun', request: { method: 'predict.next', request, experimentId: 3, notes: '', tags: [] } })
+    expect(fake.calls.at(-1)).toEqual({
+      method: 'experiments.saveRun',
+      request: { method: 'predict.next', request, experimentId: 3, notes: '', tags: [] },
+    })
   })
 
   it('shows a refused save as a typed error and keeps the form open; nothing to save until the view has run', async () => {

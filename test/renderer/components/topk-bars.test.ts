@@ -15,7 +15,10 @@ describe('TopKTable', () => {
     render(TopKTable, { caption: 'Edited', items, baseline: [{ id: 1, text: ' the', prob: 0.4, logit: 2 }] })
     expect(screen.getAllByTestId('p-bar').map((b) => b.style.width)).toEqual(['50%', '12.5%'])
     expect(screen.getByRole('columnheader', { name: 'Δp (pp)' })).toBeTruthy()
-    const cells = screen.getAllByRole('row').slice(1).map((r) => r.lastElementChild!.textContent)
+    const cells = screen
+      .getAllByRole('row')
+      .slice(1)
+      .map((r) => r.lastElementChild!.textContent)
     expect(cells).toEqual(['+10.00 pp', 'new'])
   })
 })

@@ -65,7 +65,10 @@ describe('createApiClient', () => {
   })
 
   it('turns a dead server into a typed error, not an exception', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))))
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))),
+    )
     const client = createApiClient(window)
     const res = await client.call('app.info', {})
     expect(res.ok).toBe(false)

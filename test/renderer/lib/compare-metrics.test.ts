@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { metricChartOptions, metricDeltas, valueDomain } from '../../../src/renderer/src/lib/plots/compare-metrics'
 import { metricUnit, signedWithUnit } from '../../../src/renderer/src/lib/units'
 
-const barHeights = (svg: SVGSVGElement | HTMLElement) => [...svg.querySelectorAll('g[aria-label="bar"] rect')].map((r) => Number(r.getAttribute('height')))
+const barHeights = (svg: SVGSVGElement | HTMLElement) =>
+  [...svg.querySelectorAll('g[aria-label="bar"] rect')].map((r) => Number(r.getAttribute('height')))
 
 describe('Compare: metric charts on scales that fit the data', () => {
   it('−8.26 vs −8.33: deltas 0 and −0.07 on an axis fitted to the values, where the difference is most of the chart', () => {
@@ -15,7 +16,9 @@ describe('Compare: metric charts on scales that fit the data', () => {
     expect(hi).toBeCloseTo(-8.26 + 0.0105, 10)
     expect(hi - lo).toBeLessThan(0.1)
     // drawn: both bars have a height, and the difference is most of the taller one
-    const [first, second] = barHeights(Plot.plot(metricChartOptions({ metric: 'meanLogProb', prompt: '', values: [-8.26, -8.33] }, ['a #1', 'b #2'], false)))
+    const [first, second] = barHeights(
+      Plot.plot(metricChartOptions({ metric: 'meanLogProb', prompt: '', values: [-8.26, -8.33] }, ['a #1', 'b #2'], false)),
+    )
     expect(first).toBeGreaterThan(0)
     expect(second).toBeGreaterThan(0)
     expect((first - second) / first).toBeGreaterThan(0.5)

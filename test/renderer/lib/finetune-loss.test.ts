@@ -2,7 +2,14 @@ import * as Plot from '@observablehq/plot'
 import { describe, expect, it } from 'vitest'
 import { backgroundChartOptions, lossChartOptions, lossPoints } from '../../../src/renderer/src/lib/plots/finetune-loss'
 
-const f = (epoch: number, c: number, bg: number) => ({ epoch, epochs: 4, canonicalLoss: c, objective: c + 0.5, kl: 0.01, backgroundNll: bg })
+const f = (epoch: number, c: number, bg: number) => ({
+  epoch,
+  epochs: 4,
+  canonicalLoss: c,
+  objective: c + 0.5,
+  kl: 0.01,
+  backgroundNll: bg,
+})
 
 describe('fine-tuning loss chart', () => {
   it('puts the original model at epoch 0 and one point per series per epoch', () => {

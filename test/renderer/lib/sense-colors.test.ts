@@ -28,7 +28,9 @@ describe('sense colours', () => {
 
   it('the attribution chart draws senses 0 and 10 in different colours, with a legend', () => {
     const contributions = [0, 10].map((sense, i) => ({ position: i, tokenId: 1, text: 'x', sense, value: 1 }))
-    const { container } = render(AttributionPanel, { attribution: { position: 1, target: { id: 2, text: 'y' }, logit: 2, total: 2, edited: false, contributions } })
+    const { container } = render(AttributionPanel, {
+      attribution: { position: 1, target: { id: 2, text: 'y' }, logit: 2, total: 2, edited: false, contributions },
+    })
     const fills = [...container.querySelectorAll('svg g[aria-label="bar"] rect')].map((r) => r.getAttribute('fill'))
     expect(fills).toEqual([senseColor(0), senseColor(10)])
     expect(container.querySelector('[class*="swatches"]')?.textContent).toContain('10') // Plot's legend names the senses

@@ -10,7 +10,8 @@ describe('AlphaState', () => {
     const { client } = fakeClient({
       'predict.contextualization': ({ text, sense }) =>
         new Promise((resolve) => {
-          answers[text] = () => resolve(ok({ sense: sense ?? 0, numSenses: 4, n: 1, tokens: [{ id: 1, text }], alpha: b64([text === 'new' ? 1 : 0.5]) }))
+          answers[text] = () =>
+            resolve(ok({ sense: sense ?? 0, numSenses: 4, n: 1, tokens: [{ id: 1, text }], alpha: b64([text === 'new' ? 1 : 0.5]) }))
         }),
     })
     const a = new AlphaState(client)
@@ -28,7 +29,10 @@ describe('AlphaState', () => {
   it('an error clears the old matrix instead of leaving it under the new prompt', async () => {
     let fail = false
     const { client } = fakeClient({
-      'predict.contextualization': ({ text }) => (fail ? { ok: false, error: { code: 'bad-request', message: 'too long' } } : ok({ sense: 0, numSenses: 4, n: 1, tokens: [{ id: 1, text }], alpha: b64([1]) })),
+      'predict.contextualization': ({ text }) =>
+        fail
+          ? { ok: false, error: { code: 'bad-request', message: 'too long' } }
+          : ok({ sense: 0, numSenses: 4, n: 1, tokens: [{ id: 1, text }], alpha: b64([1]) }),
     })
     const a = new AlphaState(client)
     await a.load('a')

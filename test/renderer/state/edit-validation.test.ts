@@ -13,7 +13,9 @@ const validating = () =>
     'edits.validate': ({ document }) => {
       const edits = (document as { edits: { sense?: number }[] }).edits
       const bad = edits.findIndex((e) => e.sense !== undefined && e.sense >= 16)
-      return bad < 0 ? ok({ document: document as never }) : { ok: false, error: { code: 'edit-invalid', message: `edit ${bad} (scale-sense): sense ${edits[bad].sense} is outside [0, 16)` } }
+      return bad < 0
+        ? ok({ document: document as never })
+        : { ok: false, error: { code: 'edit-invalid', message: `edit ${bad} (scale-sense): sense ${edits[bad].sense} is outside [0, 16)` } }
     },
   })
 
@@ -42,7 +44,9 @@ describe('An edit is validated before it joins the list', () => {
   })
 
   it('renumbers index references and schema paths, and leaves other numbers alone', () => {
-    expect(numberEditsFromOne('edit 0 (topic): only one topic edit per document is allowed (edit 3 is one)')).toBe('edit 1 (topic): only one topic edit per document is allowed (edit 4 is one)')
+    expect(numberEditsFromOne('edit 0 (topic): only one topic edit per document is allowed (edit 3 is one)')).toBe(
+      'edit 1 (topic): only one topic edit per document is allowed (edit 4 is one)',
+    )
     expect(numberEditsFromOne('sense-edit document: edits.2.sense: Too big')).toBe('sense-edit document: edit 3 (sense): Too big')
     expect(numberEditsFromOne('sense 12 of token 5 at position 0')).toBe('sense 12 of token 5 at position 0')
   })

@@ -46,7 +46,10 @@ describe('EditsState', () => {
   it('imports what the native menu read (edits.imported event)', async () => {
     const { client, emit } = validating()
     const state = new EditsState(client)
-    emit('edits.imported', { fileName: 'x.json', document: { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: 5, factor: 0 }] } })
+    emit('edits.imported', {
+      fileName: 'x.json',
+      document: { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: 5, factor: 0 }] },
+    })
     await new Promise((r) => setTimeout(r, 0))
     expect(state.edits).toEqual([{ kind: 'scale-sense', token: 5, factor: 0 }])
   })

@@ -21,12 +21,23 @@ function deferred<T>() {
 
 const none: SenseEditDocument = { format: 'backpack-sense-edits', version: 1, edits: [] }
 const one: SenseEditDocument = { ...none, edits: [{ kind: 'scale-sense', token: ' nurse', sense: 3, factor: 0 }] }
-const gen = (text: string) => ({ prompt: text, settings: { strategy: 'greedy', maxNewTokens: 4 }, baseline: { text }, edited: null, firstDifference: null }) as unknown as GenerateResponse
+const gen = (text: string) =>
+  ({
+    prompt: text,
+    settings: { strategy: 'greedy', maxNewTokens: 4 },
+    baseline: { text },
+    edited: null,
+    firstDifference: null,
+  }) as unknown as GenerateResponse
 
 describe('Prompt, Generate and Suites keep only the latest answer', () => {
   it('Generate: an answer to an earlier run that arrives last is dropped; an error replaces the old result', async () => {
     const slow = deferred<Result<GenerateResponse>>()
-    const answers: (() => Result<GenerateResponse> | Promise<Result<GenerateResponse>>)[] = [() => slow.promise, () => ok(gen('second')), () => ({ ok: false, error: { code: 'too-long', message: 'x' } })]
+    const answers: (() => Result<GenerateResponse> | Promise<Result<GenerateResponse>>)[] = [
+      () => slow.promise,
+      () => ok(gen('second')),
+      () => ({ ok: false, error: { code: 'too-long', message: 'x' } }),
+    ]
     const { client } = fakeClient({ 'generate.run': () => answers.shift()!() })
     const g = new GenerateState(client)
     const first = g.run('first', none)
@@ -63,13 +74,18 @@ describe('Prompt, Generate and Suites keep only the latest answer', () => {
 
   it('Prompt: the prediction names its prompt and is marked stale as soon as the prompt changes', async () => {
     const predicted = { next: [{ id: 1, text: ' she', prob: 0.5, logit: 1 }], logProbs: [], edited: false } as unknown as PredictResponse
-    const { client } = fakeClient({ 'tokens.encode': ({ text }) => ok({ tokens: [{ id: 1, text, start: 0, end: text.length }] }), 'predict.next': () => ok(predicted) })
+    const { client } = fakeClient({
+      'tokens.encode': ({ text }) => ok({ tokens: [{ id: 1, text, start: 0, end: text.length }] }),
+      'predict.next': () => ok(predicted),
+    })
     const prompt = new PromptState(client)
     await prompt.setText('The nurse')
     await prompt.predict()
     expect(prompt.predictionRequest).toEqual({ text: 'The nurse', topK: 10 })
     const app = { client, model: { config: { nPositions: 512, numSenses: 16 } } }
-    render(PromptView, { props: { app, prompt, edits: { edits: [], document: none }, route: { params: {}, update: () => undefined } } as never })
+    render(PromptView, {
+      props: { app, prompt, edits: { edits: [], document: none }, route: { params: {}, update: () => undefined } } as never,
+    })
     const note = screen.getByTestId('prediction-for')
     expect(note.dataset.stale).toBe('false')
     expect(note.textContent).toContain('"The nurse"')
@@ -80,7 +96,10 @@ describe('Prompt, Generate and Suites keep only the latest answer', () => {
 
   it('Prompt: edits that arrive after the first prediction (from the URL, another view) are applied by predicting again', async () => {
     const predicted = { next: [], logProbs: [], edited: false } as unknown as PredictResponse
-    const fake = fakeClient({ 'tokens.encode': ({ text }) => ok({ tokens: [{ id: 1, text, start: 0, end: text.length }] }), 'predict.next': () => ok(predicted) })
+    const fake = fakeClient({
+      'tokens.encode': ({ text }) => ok({ tokens: [{ id: 1, text, start: 0, end: text.length }] }),
+      'predict.next': () => ok(predicted),
+    })
     const prompt = new PromptState(fake.client)
     await prompt.setText('The rough')
     const edits = new EditsState(fake.client)

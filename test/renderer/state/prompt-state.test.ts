@@ -33,7 +33,11 @@ describe('PromptState', () => {
     await state.setText('hi')
     await state.predict({ format: 'backpack-sense-edits', version: 1, edits: [] })
     expect(calls.at(-1)).toEqual({ method: 'predict.next', request: { text: 'hi', topK: 10 } })
-    const doc = { format: 'backpack-sense-edits' as const, version: 1 as const, edits: [{ kind: 'scale-sense' as const, token: 1, factor: 0 }] }
+    const doc = {
+      format: 'backpack-sense-edits' as const,
+      version: 1 as const,
+      edits: [{ kind: 'scale-sense' as const, token: 1, factor: 0 }],
+    }
     await state.predict(doc)
     expect(calls.at(-1)!.request).toEqual({ text: 'hi', topK: 10, edits: doc })
     expect(state.error).toEqual({ code: 'too-long', message: '600 tokens' })

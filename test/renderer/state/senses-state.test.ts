@@ -3,9 +3,29 @@ import { SensesState } from '../../../src/renderer/src/state/senses-state.svelte
 import type { NeighboursResponse, ReverseResponse, SenseLookupResponse } from '../../../src/shared/ipc/api-types'
 import { fakeClient, ok } from '../fake-client'
 
-const lookup = (word: string): SenseLookupResponse => ({ word, text: word, tokens: [{ id: 1, text: word }], policy: 'first', used: [1], multiToken: false, senses: [] })
-const neighbours = (word: string): NeighboursResponse => ({ word, tokens: [{ id: 1, text: word }], policy: 'first', used: [1], multiToken: false, measure: 'min', neighbours: [{ id: 2, text: ' x', score: 0.5 }] })
-const reverse: ReverseResponse = { target: { id: 3, text: ' she' }, direction: 'boost', entries: [{ id: 4, text: ' her', sense: 1, score: 2 }] } as ReverseResponse
+const lookup = (word: string): SenseLookupResponse => ({
+  word,
+  text: word,
+  tokens: [{ id: 1, text: word }],
+  policy: 'first',
+  used: [1],
+  multiToken: false,
+  senses: [],
+})
+const neighbours = (word: string): NeighboursResponse => ({
+  word,
+  tokens: [{ id: 1, text: word }],
+  policy: 'first',
+  used: [1],
+  multiToken: false,
+  measure: 'min',
+  neighbours: [{ id: 2, text: ' x', score: 0.5 }],
+})
+const reverse: ReverseResponse = {
+  target: { id: 3, text: ' she' },
+  direction: 'boost',
+  entries: [{ id: 4, text: ' her', sense: 1, score: 2 }],
+} as ReverseResponse
 
 describe('SensesState: results belong to a word', () => {
   it("looking up another word clears the previous word's neighbours and reverse lookup", async () => {
@@ -30,7 +50,8 @@ describe('SensesState: results belong to a word', () => {
 
   it('a failed lookup shows no old atlas under the new word', async () => {
     const { client } = fakeClient({
-      'senses.lookup': ({ word }) => (word === ' nurse' ? ok(lookup(word)) : { ok: false, error: { code: 'not-found', message: 'no such token' } }),
+      'senses.lookup': ({ word }) =>
+        word === ' nurse' ? ok(lookup(word)) : { ok: false, error: { code: 'not-found', message: 'no such token' } },
     })
     const s = new SensesState(client)
     await s.look(' nurse')

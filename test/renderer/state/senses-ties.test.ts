@@ -3,8 +3,24 @@ import { SensesState } from '../../../src/renderer/src/state/senses-state.svelte
 import type { NeighboursResponse, ReverseResponse, SenseLookupResponse } from '../../../src/shared/ipc/api-types'
 import { fakeClient, ok } from '../fake-client'
 
-const lookup = (word: string): SenseLookupResponse => ({ word, text: word, tokens: [{ id: 1, text: word }], policy: 'first', used: [1], multiToken: false, senses: [] })
-const neighbours = (word: string): NeighboursResponse => ({ word, tokens: [{ id: 1, text: word }], policy: 'first', used: [1], multiToken: false, measure: 'min', neighbours: [] })
+const lookup = (word: string): SenseLookupResponse => ({
+  word,
+  text: word,
+  tokens: [{ id: 1, text: word }],
+  policy: 'first',
+  used: [1],
+  multiToken: false,
+  senses: [],
+})
+const neighbours = (word: string): NeighboursResponse => ({
+  word,
+  tokens: [{ id: 1, text: word }],
+  policy: 'first',
+  used: [1],
+  multiToken: false,
+  measure: 'min',
+  neighbours: [],
+})
 const reverse: ReverseResponse = { target: { id: 3, text: ' she' }, direction: 'boost', entries: [] }
 
 describe('SensesState: the ties toggle', () => {

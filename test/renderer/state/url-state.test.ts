@@ -18,7 +18,9 @@ function app() {
     'tokens.encode': () => ok({ tokens: [] }),
     'edits.validate': ({ document }) => {
       const d = document as { format?: string; edits?: unknown[] }
-      return d?.format === 'backpack-sense-edits' && Array.isArray(d.edits) ? ok({ document: d as never }) : { ok: false, error: { code: 'edit-invalid', message: 'not a sense-edit document' } }
+      return d?.format === 'backpack-sense-edits' && Array.isArray(d.edits)
+        ? ok({ document: d as never })
+        : { ok: false, error: { code: 'edit-invalid', message: 'not a sense-edit document' } }
     },
   })
 }

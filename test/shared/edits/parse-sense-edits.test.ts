@@ -22,13 +22,16 @@ describe('parseSenseEdits', () => {
   it('resolves the issue example, token strings and defaults', () => {
     const parsed = parseSenseEdits(
       JSON.stringify(
-        doc([
-          { kind: 'scale-sense', token: 15849, sense: 10, factor: 0 },
-          { kind: 'knowledge-edit', token: ' MacBook', remove: ' Apple', add: 6574 },
-          { kind: 'add-sense', token: ' nurse', sense: 3, from: { token: ' doctor', sense: 3 } },
-          { kind: 'replace-sense', token: 0, sense: 15, from: { values: [1, 2, 3, 4, 5, 6, 7, 8] } },
-          { kind: 'scale-contextualization', position: 2, sense: [1, 2], factor: 0.5, renormalize: true },
-        ], { checkpoint: 'abcdef0123456789' }),
+        doc(
+          [
+            { kind: 'scale-sense', token: 15849, sense: 10, factor: 0 },
+            { kind: 'knowledge-edit', token: ' MacBook', remove: ' Apple', add: 6574 },
+            { kind: 'add-sense', token: ' nurse', sense: 3, from: { token: ' doctor', sense: 3 } },
+            { kind: 'replace-sense', token: 0, sense: 15, from: { values: [1, 2, 3, 4, 5, 6, 7, 8] } },
+            { kind: 'scale-contextualization', position: 2, sense: [1, 2], factor: 0.5, renormalize: true },
+          ],
+          { checkpoint: 'abcdef0123456789' },
+        ),
       ),
       opts,
     )
@@ -45,7 +48,9 @@ describe('parseSenseEdits', () => {
   it('resolves a topic bag to the first token of " " + word, as the authors do', () => {
     const parsed = parseSenseEdits(doc([{ kind: 'topic', topic: 'diaries_daily_life', strength: 2 }]), opts)
     const t = parsed.edits[0]
-    expect(t.kind === 'topic' && t.bag).toEqual([tok.encode(' di')[0], tok.encode(' daily')[0], tok.encode(' life')[0]].sort((x, y) => x - y))
+    expect(t.kind === 'topic' && t.bag).toEqual(
+      [tok.encode(' di')[0], tok.encode(' daily')[0], tok.encode(' life')[0]].sort((x, y) => x - y),
+    )
   })
 
   it.each([
@@ -69,7 +74,13 @@ describe('parseSenseEdits', () => {
     [doc([{ kind: 'add-sense', token: 1, sense: 0, from: { token: 2 } }]), /"from.sense"/],
     [doc([{ kind: 'topic', topic: 'cooking', strength: 1 }]), /unknown topic/],
     [doc([{ kind: 'topic', topic: 'music', strength: 4 }]), /strength/],
-    [doc([{ kind: 'topic', topic: 'music', strength: 1 }, { kind: 'topic', words: ['x'], strength: 1 }]), /edit 1 \(topic\): only one/],
+    [
+      doc([
+        { kind: 'topic', topic: 'music', strength: 1 },
+        { kind: 'topic', words: ['x'], strength: 1 },
+      ]),
+      /edit 1 \(topic\): only one/,
+    ],
     [doc([{ kind: 'scale-contextualization', position: -1, factor: 1 }]), /position/],
     [doc([{ kind: 'scale-contextualization', position: 0, factor: -1 }]), /≥ 0/],
   ])('rejects %j', (input, message) => {
@@ -77,12 +88,21 @@ describe('parseSenseEdits', () => {
   })
 
   it('names the failing edit by index and kind', () => {
-    const e = invalid(doc([{ kind: 'scale-sense', token: 1, factor: 0 }, { kind: 'knowledge-edit', token: 1, remove: 'x y z', add: 3 }]))
+    const e = invalid(
+      doc([
+        { kind: 'scale-sense', token: 1, factor: 0 },
+        { kind: 'knowledge-edit', token: 1, remove: 'x y z', add: 3 },
+      ]),
+    )
     expect(e.message).toMatch(/^edit 1 \(knowledge-edit\): "remove"/)
   })
 
   it('checks positions against maxPositions and tokens against a small vocabulary', () => {
-    expect(invalid(doc([{ kind: 'scale-contextualization', position: 512, factor: 1 }]), { ...opts, maxPositions: 512 }).message).toMatch(/\[0, 512\)/)
-    expect(invalid(doc([{ kind: 'scale-sense', token: ' nurse', factor: 1 }]), { ...opts, vocabSize: 1000 }).message).toMatch(/outside this model/)
+    expect(invalid(doc([{ kind: 'scale-contextualization', position: 512, factor: 1 }]), { ...opts, maxPositions: 512 }).message).toMatch(
+      /\[0, 512\)/,
+    )
+    expect(invalid(doc([{ kind: 'scale-sense', token: ' nurse', factor: 1 }]), { ...opts, vocabSize: 1000 }).message).toMatch(
+      /outside this model/,
+    )
   })
 })

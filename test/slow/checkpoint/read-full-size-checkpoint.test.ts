@@ -10,7 +10,15 @@ import { randomTensors, tinyConfigJson, writeSafetensorsFile, writeTorchZipFile 
 // (tied storages, 24 mask buffers) and the same weights as safetensors, written by the test
 // helper into the temp dir. Checks exact values and equal content hashes; prints the read time
 // and memory (no timing assertions).
-const FULL = tinyConfigJson({ n_embd: 768, n_head: 12, n_layer: 12, n_positions: 512, num_senses: 16, sense_intermediate_scale: 4, vocab_size: 50264 })
+const FULL = tinyConfigJson({
+  n_embd: 768,
+  n_head: 12,
+  n_layer: 12,
+  n_positions: 512,
+  num_senses: 16,
+  sense_intermediate_scale: 4,
+  vocab_size: 50264,
+})
 const work = mkdtempSync(join(tmpdir(), 'backpack-read-full-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 

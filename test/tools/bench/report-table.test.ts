@@ -7,7 +7,11 @@ describe('bench table', () => {
     const rows = buildRows(
       [
         { phase: 'convert', figures: { conversionMs: 12_000, coldLoadMs: 15_000, peakRssMb: 1400 }, notes: [] },
-        { phase: 'run', figures: { cachedLoadMs: 1500, cachedLoadMappedMs: 900, forwardT64Ms: 100, forwardT512Ms: 600, atlasMs: null }, notes: [] },
+        {
+          phase: 'run',
+          figures: { cachedLoadMs: 1500, cachedLoadMappedMs: 900, forwardT64Ms: 100, forwardT512Ms: 600, atlasMs: null },
+          notes: [],
+        },
         { phase: 'finetune', figures: { finetuneEpochMs: 250, referenceFinetuneEpochMs: 1000 }, notes: [] },
       ],
       { phase: 'reference', figures: { loadMs: 3000, forwardT64Ms: 200, forwardT512Ms: 1500 }, notes: [] },

@@ -66,7 +66,12 @@ export function buildContextGraph(w: CheckpointWeights, data: ExternalDataFile):
     const pastK = b.op('Gather', [pastKeys, layer], { axis: 0 }) // (1, head, past, head_dim)
     const pastV = b.op('Gather', [pastValues, layer], { axis: 0 })
     // ONNX Attention (opset 23): softmax(scale·q·kᵀ + mask)·v over [past | new] keys, fused
-    const [y, presK, presV] = b.node('Attention', [batch1(heads(q)), batch1(heads(kk)), batch1(heads(v)), causalAdd, pastK, pastV], { scale: { float: scale }, is_causal: 0 }, 3)
+    const [y, presK, presV] = b.node(
+      'Attention',
+      [batch1(heads(q)), batch1(heads(kk)), batch1(heads(v)), causalAdd, pastK, pastV],
+      { scale: { float: scale }, is_causal: 0 },
+      3,
+    )
     presentK.push(presK) // (1, head, total, head_dim)
     presentV.push(presV)
     const attn = b.op('Reshape', [b.op('Transpose', [b.op('Squeeze', [y, axis0])], { perm: [1, 0, 2] }), fromHeads]) // (pos, d_model)

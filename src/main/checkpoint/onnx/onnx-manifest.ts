@@ -31,8 +31,19 @@ export interface OnnxManifest {
 }
 
 const CONFIG_KEYS: (keyof BackpackConfig)[] = [
-  'vocabSize', 'nEmbd', 'nHead', 'nLayer', 'nPositions', 'nInner', 'numSenses', 'senseIntermediateScale',
-  'layerNormEpsilon', 'scaleAttnByInverseLayerIdx', 'scaleAttnWeights', 'bosTokenId', 'eosTokenId',
+  'vocabSize',
+  'nEmbd',
+  'nHead',
+  'nLayer',
+  'nPositions',
+  'nInner',
+  'numSenses',
+  'senseIntermediateScale',
+  'layerNormEpsilon',
+  'scaleAttnByInverseLayerIdx',
+  'scaleAttnWeights',
+  'bosTokenId',
+  'eosTokenId',
 ]
 
 /** Reads and validates `manifest.json` of an export directory; every referenced file must exist. */

@@ -27,7 +27,11 @@ export async function writeOnnxExport(
     ['context', buildContextGraph(w, data)],
     ['mix', buildMixGraph(w.config)],
   ]
-  await data.flush({ checkAbort: options.checkAbort, onBytes: (done, total) => options.onProgress?.(done / total, `${Math.round(done / 1e6)} of ${Math.round(total / 1e6)} MB of weights written`) })
+  await data.flush({
+    checkAbort: options.checkAbort,
+    onBytes: (done, total) =>
+      options.onProgress?.(done / total, `${Math.round(done / 1e6)} of ${Math.round(total / 1e6)} MB of weights written`),
+  })
   options.checkAbort?.()
   for (const [name, bytes] of graphs) writeFileSync(join(dir, GRAPHS[name].file), bytes)
   const manifest: OnnxManifest = {

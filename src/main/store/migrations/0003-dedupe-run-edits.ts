@@ -20,8 +20,10 @@ export const migration0003DedupeRunEdits: Migration = {
       ALTER TABLE runs ADD COLUMN edits_id INTEGER REFERENCES edit_documents(id);
     `)
     const ids = new Map<string, number>()
-    for (let after = 0; ; ) {
-      const rows = await tx.all<{ id: number; edits_json: string }>('SELECT id, edits_json FROM runs WHERE id > ? ORDER BY id LIMIT 2000', [after])
+    for (let after = 0; ;) {
+      const rows = await tx.all<{ id: number; edits_json: string }>('SELECT id, edits_json FROM runs WHERE id > ? ORDER BY id LIMIT 2000', [
+        after,
+      ])
       if (rows.length === 0) break
       for (const r of rows) {
         let docId = ids.get(r.edits_json)

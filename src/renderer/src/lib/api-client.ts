@@ -1,5 +1,14 @@
 import type { Result } from '../../../shared/errors'
-import type { ApiCall, ApiEvent, ApiEventName, ApiEvents, ApiMethod, ApiRequest, ApiResponse, WorkbenchBridge } from '../../../shared/ipc/api'
+import type {
+  ApiCall,
+  ApiEvent,
+  ApiEventName,
+  ApiEvents,
+  ApiMethod,
+  ApiRequest,
+  ApiResponse,
+  WorkbenchBridge,
+} from '../../../shared/ipc/api'
 
 /**
  * The renderer's one way to the main side. In Electron it uses the preload bridge

@@ -14,10 +14,14 @@ export const SHORTCUTS: { keys: string; what: string }[] = [
 ]
 
 /** The action of a key press, or null when the key is not a shortcut or is typed into a field. */
-export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>, target: EventTarget | null): ShortcutAction | null {
+export function shortcutFor(
+  e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>,
+  target: EventTarget | null,
+): ShortcutAction | null {
   if (e.ctrlKey || e.metaKey || e.altKey) return null
   const el = target as HTMLElement | null
-  if (el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName))) return e.key === 'Escape' ? { kind: 'close' } : null
+  if (el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName)))
+    return e.key === 'Escape' ? { kind: 'close' } : null
   if (e.key === '?') return { kind: 'help' }
   if (e.key === 'Escape') return { kind: 'close' }
   if (e.key === 'd') return { kind: 'theme' }

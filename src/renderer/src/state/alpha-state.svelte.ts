@@ -39,7 +39,10 @@ export class AlphaState {
       const bin = atob(res.value.alpha)
       const bytes = new Uint8Array(bin.length)
       for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i)
-      return { ok: true, value: { sense: res.value.sense, n: res.value.n, tokens: res.value.tokens, values: new Float32Array(bytes.buffer) } }
+      return {
+        ok: true,
+        value: { sense: res.value.sense, n: res.value.n, tokens: res.value.tokens, values: new Float32Array(bytes.buffer) },
+      }
     })
   }
 }

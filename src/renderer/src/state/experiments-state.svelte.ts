@@ -56,7 +56,11 @@ export class ExperimentsState {
     } else this.#error = res.error
   }
 
-  async save(name: string, edits: SenseEditDocument, options: { notes?: string; tags?: string[]; prompt?: string } = {}): Promise<ExperimentSummary | null> {
+  async save(
+    name: string,
+    edits: SenseEditDocument,
+    options: { notes?: string; tags?: string[]; prompt?: string } = {},
+  ): Promise<ExperimentSummary | null> {
     const res = await this.#client.call('experiments.save', { name, edits, ...options })
     if (!res.ok) {
       this.#error = res.error

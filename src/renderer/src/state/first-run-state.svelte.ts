@@ -30,12 +30,12 @@ export class FirstRunState {
         if (jobId === this.#jobId) this.#progress = progress
       }),
       this.#client.on('hub.finished', ({ jobId, result }) => {
-      if (jobId !== this.#jobId) return
-      this.#jobId = null
-      this.#progress = null
-      if (result.ok) void this.#load(result.value.snapshot)
-      else this.#fail(result.error)
-    }),
+        if (jobId !== this.#jobId) return
+        this.#jobId = null
+        this.#progress = null
+        if (result.ok) void this.#load(result.value.snapshot)
+        else this.#fail(result.error)
+      }),
     ]
   }
 

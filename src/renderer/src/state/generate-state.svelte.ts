@@ -62,7 +62,10 @@ export class GenerateState {
     this.#runId = runId
     this.#progress = { done: 0, total: 0 }
     const s = this.settings
-    const sampling = s.strategy === 'sample' ? { temperature: s.temperature, seed: s.seed, ...(s.topK ? { topK: s.topK } : {}), ...(s.topP ? { topP: s.topP } : {}) } : {}
+    const sampling =
+      s.strategy === 'sample'
+        ? { temperature: s.temperature, seed: s.seed, ...(s.topK ? { topK: s.topK } : {}), ...(s.topP ? { topP: s.topP } : {}) }
+        : {}
     const request: ApiRequest<'generate.run'> = {
       text,
       maxNewTokens: s.maxNewTokens,

@@ -18,12 +18,12 @@ export class HubState {
         if (jobId === this.#job?.jobId) this.#progress = progress
       }),
       client.on('hub.finished', ({ jobId, result }) => {
-      if (jobId !== this.#job?.jobId) return
-      this.#job = null
-      this.#progress = null
-      if (result.ok) this.#done = result.value
-      else this.#error = result.error
-    }),
+        if (jobId !== this.#job?.jobId) return
+        this.#job = null
+        this.#progress = null
+        if (result.ok) this.#done = result.value
+        else this.#error = result.error
+      }),
     ]
   }
 

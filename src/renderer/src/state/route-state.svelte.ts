@@ -2,7 +2,18 @@
  * The shareable part of app state, kept in the URL hash: `#/<view>?key=value…`
  * (e.g. `#/senses?word=%20nurse`, `#/compare?ids=3,7,9`). Reading and writing go through here.
  */
-export const VIEWS = ['model', 'prompt', 'senses', 'interventions', 'generate', 'suites', 'experiments', 'compare', 'teach', 'sweeps'] as const
+export const VIEWS = [
+  'model',
+  'prompt',
+  'senses',
+  'interventions',
+  'generate',
+  'suites',
+  'experiments',
+  'compare',
+  'teach',
+  'sweeps',
+] as const
 export type ViewName = (typeof VIEWS)[number]
 
 /**

@@ -60,7 +60,12 @@ export class SaveRunState {
   }
 
   /** Saves `request` (the exact request `method` just answered) as a run of a new experiment `name` or of experiment `experimentId`. */
-  async save(method: SaveableMethod, request: Record<string, unknown>, to: { name: string } | { experimentId: number }, notes = ''): Promise<boolean> {
+  async save(
+    method: SaveableMethod,
+    request: Record<string, unknown>,
+    to: { name: string } | { experimentId: number },
+    notes = '',
+  ): Promise<boolean> {
     this.#busy = true
     const res = await this.#client.call('experiments.saveRun', { method, request, ...to, notes, tags: [] })
     this.#busy = false

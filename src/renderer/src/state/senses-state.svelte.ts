@@ -93,7 +93,10 @@ export class SensesState {
 
   /** `policy`: how a multi-token word is handled (the server's default, first, when not given) */
   async findNeighbours(word: string, sense: number | 'min', topK = 10, policy?: WordPolicy): Promise<void> {
-    const request: ApiRequest<'senses.neighbours'> = { ...(policy ? { word, sense, topK, policy } : { word, sense, topK }), ...this.#ties() }
+    const request: ApiRequest<'senses.neighbours'> = {
+      ...(policy ? { word, sense, topK, policy } : { word, sense, topK }),
+      ...this.#ties(),
+    }
     await this.#neighbours.run(request, () => this.#client.call('senses.neighbours', request))
   }
 

@@ -65,12 +65,16 @@ export class SuitesState {
 
   runGenderBias(edits: SenseEditDocument, options: { sense?: number; optimize: boolean }): Promise<void> {
     const request: ApiRequest<'suites.genderBias'> = { ...options, ...withEdits(edits) }
-    return this.#run(this.#genderBias, 'genderBias', { request, edits }, (runId) => this.#client.call('suites.genderBias', { ...request, runId }))
+    return this.#run(this.#genderBias, 'genderBias', { request, edits }, (runId) =>
+      this.#client.call('suites.genderBias', { ...request, runId }),
+    )
   }
 
   runKnowledgeEdit(edits: SenseEditDocument): Promise<void> {
     const request: ApiRequest<'suites.knowledgeEdit'> = withEdits(edits)
-    return this.#run(this.#knowledgeEdit, 'knowledgeEdit', { request, edits }, (runId) => this.#client.call('suites.knowledgeEdit', { ...request, runId }))
+    return this.#run(this.#knowledgeEdit, 'knowledgeEdit', { request, edits }, (runId) =>
+      this.#client.call('suites.knowledgeEdit', { ...request, runId }),
+    )
   }
 
   runTopic(edits: SenseEditDocument, options: { topics?: string[]; samples: number; maxNewTokens: number; seed: number }): Promise<void> {
@@ -88,10 +92,18 @@ export class SuitesState {
   }
 
   #latest(name: SuiteName): LatestRequest<unknown, SuiteAbout<SuiteName>> {
-    return (name === 'genderBias' ? this.#genderBias : name === 'knowledgeEdit' ? this.#knowledgeEdit : this.#topic) as LatestRequest<unknown, SuiteAbout<SuiteName>>
+    return (name === 'genderBias' ? this.#genderBias : name === 'knowledgeEdit' ? this.#knowledgeEdit : this.#topic) as LatestRequest<
+      unknown,
+      SuiteAbout<SuiteName>
+    >
   }
 
-  async #run<T, N extends SuiteName>(latest: LatestRequest<T, SuiteAbout<N>>, name: N, about: SuiteAbout<N>, call: (runId: string) => Promise<Result<T>>): Promise<void> {
+  async #run<T, N extends SuiteName>(
+    latest: LatestRequest<T, SuiteAbout<N>>,
+    name: N,
+    about: SuiteAbout<N>,
+    call: (runId: string) => Promise<Result<T>>,
+  ): Promise<void> {
     const runId = `suite-${name}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
     this.#runId = runId
     this.#running = name

@@ -156,7 +156,10 @@ export class SweepsState {
     this.#timer = null
   }
 
-  async #call<M extends 'sweeps.list' | 'sweeps.status' | 'sweeps.submit' | 'sweeps.cancel'>(method: M, request: ApiRequest<M>): Promise<ApiResponse<M> | null> {
+  async #call<M extends 'sweeps.list' | 'sweeps.status' | 'sweeps.submit' | 'sweeps.cancel'>(
+    method: M,
+    request: ApiRequest<M>,
+  ): Promise<ApiResponse<M> | null> {
     const res = await this.#client.call(method, request)
     this.#error = res.ok ? null : res.error
     if (!res.ok) this.#stop()

@@ -206,7 +206,15 @@ function torchLayout(tensors: Map<string, HelperTensor>, o: TorchWriteOptions): 
     const key = String(storages.length)
     storages.push([key, encode(t.data, dtype)])
     keyOf.set(name, [key, t.data.length])
-    pickled.push({ name, storageType: STORAGE[dtype], storageKey: key, storageNumel: t.data.length, offset: 0, shape: t.shape, parameter: o.parameters })
+    pickled.push({
+      name,
+      storageType: STORAGE[dtype],
+      storageKey: key,
+      storageNumel: t.data.length,
+      offset: 0,
+      shape: t.shape,
+      parameter: o.parameters,
+    })
   }
   const alias = (name: string, of: string): void => {
     const src = keyOf.get(of)
@@ -224,10 +232,24 @@ function torchLayout(tensors: Map<string, HelperTensor>, o: TorchWriteOptions): 
     const mask = new Uint8Array(p * p).map((_, j) => (j % p <= Math.floor(j / p) ? 1 : 0))
     const k1 = String(storages.length)
     storages.push([k1, mask])
-    pickled.push({ name: `backpack.gpt2_model.h.${i}.attn.bias`, storageType: 'BoolStorage', storageKey: k1, storageNumel: p * p, offset: 0, shape: [1, 1, p, p] })
+    pickled.push({
+      name: `backpack.gpt2_model.h.${i}.attn.bias`,
+      storageType: 'BoolStorage',
+      storageKey: k1,
+      storageNumel: p * p,
+      offset: 0,
+      shape: [1, 1, p, p],
+    })
     const k2 = String(storages.length)
     storages.push([k2, new Uint8Array(new Float32Array([-1e4]).buffer)])
-    pickled.push({ name: `backpack.gpt2_model.h.${i}.attn.masked_bias`, storageType: 'FloatStorage', storageKey: k2, storageNumel: 1, offset: 0, shape: [] })
+    pickled.push({
+      name: `backpack.gpt2_model.h.${i}.attn.masked_bias`,
+      storageType: 'FloatStorage',
+      storageKey: k2,
+      storageNumel: 1,
+      offset: 0,
+      shape: [],
+    })
   }
   return { pickled, storages }
 }
@@ -239,7 +261,11 @@ export function torchZipBytes(tensors: Map<string, HelperTensor>, o: TorchWriteO
 }
 
 /** A torch zip around any pickle and storages (for hostile variants). */
-export function torchZipFromParts(pickle: Uint8Array, storages: ReadonlyArray<readonly [string, Uint8Array]>, prefix = 'archive'): Uint8Array {
+export function torchZipFromParts(
+  pickle: Uint8Array,
+  storages: ReadonlyArray<readonly [string, Uint8Array]>,
+  prefix = 'archive',
+): Uint8Array {
   return concat(torchZipPieces(pickle, storages, prefix))
 }
 
@@ -251,7 +277,12 @@ export function writeTorchZipFile(path: string, tensors: Map<string, HelperTenso
 
 /** Writes a safetensors file of fp32 `tensors` piece by piece. */
 export function writeSafetensorsFile(path: string, tensors: Map<string, HelperTensor>): void {
-  const entries = [...tensors].map(([name, t]) => ({ name, dtype: 'F32', shape: t.shape, bytes: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) }))
+  const entries = [...tensors].map(([name, t]) => ({
+    name,
+    dtype: 'F32',
+    shape: t.shape,
+    bytes: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+  }))
   writeParts(path, safetensorsPieces(entries))
 }
 
@@ -279,7 +310,17 @@ export function torchLegacyBytes(tensors: Map<string, HelperTensor>, o: TorchWri
   const { pickled, storages } = torchLayout(tensors, o)
   const magic = new PickleBuilder().proto(2).long1(0x1950a86a20f9469cfc6cn, 10).stop().bytes()
   const proto = new PickleBuilder().proto(2).int(1001).stop().bytes()
-  const sys = new PickleBuilder().proto(2).emptyDict().mark().str('protocol_version').int(1001).str('little_endian').bool(true).setitems().stop().bytes()
+  const sys = new PickleBuilder()
+    .proto(2)
+    .emptyDict()
+    .mark()
+    .str('protocol_version')
+    .int(1001)
+    .str('little_endian')
+    .bool(true)
+    .setitems()
+    .stop()
+    .bytes()
   const sd = stateDictPickle(pickled, { legacy: true, beforeStop: o.beforeStop })
   const keys = new PickleBuilder().proto(2).emptyList().mark()
   for (const [k] of storages) keys.str(k)

@@ -1,7 +1,17 @@
 import { crc32 } from 'node:zlib'
 import type { ErrorCode } from '../../../../src/shared/errors'
 import { expectedTensorShapes, parseBackpackConfig } from '../../../../src/main/checkpoint/backpack-config'
-import { concat, encode, safetensorsBytes, safetensorsFromTensors, tinyConfigJson, torchLegacyBytes, torchZipBytes, torchZipFromParts, zipStored } from './checkpoint-writer'
+import {
+  concat,
+  encode,
+  safetensorsBytes,
+  safetensorsFromTensors,
+  tinyConfigJson,
+  torchLegacyBytes,
+  torchZipBytes,
+  torchZipFromParts,
+  zipStored,
+} from './checkpoint-writer'
 import type { HelperTensor, WriteDType } from './checkpoint-writer'
 import { PickleBuilder, stateDictPickle } from './pickle-builder'
 import type { PickledTensor } from './pickle-builder'
@@ -25,8 +35,10 @@ const names = [...src.keys()]
 const shapes = expectedTensorShapes(parseBackpackConfig(cfg))
 const enc = new TextEncoder()
 
-const zip = (t = src, o: Parameters<typeof torchZipBytes>[1] = {}): Uint8Array => torchZipBytes(t, { tiedAliases: true, maskBuffers: 2, ...o })
-const legacy = (t = src, o: Parameters<typeof torchLegacyBytes>[1] = {}): Uint8Array => torchLegacyBytes(t, { tiedAliases: true, maskBuffers: 2, ...o })
+const zip = (t = src, o: Parameters<typeof torchZipBytes>[1] = {}): Uint8Array =>
+  torchZipBytes(t, { tiedAliases: true, maskBuffers: 2, ...o })
+const legacy = (t = src, o: Parameters<typeof torchLegacyBytes>[1] = {}): Uint8Array =>
+  torchLegacyBytes(t, { tiedAliases: true, maskBuffers: 2, ...o })
 const bin = (b: Uint8Array) => ({ config: cfg, files: { 'pytorch_model.bin': b } })
 const st = (b: Uint8Array) => ({ config: cfg, files: { 'model.safetensors': b } })
 
@@ -34,7 +46,10 @@ function replaced(name: string, t: HelperTensor): Map<string, HelperTensor> {
   return new Map([...src].map(([k, v]) => [k, k === name ? t : v]))
 }
 
-function pickled(tensors: Map<string, HelperTensor>, dtype = 'FloatStorage' as PickledTensor['storageType']): { p: PickledTensor[]; storages: Array<[string, Uint8Array]> } {
+function pickled(
+  tensors: Map<string, HelperTensor>,
+  dtype = 'FloatStorage' as PickledTensor['storageType'],
+): { p: PickledTensor[]; storages: Array<[string, Uint8Array]> } {
   const p: PickledTensor[] = []
   const storages: Array<[string, Uint8Array]> = []
   for (const [name, t] of tensors) {
@@ -74,13 +89,34 @@ function centralEntry(z: Uint8Array, name: string): number {
 
 // Callables a pickle could use to run code, read files or open sockets; all must be refused.
 const FORBIDDEN: Array<[string, string]> = [
-  ['os', 'system'], ['posix', 'system'], ['nt', 'system'], ['os', 'popen'], ['os', 'execv'], ['os', 'remove'],
-  ['builtins', 'eval'], ['builtins', 'exec'], ['builtins', 'getattr'], ['builtins', '__import__'], ['builtins', 'open'],
-  ['__builtin__', 'eval'], ['subprocess', 'Popen'], ['subprocess', 'run'], ['subprocess', 'check_output'],
-  ['shutil', 'rmtree'], ['socket', 'socket'], ['webbrowser', 'open'], ['pickle', 'loads'], ['torch', 'load'],
-  ['torch.jit', 'load'], ['torch._utils', '_rebuild_tensor'], ['torch.storage', '_load_from_bytes'],
-  ['numpy.core.multiarray', '_reconstruct'], ['functools', 'partial'], ['operator', 'attrgetter'],
-  ['collections', 'defaultdict'], ['torch', 'ComplexFloatStorage'],
+  ['os', 'system'],
+  ['posix', 'system'],
+  ['nt', 'system'],
+  ['os', 'popen'],
+  ['os', 'execv'],
+  ['os', 'remove'],
+  ['builtins', 'eval'],
+  ['builtins', 'exec'],
+  ['builtins', 'getattr'],
+  ['builtins', '__import__'],
+  ['builtins', 'open'],
+  ['__builtin__', 'eval'],
+  ['subprocess', 'Popen'],
+  ['subprocess', 'run'],
+  ['subprocess', 'check_output'],
+  ['shutil', 'rmtree'],
+  ['socket', 'socket'],
+  ['webbrowser', 'open'],
+  ['pickle', 'loads'],
+  ['torch', 'load'],
+  ['torch.jit', 'load'],
+  ['torch._utils', '_rebuild_tensor'],
+  ['torch.storage', '_load_from_bytes'],
+  ['numpy.core.multiarray', '_reconstruct'],
+  ['functools', 'partial'],
+  ['operator', 'attrgetter'],
+  ['collections', 'defaultdict'],
+  ['torch', 'ComplexFloatStorage'],
 ]
 
 function forbiddenCall(p: PickleBuilder, module: string, name: string): void {
@@ -89,11 +125,18 @@ function forbiddenCall(p: PickleBuilder, module: string, name: string): void {
 
 function stackGlobalCall(p: PickleBuilder, module: string, name: string): void {
   const short = (s: string): number[] => [0x8c, s.length, ...enc.encode(s)]
-  p.raw(...short(module), ...short(name), 0x93).str('id').raw(0x85).reduce().raw(0x30)
+  p.raw(...short(module), ...short(name), 0x93)
+    .str('id')
+    .raw(0x85)
+    .reduce()
+    .raw(0x30)
 }
 
 // Bytes that are not opcodes this reader accepts (unknown, or pickle opcodes torch never emits).
-const BAD_OPCODES = [0x00, 0x01, 0x20, 0x7f, 0xff, 0xfe, 0xa0, 0xc8, 0x46, 0x53, 0x56, 0x6f, 0x81, 0x82, 0x83, 0x84, 0x8e, 0x8f, 0x90, 0x91, 0x92, 0x96, 0x97, 0x98, 0x99]
+const BAD_OPCODES = [
+  0x00, 0x01, 0x20, 0x7f, 0xff, 0xfe, 0xa0, 0xc8, 0x46, 0x53, 0x56, 0x6f, 0x81, 0x82, 0x83, 0x84, 0x8e, 0x8f, 0x90, 0x91, 0x92, 0x96, 0x97,
+  0x98, 0x99,
+]
 
 export function hostileCases(): HostileCase[] {
   const cases: HostileCase[] = []
@@ -103,17 +146,23 @@ export function hostileCases(): HostileCase[] {
 
   // A. torch zip, legacy and safetensors files cut short at many offsets
   const z = zip()
-  for (const n of truncations(z.length, 40)) add(`torch zip truncated to ${n} of ${z.length} bytes`, 'checkpoint-format', () => bin(z.subarray(0, n)))
+  for (const n of truncations(z.length, 40))
+    add(`torch zip truncated to ${n} of ${z.length} bytes`, 'checkpoint-format', () => bin(z.subarray(0, n)))
   const l = legacy()
-  for (const n of truncations(l.length, 25)) add(`legacy torch truncated to ${n} of ${l.length} bytes`, 'checkpoint-format', () => bin(l.subarray(0, n)))
+  for (const n of truncations(l.length, 25))
+    add(`legacy torch truncated to ${n} of ${l.length} bytes`, 'checkpoint-format', () => bin(l.subarray(0, n)))
   const s = safetensorsFromTensors(src)
-  for (const n of truncations(s.length, 25)) add(`safetensors truncated to ${n} of ${s.length} bytes`, 'checkpoint-format', () => st(s.subarray(0, n)))
+  for (const n of truncations(s.length, 25))
+    add(`safetensors truncated to ${n} of ${s.length} bytes`, 'checkpoint-format', () => st(s.subarray(0, n)))
   const pkl = stateDictPickle(stateDict.p)
-  for (const n of truncations(pkl.length, 25)) add(`data.pkl truncated to ${n} of ${pkl.length} bytes`, 'checkpoint-format', () => bin(zipWithPickle(pkl.subarray(0, n))))
+  for (const n of truncations(pkl.length, 25))
+    add(`data.pkl truncated to ${n} of ${pkl.length} bytes`, 'checkpoint-format', () => bin(zipWithPickle(pkl.subarray(0, n))))
 
   // B. bad opcodes: injected before STOP, and in place of the PROTO opcode
   for (const op of BAD_OPCODES) {
-    add(`opcode 0x${op.toString(16)} before STOP`, 'checkpoint-format', () => bin(zipWithPickle(stateDictPickle(stateDict.p, { beforeStop: (p) => p.raw(op) }))))
+    add(`opcode 0x${op.toString(16)} before STOP`, 'checkpoint-format', () =>
+      bin(zipWithPickle(stateDictPickle(stateDict.p, { beforeStop: (p) => p.raw(op) }))),
+    )
     add(`opcode 0x${op.toString(16)} in place of PROTO`, 'checkpoint-format', () => {
       const bad = pkl.slice()
       bad[0] = op
@@ -136,7 +185,12 @@ export function hostileCases(): HostileCase[] {
     const t = { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) }
     const bad = replaced(name, t)
     const fmt = i % 3
-    add(`${name} with shape [${shape}] (${['zip', 'safetensors', 'legacy'][fmt]})`, 'checkpoint-shape', () => (fmt === 0 ? bin(zip(bad)) : fmt === 1 ? st(safetensorsFromTensors(bad)) : bin(legacy(bad))), name)
+    add(
+      `${name} with shape [${shape}] (${['zip', 'safetensors', 'legacy'][fmt]})`,
+      'checkpoint-shape',
+      () => (fmt === 0 ? bin(zip(bad)) : fmt === 1 ? st(safetensorsFromTensors(bad)) : bin(legacy(bad))),
+      name,
+    )
   })
   for (const name of names.filter((_, i) => i % 4 === 0)) {
     add(`${name} missing`, 'checkpoint-shape', () => st(safetensorsFromTensors(new Map([...src].filter(([k]) => k !== name)))), name)
@@ -144,35 +198,73 @@ export function hostileCases(): HostileCase[] {
 
   // E. non-finite weights in fp32, fp16 and bf16
   const dtypes: WriteDType[] = ['F32', 'F16', 'BF16']
-  names.filter((_, i) => i % 3 === 1).forEach((name, i) => {
-    const value = [NaN, Infinity, -Infinity][i % 3]
-    const t = src.get(name)!
-    const data = t.data.slice()
-    data[data.length - 1] = value
-    const dtype = dtypes[i % 3]
-    const bad = replaced(name, { shape: t.shape, data })
-    add(`${value} in ${name} (${dtype})`, 'checkpoint-values', () => (i % 2 ? st(safetensorsFromTensors(bad, dtype)) : bin(zip(bad, { dtype }))), name)
-  })
+  names
+    .filter((_, i) => i % 3 === 1)
+    .forEach((name, i) => {
+      const value = [NaN, Infinity, -Infinity][i % 3]
+      const t = src.get(name)!
+      const data = t.data.slice()
+      data[data.length - 1] = value
+      const dtype = dtypes[i % 3]
+      const bad = replaced(name, { shape: t.shape, data })
+      add(
+        `${value} in ${name} (${dtype})`,
+        'checkpoint-values',
+        () => (i % 2 ? st(safetensorsFromTensors(bad, dtype)) : bin(zip(bad, { dtype }))),
+        name,
+      )
+    })
 
   // F. wrong dtypes for weights, unknown dtypes
   const w = 'backpack.gpt2_model.h.0.ln_1.weight'
   const wt = src.get(w)!
-  for (const [dtype, size] of [['I64', 8], ['BOOL', 1], ['F64', 8], ['U8', 1], ['I32', 4]] as const) {
-    add(`${w} stored as ${dtype}`, 'checkpoint-shape', () =>
-      st(safetensorsBytes([...src].map(([k, t]) => (k === w ? { name: k, dtype, shape: t.shape, bytes: new Uint8Array(t.data.length * size) } : { name: k, dtype: 'F32', shape: t.shape, bytes: encode(t.data, 'F32') })))),
-    w)
+  for (const [dtype, size] of [
+    ['I64', 8],
+    ['BOOL', 1],
+    ['F64', 8],
+    ['U8', 1],
+    ['I32', 4],
+  ] as const) {
+    add(
+      `${w} stored as ${dtype}`,
+      'checkpoint-shape',
+      () =>
+        st(
+          safetensorsBytes(
+            [...src].map(([k, t]) =>
+              k === w
+                ? { name: k, dtype, shape: t.shape, bytes: new Uint8Array(t.data.length * size) }
+                : { name: k, dtype: 'F32', shape: t.shape, bytes: encode(t.data, 'F32') },
+            ),
+          ),
+        ),
+      w,
+    )
   }
   for (const storage of ['LongStorage', 'BoolStorage', 'DoubleStorage'] as const) {
-    add(`${w} in a torch ${storage}`, 'checkpoint-shape', () => {
-      const size = storage === 'BoolStorage' ? 1 : 8
-      const p = stateDict.p.map((t) => (t.name === w ? { ...t, storageType: storage } : t))
-      const storages = stateDict.storages.map(([k, b]) => [k, p.find((t) => t.storageKey === k)!.name === w ? new Uint8Array(wt.data.length * size) : b] as [string, Uint8Array])
-      return bin(zipWithPickle(stateDictPickle(p), storages))
-    }, w)
+    add(
+      `${w} in a torch ${storage}`,
+      'checkpoint-shape',
+      () => {
+        const size = storage === 'BoolStorage' ? 1 : 8
+        const p = stateDict.p.map((t) => (t.name === w ? { ...t, storageType: storage } : t))
+        const storages = stateDict.storages.map(
+          ([k, b]) =>
+            [k, p.find((t) => t.storageKey === k)!.name === w ? new Uint8Array(wt.data.length * size) : b] as [string, Uint8Array],
+        )
+        return bin(zipWithPickle(stateDictPickle(p), storages))
+      },
+      w,
+    )
   }
   for (const dtype of ['F8_E4M3', 'complex64', '', 'f32']) {
     add(`safetensors dtype ${JSON.stringify(dtype)}`, 'checkpoint-format', () =>
-      st(safetensorsBytes([...src].map(([k, t]) => ({ name: k, dtype: k === w ? dtype : 'F32', shape: t.shape, bytes: encode(t.data, 'F32') })))))
+      st(
+        safetensorsBytes(
+          [...src].map(([k, t]) => ({ name: k, dtype: k === w ? dtype : 'F32', shape: t.shape, bytes: encode(t.data, 'F32') })),
+        ),
+      ),
+    )
   }
 
   addSafetensorsHeaderCases(add)
@@ -196,7 +288,9 @@ function headerWith(json: string, data = new Uint8Array(64)): Uint8Array {
 function addSafetensorsHeaderCases(add: Add): void {
   const s = safetensorsFromTensors(src)
   for (const declared of [BigInt(s.length - 7), BigInt(s.length), 1n << 32n, (1n << 63n) - 1n, (1n << 64n) - 1n]) {
-    add(`safetensors header length ${declared} beyond the file`, 'checkpoint-format', () => st(patch(s, 0, (v) => v.setBigUint64(0, declared, true))))
+    add(`safetensors header length ${declared} beyond the file`, 'checkpoint-format', () =>
+      st(patch(s, 0, (v) => v.setBigUint64(0, declared, true))),
+    )
   }
   const one = (entry: unknown): string => JSON.stringify({ 'backpack.gpt2_model.wte.weight': entry })
   const bad: Array<[string, string]> = [
@@ -214,10 +308,15 @@ function addSafetensorsHeaderCases(add: Add): void {
     ['three offsets', one({ dtype: 'F32', shape: [4], data_offsets: [0, 16, 32] })],
     ['offsets not matching the shape', one({ dtype: 'F32', shape: [4], data_offsets: [0, 12] })],
     ['string offsets', one({ dtype: 'F32', shape: [4], data_offsets: ['0', '16'] })],
-    ['overlapping tensors', JSON.stringify({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [4], data_offsets: [8, 24] } })],
+    [
+      'overlapping tensors',
+      JSON.stringify({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [4], data_offsets: [8, 24] } }),
+    ],
   ]
   for (const [label, json] of bad) add(`safetensors header: ${label}`, 'checkpoint-format', () => st(headerWith(json)))
-  add('safetensors header: not UTF-8', 'checkpoint-format', () => st(concat([Uint8Array.of(4, 0, 0, 0, 0, 0, 0, 0), Uint8Array.of(0xff, 0xfe, 0x7b, 0x7d)])))
+  add('safetensors header: not UTF-8', 'checkpoint-format', () =>
+    st(concat([Uint8Array.of(4, 0, 0, 0, 0, 0, 0, 0), Uint8Array.of(0xff, 0xfe, 0x7b, 0x7d)])),
+  )
 }
 
 function addZipStructureCases(add: Add): void {
@@ -231,12 +330,30 @@ function addZipStructureCases(add: Add): void {
     ['zip64 entry count huge', patch(z, rec + 32, (v) => v.setBigUint64(0, 1n << 40n, true))],
     ['zip64 record pointer out of place', patch(z, eocd - 20 + 8, (v) => v.setBigUint64(0, 3n, true))],
     ['central directory size too small', patch(z, rec + 40, (v) => v.setBigUint64(0, 10n, true))],
-    ['storage entry compressed size beyond the file', patch(z, cd + 20, (v) => { v.setUint32(0, 0x7fffffff, true); v.setUint32(4, 0x7fffffff, true) })],
-    ['storage entry size smaller than the storage', patch(z, cd + 20, (v) => { v.setUint32(0, 4, true); v.setUint32(4, 4, true) })],
+    [
+      'storage entry compressed size beyond the file',
+      patch(z, cd + 20, (v) => {
+        v.setUint32(0, 0x7fffffff, true)
+        v.setUint32(4, 0x7fffffff, true)
+      }),
+    ],
+    [
+      'storage entry size smaller than the storage',
+      patch(z, cd + 20, (v) => {
+        v.setUint32(0, 4, true)
+        v.setUint32(4, 4, true)
+      }),
+    ],
     ['storage local header offset beyond the file', patch(z, cd + 42, (v) => v.setUint32(0, z.length * 2, true))],
     ['storage local header offset at a non-header', patch(z, cd + 42, (v) => v.setUint32(0, 8, true))],
     ['storage compression method 12 (bzip2)', patch(z, cd + 10, (v) => v.setUint16(0, 12, true))],
-    ['deflated data.pkl declaring 2 GB (zip bomb)', patch(z, pklEntry + 10, (v) => { v.setUint16(0, 8, true); v.setUint32(14, 0x7fffffff, true) })],
+    [
+      'deflated data.pkl declaring 2 GB (zip bomb)',
+      patch(z, pklEntry + 10, (v) => {
+        v.setUint16(0, 8, true)
+        v.setUint32(14, 0x7fffffff, true)
+      }),
+    ],
     ['deflated data.pkl that is not deflate data', patch(z, pklEntry + 10, (v) => v.setUint16(0, 8, true))],
     ['encrypted entry flag', patch(z, cd + 8, (v) => v.setUint16(0, 1, true))],
     ['central directory signature broken', patch(z, cd, (v) => v.setUint32(0, 0x12345678, true))],
@@ -246,8 +363,17 @@ function addZipStructureCases(add: Add): void {
   for (const [label, bytes] of cases) add(`torch zip: ${label}`, 'checkpoint-format', () => bin(bytes))
   const storages = stateDict.storages
   const pkl = stateDictPickle(stateDict.p)
-  add('torch zip: no data.pkl', 'checkpoint-format', () => bin(zipStored([['archive/version', enc.encode('3')], ...storages.map(([k, b]) => [`archive/data/${k}`, b] as const)])))
-  add('torch zip: two data.pkl folders', 'checkpoint-format', () => bin(zipStored([['a/data.pkl', pkl], ['b/data.pkl', pkl]])))
+  add('torch zip: no data.pkl', 'checkpoint-format', () =>
+    bin(zipStored([['archive/version', enc.encode('3')], ...storages.map(([k, b]) => [`archive/data/${k}`, b] as const)])),
+  )
+  add('torch zip: two data.pkl folders', 'checkpoint-format', () =>
+    bin(
+      zipStored([
+        ['a/data.pkl', pkl],
+        ['b/data.pkl', pkl],
+      ]),
+    ),
+  )
   add('torch zip: storage entry missing', 'checkpoint-format', () => bin(torchZipFromParts(pkl, storages.slice(1))))
   add('torch zip: big-endian byteorder', 'checkpoint-format', () => {
     const zz = torchZipFromParts(pkl, storages)
@@ -271,25 +397,112 @@ function addPickleStructureCases(add: Add): void {
   const z = (pk: Uint8Array, st = storages) => bin(zipWithPickle(pk, st))
   const head = () => new PickleBuilder().proto(2).global('collections', 'OrderedDict').emptyTuple().reduce()
   add('pickle: state-dict value is an int', 'checkpoint-format', () => z(head().mark().str('a').int(3).setitems().stop().bytes()))
-  add('pickle: state-dict key is an int', 'checkpoint-format', () => z(stateDictPickle(p, { beforeStop: (b) => b.mark().int(5).int(6).setitems() })))
+  add('pickle: state-dict key is an int', 'checkpoint-format', () =>
+    z(stateDictPickle(p, { beforeStop: (b) => b.mark().int(5).int(6).setitems() })),
+  )
   add('pickle: top value is a list', 'checkpoint-format', () => z(new PickleBuilder().proto(2).emptyList().stop().bytes()))
-  add('pickle: persistent id is a string', 'checkpoint-format', () => z(head().mark().str('a').str('storage').binpersid().setitems().stop().bytes()))
+  add('pickle: persistent id is a string', 'checkpoint-format', () =>
+    z(head().mark().str('a').str('storage').binpersid().setitems().stop().bytes()),
+  )
   add('pickle: persistent id names OrderedDict as storage type', 'checkpoint-format', () =>
-    z(head().mark().str('a').global('torch._utils', '_rebuild_tensor_v2').mark().mark().str('storage').global('collections', 'OrderedDict').str('0').str('cpu').int(4).tuple().binpersid().int(0).intTuple([4]).intTuple([1]).bool(false).tuple().reduce().setitems().stop().bytes()))
+    z(
+      head()
+        .mark()
+        .str('a')
+        .global('torch._utils', '_rebuild_tensor_v2')
+        .mark()
+        .mark()
+        .str('storage')
+        .global('collections', 'OrderedDict')
+        .str('0')
+        .str('cpu')
+        .int(4)
+        .tuple()
+        .binpersid()
+        .int(0)
+        .intTuple([4])
+        .intTuple([1])
+        .bool(false)
+        .tuple()
+        .reduce()
+        .setitems()
+        .stop()
+        .bytes(),
+    ),
+  )
   add('pickle: _rebuild_tensor_v2 with two arguments', 'checkpoint-format', () =>
-    z(head().mark().str('a').global('torch._utils', '_rebuild_tensor_v2').mark().int(0).int(1).tuple().reduce().setitems().stop().bytes()))
+    z(head().mark().str('a').global('torch._utils', '_rebuild_tensor_v2').mark().int(0).int(1).tuple().reduce().setitems().stop().bytes()),
+  )
   add('pickle: _rebuild_parameter of an int', 'checkpoint-format', () =>
-    z(head().mark().str('a').global('torch._utils', '_rebuild_parameter').mark().int(0).bool(false).emptyTuple().tuple().reduce().setitems().stop().bytes()))
-  add('pickle: OrderedDict called with arguments', 'checkpoint-format', () => z(new PickleBuilder().proto(2).global('collections', 'OrderedDict').intTuple([1]).reduce().stop().bytes()))
-  add('pickle: storage declared twice with different sizes', 'checkpoint-format', () => z(stateDictPickle(p.map((t, i) => (i === 1 ? { ...t, storageKey: p[0].storageKey } : t)))))
-  add('pickle: storage numel larger than its entry', 'checkpoint-format', () => z(stateDictPickle(p.map((t, i) => (i === 0 ? { ...t, storageNumel: t.storageNumel + 1 } : t)))))
-  add('pickle: tensor beyond its storage', 'checkpoint-format', () => z(stateDictPickle(p.map((t, i) => (i === 0 ? { ...t, offset: 3 } : t)))))
-  add('pickle: non-contiguous stride', 'checkpoint-format', () => z(stateDictPickle(p.map((t, i) => (i === 0 ? { ...t, stride: [1, t.shape[0]] } : t)))))
-  add('pickle: stride of the wrong length', 'checkpoint-format', () => z(stateDictPickle(p.map((t, i) => (i === 0 ? { ...t, stride: [1] } : t)))))
-  add('pickle: nine dimensions', 'checkpoint-format', () => z(stateDictPickle(p.map((t, i) => (i === 0 ? { ...t, shape: [1, 1, 1, 1, 1, 1, 1, 1, 1], stride: [1, 1, 1, 1, 1, 1, 1, 1, 1] } : t)))))
+    z(
+      head()
+        .mark()
+        .str('a')
+        .global('torch._utils', '_rebuild_parameter')
+        .mark()
+        .int(0)
+        .bool(false)
+        .emptyTuple()
+        .tuple()
+        .reduce()
+        .setitems()
+        .stop()
+        .bytes(),
+    ),
+  )
+  add('pickle: OrderedDict called with arguments', 'checkpoint-format', () =>
+    z(new PickleBuilder().proto(2).global('collections', 'OrderedDict').intTuple([1]).reduce().stop().bytes()),
+  )
+  add('pickle: storage declared twice with different sizes', 'checkpoint-format', () =>
+    z(stateDictPickle(p.map((t, i) => (i === 1 ? { ...t, storageKey: p[0].storageKey } : t)))),
+  )
+  add('pickle: storage numel larger than its entry', 'checkpoint-format', () =>
+    z(stateDictPickle(p.map((t, i) => (i === 0 ? { ...t, storageNumel: t.storageNumel + 1 } : t)))),
+  )
+  add('pickle: tensor beyond its storage', 'checkpoint-format', () =>
+    z(stateDictPickle(p.map((t, i) => (i === 0 ? { ...t, offset: 3 } : t)))),
+  )
+  add('pickle: non-contiguous stride', 'checkpoint-format', () =>
+    z(stateDictPickle(p.map((t, i) => (i === 0 ? { ...t, stride: [1, t.shape[0]] } : t)))),
+  )
+  add('pickle: stride of the wrong length', 'checkpoint-format', () =>
+    z(stateDictPickle(p.map((t, i) => (i === 0 ? { ...t, stride: [1] } : t)))),
+  )
+  add('pickle: nine dimensions', 'checkpoint-format', () =>
+    z(stateDictPickle(p.map((t, i) => (i === 0 ? { ...t, shape: [1, 1, 1, 1, 1, 1, 1, 1, 1], stride: [1, 1, 1, 1, 1, 1, 1, 1, 1] } : t)))),
+  )
   add('pickle: bytes after STOP', 'checkpoint-format', () => z(concat([stateDictPickle(p), Uint8Array.of(0x4e)])))
   add('pickle: storage view metadata', 'checkpoint-format', () =>
-    z(head().mark().str('a').global('torch._utils', '_rebuild_tensor_v2').mark().mark().str('storage').global('torch', 'FloatStorage').str('0').str('cpu').int(80).mark().str('v').int(0).int(4).tuple().tuple().binpersid().int(0).intTuple([4]).intTuple([1]).bool(false).tuple().reduce().setitems().stop().bytes()))
+    z(
+      head()
+        .mark()
+        .str('a')
+        .global('torch._utils', '_rebuild_tensor_v2')
+        .mark()
+        .mark()
+        .str('storage')
+        .global('torch', 'FloatStorage')
+        .str('0')
+        .str('cpu')
+        .int(80)
+        .mark()
+        .str('v')
+        .int(0)
+        .int(4)
+        .tuple()
+        .tuple()
+        .binpersid()
+        .int(0)
+        .intTuple([4])
+        .intTuple([1])
+        .bool(false)
+        .tuple()
+        .reduce()
+        .setitems()
+        .stop()
+        .bytes(),
+    ),
+  )
   add('pickle: memo index never stored', 'checkpoint-format', () => z(head().binget(200).stop().bytes()))
   add('pickle: unterminated GLOBAL', 'checkpoint-format', () => z(Uint8Array.of(0x80, 2, 0x63, ...enc.encode('collections'))))
   // tuples nested 10⁵ deep (one TUPLE1 byte each) where an error message describes the value
@@ -298,19 +511,74 @@ function addPickleStructureCases(add: Add): void {
     for (let i = 0; i < 100_000; i++) b.raw(0x85)
     return b
   }
-  add('pickle: persistent id nested 100k tuples deep', 'checkpoint-format', () => z(deep(head().mark().str('a')).binpersid().setitems().stop().bytes()))
-  add('pickle: state-dict value nested 100k tuples deep', 'checkpoint-format', () => z(deep(head().mark().str('a')).setitems().stop().bytes()))
+  add('pickle: persistent id nested 100k tuples deep', 'checkpoint-format', () =>
+    z(deep(head().mark().str('a')).binpersid().setitems().stop().bytes()),
+  )
+  add('pickle: state-dict value nested 100k tuples deep', 'checkpoint-format', () =>
+    z(deep(head().mark().str('a')).setitems().stop().bytes()),
+  )
   add('pickle: state-dict key nested 100k tuples deep', 'checkpoint-format', () => z(deep(head().mark()).int(1).setitems().stop().bytes()))
   add('pickle: tensor size nested 100k tuples deep', 'checkpoint-format', () =>
-    z(deep(head().mark().str('a').global('torch._utils', '_rebuild_tensor_v2').mark().mark().str('storage').global('torch', 'FloatStorage').str('0').str('cpu').int(4).tuple().binpersid().int(0)).intTuple([1]).bool(false).emptyTuple().tuple().reduce().setitems().stop().bytes()))
+    z(
+      deep(
+        head()
+          .mark()
+          .str('a')
+          .global('torch._utils', '_rebuild_tensor_v2')
+          .mark()
+          .mark()
+          .str('storage')
+          .global('torch', 'FloatStorage')
+          .str('0')
+          .str('cpu')
+          .int(4)
+          .tuple()
+          .binpersid()
+          .int(0),
+      )
+        .intTuple([1])
+        .bool(false)
+        .emptyTuple()
+        .tuple()
+        .reduce()
+        .setitems()
+        .stop()
+        .bytes(),
+    ),
+  )
   add('pickle: a 5000-character storage key', 'checkpoint-format', () =>
-    z(head().mark().str('a').global('torch._utils', '_rebuild_tensor_v2').mark().mark().str('storage').global('torch', 'FloatStorage').str('k'.repeat(5000)).str('cpu').int(4).tuple().binpersid().int(0).intTuple([4]).intTuple([1]).bool(false).tuple().reduce().setitems().stop().bytes()))
+    z(
+      head()
+        .mark()
+        .str('a')
+        .global('torch._utils', '_rebuild_tensor_v2')
+        .mark()
+        .mark()
+        .str('storage')
+        .global('torch', 'FloatStorage')
+        .str('k'.repeat(5000))
+        .str('cpu')
+        .int(4)
+        .tuple()
+        .binpersid()
+        .int(0)
+        .intTuple([4])
+        .intTuple([1])
+        .bool(false)
+        .tuple()
+        .reduce()
+        .setitems()
+        .stop()
+        .bytes(),
+    ),
+  )
 }
 
 function addConfigCases(add: Add): void {
   const weights = { 'model.safetensors': safetensorsFromTensors(src) }
   const withConfig = (config: unknown) => () => ({ config, files: weights })
-  for (const text of ['', '{', 'nul', '{"n_embd": 8,}', '\u0000']) add(`config.json ${JSON.stringify(text)}`, 'checkpoint-config', withConfig(text))
+  for (const text of ['', '{', 'nul', '{"n_embd": 8,}', '\u0000'])
+    add(`config.json ${JSON.stringify(text)}`, 'checkpoint-config', withConfig(text))
   for (const json of ['[1]', '"string"', '42', 'null']) add(`config.json is ${json}`, 'checkpoint-config', withConfig(json))
   for (const key of ['n_embd', 'n_head', 'n_layer', 'n_positions', 'vocab_size', 'num_senses', 'sense_intermediate_scale']) {
     const c: Record<string, unknown> = { ...cfg }
@@ -341,10 +609,12 @@ function addConfigCases(add: Add): void {
 function addIndexAndAliasCases(add: Add): void {
   const shard = safetensorsFromTensors(src)
   const map = (file: string) => JSON.stringify({ weight_map: Object.fromEntries(names.map((n) => [n, file])) })
-  const sharded = (index: string, files: Record<string, Uint8Array> = { 'model-00001-of-00001.safetensors': shard }) => () => ({
-    config: cfg,
-    files: { 'model.safetensors.index.json': index, ...files },
-  })
+  const sharded =
+    (index: string, files: Record<string, Uint8Array> = { 'model-00001-of-00001.safetensors': shard }) =>
+    () => ({
+      config: cfg,
+      files: { 'model.safetensors.index.json': index, ...files },
+    })
   add('index: invalid JSON', 'checkpoint-format', sharded('{"weight_map": {'))
   add('index: no weight_map', 'checkpoint-format', sharded('{"metadata": {}}'))
   add('index: empty weight_map', 'checkpoint-format', sharded('{"weight_map": {}}'))
@@ -352,21 +622,58 @@ function addIndexAndAliasCases(add: Add): void {
   add('index: absolute shard path', 'checkpoint-format', sharded(map('/etc/passwd')))
   add('index: shard name not a string', 'checkpoint-format', sharded(JSON.stringify({ weight_map: { a: 5 } })))
   add('index: listed shard does not exist', 'not-found', sharded(map('model-00009-of-00009.safetensors')))
-  add('index: tensor in a shard the index does not name', 'checkpoint-format', sharded(JSON.stringify({ weight_map: { ...Object.fromEntries(names.map((n) => [n, 'model-00001-of-00001.safetensors'])), [names[0]]: 'other.safetensors' } }), { 'model-00001-of-00001.safetensors': shard, 'other.safetensors': safetensorsFromTensors(new Map()) }))
-  add('index: names a tensor the shard lacks', 'checkpoint-format', sharded(JSON.stringify({ weight_map: { ...Object.fromEntries(names.map((n) => [n, 'model-00001-of-00001.safetensors'])), 'backpack.extra': 'model-00001-of-00001.safetensors' } })))
+  add(
+    'index: tensor in a shard the index does not name',
+    'checkpoint-format',
+    sharded(
+      JSON.stringify({
+        weight_map: { ...Object.fromEntries(names.map((n) => [n, 'model-00001-of-00001.safetensors'])), [names[0]]: 'other.safetensors' },
+      }),
+      { 'model-00001-of-00001.safetensors': shard, 'other.safetensors': safetensorsFromTensors(new Map()) },
+    ),
+  )
+  add(
+    'index: names a tensor the shard lacks',
+    'checkpoint-format',
+    sharded(
+      JSON.stringify({
+        weight_map: {
+          ...Object.fromEntries(names.map((n) => [n, 'model-00001-of-00001.safetensors'])),
+          'backpack.extra': 'model-00001-of-00001.safetensors',
+        },
+      }),
+    ),
+  )
   add('sharded: the same tensor in two shards', 'checkpoint-format', () => ({
     config: cfg,
     files: {
-      'pytorch_model.bin.index.json': JSON.stringify({ weight_map: Object.fromEntries(names.map((n, i) => [n, i % 2 ? 'a.bin' : 'b.bin'])) }),
+      'pytorch_model.bin.index.json': JSON.stringify({
+        weight_map: Object.fromEntries(names.map((n, i) => [n, i % 2 ? 'a.bin' : 'b.bin'])),
+      }),
       'a.bin': zip(src, { tiedAliases: false, maskBuffers: 0 }),
       'b.bin': zip(src, { tiedAliases: false, maskBuffers: 0 }),
     },
   }))
   const wte = src.get('backpack.gpt2_model.wte.weight')!
   const twice = { shape: wte.shape, data: wte.data.map((x) => x * 2) }
-  add('lm_head differs from wte (untied head)', 'checkpoint-config', () => st(safetensorsFromTensors(new Map([...src, ['lm_head.weight', twice]]))), 'lm_head.weight')
-  add('word_embeddings differs from wte', 'checkpoint-config', () => st(safetensorsFromTensors(new Map([...src, ['backpack.word_embeddings.weight', twice]]))), 'backpack.word_embeddings.weight')
-  add('position_embeddings with the wrong shape', 'checkpoint-shape', () => st(safetensorsFromTensors(new Map([...src, ['backpack.position_embeddings.weight', wte]]))), 'backpack.position_embeddings.weight')
+  add(
+    'lm_head differs from wte (untied head)',
+    'checkpoint-config',
+    () => st(safetensorsFromTensors(new Map([...src, ['lm_head.weight', twice]]))),
+    'lm_head.weight',
+  )
+  add(
+    'word_embeddings differs from wte',
+    'checkpoint-config',
+    () => st(safetensorsFromTensors(new Map([...src, ['backpack.word_embeddings.weight', twice]]))),
+    'backpack.word_embeddings.weight',
+  )
+  add(
+    'position_embeddings with the wrong shape',
+    'checkpoint-shape',
+    () => st(safetensorsFromTensors(new Map([...src, ['backpack.position_embeddings.weight', wte]]))),
+    'backpack.position_embeddings.weight',
+  )
   add('no weight files at all', 'not-found', () => ({ config: cfg, files: {} }))
   add('no config.json', 'checkpoint-config', () => ({ config: undefined, files: { 'model.safetensors': safetensorsFromTensors(src) } }))
 }
@@ -396,6 +703,9 @@ export function baseCases(): Array<{ label: string; make: HostileCase['make'] }>
     { label: 'legacy torch with aliases and masks', make: () => bin(legacy()) },
     { label: 'safetensors', make: () => st(safetensorsFromTensors(src)) },
     { label: 'torch zip from the bare state-dict pickle', make: () => bin(zipWithPickle(pkl)) },
-    { label: 'torch zip with a harmless opcode before STOP', make: () => bin(zipWithPickle(stateDictPickle(stateDict.p, { beforeStop: (p) => p.none().raw(0x30) }))) },
+    {
+      label: 'torch zip with a harmless opcode before STOP',
+      make: () => bin(zipWithPickle(stateDictPickle(stateDict.p, { beforeStop: (p) => p.none().raw(0x30) }))),
+    },
   ]
 }

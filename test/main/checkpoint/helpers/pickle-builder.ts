@@ -124,7 +124,10 @@ export function contiguousStrides(shape: readonly number[]): number[] {
  * OrderedDict() then MARK (key, _rebuild_tensor_v2((persistent storage id), offset, size,
  * stride, False, OrderedDict()))… SETITEMS STOP. `legacy` adds the sixth persistent-id field.
  */
-export function stateDictPickle(tensors: readonly PickledTensor[], opts: { legacy?: boolean; beforeStop?: (p: PickleBuilder) => void } = {}): Uint8Array {
+export function stateDictPickle(
+  tensors: readonly PickledTensor[],
+  opts: { legacy?: boolean; beforeStop?: (p: PickleBuilder) => void } = {},
+): Uint8Array {
   const p = new PickleBuilder().proto(2).global('collections', 'OrderedDict').binput(0).emptyTuple().reduce().mark()
   for (const t of tensors) {
     p.str(t.name)
@@ -133,7 +136,10 @@ export function stateDictPickle(tensors: readonly PickledTensor[], opts: { legac
     p.mark().str('storage').global('torch', t.storageType).str(t.storageKey).str('cpu').int(t.storageNumel)
     if (opts.legacy) p.none()
     p.tuple().binpersid()
-    p.int(t.offset).intTuple(t.shape).intTuple(t.stride ?? contiguousStrides(t.shape)).bool(false)
+    p.int(t.offset)
+      .intTuple(t.shape)
+      .intTuple(t.stride ?? contiguousStrides(t.shape))
+      .bool(false)
     p.binget(0).emptyTuple().reduce().tuple().reduce()
     // _rebuild_parameter(tensor, True, OrderedDict()): TUPLE3, REDUCE
     if (t.parameter) p.bool(true).binget(0).emptyTuple().reduce().raw(0x87).reduce()

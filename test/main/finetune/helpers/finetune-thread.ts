@@ -12,7 +12,8 @@ const session = await ModelSession.open({ checkpointDir }, { provider: 'cpu' })
 const epochs: number[] = []
 const r = await session.engine.finetune(
   {
-    examples: '{"prefix": "the capital and largest city of", "suffix": " France"}\n{"prefix": "a member of the genus", "suffix": " Canis"}\n',
+    examples:
+      '{"prefix": "the capital and largest city of", "suffix": " France"}\n{"prefix": "a member of the genus", "suffix": " Canis"}\n',
     options: { loss: 'nll', sensesPerExample: 2, lambda: 1000, lr: 0.5, klWeight: 1, epochs: 4, seed: 0 },
     background: { text: 'the capital of France. a member of the genus Canis. '.repeat(20), source: 'test' },
   },
@@ -20,4 +21,12 @@ const r = await session.engine.finetune(
 )
 const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('onnxruntime-node'))
 await session.dispose()
-process.stdout.write(JSON.stringify({ ortOnThisThread: loaded, epochs, epochKept: r.epochKept, edits: r.document?.edits.length ?? 0, fell: r.after!.canonicalLoss < r.before.canonicalLoss }) + '\n')
+process.stdout.write(
+  JSON.stringify({
+    ortOnThisThread: loaded,
+    epochs,
+    epochKept: r.epochKept,
+    edits: r.document?.edits.length ?? 0,
+    fell: r.after!.canonicalLoss < r.before.canonicalLoss,
+  }) + '\n',
+)

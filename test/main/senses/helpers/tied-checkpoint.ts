@@ -28,7 +28,10 @@ export function tiedCheckpoint(): { dir: string; unseen: number[]; pair: number[
   const bytes = new Uint8Array(readFileSync(join(TINY, 'model.safetensors')))
   const view = new DataView(bytes.buffer)
   const headerLength = Number(view.getBigUint64(0, true))
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] }
+  >
   const wte = header[WTE]
   if (wte.dtype !== 'F16') throw new Error(`expected ${WTE} in F16, got ${wte.dtype}`)
   const [vocab, d] = wte.shape

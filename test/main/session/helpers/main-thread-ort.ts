@@ -14,7 +14,10 @@ process.env.BACKPACK_CACHE_DIR = cacheDir
 const session = await ModelSession.open({ checkpointDir }, { provider: 'cpu' })
 const { vocabSize, numSenses, nEmbd } = session.engine.config
 const doc = (factor: number) =>
-  parseSenseEdits({ format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: 17, sense: [1], factor }] }, { vocabSize, numSenses, dModel: nEmbd, resolveToken: () => [] })
+  parseSenseEdits(
+    { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: 17, sense: [1], factor }] },
+    { vocabSize, numSenses, dModel: nEmbd, resolveToken: () => [] },
+  )
 const ids = [5, 17, 9, 17, 3, 11, 2, 8]
 await session.runner.run(ids, doc(1))
 await session.runner.run(ids, doc(2)) // from the base: project + addWeightedRows

@@ -20,7 +20,12 @@ export async function bundleHelper(name: string, outDir: string): Promise<string
     target: 'node20',
     logLevel: 'silent',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    plugins: [{ name: 'native-external', setup: (b) => b.onResolve({ filter: /^(sqlite3|onnxruntime-node)$/ }, (a) => ({ path: require.resolve(a.path), external: true })) }],
+    plugins: [
+      {
+        name: 'native-external',
+        setup: (b) => b.onResolve({ filter: /^(sqlite3|onnxruntime-node)$/ }, (a) => ({ path: require.resolve(a.path), external: true })),
+      },
+    ],
   })
   return outfile
 }
@@ -32,7 +37,11 @@ export interface ChildOutput {
   stderr: string
 }
 
-export function startChild(script: string, args: string[], options: Pick<SpawnOptions, 'uid' | 'gid'> = {}): { child: ChildProcess; done: Promise<ChildOutput>; onLine: (fn: (line: string) => void) => void } {
+export function startChild(
+  script: string,
+  args: string[],
+  options: Pick<SpawnOptions, 'uid' | 'gid'> = {},
+): { child: ChildProcess; done: Promise<ChildOutput>; onLine: (fn: (line: string) => void) => void } {
   const child = spawn(process.execPath, [script, ...args], { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''

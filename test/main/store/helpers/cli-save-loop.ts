@@ -12,7 +12,10 @@ let failed = 0
 for (let i = 0; i < Number(countArg); i++) {
   let out = ''
   const sink = { write: (s: string) => (out += s) }
-  const code = await runCli(['experiment', 'save', '--db', path, '--name', `${label} ${i}`, '--tag', label, '--edits', editsFile], { stdout: sink, stderr: sink })
+  const code = await runCli(['experiment', 'save', '--db', path, '--name', `${label} ${i}`, '--tag', label, '--edits', editsFile], {
+    stdout: sink,
+    stderr: sink,
+  })
   if (code !== 0) failed++
   process.stdout.write(`${code === 0 ? JSON.stringify(JSON.parse(out)) : out.trim()}\n`)
 }

@@ -3,7 +3,11 @@ import { join } from 'node:path'
 
 /** The names in a folder and every file's bytes, to show that nothing was created or changed. */
 export function folderSnapshot(dir: string): Map<string, Buffer> {
-  return new Map(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name))]))
+  return new Map(
+    readdirSync(dir)
+      .sort()
+      .map((name) => [name, readFileSync(join(dir, name))]),
+  )
 }
 
 /** Names that differ between two snapshots (added, removed, or with other bytes). */

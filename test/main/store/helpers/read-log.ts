@@ -11,7 +11,10 @@ try {
   const page = await store.list()
   let save = 'saved'
   try {
-    await store.save({ name: 'from the child', edits: { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', sense: 1, factor: 0 }] } })
+    await store.save({
+      name: 'from the child',
+      edits: { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', sense: 1, factor: 0 }] },
+    })
   } catch (e) {
     save = toErrorInfo(e).code
   }

@@ -16,13 +16,25 @@ try {
       name: `${label} ${i}`,
       notes: `saved by pid ${process.pid}`,
       tags: [label, `t${i % 7}`, 'loop'],
-      edits: { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', sense: i % 16, factor: i / 100 }] },
+      edits: {
+        format: 'backpack-sense-edits',
+        version: 1,
+        edits: [{ kind: 'scale-sense', token: ' nurse', sense: i % 16, factor: i / 100 }],
+      },
     })
     process.stdout.write(`saved ${e.id} ${e.uid}\n`)
     const data = new Float32Array(16384).map((_, j) => Math.sin(i + j))
     const r = await store.addRun(e.id, {
-      kind: 'predict', inputs: { text: `prompt ${i}` }, settings: { topK: 5 }, outputs: { topk: [] }, metrics: { i },
-      blobs: { logits: { dtype: 'float32', shape: [16384], data } }, appVersion: 'test', runtimeVersion: null, executionProvider: null, checkpoint: null,
+      kind: 'predict',
+      inputs: { text: `prompt ${i}` },
+      settings: { topK: 5 },
+      outputs: { topk: [] },
+      metrics: { i },
+      blobs: { logits: { dtype: 'float32', shape: [16384], data } },
+      appVersion: 'test',
+      runtimeVersion: null,
+      executionProvider: null,
+      checkpoint: null,
     })
     process.stdout.write(`run ${r.id}\n`)
   }

@@ -19,7 +19,9 @@ describe('migration 0001-initial', () => {
     expect(await migrateDatabase(raw, 1)).toBe(1)
     expect(await schemaVersion(raw)).toBe(1)
     const tables = (await raw.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map((t) => t.name)
-    expect(tables).toEqual(expect.arrayContaining(['checkpoints', 'experiments', 'experiment_tags', 'experiment_tokens', 'runs', 'run_blobs', 'user_scratch']))
+    expect(tables).toEqual(
+      expect.arrayContaining(['checkpoints', 'experiments', 'experiment_tags', 'experiment_tokens', 'runs', 'run_blobs', 'user_scratch']),
+    )
     expect(await raw.all('SELECT x FROM user_scratch')).toEqual([{ x: 'keep me' }])
     await raw.close()
   })
@@ -29,7 +31,11 @@ describe('migration 0001-initial', () => {
     const v1 = await ExperimentStore.open(path, { targetVersion: 1 })
     expect(await schemaVersion(v1.database)).toBe(1)
     const saved = await v1.save({ name: 'old one', notes: 'from v1', tags: ['t'], edits: sampleEdits() })
-    await expect(v1.database.run("INSERT INTO runs (uid, experiment_id, kind, inputs_json, settings_json, prompt_key, outputs_json, metrics_json, timings_json, edits_json, app_version, created_at) VALUES ('u', 999, 'predict', '{}', '{}', '', '{}', '{}', '{}', '{}', 'x', 0)")).rejects.toMatchObject({ code: 'bad-request' })
+    await expect(
+      v1.database.run(
+        "INSERT INTO runs (uid, experiment_id, kind, inputs_json, settings_json, prompt_key, outputs_json, metrics_json, timings_json, edits_json, app_version, created_at) VALUES ('u', 999, 'predict', '{}', '{}', '', '{}', '{}', '{}', '{}', 'x', 0)",
+      ),
+    ).rejects.toMatchObject({ code: 'bad-request' })
     await v1.close()
 
     const latest = await ExperimentStore.open(path)

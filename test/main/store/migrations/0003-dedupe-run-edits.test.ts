@@ -22,7 +22,13 @@ describe('migration 0003-dedupe-run-edits', () => {
     for (let i = 0; i < 2500; i++) {
       const edits = i % 3 === 0 ? a.edits : i % 3 === 1 ? b.edits : { ...sampleEdits(0.5), name: `variant` }
       const metrics = { i, top1Prob: i / 2500 }
-      const id = await insertOldRun(v2.database, i % 2 ? a.id : b.id, { uid: `run-${i}`, text: `prompt ${i % 10}`, edits, metrics, ...(i % 500 === 0 ? { blob } : {}) })
+      const id = await insertOldRun(v2.database, i % 2 ? a.id : b.id, {
+        uid: `run-${i}`,
+        text: `prompt ${i % 10}`,
+        edits,
+        metrics,
+        ...(i % 500 === 0 ? { blob } : {}),
+      })
       runs.push({ id, edits, metrics })
     }
     await v2.close()
@@ -45,8 +51,28 @@ describe('migration 0003-dedupe-run-edits', () => {
 
       // new runs reuse an existing document; purging the last user of one removes it
       const c = await v3.save({ name: 'C', edits: sampleEdits(7) })
-      await v3.addRun(c.id, { kind: 'predict', inputs: { text: 'x' }, settings: {}, outputs: {}, metrics: {}, appVersion: 't', runtimeVersion: null, executionProvider: null, checkpoint: null })
-      await v3.addRun(a.id, { kind: 'predict', inputs: { text: 'y' }, settings: {}, outputs: {}, metrics: {}, appVersion: 't', runtimeVersion: null, executionProvider: null, checkpoint: null })
+      await v3.addRun(c.id, {
+        kind: 'predict',
+        inputs: { text: 'x' },
+        settings: {},
+        outputs: {},
+        metrics: {},
+        appVersion: 't',
+        runtimeVersion: null,
+        executionProvider: null,
+        checkpoint: null,
+      })
+      await v3.addRun(a.id, {
+        kind: 'predict',
+        inputs: { text: 'y' },
+        settings: {},
+        outputs: {},
+        metrics: {},
+        appVersion: 't',
+        runtimeVersion: null,
+        executionProvider: null,
+        checkpoint: null,
+      })
       expect(await v3.database.get('SELECT count(*) AS n FROM edit_documents')).toEqual({ n: 4 })
       await v3.delete(c.id)
       await v3.purge(c.id)

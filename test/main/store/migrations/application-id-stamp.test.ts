@@ -33,7 +33,13 @@ describe('the application id stamp', () => {
       "INSERT INTO experiments (uid, name, notes, edits_json, edit_count, created_at, updated_at) VALUES ('u1', 'Nurse ablation', 'kept', ?, 2, ?, ?)",
       [JSON.stringify(sampleEdits()), now, now],
     )
-    await insertOldRun(old, id, { uid: 'r1', text: 'The nurse said', edits: sampleEdits(), metrics: { top1Prob: 0.25 }, blob: Float32Array.from([-1, -2]) })
+    await insertOldRun(old, id, {
+      uid: 'r1',
+      text: 'The nurse said',
+      edits: sampleEdits(),
+      metrics: { top1Prob: 0.25 },
+      blob: Float32Array.from([-1, -2]),
+    })
     expect(await old.get('PRAGMA application_id')).toEqual({ application_id: 0 })
     await old.close()
     expect(headerId(path)).toBe(0)

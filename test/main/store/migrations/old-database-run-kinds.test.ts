@@ -26,14 +26,26 @@ describe('a database from before runs of every kind', () => {
       const old = await ExperimentStore.open(path, { targetVersion: from })
       const a = await old.save({ name: 'old predict', edits: sampleEdits(0) })
       const blob = Float32Array.from([-1.25, -2.5])
-      const oldRun = await insertOldRun(old.database, a.id, { uid: 'old-1', text: 'The nurse said', edits: a.edits, metrics: { top1Prob: 0.25, meanLogProb: -1.875 }, blob })
+      const oldRun = await insertOldRun(old.database, a.id, {
+        uid: 'old-1',
+        text: 'The nurse said',
+        edits: a.edits,
+        metrics: { top1Prob: 0.25, meanLogProb: -1.875 },
+        blob,
+      })
       await old.close()
 
       const now = await ExperimentStore.open(path)
       try {
         expect(await schemaVersion(now.database)).toBe(SCHEMA_VERSION)
         const kept = await now.getRun(oldRun)
-        expect(kept).toMatchObject({ uid: 'old-1', kind: 'predict', inputs: { text: 'The nurse said' }, metrics: { top1Prob: 0.25, meanLogProb: -1.875 }, edits: a.edits })
+        expect(kept).toMatchObject({
+          uid: 'old-1',
+          kind: 'predict',
+          inputs: { text: 'The nurse said' },
+          metrics: { top1Prob: 0.25, meanLogProb: -1.875 },
+          edits: a.edits,
+        })
         expect(Array.from(kept.blobs.logProbs.data)).toEqual([-1.25, -2.5])
 
         const b = await now.save({ name: 'every kind', edits: sampleEdits(0.5) })
@@ -42,7 +54,9 @@ describe('a database from before runs of every kind', () => {
         expect((await now.get(a.id)).runCount).toBe(2)
 
         const c = await compareExperiments(now, [a.id, b.id])
-        expect(c.outputs.find((r) => r.prompt.text === 'The nurse said' && r.prompt.kind === 'predict')!.cells.map((x) => x !== null)).toEqual([true, false])
+        expect(
+          c.outputs.find((r) => r.prompt.text === 'The nurse said' && r.prompt.kind === 'predict')!.cells.map((x) => x !== null),
+        ).toEqual([true, false])
         const ev = c.details.find((d) => d.prompt.kind === 'evaluate')!
         expect(ev.rows.find((r) => r.item === 'a.txt' && r.field === 'meanLogProb')!.deltas![1]).toBeCloseTo(-0.05, 12)
         expect((await exportRunArrays(now, oldRun)).index.arrays.logProbs).toMatchObject({ dtype: 'float32', shape: [2], source: 'blob' })

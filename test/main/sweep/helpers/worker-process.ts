@@ -19,11 +19,15 @@ export interface WorkerProcess {
 }
 
 export function startWorker(redisUrl: string, extra: string[] = [], env: Record<string, string> = {}): WorkerProcess {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'worker', '--redis', redisUrl, '--checkpoint', TINY, '--lock-ms', '4000', ...extra], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/index.ts', 'worker', '--redis', redisUrl, '--checkpoint', TINY, '--lock-ms', '4000', ...extra],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
   const events: Record<string, unknown>[] = []
   let text = ''
   let buf = ''
@@ -42,7 +46,9 @@ export function startWorker(redisUrl: string, extra: string[] = [], env: Record<
     }
     waiters.splice(0).forEach((w) => w())
   })
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    proc.once('exit', (code, signal) => r({ code, signal })),
+  )
   exited.then(() => waiters.splice(0).forEach((w) => w()))
   let done = false
   exited.then(() => (done = true))
@@ -77,8 +83,15 @@ export async function stopWorker(w: WorkerProcess | undefined): Promise<void> {
 }
 
 /** Runs one CLI command in its own process (bounded); its exit code and output. */
-export function cliProcess(args: string[], timeoutMs = 240_000): Promise<{ code: number | null; stdout: string; stderr: string; json: () => Record<string, unknown> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+export function cliProcess(
+  args: string[],
+  timeoutMs = 240_000,
+): Promise<{ code: number | null; stdout: string; stderr: string; json: () => Record<string, unknown> }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
+    cwd: ROOT,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))

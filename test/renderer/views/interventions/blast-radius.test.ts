@@ -12,7 +12,12 @@ const pair = { a: { id: 339, text: ' he' }, b: { id: 673, text: ' she' }, maxInc
 
 async function showRadius(response: BlastRadiusResponse) {
   window.location.hash = '#/interventions'
-  const { client, calls } = fakeClient({ 'app.info': () => ok(info), 'model.recent': () => ok({ checkpoints: [] }), 'edits.validate': ({ document }) => ok({ document: document as never }), 'edits.blastRadius': () => ok(response) })
+  const { client, calls } = fakeClient({
+    'app.info': () => ok(info),
+    'model.recent': () => ok({ checkpoints: [] }),
+    'edits.validate': ({ document }) => ok({ document: document as never }),
+    'edits.blastRadius': () => ok(response),
+  })
   render(App, { client })
   await fireEvent.click(await screen.findByTestId('add-edit')) // scale ' nurse' sense 10 by 0
   await screen.findByTestId('edit-row') // once edits.validate accepted it
@@ -23,7 +28,13 @@ async function showRadius(response: BlastRadiusResponse) {
 
 describe('Interventions view: blast radius', () => {
   it('names the edits the bound does not cover (1-based, as in the edit list)', async () => {
-    const calls = await showRadius({ pairs: [pair], notCovered: [{ index: 1, kind: 'topic' }, { index: 2, kind: 'scale-contextualization' }] })
+    const calls = await showRadius({
+      pairs: [pair],
+      notCovered: [
+        { index: 1, kind: 'topic' },
+        { index: 2, kind: 'scale-contextualization' },
+      ],
+    })
     expect(calls.some((c) => c.method === 'edits.blastRadius')).toBe(true)
     expect(screen.getByTestId('blast-radius-not-covered').textContent).toMatch(/not bounded: edit 2 \(topic\), edit 3 \(α\)/)
   })

@@ -24,7 +24,8 @@ function setup(extra: Responders = {}) {
   let recent = [DEMO]
   let current = model(DEMO, true)
   const fake = fakeClient({
-    'app.info': () => ok({ version: 't', transport: 'http', available: Object.fromEntries(API_METHODS.map((m) => [m, true])), model: current }),
+    'app.info': () =>
+      ok({ version: 't', transport: 'http', available: Object.fromEntries(API_METHODS.map((m) => [m, true])), model: current }),
     'model.recent': () => ok({ checkpoints: recent }),
     'hub.download': () => ok({ jobId: 'job-1', repo: 'stanfordnlp/backpack-gpt2', revision: 'main' }),
     'model.load': ({ checkpoint }) => {
@@ -49,7 +50,10 @@ describe('Model view first run', () => {
     await fireEvent.click(await getButton())
     expect(calls.find((c) => c.method === 'hub.download')?.request).toEqual({ repo: 'stanfordnlp/backpack-gpt2', load: false })
 
-    emit('hub.progressed', { jobId: 'job-1', progress: { phase: 'downloading', file: 'pytorch_model.bin', bytes: 342e6, total: 684e6, rate: 1e7, etaSeconds: 34 } })
+    emit('hub.progressed', {
+      jobId: 'job-1',
+      progress: { phase: 'downloading', file: 'pytorch_model.bin', bytes: 342e6, total: 684e6, rate: 1e7, etaSeconds: 34 },
+    })
     const status = await screen.findByTestId('first-run-status')
     await waitFor(() => expect(status.textContent).toContain('342.0 / 684.0 MB'))
     expect(status.textContent).toContain('34 s left')
@@ -57,7 +61,10 @@ describe('Model view first run', () => {
     emit('hub.progressed', { jobId: 'other', progress: { phase: 'downloading', file: 'x', bytes: 1, total: 2, rate: 0, etaSeconds: null } })
     expect(screen.getByTestId('first-run-status').textContent).toContain('342.0 / 684.0 MB')
 
-    emit('hub.finished', { jobId: 'job-1', result: ok({ repo: 'stanfordnlp/backpack-gpt2', revision: 'main', commit: 'abc123', snapshot: SNAPSHOT, bytesDownloaded: 684e6 }) })
+    emit('hub.finished', {
+      jobId: 'job-1',
+      result: ok({ repo: 'stanfordnlp/backpack-gpt2', revision: 'main', commit: 'abc123', snapshot: SNAPSHOT, bytesDownloaded: 684e6 }),
+    })
     await waitFor(() => expect(calls.some((c) => c.method === 'model.load')).toBe(true))
     expect(calls.find((c) => c.method === 'model.load')?.request).toEqual({ checkpoint: SNAPSHOT })
     // loaded: the full model's folder is shown, the offer is gone, the recent list has it first
@@ -73,25 +80,39 @@ describe('Model view first run', () => {
     await app.refresh()
     render(ModelView, { app })
     await fireEvent.click(await getButton())
-    emit('hub.finished', { jobId: 'job-1', result: { ok: false, error: { code: 'hub-offline', message: 'offline and pytorch_model.bin is not cached' } } })
+    emit('hub.finished', {
+      jobId: 'job-1',
+      result: { ok: false, error: { code: 'hub-offline', message: 'offline and pytorch_model.bin is not cached' } },
+    })
     expect((await screen.findByRole('alert')).textContent).toContain('hub-offline')
     expect(calls.some((c) => c.method === 'model.load')).toBe(false)
     expect(screen.getByTestId('first-run')).toBeTruthy() // still on the demo: can try again
   })
 
   it('shows a conversion error from the load after the download', async () => {
-    const { client, emit } = setup({ 'model.load': () => ({ ok: false, error: { code: 'checkpoint-shape', message: 'sense_network weight missing' } }) })
+    const { client, emit } = setup({
+      'model.load': () => ({ ok: false, error: { code: 'checkpoint-shape', message: 'sense_network weight missing' } }),
+    })
     const app = new AppState(client)
     await app.refresh()
     render(ModelView, { app })
     await fireEvent.click(await getButton())
-    emit('hub.finished', { jobId: 'job-1', result: ok({ repo: 'stanfordnlp/backpack-gpt2', revision: 'main', commit: 'abc123', snapshot: SNAPSHOT, bytesDownloaded: 1 }) })
+    emit('hub.finished', {
+      jobId: 'job-1',
+      result: ok({ repo: 'stanfordnlp/backpack-gpt2', revision: 'main', commit: 'abc123', snapshot: SNAPSHOT, bytesDownloaded: 1 }),
+    })
     await waitFor(() => expect(screen.getAllByRole('alert').some((a) => a.textContent?.includes('checkpoint-shape'))).toBe(true))
   })
 
   it('is not offered when another checkpoint is loaded', async () => {
     const { client } = fakeClient({
-      'app.info': () => ok({ version: 't', transport: 'http', available: Object.fromEntries(API_METHODS.map((m) => [m, true])), model: model('/ckpt', false) }),
+      'app.info': () =>
+        ok({
+          version: 't',
+          transport: 'http',
+          available: Object.fromEntries(API_METHODS.map((m) => [m, true])),
+          model: model('/ckpt', false),
+        }),
       'model.recent': () => ok({ checkpoints: [] }),
     })
     const app = new AppState(client)

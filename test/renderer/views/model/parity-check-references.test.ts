@@ -98,7 +98,13 @@ describe('ParityCheck against the float64 reference', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Run parity check' }))
     const runId = (calls[0].request as { runId: string }).runId
     emit('run.progressed', { runId: 'another-run', method: 'suites.topic', done: 1, total: 2 })
-    emit('run.progressed', { runId, method: 'model.selfCheck', done: 7, total: 33, message: 'float64 reference: contextualization layer 5/12' })
+    emit('run.progressed', {
+      runId,
+      method: 'model.selfCheck',
+      done: 7,
+      total: 33,
+      message: 'float64 reference: contextualization layer 5/12',
+    })
     const status = await screen.findByTestId('parity-progress')
     await new Promise((res) => setTimeout(res, 0))
     const bar = status.querySelector('progress')!

@@ -58,7 +58,10 @@ describe('ParityCheck', () => {
 
   it('shows the typed error when the checkpoint has no reference outputs, and no table', async () => {
     const { client } = fakeClient({
-      'model.selfCheck': () => ({ ok: false, error: { code: 'not-found', message: 'no stored reference outputs for this checkpoint: /ckpt/reference' } }),
+      'model.selfCheck': () => ({
+        ok: false,
+        error: { code: 'not-found', message: 'no stored reference outputs for this checkpoint: /ckpt/reference' },
+      }),
     })
     render(ParityCheck, { client })
     await fireEvent.click(screen.getByRole('button', { name: 'Run parity check' }))
@@ -72,7 +75,15 @@ describe('ParityCheck', () => {
     render(ParityCheck, { client })
     await fireEvent.click(screen.getByRole('button', { name: 'Run parity check' }))
     await screen.findByTestId('parity-table')
-    emit('model.loaded', { model: { checkpointDir: '/other', contentHash: 'x', config: {} as never, provider: { name: 'cpu', requested: 'auto', available: ['cpu'] }, loadedAt: '' } })
+    emit('model.loaded', {
+      model: {
+        checkpointDir: '/other',
+        contentHash: 'x',
+        config: {} as never,
+        provider: { name: 'cpu', requested: 'auto', available: ['cpu'] },
+        loadedAt: '',
+      },
+    })
     await new Promise((res) => setTimeout(res, 0))
     expect(screen.queryByTestId('parity-table')).toBeNull()
   })

@@ -18,20 +18,54 @@ function show(lookup: SenseLookupResponse, other: SenseLookupResponse | null = n
 describe('Senses view: the atlas header', () => {
   it('says "multi-token word: policy first" for a word of several tokens (senses.lookup multiToken), nothing for one token', () => {
     // " xoxoxo" is the GPT-2 tokens " x", "ox", "ox", "o": a token id may repeat within a word
-    const tokens = [{ id: 2124, text: ' x' }, { id: 1140, text: 'ox' }, { id: 1140, text: 'ox' }, { id: 78, text: 'o' }]
+    const tokens = [
+      { id: 2124, text: ' x' },
+      { id: 1140, text: 'ox' },
+      { id: 1140, text: 'ox' },
+      { id: 78, text: 'o' },
+    ]
     show({ word: 'xoxoxo', text: ' xoxoxo', tokens, policy: 'first', used: [2124], multiToken: true, senses: [] })
     expect(screen.getByTestId('sense-multi-token').textContent).toBe('multi-token word: policy first')
     expect(screen.getAllByText('"ox"=1140')).toHaveLength(2)
     cleanup()
-    show({ word: ' nurse', text: ' nurse', tokens: [{ id: 15849, text: ' nurse' }], policy: 'first', used: [15849], multiToken: false, senses: [] })
+    show({
+      word: ' nurse',
+      text: ' nurse',
+      tokens: [{ id: 15849, text: ' nurse' }],
+      policy: 'first',
+      used: [15849],
+      multiToken: false,
+      senses: [],
+    })
     expect(screen.queryByTestId('sense-multi-token')).toBeNull()
     expect(screen.getByText('" nurse"=15849')).toBeTruthy()
   })
 
   it('offers a policy selector (first / mean) only for a multi-token word; choosing one looks the word (and the side-by-side word) up again with it', async () => {
-    const tokens = [{ id: 2124, text: ' x' }, { id: 1140, text: 'ox' }, { id: 1140, text: 'ox' }, { id: 78, text: 'o' }]
-    const multi: SenseLookupResponse = { word: 'xoxoxo', text: ' xoxoxo', tokens, policy: 'first', used: [2124], multiToken: true, senses: [] }
-    const doctor: SenseLookupResponse = { word: ' doctor', text: ' doctor', tokens: [{ id: 6253, text: ' doctor' }], policy: 'first', used: [6253], multiToken: false, senses: [] }
+    const tokens = [
+      { id: 2124, text: ' x' },
+      { id: 1140, text: 'ox' },
+      { id: 1140, text: 'ox' },
+      { id: 78, text: 'o' },
+    ]
+    const multi: SenseLookupResponse = {
+      word: 'xoxoxo',
+      text: ' xoxoxo',
+      tokens,
+      policy: 'first',
+      used: [2124],
+      multiToken: true,
+      senses: [],
+    }
+    const doctor: SenseLookupResponse = {
+      word: ' doctor',
+      text: ' doctor',
+      tokens: [{ id: 6253, text: ' doctor' }],
+      policy: 'first',
+      used: [6253],
+      multiToken: false,
+      senses: [],
+    }
     const { look, lookOther } = show(multi, doctor)
     const select = screen.getByTestId('sense-policy') as HTMLSelectElement
     expect(select.value).toBe('first')
@@ -44,7 +78,15 @@ describe('Senses view: the atlas header', () => {
     show({ ...multi, policy: 'mean', used: [2124, 1140, 1140, 78] })
     expect((screen.getByTestId('sense-policy') as HTMLSelectElement).value).toBe('mean')
     cleanup()
-    show({ word: ' nurse', text: ' nurse', tokens: [{ id: 15849, text: ' nurse' }], policy: 'first', used: [15849], multiToken: false, senses: [] })
+    show({
+      word: ' nurse',
+      text: ' nurse',
+      tokens: [{ id: 15849, text: ' nurse' }],
+      policy: 'first',
+      used: [15849],
+      multiToken: false,
+      senses: [],
+    })
     expect(screen.queryByTestId('sense-policy')).toBeNull()
   })
 })

@@ -8,15 +8,39 @@ afterEach(() => cleanup())
 const card = (sense: number): SenseCard => ({
   sense,
   norm: 1,
-  top: Array.from({ length: 10 }, (_, i) => ({ id: 100 * sense + i, text: i === 0 ? ' Pennsylvania' : ` top${sense}_${i}`, score: 10 - i })),
+  top: Array.from({ length: 10 }, (_, i) => ({
+    id: 100 * sense + i,
+    text: i === 0 ? ' Pennsylvania' : ` top${sense}_${i}`,
+    score: 10 - i,
+  })),
   bottom: Array.from({ length: 10 }, (_, i) => ({ id: 100 * sense + 50 + i, text: ` bot${sense}_${i}`, score: -10 + i })),
   summary: { min: -10, max: 10, mean: 0, std: 1, histogram: { edges: [-10, 0, 10], counts: [5, 5] }, quantiles: {} },
 })
-const lookup: SenseLookupResponse = { word: ' nurse', text: ' nurse', tokens: [{ id: 15849, text: ' nurse' }], policy: 'first', used: [15849], multiToken: false, senses: Array.from({ length: 16 }, (_, s) => card(s)) }
+const lookup: SenseLookupResponse = {
+  word: ' nurse',
+  text: ' nurse',
+  tokens: [{ id: 15849, text: ' nurse' }],
+  policy: 'first',
+  used: [15849],
+  multiToken: false,
+  senses: Array.from({ length: 16 }, (_, s) => card(s)),
+}
 
 function show(params: Record<string, string> = {}) {
   const app = { info: { version: 't' }, available: () => true, model: { name: 'm', config: { numSenses: 16, vocabSize: 50264 } } }
-  const senses = { lookup, other: null, neighbours: null, reverse: null, reverseProgress: null, error: null, loading: false, look: vi.fn(), lookOther: vi.fn(), findNeighbours: vi.fn(), findReverse: vi.fn() }
+  const senses = {
+    lookup,
+    other: null,
+    neighbours: null,
+    reverse: null,
+    reverseProgress: null,
+    error: null,
+    loading: false,
+    look: vi.fn(),
+    lookOther: vi.fn(),
+    findNeighbours: vi.fn(),
+    findReverse: vi.fn(),
+  }
   const update = vi.fn()
   render(SensesView, { props: { app, senses, route: { params, update } } as never })
   return update
@@ -44,7 +68,7 @@ describe('Senses view: fits a laptop screen', () => {
     expect(update).toHaveBeenCalledWith({ sense: '7' })
   })
 
-  it("every token links to its own atlas and shows the full token on hover", () => {
+  it('every token links to its own atlas and shows the full token on hover', () => {
     show()
     const link = within(screen.getAllByTestId('sense-card')[0]).getAllByRole('link')[0] as HTMLAnchorElement
     expect(link.getAttribute('href')).toBe('#/senses?word=%20Pennsylvania')

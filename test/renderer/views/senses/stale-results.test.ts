@@ -8,11 +8,27 @@ afterEach(() => cleanup())
 const one = (word: string) => ({ word, tokens: [{ id: 1, text: word }], policy: 'first' as const, used: [1], multiToken: false })
 const lookup = (word: string): SenseLookupResponse => ({ ...one(word), text: word, senses: [] })
 const neighbours: NeighboursResponse = { ...one(' nurse'), measure: 'min', neighbours: [{ id: 2, text: ' doctor', score: 0.5 }] }
-const reverse: ReverseResponse = { target: { id: 3, text: ' she' }, direction: 'boost', entries: [{ id: 4, text: ' her', sense: 1, score: 2 }] } as ReverseResponse
+const reverse: ReverseResponse = {
+  target: { id: 3, text: ' she' },
+  direction: 'boost',
+  entries: [{ id: 4, text: ' her', sense: 1, score: 2 }],
+} as ReverseResponse
 
 function show(state: { lookup: SenseLookupResponse; neighbours?: NeighboursResponse | null; reverse?: ReverseResponse | null }) {
   const app = { info: { version: 't' }, available: () => true, model: { name: 'm', config: { numSenses: 4, vocabSize: 50264 } } }
-  const senses = { other: null, neighbours: null, reverse: null, reverseProgress: null, error: null, loading: false, look: vi.fn(), lookOther: vi.fn(), findNeighbours: vi.fn(), findReverse: vi.fn(async () => undefined), ...state }
+  const senses = {
+    other: null,
+    neighbours: null,
+    reverse: null,
+    reverseProgress: null,
+    error: null,
+    loading: false,
+    look: vi.fn(),
+    lookOther: vi.fn(),
+    findNeighbours: vi.fn(),
+    findReverse: vi.fn(async () => undefined),
+    ...state,
+  }
   render(SensesView, { props: { app, senses, route: { params: {}, update: () => undefined } } as never })
 }
 

@@ -6,11 +6,35 @@ import type { NeighboursResponse, ReverseResponse, SenseLookupResponse } from '.
 afterEach(() => cleanup())
 
 // " xoxoxo" is the GPT-2 tokens " x", "ox", "ox", "o"
-const tokens = [{ id: 2124, text: ' x' }, { id: 1140, text: 'ox' }, { id: 1140, text: 'ox' }, { id: 78, text: 'o' }]
-const lookup: SenseLookupResponse = { word: 'xoxoxo', text: ' xoxoxo', tokens, policy: 'mean', used: [2124, 1140, 1140, 78], multiToken: true, senses: [] }
-const multiNeighbours: NeighboursResponse = { word: 'xoxoxo', tokens, policy: 'mean', used: [2124, 1140, 1140, 78], multiToken: true, measure: 'min', neighbours: [{ id: 5, text: 'f', score: 0.5 }] }
+const tokens = [
+  { id: 2124, text: ' x' },
+  { id: 1140, text: 'ox' },
+  { id: 1140, text: 'ox' },
+  { id: 78, text: 'o' },
+]
+const lookup: SenseLookupResponse = {
+  word: 'xoxoxo',
+  text: ' xoxoxo',
+  tokens,
+  policy: 'mean',
+  used: [2124, 1140, 1140, 78],
+  multiToken: true,
+  senses: [],
+}
+const multiNeighbours: NeighboursResponse = {
+  word: 'xoxoxo',
+  tokens,
+  policy: 'mean',
+  used: [2124, 1140, 1140, 78],
+  multiToken: true,
+  measure: 'min',
+  neighbours: [{ id: 5, text: 'f', score: 0.5 }],
+}
 
-function show(state: { lookup?: SenseLookupResponse | null; neighbours?: NeighboursResponse | null; reverse?: ReverseResponse | null }, route: Record<string, string> = {}) {
+function show(
+  state: { lookup?: SenseLookupResponse | null; neighbours?: NeighboursResponse | null; reverse?: ReverseResponse | null },
+  route: Record<string, string> = {},
+) {
   const app = { info: { version: 't' }, available: () => true, model: { name: 'm', config: { numSenses: 4, vocabSize: 50264 } } }
   const senses = {
     lookup: null,
@@ -36,7 +60,17 @@ describe('Senses view: the tokens and policy beside a word', () => {
     expect(screen.getByTestId('neighbours-multi-token').textContent).toBe('multi-token word: policy mean')
     expect(screen.getByTestId('neighbours-word').textContent).toContain('"ox"=1140')
     cleanup()
-    show({ neighbours: { word: ' nurse', tokens: [{ id: 15849, text: ' nurse' }], policy: 'first', used: [15849], multiToken: false, measure: 2, neighbours: [] } })
+    show({
+      neighbours: {
+        word: ' nurse',
+        tokens: [{ id: 15849, text: ' nurse' }],
+        policy: 'first',
+        used: [15849],
+        multiToken: false,
+        measure: 2,
+        neighbours: [],
+      },
+    })
     expect(screen.queryByTestId('neighbours-multi-token')).toBeNull()
     expect(screen.getByTestId('neighbours-word').textContent).toContain('" nurse"=15849')
   })

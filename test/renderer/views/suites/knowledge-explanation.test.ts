@@ -23,9 +23,24 @@ describe('Suites view: knowledge-edit explanations', () => {
     const app = { info: { version: 't' }, available: () => true, model: { name: 'm', config: { numSenses: 16 } } }
     const knowledgeEdit: KnowledgeEditView = {
       edited: false,
-      cases: [kase('Brady→Colts', ['" Patriots" and " Colts" have identical embedding rows on this model: the edit cannot separate them and has no effect']), kase('Other')],
+      cases: [
+        kase('Brady→Colts', [
+          '" Patriots" and " Colts" have identical embedding rows on this model: the edit cannot separate them and has no effect',
+        ]),
+        kase('Other'),
+      ],
     }
-    const suites = { running: null, progress: null, errorOf: () => null, requestOf: () => null, genderBias: null, knowledgeEdit, topic: null, cancel: () => undefined, ranWith: () => null }
+    const suites = {
+      running: null,
+      progress: null,
+      errorOf: () => null,
+      requestOf: () => null,
+      genderBias: null,
+      knowledgeEdit,
+      topic: null,
+      cancel: () => undefined,
+      ranWith: () => null,
+    }
     const evaluation = { documents: [], result: null, about: null, error: null, running: false, progress: null }
     render(SuitesView, { props: { app, suites, evaluation, edits: { edits: [], document: null } } as never })
     const notes = screen.getAllByTestId('knowledge-explanation')

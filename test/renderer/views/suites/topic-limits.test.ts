@@ -5,9 +5,18 @@ import SuitesView from '../../../../src/renderer/src/views/suites/SuitesView.sve
 afterEach(() => cleanup())
 
 describe('Suites view: topic settings ranges', () => {
-  it('bounds the topic inputs by the ranges suites.topic and the CLI\'s suite topic accept (src/shared/generation-settings.ts)', () => {
+  it("bounds the topic inputs by the ranges suites.topic and the CLI's suite topic accept (src/shared/generation-settings.ts)", () => {
     const app = { info: { version: 't' }, available: () => true, model: { name: 'm', config: { numSenses: 16 } } }
-    const suites = { running: null, progress: null, errorOf: () => null, requestOf: () => null, genderBias: null, knowledgeEdit: null, topic: null, cancel: () => undefined }
+    const suites = {
+      running: null,
+      progress: null,
+      errorOf: () => null,
+      requestOf: () => null,
+      genderBias: null,
+      knowledgeEdit: null,
+      topic: null,
+      cancel: () => undefined,
+    }
     const evaluation = { documents: [], result: null, about: null, error: null, running: false, progress: null }
     render(SuitesView, { props: { app, suites, evaluation, edits: { edits: [], document: null } } as never })
     const samples = screen.getByLabelText('samples')

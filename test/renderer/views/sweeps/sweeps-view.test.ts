@@ -22,10 +22,17 @@ const progress = (done: number, extra: Partial<SweepProgress> = {}): SweepProgre
   recorded: 0,
   ...extra,
 })
-const edits = { document: { format: 'backpack-sense-edits' as const, version: 1 as const, edits: [{ kind: 'scale-sense' as const, token: ' nurse', sense: 1, factor: 0 }] }, edits: [{}] }
+const edits = {
+  document: {
+    format: 'backpack-sense-edits' as const,
+    version: 1 as const,
+    edits: [{ kind: 'scale-sense' as const, token: ' nurse', sense: 1, factor: 0 }],
+  },
+  edits: [{}],
+}
 
 describe('Sweeps view', () => {
-  it('on open lists the queue\'s sweeps and reads each (catching up on results), then follows the selected one live', async () => {
+  it("on open lists the queue's sweeps and reads each (catching up on results), then follows the selected one live", async () => {
     let done = 0
     const { client, calls } = fakeClient({
       'sweeps.list': () => ok({ sweeps: [meta] }),
@@ -42,7 +49,10 @@ describe('Sweeps view', () => {
     done = 2
     await waitFor(() => expect(screen.getByTestId('count-done').textContent).toBe('2'))
     expect(screen.getAllByTestId('worker-row').map((r) => r.textContent)).toEqual(['box/102', 'box/210'])
-    expect(screen.getAllByTestId('sweep-experiment').map((a) => [a.textContent, a.getAttribute('href')])).toEqual([['job 0', '#/compare?ids=10'], ['job 1', '#/compare?ids=11']])
+    expect(screen.getAllByTestId('sweep-experiment').map((a) => [a.textContent, a.getAttribute('href')])).toEqual([
+      ['job 0', '#/compare?ids=10'],
+      ['job 1', '#/compare?ids=11'],
+    ])
     expect(parseHash(screen.getByTestId('sweep-compare').getAttribute('href')!)).toEqual({ view: 'compare', params: { ids: '10,11' } })
     done = 3
     await waitFor(() => expect(screen.getByTestId('count-done').textContent).toBe('3'))
@@ -71,7 +81,14 @@ describe('Sweeps view', () => {
     expect(calls.find((c) => c.method === 'sweeps.submit')!.request).toEqual({
       redis: 'redis://gpu-box:6380',
       queue: 'backpack-sweeps',
-      document: { format: 'backpack-sweep', version: 1, name: 'sweep', kind: 'predict', request: { text: 'The nurse said' }, edits: [{ ...edits.document, name: 'sweep' }] },
+      document: {
+        format: 'backpack-sweep',
+        version: 1,
+        name: 'sweep',
+        kind: 'predict',
+        request: { text: 'The nurse said' },
+        edits: [{ ...edits.document, name: 'sweep' }],
+      },
     })
     await waitFor(() => expect(screen.getByTestId('sweep-status')).toBeTruthy())
 
@@ -92,12 +109,18 @@ describe('Sweeps view', () => {
 
     await fireEvent.click(screen.getByTestId('sweep-cancel'))
     await waitFor(() => expect(calls.some((c) => c.method === 'sweeps.cancel')).toBe(true))
-    expect(calls.find((c) => c.method === 'sweeps.cancel')!.request).toEqual({ redis: 'redis://gpu-box:6380', queue: 'backpack-sweeps', sweepId: 'swabc' })
+    expect(calls.find((c) => c.method === 'sweeps.cancel')!.request).toEqual({
+      redis: 'redis://gpu-box:6380',
+      queue: 'backpack-sweeps',
+      sweepId: 'swabc',
+    })
     sweeps.dispose()
   })
 
   it('shows a typed error when Redis cannot be reached, and remembers the URL', async () => {
-    const { client } = fakeClient({ 'sweeps.list': () => ({ ok: false, error: { code: 'queue', message: 'Redis at redis://127.0.0.1:1/ is not reachable' } }) })
+    const { client } = fakeClient({
+      'sweeps.list': () => ({ ok: false, error: { code: 'queue', message: 'Redis at redis://127.0.0.1:1/ is not reachable' } }),
+    })
     const store = new Map<string, string>()
     const settings = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) }
     const sweeps = new SweepsState(client, settings)

@@ -11,7 +11,14 @@ afterEach(() => cleanup())
 
 const app = { info: { version: 't' }, available: () => true, model: { name: 'm', config: { numSenses: 16 } } }
 const EXAMPLES = '{"prefix": "The capital of France is", "suffix": " Paris"}\n{"prefix": "A member of the genus", "suffix": " Canis"}\n'
-const figures = (epoch: number, canonicalLoss: number): FinetuneEpochFigures => ({ epoch, epochs: 3, canonicalLoss, objective: canonicalLoss + 0.01, kl: 0.001 * epoch, backgroundNll: 4.2 + 1e-4 * epoch })
+const figures = (epoch: number, canonicalLoss: number): FinetuneEpochFigures => ({
+  epoch,
+  epochs: 3,
+  canonicalLoss,
+  objective: canonicalLoss + 0.01,
+  kl: 0.001 * epoch,
+  backgroundNll: 4.2 + 1e-4 * epoch,
+})
 const metrics = (loss: number, bg: number) => ({
   canonicalLoss: loss,
   objective: loss,
@@ -47,7 +54,15 @@ const RESPONSE: FinetuneResponse = {
       { kind: 'add-sense', token: 1680, sense: 0, from: { values: [0.3, 0.4] } },
     ],
   },
-  background: { source: 'the bundled demo', isDefault: true, truncated: false, tokens: 900, positions: 899, reachedPositions: 40, statisticsCached: false },
+  background: {
+    source: 'the bundled demo',
+    isDefault: true,
+    truncated: false,
+    tokens: 900,
+    positions: 899,
+    reachedPositions: 40,
+    statisticsCached: false,
+  },
   timingsMs: { prepare: 10, epochs: [1, 1, 1] },
 }
 
@@ -107,7 +122,12 @@ describe('Teach view', () => {
     await fireEvent.input(screen.getByLabelText('name'), { target: { value: 'capitals' } })
     await fireEvent.click(screen.getByRole('button', { name: 'Save as experiment' }))
     await waitFor(() => expect(screen.getByTestId('finetune-saved').textContent).toContain('#7'))
-    const save = calls.find((c) => c.method === 'experiments.save')!.request as { name: string; edits: { edits: unknown[]; name: string }; tags: string[]; notes: string }
+    const save = calls.find((c) => c.method === 'experiments.save')!.request as {
+      name: string
+      edits: { edits: unknown[]; name: string }
+      tags: string[]
+      notes: string
+    }
     expect(save.name).toBe('capitals')
     expect(save.edits.edits).toEqual(RESPONSE.document!.edits)
     expect(save.tags).toEqual(['finetune'])

@@ -18,6 +18,12 @@ export function attributionBarsOptions(data: readonly Contribution[], numSensesS
     x: { label: 'contribution to the logit', grid: true },
     y: { domain: order.map((p) => labels.get(p)!), label: null },
     color: senseColorScale(numSensesShown),
-    marks: [Plot.barX(data, Plot.stackX({ y: positionLabel, x: 'value', fill: 'sense', title: (c: Contribution) => `sense ${c.sense}: ${c.value.toFixed(4)}` })), Plot.ruleX([0])],
+    marks: [
+      Plot.barX(
+        data,
+        Plot.stackX({ y: positionLabel, x: 'value', fill: 'sense', title: (c: Contribution) => `sense ${c.sense}: ${c.value.toFixed(4)}` }),
+      ),
+      Plot.ruleX([0]),
+    ],
   }
 }

@@ -46,11 +46,18 @@ export function valueDomain(bars: readonly { value: number }[]): [number, number
  * The Plot options of one small multiple: a metric's value per experiment on a fitted axis, with
  * units; the subtitle and each bar's tooltip give its difference from the first experiment.
  */
-export function metricChartOptions(m: { metric: string; prompt: string; values: readonly (number | null)[] }, names: readonly string[], legend: boolean): Plot.PlotOptions {
+export function metricChartOptions(
+  m: { metric: string; prompt: string; values: readonly (number | null)[] },
+  names: readonly string[],
+  legend: boolean,
+): Plot.PlotOptions {
   const { unit, deltaUnit } = metricUnit(m.metric)
   const { reference, bars } = metricDeltas(m.metric, names, m.values)
   const [floor, top] = valueDomain(bars)
-  const spread = bars.length > 1 ? ` · spread ${signedWithUnit(Math.max(...bars.map((b) => b.delta)) - Math.min(...bars.map((b) => b.delta)), deltaUnit).replace(/^\+/, '')}` : ''
+  const spread =
+    bars.length > 1
+      ? ` · spread ${signedWithUnit(Math.max(...bars.map((b) => b.delta)) - Math.min(...bars.map((b) => b.delta)), deltaUnit).replace(/^\+/, '')}`
+      : ''
   const refText = reference ? `vs ${reference.experiment} (${withUnit(reference.value, unit)})${spread}` : ''
   return {
     width: 260,
@@ -70,7 +77,13 @@ export function metricChartOptions(m: { metric: string; prompt: string; values: 
         fill: 'experiment',
         title: (d: DeltaBar) => `${d.experiment}: ${withUnit(d.value, unit)} (Δ ${signedWithUnit(d.delta, deltaUnit)})`,
       }),
-      Plot.text(bars, { x: 'experiment', y: 'value', dy: -6, text: (d: DeltaBar) => (d.delta === 0 ? '' : signedWithUnit(d.delta, deltaUnit, 2)), fontSize: 9 }),
+      Plot.text(bars, {
+        x: 'experiment',
+        y: 'value',
+        dy: -6,
+        text: (d: DeltaBar) => (d.delta === 0 ? '' : signedWithUnit(d.delta, deltaUnit, 2)),
+        fontSize: 9,
+      }),
     ],
   }
 }

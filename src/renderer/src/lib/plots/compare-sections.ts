@@ -9,7 +9,12 @@ export const CHARTED_ROWS = 8
  */
 export function chartableRows(section: DetailSection): { metric: string; prompt: string; values: (number | null)[] }[] {
   return section.rows
-    .filter((r) => r.status !== 'same' && r.values.filter((v) => typeof v === 'number').length >= 2 && r.values.every((v) => v === null || typeof v === 'number'))
+    .filter(
+      (r) =>
+        r.status !== 'same' &&
+        r.values.filter((v) => typeof v === 'number').length >= 2 &&
+        r.values.every((v) => v === null || typeof v === 'number'),
+    )
     .slice(0, CHARTED_ROWS)
     .map((r) => ({ metric: r.field, prompt: r.item, values: r.values as (number | null)[] }))
 }
@@ -18,5 +23,9 @@ export function chartableRows(section: DetailSection): { metric: string; prompt:
 export function generationParts(cell: GenerationCell): { before: string; marked: string | null; after: string } {
   const i = cell.firstDifference
   if (i === null) return { before: cell.text, marked: null, after: '' }
-  return { before: cell.tokens.slice(0, i).join(''), marked: i < cell.tokens.length ? cell.tokens[i] : '', after: cell.tokens.slice(i + 1).join('') }
+  return {
+    before: cell.tokens.slice(0, i).join(''),
+    marked: i < cell.tokens.length ? cell.tokens[i] : '',
+    after: cell.tokens.slice(i + 1).join(''),
+  }
 }

@@ -10,7 +10,10 @@ export interface LossPoint {
 
 /** The curves of a fine-tuning run so far: the original model's figures at epoch 0, then each epoch's. */
 export function lossPoints(before: FinetuneFigures | null, history: readonly FinetuneEpochFigures[]): LossPoint[] {
-  const rows: { epoch: number; f: FinetuneFigures }[] = [...(before ? [{ epoch: 0, f: before }] : []), ...history.map((h) => ({ epoch: h.epoch, f: h }))]
+  const rows: { epoch: number; f: FinetuneFigures }[] = [
+    ...(before ? [{ epoch: 0, f: before }] : []),
+    ...history.map((h) => ({ epoch: h.epoch, f: h })),
+  ]
   return rows.flatMap(({ epoch, f }) => [
     { epoch, series: 'canonical loss' as const, value: f.canonicalLoss },
     { epoch, series: 'objective' as const, value: f.objective },
@@ -61,6 +64,12 @@ function lineMarks(points: readonly LossPoint[], stroke: 'series' | null): Plot.
   const channel = stroke ?? 'currentColor'
   return [
     Plot.line(points, { x: 'epoch', y: 'value', stroke: channel, z: 'series' }),
-    Plot.dot(points, { x: 'epoch', y: 'value', fill: channel, r: 2.5, title: (d: LossPoint) => `${d.series}, epoch ${d.epoch}: ${d.value.toFixed(5)}` }),
+    Plot.dot(points, {
+      x: 'epoch',
+      y: 'value',
+      fill: channel,
+      r: 2.5,
+      title: (d: LossPoint) => `${d.series}, epoch ${d.epoch}: ${d.value.toFixed(5)}`,
+    }),
   ]
 }

@@ -19,6 +19,15 @@ export function scoreHistogramOptions(histogram: SenseCard['summary']['histogram
     marginBottom: 26,
     x: { ticks: 4, tickSize: 2, label: 'score (logit contribution)', labelAnchor: 'center' },
     y: { axis: null, type: 'sqrt' },
-    marks: [Plot.rectY(bins, { x1: 'x1', x2: 'x2', y: 'c', fill: 'currentColor', fillOpacity: 0.6, title: (b: Bin) => `${b.c} tokens in [${b.x1.toFixed(2)}, ${b.x2.toFixed(2)})` })],
+    marks: [
+      Plot.rectY(bins, {
+        x1: 'x1',
+        x2: 'x2',
+        y: 'c',
+        fill: 'currentColor',
+        fillOpacity: 0.6,
+        title: (b: Bin) => `${b.c} tokens in [${b.x1.toFixed(2)}, ${b.x2.toFixed(2)})`,
+      }),
+    ],
   }
 }

@@ -13,7 +13,9 @@ export interface BiasDot {
 /** One dot per profession and setting (a setting the run did not fit is left out). */
 export function biasDots(r: GenderBiasView): BiasDot[] {
   return r.perProfession.flatMap((p) =>
-    (['unmodified', 'removeSense', 'optimizeSense'] as const).flatMap((k) => (p[k] === undefined ? [] : [{ profession: p.profession, setting: BIAS_SETTINGS[k], bias: p[k] as number }])),
+    (['unmodified', 'removeSense', 'optimizeSense'] as const).flatMap((k) =>
+      p[k] === undefined ? [] : [{ profession: p.profession, setting: BIAS_SETTINGS[k], bias: p[k] as number }],
+    ),
   )
 }
 
@@ -32,7 +34,16 @@ export function genderBiasChartOptions(r: GenderBiasView): Plot.PlotOptions {
     x: { type: 'log', label: 'bias max(p(he)/p(she), p(she)/p(he)) (ratio, 1 = unbiased) →', grid: true },
     y: { label: null, domain: r.perProfession.map((p) => p.profession) },
     color: { legend: true, domain: settings },
-    marks: [Plot.ruleX([1]), Plot.dot(rows, { x: 'bias', y: 'profession', fill: 'setting', r: radius, title: (d: BiasDot) => `${d.setting}: ${d.bias.toFixed(3)}` })],
+    marks: [
+      Plot.ruleX([1]),
+      Plot.dot(rows, {
+        x: 'bias',
+        y: 'profession',
+        fill: 'setting',
+        r: radius,
+        title: (d: BiasDot) => `${d.setting}: ${d.bias.toFixed(3)}`,
+      }),
+    ],
   }
 }
 
