@@ -107,12 +107,7 @@ describe('cli evaluate', () => {
     expect(await code('--file', join(dir, 'corpus', 'sentence.txt'), '--edits', join(dir, 'binary.txt'))).toEqual([1, 'edit-invalid'])
   })
 
-  // experiments.saveRun is another part of this change; until its handler is in this build the
-  // placeholder answers `unavailable` and the saving path cannot run
-  const saveRunLanded = !readFileSync(resolve('src/main/workbench/workbench.ts'), 'utf8').includes(
-    'experiments.saveRun is not implemented yet',
-  )
-  it.skipIf(!saveRunLanded)('--save-new records the run in a new experiment and --save adds one to it, log-probs as blobs', async () => {
+  it('--save-new records the run in a new experiment and --save adds one to it, log-probs as blobs', async () => {
     const db = join(dir, 'runs.sqlite')
     const first = await cli(['evaluate', '--dir', join(dir, 'corpus'), '--checkpoint', TINY, '--save-new', 'corpus baseline', '--db', db])
     expect(first.code).toBe(0)

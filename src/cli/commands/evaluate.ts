@@ -1,14 +1,9 @@
-import { readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
-import { WorkbenchError, type Result } from '../../shared/errors'
+import { WorkbenchError } from '../../shared/errors'
 import type { ApiEvent } from '../../shared/ipc/api'
-import type { EvaluateResponse } from '../../shared/ipc/api-types'
 import { readCorpus } from '../../main/evaluation/read-corpus'
-import { createDispatcher } from '../../main/workbench/create-dispatcher'
-import { appVersion } from '../../main/paths/app-version'
-import { Workbench } from '../../main/workbench/workbench'
 import { parseFlags, type CliCommand, type CliIo } from '../cli-command'
 import { intFlag } from './analysis-engine'
+import { callAndSave, editsRequest, withWorkbench } from './cli-workbench'
 
 const RUN_ID = 'cli-evaluate'
 
@@ -70,61 +65,21 @@ export const evaluate: CliCommand = {
       )
     const experimentId = values.save !== undefined ? intFlag(values.save, 'save', 0, 1, Number.MAX_SAFE_INTEGER) : undefined
     const documents = await readCorpus(values.file !== undefined ? { file: values.file } : { dir: values.dir as string })
-    const edits = values.edits !== undefined ? await readEdits(values.edits) : undefined
-    const workbench = new Workbench({
-      transport: 'cli',
-      version: appVersion(),
-      ...(values.db !== undefined ? { databasePath: resolve(values.db) } : {}),
+    const target = experimentId !== undefined ? { experimentId } : values['save-new'] !== undefined ? { name: values['save-new'] } : null
+    return withWorkbench(values, async (wb) => {
+      const off = wb.events.subscribe(progressLines(io))
+      try {
+        const edits = await editsRequest(wb, values.edits, io)
+        const request = { documents, ...(edits !== undefined ? { edits } : {}) }
+        // the run id lets the handler report progress; saving answers from the session's memo
+        const { response, saved } = await callAndSave(wb, 'evaluate.run', { ...request, runId: RUN_ID }, target)
+        const { logProbs: _logProbs, ...shown } = response
+        return { contentHash: wb.model!.contentHash, editsFile: values.edits ?? null, ...shown, ...(saved ? { saved } : {}) }
+      } finally {
+        off()
+      }
     })
-    const dispatch = createDispatcher(workbench.handlers())
-    const off = workbench.events.subscribe(progressLines(io))
-    try {
-      const model = unwrap(await dispatch('model.load', values.checkpoint !== undefined ? { checkpoint: values.checkpoint } : {})) as {
-        contentHash: string
-      }
-      const request = { documents, ...(edits !== undefined ? { edits } : {}) }
-      const head = { contentHash: model.contentHash, editsFile: values.edits ?? null }
-      if (!saving) {
-        const { logProbs: _logProbs, ...shown } = unwrap(await dispatch('evaluate.run', { ...request, runId: RUN_ID })) as EvaluateResponse
-        return { ...head, ...shown }
-      }
-      const target = experimentId !== undefined ? { experimentId } : { name: values['save-new'] }
-      const saved = unwrap(
-        await dispatch('experiments.saveRun', { method: 'evaluate.run', request: { ...request, runId: RUN_ID }, ...target }),
-      ) as {
-        experiment: { id: number }
-        run: { id: number; outputs?: Record<string, unknown>; timingsMs?: Record<string, number> }
-      }
-      return {
-        ...head,
-        ...saved.run.outputs,
-        timingsMs: saved.run.timingsMs,
-        saved: { experimentId: saved.experiment.id, runId: saved.run.id },
-      }
-    } finally {
-      off()
-      await workbench.dispose()
-    }
   },
-}
-
-function unwrap(res: Result<unknown>): unknown {
-  if (!res.ok) throw new WorkbenchError(res.error.code, res.error.message)
-  return res.value
-}
-
-async function readEdits(path: string): Promise<unknown> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (e) {
-    throw new WorkbenchError('not-found', `cannot read the sense-edit file ${path}: ${(e as Error).message}`, { cause: e })
-  }
-  try {
-    return JSON.parse(text)
-  } catch (e) {
-    throw new WorkbenchError('edit-invalid', `the sense-edit file ${path} is not valid JSON: ${(e as Error).message}`, { cause: e })
-  }
 }
 
 /** The evaluation's progress as stderr lines, about every 10% of the predicted tokens. */
