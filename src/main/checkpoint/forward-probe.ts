@@ -31,9 +31,13 @@ export interface ProbeVerdict {
   maxAbsLogit: number
 }
 
+/**
+ * The weights by canonical name. The probe holds one weight's `data` only until it asks for the
+ * next one of 1 MiB or more, so a streamed checkpoint may hand those out in one reused buffer.
+ */
 export interface ProbeWeights {
   config: BackpackConfig
-  tensors: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>
+  tensors: { get(name: string): { shape: readonly number[]; data: Float32Array } | undefined }
 }
 
 const WTE = 'backpack.gpt2_model.wte.weight'

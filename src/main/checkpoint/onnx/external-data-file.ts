@@ -45,17 +45,29 @@ export class ExternalDataFile {
     return this.#size
   }
 
-  /** Writes every registered weight; `checkAbort` runs between tensors and may throw. */
-  async flush(options: { checkAbort?: () => void; onBytes?: (written: number, total: number) => void } = {}): Promise<void> {
+  /**
+   * Writes every registered weight; `checkAbort` runs between tensors and may throw. Weights that
+   * are views of `source.buffer` (a streamed checkpoint's unread file image) are copied from the
+   * checkpoint file through one reused buffer instead of from memory.
+   */
+  async flush(options: { checkAbort?: () => void; onBytes?: (written: number, total: number) => void; source?: WeightSource } = {}): Promise<void> {
     const fh = await open(this.path, 'w')
     try {
       let written = 0
+      let chunk: Uint8Array | null = null
       for (const { ref, data } of this.#pending) {
         options.checkAbort?.()
+        const fromFile = options.source !== undefined && data.buffer === options.source.buffer
         const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
         let done = 0
         while (done < bytes.length) {
-          const r = await fh.write(bytes, done, Math.min(bytes.length - done, 1 << 26), ref.offset + done)
+          let part = bytes.subarray(done, Math.min(bytes.length, done + (1 << 26)))
+          if (fromFile) {
+            chunk ??= new Uint8Array(COPY_CHUNK)
+            part = chunk.subarray(0, Math.min(COPY_CHUNK, bytes.length - done))
+            await options.source!.read(part, data.byteOffset + done)
+          }
+          const r = await fh.write(part, 0, part.length, ref.offset + done)
           done += r.bytesWritten
         }
         written += bytes.length
@@ -69,3 +81,12 @@ export class ExternalDataFile {
     this.#pending.length = 0
   }
 }
+
+/** A checkpoint file whose bytes stand behind the views of `buffer` at the same offsets. */
+export interface WeightSource {
+  buffer: ArrayBufferLike
+  read(into: Uint8Array, position: number): Promise<void>
+}
+
+/** Bytes per copy from a weight source (one reused buffer). */
+const COPY_CHUNK = 4 * 1024 * 1024
