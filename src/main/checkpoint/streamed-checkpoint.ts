@@ -9,6 +9,7 @@ import { ALIASES, canonicalTensors, checkFinite, MASK_BUFFER, type CheckpointTen
 import { contentHasher, tensorHashHeader } from './content-hash'
 import type { ProbeWeights } from './forward-probe'
 import { SENSE_WEIGHT_NET_W } from './onnx/graph-ops'
+import { BLOCK_FLOATS } from './probe-ops'
 import type { WeightSource } from './onnx/external-data-file'
 import type { RawTensor } from './raw-tensor'
 import { isRegularFile, openRegularFile, readExactly, readFileBytes, throwIfAborted } from './read-file-bytes'
@@ -26,8 +27,9 @@ import { checkEntryCrc, readZipDirectory, type ZipEntry } from './zip-archive'
  * every tensor is a view whose offset is its offset in the file, its pages never touched. Then,
  * through one reused buffer: the CRC-32 of every large stored zip entry (`checkpoint-corrupt`),
  * the finite check and the content hash of every canonical tensor in name order (as
- * `contentHash`); the overflow probe reads its weights from the file (`probeWeights`) and the
- * export copies them from the file (`source`, for `writeOnnxExport`).
+ * `contentHash`); the overflow probe reads its weights from the file, matrices in blocks of rows
+ * through one reused buffer (`probeWeights`), and the export copies them from the file
+ * (`source`, for `writeOnnxExport`).
  *
  * It streams a single-file torch zip or safetensors checkpoint in the HF layout whose weights are
  * float32 at 4-byte-aligned offsets, with tied tensors stored once; anything else (sharded,
@@ -44,7 +46,7 @@ export interface StreamedCheckpoint extends LoadedCheckpoint {
   }
 }
 
-/** Storages at least this large stay on disk (smaller ones are read with the metadata); the probe reuses one buffer for weights this large. */
+/** Storages at least this large stay on disk; smaller ones are read with the metadata. */
 const STREAM_MIN = 1024 * 1024
 /** Bytes per read of a pass over the weights (one reused buffer). */
 const CHUNK = 4 * 1024 * 1024
@@ -172,22 +174,22 @@ async function stream(l: Located, signal?: AbortSignal): Promise<StreamedCheckpo
     })
   }
   // 3. the one weight the graph builders read, in memory (small: 2·d_model²)
-  const read = (t: CheckpointTensor, into: Float32Array): Float32Array => {
-    const bytes = new Uint8Array(into.buffer, into.byteOffset, t.data.byteLength)
+  /** Values [from, from + count) of a tensor, read from the file into `into` (a view of it is returned). */
+  const read = (t: CheckpointTensor, from: number, count: number, into: Float32Array): Float32Array => {
+    const bytes = new Uint8Array(into.buffer, into.byteOffset, count * 4)
     for (let done = 0; done < bytes.length; ) {
-      const n = readSync(l.fh.fd, bytes, done, bytes.length - done, t.data.byteOffset + done)
+      const n = readSync(l.fh.fd, bytes, done, bytes.length - done, t.data.byteOffset + from * 4 + done)
       if (n === 0) throw new WorkbenchError('checkpoint-format', `${l.file} shrank while being read`)
       done += n
     }
-    return into
+    return into.subarray(0, count)
   }
   const sw = l.tensors.get(SENSE_WEIGHT_NET_W)
-  if (sw) l.tensors.set(SENSE_WEIGHT_NET_W, { shape: sw.shape, data: read(sw, new Float32Array(sw.data.length)) })
+  if (sw) l.tensors.set(SENSE_WEIGHT_NET_W, { shape: sw.shape, data: read(sw, 0, sw.data.length, new Float32Array(sw.data.length)) })
 
   const tensors = l.tensors
-  let large: Float32Array | null = null
+  let block: Float32Array | null = null
   let closed = false
-  const largest = Math.max(...[...tensors.values()].map((t) => t.data.length))
   return {
     dir: l.dir,
     format: l.format,
@@ -204,12 +206,16 @@ async function stream(l: Located, signal?: AbortSignal): Promise<StreamedCheckpo
         tensors: {
           get(name) {
             const t = tensors.get(name)
-            if (!t || t.data.buffer !== l.image.buffer) return t
-            // one reused buffer for large weights (ProbeWeights: the probe holds one at a time)
-            if (t.data.byteLength < STREAM_MIN) return { shape: t.shape, data: read(t, new Float32Array(t.data.length)) }
-            large ??= new Float32Array(largest)
-            return { shape: t.shape, data: read(t, large.subarray(0, t.data.length)) }
+            return t && t.data.buffer === l.image.buffer ? { shape: t.shape, data: read(t, 0, t.data.length, new Float32Array(t.data.length)) } : t
           },
+        },
+        // matrices in blocks of rows through one reused buffer
+        rows(name, first, count, cols) {
+          const t = tensors.get(name)
+          if (!t) throw new WorkbenchError('checkpoint-shape', `tensor ${name} is missing`)
+          if (t.data.buffer !== l.image.buffer) return t.data.subarray(first * cols, (first + count) * cols)
+          if (!block || block.length < count * cols) block = new Float32Array(Math.max(count * cols, BLOCK_FLOATS))
+          return read(t, first * cols, count * cols, block)
         },
       }),
       close: async (check = false) => {

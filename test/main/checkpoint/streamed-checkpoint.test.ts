@@ -62,13 +62,42 @@ describe('streamed checkpoint reading', () => {
     expect(await verdict(readCheckpointStreamed(dir, { streamMinBytes: 0 }))).toBe(await verdict(readCheckpoint(dir)))
   })
 
+  // the probe reads matrices in blocks of rows: any block size gives the in-memory verdict (or error)
+  const probed = mutants.filter((c) => c.category === 'huge values').slice(0, 24)
+  it.each(probed.map((c, i) => [c.label, i, c] as const))('probe in blocks of rows: %s', async (_label, i, c) => {
+    const dir = join(scratch.dir, `probe-${i}`)
+    c.make(dir)
+    const outcome = (run: () => unknown): string => {
+      try {
+        return JSON.stringify(run())
+      } catch (e) {
+        return e instanceof WorkbenchError ? `${e.code}: ${e.message}` : `not a WorkbenchError: ${String(e)}`
+      }
+    }
+    const memory = await readCheckpoint(dir)
+    const streamed = await readCheckpointStreamed(dir, { streamMinBytes: 0 })
+    try {
+      expect(streamed.stream).toBeDefined()
+      const want = outcome(() => forwardProbe(memory))
+      expect(want).toMatch(/^checkpoint-values: /)
+      for (const blockFloats of [1, 100, 4096]) {
+        expect(outcome(() => forwardProbe({ ...streamed.stream!.probeWeights(), blockFloats }))).toBe(want)
+        expect(outcome(() => forwardProbe({ ...memory, blockFloats }))).toBe(want)
+      }
+    } finally {
+      await streamed.stream?.close()
+    }
+  })
+
   it.each(baseCases().map((b) => [b.label, b] as const))('base %s: same hash, probe verdict and export', async (_label, b) => {
     const dir = writeCase(b.make)
     const memory = await readCheckpoint(dir)
     const streamed = await readCheckpointStreamed(dir, { streamMinBytes: 0 })
     try {
       expect(streamed.contentHash).toBe(memory.contentHash)
-      expect(forwardProbe(streamed.stream?.probeWeights() ?? streamed)).toEqual(forwardProbe(memory))
+      const verdict = forwardProbe(memory)
+      expect(forwardProbe(streamed.stream?.probeWeights() ?? streamed)).toEqual(verdict)
+      if (streamed.stream) expect(forwardProbe({ ...streamed.stream.probeWeights(), blockFloats: 1 })).toEqual(verdict)
       const a = join(dir, 'export-memory')
       const s = join(dir, 'export-streamed')
       mkdirSync(a)
