@@ -144,15 +144,26 @@ async function locate(dir: string, streams: (e: ZipEntry) => boolean, signal?: A
 const STORAGE_ENTRY = /^[^/]+\/data\/[^/]+$/
 
 async function stream(l: Located, signal?: AbortSignal): Promise<StreamedCheckpoint> {
-  const chunk = new Uint8Array(CHUNK)
+  const chunks = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)]
   const aborted = (): void => throwIfAborted(signal, `reading ${l.dir}`)
-  /** Calls `each` with consecutive chunks of the file's bytes [position, position + length). */
+  /**
+   * Calls `each` with consecutive chunks of the file's bytes [position, position + length); the
+   * next chunk is read (in the thread pool) while `each` works on this one.
+   */
   const pass = async (position: number, length: number, each: (bytes: Uint8Array, done: number) => void): Promise<void> => {
-    for (let done = 0; done < length; done += CHUNK) {
-      aborted()
-      const n = Math.min(CHUNK, length - done)
-      await readExactly(l.fh, chunk, 0, n, position + done, l.file)
-      each(chunk.subarray(0, n), done)
+    const readChunk = (done: number): Promise<void> | null =>
+      done < length ? readExactly(l.fh, chunks[(done / CHUNK) % 2], 0, Math.min(CHUNK, length - done), position + done, l.file) : null
+    let pending = readChunk(0)
+    try {
+      for (let done = 0; done < length; done += CHUNK) {
+        aborted()
+        await pending
+        pending = readChunk(done + CHUNK)
+        each(chunks[(done / CHUNK) % 2].subarray(0, Math.min(CHUNK, length - done)), done)
+      }
+    } catch (e) {
+      await pending?.catch(() => undefined) // no read left in flight on a file about to be closed
+      throw e
     }
   }
   // 1. the archive's integrity, before any value is looked at (as the in-memory reader orders it)
