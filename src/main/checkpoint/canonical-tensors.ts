@@ -13,7 +13,8 @@ export interface CheckpointTensor {
  * From the raw tensors of any format to the canonical state dict (backpack-spec.md §2.2):
  * GPT-2 mask buffers dropped (anchored pattern: `c_attn.bias` is a real weight), tied aliases
  * of E and P verified equal and dropped, every expected key and shape checked, weights decoded
- * to fp32 and checked finite.
+ * to fp32 and checked finite (unless `checkValues` is false: the streaming conversion checks
+ * them itself, chunk by chunk).
  */
 
 /** The HF GPT-2 attention buffers (causal mask and -1e4 scalar); not weights. */
@@ -22,7 +23,7 @@ export const MASK_BUFFER = /^backpack\.gpt2_model\.h\.\d+\.attn\.(bias|masked_bi
 const WTE = 'backpack.gpt2_model.wte.weight'
 const WPE = 'backpack.gpt2_model.wpe.weight'
 /** Canonical name → names that must hold the same tensor (spec §2.2 tied sets). */
-const ALIASES: ReadonlyArray<[string, string[]]> = [
+export const ALIASES: ReadonlyArray<[string, string[]]> = [
   [WTE, ['backpack.word_embeddings.weight', 'lm_head.weight']],
   [WPE, ['backpack.position_embeddings.weight']],
 ]
@@ -37,6 +38,7 @@ export function canonicalTensors(
   raw: RawTensor[],
   config: BackpackConfig,
   checkAbort: () => void = () => {},
+  options: { checkValues?: boolean } = {},
 ): Map<string, CheckpointTensor> {
   const expected = expectedTensorShapes(config)
   const byName = new Map<string, RawTensor>()
@@ -116,18 +118,19 @@ export function canonicalTensors(
       throw new WorkbenchError('checkpoint-shape', `tensor ${name} has shape ${fmt(t.shape)}, expected ${fmt(want)} (from config.json)`)
     }
     const data = decode(t)
-    checkFinite(name, data)
+    if (options.checkValues !== false) checkFinite(name, data)
     out.set(name, { shape: [...want], data })
   }
   return out
 }
 
-function checkFinite(name: string, data: Float32Array): void {
+/** Throws `checkpoint-values` at the first NaN or ±Inf; `first` is the flat index of `data[0]` in the tensor. */
+export function checkFinite(name: string, data: Float32Array, first = 0): void {
   // NaN and ±Inf are exactly the fp32 patterns with all exponent bits set (faster than x - x)
   const bits = new Uint32Array(data.buffer, data.byteOffset, data.length)
   for (let i = 0; i < bits.length; i++) {
     if ((bits[i] & 0x7f800000) === 0x7f800000) {
-      throw new WorkbenchError('checkpoint-values', `tensor ${name} holds ${data[i]} at flat index ${i}; weights must be finite`)
+      throw new WorkbenchError('checkpoint-values', `tensor ${name} holds ${data[i]} at flat index ${first + i}; weights must be finite`)
     }
   }
 }

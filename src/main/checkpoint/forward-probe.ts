@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import type { BackpackConfig } from '../../shared/model/config'
 import { MANIFEST_FILE } from './onnx/onnx-manifest'
-import { F32_MAX, maxAbs, ProbeOps, ProbeOverflow, type Act } from './probe-ops'
+import { BLOCK_FLOATS, F32_MAX, maxAbs, ProbeOps, ProbeOverflow, type Act, type WeightRows } from './probe-ops'
 
 /**
  * The overflow probe: finite weights can still drive the forward pass out of float32 range (50
@@ -31,22 +31,41 @@ export interface ProbeVerdict {
   maxAbsLogit: number
 }
 
+/**
+ * The weights by canonical name; `rows` (optional, else views of `data`): blocks of rows of a
+ * matrix, which the probe reads matrices through (a streamed checkpoint reads them from the file
+ * into one reused buffer), asking `tensors` only for vectors and for the error message.
+ */
 export interface ProbeWeights {
   config: BackpackConfig
-  tensors: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>
+  tensors: { get(name: string): { shape: readonly number[]; data: Float32Array } | undefined }
+  rows?: WeightRows
+  /** values per block of rows read through `rows` (default BLOCK_FLOATS: 4 MB) */
+  blockFloats?: number
 }
 
 const WTE = 'backpack.gpt2_model.wte.weight'
 const WPE = 'backpack.gpt2_model.wpe.weight'
 
 /** Indices of the `count` rows of largest Euclidean norm, excluding `skip`. */
-function largestRows(data: Float32Array, rows: number, cols: number, count: number, skip: number): number[] {
+function largestRows(
+  read: (first: number, count: number) => Float32Array,
+  rows: number,
+  cols: number,
+  count: number,
+  skip: number,
+  block: number,
+): number[] {
   const norms: Array<[number, number]> = []
-  for (let r = 0; r < rows; r++) {
-    if (r === skip) continue
-    let s = 0
-    for (let c = r * cols, end = c + cols; c < end; c++) s += data[c] * data[c]
-    norms.push([s, r])
+  const per = Math.max(1, Math.floor(block / cols))
+  for (let r0 = 0; r0 < rows; r0 += per) {
+    const data = read(r0, Math.min(per, rows - r0))
+    for (let r = r0; r < Math.min(rows, r0 + per); r++) {
+      if (r === skip) continue
+      let s = 0
+      for (let c = (r - r0) * cols, end = c + cols; c < end; c++) s += data[c] * data[c]
+      norms.push([s, r])
+    }
   }
   return norms
     .sort((a, b) => b[0] - a[0] || a[1] - b[1])
@@ -60,9 +79,25 @@ export function probeInput(w: ProbeWeights): { ids: number[]; positions: number[
   const d = c.nEmbd
   const bos = c.bosTokenId >= 0 && c.bosTokenId < c.vocabSize ? c.bosTokenId : 0
   const n = Math.min(EXTRA_ROWS, c.vocabSize - 1, c.nPositions - 1)
-  const ids = [bos, ...largestRows(w.tensors.get(WTE)!.data, c.vocabSize, d, n, bos)]
-  const positions = [0, ...largestRows(w.tensors.get(WPE)!.data, c.nPositions, d, n, 0).sort((a, b) => a - b)]
+  const rows = rowsOf(w)
+  const ids = [bos, ...largestRows((first, count) => rows(WTE, first, count, d), c.vocabSize, d, n, bos, w.blockFloats ?? BLOCK_FLOATS)]
+  const positions = [
+    0,
+    ...largestRows((first, count) => rows(WPE, first, count, d), c.nPositions, d, n, 0, w.blockFloats ?? BLOCK_FLOATS).sort(
+      (a, b) => a - b,
+    ),
+  ]
   return { ids, positions }
+}
+
+function tensorData(w: ProbeWeights, name: string): Float32Array {
+  const t = w.tensors.get(name)
+  if (!t) throw new WorkbenchError('checkpoint-shape', `tensor ${name} is missing`)
+  return t.data
+}
+
+function rowsOf(w: ProbeWeights): WeightRows {
+  return w.rows ?? ((name, first, count, cols) => tensorData(w, name).subarray(first * cols, (first + count) * cols))
 }
 
 /** Runs the probe; throws `checkpoint-values` naming the tensor when it overflows float32. */
@@ -95,11 +130,7 @@ export function probeLogits(
   const d = c.nEmbd
   const k = c.numSenses
   const T = ids.length
-  const ops = new ProbeOps((name) => {
-    const t = w.tensors.get(name)
-    if (!t) throw new WorkbenchError('checkpoint-shape', `tensor ${name} is missing`)
-    return t.data
-  }, c.layerNormEpsilon)
+  const ops = new ProbeOps((name) => tensorData(w, name), c.layerNormEpsilon, rowsOf(w), w.blockFloats)
   const mlp = (x: Act, p: string, hidden: number, out: number): Act =>
     ops.matmul(ops.gelu(ops.matmul(x, `${p}.c_fc.weight`, hidden, `${p}.c_fc.bias`)), `${p}.c_proj.weight`, out, `${p}.c_proj.bias`)
 

@@ -54,13 +54,29 @@ function grownSource(out: Float32Array, inMax: number, weight: string, x: Act): 
   return maxAbs(out) > GROWTH * Math.max(inMax, 1) ? weight : x.source
 }
 
+/** Rows of a weight matrix read at a time (`WeightRows`): 4 MB of float32. */
+export const BLOCK_FLOATS = 1 << 20
+
+/**
+ * Rows [first, first + count) of a stored weight matrix whose rows hold `cols` values; the view
+ * may be overwritten by the next call (a streamed checkpoint reads them into one reused buffer).
+ */
+export type WeightRows = (name: string, first: number, count: number, cols: number) => Float32Array
+
 export class ProbeOps {
   private readonly maxAbsMemo = new Map<string, number>()
+  private readonly rows: WeightRows
 
+  /** `weight`: whole tensors (the probe asks it only for vectors: biases, LayerNorm parameters); `rows`: blocks of matrices. */
   constructor(
     private readonly weight: (name: string) => Float32Array,
     readonly eps: number,
-  ) {}
+    rows?: WeightRows,
+    /** values per block of rows (at least one row) */
+    private readonly blockFloats = BLOCK_FLOATS,
+  ) {
+    this.rows = rows ?? ((name, first, count, cols) => this.weight(name).subarray(first * cols, (first + count) * cols))
+  }
 
   /** Largest |w| of a weight, read once. */
   wMax(name: string): number {
@@ -71,9 +87,8 @@ export class ProbeOps {
 
   /** Rows of an embedding table: (rows.length, cols). */
   gather(name: string, rows: readonly number[], cols: number): Act {
-    const w = this.weight(name)
     const data = new Float32Array(rows.length * cols)
-    rows.forEach((r, i) => data.set(w.subarray(r * cols, (r + 1) * cols), i * cols))
+    rows.forEach((r, i) => data.set(this.rows(name, r, 1, cols), i * cols))
     return { data, rows: rows.length, cols, source: maxAbs(data) > GROWTH ? name : null, producer: name }
   }
 
@@ -112,10 +127,10 @@ export class ProbeOps {
 
   /**
    * HF Conv1D y = x·W + b with W (in, out); `transposed`: nn.Linear W (out, in); no bias when
-   * `bias` is null. Rows are done four at a time so each weight is read once per four rows.
+   * `bias` is null. Rows are done four at a time so each weight is read once per four rows; W
+   * is read in blocks of its stored rows (`WeightRows`), in the order of the sums.
    */
   matmul(x: Act, name: string, nOut: number, bias: string | null, transposed = false): Act {
-    const W = this.weight(name)
     const b = bias === null ? null : this.weight(bias)
     const nIn = x.cols
     const inMax = maxAbs(x.data)
@@ -123,44 +138,51 @@ export class ProbeOps {
     // exceeds `limit` no accumulation order can overflow; otherwise the exact sums are checked
     const limit = (F32_MAX - (bias ? this.wMax(bias) : 0)) / Math.max(inMax * nIn, Number.MIN_VALUE)
     const y = new Float64Array(x.rows * nOut)
+    const cols = transposed ? nIn : nOut // W's stored rows
+    const wRows = transposed ? nOut : nIn
+    const per = Math.max(1, Math.floor(this.blockFloats / cols))
     let outsized = false
     for (let t0 = 0; t0 < x.rows; t0 += 4) {
       const r = (t: number): Float32Array => (t0 + t < x.rows ? x.data.subarray((t0 + t) * nIn, (t0 + t + 1) * nIn) : new Float32Array(nIn))
       const [x0, x1, x2, x3] = [r(0), r(1), r(2), r(3)]
       const y4 = new Float64Array(4 * nOut) // (out, 4): the four rows' sums side by side
-      if (transposed) {
-        for (let o = 0; o < nOut; o++) {
-          let s0 = 0,
-            s1 = 0,
-            s2 = 0,
-            s3 = 0
-          for (let i = 0, base = o * nIn; i < nIn; i++) {
-            const w = W[base + i]
-            if (w > limit || w < -limit) outsized = true
-            s0 += x0[i] * w
-            s1 += x1[i] * w
-            s2 += x2[i] * w
-            s3 += x3[i] * w
+      for (let r0 = 0; r0 < wRows; r0 += per) {
+        const n = Math.min(per, wRows - r0)
+        const W = this.rows(name, r0, n, cols)
+        if (transposed) {
+          for (let o = r0; o < r0 + n; o++) {
+            let s0 = 0,
+              s1 = 0,
+              s2 = 0,
+              s3 = 0
+            for (let i = 0, base = (o - r0) * nIn; i < nIn; i++) {
+              const w = W[base + i]
+              if (w > limit || w < -limit) outsized = true
+              s0 += x0[i] * w
+              s1 += x1[i] * w
+              s2 += x2[i] * w
+              s3 += x3[i] * w
+            }
+            y4[4 * o] = s0
+            y4[4 * o + 1] = s1
+            y4[4 * o + 2] = s2
+            y4[4 * o + 3] = s3
           }
-          y4[4 * o] = s0
-          y4[4 * o + 1] = s1
-          y4[4 * o + 2] = s2
-          y4[4 * o + 3] = s3
-        }
-      } else {
-        for (let i = 0; i < nIn; i++) {
-          const a0 = x0[i]
-          const a1 = x1[i]
-          const a2 = x2[i]
-          const a3 = x3[i]
-          for (let o = 0, base = i * nOut; o < nOut; o++) {
-            const w = W[base + o]
-            if (w > limit || w < -limit) outsized = true
-            const at = 4 * o
-            y4[at] += a0 * w
-            y4[at + 1] += a1 * w
-            y4[at + 2] += a2 * w
-            y4[at + 3] += a3 * w
+        } else {
+          for (let i = r0; i < r0 + n; i++) {
+            const a0 = x0[i]
+            const a1 = x1[i]
+            const a2 = x2[i]
+            const a3 = x3[i]
+            for (let o = 0, base = (i - r0) * nOut; o < nOut; o++) {
+              const w = W[base + o]
+              if (w > limit || w < -limit) outsized = true
+              const at = 4 * o
+              y4[at] += a0 * w
+              y4[at + 1] += a1 * w
+              y4[at + 2] += a2 * w
+              y4[at + 3] += a3 * w
+            }
           }
         }
       }
@@ -170,28 +192,39 @@ export class ProbeOps {
     }
     const blame = x.source ?? name
     const op = `the product with ${name}`
-    if (outsized) this.checkAbsSums(x, W, b, nOut, transposed, blame, op)
+    if (outsized) this.checkAbsSums(x, name, b, nOut, transposed, blame, op)
     const data = toF32(y, blame, op)
     return { data, rows: x.rows, cols: nOut, source: grownSource(data, inMax, name, x), producer: name }
   }
 
-  private checkAbsSums(
-    x: Act,
-    W: Float32Array,
-    b: Float32Array | null,
-    nOut: number,
-    transposed: boolean,
-    blame: string,
-    op: string,
-  ): void {
+  /** Σ_i |x·w| + |b| of every output, summed in the order of i (W read in blocks as in `matmul`). */
+  private checkAbsSums(x: Act, name: string, b: Float32Array | null, nOut: number, transposed: boolean, blame: string, op: string): void {
     const nIn = x.cols
-    for (let t = 0; t < x.rows; t++) {
-      for (let o = 0; o < nOut; o++) {
-        let s = b ? Math.abs(b[o]) : 0
-        for (let i = 0; i < nIn; i++) s += Math.abs(x.data[t * nIn + i] * W[transposed ? o * nIn + i : i * nOut + o])
-        if (s > F32_MAX) throw new ProbeOverflow(blame, op)
+    const cols = transposed ? nIn : nOut
+    const wRows = transposed ? nOut : nIn
+    const per = Math.max(1, Math.floor(this.blockFloats / cols))
+    const sums = new Float64Array(x.rows * nOut)
+    for (let t = 0; t < x.rows; t++) for (let o = 0; o < nOut; o++) sums[t * nOut + o] = b ? Math.abs(b[o]) : 0
+    for (let r0 = 0; r0 < wRows; r0 += per) {
+      const n = Math.min(per, wRows - r0)
+      const W = this.rows(name, r0, n, cols)
+      for (let t = 0; t < x.rows; t++) {
+        if (transposed) {
+          for (let o = r0; o < r0 + n; o++) {
+            let s = sums[t * nOut + o]
+            for (let i = 0; i < nIn; i++) s += Math.abs(x.data[t * nIn + i] * W[(o - r0) * nIn + i])
+            sums[t * nOut + o] = s
+          }
+        } else {
+          for (let o = 0; o < nOut; o++) {
+            let s = sums[t * nOut + o]
+            for (let i = r0; i < r0 + n; i++) s += Math.abs(x.data[t * nIn + i] * W[(i - r0) * nOut + o])
+            sums[t * nOut + o] = s
+          }
+        }
       }
     }
+    for (const s of sums) if (s > F32_MAX) throw new ProbeOverflow(blame, op)
   }
 
   /** gelu_new (tanh approximation); its cube must fit float32. */

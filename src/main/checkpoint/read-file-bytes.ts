@@ -1,5 +1,5 @@
 import { constants } from 'node:fs'
-import { lstat, open, stat } from 'node:fs/promises'
+import { lstat, open, stat, type FileHandle } from 'node:fs/promises'
 import { WorkbenchError, type ErrorCode } from '../../shared/errors'
 
 const CHUNK = 64 * 1024 * 1024
@@ -55,17 +55,13 @@ export async function isRegularFile(path: string, code: ErrorCode): Promise<bool
 }
 
 /**
- * Reads a whole regular file into one freshly allocated buffer of exactly its size (offset 0, so
- * float32 views line up with the file's own alignment), checking `signal` between chunks. The
- * file is opened without blocking and checked to be a regular file before a byte is read; larger
- * than `maxBytes` is a `code` error.
+ * Opens a regular file for reading without blocking, checked to be a regular file of at most
+ * `maxBytes` (else a `code` error) before a byte is read; the caller closes it.
  */
-export async function readFileBytes(
+export async function openRegularFile(
   path: string,
-  signal?: AbortSignal,
   limit: { maxBytes: number; code: ErrorCode } = { maxBytes: MAX_FILE_BYTES, code: 'checkpoint-format' },
-): Promise<Uint8Array> {
-  throwIfAborted(signal, `reading ${path}`)
+): Promise<{ fh: FileHandle; size: number; mtimeMs: number }> {
   let fh
   try {
     fh = await open(path, OPEN_FLAGS)
@@ -86,6 +82,45 @@ export async function readFileBytes(
         limit.code,
         `${path} is ${size} bytes; ${limit.maxBytes === MAX_FILE_BYTES ? 'files over' : 'this file may not exceed'} ${limit.maxBytes} bytes${limit.maxBytes === MAX_FILE_BYTES ? ' must be sharded' : ''}`,
       )
+    return { fh, size, mtimeMs: s.mtimeMs }
+  } catch (e) {
+    await fh.close()
+    throw e
+  }
+}
+
+/** Reads `length` bytes at `position` of an open file into `into` at `at`; fewer (the file shrank) is a `code` error. */
+export async function readExactly(
+  fh: FileHandle,
+  into: Uint8Array,
+  at: number,
+  length: number,
+  position: number,
+  what: string,
+  code: ErrorCode = 'checkpoint-format',
+): Promise<void> {
+  let done = 0
+  while (done < length) {
+    const { bytesRead } = await fh.read(into, at + done, length - done, position + done)
+    if (bytesRead === 0) throw new WorkbenchError(code, `${what} shrank while being read (${position + done} bytes)`)
+    done += bytesRead
+  }
+}
+
+/**
+ * Reads a whole regular file into one freshly allocated buffer of exactly its size (offset 0, so
+ * float32 views line up with the file's own alignment), checking `signal` between chunks. The
+ * file is opened without blocking and checked to be a regular file before a byte is read; larger
+ * than `maxBytes` is a `code` error.
+ */
+export async function readFileBytes(
+  path: string,
+  signal?: AbortSignal,
+  limit: { maxBytes: number; code: ErrorCode } = { maxBytes: MAX_FILE_BYTES, code: 'checkpoint-format' },
+): Promise<Uint8Array> {
+  throwIfAborted(signal, `reading ${path}`)
+  const { fh, size } = await openRegularFile(path, limit)
+  try {
     const out = new Uint8Array(size)
     let pos = 0
     while (pos < size) {

@@ -3,14 +3,21 @@ import { DTYPE_SIZE } from './raw-tensor'
 import type { RawTensor } from './raw-tensor'
 import { readTorchPickle } from './torch-pickle'
 import { torchRawTensors } from './torch-tensors'
-import { readZipDirectory, zipEntryBytes, type ZipEntry } from './zip-archive'
+import { readZipDirectory, storedEntryView, zipEntryBytes, type ZipEntry } from './zip-archive'
 
 /**
  * Reads a torch ≥ 1.6 checkpoint (a zip holding `<prefix>/data.pkl` and the raw storages as
  * `<prefix>/data/<key>`; the prefix is any single folder name). Every entry of the archive,
  * used or not, must match its CRC-32 (`checkpoint-corrupt` names the file and the entry).
+ * `defer` picks stored entries whose CRC the caller checks itself (they are listed in `deferred`
+ * and returned unread, as views of `data`): the streaming conversion reads only the archive's
+ * directory and pickle into memory.
  */
-export function readTorchZip(data: Uint8Array, file: string): RawTensor[] {
+export function readTorchZip(
+  data: Uint8Array,
+  file: string,
+  options: { defer?: (entry: ZipEntry) => boolean; deferred?: ZipEntry[] } = {},
+): RawTensor[] {
   const entries = readZipDirectory(data, file)
   const pickles = [...entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n))
   if (pickles.length !== 1) {
@@ -21,6 +28,10 @@ export function readTorchZip(data: Uint8Array, file: string): RawTensor[] {
   const checked = new Set<ZipEntry>()
   const entryBytes = (entry: ZipEntry): Uint8Array => {
     checked.add(entry)
+    if (options.defer?.(entry)) {
+      options.deferred?.push(entry)
+      return storedEntryView(data, entry, file)
+    }
     return zipEntryBytes(data, entry, file, budget)
   }
   const byteorder = entries.get(`${prefix}byteorder`)

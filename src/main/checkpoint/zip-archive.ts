@@ -132,14 +132,27 @@ export interface InflateBudget {
 /** The bytes of an entry (a view for stored entries, an inflated copy for deflated ones), CRC-checked. */
 export function zipEntryBytes(data: Uint8Array, entry: ZipEntry, where: string, budget: InflateBudget): Uint8Array {
   const bytes = rawEntryBytes(data, entry, where, budget)
-  const actual = crc32(bytes)
+  checkEntryCrc(entry, bytes.length, crc32(bytes), where)
+  return bytes
+}
+
+/**
+ * The bytes of a stored entry without reading them: a view of `data` at the entry's data (the
+ * caller checks its CRC-32 later, with `checkEntryCrc`, from the file itself).
+ */
+export function storedEntryView(data: Uint8Array, entry: ZipEntry, where: string): Uint8Array {
+  if (entry.method !== 0) throw new Error(`${entry.name} is not a stored entry`)
+  return rawEntryBytes(data, entry, where, { left: 0 })
+}
+
+/** Throws `checkpoint-corrupt` when an entry's bytes (`length` of them) have another CRC-32 than its record. */
+export function checkEntryCrc(entry: ZipEntry, length: number, actual: number, where: string): void {
   if (actual !== entry.crc32) {
     throw new WorkbenchError(
       'checkpoint-corrupt',
-      `${where}: entry ${entry.name} is damaged: its ${bytes.length} bytes have CRC-32 ${hex(actual)}, the archive records ${hex(entry.crc32)} (re-download or re-save the checkpoint)`,
+      `${where}: entry ${entry.name} is damaged: its ${length} bytes have CRC-32 ${hex(actual)}, the archive records ${hex(entry.crc32)} (re-download or re-save the checkpoint)`,
     )
   }
-  return bytes
 }
 
 const hex = (n: number): string => n.toString(16).padStart(8, '0')

@@ -1,7 +1,7 @@
 import { GRAPHS } from '../../../shared/model/graph-io'
 import { GraphBuilder } from './graph-builder'
 import type { ExternalDataFile } from './external-data-file'
-import { conv1d, layerNorm, mlp, transpose2d, tensorOf, weightInit, WPE, type CheckpointWeights } from './graph-ops'
+import { conv1d, layerNorm, mlp, transpose2d, tensorOf, weightInit, WPE, SENSE_WEIGHT_NET_W, type CheckpointWeights } from './graph-ops'
 
 /** float32 minimum, what HF GPT-2 writes into masked attention scores. */
 const F32_MIN = -3.4028234663852886e38
@@ -85,7 +85,7 @@ export function buildContextGraph(w: CheckpointWeights, data: ExternalDataFile):
 
   // sense weight net: nn.Linear [2d, d] → stored transposed [d, 2d] for MatMul
   const swName = 'backpack.sense_weight_net.c_attn'
-  const swW = b.weight(`${swName}.weight:T`, [d, 2 * d], transpose2d(tensorOf(w, `${swName}.weight`, [2 * d, d]), 2 * d, d))
+  const swW = b.weight(`${SENSE_WEIGHT_NET_W}:T`, [d, 2 * d], transpose2d(tensorOf(w, SENSE_WEIGHT_NET_W, [2 * d, d]), 2 * d, d))
   const swB = weightInit(b, w, `${swName}.bias`, [2 * d])
   const z = b.op('Add', [b.op('MatMul', [hidden, swW]), swB]) // (pos, 2·d_model)
   const [zq, zk] = b.node('Split', [z, b.constInt64([d, d])], { axis: 1 }, 2)

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises'
+import { open, type FileHandle } from 'node:fs/promises'
 
 /**
  * One external-data file shared by every graph of an export: each weight is written once, at an
@@ -45,18 +45,27 @@ export class ExternalDataFile {
     return this.#size
   }
 
-  /** Writes every registered weight; `checkAbort` runs between tensors and may throw. */
-  async flush(options: { checkAbort?: () => void; onBytes?: (written: number, total: number) => void } = {}): Promise<void> {
+  /**
+   * Writes every registered weight; `checkAbort` runs between tensors and may throw. Weights that
+   * are views of `source.buffer` (a streamed checkpoint's unread file image) are copied from the
+   * checkpoint file through two reused buffers (reading one while writing the other) instead of
+   * from memory.
+   */
+  async flush(
+    options: { checkAbort?: () => void; onBytes?: (written: number, total: number) => void; source?: WeightSource } = {},
+  ): Promise<void> {
     const fh = await open(this.path, 'w')
     try {
       let written = 0
+      const chunks: Uint8Array[] = []
       for (const { ref, data } of this.#pending) {
         options.checkAbort?.()
         const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-        let done = 0
-        while (done < bytes.length) {
-          const r = await fh.write(bytes, done, Math.min(bytes.length - done, 1 << 26), ref.offset + done)
-          done += r.bytesWritten
+        if (options.source !== undefined && data.buffer === options.source.buffer) {
+          if (chunks.length === 0) chunks.push(new Uint8Array(COPY_CHUNK), new Uint8Array(COPY_CHUNK))
+          await copyFrom(options.source, data.byteOffset, bytes.length, chunks, (part, at) => writeAll(fh, part, ref.offset + at))
+        } else {
+          await writeAll(fh, bytes, ref.offset)
         }
         written += bytes.length
         options.onBytes?.(written, this.#size)
@@ -67,5 +76,44 @@ export class ExternalDataFile {
       await fh.close()
     }
     this.#pending.length = 0
+  }
+}
+
+/** A checkpoint file whose bytes stand behind the views of `buffer` at the same offsets. */
+export interface WeightSource {
+  buffer: ArrayBufferLike
+  read(into: Uint8Array, position: number): Promise<void>
+}
+
+/** Bytes per copy from a weight source (two reused buffers). */
+const COPY_CHUNK = 4 * 1024 * 1024
+
+async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length;) {
+    const r = await fh.write(bytes, done, Math.min(bytes.length - done, 1 << 26), position + done)
+    done += r.bytesWritten
+  }
+}
+
+/** Copies `length` bytes at `position` of the source to `write`, reading the next chunk while the last one is written. */
+async function copyFrom(
+  source: WeightSource,
+  position: number,
+  length: number,
+  chunks: Uint8Array[],
+  write: (part: Uint8Array, at: number) => Promise<void>,
+): Promise<void> {
+  const readChunk = (at: number): Promise<void> | null =>
+    at < length ? source.read(chunks[(at / COPY_CHUNK) % 2].subarray(0, Math.min(COPY_CHUNK, length - at)), position + at) : null
+  let pending = readChunk(0)
+  try {
+    for (let at = 0; at < length; at += COPY_CHUNK) {
+      await pending
+      pending = readChunk(at + COPY_CHUNK)
+      await write(chunks[(at / COPY_CHUNK) % 2].subarray(0, Math.min(COPY_CHUNK, length - at)), at)
+    }
+  } catch (e) {
+    await pending?.catch(() => undefined) // no read left in flight
+    throw e
   }
 }

@@ -10,6 +10,8 @@ export interface CheckpointWeights {
 /** Canonical names of the two embedding matrices (each stored once). */
 export const WTE = 'backpack.gpt2_model.wte.weight'
 export const WPE = 'backpack.gpt2_model.wpe.weight'
+/** The one weight whose values the graph builders read (to transpose it); every other weight is only placed in the data file. */
+export const SENSE_WEIGHT_NET_W = 'backpack.sense_weight_net.c_attn.weight'
 
 /** Reads a weight and checks its shape; the checkpoint reader has validated names already. */
 export function tensorOf(w: CheckpointWeights, name: string, shape: number[]): Float32Array {

@@ -5,7 +5,9 @@ import { WorkbenchError } from '../../../shared/errors'
 import { cacheDir } from '../../paths/app-paths'
 import { createFolder } from '../../paths/create-folder'
 import { forwardProbe, hasProbeVerdict, recordProbeVerdict } from '../forward-probe'
-import { checkpointFingerprint, readCheckpoint } from '../read-checkpoint'
+import { checkpointFingerprint } from '../read-checkpoint'
+import { readCheckpointStreamed } from '../streamed-checkpoint'
+import type { StreamedCheckpoint } from '../streamed-checkpoint'
 import { CONVERTER_VERSION, readManifest, type OnnxManifest } from './onnx-manifest'
 
 export interface ConversionProgress {
@@ -86,7 +88,30 @@ export async function ensureOnnxExport(
   aborted('before reading')
 
   onProgress?.({ phase: 'read', fraction: 0.05, message: `reading ${checkpointDir}` })
-  const ckpt = await readCheckpoint(checkpointDir, { signal })
+  // streamed where the format allows: the weights are checked, hashed, probed and copied from
+  // the file through small buffers instead of being held in memory (streamed-checkpoint.ts)
+  const ckpt = await readCheckpointStreamed(checkpointDir, { signal })
+  try {
+    return await convertRead(ckpt, root, idx, fingerprint, { aborted, lap, onProgress, timingsMs })
+  } finally {
+    await ckpt.stream?.close()
+  }
+}
+
+async function convertRead(
+  ckpt: StreamedCheckpoint,
+  root: string,
+  idx: string,
+  fingerprint: string,
+  ctx: {
+    aborted: (where: string) => void
+    lap: (name: string) => void
+    onProgress?: (p: ConversionProgress) => void
+    timingsMs: Record<string, number>
+  },
+): Promise<CachedExport> {
+  const { aborted, lap, onProgress, timingsMs } = ctx
+  const checkpointDir = ckpt.dir
   lap('read')
   aborted('after reading')
   const dir = join(root, ckpt.contentHash)
@@ -94,7 +119,7 @@ export async function ensureOnnxExport(
   let work: CachedExport['work'] = 'hashed'
   if (!manifest) {
     onProgress?.({ phase: 'convert', fraction: 0.35, message: 'probing the forward pass for float32 overflow' })
-    const verdict = forwardProbe(ckpt, () => aborted('while probing'))
+    const verdict = forwardProbe(ckpt.stream?.probeWeights() ?? ckpt, () => aborted('while probing'))
     createFolder(root)
     const tmp = join(root, `.tmp-${ckpt.contentHash.slice(0, 16)}-${process.pid}-${randomBytes(4).toString('hex')}`)
     mkdirSync(tmp)
@@ -102,11 +127,13 @@ export async function ensureOnnxExport(
       // the graph builder (protobuf) loads only when a conversion is needed
       const { writeOnnxExport } = await import('./write-onnx-export')
       manifest = await writeOnnxExport(ckpt, tmp, ckpt.contentHash, {
+        source: ckpt.stream?.source,
         checkAbort: () => aborted('while converting'),
         onProgress: (fraction, message) => onProgress?.({ phase: 'convert', fraction: 0.4 + 0.6 * fraction, message }),
       })
       manifest = recordProbeVerdict(tmp, manifest, verdict)
       aborted('while converting')
+      await ckpt.stream?.close(true) // what was checked and hashed is what was copied
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true })
       throw e

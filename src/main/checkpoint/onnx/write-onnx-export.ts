@@ -4,7 +4,7 @@ import { GRAPH_IO_VERSION, GRAPHS, type GraphName } from '../../../shared/model/
 import { buildContextGraph } from './build-context-graph'
 import { buildLmHeadGraph, buildMixGraph } from './build-head-graphs'
 import { buildSensesGraph } from './build-senses-graph'
-import { EXTERNAL_DATA_FILE, ExternalDataFile } from './external-data-file'
+import { EXTERNAL_DATA_FILE, ExternalDataFile, type WeightSource } from './external-data-file'
 import { WTE, type CheckpointWeights } from './graph-ops'
 import { CONVERTER_VERSION, MANIFEST_FILE, MANIFEST_FORMAT, parameterCount, type OnnxManifest } from './onnx-manifest'
 
@@ -12,13 +12,14 @@ import { CONVERTER_VERSION, MANIFEST_FILE, MANIFEST_FORMAT, parameterCount, type
  * Writes the four graphs of the catalog, their shared external-data file and the manifest into
  * an existing (empty) directory. Graphs are built first (weights registered at fixed offsets),
  * then the weights are written with progress (`onProgress(fraction 0..1)`) and a cancellation
- * check between tensors; the manifest is written last.
+ * check between tensors (copied from `source`'s file where they are views of its unread image);
+ * the manifest is written last.
  */
 export async function writeOnnxExport(
   w: CheckpointWeights,
   dir: string,
   contentHash: string,
-  options: { checkAbort?: () => void; onProgress?: (fraction: number, what: string) => void } = {},
+  options: { checkAbort?: () => void; onProgress?: (fraction: number, what: string) => void; source?: WeightSource } = {},
 ): Promise<OnnxManifest> {
   const data = new ExternalDataFile(join(dir, EXTERNAL_DATA_FILE))
   const graphs: [GraphName, Uint8Array][] = [
@@ -29,6 +30,7 @@ export async function writeOnnxExport(
   ]
   await data.flush({
     checkAbort: options.checkAbort,
+    source: options.source,
     onBytes: (done, total) =>
       options.onProgress?.(done / total, `${Math.round(done / 1e6)} of ${Math.round(total / 1e6)} MB of weights written`),
   })
