@@ -35,7 +35,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('src/renderer'),
-    plugins: [svelte({ compilerOptions: { runes: true } })],
+    plugins: [svelte()],
     server: { headers: { 'Content-Security-Policy': DEV_SERVER_CSP } },
     build: { rolldownOptions: { input: { index: resolve('src/renderer/index.html') } } },
   },

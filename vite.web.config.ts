@@ -6,6 +6,6 @@ import { svelte } from '@sveltejs/vite-plugin-svelte'
 export default defineConfig({
   root: resolve('src/renderer'),
   base: './',
-  plugins: [svelte({ compilerOptions: { runes: true } })],
+  plugins: [svelte()],
   build: { outDir: resolve('out/web'), emptyOutDir: true, chunkSizeWarningLimit: 2000 },
 })

@@ -20,7 +20,7 @@ export default defineConfig({
         },
       },
       {
-        plugins: [svelte({ compilerOptions: { runes: true } })],
+        plugins: [svelte()],
         resolve: { conditions: ['browser'] },
         test: {
           name: 'renderer',
