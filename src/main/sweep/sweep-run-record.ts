@@ -2,8 +2,11 @@ import type { ApiParsedRequest, ApiResponse } from '../../shared/ipc/api'
 import type { SaveableMethod } from '../../shared/ipc/request-schemas'
 import { recipeFor } from '../runs/recipes'
 import type { RunRecipe } from '../runs/run-recipe'
-import type { RunOrigin } from '../runs/record-run'
+import { recordRun, type RunOrigin } from '../runs/record-run'
+import type { SenseEditDocument } from '../../shared/edits/sense-edits'
 import type { TravellingRun } from './sweep-run-codec'
+
+const NO_EDITS: SenseEditDocument = { format: 'backpack-sense-edits', version: 1, edits: [] }
 
 /** Finds a method's recipe (the registry's, or a test's). */
 export type RecipeLookup = <M extends SaveableMethod>(method: M) => RunRecipe<M>
@@ -21,8 +24,7 @@ export function sweepRunRecord<M extends SaveableMethod>(
   totalMs: number,
   lookup: RecipeLookup = recipeFor,
 ): TravellingRun {
-  const recipe = lookup(method)
-  const spec = recipe.spec(request)
-  const { edits: _edits, ...made } = { ...spec, ...recipe.record(request, response), ...origin } as TravellingRun & { edits?: unknown }
+  // the same record every door makes (recordRun); the edits are added where the run is stored
+  const { edits: _edits, ...made } = recordRun(lookup(method), request, response, origin, NO_EDITS, totalMs)
   return made
 }
