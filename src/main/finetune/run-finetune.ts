@@ -1,6 +1,6 @@
 import { WorkbenchError } from '../../shared/errors'
 import type { SenseEditDocument } from '../../shared/edits/sense-edits'
-import type { FinetuneEpochFigures, FinetuneMetrics } from '../../shared/ipc/api-types'
+import type { FinetuneBackgroundInfo, FinetuneEpochFigures, FinetuneMetrics } from '../../shared/ipc/api-types'
 import { SeededRandom } from '../generation/seeded-random'
 import { textVocabSize } from '../math/top-k'
 import type { FinetuneEngine } from './finetune-engine'
@@ -40,15 +40,7 @@ export interface FinetuneResult {
   history: FinetuneProgress[]
   /** the learned changes as add-sense edits; null when no epoch was kept */
   document: SenseEditDocument | null
-  background: {
-    source: string
-    isDefault: boolean
-    truncated: boolean
-    tokens: number
-    positions: number
-    reachedPositions: number
-    statisticsCached: boolean
-  }
+  background: FinetuneBackgroundInfo
   timingsMs: { prepare: number; epochs: number[] }
 }
 

@@ -439,6 +439,17 @@ export interface FinetuneSelectedSense {
   lines: number[]
 }
 
+/** The background text a fine-tuning run measured degradation on. */
+export interface FinetuneBackgroundInfo {
+  source: string
+  isDefault: boolean
+  truncated: boolean
+  tokens: number
+  positions: number
+  reachedPositions: number
+  statisticsCached: boolean
+}
+
 /**
  * A fine-tuning run: the senses chosen, the figures before and after (the kept epoch's; null with
  * no epoch inside the degradation ball), every epoch's figures, the examples as parsed, and the
@@ -457,14 +468,6 @@ export interface FinetuneResponse {
   /** the examples as read: line, prefix and suffix texts (one suffix, or suffix1 and suffix2) */
   examples: { line: number; prefix: string; suffixes: string[] }[]
   document: SenseEditDocument | null
-  background: {
-    source: string
-    isDefault: boolean
-    truncated: boolean
-    tokens: number
-    positions: number
-    reachedPositions: number
-    statisticsCached: boolean
-  }
+  background: FinetuneBackgroundInfo
   timingsMs: { prepare: number; epochs: number[] }
 }
