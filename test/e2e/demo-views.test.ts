@@ -100,6 +100,8 @@ describe('the bundled demo in Chromium, view by view from shareable URLs', () =>
   it('interventions: the ablation, its effect and blast radius', async () => {
     await open('interventions')
     await page.getByTestId('effect').waitFor({ timeout: 60_000 })
+    // both tables: the unedited prediction and the edited one beside it (with its Δp column)
+    await expect.poll(async () => (await page.getByTestId('effect').textContent()) ?? '', { timeout: 60_000 }).toContain('Edited')
     await shot('interventions')
   })
 
