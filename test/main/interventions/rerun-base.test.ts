@@ -138,37 +138,52 @@ describe('InterventionRunner re-runs from a base run (vector edits only)', () =>
 describe('re-run from a base on the real engine (tiny-fullvocab)', () => {
   const fixture = useEngine('tiny-fullvocab')
 
-  it('equals the direct run after the edits changed (1e-5 of scale)', async () => {
+  const ids = Array.from({ length: 32 }, (_, i) => (i * 7919 + 11) % 50000)
+  // 3 changed (token, sense) pairs: the re-base in JS on this thread; 3 + 4 + 2 = 9: the engine worker's Gemm
+  const few = (factor: number) => [
+    { kind: 'scale-sense', token: ids[3], sense: [1, 3], factor },
+    { kind: 'knowledge-edit', token: ids[5], remove: ids[7], add: ids[9] },
+    { kind: 'add-sense', token: ids[20], sense: 2, from: { token: ids[21], sense: 0 }, factor: factor - 1 },
+  ]
+  const many = (factor: number) => [
+    ...few(factor),
+    { kind: 'scale-sense', token: ids[11], factor },
+    { kind: 'scale-sense', token: ids[14], sense: [0, 2], factor: factor + 1 },
+  ]
+
+  it.each([
+    ['3 changed pairs (JS re-base)', few, 0],
+    ['9 changed pairs (Gemm in the worker)', many, 1],
+  ] as const)('equals the direct run after the edits changed (1e-5 of scale): %s', async (_, edits, gemmCalls) => {
     const engine = fixture.engine()
-    const ids = Array.from({ length: 32 }, (_, i) => (i * 7919 + 11) % 50000)
-    const doc = (factor: number) =>
-      parseSenseEditsFor(engine, {
-        format: 'backpack-sense-edits',
-        version: 1,
-        edits: [
-          { kind: 'scale-sense', token: ids[3], sense: [1, 3], factor },
-          { kind: 'knowledge-edit', token: ids[5], remove: ids[7], add: ids[9] },
-          { kind: 'add-sense', token: ids[20], sense: 2, from: { token: ids[21], sense: 0 }, factor: factor - 1 },
-        ],
-      }).edits
+    const doc = (factor: number) => parseSenseEditsFor(engine, { format: 'backpack-sense-edits', version: 1, edits: edits(factor) }).edits
     const runner = new InterventionRunner(engine)
     await runner.run(ids, doc(1))
     const combine = engine.combine.bind(engine)
+    const addWeightedRows = engine.addWeightedRows.bind(engine)
     let combines = 0
+    let gemms = 0
     engine.combine = (...args) => {
       combines++
       return combine(...args)
     }
+    engine.addWeightedRows = (...args) => {
+      gemms++
+      return addWeightedRows(...args)
+    }
     try {
       for (const factor of [0.5, 0, 3]) {
+        gemms = 0
         const out = await runner.run(ids, doc(factor))
         expect(combines, 'the re-run did not combine directly').toBe(0)
+        expect(gemms, 'where the re-base ran').toBe(gemmCalls)
         const direct = await new InterventionRunner(engine).run(ids, doc(factor))
         combines = 0
         expectAllClose(out.logits, direct.logits, { rtolToScale: 1e-5, label: `factor ${factor}` })
       }
     } finally {
       engine.combine = combine
+      engine.addWeightedRows = addWeightedRows
     }
   })
 })
