@@ -5,7 +5,7 @@ import { checkpointFingerprint } from '../../main/checkpoint/checkpoint-fingerpr
 import { resolveModelSource } from '../../main/runtime/model-source'
 import { runtimeInfo } from '../../main/runtime/runtime-info'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { ENGINE_FLAGS } from './analysis-engine'
+import { ENGINE_FLAGS } from './engine-flags'
 
 /**
  * `info [--checkpoint DIR | --onnx DIR]`: config, parameter count, content hash, where the
@@ -16,11 +16,12 @@ export const info: CliCommand = {
   async run(args) {
     const { values } = parseFlags(args, { checkpoint: ENGINE_FLAGS.checkpoint, onnx: ENGINE_FLAGS.onnx })
     const source = resolveModelSource(values)
-    const runtime = await runtimeInfo() // onnxruntime loads in the engine worker only
-    const providers = {
-      onnxruntime: runtime.onnxruntime,
-      available: runtime.backends.filter((b) => b.bundled).map((b) => b.name),
-      known: runtime.backends,
+    // onnxruntime loads in an engine worker only: started first, it loads while this thread reads the cache
+    const runtime = runtimeInfo()
+    runtime.catch(() => {}) // awaited below; a checkpoint error first must not leave it unhandled
+    const providers = async () => {
+      const { onnxruntime, backends } = await runtime
+      return { onnxruntime, available: backends.filter((b) => b.bundled).map((b) => b.name), known: backends }
     }
     if ('onnxDir' in source) {
       const m = readManifest(source.onnxDir)
@@ -30,7 +31,7 @@ export const info: CliCommand = {
         parameterCount: m.parameterCount,
         contentHash: m.contentHash,
         cache: { exportDir: source.onnxDir, converted: true },
-        providers,
+        providers: await providers(),
       }
     }
     const hit = findCachedExport(await checkpointFingerprint(source.checkpointDir))
@@ -42,7 +43,7 @@ export const info: CliCommand = {
         parameterCount: m.parameterCount,
         contentHash: m.contentHash,
         cache: { exportDir: hit.dir, converted: true },
-        providers,
+        providers: await providers(),
       }
     }
     const { readCheckpoint } = await import('../../main/checkpoint/read-checkpoint') // the readers load only on a miss
@@ -61,7 +62,7 @@ export const info: CliCommand = {
       parameterCount: parameterCount(ckpt),
       contentHash: ckpt.contentHash,
       cache: { exportDir, converted },
-      providers,
+      providers: await providers(),
     }
   },
 }

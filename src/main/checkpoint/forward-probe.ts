@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import type { BackpackConfig } from '../../shared/model/config'
-import { MANIFEST_FILE } from './onnx/onnx-manifest'
+import { PROBE_VERSION, type ProbeVerdict } from './probe-verdict'
 import { BLOCK_FLOATS, F32_MAX, maxAbs, ProbeOps, ProbeOverflow, type Act, type WeightRows } from './probe-ops'
+
+export { hasProbeVerdict, PROBE_VERSION, recordProbeVerdict, type ProbeVerdict } from './probe-verdict'
 
 /**
  * The overflow probe: finite weights can still drive the forward pass out of float32 range (50
@@ -18,18 +18,8 @@ import { BLOCK_FLOATS, F32_MAX, maxAbs, ProbeOps, ProbeOverflow, type Act, type 
  * export's manifest, so a cached load does not run it again.
  */
 
-export const PROBE_VERSION = 1
 /** Probe length: BOS plus this many outsized rows (fewer for tiny configs). */
 const EXTRA_ROWS = 3
-
-export interface ProbeVerdict {
-  version: number
-  /** token ids and their position ids (one per token) */
-  ids: number[]
-  positions: number[]
-  /** largest |logit| of the probe, for the record */
-  maxAbsLogit: number
-}
 
 /**
  * The weights by canonical name; `rows` (optional, else views of `data`): blocks of rows of a
@@ -195,17 +185,4 @@ export function probeLogits(
 
   // tied LM head: logits = o·Eᵀ, (pos, vocab)
   return ops.matmul(combined, WTE, c.vocabSize, null, true).data
-}
-
-/** Rewrites an export's manifest (just written by the converter) with the probe's verdict in it. */
-export function recordProbeVerdict<M extends object>(exportDir: string, manifest: M, verdict: ProbeVerdict): M & { probe: ProbeVerdict } {
-  const out = { ...manifest, probe: verdict }
-  writeFileSync(join(exportDir, MANIFEST_FILE), JSON.stringify(out, null, 2) + '\n')
-  return out
-}
-
-/** Whether an export's manifest carries a passing verdict of the current probe (a property read: free on a cached load). */
-export function hasProbeVerdict(manifest: object): boolean {
-  const p = (manifest as { probe?: Partial<ProbeVerdict> }).probe
-  return typeof p === 'object' && p !== null && p.version === PROBE_VERSION
 }

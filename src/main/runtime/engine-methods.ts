@@ -1,4 +1,3 @@
-import { finetuneInWorker } from '../finetune/finetune-in-worker'
 import type { FinetuneJob } from '../finetune/finetune-job'
 import { projectIntoShared, type ProjectRankArgs } from '../math/shared-ranking'
 import type { AuxSessions } from './aux-sessions'
@@ -101,9 +100,10 @@ export const engineMethods = {
   /**
    * A whole sense fine-tuning run (finetune/finetune-job.ts) on the worker's sessions: training
    * never runs on the calling thread; cancellable mid-epoch; each epoch's figures arrive as a
-   * progress report carrying `figures`.
+   * progress report carrying `figures`. Loaded on first use: this table is also read by the
+   * calling thread's proxy, which must not load the training code to start.
    */
-  finetune: (c: CallContext, job: FinetuneJob) => finetuneInWorker(c, job),
+  finetune: async (c: CallContext, job: FinetuneJob) => (await import('../finetune/finetune-in-worker')).finetuneInWorker(c, job),
   /** Counters for tests and diagnostics (sense-cache misses, live decoders). */
   stats: (c: CallContext): EngineStats => c.core().stats(),
   /** The onnxruntime version and execution providers of the worker's build (no model needed). */

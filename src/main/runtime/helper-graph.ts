@@ -1,11 +1,12 @@
-import pkg from 'onnx-proto'
+import type pkg from 'onnx-proto'
 import { createSessionFromBytes, type OrtSession } from './ort'
 
-const { onnx } = pkg
+/** The protobuf classes and enums of ONNX (loaded with the first helper session, not at worker start). */
+export type Onnx = typeof pkg.onnx
 
 /** A small float32 graph: its nodes, and its inputs and outputs as name → symbolic dims. */
 export interface HelperGraphSpec {
-  node: NonNullable<NonNullable<Parameters<typeof onnx.GraphProto.create>[0]>['node']>
+  node: NonNullable<NonNullable<Parameters<Onnx['GraphProto']['create']>[0]>['node']>
   input: [name: string, dims: string[]][]
   output: [name: string, dims: string[]][]
 }
@@ -13,28 +14,31 @@ export interface HelperGraphSpec {
 /**
  * A one-purpose onnxruntime session built from a graph in memory on first use (the score
  * extremes, the re-base Gemm), owned by the engine worker's helpers and released with them. A
- * session that failed to open is retried on the next use.
+ * session that failed to open is retried on the next use. The protobuf writer (onnx-proto) loads
+ * with the first session, so starting a worker (and the CLI's `info`) does not load it.
  */
 export class HelperGraph {
   #session: Promise<OrtSession> | null = null
 
   constructor(
     readonly name: string,
-    readonly spec: () => HelperGraphSpec,
+    readonly spec: (onnx: Onnx) => HelperGraphSpec,
   ) {}
 
   session(): Promise<OrtSession> {
     if (!this.#session) {
-      const { node, input, output } = this.spec()
-      const vi = ([name, dims]: [string, string[]]) => ({
-        name,
-        type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((x) => ({ dimParam: x })) } } },
+      const session = import('onnx-proto').then(({ default: { onnx } }) => {
+        const { node, input, output } = this.spec(onnx)
+        const vi = ([name, dims]: [string, string[]]) => ({
+          name,
+          type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((x) => ({ dimParam: x })) } } },
+        })
+        const graph = onnx.GraphProto.create({ name: this.name, node, input: input.map(vi), output: output.map(vi) })
+        const model = onnx.ModelProto.encode(
+          onnx.ModelProto.create({ irVersion: 9, opsetImport: [{ domain: '', version: 17 }], graph }),
+        ).finish()
+        return createSessionFromBytes(model, this.name, { spinning: false })
       })
-      const graph = onnx.GraphProto.create({ name: this.name, node, input: input.map(vi), output: output.map(vi) })
-      const model = onnx.ModelProto.encode(
-        onnx.ModelProto.create({ irVersion: 9, opsetImport: [{ domain: '', version: 17 }], graph }),
-      ).finish()
-      const session = createSessionFromBytes(model, this.name, { spinning: false })
       this.#session = session
       session.catch(() => {
         if (this.#session === session) this.#session = null

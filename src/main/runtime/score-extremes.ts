@@ -1,9 +1,6 @@
-import pkg from 'onnx-proto'
 import { WorkbenchError } from '../../shared/errors'
 import { HelperGraph } from './helper-graph'
 import { floatTensor, runSession, tensorData } from './ort'
-
-const { onnx } = pkg
 
 /** Rows per run: the (rows, vocab) score block onnxruntime keeps between the GEMM and the reductions stays ≤ 2^24 floats (64 MB; 333 rows at full size — 256 to 2048 rows measured the same speed). */
 const BLOCK_FLOATS = 2 ** 24
@@ -24,7 +21,7 @@ export class ScoreExtremes {
   readonly blockRows: number
   readonly #e: Float32Array // (vocab, d_model)
   /** h (n, d) · e (vocab, d)ᵀ → max (n), min (n); the (n, vocab) scores never leave onnxruntime. */
-  readonly #extremes = new HelperGraph('sense-score-extremes', () => {
+  readonly #extremes = new HelperGraph('sense-score-extremes', (onnx) => {
     const reduce = (op: string, out: string) => ({
       opType: op,
       input: ['s'],

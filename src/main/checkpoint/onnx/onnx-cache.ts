@@ -4,9 +4,8 @@ import { join } from 'node:path'
 import { WorkbenchError } from '../../../shared/errors'
 import { cacheDir } from '../../paths/app-paths'
 import { createFolder } from '../../paths/create-folder'
-import { forwardProbe, hasProbeVerdict, recordProbeVerdict } from '../forward-probe'
-import { checkpointFingerprint } from '../read-checkpoint'
-import { readCheckpointStreamed } from '../streamed-checkpoint'
+import { checkpointFingerprint } from '../checkpoint-fingerprint'
+import { hasProbeVerdict, recordProbeVerdict } from '../probe-verdict'
 import type { StreamedCheckpoint } from '../streamed-checkpoint'
 import { CONVERTER_VERSION, readManifest, type OnnxManifest } from './onnx-manifest'
 
@@ -89,7 +88,9 @@ export async function ensureOnnxExport(
 
   onProgress?.({ phase: 'read', fraction: 0.05, message: `reading ${checkpointDir}` })
   // streamed where the format allows: the weights are checked, hashed, probed and copied from
-  // the file through small buffers instead of being held in memory (streamed-checkpoint.ts)
+  // the file through small buffers instead of being held in memory (streamed-checkpoint.ts); the
+  // readers load only on a miss, so a cached open (and `info`) does not pay for loading them
+  const { readCheckpointStreamed } = await import('../streamed-checkpoint')
   const ckpt = await readCheckpointStreamed(checkpointDir, { signal })
   try {
     return await convertRead(ckpt, root, idx, fingerprint, { aborted, lap, onProgress, timingsMs })
@@ -119,6 +120,7 @@ async function convertRead(
   let work: CachedExport['work'] = 'hashed'
   if (!manifest) {
     onProgress?.({ phase: 'convert', fraction: 0.35, message: 'probing the forward pass for float32 overflow' })
+    const { forwardProbe } = await import('../forward-probe')
     const verdict = forwardProbe(ckpt.stream?.probeWeights() ?? ckpt, () => aborted('while probing'))
     createFolder(root)
     const tmp = join(root, `.tmp-${ckpt.contentHash.slice(0, 16)}-${process.pid}-${randomBytes(4).toString('hex')}`)
