@@ -52,6 +52,7 @@ export async function processPhase(
   const work = mkdtempSync(join(benchDir(), 'process-'))
   const ours: number[] = []
   const prepacked: number[] = []
+  const prepackedOpen: number[] = []
   const theirs: number[] = []
   const breakdown: Record<string, number>[] = []
   try {
@@ -72,7 +73,10 @@ export async function processPhase(
         [CLI, 'forward', '--checkpoint', dir, '--ids', ids, '--out', join(work, 'prepacked'), '--weights', 'prepacked'],
         env,
       )
-      if (i >= 0) prepacked.push(p.ms)
+      if (i >= 0) {
+        prepacked.push(p.ms)
+        prepackedOpen.push((JSON.parse(p.stdout) as { timingsMs: { open: number } }).timingsMs.open)
+      }
       if (skipReference) continue
       const r = await wall(
         referencePython(),
@@ -93,6 +97,9 @@ export async function processPhase(
       )
       if (i >= 0) theirs.push(r.ms)
     }
+    // the loads as the CLI reports its own open (worker start, conversion cache lookup, sessions)
+    figures.cliCachedLoadMappedMs = median(breakdown.map((b) => b.open))
+    figures.cliCachedLoadPrepackedMs = median(prepackedOpen)
     figures.processForwardT512Ms = median(ours)
     figures.processForwardT512PrepackedMs = median(prepacked)
     figures.referenceProcessForwardT512Ms = skipReference ? null : median(theirs)
@@ -116,8 +123,42 @@ export async function processPhase(
       figures.processOutputsAgree = agree ? 1 : 0
       notes.push(`whole process outputs ${agree ? 'agree' : 'DISAGREE'} (max error / scale, limit ${PARITY}): ${worst.join('; ')}`)
     }
+    await coldLoads(dir, env, work, pairs, figures, notes, log)
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
   return { phase: 'process', figures, notes }
+}
+
+/**
+ * Cold load as the built CLI sees it: `forward` of one token with an empty conversion cache each
+ * round (convert + open, mapped weights), its own `open` timing; median of `rounds`.
+ */
+async function coldLoads(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  work: string,
+  rounds: number,
+  figures: PhaseResult['figures'],
+  notes: string[],
+  log: (line: string) => void,
+): Promise<void> {
+  const opens: number[] = []
+  for (let i = 0; i < rounds; i++) {
+    log(`cold load through the built CLI: round ${i + 1} of ${rounds} …`)
+    const cache = mkdtempSync(join(work, 'cold-cache-'))
+    try {
+      const o = await wall(process.execPath, [CLI, 'forward', '--checkpoint', dir, '--ids', '0', '--out', join(work, 'cold')], {
+        ...env,
+        BACKPACK_CACHE_DIR: cache,
+      })
+      const t = (JSON.parse(o.stdout) as { conversion: string; timingsMs: { open: number; openDetail: Record<string, number> } }).timingsMs
+      opens.push(t.open)
+      if (i === 0) notes.push(`cold load (built CLI): open detail ${JSON.stringify(t.openDetail)}`)
+    } finally {
+      rmSync(cache, { recursive: true, force: true })
+    }
+  }
+  figures.cliColdLoadMs = median(opens)
+  notes.push(`cold loads (built CLI, forward's open): ${opens.map((m) => (m / 1000).toFixed(2)).join(', ')} s`)
 }

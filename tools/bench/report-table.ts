@@ -22,26 +22,29 @@ export function buildRows(ours: readonly PhaseResult[], ref: PhaseResult, store:
   const o = (phase: string, key: string) => pick(ours, phase, key)
   const r = (key: string) => pick([ref], 'reference', key)
   const st = (key: string) => pick([store], 'store', key)
+  // loads as the built CLI opens the model (process phase: `forward`'s own open timing, worker
+  // start included), else as the engine phase measured them (its worker loads through tsx)
+  const load = (processKey: string, phase: string, key: string) => o('process', processKey) ?? o(phase, key)
   return [
     { metric: 'conversion (read + write ONNX)', unit: 's', ours: s(o('convert', 'conversionMs')), reference: null, target: '< 20 s' },
     {
       metric: 'cold load (empty cache: convert + open, mapped weights) vs torch load',
       unit: 's',
-      ours: s(o('convert', 'coldLoadMs')),
+      ours: s(load('cliColdLoadMs', 'convert', 'coldLoadMs')),
       reference: s(r('loadMs')),
       target: '≤ 2× PyTorch',
     },
     {
       metric: 'cached load, mapped weights (CLI one-shot) vs torch load',
       unit: 's',
-      ours: s(o('run', 'cachedLoadMappedMs')),
+      ours: s(load('cliCachedLoadMappedMs', 'run', 'cachedLoadMappedMs')),
       reference: s(r('loadMs')),
       target: '≤ 0.6× PyTorch',
     },
     {
       metric: 'cached load, pre-packed weights (app) vs torch load',
       unit: 's',
-      ours: s(o('run', 'cachedLoadMs')),
+      ours: s(load('cliCachedLoadPrepackedMs', 'run', 'cachedLoadMs')),
       reference: s(r('loadMs')),
       target: '< 2 s',
     },

@@ -27,6 +27,23 @@ describe('bench table', () => {
     expect(line('store: search')).toMatch(/not available/)
     expect(line('fine-tune: one epoch')).toMatch(/250 ms\s+1000 ms\s+0\.25×/)
   })
+
+  it('takes the loads from the built CLI (process phase) when it ran', () => {
+    const rows = buildRows(
+      [
+        { phase: 'convert', figures: { coldLoadMs: 15_000 }, notes: [] },
+        { phase: 'run', figures: { cachedLoadMs: 1500, cachedLoadMappedMs: 900 }, notes: [] },
+        { phase: 'process', figures: { cliColdLoadMs: 6000, cliCachedLoadMappedMs: 300, cliCachedLoadPrepackedMs: 1200 }, notes: [] },
+      ],
+      { phase: 'reference', figures: { loadMs: 3000 }, notes: [] },
+      { phase: 'store', figures: {}, notes: [] },
+    )
+    const table = renderTable(rows)
+    const line = (metric: string) => table.split('\n').find((l) => l.startsWith(metric)) ?? ''
+    expect(line('cold load')).toMatch(/6\.00 s\s+3\.00 s\s+2\.00×/)
+    expect(line('cached load, mapped')).toMatch(/0\.30 s\s+3\.00 s\s+0\.10×/)
+    expect(line('cached load, pre-packed')).toMatch(/1\.20 s\s+3\.00 s\s+0\.40×/)
+  })
 })
 
 describe('bench helpers', () => {
