@@ -102,10 +102,12 @@ function sessionOptions(provider: string, tuning: SessionTuning): ort.InferenceS
     interOpNumThreads: 1,
     executionMode: 'sequential',
     logSeverityLevel: 3,
-    // No CPU arena: activations at T=512 (α 16·512², logits 512·50264) are freed after each run
-    // instead of being kept per session; at full size this keeps resident memory ~0.3 GB lower
-    // with no measurable cost next to the GEMMs.
-    enableCpuMemArena: false,
+    // The CPU arena keeps each session's activations (α 16·512², logits 512·50264, ...) for its
+    // next run instead of freeing them: fresh memory costs a page fault per 4 KB page, and on
+    // the 2-core development machine the faults of a T=512 forward's buffers cost as much as
+    // its LM-head GEMM (docs/engine.md, Runtime). Resident memory is higher by each
+    // session's largest activations (~0.3 GB at full size after a T=512 forward).
+    enableCpuMemArena: true,
     extra: {
       session: {
         ...(tuning.spinning === false ? { intra_op: { allow_spinning: '0' } } : {}),
