@@ -91,6 +91,12 @@ export interface SessionTuning {
    * on the fly.
    */
   prepack?: boolean
+  /**
+   * onnxruntime's CPU memory arena (default off, see sessionOptions): on for a helper that runs the
+   * same shapes many times with large intermediates, which then reuse one allocation instead of
+   * fresh pages (and their page faults) on every run.
+   */
+  arena?: boolean
 }
 
 /** The options every session of the workbench uses: one provider, threads per `tuning`. */
@@ -105,7 +111,7 @@ function sessionOptions(provider: string, tuning: SessionTuning): ort.InferenceS
     // No CPU arena: activations at T=512 (α 16·512², logits 512·50264) are freed after each run
     // instead of being kept per session; at full size this keeps resident memory ~0.3 GB lower
     // with no measurable cost next to the GEMMs.
-    enableCpuMemArena: false,
+    enableCpuMemArena: tuning.arena ?? false,
     extra: {
       session: {
         ...(tuning.spinning === false ? { intra_op: { allow_spinning: '0' } } : {}),
