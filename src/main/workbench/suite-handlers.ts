@@ -165,15 +165,15 @@ function explanationOf(reasons: string[], senseChange: number): { explanation?: 
 }
 
 /**
- * The sense table's build progress (tokens) as run.progressed events of the run, at most one
- * every 0.5 s besides the last: the scores phase reports every block of rows.
+ * The sense table's build progress (tokens) as run.progressed events of the run, one per
+ * percent at most (the scores phase reports every block of rows: thousands).
  */
 function tableProgressEvents(ctx: AnalysisContext, runId: string | undefined, method: 'suites.topic'): (p: SenseTableProgress) => void {
-  let last = -Infinity
+  let last = -1
   return (p) => {
-    const now = performance.now()
-    if (!runId || (now - last < 500 && p.done < p.total)) return
-    last = now
+    const percent = Math.floor((100 * p.done) / Math.max(1, p.total))
+    if (!runId || percent === last) return
+    last = percent
     const by = p.heldBy ? `: built by process ${p.heldBy.pid} on ${p.heldBy.hostname}, waiting` : ''
     ctx.events.emit('run.progressed', { runId, method, done: p.done, total: p.total, message: `sense table (${p.phase})${by}` })
   }
