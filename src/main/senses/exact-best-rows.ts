@@ -36,7 +36,8 @@ export async function exactBestRows(
  * best score θ of the pass bounds the answer from below, and the rows scoring ≥ θ are ranked in
  * bestRows' order. For a small table (d_model 128 at the demo's size: ~10⁸ multiply-adds) this
  * answers a first query in a fraction of a second, where the int8 index would first have to be
- * built; a table holding a NaN score falls back to bestRows itself.
+ * built; a table holding a NaN score falls back to bestRows itself. `pass`: the scores of an
+ * earlier call for the same vec, direction and tokens (see `fullScanScores`), reused.
  */
 export function fullScanBestRows(
   table: SenseTable,
@@ -44,21 +45,29 @@ export function fullScanBestRows(
   count: number,
   largest: boolean,
   tokens = table.vocabSize,
+  pass: Float64Array | null = fullScanScores(table, vec, largest, tokens),
 ): { rows: number[]; scanned: number } {
+  if (!pass) return table.bestRows(vec, count, largest, tokens)
+  const limit = pass.length
+  const seeds = topKIndices(pass, 0, limit, count, true)
+  let theta = Infinity
+  for (const r of seeds) theta = Math.min(theta, pass[r])
+  const candidates: number[] = []
+  for (let r = 0; r < limit; r++) if (pass[r] >= theta) candidates.push(r)
+  return { rows: rankCandidates(table, candidates, vec, count, largest ? 1 : -1), scanned: limit }
+}
+
+/** sign·(vec·C_r) for every row r < tokens·K, as bestRows computes it; null when one is NaN. */
+export function fullScanScores(table: SenseTable, vec: Float32Array, largest: boolean, tokens = table.vocabSize): Float64Array | null {
   const limit = Math.min(tokens, table.vocabSize) * table.numSenses
   const sign = largest ? 1 : -1
-  const signed = new Float64Array(limit) // sign·(vec·C_r), as bestRows computes it
+  const signed = new Float64Array(limit)
   for (let r = 0; r < limit; r++) {
     const v = sign * table.rowDot(r, vec)
-    if (Number.isNaN(v)) return table.bestRows(vec, count, largest, tokens)
+    if (Number.isNaN(v)) return null
     signed[r] = v
   }
-  const seeds = topKIndices(signed, 0, limit, count, true)
-  let theta = Infinity
-  for (const r of seeds) theta = Math.min(theta, signed[r])
-  const candidates: number[] = []
-  for (let r = 0; r < limit; r++) if (signed[r] >= theta) candidates.push(r)
-  return { rows: rankCandidates(table, candidates, vec, count, sign), scanned: limit }
+  return signed
 }
 
 /**

@@ -3,7 +3,7 @@ import type { TiedGroupInfo } from '../../shared/ipc/api-types'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { textVocabSize } from '../math/top-k'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
-import { exactBestRows, fullScanBestRows } from './exact-best-rows'
+import { exactBestRows, fullScanBestRows, fullScanScores } from './exact-best-rows'
 import { int8Index, type Int8Scorer } from './int8-index'
 import type { SenseTable } from './sense-table'
 import type { TiesOption } from './sense-atlas'
@@ -82,11 +82,12 @@ export async function reverseLookup(
     return index
   }
   const scan = options.scan ?? (table.precision === 'f32' && textV * k * d <= FULL_SCAN_VALUES ? 'full' : 'int8')
+  let pass: Float64Array | null | undefined // the full scan's scores, computed once however often the ties make it rescan
   const best = async (count: number) =>
     scan === 'table'
       ? table.bestRows(e, count, largest, textV)
       : scan === 'full'
-        ? fullScanBestRows(table, e, count, largest, textV)
+        ? fullScanBestRows(table, e, count, largest, textV, (pass ??= fullScanScores(table, e, largest, textV)))
         : await exactBestRows(table, await timedIndex(), e, count, largest, textV) // rows x·K + ℓ
   const tied = options.ties?.mode === 'collapse' ? options.ties.tied : null
   const { rows: candidates, scanned } = tied ? await representativeRows(best, tied, k, want, textV * k) : await best(want)
