@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { parsePhaseResult, runChild, type PhaseResult } from './bench-common'
 import { REPO_ROOT, benchDir, ensureFullSizeCheckpoint, referencePython } from './full-size-checkpoint'
+import { demoPhase } from './demo-phase'
 import { processPhase } from './process-phase'
 import { buildRows, renderTable, type BenchRow } from './report-table'
 
@@ -14,7 +15,7 @@ import { buildRows, renderTable, type BenchRow } from './report-table'
  * same thread count, same run; prints a table metric / ours / PyTorch / ratio / target.
  *
  *   npm run bench [-- --repeats 5 --skip-table --skip-topic --skip-generation --skip-store --skip-sweep --skip-reference
- *                    --skip-process --skip-finetune --full-reference --json out.json]
+ *                    --skip-process --skip-finetune --skip-demo --full-reference --json out.json]
  *   npm run bench -- --provider webgpu|cuda [--checkpoint DIR] [--repeats 5] [--skip-table]
  *                    (the GPU bench instead: tools/bench/provider-phase.ts; exit 2 at once when the provider cannot start)
  *
@@ -36,6 +37,8 @@ const { values: flags } = parseArgs({
     'skip-process': { type: 'boolean', default: false },
     // one epoch of sense fine-tuning (10 examples) vs the same loop in PyTorch autograd (finetune-phase.ts)
     'skip-finetune': { type: 'boolean', default: false },
+    // the demo checkpoint from a cold cache: first reverse lookup, first topic run (demo-phase.ts)
+    'skip-demo': { type: 'boolean', default: false },
     // the reference's generation (full recompute) and sense table are minutes on 2 cores: by
     // default time a uniform sample of steps/batches; --full-reference times every one
     'full-reference': { type: 'boolean', default: false },
@@ -206,6 +209,7 @@ async function main(): Promise<void> {
     if (!flags['skip-table']) results.push(await phase('table', dir, env))
     if (!flags['skip-topic']) results.push(await phase('topic', dir, env))
     if (!flags['skip-finetune']) results.push(await finetunePhase(dir, env))
+    if (!flags['skip-demo']) results.push(await guarded('demo', () => demoPhase(log)))
   } finally {
     rmSync(cache, { recursive: true, force: true })
   }

@@ -1,5 +1,5 @@
 import { TOPIC_STRENGTH_WEIGHTS } from '../../shared/edits/topic-words'
-import { quantiles } from '../math/quantiles'
+import { orderStatistics, quantiles } from '../math/quantiles'
 import { dot } from './edit-sense-vectors'
 
 /**
@@ -97,12 +97,13 @@ export async function exactTopicSenseScores(args: {
   }
   await rescore(first)
   // round 2: everything still reaching a window
-  const sortedLo = Float64Array.from(lo).sort()
-  const sortedHi = Float64Array.from(hi).sort()
-  const windows = ps.map((p) => {
-    const i = Math.floor(p * (n - 1))
-    return [sortedLo[i], sortedHi[Math.min(n - 1, i + 1)]]
-  })
+  const at = ps.map((p) => Math.floor(p * (n - 1)))
+  const lowest = orderStatistics(lo, at) // rank i of the lower ends, of the upper ends: no full sort of either
+  const highest = orderStatistics(
+    hi,
+    at.map((i) => Math.min(n - 1, i + 1)),
+  )
+  const windows = at.map((i) => [lowest.get(i) as number, highest.get(Math.min(n - 1, i + 1)) as number])
   const second: number[] = []
   for (let r = 0; r < m; r++) {
     if (exact[r]) continue

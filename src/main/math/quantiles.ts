@@ -33,6 +33,28 @@ export function quantiles(values: ArrayLike<number>, qs: readonly number[], rang
   })
 }
 
+/**
+ * The values of the given 0-based ranks in ascending order (what `Float64Array.from(values).sort()[r]`
+ * gives), without sorting the whole array; NaN or infinite values fall back to that sort.
+ */
+export function orderStatistics(values: ArrayLike<number>, ranks: readonly number[]): Map<number, number> {
+  const n = values.length
+  let min = Infinity
+  let max = -Infinity
+  for (let i = 0; i < n; i++) {
+    const v = values[i]
+    if (v < min) min = v
+    if (v > max) max = v
+    if (Number.isNaN(v)) min = Number.NaN // a NaN anywhere: the sort below orders it
+  }
+  if (!Number.isFinite(min) || !Number.isFinite(max)) {
+    const sorted = Float64Array.from(values).sort()
+    return new Map(ranks.map((r) => [r, sorted[r]]))
+  }
+  if (min === max) return new Map(ranks.map((r) => [r, min]))
+  return kthSmallest(values, [...new Set(ranks)], min, max)
+}
+
 const BINS = 4096
 
 /**

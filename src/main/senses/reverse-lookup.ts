@@ -3,12 +3,18 @@ import type { TiedGroupInfo } from '../../shared/ipc/api-types'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { textVocabSize } from '../math/top-k'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
-import { exactBestRows } from './exact-best-rows'
+import { exactBestRows, fullScanBestRows, fullScanScores } from './exact-best-rows'
 import { int8Index, type Int8Scorer } from './int8-index'
 import type { SenseTable } from './sense-table'
 import type { TiesOption } from './sense-atlas'
 import type { TiedTokens } from './tied-tokens'
 import { tokenSenses } from './token-senses'
+
+/**
+ * The most table values (rows · d_model) an fp32 table may have to be scanned in full by default:
+ * 2^27 (a 512 MB table; the demo's 50257·16·128 ≈ 1.03·10⁸), one pass of ~0.1–0.3 s.
+ */
+export const FULL_SCAN_VALUES = 2 ** 27
 
 export interface ReverseEntry {
   id: number // the word (token) whose sense it is
@@ -33,17 +39,27 @@ export interface ReverseLookup {
 
 /**
  * Which (word, sense) pairs most boost (or suppress) a token: the largest (smallest) entries of
- * E[target]·C(x)_ℓ over every real token x and sense ℓ. The table ranks the pairs (rows by
- * decreasing norm, stopping when ‖E[target]‖·‖C(x)_ℓ‖ cannot reach the candidates found; or, by
- * default, the int8 index with error bounds — the same rows, see `exactBestRows`); the best
- * `top·4` candidates are re-scored exactly from fp32 sense vectors before the final ranking.
- * The int8 scan runs in `options.scorer`, by default the engine's worker.
+ * E[target]·C(x)_ℓ over every real token x and sense ℓ. The table ranks the pairs — the same rows
+ * in the same order whichever `scan`: 'table' walks rows by decreasing norm, stopping when
+ * ‖E[target]‖·‖C(x)_ℓ‖ cannot reach the candidates found; 'full' scores every row of an fp32
+ * table in one pass (`fullScanBestRows`); 'int8' scores the int8 index with error bounds and
+ * re-scores the rows the bounds leave in (`exactBestRows`). By default a small fp32 table (at
+ * most FULL_SCAN_VALUES values: the demo's) is scanned in full, where building the index would
+ * cost many scans; a larger or fp16 one through the index. The best `top·4` candidates are
+ * re-scored exactly from fp32 sense vectors before the final ranking. The int8 scan runs in
+ * `options.scorer`, by default the engine's worker.
  */
 export async function reverseLookup(
   engine: BackpackEngine & Partial<Int8Scorer>,
   table: SenseTable,
   target: number,
-  options: { top?: number; direction?: 'boost' | 'suppress'; scan?: 'int8' | 'table'; scorer?: Int8Scorer; ties?: TiesOption } = {},
+  options: {
+    top?: number
+    direction?: 'boost' | 'suppress'
+    scan?: 'int8' | 'table' | 'full'
+    scorer?: Int8Scorer
+    ties?: TiesOption
+  } = {},
 ): Promise<ReverseLookup> {
   const { vocabSize: V, numSenses: k, nEmbd: d } = engine.config
   if (!Number.isInteger(target) || target < 0 || target >= V)
@@ -57,11 +73,22 @@ export async function reverseLookup(
   const e = await engine.embeddingRows([target]) // (1, d_model)
   const textV = textVocabSize(V)
   const want = Math.min(textV * k, top * 4)
-  // exact either way: the int8 index + bounds (one onnxruntime MatMulInteger) or the norm-ordered scan
+  // exact every way: the norm-ordered scan, one pass over an fp32 table, or the int8 index + bounds (one onnxruntime MatMulInteger)
+  let indexMs: number | undefined // getting the int8 index (built on a table's first lookup, else kept or read back)
+  const timedIndex = async () => {
+    const i0 = performance.now()
+    const index = await int8Index(table, scorerOf(engine, options.scorer))
+    indexMs = (indexMs ?? 0) + performance.now() - i0
+    return index
+  }
+  const scan = options.scan ?? (table.precision === 'f32' && textV * k * d <= FULL_SCAN_VALUES ? 'full' : 'int8')
+  let pass: Float64Array | null | undefined // the full scan's scores, computed once however often the ties make it rescan
   const best = async (count: number) =>
-    options.scan === 'table'
+    scan === 'table'
       ? table.bestRows(e, count, largest, textV)
-      : await exactBestRows(table, await int8Index(table, scorerOf(engine, options.scorer)), e, count, largest, textV) // rows x·K + ℓ
+      : scan === 'full'
+        ? fullScanBestRows(table, e, count, largest, textV, (pass ??= fullScanScores(table, e, largest, textV)))
+        : await exactBestRows(table, await timedIndex(), e, count, largest, textV) // rows x·K + ℓ
   const tied = options.ties?.mode === 'collapse' ? options.ties.tied : null
   const { rows: candidates, scanned } = tied ? await representativeRows(best, tied, k, want, textV * k) : await best(want)
   const t1 = performance.now()
@@ -85,7 +112,7 @@ export async function reverseLookup(
     entries: entries.slice(0, top),
     scanned,
     rescored: needed.length,
-    timingsMs: { scan: t1 - t0, total: performance.now() - t0 },
+    timingsMs: { ...(indexMs === undefined ? {} : { index: indexMs }), scan: t1 - t0, total: performance.now() - t0 },
   }
 }
 

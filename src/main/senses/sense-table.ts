@@ -131,8 +131,21 @@ export class SenseTable {
       let s = 0
       let e = 0
       const off = r * d
-      if (data instanceof Float32Array) for (let c = 0; c < d; c++) s += data[off + c] * vec[c]
-      else {
+      if (data instanceof Float32Array) {
+        // four accumulators (about 3× faster in V8 than one); the bound below holds for any summation order
+        let s1 = 0
+        let s2 = 0
+        let s3 = 0
+        let c = 0
+        for (; c + 3 < d; c += 4) {
+          s += data[off + c] * vec[c]
+          s1 += data[off + c + 1] * vec[c + 1]
+          s2 += data[off + c + 2] * vec[c + 2]
+          s3 += data[off + c + 3] * vec[c + 3]
+        }
+        for (; c < d; c++) s += data[off + c] * vec[c]
+        s += s1 + s2 + s3
+      } else {
         // two accumulators each (about 1.5× faster in V8 than one)
         let s1 = 0
         let e1 = 0

@@ -5,6 +5,7 @@ import { explainEditTokens } from '../senses/edit-tie-warnings'
 import { knowledgeEditSuite } from '../suites/knowledge-edit-suite'
 import { topicSuite, type TopicStrength } from '../suites/topic-suite'
 import type { AnalysisContext } from './analysis-handlers'
+import type { SenseTableProgress } from '../senses/sense-table'
 
 /** The paper's experiments as suites, run on top of the user's edits, with progress and cancel. */
 export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.genderBias' | 'suites.knowledgeEdit' | 'suites.topic'> {
@@ -88,6 +89,8 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
                 message: `${p.topic} strength ${p.strength}`,
               })
           },
+          // the first topic run of a checkpoint computes the topic scores (minutes at full size): its progress, in tokens
+          onTableProgress: tableProgressEvents(ctx, runId, 'suites.topic'),
         })
         return {
           ...r,
@@ -159,4 +162,19 @@ export function suiteHandlers(ctx: AnalysisContext): Pick<ApiHandlers, 'suites.g
 function explanationOf(reasons: string[], senseChange: number): { explanation?: string[] } {
   const out = senseChange === 0 && reasons.length === 0 ? ["the edit leaves the token's senses exactly as they were: C̃(x) = C(x)"] : reasons
   return out.length > 0 ? { explanation: out } : {}
+}
+
+/**
+ * The sense table's build progress (tokens) as run.progressed events of the run, one per
+ * percent at most (the scores phase reports every block of rows: thousands).
+ */
+function tableProgressEvents(ctx: AnalysisContext, runId: string | undefined, method: 'suites.topic'): (p: SenseTableProgress) => void {
+  let last = -1
+  return (p) => {
+    const percent = Math.floor((100 * p.done) / Math.max(1, p.total))
+    if (!runId || percent === last) return
+    last = percent
+    const by = p.heldBy ? `: built by process ${p.heldBy.pid} on ${p.heldBy.hostname}, waiting` : ''
+    ctx.events.emit('run.progressed', { runId, method, done: p.done, total: p.total, message: `sense table (${p.phase})${by}` })
+  }
 }

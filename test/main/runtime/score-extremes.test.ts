@@ -22,6 +22,28 @@ describe('ScoreExtremes', () => {
       code: 'cancelled',
     })
   })
+  it('gives the same exact extremes when E is split into vocabulary tiles (the last one shorter)', async () => {
+    const V = 1500
+    const d = 24
+    const rand = mulberry32(9)
+    const E = Float32Array.from({ length: V * d }, () => rand() * 2 - 1)
+    const n = 40
+    const rows = Float32Array.from({ length: n * d }, () => (rand() * 2 - 1) * 3)
+    // the best and worst columns of row 0 in different tiles, near the tile edges
+    E.set(rows.subarray(0, d), 511 * d)
+    E.set(
+      rows.subarray(0, d).map((x) => -x),
+      1499 * d,
+    )
+    const tiled = ScoreExtremes.fromEmbedding(E, V, d, 16, 512)
+    const { max, min } = await tiled.run(rows, n)
+    for (let r = 0; r < n; r++) expectExactExtremes({ max: max[r], min: min[r] }, rows.subarray(r * d, (r + 1) * d), E, V, d)
+    const whole = ScoreExtremes.fromEmbedding(E, V, d, 16, V)
+    const one = await whole.run(rows, n)
+    expect(max).toEqual(one.max)
+    expect(min).toEqual(one.min)
+    await Promise.all([tiled.release(), whole.release()])
+  })
 })
 
 describe('engine.scoreExtremes on the real engine (small-bin), in its worker', () => {

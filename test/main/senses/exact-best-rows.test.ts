@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { exactBestRows } from '../../../src/main/senses/exact-best-rows'
+import { exactBestRows, fullScanBestRows } from '../../../src/main/senses/exact-best-rows'
 import { Int8SenseIndex, int8Index } from '../../../src/main/senses/int8-index'
 import { reverseLookup } from '../../../src/main/senses/reverse-lookup'
 import { openSenseTable } from '../../../src/main/senses/sense-table'
@@ -56,6 +56,38 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
         }
   })
 
+  it.each(['f16', 'f32'] as const)('fullScanBestRows returns the same rows in the same order as bestRows (%s table)', async (precision) => {
+    const e = new ArrayEngine(3000, 4, 24, 23)
+    // spread norms, duplicated rows (exact ties, also across tokens), a zero row
+    for (let r = 0; r < 3000 * 4; r++) for (let c = 0; c < 24; c++) e.C[r * 24 + c] *= 1 + (r % 5) * 0.4
+    for (const [dst, src] of [
+      [5, 900],
+      [6, 900],
+      [2001, 900],
+      [11, 4000],
+    ])
+      e.C.copyWithin(dst * 24, src * 24, (src + 1) * 24)
+    e.C.fill(0, 77 * 24, 78 * 24)
+    const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 700, precision })
+    const rand = mulberry32(8)
+    const queries = [e.E.subarray(900 * 24, 901 * 24), Float32Array.from({ length: 24 }, () => rand() * 4 - 2), new Float32Array(24)]
+    // (C rows 900, 5, 6 and 2001 are one vector: a query along it ties them at the top)
+    queries.push(e.C.subarray(900 * 24, 901 * 24))
+    for (const vec of queries)
+      for (const largest of [true, false])
+        for (const [count, tokens] of [
+          [1, 3000],
+          [3, 3000],
+          [10, 3000],
+          [40, 2500],
+        ]) {
+          const want = table.bestRows(vec, count, largest, tokens)
+          const got = fullScanBestRows(table, vec, count, largest, tokens)
+          expect(got.rows).toEqual(want.rows)
+          expect(got.scanned).toBe(tokens * 4)
+        }
+  })
+
   it('bounds hold: every approximate score is within its bound of the exact table score', async () => {
     const e = new ArrayEngine(500, 3, 16, 5)
     const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 256, precision: 'f16' })
@@ -81,6 +113,19 @@ describe('exactBestRows (int8 index through onnxruntime MatMulInteger, exact re-
         const b = await reverseLookup(e, table, target, { top: 7, direction, scan: 'table' })
         expect(a.entries).toEqual(b.entries)
       }
+  })
+
+  it('reverseLookup on a small fp32 table scans it in full by default: the same entries as the table scan, no int8 index', async () => {
+    const e = new ArrayEngine(3000, 2, 4, 15)
+    const table = await openSenseTable(e, { dir: tmp(), chunkTokens: 1000, precision: 'f32' })
+    for (const direction of ['boost', 'suppress'] as const)
+      for (const target of [3, 1234, 2999]) {
+        const a = await reverseLookup(e, table, target, { top: 7, direction }) // ArrayEngine has no int8 scorer: the index cannot be used
+        const b = await reverseLookup(e, table, target, { top: 7, direction, scan: 'table' })
+        expect(a.entries).toEqual(b.entries)
+        expect(a.scanned).toBe(3000 * 2)
+      }
+    expect(table.int8).toBeUndefined()
   })
 
   it('saves the index next to the table and reads it back for the same table manifest only', async () => {

@@ -43,6 +43,26 @@ describe('Workbench', () => {
     expect(p).toMatchObject({ method: 'senses.reverse', total: 50264 })
   })
 
+  it('reports the topic scores build of a first topic suite as progress of its runId, and cancels it', async () => {
+    const events: { message?: string; method: string; done: number; total: number }[] = []
+    const tableProgress = new Promise<void>((res) =>
+      workbench.events.subscribe((e) => {
+        if (e.name !== 'run.progressed' || e.payload.runId !== 'topic-1') return
+        events.push(e.payload)
+        if (e.payload.message?.startsWith('sense table')) res()
+      }),
+    )
+    const pending = dispatch('suites.topic', { topics: ['sports'], strengths: [1], samples: 1, maxNewTokens: 2, runId: 'topic-1' })
+    await tableProgress
+    expect(await dispatch('run.cancel', { runId: 'topic-1' })).toEqual({ ok: true, value: { cancelled: true } })
+    expect(await pending).toMatchObject({ ok: false, error: { code: 'cancelled' } })
+    expect(events.find((p) => p.message?.startsWith('sense table'))).toMatchObject({
+      method: 'suites.topic',
+      message: 'sense table (scores)',
+      total: 50264,
+    })
+  })
+
   it('refuses edits that do not fit the loaded model with edit-invalid, and attributes exactly under valid ones', async () => {
     const bad = { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' nurse', sense: 7, factor: 0 }] } // 4 senses
     expect(await dispatch('predict.next', { text: 'The nurse', edits: bad })).toMatchObject({ ok: false, error: { code: 'edit-invalid' } })
