@@ -35,7 +35,8 @@ export interface AnalysisContext {
  * and the blast radius — each a thin mapping from the contract onto the analysis modules.
  */
 export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, AnalysisMethods> {
-  const tokenizer = gpt2Tokenizer()
+  // the GPT-2 vocabulary is loaded on first use (building the table must not cost a door that never needs it)
+  const tokenText = (id: number) => gpt2Tokenizer().tokenText(id)
   const tokenId = resolveTokenRef
   const editsOf = async (s: ModelSession, edits: SenseEditDocument | undefined) =>
     edits && edits.edits.length > 0 ? s.parseEdits(edits) : null
@@ -77,7 +78,7 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
       const alpha = await s.runner.contextualization(ids) // (sense, pos, pos), shared: copy out
       const rows = alpha.slice(sense * n * n, (sense + 1) * n * n) // (query, key)
       return {
-        tokens: ids.map((id) => ({ id, text: tokenizer.tokenText(id) })),
+        tokens: ids.map((id) => ({ id, text: tokenText(id) })),
         sense,
         numSenses: k,
         n,
@@ -180,8 +181,8 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
           },
         })
         const out = radii.map((r) => ({
-          a: { id: r.tokenA, text: tokenizer.tokenText(r.tokenA) },
-          b: { id: r.tokenB, text: tokenizer.tokenText(r.tokenB) },
+          a: { id: r.tokenA, text: tokenText(r.tokenA) },
+          b: { id: r.tokenB, text: tokenText(r.tokenB) },
           maxIncrease: r.maxIncrease,
           maxDecrease: r.maxDecrease,
         }))
