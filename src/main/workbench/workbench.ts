@@ -18,12 +18,14 @@ import { editTieWarnings } from '../senses/edit-tie-warnings'
 import { evaluateHandler } from './evaluate-handler'
 import { experimentHandlers } from './experiment-handlers'
 import { finetuneHandler } from './finetune-handler'
+import { forwardHandler } from './forward-handler'
 import { generateHandler } from './generate-handler'
 import { suiteHandlers } from './suite-handlers'
 import { sweepHandlers } from './sweep-handlers'
 import { hubHandlers } from './hub-handlers'
 import { ModelSession } from '../session/model-session'
 import type { ProviderChoice } from '../runtime/select-provider'
+import type { WeightLayout } from '../runtime/engine-core'
 import type { BackpackEngine } from '../runtime/backpack-engine'
 import { paritySelfCheck } from './parity-self-check'
 import { readRecentCheckpoints, rememberCheckpoint } from './recent-checkpoints'
@@ -165,6 +167,7 @@ export class Workbench {
         return { document: parsed.document, ...(warnings.length > 0 ? { warnings } : {}) }
       },
       ...analysisHandlers(analysis),
+      ...forwardHandler(analysis),
       ...generateHandler(analysis),
       ...suiteHandlers(analysis),
       ...finetuneHandler(analysis),
@@ -210,8 +213,14 @@ export class Workbench {
   /**
    * Opens a model source (a checkpoint or an ONNX export) on a provider, replacing the current
    * model; `remember` adds it to the recent checkpoints (the app's and serve's loads do).
+   * `weights`: 'prepacked' (the default: packed for the CPU kernels at open, for a long-lived
+   * model) or 'mapped' (memory-mapped from the conversion cache: opens several times faster, for
+   * one-shot work such as the CLI's `forward`; same results).
    */
-  async open(source: ModelSource, options: { runId?: string; provider?: string; remember?: boolean } = {}): Promise<ModelInfo> {
+  async open(
+    source: ModelSource,
+    options: { runId?: string; provider?: string; weights?: WeightLayout; remember?: boolean } = {},
+  ): Promise<ModelInfo> {
     const { runId } = options
     if (this.#loading) await this.#loading.catch(() => undefined)
     const run = this.#track(runId)
@@ -221,6 +230,7 @@ export class Workbench {
         tokenizer: this.#tokenizer,
         signal: run.signal,
         ...((options.provider ?? this.#options.provider) !== undefined ? { provider: options.provider ?? this.#options.provider } : {}),
+        ...(options.weights !== undefined ? { weights: options.weights } : {}),
         onProgress: (p) => this.events.emit('model.progressed', { runId: runId ?? null, phase: p.phase, done: p.fraction, total: 1 }),
       })
       const previous = this.#session
