@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
-import { API_METHODS, type ApiMethod, type ApiParsedRequest, type ApiResponse } from '../../shared/ipc/api'
+import { type ApiMethod, type ApiParsedRequest, type ApiResponse } from '../../shared/ipc/api'
 import { SAVEABLE_METHODS, type SaveableMethod } from '../../shared/ipc/request-schemas'
 import type { AppInfo, ModelInfo } from '../../shared/ipc/api-types'
 import { senseEditDocumentSchema } from '../../shared/ipc/edit-schemas'
@@ -65,14 +65,6 @@ export class Workbench {
     this.#options = options
   }
 
-  /** Which methods have a backend in this build (all of them, today). */
-  available(): Record<ApiMethod, boolean> {
-    const out = {} as Record<ApiMethod, boolean>
-    // every method has its backend in every build (app.info keeps the field for its clients)
-    for (const m of API_METHODS) out[m] = true
-    return out
-  }
-
   get model(): ModelInfo | null {
     return this.#session?.info ?? null
   }
@@ -133,7 +125,6 @@ export class Workbench {
       'app.info': async (): Promise<AppInfo> => ({
         version: this.#options.version,
         transport: this.#options.transport,
-        available: this.available(),
         model: this.model,
       }),
       'model.info': async () => this.model,

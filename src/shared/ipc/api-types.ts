@@ -94,8 +94,6 @@ export interface ParityCheckReport {
 export interface AppInfo {
   version: string
   transport: 'electron' | 'http' | 'worker' | 'cli'
-  /** per method: is its backend present in this build (false → the view says "not available yet") */
-  available: Record<string, boolean>
   model: ModelInfo | null
 }
 
