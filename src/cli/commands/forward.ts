@@ -2,8 +2,8 @@ import { join, resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import { writeNpy } from '../../main/npy/npy'
 import { createFolder } from '../../main/paths/create-folder'
-import { parseFlags, parseIntList, type CliCommand } from '../cli-command'
-import { EDITS_FLAG, ENGINE_FLAGS, PROMPT_FLAGS } from './analysis-engine'
+import { parseFlags, type CliCommand } from '../cli-command'
+import { EDITS_FLAG, ENGINE_FLAGS, PROMPT_FLAGS, promptRequest } from './analysis-engine'
 import { editsRequest, withWorkbench } from './cli-workbench'
 
 /**
@@ -37,7 +37,7 @@ export const forward: CliCommand = {
         'bad-request',
         '--out OUTDIR is required (logits.npy, senses.npy and contextualization.npy are written there)',
       )
-    const prompt = { text: values.text, ids: values.ids !== undefined ? parseIntList(values.ids, 'ids') : undefined }
+    const prompt = promptRequest(values)
     const dir = resolve(values.out)
     outputFolder(dir) // before the model runs: an unusable --out fails at once
     const t0 = performance.now()
