@@ -9,7 +9,8 @@ import { userDataDir } from '../../main/paths/app-paths'
 import { appVersion } from '../../main/paths/app-version'
 import type { WeightLayout } from '../../main/runtime/engine-core'
 import { resolveModelSource } from '../../main/runtime/model-source'
-import { Workbench } from '../../main/workbench/workbench'
+import { ModelSession } from '../../main/session/model-session'
+import type { Workbench } from '../../main/workbench/workbench'
 import type { CliIo, Flag } from '../cli-command'
 
 /** --db PATH: the experiment log of `experiment` and of the save flags. */
@@ -66,12 +67,19 @@ export async function withWorkbench<T>(
 ): Promise<T> {
   const f = flags as { checkpoint?: string; onnx?: string; provider?: string }
   const source = resolveModelSource(f)
-  const wb = new Workbench({ transport: 'cli', version: appVersion(), databasePath: dbPathFlag(flags) })
+  // the model opens on the engine's worker while the handler table's modules load here (their
+  // start-up would otherwise come before the open); a session the workbench never took is freed
+  const opening = ModelSession.open(source, { ...(f.provider !== undefined ? { provider: f.provider } : {}), ...options })
+  opening.catch(() => undefined) // its failure is answered where the workbench awaits it, not as an unhandled rejection
+  let wb: Workbench | null = null
   try {
-    await wb.open(source, { ...(f.provider !== undefined ? { provider: f.provider } : {}), ...options })
+    const { Workbench } = await import('../../main/workbench/workbench')
+    wb = new Workbench({ transport: 'cli', version: appVersion(), databasePath: dbPathFlag(flags) })
+    await wb.open(source, { opening })
     return await fn(wb)
   } finally {
-    await wb.dispose()
+    if (wb) await wb.dispose()
+    else await opening.then((s) => s.dispose()).catch(() => undefined)
   }
 }
 

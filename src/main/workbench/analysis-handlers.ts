@@ -2,7 +2,6 @@ import { WorkbenchError } from '../../shared/errors'
 import type { ApiHandlers } from '../../shared/ipc/api'
 import { attributeLogit } from '../prediction/attribute-logit'
 import { predictTokens } from '../prediction/predict-tokens'
-import { reverseLookup } from '../senses/reverse-lookup'
 import { senseAtlas } from '../senses/sense-atlas'
 import { senseNeighbours } from '../senses/sense-neighbours'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
@@ -154,6 +153,8 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
           },
         })
         if (run.signal.aborted) throw new WorkbenchError('cancelled', 'reverse lookup cancelled')
+        // loaded on first use: its int8 index builds an ONNX graph (onnx-proto), which no other method here needs
+        const { reverseLookup } = await import('../senses/reverse-lookup')
         const r = await reverseLookup(s.engine, table, target, { top: topK, direction, ties: await s.tiesOption(ties) })
         return { target: r.target, direction: r.direction, entries: r.entries, timingsMs: r.timingsMs, contentHash: s.engine.contentHash }
       } finally {

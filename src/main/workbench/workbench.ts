@@ -27,7 +27,6 @@ import { ModelSession } from '../session/model-session'
 import type { ProviderChoice } from '../runtime/select-provider'
 import type { WeightLayout } from '../runtime/engine-core'
 import type { BackpackEngine } from '../runtime/backpack-engine'
-import { paritySelfCheck } from './parity-self-check'
 import { readRecentCheckpoints, rememberCheckpoint } from './recent-checkpoints'
 import { WorkbenchEvents } from './workbench-events'
 
@@ -134,6 +133,8 @@ export class Workbench {
         const s = session()
         const run = this.#track(runId)
         try {
+          // loaded on first use (the references and their comparison): no other method needs them
+          const { paritySelfCheck } = await import('./parity-self-check')
           return await paritySelfCheck(s.engine, s.info.checkpointDir, {
             signal: run.signal,
             onProgress: (p) => runId && this.events.emit('run.progressed', { runId, method: 'model.selfCheck', ...p }),
@@ -206,24 +207,27 @@ export class Workbench {
    * model; `remember` adds it to the recent checkpoints (the app's and serve's loads do).
    * `weights`: 'prepacked' (the default: packed for the CPU kernels at open, for a long-lived
    * model) or 'mapped' (memory-mapped from the conversion cache: opens several times faster, for
-   * one-shot work such as the CLI's `forward`; same results).
+   * one-shot work such as the CLI's `forward`; same results). `opening`: the session of `source`
+   * already being opened by the caller (the CLI starts it before this module has loaded, so
+   * the model opens on its worker while the handler table loads); it has no tokenizer thread.
    */
   async open(
     source: ModelSource,
-    options: { runId?: string; provider?: string; weights?: WeightLayout; remember?: boolean } = {},
+    options: { runId?: string; provider?: string; weights?: WeightLayout; remember?: boolean; opening?: Promise<ModelSession> } = {},
   ): Promise<ModelInfo> {
     const { runId } = options
     if (this.#loading) await this.#loading.catch(() => undefined)
     const run = this.#track(runId)
     const task = (async () => {
       this.events.emit('model.progressed', { runId: runId ?? null, phase: 'open', done: 0, total: 1 })
-      const next = await ModelSession.open(source, {
-        tokenizer: this.#tokenizer,
-        signal: run.signal,
-        ...((options.provider ?? this.#options.provider) !== undefined ? { provider: options.provider ?? this.#options.provider } : {}),
-        ...(options.weights !== undefined ? { weights: options.weights } : {}),
-        onProgress: (p) => this.events.emit('model.progressed', { runId: runId ?? null, phase: p.phase, done: p.fraction, total: 1 }),
-      })
+      const next = await (options.opening ??
+        ModelSession.open(source, {
+          tokenizer: this.#tokenizer,
+          signal: run.signal,
+          ...((options.provider ?? this.#options.provider) !== undefined ? { provider: options.provider ?? this.#options.provider } : {}),
+          ...(options.weights !== undefined ? { weights: options.weights } : {}),
+          onProgress: (p) => this.events.emit('model.progressed', { runId: runId ?? null, phase: p.phase, done: p.fraction, total: 1 }),
+        }))
       const previous = this.#session
       this.#session = next
       this.#memo.clear()

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { GENERATION_LIMITS as GEN, samplingSettingsGiven, TOPIC_SUITE_LIMITS as TOPIC } from '../generation-settings'
 import { WORD_POLICIES } from '../word-policy'
 import { FINETUNE_DEFAULTS as FT, FINETUNE_LOSSES } from '../finetune/finetune-settings'
