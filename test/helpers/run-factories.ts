@@ -1,4 +1,5 @@
-import { predictRun } from '../../src/main/store/engine-runner'
+import { predictRecipe } from '../../src/main/runs/predict-recipe'
+import { recordRun } from '../../src/main/runs/record-run'
 import type {
   AttributeResponse,
   EvaluateResponse,
@@ -7,6 +8,7 @@ import type {
   GenerationView,
   KnowledgeEditView,
   NeighboursResponse,
+  PredictResponse,
   ReverseResponse,
   SenseLookupResponse,
   TopicSuiteView,
@@ -26,23 +28,20 @@ const f32 = (values: number[], shape = [values.length]): RunBlob => ({ dtype: 'f
 
 export function predictRunOf(text: string, shift = 0): NewRun {
   const ids = [...text].slice(0, 4).map((c) => c.charCodeAt(0))
-  return predictRun(
-    {
-      tokens: ids.map((id) => ({ id, text: String.fromCharCode(id) })),
-      next: [
-        { id: 262, text: ' the', prob: 0.4 + shift, logit: 3 + shift },
-        { id: 257, text: ' a', prob: 0.2, logit: 2 },
-      ],
-      logProbs: ids
-        .slice(1)
-        .map((id, i) => ({ position: i + 1, id, text: String.fromCharCode(id), logProb: -2 - i - shift, rank: i + 1, alternatives: [] })),
-      timingsMs: { forward: 1 },
-    },
-    { text, ids, topK: 2 },
-    { format: 'backpack-sense-edits', version: 1, edits: [] },
-    origin,
-    2,
-  )
+  const response: PredictResponse = {
+    tokens: ids.map((id, i) => ({ id, text: String.fromCharCode(id), start: i, end: i + 1 })),
+    next: [
+      { id: 262, text: ' the', prob: 0.4 + shift, logit: 3 + shift },
+      { id: 257, text: ' a', prob: 0.2, logit: 2 },
+    ],
+    logProbs: ids
+      .slice(1)
+      .map((id, i) => ({ position: i + 1, id, text: String.fromCharCode(id), logProb: -2 - i - shift, rank: i + 1, alternatives: [] })),
+    edited: false,
+    timingsMs: { forward: 1 },
+  }
+  // recorded as every door records a predict.next call (the predict recipe)
+  return recordRun(predictRecipe, { text, topK: 2 }, response, origin, { format: 'backpack-sense-edits', version: 1, edits: [] }, 2)
 }
 
 function generation(tokens: string[], shift: number): GenerationView {

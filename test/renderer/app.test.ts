@@ -1,22 +1,20 @@
 import { cleanup, render, screen } from '@testing-library/svelte'
 import { afterEach, describe, expect, it } from 'vitest'
 import App from '../../src/renderer/src/App.svelte'
-import { API_METHODS } from '../../src/shared/ipc/api'
 import { fakeClient, ok } from './fake-client'
 
 afterEach(() => cleanup())
 
-const info = (available: boolean) => ({
+const info = () => ({
   version: 't',
   transport: 'http' as const,
-  available: Object.fromEntries(API_METHODS.map((m) => [m, available])),
   model: null,
 })
 
 describe('App', () => {
   it('opens the view named in the hash, with its parameters', async () => {
     window.location.hash = '#/senses?word=%20nurse'
-    const { client, calls } = fakeClient({ 'app.info': () => ok(info(true)), 'model.recent': () => ok({ checkpoints: [] }) })
+    const { client, calls } = fakeClient({ 'app.info': () => ok(info()), 'model.recent': () => ok({ checkpoints: [] }) })
     render(App, { client })
     expect((await screen.findByRole('heading', { level: 2 })).textContent).toBe('Senses')
     expect(screen.getByRole('link', { name: 'Senses' }).getAttribute('aria-current')).toBe('page')

@@ -18,8 +18,8 @@ const TEXT = 'The nurse said that the doctor was late again, and the teacher agr
 
 async function main(): Promise<void> {
   const jobs = Number(process.argv[2] ?? 48)
-  const { ModelSession } = await import('../../src/main/session/model-session')
-  const { engineRunner } = await import('../../src/main/store/engine-runner')
+  const { Workbench } = await import('../../src/main/workbench/workbench')
+  const { handlerRunner } = await import('../../src/main/runs/handler-runner')
   const { ExperimentStore } = await import('../../src/main/store/experiment-store')
   const { parseSweepDocument } = await import('../../src/shared/sweep/sweep-document')
   const { SweepQueue } = await import('../../src/main/sweep/sweep-queue')
@@ -45,11 +45,12 @@ async function main(): Promise<void> {
     edits,
   })
 
-  // local: the same runs in one process, stored as `experiment run` stores them
-  const session = await ModelSession.open({ checkpointDir: TINY })
+  // local: the same runs in one process, stored as `experiment run` stores them (through the handler table)
+  const wb = new Workbench({ transport: 'cli', version: 'bench', databasePath: join(dir, 'unused.sqlite') })
   const local = await ExperimentStore.open(join(dir, 'local.sqlite'))
   try {
-    const runner = engineRunner(session.runner, { appVersion: 'bench', runtimeVersion: null })
+    await wb.open({ checkpointDir: TINY })
+    const runner = handlerRunner(wb.handlers(), await wb.origin())
     const t0 = performance.now()
     for (const e of edits) {
       const exp = await local.save({ name: 'local', edits: e })
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
     figures.sweepLocalMsPerJob = (performance.now() - t0) / jobs
   } finally {
     await local.close()
-    await session.dispose()
+    await wb.dispose()
   }
 
   const port = 20000 + Math.floor(Math.random() * 20000)

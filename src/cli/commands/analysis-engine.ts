@@ -2,9 +2,7 @@ import { WorkbenchError } from '../../shared/errors'
 import { resolveModelSource } from '../../main/runtime/model-source'
 import type { SenseTableProgress } from '../../main/senses/sense-table'
 import { ModelSession } from '../../main/session/model-session'
-import { gpt2Tokenizer } from '../../main/tokenizer/gpt2-tokenizer'
-import { promptIds } from '../../main/tokenizer/prompt-ids'
-import type { CliIo } from '../cli-command'
+import { parseIntList, type CliIo } from '../cli-command'
 
 export { EDITS_FLAG, ENGINE_FLAGS, PROMPT_FLAGS } from './engine-flags'
 
@@ -24,27 +22,16 @@ export async function withSession<T>(
   }
 }
 
-/** A token flag: an id, or text that is exactly one token (as given, e.g. " she"). */
-export function tokenFlag(value: string | undefined, flag: string, vocabSize: number): number {
+/**
+ * A token flag as a request's token reference: digits are a token id, anything else the token's
+ * text as given (e.g. " she"). Only the flag's syntax is read here; the handlers' resolver
+ * (resolveTokenRef in src/main/workbench/resolve-prompt.ts) checks the vocabulary and that the
+ * text is one token.
+ */
+export function tokenRefFlag(value: string | undefined, flag: string): number | string {
   if (value === undefined || value === '')
     throw new WorkbenchError('bad-request', `--${flag} is required: a token id or a single-token string such as " she"`)
-  if (/^\d+$/.test(value)) {
-    const id = Number(value)
-    if (id >= vocabSize) throw new WorkbenchError('bad-request', `--${flag} ${id} is outside the vocabulary [0, ${vocabSize})`)
-    return id
-  }
-  const ids = gpt2Tokenizer().encode(value)
-  if (ids.length !== 1)
-    throw new WorkbenchError(
-      'bad-request',
-      `--${flag} ${JSON.stringify(value)} is ${ids.length} tokens [${ids.join(', ')}]; give a token id or a single-token string (mind the leading space)`,
-    )
-  if (ids[0] >= vocabSize)
-    throw new WorkbenchError(
-      'bad-request',
-      `--${flag} ${JSON.stringify(value)} is token ${ids[0]}, outside the vocabulary [0, ${vocabSize})`,
-    )
-  return ids[0]
+  return /^\d+$/.test(value) ? Number(value) : value
 }
 
 /** A positive integer flag with a default and an upper limit. */
@@ -57,29 +44,16 @@ export function intFlag(value: string | undefined, flag: string, fallback: numbe
 }
 
 /**
- * Prompt tokens from --text or --ids (exactly one). --text is checked (not blank, valid UTF-8)
- * and tokenized here, before the model opens; the model refuses more ids than its positions
- * (`too-long`) before running. The command line bounds the text (128 KiB per argument on Linux),
- * which the tokenizer handles in well under a second.
+ * The prompt of --text / --ids as a request's `text` / `ids`, as given: the handlers' one prompt
+ * resolution (resolvePrompt in src/main/workbench/resolve-prompt.ts) refuses both or neither, a
+ * blank or malformed text, ids outside the vocabulary and prompts longer than the model takes.
+ * Only the --ids list's syntax is read here.
  */
-export function promptFlag(values: { text?: string; ids?: string }): number[] {
-  if ((values.text === undefined) === (values.ids === undefined))
-    throw new WorkbenchError('bad-request', 'give exactly one of --text "…" and --ids 1,2,3')
-  if (values.ids !== undefined) {
-    const parts = values.ids.split(',').map((s) => s.trim())
-    if (parts.some((p) => !/^\d+$/.test(p)))
-      throw new WorkbenchError(
-        'bad-request',
-        `--ids must be a comma-separated list of token ids, got ${JSON.stringify(values.ids.length > 200 ? values.ids.slice(0, 200) + '…' : values.ids)}`,
-      )
-    return parts.map(Number)
+export function promptRequest(values: { text?: string; ids?: string }): { text?: string; ids?: number[] } {
+  return {
+    ...(values.text !== undefined ? { text: values.text } : {}),
+    ...(values.ids !== undefined ? { ids: parseIntList(values.ids, 'ids') } : {}),
   }
-  return promptIds(values.text, Infinity, '--text')
-}
-
-/** The prompt of --text / --ids as a request's text or ids (checked by promptFlag first). */
-export function promptRequest(values: { text?: string; ids?: string }): { text: string } | { ids: number[] } {
-  return values.ids !== undefined ? { ids: promptFlag(values) } : { text: values.text! }
 }
 
 /** What each phase of the sense table builds, for the first-build warning. */

@@ -1,6 +1,6 @@
 import { WorkbenchError } from '../../shared/errors'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { EDITS_FLAG, ENGINE_FLAGS, PROMPT_FLAGS, intFlag, promptFlag, promptRequest, tokenFlag } from './analysis-engine'
+import { EDITS_FLAG, ENGINE_FLAGS, PROMPT_FLAGS, intFlag, promptRequest, tokenRefFlag } from './analysis-engine'
 import { callAndSave, editsRequest, SAVE_FLAGS, saveTarget, withWorkbench } from './cli-workbench'
 
 /**
@@ -21,21 +21,30 @@ export const attribute: CliCommand = {
       ...EDITS_FLAG,
       ...SAVE_FLAGS,
     })
-    const ids = promptFlag(values)
+    const prompt = promptRequest(values)
     if (values.position === undefined)
-      throw new WorkbenchError('bad-request', `--position P is required: a query position in [0, ${ids.length}) or negative from the end`)
-    let position = intFlag(values.position, 'position', 0, -ids.length, ids.length - 1)
-    if (position < 0) position += ids.length
+      throw new WorkbenchError('bad-request', '--position P is required: a query position, or negative from the end (-1 = last token)')
+    const given = intFlag(values.position, 'position', 0, -100_000, 100_000)
+    const target = tokenRefFlag(values.target, 'target')
     const top = intFlag(values.top, 'top', 20, 1, 100_000)
-    tokenFlag(values.target, 'target', Infinity) // usage errors before opening the model
     const saveTo = saveTarget(values)
     return withWorkbench(values, async (wb) => {
-      const target = tokenFlag(values.target, 'target', wb.model!.config.vocabSize)
+      // a negative position counts from the end of the prompt as the handlers tokenize it; the
+      // handler checks the position (and the prompt, and the target) against the prompt itself
+      let position = given
+      if (given < 0 && prompt.ids) position += prompt.ids.length
+      else if (given < 0 && prompt.text !== undefined) position += (await wb.call('tokens.encode', { text: prompt.text })).tokens.length
+      if (position < 0 && (prompt.ids ?? prompt.text) !== undefined)
+        throw new WorkbenchError(
+          'bad-request',
+          `--position ${given} is before the prompt's first token (it has ${position - given} tokens)`,
+        )
       const edits = await editsRequest(wb, values.edits, io)
       const { response: a, saved } = await callAndSave(
         wb,
         'predict.attribute',
-        { ...promptRequest(values), position, target, ...(edits ? { edits } : {}) },
+        // without a prompt (or with both) the handler's prompt resolution answers, whatever the position
+        { ...prompt, position: Math.max(position, 0), target, ...(edits ? { edits } : {}) },
         saveTo,
       )
       const count = a.contributions.length

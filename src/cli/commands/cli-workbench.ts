@@ -7,8 +7,10 @@ import { loadSenseEdits } from '../../main/interventions/apply-sense-edits'
 import { editTieWarnings } from '../../main/senses/edit-tie-warnings'
 import { userDataDir } from '../../main/paths/app-paths'
 import { appVersion } from '../../main/paths/app-version'
+import type { WeightLayout } from '../../main/runtime/engine-core'
 import { resolveModelSource } from '../../main/runtime/model-source'
-import { Workbench } from '../../main/workbench/workbench'
+import { ModelSession } from '../../main/session/model-session'
+import type { Workbench } from '../../main/workbench/workbench'
 import type { CliIo, Flag } from '../cli-command'
 
 /** --db PATH: the experiment log of `experiment` and of the save flags. */
@@ -56,16 +58,28 @@ export function saveTarget(flags: Flags): { name: string } | { experimentId: num
  * The CLI's door onto the handler table: a Workbench (the object behind the app's and serve's
  * doors) with the model of --checkpoint/--onnx/--provider loaded and the experiment log of --db;
  * the command maps its flags to requests, calls methods and prints their answers. Disposed after.
+ * `weights`: how the model holds its weights (Workbench.open; 'mapped' opens fastest, for one pass).
  */
-export async function withWorkbench<T>(flags: Flags, fn: (wb: Workbench) => Promise<T>): Promise<T> {
+export async function withWorkbench<T>(
+  flags: Flags,
+  fn: (wb: Workbench) => Promise<T>,
+  options: { weights?: WeightLayout } = {},
+): Promise<T> {
   const f = flags as { checkpoint?: string; onnx?: string; provider?: string }
   const source = resolveModelSource(f)
-  const wb = new Workbench({ transport: 'cli', version: appVersion(), databasePath: dbPathFlag(flags) })
+  // the model opens on the engine's worker while the handler table's modules load here (their
+  // start-up would otherwise come before the open); a session the workbench never took is freed
+  const opening = ModelSession.open(source, { ...(f.provider !== undefined ? { provider: f.provider } : {}), ...options })
+  opening.catch(() => undefined) // its failure is answered where the workbench awaits it, not as an unhandled rejection
+  let wb: Workbench | null = null
   try {
-    await wb.open(source, f.provider !== undefined ? { provider: f.provider } : {})
+    const { Workbench } = await import('../../main/workbench/workbench')
+    wb = new Workbench({ transport: 'cli', version: appVersion(), databasePath: dbPathFlag(flags) })
+    await wb.open(source, { opening })
     return await fn(wb)
   } finally {
-    await wb.dispose()
+    if (wb) await wb.dispose()
+    else await opening.then((s) => s.dispose()).catch(() => undefined)
   }
 }
 

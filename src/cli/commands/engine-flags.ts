@@ -16,7 +16,7 @@ export const ENGINE_FLAGS = {
   provider: { type: 'string', description: 'onnxruntime execution provider: auto, cpu, cuda, …', defaultText: 'auto' },
 } as const satisfies Record<string, Flag>
 
-/** --text / --ids: the prompt, exactly one of them (see promptFlag). */
+/** --text / --ids: the prompt, exactly one of them (see promptRequest). */
 export const PROMPT_FLAGS = {
   text: { type: 'string', description: 'the prompt as text (tokenized with GPT-2 BPE); or --ids' },
   ids: { type: 'string', description: 'the prompt as comma-separated token ids; or --text' },

@@ -9,7 +9,7 @@ import {
   type SamplingOnlySetting,
 } from '../../shared/generation-settings'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { EDITS_FLAG, ENGINE_FLAGS, PROMPT_FLAGS, intFlag, promptFlag, promptRequest } from './analysis-engine'
+import { EDITS_FLAG, ENGINE_FLAGS, PROMPT_FLAGS, intFlag, promptRequest } from './analysis-engine'
 import { callAndSave, editsRequest, SAVE_FLAGS, saveTarget, withWorkbench } from './cli-workbench'
 
 /**
@@ -72,7 +72,6 @@ export const generate: CliCommand = {
       },
       ...SAVE_FLAGS,
     })
-    promptFlag(values) // usage errors before opening the model
     const L = GENERATION_LIMITS
     const maxNewTokens = intFlag(values['max-new'], 'max-new', L.maxNewTokens.default, L.maxNewTokens.min, L.maxNewTokens.max)
     const sampling = samplingSettingsGiven({

@@ -1,7 +1,8 @@
 import { WorkbenchError } from '../../shared/errors'
 import { isVectorEdit } from '../../shared/edits/parse-sense-edits'
 import { parseFlags, type CliCommand } from '../cli-command'
-import { EDITS_FLAG, ENGINE_FLAGS, PROMPT_FLAGS, intFlag, promptFlag, promptRequest, tokenFlag } from './analysis-engine'
+import { resolveTokenRef } from '../../main/workbench/resolve-prompt'
+import { EDITS_FLAG, ENGINE_FLAGS, PROMPT_FLAGS, intFlag, promptRequest, tokenRefFlag } from './analysis-engine'
 import { callAndSave, editsRequest, SAVE_FLAGS, saveTarget, withWorkbench } from './cli-workbench'
 
 /**
@@ -28,26 +29,22 @@ export const predict: CliCommand = {
       },
       ...SAVE_FLAGS,
     })
-    const ids = promptFlag(values)
+    const prompt = promptRequest(values)
     const top = intFlag(values.top, 'top', 10, 1, 1000)
-    const pair = values['log-odds']
+    const pair = values['log-odds']?.map((t) => tokenRefFlag(t, 'log-odds'))
     if (pair && (pair.length !== 2 || values.edits === undefined))
       throw new WorkbenchError('bad-request', '--log-odds takes exactly two tokens (give the flag twice) and needs --edits FILE')
-    pair?.forEach((t) => tokenFlag(t, 'log-odds', Infinity))
     const target = saveTarget(values)
     return withWorkbench(values, async (wb) => {
+      // the --log-odds tokens by the handlers' token resolution, before anything runs
+      const [a, b] = pair?.map((t) => resolveTokenRef(wb.session!, t, '--log-odds')) ?? []
       const edits = await editsRequest(wb, values.edits, io)
-      const { response, saved } = await callAndSave(
-        wb,
-        'predict.next',
-        { ...promptRequest(values), topK: top, ...(edits ? { edits } : {}) },
-        target,
-      )
+      const { response, saved } = await callAndSave(wb, 'predict.next', { ...prompt, topK: top, ...(edits ? { edits } : {}) }, target)
       const out = { ...response, ...(saved ? { saved } : {}) }
       if (!pair || !edits) return out
       const { engine, runner } = wb.session!
+      const ids = response.tokens.map((t) => t.id) // the prompt as the handler resolved it
       const parsed = await wb.session!.parseEdits(edits)
-      const [a, b] = pair.map((t) => tokenFlag(t, 'log-odds', engine.config.vocabSize))
       const radius = await runner.blastRadius(parsed, a, b)
       const V = engine.config.vocabSize
       const before = await runner.run(ids, null)

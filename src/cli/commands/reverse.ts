@@ -1,5 +1,6 @@
 import { parseFlags, type CliCommand } from '../cli-command'
-import { ENGINE_FLAGS, intFlag, tableProgress, tokenFlag } from './analysis-engine'
+import { resolveTokenRef } from '../../main/workbench/resolve-prompt'
+import { ENGINE_FLAGS, intFlag, tableProgress, tokenRefFlag } from './analysis-engine'
 import { callAndSave, SAVE_FLAGS, saveTarget, withWorkbench } from './cli-workbench'
 import { TIES_DETAILS, tiesFlag } from './ties-flag'
 
@@ -25,17 +26,19 @@ export const reverse: CliCommand = {
     })
     const mode = tiesFlag(values.ties)
     const top = intFlag(values.top, 'top', 20, 1, 1000)
-    tokenFlag(values.token, 'token', Infinity) // usage errors before opening the model
+    const token = tokenRefFlag(values.token, 'token')
     const saveTo = saveTarget(values)
     return withWorkbench(values, async (wb) => {
-      const target = tokenFlag(values.token, 'token', wb.model!.config.vocabSize)
+      // checked by the handlers' token resolution before the sense table is built (minutes on
+      // first use of a checkpoint), not after it; senses.reverse resolves it again, as every door
+      resolveTokenRef(wb.session!, token, '--token')
       const t0 = performance.now()
       await wb.session!.senseTable({ onProgress: tableProgress(io) }) // built (or read) here, with progress on stderr
       const tTable = performance.now() - t0
       const { response: r, saved } = await callAndSave(
         wb,
         'senses.reverse',
-        { token: target, topK: top, direction: values.suppress ? 'suppress' : 'boost', ties: mode },
+        { token, topK: top, direction: values.suppress ? 'suppress' : 'boost', ties: mode },
         saveTo,
       )
       const timings = (r as typeof r & { timingsMs?: Record<string, number> }).timingsMs

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { WorkbenchError } from '../../shared/errors'
 import { parseSenseEdits, type ParsedSenseEdits } from '../../shared/edits/parse-sense-edits'
-import type { BackpackEngine, ForwardOutputs } from '../runtime/backpack-engine'
+import type { BackpackEngine } from '../runtime/backpack-engine'
 import { SenseTables } from '../senses/sense-table'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
 import { InterventionRunner, type EditedForward } from './intervention-runner'
@@ -64,25 +64,4 @@ export function applySenseEdits(
   options: { positions?: number[] } = {},
 ): Promise<EditedForward> {
   return analysisRunner(engine).run(ids, edits, options)
-}
-
-/**
- * `forward --edits`: the same outputs as `engine.forward` (logits (pos, vocab), senses
- * (sense, pos, d_model), contextualization (sense, pos, pos)) after the edits.
- */
-export async function forwardWithEditsFile(
-  runner: InterventionRunner,
-  ids: readonly number[],
-  path: string,
-): Promise<ForwardOutputs & { warnings: string[]; edits: number }> {
-  const { edits, warnings } = await loadSenseEdits(runner.engine, path)
-  const out = await runner.run(ids, edits)
-  return {
-    logits: out.logits,
-    senses: out.senses,
-    contextualization: out.contextualization,
-    timingsMs: out.timingsMs,
-    warnings,
-    edits: edits.edits.length,
-  }
 }

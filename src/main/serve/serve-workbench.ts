@@ -3,6 +3,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { WorkbenchError, type ErrorInfo, type Result } from '../../shared/errors'
 import type { ApiEvent } from '../../shared/ipc/api'
+import { stringifyJson } from '../../shared/ipc/typed-array-json'
 import type { Dispatch } from '../workbench/create-dispatcher'
 import { RequestGuard } from './request-guard'
 import { staticFile } from './static-files'
@@ -10,7 +11,8 @@ import { staticFile } from './static-files'
 /**
  * serve mode's transport: the built renderer as static files and the API over HTTP.
  *   POST /api/<method>   body = the request JSON, answer = the Result JSON (always HTTP 200
- *                        once authorised, so the client reads one shape)
+ *                        once authorised, so the client reads one shape; Float32Array values
+ *                        as `{"$float32": base64}`, src/shared/ipc/typed-array-json.ts)
  *   GET  /api/events     a text/event-stream of ApiEvents (`data: {"name","payload"}`)
  * Every /api request must carry the session token (`Authorization: Bearer <token>`, or
  * `?token=` for the event stream); without it or with a wrong one the answer is 401. Every
@@ -197,8 +199,9 @@ function failure(error: ErrorInfo): Result<never> {
   return { ok: false, error }
 }
 
+/** A JSON answer; Float32Array values (predict.forward's tensors) go as tagged base64 (typed-array-json.ts). */
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
+  const text = stringifyJson(body)
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
   res.end(text)
 }

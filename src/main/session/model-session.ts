@@ -106,9 +106,11 @@ export class ModelSession {
     return parseSenseEditsFor(this.engine, document, (t) => resolved.get(t) ?? fallback.encode(t)).edits
   }
 
-  /** Token ids of a prompt, refusing what the model cannot take (typed `bad-request` / `too-long`). */
-  async encode(text: string): Promise<number[]> {
-    const max = this.engine.config.nPositions
+  /**
+   * Token ids of a prompt, refusing what the model cannot take (typed `bad-request` / `too-long`
+   * past `max`, by default the model's positions; Infinity tokenizes it all, for a caller that truncates).
+   */
+  async encode(text: string, max = this.engine.config.nPositions): Promise<number[]> {
     return this.#tokenizer ? this.#tokenizer.promptIds(text, max) : promptIds(text, max)
   }
 

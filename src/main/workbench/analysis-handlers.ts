@@ -2,7 +2,6 @@ import { WorkbenchError } from '../../shared/errors'
 import type { ApiHandlers } from '../../shared/ipc/api'
 import { attributeLogit } from '../prediction/attribute-logit'
 import { predictTokens } from '../prediction/predict-tokens'
-import { reverseLookup } from '../senses/reverse-lookup'
 import { senseAtlas } from '../senses/sense-atlas'
 import { senseNeighbours } from '../senses/sense-neighbours'
 import { gpt2Tokenizer } from '../tokenizer/gpt2-tokenizer'
@@ -35,7 +34,8 @@ export interface AnalysisContext {
  * and the blast radius — each a thin mapping from the contract onto the analysis modules.
  */
 export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, AnalysisMethods> {
-  const tokenizer = gpt2Tokenizer()
+  // the GPT-2 vocabulary is loaded on first use (building the table must not cost a door that never needs it)
+  const tokenText = (id: number) => gpt2Tokenizer().tokenText(id)
   const tokenId = resolveTokenRef
   const editsOf = async (s: ModelSession, edits: SenseEditDocument | undefined) =>
     edits && edits.edits.length > 0 ? s.parseEdits(edits) : null
@@ -77,7 +77,7 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
       const alpha = await s.runner.contextualization(ids) // (sense, pos, pos), shared: copy out
       const rows = alpha.slice(sense * n * n, (sense + 1) * n * n) // (query, key)
       return {
-        tokens: ids.map((id) => ({ id, text: tokenizer.tokenText(id) })),
+        tokens: ids.map((id) => ({ id, text: tokenText(id) })),
         sense,
         numSenses: k,
         n,
@@ -153,6 +153,8 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
           },
         })
         if (run.signal.aborted) throw new WorkbenchError('cancelled', 'reverse lookup cancelled')
+        // loaded on first use: its int8 index builds an ONNX graph (onnx-proto), which no other method here needs
+        const { reverseLookup } = await import('../senses/reverse-lookup')
         const r = await reverseLookup(s.engine, table, target, { top: topK, direction, ties: await s.tiesOption(ties) })
         return { target: r.target, direction: r.direction, entries: r.entries, timingsMs: r.timingsMs, contentHash: s.engine.contentHash }
       } finally {
@@ -180,8 +182,8 @@ export function analysisHandlers(ctx: AnalysisContext): Pick<ApiHandlers, Analys
           },
         })
         const out = radii.map((r) => ({
-          a: { id: r.tokenA, text: tokenizer.tokenText(r.tokenA) },
-          b: { id: r.tokenB, text: tokenizer.tokenText(r.tokenB) },
+          a: { id: r.tokenA, text: tokenText(r.tokenA) },
+          b: { id: r.tokenB, text: tokenText(r.tokenB) },
           maxIncrease: r.maxIncrease,
           maxDecrease: r.maxDecrease,
         }))

@@ -3,11 +3,8 @@ import type { ModelInfo } from '../../shared/ipc/api-types'
 import { parseSweepDocument } from '../../shared/sweep/sweep-document'
 import type { ApiHandlers } from '../../shared/ipc/api'
 import type { ExperimentStore } from '../store/experiment-store'
-import { collectSweep } from '../sweep/collect-sweep'
-import { cancelSweep, listSweeps, sweepStatus } from '../sweep/sweep-control'
 import type { SweepMeta } from '../sweep/sweep-jobs'
-import { SweepQueue } from '../sweep/sweep-queue'
-import { submitSweep } from '../sweep/submit-sweep'
+import type { SweepQueue } from '../sweep/sweep-queue'
 
 type SweepMethods = 'sweeps.submit' | 'sweeps.list' | 'sweeps.status' | 'sweeps.cancel'
 
@@ -26,7 +23,7 @@ export interface SweepHandlerDeps {
 export function sweepHandlers(deps: SweepHandlerDeps): Pick<ApiHandlers, SweepMethods> {
   return {
     'sweeps.submit': ({ redis, queue, document }) =>
-      withQueue(redis, queue, async (q) => {
+      withQueue(redis, queue, async (q, { submitSweep }) => {
         const doc = parseSweepDocument(document)
         const model = deps.model()
         const checkpoint = doc.checkpoint ?? model?.checkpointDir
@@ -36,9 +33,9 @@ export function sweepHandlers(deps: SweepHandlerDeps): Pick<ApiHandlers, SweepMe
         await store.recordCheckpoint(submitted.meta.checkpointHash, submitted.checkpointDir, submitted.config)
         return submitted.meta
       }),
-    'sweeps.list': ({ redis, queue }) => withQueue(redis, queue, async (q) => ({ sweeps: await listSweeps(q) })),
+    'sweeps.list': ({ redis, queue }) => withQueue(redis, queue, async (q, { listSweeps }) => ({ sweeps: await listSweeps(q) })),
     'sweeps.status': ({ redis, queue, sweepId }) =>
-      withQueue(redis, queue, async (q) => {
+      withQueue(redis, queue, async (q, { sweepStatus, collectSweep }) => {
         const status = await sweepStatus(q, sweepId)
         const meta = await q.meta(sweepId)
         const store = await deps.store()
@@ -46,14 +43,34 @@ export function sweepHandlers(deps: SweepHandlerDeps): Pick<ApiHandlers, SweepMe
         const { experiments, recorded } = await collectSweep(q, meta, store)
         return { ...status, experiments, recorded }
       }),
-    'sweeps.cancel': ({ redis, queue, sweepId, waitMs }) => withQueue(redis, queue, (q) => cancelSweep(q, sweepId, waitMs)),
+    'sweeps.cancel': ({ redis, queue, sweepId, waitMs }) =>
+      withQueue(redis, queue, (q, { cancelSweep }) => cancelSweep(q, sweepId, waitMs)),
   }
 }
 
-async function withQueue<T>(url: string, name: string, fn: (q: SweepQueue) => Promise<T>): Promise<T> {
-  const q = await SweepQueue.open(url, name)
+/**
+ * The queue's modules (bullmq, ioredis: several hundred ms to load) are loaded by the first sweep
+ * call, so a door that never sweeps (the CLI's one-shot commands) never pays for them.
+ */
+async function queueModules() {
+  const [queue, control, submit, collect] = await Promise.all([
+    import('../sweep/sweep-queue'),
+    import('../sweep/sweep-control'),
+    import('../sweep/submit-sweep'),
+    import('../sweep/collect-sweep'),
+  ])
+  return { SweepQueue: queue.SweepQueue, ...control, ...submit, ...collect }
+}
+
+async function withQueue<T>(
+  url: string,
+  name: string,
+  fn: (q: SweepQueue, modules: Awaited<ReturnType<typeof queueModules>>) => Promise<T>,
+): Promise<T> {
+  const modules = await queueModules()
+  const q = await modules.SweepQueue.open(url, name)
   try {
-    return await fn(q)
+    return await fn(q, modules)
   } finally {
     await q.close()
   }

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
-import { API_METHODS, type ApiMethod, type ApiParsedRequest, type ApiResponse } from '../../shared/ipc/api'
+import { type ApiMethod, type ApiParsedRequest, type ApiResponse } from '../../shared/ipc/api'
 import { SAVEABLE_METHODS, type SaveableMethod } from '../../shared/ipc/request-schemas'
 import type { AppInfo, ModelInfo } from '../../shared/ipc/api-types'
 import { senseEditDocumentSchema } from '../../shared/ipc/edit-schemas'
@@ -18,14 +18,15 @@ import { editTieWarnings } from '../senses/edit-tie-warnings'
 import { evaluateHandler } from './evaluate-handler'
 import { experimentHandlers } from './experiment-handlers'
 import { finetuneHandler } from './finetune-handler'
+import { forwardHandler } from './forward-handler'
 import { generateHandler } from './generate-handler'
 import { suiteHandlers } from './suite-handlers'
 import { sweepHandlers } from './sweep-handlers'
 import { hubHandlers } from './hub-handlers'
 import { ModelSession } from '../session/model-session'
 import type { ProviderChoice } from '../runtime/select-provider'
+import type { WeightLayout } from '../runtime/engine-core'
 import type { BackpackEngine } from '../runtime/backpack-engine'
-import { paritySelfCheck } from './parity-self-check'
 import { readRecentCheckpoints, rememberCheckpoint } from './recent-checkpoints'
 import { WorkbenchEvents } from './workbench-events'
 
@@ -61,14 +62,6 @@ export class Workbench {
 
   constructor(options: WorkbenchOptions) {
     this.#options = options
-  }
-
-  /** Which methods have a backend in this build (all of them, today). */
-  available(): Record<ApiMethod, boolean> {
-    const out = {} as Record<ApiMethod, boolean>
-    // every method has its backend in every build (app.info keeps the field for its clients)
-    for (const m of API_METHODS) out[m] = true
-    return out
   }
 
   get model(): ModelInfo | null {
@@ -131,7 +124,6 @@ export class Workbench {
       'app.info': async (): Promise<AppInfo> => ({
         version: this.#options.version,
         transport: this.#options.transport,
-        available: this.available(),
         model: this.model,
       }),
       'model.info': async () => this.model,
@@ -141,6 +133,8 @@ export class Workbench {
         const s = session()
         const run = this.#track(runId)
         try {
+          // loaded on first use (the references and their comparison): no other method needs them
+          const { paritySelfCheck } = await import('./parity-self-check')
           return await paritySelfCheck(s.engine, s.info.checkpointDir, {
             signal: run.signal,
             onProgress: (p) => runId && this.events.emit('run.progressed', { runId, method: 'model.selfCheck', ...p }),
@@ -165,6 +159,7 @@ export class Workbench {
         return { document: parsed.document, ...(warnings.length > 0 ? { warnings } : {}) }
       },
       ...analysisHandlers(analysis),
+      ...forwardHandler(analysis),
       ...generateHandler(analysis),
       ...suiteHandlers(analysis),
       ...finetuneHandler(analysis),
@@ -210,19 +205,29 @@ export class Workbench {
   /**
    * Opens a model source (a checkpoint or an ONNX export) on a provider, replacing the current
    * model; `remember` adds it to the recent checkpoints (the app's and serve's loads do).
+   * `weights`: 'prepacked' (the default: packed for the CPU kernels at open, for a long-lived
+   * model) or 'mapped' (memory-mapped from the conversion cache: opens several times faster, for
+   * one-shot work such as the CLI's `forward`; same results). `opening`: the session of `source`
+   * already being opened by the caller (the CLI starts it before this module has loaded, so
+   * the model opens on its worker while the handler table loads); it has no tokenizer thread.
    */
-  async open(source: ModelSource, options: { runId?: string; provider?: string; remember?: boolean } = {}): Promise<ModelInfo> {
+  async open(
+    source: ModelSource,
+    options: { runId?: string; provider?: string; weights?: WeightLayout; remember?: boolean; opening?: Promise<ModelSession> } = {},
+  ): Promise<ModelInfo> {
     const { runId } = options
     if (this.#loading) await this.#loading.catch(() => undefined)
     const run = this.#track(runId)
     const task = (async () => {
       this.events.emit('model.progressed', { runId: runId ?? null, phase: 'open', done: 0, total: 1 })
-      const next = await ModelSession.open(source, {
-        tokenizer: this.#tokenizer,
-        signal: run.signal,
-        ...((options.provider ?? this.#options.provider) !== undefined ? { provider: options.provider ?? this.#options.provider } : {}),
-        onProgress: (p) => this.events.emit('model.progressed', { runId: runId ?? null, phase: p.phase, done: p.fraction, total: 1 }),
-      })
+      const next = await (options.opening ??
+        ModelSession.open(source, {
+          tokenizer: this.#tokenizer,
+          signal: run.signal,
+          ...((options.provider ?? this.#options.provider) !== undefined ? { provider: options.provider ?? this.#options.provider } : {}),
+          ...(options.weights !== undefined ? { weights: options.weights } : {}),
+          onProgress: (p) => this.events.emit('model.progressed', { runId: runId ?? null, phase: p.phase, done: p.fraction, total: 1 }),
+        }))
       const previous = this.#session
       this.#session = next
       this.#memo.clear()

@@ -5,7 +5,9 @@ import type { WordPolicy } from '../word-policy'
 
 /**
  * The data that crosses the renderer ↔ main boundary (Electron IPC or serve's HTTP). Plain,
- * JSON-serialisable shapes only: no class instances, no typed arrays. Main-side modules keep their
+ * JSON-serialisable shapes only: no class instances and no typed arrays, except Float32Array
+ * where a method answers whole tensors (`predict.forward`): Electron's structured clone carries
+ * it as is, serve's JSON carries it through typed-array-json.ts. Main-side modules keep their
  * own richer types; the workbench service (src/main/workbench/) maps them onto these.
  */
 
@@ -92,8 +94,6 @@ export interface ParityCheckReport {
 export interface AppInfo {
   version: string
   transport: 'electron' | 'http' | 'worker' | 'cli'
-  /** per method: is its backend present in this build (false → the view says "not available yet") */
-  available: Record<string, boolean>
   model: ModelInfo | null
 }
 
@@ -175,6 +175,29 @@ export interface ContextualizationResponse {
   numSenses: number
   n: number
   alpha: string
+}
+
+/**
+ * The full pass over a prompt (`predict.forward`): the three outputs as float32 arrays in HF
+ * layouts (batch dropped), under the edits when given.
+ */
+export interface ForwardResponse {
+  /** the token ids the pass ran (text tokenized; truncated when asked): their texts are not looked up here, tokens.encode gives them */
+  ids: number[]
+  /** the prompt's length in tokens when `truncate` kept only the model's n_positions */
+  truncatedFrom?: number
+  shapes: { logits: [number, number]; senses: [number, number, number]; contextualization: [number, number, number] }
+  logits: Float32Array // (pos, vocab)
+  senses: Float32Array // (sense, pos, d_model), after any sense edits
+  contextualization: Float32Array // (sense, pos, pos), after any α edits
+  provider: ProviderStatus
+  contentHash: string
+  /** the edit document as validated for this model (its token strings resolved), when edits were given */
+  edits?: SenseEditDocument
+  /** what the edits do that may not be meant (edits of tied or never-seen tokens), as edits.validate names them */
+  warnings?: string[]
+  /** the pass's stages and its total */
+  timingsMs: Record<string, number>
 }
 
 /** Tokens whose embedding rows are bit-identical (every score of one is the score of all), shown as one entry. */

@@ -1,10 +1,11 @@
-import type { z } from 'zod'
+import type * as z from 'zod'
 import type { Result } from '../errors'
 import type {
   AppInfo,
   AttributeResponse,
   BlastRadiusResponse,
   ContextualizationResponse,
+  ForwardResponse,
   EncodeResponse,
   GenerateResponse,
   GenderBiasView,
@@ -50,6 +51,7 @@ export interface ApiResponses {
   'predict.next': PredictResponse
   'predict.attribute': AttributeResponse
   'predict.contextualization': ContextualizationResponse
+  'predict.forward': ForwardResponse
   'generate.run': GenerateResponse
   'suites.genderBias': GenderBiasView
   'suites.knowledgeEdit': KnowledgeEditView
@@ -94,6 +96,7 @@ export const API_METHODS = [
   'predict.next',
   'predict.attribute',
   'predict.contextualization',
+  'predict.forward',
   'generate.run',
   'suites.genderBias',
   'suites.knowledgeEdit',

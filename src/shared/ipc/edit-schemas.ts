@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { MAX_EDIT_FACTOR, SENSE_EDITS_FORMAT, SENSE_EDITS_VERSION, type SenseEditDocument } from '../edits/sense-edits'
 
 /**

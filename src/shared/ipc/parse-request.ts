@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import type * as z from 'zod'
 import { WorkbenchError } from '../errors'
 import type { ApiMethod, ApiParsedRequest } from './api'
 import { REQUEST_SCHEMAS } from './request-schemas'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { GENERATION_LIMITS as GEN, samplingSettingsGiven, TOPIC_SUITE_LIMITS as TOPIC } from '../generation-settings'
 import { WORD_POLICIES } from '../word-policy'
 import { FINETUNE_DEFAULTS as FT, FINETUNE_LOSSES } from '../finetune/finetune-settings'
@@ -115,6 +115,9 @@ export const REQUEST_SCHEMAS = {
     runId,
   }),
   'predict.contextualization': z.strictObject({ text: text.min(1), sense: z.int().min(0).max(1023) }),
+  // the full pass's three arrays (the CLI's `forward`); truncate: keep the first n_positions
+  // tokens of a longer prompt instead of refusing it (`too-long`)
+  'predict.forward': z.strictObject({ text: text.min(1).optional(), ids, edits, truncate: z.boolean().default(false) }),
   // heldoutText: the held-out text of the perplexity check (default: the demo's), as the CLI's --heldout FILE
   'suites.knowledgeEdit': z.strictObject({
     heldoutText: z.string().min(1).max(10_000_000).optional(),

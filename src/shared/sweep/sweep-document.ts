@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { WorkbenchError } from '../errors'
 import { MAX_EDIT_FACTOR } from '../edits/sense-edits'
 import { senseEditDocumentSchema } from '../ipc/edit-schemas'

@@ -1,11 +1,10 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ModelSession } from '../../../src/main/session/model-session'
-import { ortVersion } from '../../../src/main/runtime/ort'
-import { engineRunner } from '../../../src/main/store/engine-runner'
+import { handlerRunner } from '../../../src/main/runs/handler-runner'
 import { ExperimentStore } from '../../../src/main/store/experiment-store'
 import { SweepQueue } from '../../../src/main/sweep/sweep-queue'
+import { Workbench } from '../../../src/main/workbench/workbench'
 import { appVersion } from '../../../src/cli/commands/worker'
 import { cli, useTempCache } from '../cli-harness'
 import { startRedis, type TestRedis } from '../../main/sweep/helpers/redis-server'
@@ -99,14 +98,15 @@ describe('sweep run with two workers, one killed with SIGKILL', () => {
     expect(other.json()).toMatchObject({ completed: 12, failed: 0 })
     expect(survivor.events.some((e) => e.event === 'completed')).toBe(true)
 
-    // the same runs made locally, as `experiment run` makes them
+    // the same runs made locally, as `experiment run` makes them: through the handler table
     const store = await ExperimentStore.open(db)
     const local = await ExperimentStore.open(join(dir, 'local.sqlite'))
-    const session = await ModelSession.open({ checkpointDir: TINY })
-    const { engine } = session
+    const wb = new Workbench({ transport: 'cli', version: appVersion(), databasePath: join(dir, 'unused.sqlite') })
     try {
+      await wb.open({ checkpointDir: TINY })
+      const { engine } = wb.session!
       await local.recordCheckpoint(engine.contentHash, TINY, { ...engine.config })
-      const runner = engineRunner(session.runner, { appVersion: appVersion(), runtimeVersion: `onnxruntime-node ${ortVersion()}` })
+      const runner = handlerRunner(wb.handlers(), await wb.origin())
       expect((await store.list({ tags: [`sweep:${summary.sweepId}`], limit: 100 })).total).toBe(12)
       expect((await store.list({ limit: 100 })).total).toBe(12) // the second follow wrote nothing
       for (const [i, id] of (summary.experiments as number[]).entries()) {
@@ -124,7 +124,7 @@ describe('sweep run with two workers, one killed with SIGKILL', () => {
         expect(comparable(swept)).toEqual(comparable(made))
       }
     } finally {
-      await session.dispose()
+      await wb.dispose()
       await store.close()
       await local.close()
     }

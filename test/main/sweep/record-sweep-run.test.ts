@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { predictRun } from '../../../src/main/store/engine-runner'
+import { predictRecipe } from '../../../src/main/runs/predict-recipe'
+import { recordRun } from '../../../src/main/runs/record-run'
+import type { PredictResponse } from '../../../src/shared/ipc/api-types'
 import { ExperimentStore } from '../../../src/main/store/experiment-store'
 import { recordSweepRun, type SweepRunRecord } from '../../../src/main/sweep/record-sweep-run'
 import { dbPath, sampleEdits, tempDir } from '../store/helpers/temp-db'
@@ -12,13 +14,14 @@ beforeEach(() => {
 afterEach(() => tmp.cleanup())
 
 const HASH = 'a'.repeat(64)
-const prediction = {
+const prediction: PredictResponse = {
   tokens: [
-    { id: 464, text: 'The' },
-    { id: 15849, text: ' nurse' },
+    { id: 464, text: 'The', start: 0, end: 3 },
+    { id: 15849, text: ' nurse', start: 3, end: 9 },
   ],
   next: [{ id: 531, text: ' said', logit: 3, prob: 0.4 }],
   logProbs: [{ position: 1, id: 15849, text: ' nurse', logProb: -4.5, rank: 7, alternatives: [] }],
+  edited: false,
   timingsMs: { forward: 1 },
 }
 const record = (sweepId: string, index: number): SweepRunRecord => ({
@@ -29,11 +32,12 @@ const record = (sweepId: string, index: number): SweepRunRecord => ({
   checkpointHash: HASH,
   edits: sampleEdits(index),
   run: (edits) =>
-    predictRun(
+    recordRun(
+      predictRecipe,
+      { text: 'The nurse', topK: 1 },
       prediction,
-      { text: 'The nurse', ids: [464, 15849], topK: 1 },
-      edits,
       { appVersion: 't', runtimeVersion: null, executionProvider: 'cpu', checkpoint: HASH },
+      edits,
       2,
     ),
 })

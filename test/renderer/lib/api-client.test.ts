@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApiClient } from '../../../src/renderer/src/lib/api-client'
 import type { WorkbenchBridge } from '../../../src/shared/ipc/api'
+import { stringifyJson } from '../../../src/shared/ipc/typed-array-json'
 
 afterEach(() => {
   vi.unstubAllGlobals()
@@ -42,6 +43,25 @@ describe('createApiClient', () => {
     const res = await client.call('app.info', {})
     expect(res).toEqual({ ok: true, value: { url: './api/app.info', auth: 'Bearer abc123' } })
     expect(sessionStorage.getItem('backpack-token')).toBe('abc123')
+  })
+
+  it('HTTP: Float32Array values in an answer (serve writes them as tagged base64) come back as Float32Array', async () => {
+    const logits = new Float32Array([1.5, -2, NaN])
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) =>
+        url.endsWith('/api/events')
+          ? new Response(null, { status: 401 })
+          : new Response(stringifyJson({ ok: true, value: { ids: [1], logits } })),
+      ),
+    )
+    history.replaceState(null, '', '/?token=abc123')
+    const res = await createApiClient(window).call('predict.forward', { ids: [1] })
+    expect(res.ok).toBe(true)
+    if (res.ok) {
+      expect(res.value.logits).toBeInstanceOf(Float32Array)
+      expect(Array.from(res.value.logits)).toEqual([1.5, -2, NaN])
+    }
   })
 
   it('HTTP: tells onConnected listeners when the event stream opens, then forwards its events', async () => {

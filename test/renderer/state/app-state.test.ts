@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { AppState } from '../../../src/renderer/src/state/app-state.svelte'
-import { API_METHODS } from '../../../src/shared/ipc/api'
 import type { ModelInfo } from '../../../src/shared/ipc/api-types'
 import { fakeClient, ok } from '../fake-client'
 
@@ -8,7 +7,7 @@ describe('AppState', () => {
   it('re-reads the app state when the event stream (re)opens, so a model.loaded sent before it opened is not lost', async () => {
     let model: ModelInfo | null = null
     const { client, calls, reconnect } = fakeClient({
-      'app.info': () => ok({ version: 't', transport: 'http', available: Object.fromEntries(API_METHODS.map((m) => [m, true])), model }),
+      'app.info': () => ok({ version: 't', transport: 'http', model }),
       'model.recent': () => ok({ checkpoints: [] }),
     })
     const app = new AppState(client)

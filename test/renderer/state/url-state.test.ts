@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it } from 'vitest'
 import App from '../../../src/renderer/src/App.svelte'
 import { decodeEdits, encodeEdits } from '../../../src/renderer/src/lib/edits-url'
 import { parseHash } from '../../../src/renderer/src/state/route-state.svelte'
-import { API_METHODS } from '../../../src/shared/ipc/api'
 import { fakeClient, ok } from '../fake-client'
 
 afterEach(() => cleanup())
@@ -11,7 +10,7 @@ afterEach(() => cleanup())
 const doc = { format: 'backpack-sense-edits', version: 1, edits: [{ kind: 'scale-sense', token: ' naïve 🙂', sense: 3, factor: 0 }] }
 
 function app() {
-  const info = { version: 't', transport: 'http' as const, available: Object.fromEntries(API_METHODS.map((m) => [m, true])), model: null }
+  const info = { version: 't', transport: 'http' as const, model: null }
   return fakeClient({
     'app.info': () => ok(info),
     'model.recent': () => ok({ checkpoints: [] }),

@@ -3,7 +3,6 @@ import { afterEach, describe, expect, it } from 'vitest'
 import App from '../../../src/renderer/src/App.svelte'
 import { shortcutFor } from '../../../src/renderer/src/lib/shortcuts'
 import { VIEWS } from '../../../src/renderer/src/state/route-state.svelte'
-import { API_METHODS } from '../../../src/shared/ipc/api'
 import { fakeClient, ok } from '../fake-client'
 
 afterEach(() => cleanup())
@@ -24,7 +23,7 @@ describe('Keyboard', () => {
 
   it('`?` opens the shortcut list, Escape closes it, digits switch views', async () => {
     window.location.hash = '#/model'
-    const info = { version: 't', transport: 'http' as const, available: Object.fromEntries(API_METHODS.map((m) => [m, true])), model: null }
+    const info = { version: 't', transport: 'http' as const, model: null }
     const { client } = fakeClient({ 'app.info': () => ok(info), 'model.recent': () => ok({ checkpoints: [] }) })
     render(App, { client })
     await fireEvent.keyDown(document.body, { key: '?' })

@@ -9,6 +9,7 @@ import type {
   ApiResponse,
   WorkbenchBridge,
 } from '../../../shared/ipc/api'
+import { parseJson } from '../../../shared/ipc/typed-array-json'
 
 /**
  * The renderer's one way to the main side. In Electron it uses the preload bridge
@@ -89,7 +90,7 @@ async function httpCall(win: Window, token: string, method: string, request: unk
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
       body: JSON.stringify(request ?? {}),
     })
-    return (await res.json()) as Result<unknown>
+    return parseJson(await res.text()) as Result<unknown> // Float32Array values come back as such
   } catch (e) {
     return { ok: false, error: { code: 'internal', message: `the workbench server did not answer: ${(e as Error).message}` } }
   }

@@ -1,7 +1,6 @@
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/svelte'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import App from '../../../../src/renderer/src/App.svelte'
-import { API_METHODS } from '../../../../src/shared/ipc/api'
 import type { ExperimentComparison } from '../../../../src/shared/ipc/api-types'
 import type { Comparison } from '../../../../src/shared/store/comparison-types'
 import { fakeClient, ok } from '../../fake-client'
@@ -11,7 +10,7 @@ afterEach(() => {
   vi.restoreAllMocks()
 })
 
-const info = { version: 't', transport: 'http' as const, available: Object.fromEntries(API_METHODS.map((m) => [m, true])), model: null }
+const info = { version: 't', transport: 'http' as const, model: null }
 const prompt = (kind: string, text: string) => ({ kind, text, settings: '{}' })
 
 /** A baseline and an edited experiment: a generation that departs at its second token, an evaluation's per-document table. */

@@ -8,7 +8,7 @@ afterEach(() => cleanup())
 
 describe('Generate view: settings ranges', () => {
   it('bounds its inputs by the ranges generate.run and the CLI accept (src/shared/generation-settings.ts)', () => {
-    const app = { info: { version: 't' }, available: () => true, model: { name: 'm' } }
+    const app = { info: { version: 't' }, model: { name: 'm' } }
     // the real state (its settings are reactive: the view binds its inputs to them)
     const generation = new GenerateState(fakeClient().client)
     generation.settings.strategy = 'sample'

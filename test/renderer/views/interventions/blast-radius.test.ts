@@ -1,13 +1,12 @@
 import { cleanup, fireEvent, render, screen } from '@testing-library/svelte'
 import { afterEach, describe, expect, it } from 'vitest'
 import App from '../../../../src/renderer/src/App.svelte'
-import { API_METHODS } from '../../../../src/shared/ipc/api'
 import type { BlastRadiusResponse } from '../../../../src/shared/ipc/api-types'
 import { fakeClient, ok } from '../../fake-client'
 
 afterEach(() => cleanup())
 
-const info = { version: 't', transport: 'http' as const, available: Object.fromEntries(API_METHODS.map((m) => [m, true])), model: null }
+const info = { version: 't', transport: 'http' as const, model: null }
 const pair = { a: { id: 339, text: ' he' }, b: { id: 673, text: ' she' }, maxIncrease: 0.5, maxDecrease: -0.25 }
 
 async function showRadius(response: BlastRadiusResponse) {

@@ -2,7 +2,6 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/sv
 import { afterEach, describe, expect, it } from 'vitest'
 import { AppState } from '../../../../src/renderer/src/state/app-state.svelte'
 import ModelView from '../../../../src/renderer/src/views/model/ModelView.svelte'
-import { API_METHODS } from '../../../../src/shared/ipc/api'
 import type { ModelInfo } from '../../../../src/shared/ipc/api-types'
 import { fakeClient, ok, type Responders } from '../../fake-client'
 
@@ -24,8 +23,7 @@ function setup(extra: Responders = {}) {
   let recent = [DEMO]
   let current = model(DEMO, true)
   const fake = fakeClient({
-    'app.info': () =>
-      ok({ version: 't', transport: 'http', available: Object.fromEntries(API_METHODS.map((m) => [m, true])), model: current }),
+    'app.info': () => ok({ version: 't', transport: 'http', model: current }),
     'model.recent': () => ok({ checkpoints: recent }),
     'hub.download': () => ok({ jobId: 'job-1', repo: 'stanfordnlp/backpack-gpt2', revision: 'main' }),
     'model.load': ({ checkpoint }) => {
@@ -110,7 +108,6 @@ describe('Model view first run', () => {
         ok({
           version: 't',
           transport: 'http',
-          available: Object.fromEntries(API_METHODS.map((m) => [m, true])),
           model: model('/ckpt', false),
         }),
       'model.recent': () => ok({ checkpoints: [] }),

@@ -2,7 +2,6 @@ import { cleanup, render, screen } from '@testing-library/svelte'
 import { tick } from 'svelte'
 import { afterEach, describe, expect, it } from 'vitest'
 import App from '../../../../src/renderer/src/App.svelte'
-import { API_METHODS } from '../../../../src/shared/ipc/api'
 import type { ModelInfo } from '../../../../src/shared/ipc/api-types'
 import { fakeClient, ok } from '../../fake-client'
 
@@ -27,7 +26,7 @@ describe('Model view: no listener leak', () => {
   it('visiting #/model again and again leaves the number of event listeners unchanged', async () => {
     window.location.hash = '#/model'
     const fake = fakeClient({
-      'app.info': () => ok({ version: 't', transport: 'http', available: Object.fromEntries(API_METHODS.map((m) => [m, true])), model }),
+      'app.info': () => ok({ version: 't', transport: 'http', model }),
       'model.recent': () => ok({ checkpoints: [] }),
     })
     render(App, { client: fake.client })

@@ -6,7 +6,7 @@ import type { SenseLookupResponse } from '../../../../src/shared/ipc/api-types'
 afterEach(() => cleanup())
 
 function show(lookup: SenseLookupResponse, other: SenseLookupResponse | null = null) {
-  const app = { info: { version: 't' }, available: () => true, model: { name: 'm', config: { numSenses: 4, vocabSize: 50264 } } }
+  const app = { info: { version: 't' }, model: { name: 'm', config: { numSenses: 4, vocabSize: 50264 } } }
   const look = vi.fn(async () => undefined)
   const lookOther = vi.fn(async () => undefined)
   const senses = { lookup, other, neighbours: null, reverse: null, reverseProgress: null, error: null, loading: false, look, lookOther }

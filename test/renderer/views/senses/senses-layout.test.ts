@@ -27,7 +27,7 @@ const lookup: SenseLookupResponse = {
 }
 
 function show(params: Record<string, string> = {}) {
-  const app = { info: { version: 't' }, available: () => true, model: { name: 'm', config: { numSenses: 16, vocabSize: 50264 } } }
+  const app = { info: { version: 't' }, model: { name: 'm', config: { numSenses: 16, vocabSize: 50264 } } }
   const senses = {
     lookup,
     other: null,

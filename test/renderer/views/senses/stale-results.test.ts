@@ -15,7 +15,7 @@ const reverse: ReverseResponse = {
 } as ReverseResponse
 
 function show(state: { lookup: SenseLookupResponse; neighbours?: NeighboursResponse | null; reverse?: ReverseResponse | null }) {
-  const app = { info: { version: 't' }, available: () => true, model: { name: 'm', config: { numSenses: 4, vocabSize: 50264 } } }
+  const app = { info: { version: 't' }, model: { name: 'm', config: { numSenses: 4, vocabSize: 50264 } } }
   const senses = {
     other: null,
     neighbours: null,

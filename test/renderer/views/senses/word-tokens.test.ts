@@ -35,7 +35,7 @@ function show(
   state: { lookup?: SenseLookupResponse | null; neighbours?: NeighboursResponse | null; reverse?: ReverseResponse | null },
   route: Record<string, string> = {},
 ) {
-  const app = { info: { version: 't' }, available: () => true, model: { name: 'm', config: { numSenses: 4, vocabSize: 50264 } } }
+  const app = { info: { version: 't' }, model: { name: 'm', config: { numSenses: 4, vocabSize: 50264 } } }
   const senses = {
     lookup: null,
     other: null,

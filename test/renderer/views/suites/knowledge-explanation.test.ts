@@ -20,7 +20,7 @@ const kase = (name: string, explanation?: string[]): KnowledgeEditView['cases'][
 
 describe('Suites view: knowledge-edit explanations', () => {
   it('shows why a case can have no effect under that case, and nothing for a case without one', () => {
-    const app = { info: { version: 't' }, available: () => true, model: { name: 'm', config: { numSenses: 16 } } }
+    const app = { info: { version: 't' }, model: { name: 'm', config: { numSenses: 16 } } }
     const knowledgeEdit: KnowledgeEditView = {
       edited: false,
       cases: [

@@ -6,7 +6,7 @@ afterEach(() => cleanup())
 
 describe('Suites view: topic settings ranges', () => {
   it("bounds the topic inputs by the ranges suites.topic and the CLI's suite topic accept (src/shared/generation-settings.ts)", () => {
-    const app = { info: { version: 't' }, available: () => true, model: { name: 'm', config: { numSenses: 16 } } }
+    const app = { info: { version: 't' }, model: { name: 'm', config: { numSenses: 16 } } }
     const suites = {
       running: null,
       progress: null,

@@ -9,7 +9,7 @@ import { fakeClient, ok } from '../../fake-client'
 
 afterEach(() => cleanup())
 
-const app = { info: { version: 't' }, available: () => true, model: { name: 'm', config: { numSenses: 16 } } }
+const app = { info: { version: 't' }, model: { name: 'm', config: { numSenses: 16 } } }
 const EXAMPLES = '{"prefix": "The capital of France is", "suffix": " Paris"}\n{"prefix": "A member of the genus", "suffix": " Canis"}\n'
 const figures = (epoch: number, canonicalLoss: number): FinetuneEpochFigures => ({
   epoch,
