@@ -144,6 +144,24 @@ export class EngineCore {
     return result
   }
 
+  /**
+   * The sense network for ids, written into `out` ((n, sense, d_model), onnxruntime's output
+   * buffer: a caller's reused scratch), without the sense cache — one run, for vocabulary sweeps.
+   */
+  async runSensesInto(ids: readonly number[], out: Float32Array): Promise<void> {
+    this.checkIds(ids, 'senses', null)
+    const { numSenses: k, nEmbd: d } = this.config
+    if (out.length !== ids.length * k * d)
+      throw new WorkbenchError('internal', `senses: an output of ${out.length} values for ${ids.length} ids of (${k}, ${d})`)
+    await runSession(
+      this.#sessions.senses,
+      'senses',
+      { token_embeddings: this.#embeds(ids) },
+      { senses: floatTensor(out, [ids.length, k, d]) },
+    )
+    this.#senseCache.count(ids.length)
+  }
+
   /** Senses of a prompt in HF layout: (sense, pos, d_model). */
   async promptSenses(ids: readonly number[]): Promise<Float32Array> {
     const { numSenses: k, nEmbd: d } = this.config

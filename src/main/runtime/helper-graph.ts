@@ -3,11 +3,11 @@ import { createSessionFromBytes, type OrtSession } from './ort'
 
 const { onnx } = pkg
 
-/** A small float32 graph: its nodes, and its inputs and outputs as name → symbolic dims. */
+/** A small graph: its nodes, and its inputs and outputs as name → symbolic dims (float32 unless an element type is given). */
 export interface HelperGraphSpec {
   node: NonNullable<NonNullable<Parameters<typeof onnx.GraphProto.create>[0]>['node']>
-  input: [name: string, dims: string[]][]
-  output: [name: string, dims: string[]][]
+  input: [name: string, dims: string[], elemType?: onnx.TensorProto.DataType][]
+  output: [name: string, dims: string[], elemType?: onnx.TensorProto.DataType][]
 }
 
 /**
@@ -26,9 +26,9 @@ export class HelperGraph {
   session(): Promise<OrtSession> {
     if (!this.#session) {
       const { node, input, output } = this.spec()
-      const vi = ([name, dims]: [string, string[]]) => ({
+      const vi = ([name, dims, elemType]: [string, string[], onnx.TensorProto.DataType?]) => ({
         name,
-        type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((x) => ({ dimParam: x })) } } },
+        type: { tensorType: { elemType: elemType ?? onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((x) => ({ dimParam: x })) } } },
       })
       const graph = onnx.GraphProto.create({ name: this.name, node, input: input.map(vi), output: output.map(vi) })
       const model = onnx.ModelProto.encode(

@@ -1,0 +1,81 @@
+import pkg from 'onnx-proto'
+import { WorkbenchError } from '../../shared/errors'
+import type { EngineCore } from './engine-core'
+import { HelperGraph } from './helper-graph'
+import { floatTensor, halfTensor, runSession } from './ort'
+
+const { onnx } = pkg
+
+/** Ids per sense-network run of a sweep (the fp32 scratch is batch·sense·d_model floats: 12.6 MB at full size). */
+const SWEEP_BATCH = 256
+
+/**
+ * Sense vectors as the fp16 sense table stores them, for the whole-vocabulary build (in the
+ * engine worker): each batch of ids runs the sense network into one reused fp32 buffer (no fresh
+ * output memory, no copy of the output per run); the norms are summed from it in float64 exactly
+ * as the table computed them from fp32 vectors; a Cast graph rounds the vectors to fp16 (round to
+ * nearest even, bit for bit `floatToHalf`) into a reused buffer, copied into the caller's table
+ * memory (a SharedArrayBuffer). Only the norms travel back: the calling thread neither converts
+ * nor copies, and no memory is allocated per request.
+ */
+export class SenseHalves {
+  readonly #cast = new HelperGraph('sense-halves', () => ({
+    node: [
+      {
+        opType: 'Cast',
+        input: ['x'],
+        output: ['y'],
+        attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: onnx.TensorProto.DataType.FLOAT16 }],
+      },
+    ],
+    input: [['x', ['n']]],
+    output: [['y', ['n'], onnx.TensorProto.DataType.FLOAT16]],
+  }))
+  #vectors = new Float32Array(0)
+  #halves = new Uint16Array(0)
+
+  /**
+   * Fills `into` ((n, sense, d_model) fp16 bits, a view of a SharedArrayBuffer: the caller's
+   * memory) with the senses of ids; returns their norms (n, sense) from the fp32 vectors.
+   * Cancellable between batches (what was written stays).
+   */
+  async run(core: EngineCore, ids: readonly number[], into: Uint16Array, signal?: AbortSignal): Promise<Float32Array> {
+    core.checkIds(ids, 'senseHalves', null)
+    const { numSenses: k, nEmbd: d } = core.config
+    const per = k * d
+    if (!(into instanceof Uint16Array) || !(into.buffer instanceof SharedArrayBuffer) || into.length !== ids.length * per)
+      throw new WorkbenchError(
+        'bad-request',
+        `senseHalves: into must be a Uint16Array over a SharedArrayBuffer of (n=${ids.length}, sense=${k}, d_model=${d}) values`,
+      )
+    const norms = new Float32Array(ids.length * k)
+    if (ids.length === 0) return norms
+    const cast = await this.#cast.session()
+    const batch = Math.min(SWEEP_BATCH, ids.length)
+    if (this.#vectors.length < batch * per) {
+      this.#vectors = new Float32Array(batch * per)
+      this.#halves = new Uint16Array(batch * per)
+    }
+    for (let start = 0; start < ids.length; start += batch) {
+      if (signal?.aborted) throw new WorkbenchError('cancelled', `sense halves cancelled after ${start} of ${ids.length} ids`)
+      const n = Math.min(batch, ids.length - start)
+      const vecs = this.#vectors.subarray(0, n * per)
+      const halves = this.#halves.subarray(0, n * per)
+      await core.runSensesInto(ids.slice(start, start + n), vecs)
+      for (let r = 0; r < n * k; r++) {
+        let s = 0
+        for (let x = 0; x < d; x++) s += vecs[r * d + x] * vecs[r * d + x]
+        norms[start * k + r] = Math.sqrt(s)
+      }
+      await runSession(cast, 'sense-halves', { x: floatTensor(vecs, [n * per]) }, { y: halfTensor(halves, [n * per]) })
+      into.set(halves, start * per)
+    }
+    return norms
+  }
+
+  async release(): Promise<void> {
+    this.#vectors = new Float32Array(0)
+    this.#halves = new Uint16Array(0)
+    await this.#cast.release()
+  }
+}
