@@ -62,11 +62,7 @@ export class SenseHalves {
       const vecs = this.#vectors.subarray(0, n * per)
       const halves = this.#halves.subarray(0, n * per)
       await core.runSensesInto(ids.slice(start, start + n), vecs)
-      for (let r = 0; r < n * k; r++) {
-        let s = 0
-        for (let x = 0; x < d; x++) s += vecs[r * d + x] * vecs[r * d + x]
-        norms[start * k + r] = Math.sqrt(s)
-      }
+      rowNorms(vecs, n * k, d, norms, start * k)
       await runSession(cast, 'sense-halves', { x: floatTensor(vecs, [n * per]) }, { y: halfTensor(halves, [n * per]) })
       into.set(halves, start * per)
     }
@@ -77,5 +73,39 @@ export class SenseHalves {
     this.#vectors = new Float32Array(0)
     this.#halves = new Uint16Array(0)
     await this.#cast.release()
+  }
+}
+
+/**
+ * ‖row‖ of `rows` rows of length d into out[at..]: each a float64 sum of squares in index order —
+ * the table's norm, bit for bit — four rows at a time (four independent sums keep the FPU busy
+ * where one waits on each addition: about 3× faster).
+ */
+export function rowNorms(v: Float32Array, rows: number, d: number, out: Float32Array, at: number): void {
+  let r = 0
+  for (; r + 3 < rows; r += 4) {
+    const o0 = r * d
+    const o1 = o0 + d
+    const o2 = o1 + d
+    const o3 = o2 + d
+    let s0 = 0
+    let s1 = 0
+    let s2 = 0
+    let s3 = 0
+    for (let x = 0; x < d; x++) {
+      s0 += v[o0 + x] * v[o0 + x]
+      s1 += v[o1 + x] * v[o1 + x]
+      s2 += v[o2 + x] * v[o2 + x]
+      s3 += v[o3 + x] * v[o3 + x]
+    }
+    out[at + r] = Math.sqrt(s0)
+    out[at + r + 1] = Math.sqrt(s1)
+    out[at + r + 2] = Math.sqrt(s2)
+    out[at + r + 3] = Math.sqrt(s3)
+  }
+  for (; r < rows; r++) {
+    let s = 0
+    for (let x = 0; x < d; x++) s += v[r * d + x] * v[r * d + x]
+    out[at + r] = Math.sqrt(s)
   }
 }
