@@ -144,22 +144,12 @@ export class EngineCore {
     return result
   }
 
-  /**
-   * The sense network for ids, written into `out` ((n, sense, d_model), onnxruntime's output
-   * buffer: a caller's reused scratch), without the sense cache — one run, for vocabulary sweeps.
-   */
-  async runSensesInto(ids: readonly number[], out: Float32Array): Promise<void> {
+  /** One run of the sense network for ids, without the sense cache (vocabulary sweeps): (n, sense, d_model). */
+  async runSenses(ids: readonly number[]): Promise<Float32Array> {
     this.checkIds(ids, 'senses', null)
-    const { numSenses: k, nEmbd: d } = this.config
-    if (out.length !== ids.length * k * d)
-      throw new WorkbenchError('internal', `senses: an output of ${out.length} values for ${ids.length} ids of (${k}, ${d})`)
-    await runSession(
-      this.#sessions.senses,
-      'senses',
-      { token_embeddings: this.#embeds(ids) },
-      { senses: floatTensor(out, [ids.length, k, d]) },
-    )
+    const out = await runSession(this.#sessions.senses, 'senses', { token_embeddings: this.#embeds(ids) })
     this.#senseCache.count(ids.length)
+    return tensorData(out.senses)
   }
 
   /** Senses of a prompt in HF layout: (sense, pos, d_model). */

@@ -127,21 +127,12 @@ export async function createSession(path: string, provider: string, tuning: Sess
   }
 }
 
-/** An fp16 tensor over the given half bits (no copy on CPU; as a pre-allocated output, onnxruntime writes into them). */
-export function halfTensor(data: Uint16Array, dims: readonly number[]): OrtTensor {
-  return new ort.Tensor('float16', data, dims)
-}
-
-/**
- * Runs a session; errors become `runtime` WorkbenchErrors naming the graph. `fetches`: output
- * names, or name → a pre-allocated CPU tensor that onnxruntime writes the output into (no copy
- * of the output into fresh JS memory).
- */
+/** Runs a session; errors become `runtime` WorkbenchErrors naming the graph. */
 export async function runSession(
   session: OrtSession,
   graph: string,
   feeds: Record<string, OrtTensor>,
-  fetches?: string[] | Record<string, OrtTensor>,
+  fetches?: string[],
 ): Promise<Record<string, OrtTensor>> {
   try {
     return fetches ? await session.run(feeds, fetches) : await session.run(feeds)

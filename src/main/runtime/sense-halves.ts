@@ -2,21 +2,21 @@ import pkg from 'onnx-proto'
 import { WorkbenchError } from '../../shared/errors'
 import type { EngineCore } from './engine-core'
 import { HelperGraph } from './helper-graph'
-import { floatTensor, halfTensor, runSession } from './ort'
+import { floatTensor, runSession } from './ort'
 
 const { onnx } = pkg
 
-/** Ids per sense-network run of a sweep (the fp32 scratch is batch·sense·d_model floats: 12.6 MB at full size). */
+/** Ids per sense-network run of a sweep (its fp32 output is batch·sense·d_model floats: 12.6 MB at full size). */
 const SWEEP_BATCH = 256
 
 /**
  * Sense vectors as the fp16 sense table stores them, for the whole-vocabulary build (in the
- * engine worker): each batch of ids runs the sense network into one reused fp32 buffer (no fresh
- * output memory, no copy of the output per run); the norms are summed from it in float64 exactly
- * as the table computed them from fp32 vectors; a Cast graph rounds the vectors to fp16 (round to
- * nearest even, bit for bit `floatToHalf`) into a reused buffer, copied into the caller's table
- * memory (a SharedArrayBuffer). Only the norms travel back: the calling thread neither converts
- * nor copies, and no memory is allocated per request.
+ * engine worker): each batch of ids runs the sense network; the norms are summed from its fp32
+ * output in float64 exactly as the table computed them; a Cast graph rounds the vectors to fp16
+ * (round to nearest even, bit for bit `floatToHalf`), copied into the caller's table memory (a
+ * SharedArrayBuffer). Only the norms travel back: the calling thread neither converts nor copies.
+ * (onnxruntime-node copies every output into fresh JS memory, pre-allocated or not, so the runs
+ * take no output buffers: a pre-allocated one only added a copy of the sense network's output.)
  */
 export class SenseHalves {
   readonly #cast = new HelperGraph('sense-halves', () => ({
@@ -31,8 +31,6 @@ export class SenseHalves {
     input: [['x', ['n']]],
     output: [['y', ['n'], onnx.TensorProto.DataType.FLOAT16]],
   }))
-  #vectors = new Float32Array(0)
-  #halves = new Uint16Array(0)
 
   /**
    * Fills `into` ((n, sense, d_model) fp16 bits, a view of a SharedArrayBuffer: the caller's
@@ -51,27 +49,18 @@ export class SenseHalves {
     const norms = new Float32Array(ids.length * k)
     if (ids.length === 0) return norms
     const cast = await this.#cast.session()
-    const batch = Math.min(SWEEP_BATCH, ids.length)
-    if (this.#vectors.length < batch * per) {
-      this.#vectors = new Float32Array(batch * per)
-      this.#halves = new Uint16Array(batch * per)
-    }
-    for (let start = 0; start < ids.length; start += batch) {
+    for (let start = 0; start < ids.length; start += SWEEP_BATCH) {
       if (signal?.aborted) throw new WorkbenchError('cancelled', `sense halves cancelled after ${start} of ${ids.length} ids`)
-      const n = Math.min(batch, ids.length - start)
-      const vecs = this.#vectors.subarray(0, n * per)
-      const halves = this.#halves.subarray(0, n * per)
-      await core.runSensesInto(ids.slice(start, start + n), vecs)
+      const n = Math.min(SWEEP_BATCH, ids.length - start)
+      const vecs = await core.runSenses(ids.slice(start, start + n)) // (n, sense, d_model)
       rowNorms(vecs, n * k, d, norms, start * k)
-      await runSession(cast, 'sense-halves', { x: floatTensor(vecs, [n * per]) }, { y: halfTensor(halves, [n * per]) })
-      into.set(halves, start * per)
+      const out = await runSession(cast, 'sense-halves', { x: floatTensor(vecs, [n * per]) })
+      into.set(out.y.data as Uint16Array, start * per)
     }
     return norms
   }
 
   async release(): Promise<void> {
-    this.#vectors = new Float32Array(0)
-    this.#halves = new Uint16Array(0)
     await this.#cast.release()
   }
 }
