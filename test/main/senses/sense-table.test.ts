@@ -240,10 +240,21 @@ describe('openSenseTable', () => {
     const seen: number[] = []
     let fp32Calls = 0
     const counted = { ...real, senseVectors: (...a: Parameters<typeof real.senseVectors>) => (fp32Calls++, real.senseVectors(...a)) }
-    const shared = await openSenseTable(counted, { dir: tmp(), precision: 'f16', chunkTokens: 200, onProgress: (p) => seen.push(p.done) })
+    const dir = tmp()
+    const controller = new AbortController()
+    const options = { dir, precision: 'f16', chunkTokens: 200 } as const
+    const stop = (p: { done: number }) => {
+      seen.push(p.done)
+      if (p.done >= 200) controller.abort()
+    }
+    await expect(openSenseTable(counted, { ...options, signal: controller.signal, onProgress: stop })).rejects.toMatchObject({
+      code: 'cancelled',
+    })
+    // resumed by another open: the finished chunk is read back into the shared memory
+    const shared = await openSenseTable(counted, { ...options, onProgress: (p) => seen.push(p.done) })
     expect(fp32Calls).toBe(0) // no fp32 vectors came to this thread
     const converted = await openSenseTable(plain, { dir: tmp(), precision: 'f16', chunkTokens: 200 })
-    expect(seen).toEqual([0, 200, 400, V])
+    expect(seen).toEqual([0, 200, 200, 400, V])
     expect(shared.norms).toEqual(converted.norms)
     const a = new Float32Array(d)
     const b = new Float32Array(d)
