@@ -201,9 +201,17 @@ async function tablePhase(dir: string, figures: Figures, notes: string[]): Promi
   try {
     await section(figures, notes, 'senseTableBuildMs', async () => {
       const { openSenseTable } = await import('../../src/main/senses/sense-table')
+      const r0 = process.resourceUsage()
       const t0 = performance.now()
       const table = await openSenseTable(engine, { dir: tableDir, need: 'senses' })
       figures.senseTableBuildMs = performance.now() - t0
+      // on a shared machine the process CPU is the steadier figure; the RSS before the reverse lookup's int8 index
+      const r1 = process.resourceUsage()
+      figures.senseTableBuildCpuMs = (r1.userCPUTime - r0.userCPUTime + r1.systemCPUTime - r0.systemCPUTime) / 1000
+      figures.senseTableRssMb = process.memoryUsage().rss / 2 ** 20
+      notes.push(
+        `sense table build: process CPU ${(figures.senseTableBuildCpuMs / 1000).toFixed(1)} s (system ${((r1.systemCPUTime - r0.systemCPUTime) / 1e6).toFixed(1)} s), RSS after it ${Math.round(figures.senseTableRssMb)} MB`,
+      )
       await section(figures, notes, 'reverseLookupMs', async () => {
         const { reverseLookup } = await import('../../src/main/senses/reverse-lookup')
         const targets = [673, 339, 4196, 6574, 15849, 28084]

@@ -1,15 +1,18 @@
 import { WorkbenchError } from '../../shared/errors'
 import { byteTensor, createSession, runSession, type OrtSession } from './ort'
 import { ScoreExtremes } from './score-extremes'
+import { SenseHalves } from './sense-halves'
 import { WeightedRows } from './weighted-rows'
 
 /**
  * The engine worker's helper sessions besides the four model graphs: the re-base Gemm, the
- * score-extremes reduction and the int8 scoring sessions of sense-table indexes. They live and run
- * in the worker, next to the model sessions, and are released with them.
+ * sense table's fp16 Cast, the score-extremes reduction and the int8 scoring sessions of
+ * sense-table indexes. They live and run in the worker, next to the model sessions, and are
+ * released with them.
  */
 export class AuxSessions {
   readonly weightedRows = new WeightedRows()
+  readonly senseHalves = new SenseHalves()
   #extremes: Promise<ScoreExtremes> | null = null
   readonly #int8 = new Map<number, OrtSession>()
   #nextInt8 = 1
@@ -57,6 +60,6 @@ export class AuxSessions {
     for (const handle of [...this.#int8.keys()]) this.closeInt8(handle)
     const extremes = this.#extremes
     this.#extremes = null
-    await Promise.all([this.weightedRows.release(), (await extremes?.catch(() => null))?.release()])
+    await Promise.all([this.weightedRows.release(), this.senseHalves.release(), (await extremes?.catch(() => null))?.release()])
   }
 }

@@ -73,9 +73,10 @@ export interface EngineProgress {
 /**
  * The model as its users see it: the methods of the engine table (engine-methods.ts, where each is
  * declared and documented) except the worker's handles and diagnostics, plus what opening told.
- * `projectRanked` is optional: the worker engine has it (math/shared-ranking.ts).
+ * `projectRanked` and `senseHalves` are optional: the worker engine has them (math/shared-ranking.ts,
+ * runtime/sense-halves.ts).
  */
-export interface BackpackEngine extends Omit<EngineCalls, WorkerOnlyMethod>, Partial<Pick<EngineCalls, 'projectRanked'>> {
+export interface BackpackEngine extends Omit<EngineCalls, WorkerOnlyMethod>, Partial<Pick<EngineCalls, 'projectRanked' | 'senseHalves'>> {
   readonly config: BackpackConfig
   /** sha256 of the checkpoint's tensor content (hex) — the cache key and the experiment stamp */
   readonly contentHash: string

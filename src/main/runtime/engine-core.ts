@@ -144,6 +144,14 @@ export class EngineCore {
     return result
   }
 
+  /** One run of the sense network for ids, without the sense cache (vocabulary sweeps): (n, sense, d_model). */
+  async runSenses(ids: readonly number[]): Promise<Float32Array> {
+    this.checkIds(ids, 'senses', null)
+    const out = await runSession(this.#sessions.senses, 'senses', { token_embeddings: this.#embeds(ids) })
+    this.#senseCache.count(ids.length)
+    return tensorData(out.senses)
+  }
+
   /** Senses of a prompt in HF layout: (sense, pos, d_model). */
   async promptSenses(ids: readonly number[]): Promise<Float32Array> {
     const { numSenses: k, nEmbd: d } = this.config

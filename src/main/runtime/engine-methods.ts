@@ -47,6 +47,13 @@ export interface EngineStats {
 export const engineMethods = {
   /** Sense vectors C(x) of token ids, no position information: (n, sense, d_model). Cached by id in the worker. */
   senseVectors: (c: CallContext, ids: readonly number[]) => c.core().senseVectors(ids),
+  /**
+   * Sense vectors of ids as the fp16 sense table stores them, written into `into` — a
+   * Uint16Array over a SharedArrayBuffer, (n, sense, d_model) fp16 bits rounded to nearest even
+   * from the fp32 vectors; returns the norms of the fp32 vectors (n, sense). No sense cache. For
+   * vocabulary sweeps (the sense table build); cancellable.
+   */
+  senseHalves: (c: CallContext, ids: readonly number[], into: Uint16Array) => c.aux.senseHalves.run(c.core(), ids, into, c.signal),
   /** α for a prompt: (sense, pos, pos), rows sum to 1 over j ≤ i, zeros above the diagonal. */
   contextualize: (c: CallContext, ids: readonly number[]) => c.core().contextualize(ids),
   /**
@@ -123,4 +130,12 @@ export type EngineCalls = { [M in EngineMethod]: EngineCall<EngineMethodTable[M]
 
 /** Methods the proxy has but the model contract (`BackpackEngine`) leaves out: handles, helpers of the worker, diagnostics. */
 export type WorkerOnlyMethod =
-  'projectRanked' | 'openInt8Scores' | 'int8Scores' | 'closeInt8Scores' | `decoder${string}` | 'stats' | 'runtimeInfo' | 'finetune'
+  | 'projectRanked'
+  | 'senseHalves'
+  | 'openInt8Scores'
+  | 'int8Scores'
+  | 'closeInt8Scores'
+  | `decoder${string}`
+  | 'stats'
+  | 'runtimeInfo'
+  | 'finetune'

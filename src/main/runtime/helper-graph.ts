@@ -4,11 +4,11 @@ import { createSessionFromBytes, type OrtSession } from './ort'
 /** The protobuf classes and enums of ONNX (loaded with the first helper session, not at worker start). */
 export type Onnx = typeof pkg.onnx
 
-/** A small float32 graph: its nodes, and its inputs and outputs as name → symbolic dims. */
+/** A small graph: its nodes, and its inputs and outputs as name → symbolic dims (float32 unless an element type is given). */
 export interface HelperGraphSpec {
   node: NonNullable<NonNullable<Parameters<Onnx['GraphProto']['create']>[0]>['node']>
-  input: [name: string, dims: string[]][]
-  output: [name: string, dims: string[]][]
+  input: [name: string, dims: string[], elemType?: pkg.onnx.TensorProto.DataType][]
+  output: [name: string, dims: string[], elemType?: pkg.onnx.TensorProto.DataType][]
 }
 
 /**
@@ -29,9 +29,9 @@ export class HelperGraph {
     if (!this.#session) {
       const session = import('onnx-proto').then(({ default: { onnx } }) => {
         const { node, input, output } = this.spec(onnx)
-        const vi = ([name, dims]: [string, string[]]) => ({
+        const vi = ([name, dims, elemType]: [string, string[], pkg.onnx.TensorProto.DataType?]) => ({
           name,
-          type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((x) => ({ dimParam: x })) } } },
+          type: { tensorType: { elemType: elemType ?? onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((x) => ({ dimParam: x })) } } },
         })
         const graph = onnx.GraphProto.create({ name: this.name, node, input: input.map(vi), output: output.map(vi) })
         const model = onnx.ModelProto.encode(

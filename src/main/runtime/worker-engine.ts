@@ -135,7 +135,7 @@ function compactViews(args: unknown[]): unknown[] {
 }
 
 /** BackpackEngine over a worker: every method of the engine table, plus what opening reported. */
-export interface WorkerEngine extends Omit<BackpackEngine, 'projectRanked'>, EngineCalls {
+export interface WorkerEngine extends Omit<BackpackEngine, 'projectRanked' | 'senseHalves'>, EngineCalls {
   /** what opening did: conversion cache use and timings (for the CLI and the app's status) */
   readonly opened: OpenResult
 }

@@ -50,7 +50,8 @@ export async function buildOrLoad(
   const stamp = JSON.stringify(manifest, null, 2) // manifest.json as written
   const chunks = Math.ceil(V / chunk)
   const want = o.need === 'scores' ? 3 : 1 // progress bits the request needs
-  const data = inMemory?.data ?? (precision === 'f16' ? new Uint16Array(V * k * d) : new Float32Array(V * k * d)) // (vocab, sense, d_model)
+  // (vocab, sense, d_model); an fp16 table is shared memory when the engine can write halves into it (see computeSenses)
+  const data = inMemory?.data ?? (precision === 'f16' ? halfTable(V * k * d, !!engine.senseHalves) : new Float32Array(V * k * d))
   const stats = inMemory?.stats ?? new Float32Array(3 * V * k) // (3, vocab, sense)
   const result = (): StoredTable => ({ precision, data, stats, stamp })
   createFolder(dir) // not mkdir({recursive}): it never returns on Node 20 when a parent answers ENOENT
@@ -177,24 +178,8 @@ async function buildLocked(engine: BackpackEngine, z: Sizes, manifest: object, o
       // one pass: each chunk's exact fp32 vectors are computed once and give both its senses (if
       // missing) and its score extremes
       await scoresPass(engine, { V, k, d, chunk, chunks, n, dir, data, stats, progress, sensesFile, statsFile, progressFile, bytes }, o)
-    } else {
-      let done = tokensWith(progress, 1, chunk, V)
-      o.onProgress?.({ phase: 'senses', done, total: V })
-      for (let c = 0; c < chunks; c++) {
-        if (progress[c] & 1) continue
-        if (o.signal?.aborted) throw cancelled(done, V, 'senses', dir)
-        const start = c * chunk
-        const ids = Array.from({ length: Math.min(chunk, V - start) }, (_, i) => start + i)
-        const vecs = await engine.senseVectors(ids, { signal: o.signal }) // (n, sense, d_model)
-        storeSenses(vecs, start, ids.length, k, d, data, stats)
-        await writeAt(sensesFile, data, start * k * d, ids.length * k * d, bytes)
-        await writeAt(statsFile, stats, start * k, ids.length * k, 4)
-        progress[c] |= 1
-        await progressFile.write(progress, c, 1, c)
-        done += ids.length
-        o.onProgress?.({ phase: 'senses', done, total: V })
-      }
-    }
+    } else
+      await sensesPass(engine, { V, k, d, chunk, chunks, n, dir, data, stats, progress, sensesFile, statsFile, progressFile, bytes }, o)
   } finally {
     await sensesFile.close()
     await statsFile.close()
@@ -207,6 +192,60 @@ function cancelled(done: number, total: number, phase: string, dir: string): Wor
     'cancelled',
     `sense table build cancelled at ${done}/${total} tokens (${phase}); finished chunks are kept in ${dir}`,
   )
+}
+
+/** An fp16 table's memory: over a SharedArrayBuffer when an engine worker is to write into it. */
+function halfTable(length: number, shared: boolean): Uint16Array {
+  return shared ? new Uint16Array(new SharedArrayBuffer(length * 2)) : new Uint16Array(length)
+}
+
+/**
+ * The 'senses' phase: every chunk without senses, computed and written in order. Writing a chunk
+ * (senses, norms, then its progress byte) overlaps computing the next one; a chunk counts as done
+ * — in progress reports and on disk — once its progress byte is written.
+ */
+async function sensesPass(engine: BackpackEngine, s: BuildState, o: OpenSenseTableOptions): Promise<void> {
+  const { V, k, d, chunk, chunks, dir, data, stats, progress, bytes } = s
+  let done = tokensWith(progress, 1, chunk, V)
+  o.onProgress?.({ phase: 'senses', done, total: V })
+  const persist = async (c: number, start: number, count: number) => {
+    await writeAt(s.sensesFile, data, start * k * d, count * k * d, bytes)
+    await writeAt(s.statsFile, stats, start * k, count * k, 4)
+    progress[c] |= 1
+    await s.progressFile.write(progress, c, 1, c)
+    done += count
+    o.onProgress?.({ phase: 'senses', done, total: V })
+  }
+  let writing: Promise<void> = Promise.resolve()
+  try {
+    for (let c = 0; c < chunks; c++) {
+      if (progress[c] & 1) continue
+      if (o.signal?.aborted) throw cancelled(done, V, 'senses', dir)
+      const start = c * chunk
+      const ids = Array.from({ length: Math.min(chunk, V - start) }, (_, i) => start + i)
+      await computeSenses(engine, ids, start, s, o.signal)
+      await writing
+      if (o.signal?.aborted) throw cancelled(done, V, 'senses', dir) // this chunk is computed but not kept
+      writing = persist(c, start, ids.length)
+      void writing.catch(() => {}) // awaited (and thrown) at the next chunk or below; handled meanwhile
+    }
+  } finally {
+    await writing.catch(() => {}) // a failure or cancellation waits for the write in flight
+  }
+  await writing
+}
+
+/**
+ * The senses of tokens `ids` (start, start+1, …) into the table's data and their norms into
+ * stats. An fp16 table in shared memory, from an engine that offers `senseHalves` (the worker
+ * engine), is written by the engine worker — the same bits and norms as storeSenses makes of the
+ * fp32 vectors, without fp32 vectors crossing threads or any conversion or copy on this thread.
+ */
+async function computeSenses(engine: BackpackEngine, ids: number[], start: number, z: Sizes, signal?: AbortSignal): Promise<void> {
+  const { k, d, data, stats } = z
+  if (data instanceof Uint16Array && data.buffer instanceof SharedArrayBuffer && engine.senseHalves)
+    stats.set(await engine.senseHalves(ids, data.subarray(start * k * d, (start + ids.length) * k * d), { signal }), start * k)
+  else storeSenses(await engine.senseVectors(ids, { signal }), start, ids.length, k, d, data, stats) // (n, sense, d_model)
 }
 
 /** Vectors (n, sense, d_model) of tokens start.. into the table's data and their norms into stats. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { SenseTables, type OpenSenseTableOptions } from '../../../src/main/senses/sense-table'
+import { openSenseTable, SenseTables, type OpenSenseTableOptions } from '../../../src/main/senses/sense-table'
 import { reverseLookup } from '../../../src/main/senses/reverse-lookup'
 import { senseNeighbours } from '../../../src/main/senses/sense-neighbours'
 import { gpt2Tokenizer } from '../../../src/main/tokenizer/gpt2-tokenizer'
@@ -230,5 +230,44 @@ describe('openSenseTable', () => {
     expect(n.neighbours.map((x) => x.id)).not.toContain(id)
     const m = await senseNeighbours(engine, table, 'the', { top: 3 })
     for (const nb of m.neighbours) expect(nb.score).toBeCloseTo(Math.min(...nb.perSense!), 6)
+  })
+
+  it('an engine worker writes an fp16 table into shared memory with the bits and norms of converting its fp32 vectors here', async () => {
+    const real = runtime.engine()
+    const { vocabSize: V, numSenses: k, nEmbd: d } = real.config
+    // the same engine without senseHalves: the table converts the fp32 senseVectors on this thread
+    const plain = { ...real, senseHalves: undefined }
+    const seen: number[] = []
+    let fp32Calls = 0
+    const counted = { ...real, senseVectors: (...a: Parameters<typeof real.senseVectors>) => (fp32Calls++, real.senseVectors(...a)) }
+    const dir = tmp()
+    const controller = new AbortController()
+    const options = { dir, precision: 'f16', chunkTokens: 200 } as const
+    const stop = (p: { done: number }) => {
+      seen.push(p.done)
+      if (p.done >= 200) controller.abort()
+    }
+    await expect(openSenseTable(counted, { ...options, signal: controller.signal, onProgress: stop })).rejects.toMatchObject({
+      code: 'cancelled',
+    })
+    // resumed by another open: the finished chunk is read back into the shared memory
+    const shared = await openSenseTable(counted, { ...options, onProgress: (p) => seen.push(p.done) })
+    expect(fp32Calls).toBe(0) // no fp32 vectors came to this thread
+    const converted = await openSenseTable(plain, { dir: tmp(), precision: 'f16', chunkTokens: 200 })
+    expect(seen).toEqual([0, 200, 200, 400, V])
+    expect(shared.norms).toEqual(converted.norms)
+    const a = new Float32Array(d)
+    const b = new Float32Array(d)
+    for (let r = 0; r < V * k; r++) {
+      shared.decodeRow(r, a)
+      converted.decodeRow(r, b)
+      if (!a.every((v, c) => Object.is(v, b[c]))) expect({ row: r, values: Array.from(a) }).toEqual({ row: r, values: Array.from(b) })
+    }
+    const vecs = await real.senseVectors([5, 511])
+    for (let c = 0; c < d; c++) expect(shared.sense(511, 3)[c]).toBe(HALF_TO_FLOAT[floatToHalf(vecs[(k + 3) * d + c])])
+    // the halves land in the caller's memory only when it is shared: anything else is refused
+    await expect(real.senseHalves([1, 2], new Uint16Array(2 * k * d))).rejects.toMatchObject({ code: 'bad-request' })
+    await expect(real.senseHalves([1, 2], new Uint16Array(new SharedArrayBuffer(2 * k * d)))).rejects.toMatchObject({ code: 'bad-request' })
+    await expect(real.senseHalves([1, V], new Uint16Array(new SharedArrayBuffer(4 * k * d)))).rejects.toMatchObject({ code: 'bad-request' })
   })
 })
