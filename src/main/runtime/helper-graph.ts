@@ -31,7 +31,9 @@ export class HelperGraph {
         const { node, input, output } = this.spec(onnx)
         const vi = ([name, dims, elemType]: [string, string[], pkg.onnx.TensorProto.DataType?]) => ({
           name,
-          type: { tensorType: { elemType: elemType ?? onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((x) => ({ dimParam: x })) } } },
+          type: {
+            tensorType: { elemType: elemType ?? onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((x) => ({ dimParam: x })) } },
+          },
         })
         const graph = onnx.GraphProto.create({ name: this.name, node, input: input.map(vi), output: output.map(vi) })
         const model = onnx.ModelProto.encode(
