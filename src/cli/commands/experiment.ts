@@ -2,7 +2,6 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { WorkbenchError } from '../../shared/errors'
 import { appVersion } from '../../main/paths/app-version'
-import { withSession } from './analysis-engine'
 import type { InterventionRunner } from '../../main/interventions/intervention-runner'
 import { handlerRunner } from '../../main/runs/handler-runner'
 import { compareExperiments, type CompareOptions } from '../../main/store/compare-experiments'
@@ -15,7 +14,7 @@ import { COMPARISON_FORMATS, renderComparison, type ComparisonFormat } from '../
 import { reopenRun } from '../../main/store/reopen-run'
 import { senseEditEffects } from '../../main/store/sense-edit-effects'
 import { HelpRequested, parseFlags, type CliCommand, type CliIo, type Flag } from '../cli-command'
-import { ENGINE_FLAGS } from './analysis-engine'
+import { ENGINE_FLAGS } from './engine-flags'
 import { dbPathFlag, withWorkbench } from './cli-workbench'
 
 export { dbPathFlag }
@@ -264,10 +263,7 @@ const HANDLERS: Record<Sub, (args: string[], io: CliIo) => Promise<unknown>> = {
     const comparison = await withStore(values, (s) => {
       if (values.rerun)
         return withRunner(values, s, (runner, analysis) => doCompare(s, { runner, editEffects: senseEditEffects(analysis) }))
-      if (values.effects)
-        return withSession(values as Parameters<typeof withSession>[0], ({ runner }) =>
-          doCompare(s, { editEffects: senseEditEffects(runner) }),
-        )
+      if (values.effects) return withWorkbench(values, (wb) => doCompare(s, { editEffects: senseEditEffects(wb.session!.runner) }))
       return doCompare(s)
     })
     if (format === 'json') return comparison
