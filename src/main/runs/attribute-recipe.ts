@@ -24,6 +24,7 @@ export const attributeRecipe: RunRecipe<'predict.attribute'> = {
     const tokens = a.tokens ?? []
     return {
       inputs: { ids: tokens.map((t) => t.id) },
+      settings: { target: a.target.id }, // the target as its id, whether the request gave an id or text
       outputs: {
         position: a.position,
         target: a.target,

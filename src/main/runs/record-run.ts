@@ -20,10 +20,11 @@ export function recordRun<M extends SaveableMethod>(
   totalMs: number,
 ): NewRun {
   const spec = recipe.spec(request)
-  const { inputs, ...recorded } = recipe.record(request, response)
+  const { inputs, settings, ...recorded } = recipe.record(request, response)
   return {
     ...spec,
     inputs: { ...spec.inputs, ...inputs },
+    settings: { ...spec.settings, ...settings },
     ...recorded,
     timingsMs: { total: totalMs, ...recorded.timingsMs },
     ...origin,

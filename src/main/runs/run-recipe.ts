@@ -19,11 +19,12 @@ export interface RunRecipe<M extends SaveableMethod = SaveableMethod> {
   /** the request a stored spec stands for, without edits or runId: validated again before it runs */
   request(spec: RunSpec): Record<string, unknown>
   /**
-   * outputs, metrics, blobs and timings of one response; `inputs`, when given, adds what only the
-   * response knows to the spec's inputs (e.g. the prompt's token ids)
+   * outputs, metrics, blobs and timings of one response; `inputs` and `settings`, when given, add
+   * what only the response knows to the spec's (e.g. the prompt's token ids) or replace a field
+   * by its resolved form (a token given as text stored as its id, so every door stores the same)
    */
   record(
     request: ApiParsedRequest<M>,
     response: ApiResponse<M>,
-  ): Pick<NewRun, 'outputs' | 'metrics' | 'blobs' | 'timingsMs'> & { inputs?: Record<string, unknown> }
+  ): Pick<NewRun, 'outputs' | 'metrics' | 'blobs' | 'timingsMs'> & { inputs?: Record<string, unknown>; settings?: Record<string, unknown> }
 }

@@ -66,7 +66,8 @@ export const reverseRecipe: RunRecipe<'senses.reverse'> = {
   request: (spec) => ({ token: spec.inputs.token, ...spec.settings }),
   record(_request, r) {
     const { timingsMs } = r as typeof r & { timingsMs?: Record<string, number> }
-    return { outputs: answerOf(r), metrics: topScore(r.entries), timingsMs: { ...timingsMs } }
+    // the token as its id, whether the request gave an id or text: every door stores the same
+    return { inputs: { token: r.target.id }, outputs: answerOf(r), metrics: topScore(r.entries), timingsMs: { ...timingsMs } }
   },
 }
 
