@@ -82,6 +82,21 @@ describe('InterventionRunner re-runs from a base run (vector edits only)', () =>
     }
   })
 
+  it('re-runs of a prompt ask the engine for no sense vectors (the prompt keeps them, like its α)', async () => {
+    const engine = new ArrayEngine()
+    const runner = new InterventionRunner(engine)
+    await runner.run(ids, parse(engine, edits(1)))
+    await runner.run(ids, parse(engine, edits(0.5))) // projects E·C of the scaled senses (their C asked for once)
+    for (const factor of [2, -1, 0.25]) {
+      const calls = { ...engine.calls }
+      const out = await runner.run(ids, parse(engine, edits(factor)))
+      expect(engine.calls).toEqual(calls)
+      const direct = await new InterventionRunner(engine).run(ids, parse(engine, edits(factor)))
+      expect(Array.from(out.senses)).toEqual(Array.from(direct.senses))
+      expectAllClose(out.logits, direct.logits, { rtolToScale: 1e-5, label: `factor ${factor}` })
+    }
+  })
+
   it('unchanged senses return the base rows exactly (a fresh copy); a position subset reads the base rows', async () => {
     const { engine, counts } = countingEngine()
     const runner = new InterventionRunner(engine)

@@ -36,6 +36,17 @@ describe('weightedRowSum', () => {
     expect(out.buffer).not.toBe(base.buffer)
   })
 
+  it('writes over a given output array (whatever it held) and rejects one of the wrong length', () => {
+    const rows = [5, 1]
+    const w = floats(rows.length * 3, 6)
+    const p = floats(3 * vocab, 7)
+    const want = weightedRowSum(base, rows, w, p, 3, vocab)
+    const out = new Float32Array(rows.length * vocab).fill(NaN)
+    expect(weightedRowSum(base, rows, w, p, 3, vocab, out)).toBe(out)
+    expect(out).toEqual(want)
+    expect(() => weightedRowSum(base, rows, w, p, 3, vocab, new Float32Array(vocab))).toThrow(RangeError)
+  })
+
   it('carries a non-finite value through (the caller checks)', () => {
     const p = floats(vocab, 5)
     p[7] = Infinity
