@@ -39,8 +39,9 @@ const { values: flags } = parseArgs({
     'skip-finetune': { type: 'boolean', default: false },
     // the demo checkpoint from a cold cache: first reverse lookup, first topic run (demo-phase.ts)
     'skip-demo': { type: 'boolean', default: false },
-    // the reference's generation (full recompute) and sense table are minutes on 2 cores: by
-    // default time a uniform sample of steps/batches; --full-reference times every one
+    // the reference's generation (full recompute) is minutes on 2 cores: by default time a uniform
+    // sample of its steps; --full-reference times every one. Its sense table always times every
+    // batch: a sample of 8 of 99 batches came out 30-41 s where all 99 took 48 s (docs/benchmarks.md)
     'full-reference': { type: 'boolean', default: false },
     json: { type: 'string' },
     // the GPU bench (provider-phase.ts) instead of the CPU one: parity vs CPU, forward T=512, generation, sense table
@@ -86,7 +87,7 @@ async function reference(dir: string): Promise<PhaseResult> {
     '--repeats',
     String(repeats),
   ]
-  if (!flags['skip-table']) args.push('--sense-table', ...(flags['full-reference'] ? [] : ['--table-sample', '8']))
+  if (!flags['skip-table']) args.push('--sense-table')
   if (flags['skip-generation']) args.push('--skip-generation')
   else if (!flags['full-reference']) args.push('--gen-sample', '16')
   try {
