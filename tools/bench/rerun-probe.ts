@@ -6,8 +6,9 @@ import { benchIds, median } from './bench-common'
  * Where a re-run after an edit goes (the bench's `editsRerunT32Ms` section, broken down):
  * `npx tsx tools/bench/rerun-probe.ts <checkpoint dir> [runs] [prepacked|mapped]` opens the model,
  * runs the bench's 32-token prompt under its edit document once (α and the base cached), then
- * re-runs it with a new scale factor each time and prints min / median of the wall time and of
- * the runner's stages (senses, combine = the re-base).
+ * re-runs it with a new scale factor each time and prints each re-run's wall time in order (the
+ * first ones of a process are the bench's), then min / median of the wall time and of the
+ * runner's stages (senses, combine = the re-base).
  */
 const [dir, runsArg, weights] = process.argv.slice(2)
 const runs = Number(runsArg ?? 30)
@@ -36,6 +37,7 @@ try {
     for (const [key, ms] of Object.entries(out.timingsMs)) (stages[key] ??= []).push(ms)
   }
   const fmt = (xs: number[]) => `min ${Math.min(...xs).toFixed(2)} / median ${median(xs).toFixed(2)} ms`
+  console.log(`re-run walls in order (ms): ${walls.map((w) => w.toFixed(1)).join(' ')}`)
   console.log(`re-run T=32 after an edit, ${runs} runs: wall ${fmt(walls)}`)
   for (const [key, xs] of Object.entries(stages)) console.log(`  ${key}: ${fmt(xs)}`)
 } finally {
