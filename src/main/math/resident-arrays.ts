@@ -116,6 +116,7 @@ export class ResidentArrays {
     this.#filling = true
     queueMicrotask(() => {
       this.#filling = false
+      if (![...this.#stock.values()].some((s) => s.ready.length + s.pending < s.want)) return
       const worker = this.#thread()
       if (!worker) return
       let asked = true
