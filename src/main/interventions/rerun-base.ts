@@ -10,9 +10,10 @@ import type { BackpackEngine } from '../runtime/backpack-engine'
 const JS_REBASE_MAX_PAIRS = 4
 
 /**
- * Output arrays of a kept base's size made ready ahead (math/resident-arrays.ts): a re-run writes
- * its logits into memory already faulted in, so a burst of re-runs (a slider dragged) does not
- * pay ~13 µs per fresh 4 KiB page on the bench machine — 20 ms for 32 positions' logits.
+ * Output arrays of a base's size made ready ahead (math/resident-arrays.ts), asked for when a run
+ * that can become a base starts (`expect`): a re-run writes its logits into memory already
+ * faulted in, so a burst of re-runs (a slider dragged) does not pay ~13 µs per fresh 4 KiB page
+ * on the bench machine — 20 ms for 32 positions' logits.
  */
 export const RESIDENT_OUTPUTS = 4
 
