@@ -21,6 +21,34 @@ export function topKIndices(values: ArrayLike<number>, offset: number, length: n
 }
 
 /**
+ * `topKIndices(values, offset, length, k)` (largest first, the same ties and NaN rule) and, in the
+ * same pass, how many of the values exceed `than` — a token's rank is 1 + that count. One pass
+ * instead of two over a vocabulary row (predict-tokens.ts does this for every prompt position).
+ */
+export function topKWithCountAbove(
+  values: ArrayLike<number>,
+  offset: number,
+  length: number,
+  k: number,
+  than: number,
+): { top: number[]; above: number } {
+  const idx: number[] = []
+  const val: number[] = []
+  let threshold = -Infinity // the worst kept value once k are kept
+  let above = 0
+  for (let i = 0; i < length; i++) {
+    const v = values[offset + i]
+    if (v > than) above++
+    if (!(v > threshold)) {
+      if (idx.length === k || Number.isNaN(v)) continue
+    }
+    insertBestFirst(idx, val, k, i, v)
+    if (idx.length === k) threshold = val[k - 1]
+  }
+  return { top: idx.slice(0, k), above }
+}
+
+/**
  * Puts (index, value) in its place in a best-first buffer of at most k entries (`val` descending,
  * `idx` alongside), dropping the last entry when the buffer is full. The caller has checked that
  * the value belongs: the buffer is not full yet, or value > val[k - 1].
@@ -43,10 +71,15 @@ export function textVocabSize(vocabSize: number): number {
   return Math.min(vocabSize, GPT2_TEXT_VOCAB)
 }
 
-/** log Σ exp over the first `n` entries of a row (padding ids excluded by passing n = text vocab). */
-export function logSumExp(row: ArrayLike<number>, offset: number, n: number): number {
+/**
+ * log Σ exp over the first `n` entries of a row (padding ids excluded by passing n = text vocab).
+ * `max`: the largest (non-NaN) of those entries when the caller already has it (e.g. the first of
+ * `topKIndices`), saving a pass; -Infinity when there is none.
+ */
+export function logSumExp(row: ArrayLike<number>, offset: number, n: number, max?: number): number {
   let mx = -Infinity
-  for (let i = 0; i < n; i++) if (row[offset + i] > mx) mx = row[offset + i]
+  if (max !== undefined) mx = max
+  else for (let i = 0; i < n; i++) if (row[offset + i] > mx) mx = row[offset + i]
   let s = 0
   for (let i = 0; i < n; i++) s += Math.exp(row[offset + i] - mx)
   return mx + Math.log(s)
