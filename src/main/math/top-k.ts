@@ -5,19 +5,7 @@ import { GPT2_TEXT_VOCAB } from '../../shared/model/config'
  * One pass with a small sorted buffer: O(length · log k) comparisons in the common case.
  */
 export function topKIndices(values: ArrayLike<number>, offset: number, length: number, k: number, largest = true): number[] {
-  const idx: number[] = []
-  const val: number[] = []
-  const sign = largest ? 1 : -1 // compare sign·v so both directions share one loop
-  let threshold = -Infinity // sign·(worst kept value) once k are kept
-  for (let i = 0; i < length; i++) {
-    const v = sign * values[offset + i]
-    if (!(v > threshold)) {
-      if (idx.length === k || Number.isNaN(v)) continue
-    }
-    insertBestFirst(idx, val, k, i, v)
-    if (idx.length === k) threshold = val[k - 1]
-  }
-  return idx.slice(0, k)
+  return scanTopK(values, offset, length, k, largest ? 1 : -1, NaN).top // nothing is above NaN: no count
 }
 
 /**
@@ -32,13 +20,26 @@ export function topKWithCountAbove(
   k: number,
   than: number,
 ): { top: number[]; above: number } {
+  return scanTopK(values, offset, length, k, 1, than)
+}
+
+/** The one loop of both: the k best of sign·v, and the count of raw values above `than`. */
+function scanTopK(
+  values: ArrayLike<number>,
+  offset: number,
+  length: number,
+  k: number,
+  sign: 1 | -1,
+  than: number,
+): { top: number[]; above: number } {
   const idx: number[] = []
   const val: number[] = []
-  let threshold = -Infinity // the worst kept value once k are kept
+  let threshold = -Infinity // sign·(worst kept value) once k are kept
   let above = 0
   for (let i = 0; i < length; i++) {
-    const v = values[offset + i]
-    if (v > than) above++
+    const x = values[offset + i]
+    if (x > than) above++
+    const v = sign * x // compare sign·v so both directions share one loop
     if (!(v > threshold)) {
       if (idx.length === k || Number.isNaN(v)) continue
     }
